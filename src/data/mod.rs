@@ -1,0 +1,1 @@
+//! Datasets, spike encoders and partitions (SPEC section 4).

@@ -1,0 +1,21 @@
+//! flsnn: federated learning of probabilistic spiking neural networks (FL-SNN) over simulated
+//! wireless edge networks.
+//!
+//! Module map (arrows point down only):
+//!
+//! ```text
+//! cli        (src/main.rs) clap commands: run, validate, train
+//! scenario   typed schema, loading + layering, validation
+//! report     metric sinks (csv, json, jsonl), summary
+//! sim        virtual clock, event calendar, RNG streams, actix actors hosting the nodes
+//! fl         device and base-station protocol logic, aggregation
+//! net        channel: latency, rate, shared uplink, loss + ARQ, availability, energy
+//! snn        probabilistic GLM spiking network, online learning rule, evaluation
+//! data       IDX, AEDAT (MNIST-DVS), N-MNIST readers; spike encoders; partitions
+//! ```
+//!
+//! Data flows from `data` (spike trains per device) into `snn` (one network per device), whose
+//! parameters `fl` exchanges through `net` on the virtual clock of `sim`.
+
+pub mod data;
+pub mod snn;

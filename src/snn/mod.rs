@@ -1,0 +1,1 @@
+//! Probabilistic spiking neural network (SPEC sections 1, 2).

@@ -18,4 +18,7 @@
 //! parameters `fl` exchanges through `net` on the virtual clock of `sim`.
 
 pub mod data;
+pub mod net;
+pub mod scenario;
 pub mod snn;
+pub mod time;

@@ -1,0 +1,1 @@
+//! The wireless channel: latency, rate, shared uplink, loss + ARQ, availability, energy.

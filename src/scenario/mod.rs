@@ -1,0 +1,1 @@
+//! Scenario files: typed schema, loading and layering, validation.

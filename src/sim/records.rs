@@ -1,0 +1,162 @@
+//! What a run records: one row per round, one per device, and optionally every message event.
+
+use crate::time::SimTime;
+use serde::Serialize;
+
+/// One communication round (or, in separate training, one evaluation checkpoint).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct RoundRecord {
+    /// Round index, from 0.
+    pub round: u64,
+    /// Global iterations (blocks of Delta_s steps) completed by a full participant.
+    pub global_iteration: u64,
+    /// When the base station opened the round [ns of virtual time].
+    pub start_ns: u64,
+    /// When it closed the round (aggregated) [ns of virtual time].
+    pub end_ns: u64,
+    /// Devices asked to take part.
+    pub participants: u64,
+    /// Uploads put on the uplink.
+    pub uploads_sent: u64,
+    /// Uploads that reached the base station in time.
+    pub uploads_delivered: u64,
+    /// Uploads lost on the uplink (ARQ gave up).
+    pub uploads_lost: u64,
+    /// Uploads that arrived after the round closed (discarded), counted in the round they arrived in.
+    pub uploads_late: u64,
+    /// Uploads not sent because the device was off.
+    pub uploads_skipped: u64,
+    /// Broadcast copies that reached a device.
+    pub broadcasts_delivered: u64,
+    /// Broadcast copies lost or missed (device off).
+    pub broadcasts_lost: u64,
+    /// Bytes on the uplink, every attempt, headers included [B].
+    pub bytes_up: u64,
+    /// Bytes on the downlink [B].
+    pub bytes_down: u64,
+    /// Packet retransmissions, both directions.
+    pub retransmissions: u64,
+    /// Radio transmit energy of the devices [J].
+    pub energy_tx_j: f64,
+    /// Radio receive energy of the devices [J].
+    pub energy_rx_j: f64,
+    /// SNN compute energy of the devices [J].
+    pub energy_compute_j: f64,
+    /// Test accuracy of the global model (separate training: mean over devices); NaN when not evaluated.
+    pub accuracy: f64,
+    /// Fraction of test examples whose output counts tied.
+    pub tie_rate: f64,
+    /// Teacher-forced test NLL per example; NaN when not evaluated.
+    pub test_nll: f64,
+    /// Mean test accuracy of the devices' local models (when evaluated), else NaN.
+    pub device_accuracy: f64,
+    /// Mean teacher-forced test NLL of the devices' local models, else NaN.
+    pub device_nll: f64,
+}
+
+/// Per-device totals of a run.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct DeviceRecord {
+    /// Device id.
+    pub device: u32,
+    /// Name of its device class.
+    pub class: String,
+    /// Local examples.
+    pub samples: u64,
+    /// SNN steps computed.
+    pub steps: u64,
+    /// Spikes of its learnable neurons.
+    pub spikes: u64,
+    /// Synaptic operations.
+    pub synaptic_ops: u64,
+    /// Uploads put on the uplink.
+    pub uploads_sent: u64,
+    /// Uploads that arrived in time.
+    pub uploads_delivered: u64,
+    /// Uploads lost.
+    pub uploads_lost: u64,
+    /// Uploads that arrived late.
+    pub uploads_late: u64,
+    /// Uploads skipped while off.
+    pub uploads_skipped: u64,
+    /// Global models received.
+    pub broadcasts_received: u64,
+    /// Global models missed.
+    pub broadcasts_missed: u64,
+    /// Uplink bytes, every attempt [B].
+    pub bytes_up: u64,
+    /// Downlink bytes received [B].
+    pub bytes_down: u64,
+    /// Uplink airtime [s].
+    pub airtime_up_s: f64,
+    /// Downlink airtime [s].
+    pub airtime_down_s: f64,
+    /// Radio transmit energy [J].
+    pub energy_tx_j: f64,
+    /// Radio receive energy [J].
+    pub energy_rx_j: f64,
+    /// SNN compute energy [J].
+    pub energy_compute_j: f64,
+    /// Test accuracy of its final local model.
+    pub accuracy: f64,
+    /// Teacher-forced test NLL of its final local model.
+    pub test_nll: f64,
+    /// Bytes of its learning state.
+    pub learner_bytes: u64,
+}
+
+/// What happened to a message.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EventKind {
+    /// Put on the channel.
+    Send,
+    /// Arrived.
+    Deliver,
+    /// Lost (ARQ gave up or the receiver was off).
+    Drop,
+    /// Arrived after its round closed.
+    Late,
+}
+
+/// One message event, for `events.jsonl`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct NetEvent {
+    /// Virtual time [ns].
+    pub t_ns: u64,
+    /// What happened.
+    pub kind: EventKind,
+    /// "up" or "down".
+    pub link: &'static str,
+    /// The device at the other end from the base station.
+    pub device: u32,
+    /// The round the message belongs to.
+    pub round: u64,
+    /// Bytes on the wire, every attempt [B].
+    pub bytes: u64,
+}
+
+impl NetEvent {
+    /// Stamp of the event.
+    pub fn time(&self) -> SimTime {
+        SimTime(self.t_ns)
+    }
+}
+
+/// Where the simulator pushes what it records. Every method does nothing by default, so a sink
+/// implements only what it needs (CSV files, a progress bar, a test recorder).
+pub trait Sink {
+    /// A round closed.
+    fn round(&mut self, _record: &RoundRecord) {}
+    /// A message event (only when events are recorded).
+    fn event(&mut self, _event: &NetEvent) {}
+    /// Whether message events are wanted (they cost time and space).
+    fn wants_events(&self) -> bool {
+        false
+    }
+}
+
+/// A sink that keeps nothing.
+pub struct NullSink;
+
+impl Sink for NullSink {}

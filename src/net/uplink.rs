@@ -29,8 +29,8 @@ const NANOS_PER_SEC: u128 = 1_000_000_000;
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Sharing {
-    /// A flow gets `rate / n`, `n` the number of flows active when it starts (itself included),
-    /// fixed for its lifetime (an FDMA/TDMA slot).
+    /// A flow gets `rate / n`, `n` the number of flows active when it starts (itself and any
+    /// flow starting at the same instant included), fixed for its lifetime (an FDMA/TDMA slot).
     EqualShare,
     /// At every instant the rate is split equally among all active flows.
     ProcessorSharing,
@@ -102,11 +102,7 @@ impl SharedUplink {
         self.advance_service(now);
         let key = match self.sharing {
             Sharing::EqualShare => {
-                let busy = self
-                    .order
-                    .iter()
-                    .filter(|(finish, _)| *finish > now.0 as u128);
-                let share = busy.count() as u64 + 1;
+                let share = self.reshare_simultaneous(now, bits);
                 (now + tx_time_shared(bits, self.rate, share)).0 as u128
             }
             Sharing::ProcessorSharing => self.service + bits as u128 * NANOS_PER_SEC,
@@ -170,6 +166,32 @@ impl SharedUplink {
         }
         self.advance_service(now);
         Ok(done)
+    }
+
+    /// Equal share: the share `n` of a flow of `bits` starting at `now` counts every flow still
+    /// busy at `now` (finishing later) plus itself; flows that started at this same instant
+    /// are moved to the same `n`, so senders starting together share alike whatever the call
+    /// order (no time has passed, so nothing they did changes).
+    fn reshare_simultaneous(&mut self, now: SimTime, bits: u64) -> u64 {
+        let busy = self
+            .order
+            .iter()
+            .filter(|(finish, _)| *finish > now.0 as u128)
+            .count() as u64;
+        let share = busy + u64::from(bits > 0);
+        let simultaneous: Vec<(u64, Flow)> = self
+            .flows
+            .iter()
+            .filter(|(_, flow)| flow.arrival == now && flow.bits > 0)
+            .map(|(&id, &flow)| (id, flow))
+            .collect();
+        for (id, flow) in simultaneous {
+            let key = (now + tx_time_shared(flow.bits, self.rate, share)).0 as u128;
+            self.order.remove(&(flow.key, id));
+            self.order.insert((key, id));
+            self.flows.insert(id, Flow { key, ..flow });
+        }
+        share
     }
 
     /// `now` must not precede the last event nor an uncollected completion.

@@ -198,7 +198,7 @@ impl AvailabilityTrace {
                 generator.mean_off
             };
             let period = OnOffGenerator::period(&mut generator.rng, mean);
-            last = last + period;
+            last += period;
             if last.0 == u64::MAX {
                 break;
             }

@@ -87,7 +87,7 @@ mod tests {
             let sizes: Vec<u64> = format.packet_sizes(payload).collect();
             assert_eq!(sizes.len() as u64, format.packet_count(payload));
             assert_eq!(sizes.iter().sum::<u64>(), format.wire_bytes(payload));
-            assert!(sizes.iter().all(|&s| s <= 1500 && s >= 40));
+            assert!(sizes.iter().all(|s| (40..=1500).contains(s)));
         }
     }
 

@@ -342,3 +342,86 @@ fn invalid_link_parameters_are_errors() {
     assert!(Rate::from_bps_f64(-5.0).is_err());
     assert!(Link::new(base, &mut rng).is_ok());
 }
+
+/// Reference processor-sharing model in `f64` seconds: `(arrival [s], bits)` per flow id, returns
+/// each flow's finish time [s].
+fn reference_processor_sharing(rate_bps: f64, flows: &[(f64, f64)]) -> Vec<f64> {
+    let mut finish = vec![f64::NAN; flows.len()];
+    let mut remaining: Vec<(usize, f64)> = Vec::new();
+    let mut now = 0.0;
+    let mut next_arrival = 0;
+    while next_arrival < flows.len() || !remaining.is_empty() {
+        let n = remaining.len() as f64;
+        let completion = remaining
+            .iter()
+            .map(|&(_, bits)| now + bits * n / rate_bps)
+            .fold(f64::INFINITY, f64::min);
+        let arrival = flows.get(next_arrival).map_or(f64::INFINITY, |f| f.0);
+        let next = completion.min(arrival);
+        let served = if n > 0.0 {
+            (next - now) * rate_bps / n
+        } else {
+            0.0
+        };
+        for flow in &mut remaining {
+            flow.1 -= served;
+        }
+        now = next;
+        remaining.retain(|&(id, bits)| {
+            let done = bits <= 1e-6;
+            if done {
+                finish[id] = now;
+            }
+            !done
+        });
+        if arrival <= next {
+            remaining.push((next_arrival, flows[next_arrival].1));
+            next_arrival += 1;
+        }
+    }
+    finish
+}
+
+#[test]
+fn processor_sharing_matches_a_reference_model_on_random_arrivals() {
+    let mut rng = ChaCha8Rng::seed_from_u64(2024);
+    for trial in 0..200 {
+        let rate = Rate::from_bps(rng.random_range(10_000..5_000_000)).expect("positive");
+        let mut t = 0u64;
+        let flows: Vec<(u64, u64)> = (0..rng.random_range(1..15))
+            .map(|_| {
+                t += rng.random_range(0..300_000_000);
+                (t, rng.random_range(1..1_000_000))
+            })
+            .collect();
+        let mut uplink = SharedUplink::new(rate, Sharing::ProcessorSharing);
+        let mut finish = vec![SimTime::ZERO; flows.len()];
+        for (id, &(arrival, bits)) in flows.iter().enumerate() {
+            for (time, done) in uplink.advance_to(SimTime(arrival)).expect("in order") {
+                finish[done as usize] = time;
+            }
+            uplink
+                .start_flow(SimTime(arrival), id as u64, bits)
+                .expect("start");
+        }
+        for (time, done) in drain(&mut uplink) {
+            finish[done as usize] = time;
+        }
+        let reference = reference_processor_sharing(
+            rate.bps() as f64,
+            &flows
+                .iter()
+                .map(|&(a, b)| (a as f64 * 1e-9, b as f64))
+                .collect::<Vec<_>>(),
+        );
+        for (id, (&got, &want)) in finish.iter().zip(&reference).enumerate() {
+            // Integer-ns events may each add up to 1 ns; f64 adds relative noise.
+            let tolerance = 20e-9 + 1e-9 * want;
+            assert!(
+                (got.as_secs_f64() - want).abs() <= tolerance,
+                "trial {trial}, flow {id}: {} s vs reference {want} s",
+                got.as_secs_f64()
+            );
+        }
+    }
+}

@@ -223,3 +223,55 @@ impl SharedUplink {
         self.now = now;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kbps(n: u64) -> Rate {
+        Rate::from_bps(n * 1_000).expect("positive")
+    }
+
+    #[test]
+    fn zero_bit_flows_complete_at_once_and_take_no_share() {
+        for sharing in [
+            Sharing::EqualShare,
+            Sharing::ProcessorSharing,
+            Sharing::Fifo,
+        ] {
+            let mut uplink = SharedUplink::new(kbps(1), sharing);
+            // FIFO would queue an empty flow behind a same-instant flow with a smaller id.
+            uplink.start_flow(SimTime(7), 1, 1_000).expect("real flow");
+            uplink.start_flow(SimTime(7), 0, 0).expect("empty flow");
+            assert_eq!(uplink.complete_next(), Some((SimTime(7), 0)), "{sharing:?}");
+            assert_eq!(
+                uplink.complete_next(),
+                Some((SimTime(1_000_000_007), 1)),
+                "{sharing:?}"
+            );
+            assert_eq!(uplink.active_flows(), 0);
+        }
+    }
+
+    #[test]
+    fn equal_share_does_not_depend_on_call_order_at_one_instant() {
+        let finish = |order: &[u64]| {
+            let mut uplink = SharedUplink::new(kbps(3), Sharing::EqualShare);
+            for &id in order {
+                uplink
+                    .start_flow(SimTime::ZERO, id, 1_000 * id)
+                    .expect("start");
+            }
+            let mut done: Vec<(SimTime, u64)> =
+                std::iter::from_fn(|| uplink.complete_next()).collect();
+            done.sort_by_key(|d| d.1);
+            done
+        };
+        let forward = finish(&[1, 2, 3]);
+        assert_eq!(forward, finish(&[3, 1, 2]));
+        // Three flows at 1 kbit/s each: flow k needs k seconds.
+        let expected: Vec<(SimTime, u64)> =
+            (1..=3).map(|k| (SimTime(k * 1_000_000_000), k)).collect();
+        assert_eq!(forward, expected);
+    }
+}

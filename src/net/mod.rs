@@ -1,1 +1,37 @@
 //! The wireless channel: latency, rate, shared uplink, loss + ARQ, availability, energy.
+//!
+//! Everything here is plain, synchronous and deterministic: no actors, no clocks, no I/O. Each
+//! rule is a small component tested alone; [`link`] composes them for one message:
+//!
+//! ```text
+//! payload bytes --packet--> packet sizes --arq(loss)--> Transmission { wire_bits, delivered }
+//!   wire_bits --rate or uplink (sharing)--> transmission finish time
+//!   finish + retry waits + latency sample --> arrival time (if delivered)
+//! ```
+//!
+//! [`availability`] decides whether a device can take part at all, [`energy`] turns airtime and
+//! spike counts into joules, [`downlink`] plans the base station's transmissions.
+
+pub mod arq;
+pub mod availability;
+pub mod downlink;
+pub mod energy;
+pub mod error;
+pub mod latency;
+pub mod link;
+pub mod loss;
+pub mod packet;
+pub mod rate;
+pub mod uplink;
+
+pub use arq::{send_message, Transmission};
+pub use availability::{Availability, AvailabilityTrace};
+pub use downlink::{DownlinkMode, DownlinkPlan};
+pub use energy::{ComputeEnergy, RadioEnergy};
+pub use error::NetError;
+pub use latency::Latency;
+pub use link::{Link, LinkConfig, MessagePlan};
+pub use loss::{LossModel, LossState};
+pub use packet::PacketFormat;
+pub use rate::{tx_time, tx_time_shared, Rate};
+pub use uplink::{SharedUplink, Sharing};

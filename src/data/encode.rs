@@ -1,0 +1,70 @@
+//! Rate (Bernoulli) coding of grey-level images.
+
+use rand::Rng;
+
+use super::image::Image;
+use super::spikes::SpikeTrain;
+
+/// Rate-code `img` over `steps` steps: pixel (row, col) drives channel `row * width + col`, which
+/// spikes independently at every step with probability min(1, gain * pixel / 255).
+/// A non-finite or negative `gain` gives a silent train.
+pub fn rate_encode(img: &Image, steps: usize, gain: f64, rng: &mut impl Rng) -> SpikeTrain {
+    let channels = img.width * img.height;
+    let gain = if gain.is_finite() && gain > 0.0 {
+        gain
+    } else {
+        0.0
+    };
+    let probs: Vec<f64> = img
+        .pixels
+        .iter()
+        .take(channels)
+        .map(|&p| (gain * f64::from(p) / 255.0).min(1.0))
+        .collect();
+    let active: Vec<u32> = (0..probs.len() as u32)
+        .filter(|&c| probs[c as usize] > 0.0)
+        .collect();
+    let steps = (0..steps)
+        .map(|_| {
+            active
+                .iter()
+                .copied()
+                .filter(|&c| {
+                    let p = probs[c as usize];
+                    p >= 1.0 || rng.random::<f64>() < p
+                })
+                .collect()
+        })
+        .collect();
+    SpikeTrain { channels, steps }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+    use rand_chacha::ChaCha8Rng;
+
+    #[test]
+    fn black_pixels_never_spike_and_white_at_gain_one_always() {
+        let img = Image {
+            width: 2,
+            height: 1,
+            pixels: vec![0, 255],
+        };
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let train = rate_encode(&img, 50, 1.0, &mut rng);
+        assert!(train.steps.iter().all(|s| s == &vec![1]));
+    }
+
+    #[test]
+    fn nan_gain_is_silent() {
+        let img = Image {
+            width: 1,
+            height: 1,
+            pixels: vec![200],
+        };
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        assert_eq!(rate_encode(&img, 10, f64::NAN, &mut rng).spike_count(), 0);
+    }
+}

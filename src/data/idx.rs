@@ -1,0 +1,160 @@
+//! IDX files (the MNIST container), plain or gzip-compressed.
+
+use std::io::Read;
+use std::path::Path;
+
+use super::error::{format_error, io_error, DataError};
+use super::image::{Image, ImageSet};
+
+/// A decoded IDX array of unsigned bytes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IdxArray {
+    /// Size of each dimension, outermost first.
+    pub dims: Vec<usize>,
+    /// Elements in row-major order (`dims.iter().product()` of them).
+    pub data: Vec<u8>,
+}
+
+/// Read a whole file, gunzipping it when it starts with the gzip magic `1f 8b`.
+pub fn read_maybe_gz(path: &Path) -> Result<Vec<u8>, DataError> {
+    let raw = std::fs::read(path).map_err(|e| io_error(path, e))?;
+    if raw.starts_with(&[0x1f, 0x8b]) {
+        let mut out = Vec::new();
+        flate2::read::MultiGzDecoder::new(raw.as_slice())
+            .read_to_end(&mut out)
+            .map_err(|source| DataError::Gzip {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        Ok(out)
+    } else {
+        Ok(raw)
+    }
+}
+
+/// Read an IDX file of u8 elements (plain or gzip).
+pub fn read_idx(path: &Path) -> Result<IdxArray, DataError> {
+    parse_idx(&read_maybe_gz(path)?, path)
+}
+
+/// Decode IDX bytes of u8 elements; `path` only names the source in errors.
+pub fn parse_idx(bytes: &[u8], path: &Path) -> Result<IdxArray, DataError> {
+    let header = bytes
+        .get(0..4)
+        .ok_or_else(|| format_error(path, bytes.len(), "4-byte IDX magic", "end of file"))?;
+    if header[0] != 0 || header[1] != 0 {
+        return Err(format_error(
+            path,
+            0,
+            "IDX magic starting with 00 00",
+            format!("{:02x} {:02x}", header[0], header[1]),
+        ));
+    }
+    if header[2] != 0x08 {
+        return Err(format_error(
+            path,
+            2,
+            "element type 0x08 (unsigned byte)",
+            format!("0x{:02x}", header[2]),
+        ));
+    }
+    let ndims = header[3] as usize;
+    if ndims == 0 {
+        return Err(format_error(path, 3, "at least one dimension", "0"));
+    }
+    let mut dims = Vec::with_capacity(ndims);
+    let mut total: usize = 1;
+    for d in 0..ndims {
+        let at = 4 + 4 * d;
+        let field = bytes.get(at..at + 4).ok_or_else(|| {
+            format_error(
+                path,
+                bytes.len(),
+                format!("size of dimension {d}"),
+                "end of file",
+            )
+        })?;
+        let size = u32::from_be_bytes([field[0], field[1], field[2], field[3]]) as usize;
+        total = total.checked_mul(size).ok_or_else(|| {
+            format_error(
+                path,
+                at,
+                "dimensions whose product fits in memory",
+                "overflow",
+            )
+        })?;
+        dims.push(size);
+    }
+    let start = 4 + 4 * ndims;
+    let available = bytes.len() - start;
+    if available < total {
+        return Err(format_error(
+            path,
+            bytes.len(),
+            format!("{total} data bytes for dims {dims:?}"),
+            format!("end of file after {available}"),
+        ));
+    }
+    if available > total {
+        return Err(format_error(
+            path,
+            start + total,
+            format!("end of file after {total} data bytes for dims {dims:?}"),
+            format!("{} extra bytes", available - total),
+        ));
+    }
+    Ok(IdxArray {
+        dims,
+        data: bytes[start..].to_vec(),
+    })
+}
+
+/// Load MNIST images (IDX, 3 dims) and labels (IDX, 1 dim), plain or gzip.
+pub fn load_mnist(images: &Path, labels: &Path) -> Result<ImageSet, DataError> {
+    let img = read_idx(images)?;
+    if img.dims.len() != 3 {
+        return Err(format_error(
+            images,
+            3,
+            "3 dimensions (count, rows, columns)",
+            format!("{}", img.dims.len()),
+        ));
+    }
+    let lab = read_idx(labels)?;
+    if lab.dims.len() != 1 {
+        return Err(format_error(
+            labels,
+            3,
+            "1 dimension (count)",
+            format!("{}", lab.dims.len()),
+        ));
+    }
+    let (count, height, width) = (img.dims[0], img.dims[1], img.dims[2]);
+    if lab.dims[0] != count {
+        return Err(DataError::Mismatch {
+            path: images.to_path_buf(),
+            other: labels.to_path_buf(),
+            detail: format!("{count} images but {} labels", lab.dims[0]),
+        });
+    }
+    let size = height * width;
+    if size == 0 && count > 0 {
+        return Err(format_error(
+            images,
+            8,
+            "non-empty images",
+            format!("{height}x{width}"),
+        ));
+    }
+    let images_out = (0..count)
+        .map(|i| Image {
+            width,
+            height,
+            pixels: img.data[i * size..(i + 1) * size].to_vec(),
+        })
+        .collect();
+    Ok(ImageSet {
+        images: images_out,
+        labels: lab.data,
+    })
+}

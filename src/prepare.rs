@@ -1,50 +1,53 @@
 //! From a data description to spike-train examples: load the source, keep the chosen classes,
-//! set aside a balanced test set, and encode images as spikes (rate coding or an emulated event
-//! camera). Shared by `flsnn run` and `flsnn train`.
+//! set aside a balanced test set, and encode images as spikes. Shared by `flsnn run` and
+//! `flsnn train`.
 
 use crate::data::{
-    crop_center, emulate_events, load_mnist, load_uci_digits, rate_encode, DataError, EventCamera,
-    Example, Image, Polarity,
+    encode_images, load_mnist, load_mnist_dvs_dir, load_nmnist_dir, load_uci_digits,
+    train_test_split, DataError, DvsSplit, Encoding, Example, ImageSet, Polarity,
 };
 use rand::seq::SliceRandom;
 use rand::Rng;
 use std::path::{Path, PathBuf};
 
-/// Where the images come from.
+/// Where the examples come from.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Source {
-    /// The embedded MNIST subset (IDX, gzip): `mnist10k-*-idx?-ubyte.gz` in the folder.
+    /// MNIST as IDX files `mnist10k-images-idx3-ubyte.gz` / `mnist10k-labels-idx1-ubyte.gz` in the
+    /// folder (the embedded 10k subset by default); centre-cropped to 26x26.
     Mnist(PathBuf),
-    /// The embedded UCI optical digits: `uci-digits.csv.gz` in the folder.
+    /// The UCI optical digits, `uci-digits.csv.gz` in the folder (8x8 images).
     UciDigits(PathBuf),
+    /// MNIST-DVS recordings (`grabbed_data` folder of `mnist_<d>_scale04_<NNNN>.aedat`).
+    MnistDvs(PathBuf),
+    /// N-MNIST recordings (`Train/<d>/*.bin`, `Test/<d>/*.bin`).
+    NMnist(PathBuf),
 }
 
-/// How images become spike trains.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Encoding {
-    /// Bernoulli rate coding, P(spike) = gain * pixel / 255 at every step.
-    Rate {
-        /// The gain.
-        gain: f64,
-    },
-    /// An emulated event camera watching the digit move, binned like MNIST-DVS.
-    Events(EventCamera),
+/// The training pool before it is shared out.
+pub enum Pool {
+    /// Raw images, encoded per device when its shard is known (so that only used images are
+    /// encoded, each device with its own random stream).
+    Images(ImageSet),
+    /// Recorded spike trains.
+    Spikes(Vec<Example>),
 }
 
 /// A dataset ready to be split over devices.
 pub struct Prepared {
-    /// Training images of the chosen classes, shuffled.
-    pub pool: Vec<Image>,
-    /// Their labels as class indices (position in the class list).
+    /// The training pool.
+    pub pool: Pool,
+    /// Class index of every pool example (position in the class list).
     pub pool_labels: Vec<usize>,
-    /// The encoded, balanced test set.
+    /// The balanced test set, encoded.
     pub test: Vec<Example>,
     /// Input channels of every example.
     pub inputs: usize,
     /// Steps per example (S').
     pub steps: usize,
-    /// The encoding.
-    pub encoding: Encoding,
+    classes: Vec<u8>,
+    crop: Option<usize>,
+    encoding: Encoding,
 }
 
 /// The folder that holds the embedded datasets of this repository.
@@ -54,7 +57,7 @@ pub fn embedded_data_dir() -> PathBuf {
 
 impl Prepared {
     /// Loads `source`, keeps `classes` (digits), sets aside `test_examples` balanced over the
-    /// classes, shuffles with `rng`.
+    /// classes (recordings: from the source's own test part), shuffles with `rng`.
     pub fn load(
         source: &Source,
         classes: &[u8],
@@ -63,78 +66,95 @@ impl Prepared {
         encoding: Encoding,
         rng: &mut impl Rng,
     ) -> Result<Prepared, DataError> {
-        let set = match source {
-            Source::Mnist(dir) => load_mnist(
-                &dir.join("mnist10k-images-idx3-ubyte.gz"),
-                &dir.join("mnist10k-labels-idx1-ubyte.gz"),
-            )?,
-            Source::UciDigits(dir) => load_uci_digits(&dir.join("uci-digits.csv.gz"))?,
+        let images = |set: ImageSet, crop: Option<usize>, rng: &mut _| {
+            let split = train_test_split(&set, classes, test_examples, rng)?;
+            let test = encode_images(&split.test, classes, crop, steps, &encoding, rng);
+            let pool_labels = class_indices(&split.train.labels, classes);
+            let inputs = test.first().map_or(0, |e| e.spikes.channels);
+            Ok::<_, DataError>((Pool::Images(split.train), pool_labels, test, inputs, crop))
         };
-        let mut chosen: Vec<(Image, usize)> = set
-            .images
-            .into_iter()
-            .zip(set.labels)
-            .filter_map(|(img, label)| {
-                let class = classes.iter().position(|&c| c == label)?;
-                let img = if img.width == 28 && img.height == 28 {
-                    crop_center(&img, 26)
-                } else {
-                    img
-                };
-                Some((img, class))
-            })
-            .collect();
-        chosen.shuffle(rng);
-        let mut per_class = vec![0usize; classes.len()];
-        let quota = |c: usize| test_examples / classes.len() + usize::from(c < test_examples % classes.len());
-        let mut test_images = Vec::new();
-        let mut pool = Vec::new();
-        let mut pool_labels = Vec::new();
-        for (img, class) in chosen {
-            if per_class[class] < quota(class) {
-                per_class[class] += 1;
-                test_images.push((img, class));
-            } else {
-                pool.push(img);
-                pool_labels.push(class);
+        let polarity = match &encoding {
+            Encoding::Events { polarity, .. } => *polarity,
+            Encoding::Rate { .. } => Polarity::Merged,
+        };
+        let (pool, pool_labels, test, inputs, crop) = match source {
+            Source::Mnist(dir) => images(
+                load_mnist(
+                    &dir.join("mnist10k-images-idx3-ubyte.gz"),
+                    &dir.join("mnist10k-labels-idx1-ubyte.gz"),
+                )?,
+                Some(26),
+                rng,
+            )?,
+            Source::UciDigits(dir) => {
+                images(load_uci_digits(&dir.join("uci-digits.csv.gz"))?, None, rng)?
             }
-        }
-        let inputs = pool.first().or(test_images.first().map(|(i, _)| i)).map_or(0, |img| {
-            channels(img, &encoding)
-        });
-        let mut prepared = Prepared {
+            Source::MnistDvs(dir) => {
+                let train = load_mnist_dvs_dir(dir, classes, DvsSplit::Train, steps, polarity)?;
+                let test = load_mnist_dvs_dir(dir, classes, DvsSplit::Test, steps, polarity)?;
+                recordings(train, test, test_examples, classes.len(), rng)
+            }
+            Source::NMnist(dir) => {
+                let bin = crate::data::MNIST_DVS_BIN_US;
+                let train = load_nmnist_dir(dir, classes, true, steps, bin, polarity)?;
+                let test = load_nmnist_dir(dir, classes, false, steps, bin, polarity)?;
+                recordings(train, test, test_examples, classes.len(), rng)
+            }
+        };
+        Ok(Prepared {
             pool,
             pool_labels,
-            test: Vec::new(),
+            test,
             inputs,
             steps,
+            classes: classes.to_vec(),
+            crop,
             encoding,
-        };
-        prepared.test = test_images
-            .iter()
-            .map(|(img, class)| prepared.encode(img, *class, rng))
-            .collect();
-        Ok(prepared)
+        })
     }
 
-    /// Encodes one image of class index `label`.
-    pub fn encode(&self, img: &Image, label: usize, rng: &mut impl Rng) -> Example {
-        let spikes = match &self.encoding {
-            Encoding::Rate { gain } => rate_encode(img, self.steps, *gain, rng),
-            Encoding::Events(cam) => emulate_events(img, cam, self.steps, cam_polarity(cam), rng),
-        };
-        Example { spikes, label }
+    /// The examples at `indices` of the pool, encoded with `rng` when they are images.
+    pub fn shard(&self, indices: &[usize], rng: &mut impl Rng) -> Vec<Example> {
+        match &self.pool {
+            Pool::Images(set) => {
+                let subset = ImageSet {
+                    images: indices.iter().map(|&i| set.images[i].clone()).collect(),
+                    labels: indices.iter().map(|&i| set.labels[i]).collect(),
+                };
+                encode_images(&subset, &self.classes, self.crop, self.steps, &self.encoding, rng)
+            }
+            Pool::Spikes(examples) => indices.iter().map(|&i| examples[i].clone()).collect(),
+        }
     }
 }
 
-fn cam_polarity(cam: &EventCamera) -> Polarity {
-    cam.polarity
+fn class_indices(raw: &[u8], classes: &[u8]) -> Vec<usize> {
+    raw.iter()
+        .filter_map(|r| classes.iter().position(|c| c == r))
+        .collect()
 }
 
-fn channels(img: &Image, encoding: &Encoding) -> usize {
-    let pixels = img.width * img.height;
-    match encoding {
-        Encoding::Events(cam) if cam.polarity == Polarity::Split => 2 * pixels,
-        _ => pixels,
-    }
+/// Shuffles recorded examples and keeps a balanced test set from the source's test part.
+fn recordings(
+    mut train: Vec<Example>,
+    mut test: Vec<Example>,
+    test_examples: usize,
+    classes: usize,
+    rng: &mut impl Rng,
+) -> (Pool, Vec<usize>, Vec<Example>, usize, Option<usize>) {
+    train.shuffle(rng);
+    test.shuffle(rng);
+    let mut taken = vec![0usize; classes];
+    let quota = |c: usize| test_examples / classes + usize::from(c < test_examples % classes);
+    test.retain(|e| {
+        let keep = taken[e.label] < quota(e.label);
+        taken[e.label] += usize::from(keep);
+        keep
+    });
+    let labels = train.iter().map(|e| e.label).collect();
+    let inputs = train
+        .first()
+        .or(test.first())
+        .map_or(0, |e| e.spikes.channels);
+    (Pool::Spikes(train), labels, test, inputs, None)
 }

@@ -7,19 +7,36 @@
 //! last bit. A message whose packet exhausts its retries is lost; the base station learns of the
 //! loss at the time the message would have arrived.
 
-use crate::net::{
-    DownlinkMode, LinkConfig, LossState, SharedUplink, Transmission,
-};
+use crate::net::{tx_time, DownlinkMode, Link, LinkConfig, NetError, SharedUplink, Transmission};
 use crate::sim::rng::{stream, Node, Purpose};
 use crate::time::{SimDuration, SimTime};
 use rand_chacha::ChaCha12Rng;
 use std::collections::BTreeMap;
 
-/// Per-device state of one direction of its link.
+/// One direction of one device's link, with its random streams.
 struct LinkState {
-    loss: LossState,
+    link: Link,
     loss_rng: ChaCha12Rng,
     latency_rng: ChaCha12Rng,
+}
+
+impl LinkState {
+    fn new(cfg: &LinkConfig, seed: u64, d: u32, loss: Purpose, latency: Purpose) -> Result<LinkState, NetError> {
+        let mut loss_rng = stream(seed, Node::Device(d), loss);
+        Ok(LinkState {
+            link: Link::new(cfg.clone(), &mut loss_rng)?,
+            loss_rng,
+            latency_rng: stream(seed, Node::Device(d), latency),
+        })
+    }
+
+    /// ARQ outcome, retry wait and latency of one message of `payload` bytes.
+    fn send(&mut self, payload: u64) -> (Transmission, SimDuration) {
+        let plan = self
+            .link
+            .send(payload, &mut self.loss_rng, &mut self.latency_rng);
+        (plan.transmission, plan.retry_wait + plan.latency)
+    }
 }
 
 /// An upload put on the uplink.
@@ -57,8 +74,11 @@ pub struct DownlinkOutcome {
     pub delivered: bool,
     /// When it arrived (or was given up).
     pub arrival: SimTime,
-    /// Bytes on the wire for this device [B] (its share of a broadcast plus its retransmissions).
-    pub wire_bytes: u64,
+    /// Bytes this copy adds on air [B]: a broadcast's common copy is counted once (with the first
+    /// receiver), each receiver's retransmissions with it.
+    pub air_bytes: u64,
+    /// Bytes the device receives, every attempt [B].
+    pub received_bytes: u64,
     /// Time the device's radio receives.
     pub airtime: SimDuration,
     /// Packet retransmissions.
@@ -73,7 +93,7 @@ pub struct Channel {
     shared: SharedUplink,
     up: Vec<LinkState>,
     down: Vec<LinkState>,
-    pending: BTreeMap<u64, (u32, Transmission)>,
+    pending: BTreeMap<u64, (u32, Transmission, SimDuration)>,
     next_flow: u64,
 }
 
@@ -86,19 +106,16 @@ impl Channel {
         shared: SharedUplink,
         devices: u32,
         seed: u64,
-    ) -> Channel {
-        let link = |cfg: &LinkConfig, d: u32, loss: Purpose, latency: Purpose| LinkState {
-            loss: cfg.loss.state(),
-            loss_rng: stream(seed, Node::Device(d), loss),
-            latency_rng: stream(seed, Node::Device(d), latency),
-        };
+    ) -> Result<Channel, NetError> {
         let up = (0..devices)
-            .map(|d| link(&uplink, d, Purpose::UplinkLoss, Purpose::UplinkLatency))
-            .collect();
+            .map(|d| LinkState::new(&uplink, seed, d, Purpose::UplinkLoss, Purpose::UplinkLatency))
+            .collect::<Result<_, _>>()?;
         let down = (0..devices)
-            .map(|d| link(&downlink, d, Purpose::DownlinkLoss, Purpose::DownlinkLatency))
-            .collect();
-        Channel {
+            .map(|d| {
+                LinkState::new(&downlink, seed, d, Purpose::DownlinkLoss, Purpose::DownlinkLatency)
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Channel {
             uplink,
             downlink,
             downlink_mode,
@@ -107,33 +124,33 @@ impl Channel {
             down,
             pending: BTreeMap::new(),
             next_flow: 0,
-        }
+        })
+    }
+
+    fn wire_bits(cfg: &LinkConfig, payload: u64) -> u64 {
+        cfg.packet_format().map_or(payload, |f| f.wire_bytes(payload)) * 8
     }
 
     /// The smallest possible delay between the base station sending `payload` bytes and a device
     /// having them: the engine's lookahead.
     pub fn min_downlink_delay(&self, payload: u64) -> SimDuration {
-        let bits = self.downlink.wire_bytes(payload) * 8;
-        self.downlink.latency.min_delay() + self.downlink.tx_time(bits)
+        let bits = Self::wire_bits(&self.downlink, payload);
+        self.downlink.latency.min_delay() + tx_time(bits, self.downlink.rate)
     }
 
     /// Puts `payload` bytes from device `d` on the uplink at `now`.
-    pub fn start_upload(&mut self, now: SimTime, d: u32, payload: u64) -> UploadStart {
-        let link = &mut self.up[d as usize];
-        let tx = self
-            .uplink
-            .transmit(payload, &mut link.loss, &mut link.loss_rng);
+    pub fn start_upload(&mut self, now: SimTime, d: u32, payload: u64) -> Result<UploadStart, NetError> {
+        let (tx, delay) = self.up[d as usize].send(payload);
         let flow = self.next_flow;
         self.next_flow += 1;
-        self.shared.start_flow(now, flow, tx.wire_bits);
-        let start = UploadStart {
+        self.shared.start_flow(now, flow, tx.wire_bits)?;
+        self.pending.insert(flow, (d, tx, delay));
+        Ok(UploadStart {
             flow,
             wire_bytes: tx.wire_bits / 8,
-            airtime: self.uplink.tx_time(tx.wire_bits),
+            airtime: tx_time(tx.wire_bits, self.uplink.rate),
             retransmissions: tx.retransmissions,
-        };
-        self.pending.insert(flow, (d, tx));
-        start
+        })
     }
 
     /// When the next upload leaves the shared uplink.
@@ -144,61 +161,56 @@ impl Channel {
     /// Completes every upload whose last bit leaves the uplink at or before `now`.
     pub fn complete_uplinks(&mut self, now: SimTime) -> Vec<UplinkDone> {
         let mut done = Vec::new();
-        while let Some((t, flow)) = self.shared.next_completion() {
+        while let Some((t, _)) = self.shared.next_completion() {
             if t > now {
                 break;
             }
-            self.shared.complete_next();
-            let Some((device, tx)) = self.pending.remove(&flow) else {
-                continue;
+            let Some((t, flow)) = self.shared.complete_next() else {
+                break;
             };
-            let link = &mut self.up[device as usize];
-            let delay = self.uplink.latency.sample(&mut link.latency_rng)
-                + self.uplink.retry_delay * u64::from(tx.retransmissions);
-            done.push(UplinkDone {
-                flow,
-                device,
-                delivered: tx.delivered,
-                arrival: t + delay,
-            });
+            if let Some((device, tx, delay)) = self.pending.remove(&flow) {
+                done.push(UplinkDone {
+                    flow,
+                    device,
+                    delivered: tx.delivered,
+                    arrival: t + delay,
+                });
+            }
         }
         done
     }
 
     /// Sends `payload` bytes from the base station to `receivers` at `now`.
     ///
-    /// Broadcast: one transmission at the downlink rate heard by every receiver; each receiver's
-    /// lost packets are retransmitted to it alone after the common copy. Unicast: one copy per
-    /// receiver, one after another in id order, at the full downlink rate.
+    /// Broadcast: one transmission at the downlink rate heard by every receiver; a receiver's lost
+    /// packets are retransmitted to it alone right after the common copy. Unicast: one copy per
+    /// receiver, back to back in the order given, at the full downlink rate.
     pub fn broadcast(&mut self, now: SimTime, receivers: &[u32], payload: u64) -> Vec<DownlinkOutcome> {
-        let base_bits = self.downlink.wire_bytes(payload) * 8;
-        let base_time = self.downlink.tx_time(base_bits);
+        let base_bits = Self::wire_bits(&self.downlink, payload);
+        let rate = self.downlink.rate;
+        let base_time = tx_time(base_bits, rate);
         let mut cursor = now;
         let mut out = Vec::with_capacity(receivers.len());
         for (i, &d) in receivers.iter().enumerate() {
-            let link = &mut self.down[d as usize];
-            let tx = self
-                .downlink
-                .transmit(payload, &mut link.loss, &mut link.loss_rng);
+            let (tx, delay) = self.down[d as usize].send(payload);
             let extra_bits = tx.wire_bits.saturating_sub(base_bits);
-            let (finish, wire_bits) = match self.downlink_mode {
+            let (finish, air_bits) = match self.downlink_mode {
                 DownlinkMode::Broadcast => {
-                    let own = if i == 0 { base_bits } else { 0 };
-                    (now + base_time + self.downlink.tx_time(extra_bits), own + extra_bits)
+                    let common = if i == 0 { base_bits } else { 0 };
+                    (now + base_time + tx_time(extra_bits, rate), common + extra_bits)
                 }
                 DownlinkMode::Unicast => {
-                    cursor += self.downlink.tx_time(tx.wire_bits);
+                    cursor += tx_time(tx.wire_bits, rate);
                     (cursor, tx.wire_bits)
                 }
             };
-            let delay = self.downlink.latency.sample(&mut link.latency_rng)
-                + self.downlink.retry_delay * u64::from(tx.retransmissions);
             out.push(DownlinkOutcome {
                 device: d,
                 delivered: tx.delivered,
                 arrival: finish + delay,
-                wire_bytes: wire_bits / 8,
-                airtime: self.downlink.tx_time(tx.wire_bits),
+                air_bytes: air_bits / 8,
+                received_bytes: tx.wire_bits / 8,
+                airtime: tx_time(tx.wire_bits, rate),
                 retransmissions: tx.retransmissions,
             });
         }

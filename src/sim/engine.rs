@@ -253,9 +253,15 @@ impl<'a> Engine<'a> {
                     .map(|i| i as u32)
                     .collect()
             }
-            (Mode::Sync, Participation::Available) => (0..n as u32)
-                .filter(|&d| self.devs[d as usize].spec.availability.is_on(t))
-                .collect(),
+            (Mode::Sync, Participation::Available) => {
+                let mut on = BTreeSet::new();
+                for (d, dev) in self.devs.iter_mut().enumerate() {
+                    if dev.spec.availability.is_on(t) {
+                        on.insert(d as u32);
+                    }
+                }
+                on
+            }
             _ => (0..n as u32).collect(),
         };
         let participants = expected.len() as u64;
@@ -410,10 +416,10 @@ impl<'a> Engine<'a> {
             // The base station learns nothing; the deadline (if any) closes the round.
             return Ok(());
         }
-        let start = self.channel.start_upload(t, d, self.payload);
+        let start = self.channel.start_upload(t, d, self.payload)?;
         let dev = &mut self.devs[d as usize];
         let airtime = start.airtime.as_secs_f64();
-        let energy = dev.spec.radio.tx_power_w * airtime;
+        let energy = dev.spec.radio.tx_energy(start.airtime);
         dev.record.uploads_sent += 1;
         dev.record.bytes_up += start.wire_bytes;
         dev.record.airtime_up_s += airtime;
@@ -603,13 +609,13 @@ impl<'a> Engine<'a> {
             let dev = &mut self.devs[o.device as usize];
             let delivered = o.delivered && dev.spec.availability.is_on(o.arrival);
             let airtime = o.airtime.as_secs_f64();
-            let energy = dev.spec.radio.rx_power_w * airtime;
-            dev.record.bytes_down += o.wire_bytes;
+            let energy = dev.spec.radio.rx_energy(o.airtime);
+            dev.record.bytes_down += o.received_bytes;
             dev.record.airtime_down_s += airtime;
             dev.record.energy_rx_j += energy;
             dev.arrivals.insert(o.arrival);
             let rec = self.record(r);
-            rec.bytes_down += o.wire_bytes;
+            rec.bytes_down += o.air_bytes;
             rec.retransmissions += u64::from(o.retransmissions);
             rec.energy_rx_j += energy;
             self.emit(NetEvent {
@@ -618,7 +624,7 @@ impl<'a> Engine<'a> {
                 link: "down",
                 device: o.device,
                 round: r,
-                bytes: o.wire_bytes,
+                bytes: o.received_bytes,
             });
             self.cal.schedule(
                 o.arrival,

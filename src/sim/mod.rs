@@ -28,6 +28,9 @@ pub enum SimError {
     /// An invariant of the engine broke (a bug).
     #[error("internal simulator error: {0}")]
     Internal(&'static str),
+    /// The channel rejected a message (a bug: scenarios are validated before).
+    #[error("channel: {0}")]
+    Net(#[from] crate::net::NetError),
     /// The actor system could not start.
     #[error("could not start the actor system: {0}")]
     System(String),

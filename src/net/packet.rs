@@ -5,10 +5,10 @@
 //! `packet_count(0) = 1` and `wire_bytes(0) = header_bytes`.
 
 use super::error::NetError;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-/// Packet size limits of a link.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// Packet size limits of a link (build with [`PacketFormat::new`], which validates).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct PacketFormat {
     /// Maximum packet size on the wire, header included [bytes].
     mtu_bytes: u64,

@@ -10,9 +10,23 @@ use serde::{Deserialize, Serialize};
 
 const NANOS_PER_SEC: u128 = 1_000_000_000;
 
-/// A positive transmission rate [bit/s].
+/// A positive transmission rate [bit/s]. Deserialises from a plain integer, rejecting zero.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "u64", into = "u64")]
 pub struct Rate(u64);
+
+impl TryFrom<u64> for Rate {
+    type Error = NetError;
+    fn try_from(bps: u64) -> Result<Rate, NetError> {
+        Rate::from_bps(bps)
+    }
+}
+
+impl From<Rate> for u64 {
+    fn from(rate: Rate) -> u64 {
+        rate.0
+    }
+}
 
 impl Rate {
     /// From whole bits per second [bit/s]; zero is an error.
@@ -83,6 +97,15 @@ mod tests {
         assert!(Rate::from_bps_f64(f64::NAN).is_err());
         assert!(Rate::from_bps_f64(f64::INFINITY).is_err());
         assert_eq!(Rate::from_bps_f64(2.5e3).map(Rate::bps), Ok(2_500));
+    }
+
+    #[test]
+    fn deserialising_zero_rate_is_an_error() {
+        assert!(serde_json::from_str::<Rate>("0").is_err());
+        assert_eq!(
+            serde_json::from_str::<Rate>("2500").map(Rate::bps).ok(),
+            Some(2_500)
+        );
     }
 
     #[test]

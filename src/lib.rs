@@ -17,8 +17,15 @@
 //! Data flows from `data` (spike trains per device) into `snn` (one network per device), whose
 //! parameters `fl` exchanges through `net` on the virtual clock of `sim`.
 
+pub mod cli;
 pub mod data;
+pub mod experiment;
+pub mod fl;
 pub mod net;
+pub mod prepare;
+pub mod report;
 pub mod scenario;
+pub mod sim;
 pub mod snn;
 pub mod time;
+pub mod train;

@@ -1,0 +1,435 @@
+//! A scenario turned into a run: validated scenario -> ready objects (data shards, SNN, devices,
+//! channel) -> simulation -> run folder.
+
+use crate::data::{DataError, Encoding, EventCamera, PartitionScheme, Polarity};
+use crate::fl::{Aggregation, Device, Mode, Participation};
+use crate::net::{
+    Availability, AvailabilityTrace, ComputeEnergy, DownlinkMode, Latency, LinkConfig, LossModel,
+    NetError, RadioEnergy, Rate, SharedUplink, Sharing,
+};
+use crate::prepare::{embedded_data_dir, Prepared, Source};
+use crate::report::{write_csv, write_json, EventLog, ProgressSink, ReportError, RunDir, RunSummary, Summary};
+use crate::scenario::{self as sc, Scenario};
+use crate::sim::rng::{stream, Node, Purpose};
+use crate::sim::{self, DeviceSpec, Protocol, RunResult, SimError, SimSetup, Sink};
+use crate::snn::{Network, SnnConfig, SnnError, Topology};
+use crate::time::SimTime;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// What can stop a run, with its context.
+#[derive(Debug, thiserror::Error)]
+pub enum ExperimentError {
+    /// The scenario is inconsistent in a way only visible once data and network are known.
+    #[error("{source}: {message}")]
+    Scenario {
+        /// The scenario's file.
+        source: String,
+        /// What is wrong, with the key path.
+        message: String,
+    },
+    /// Unreadable data.
+    #[error("{0}: data: {1}")]
+    Data(String, DataError),
+    /// The network could not be built.
+    #[error("{0}: snn: {1}")]
+    Snn(String, SnnError),
+    /// A channel parameter was rejected.
+    #[error("{0}: channel: {1}")]
+    Net(String, NetError),
+    /// The simulation failed.
+    #[error("simulation failed: {0}")]
+    Sim(#[from] SimError),
+    /// Results could not be written.
+    #[error("writing results: {0}")]
+    Report(#[from] ReportError),
+}
+
+impl ExperimentError {
+    /// Whether the user's input (scenario or data) is at fault.
+    pub fn is_input_error(&self) -> bool {
+        !matches!(self, ExperimentError::Sim(_) | ExperimentError::Report(_))
+    }
+}
+
+/// How to run.
+#[derive(Clone, Debug)]
+pub struct RunOptions {
+    /// Run folder (default `<output.dir>/<name>-s<seed>`).
+    pub out: Option<PathBuf>,
+    /// Arbiter threads for the device actors.
+    pub threads: usize,
+    /// Write `events.jsonl`.
+    pub events: bool,
+    /// Show a progress bar (on a terminal).
+    pub progress: bool,
+    /// The command line, for the manifest.
+    pub command_line: Vec<String>,
+}
+
+/// A finished run.
+pub struct RunOutcome {
+    /// Where its files are.
+    pub dir: PathBuf,
+    /// Its headline figures.
+    pub summary: RunSummary,
+    /// Everything it recorded.
+    pub result: RunResult,
+}
+
+#[derive(Serialize)]
+struct Manifest<'a> {
+    flsnn_version: &'static str,
+    command_line: &'a [String],
+    seed: u64,
+    threads: usize,
+    scenario: &'a Scenario,
+}
+
+/// Checks what the scenario loader cannot: data present and readable, network shape, channel.
+pub fn check(scenario: &Scenario) -> Result<(), ExperimentError> {
+    build(scenario).map(|_| ())
+}
+
+/// Runs `scenario` and writes its run folder atomically.
+pub fn run(scenario: &Scenario, options: &RunOptions) -> Result<RunOutcome, ExperimentError> {
+    let setup = build(scenario)?;
+    let dest = options.out.clone().unwrap_or_else(|| {
+        scenario
+            .output
+            .dir
+            .join(format!("{}-s{}", scenario.name, scenario.seed))
+    });
+    let dir = RunDir::create(&dest)?;
+    let mut events = if options.events {
+        Some(EventLog::create(&dir.file("events.jsonl"))?)
+    } else {
+        None
+    };
+    let rounds = setup.protocol.steps.div_ceil(setup.protocol.tau * setup.protocol.delta_s);
+    let started = std::time::Instant::now();
+    let result = {
+        let inner = events.as_mut().map(|e| e as &mut dyn Sink);
+        let mut progress = ProgressSink::new(if options.progress { rounds } else { 0 }, inner);
+        let result = sim::run(setup, &mut progress, options.threads);
+        progress.finish();
+        result?
+    };
+    let wall = started.elapsed().as_secs_f64();
+    if let Some(log) = events {
+        log.close()?;
+    }
+    let summary = Summary::of(&scenario.name, scenario.seed, &result, wall);
+    write_csv(&dir.file("rounds.csv"), &result.rounds)?;
+    write_csv(&dir.file("devices.csv"), &result.devices)?;
+    write_json(&dir.file("summary.json"), &summary)?;
+    write_json(
+        &dir.file("manifest.json"),
+        &Manifest {
+            flsnn_version: env!("CARGO_PKG_VERSION"),
+            command_line: &options.command_line,
+            seed: scenario.seed,
+            threads: options.threads,
+            scenario,
+        },
+    )?;
+    let dir = dir.commit()?;
+    Ok(RunOutcome {
+        dir,
+        summary,
+        result,
+    })
+}
+
+/// Resolves a data folder: as given, else relative to this repository (the embedded data).
+fn data_dir(path: &Path) -> PathBuf {
+    if path.exists() || path.is_absolute() {
+        return path.to_path_buf();
+    }
+    let embedded = embedded_data_dir();
+    let beside = embedded.parent().map(|p| p.join(path));
+    match beside {
+        Some(p) if p.exists() => p,
+        _ => path.to_path_buf(),
+    }
+}
+
+/// Builds every object a run needs from a validated scenario.
+pub fn build(scenario: &Scenario) -> Result<SimSetup, ExperimentError> {
+    let src = scenario.source.clone();
+    let seed = scenario.seed;
+    let bad = |message: String| ExperimentError::Scenario {
+        source: src.clone(),
+        message,
+    };
+    let d = &scenario.data;
+    let dir = data_dir(&d.path);
+    let source = match d.source {
+        sc::DataSource::Mnist => Source::Mnist(dir),
+        sc::DataSource::UciDigits => Source::UciDigits(dir),
+        sc::DataSource::MnistDvs => Source::MnistDvs(dir),
+        sc::DataSource::NMnist => Source::NMnist(dir),
+    };
+    let polarity = match d.polarity {
+        sc::Polarity::Merged => Polarity::Merged,
+        sc::Polarity::Split => Polarity::Split,
+    };
+    let encoding = match d.encoding {
+        sc::Encoding::Rate => Encoding::Rate { gain: d.gain },
+        sc::Encoding::Events => Encoding::Events {
+            camera: EventCamera {
+                threshold: d.event_threshold,
+                bin_us: d.bin.0 / 1_000,
+                ..EventCamera::default()
+            },
+            polarity,
+        },
+    };
+    let mut data_rng = stream(seed, Node::BaseStation, Purpose::Data);
+    let data_err = |e| ExperimentError::Data(src.clone(), e);
+    let prepared = Prepared::load(
+        &source,
+        &d.classes,
+        d.test_examples as usize,
+        d.steps_per_example as usize,
+        encoding,
+        &mut data_rng,
+    )
+    .map_err(data_err)?;
+    if prepared.pool_labels.is_empty() {
+        return Err(bad(format!(
+            "data: no training examples of classes {:?} left after the test set",
+            d.classes
+        )));
+    }
+
+    let fl = &scenario.fl;
+    let scheme = match scenario.partition.scheme {
+        sc::PartitionScheme::LabelPerDevice => PartitionScheme::LabelPerDevice,
+        sc::PartitionScheme::Dirichlet { alpha } => PartitionScheme::Dirichlet { alpha },
+        sc::PartitionScheme::Iid => PartitionScheme::Iid,
+        sc::PartitionScheme::QuantitySkew { sigma } => PartitionScheme::QuantitySkew { sigma },
+    };
+    let shards = crate::data::partition(
+        &prepared.pool_labels,
+        fl.devices as usize,
+        scenario.partition.examples_per_device as usize,
+        &scheme,
+        &mut data_rng,
+    )
+    .map_err(data_err)?;
+
+    let s = &scenario.snn;
+    let cfg = SnnConfig {
+        n_inputs: prepared.inputs,
+        n_hidden: s.hidden as usize,
+        n_outputs: d.classes.len(),
+        k_ff: s.k_ff as usize,
+        k_fb: s.k_fb as usize,
+        memory: s.memory as usize,
+        mu: s.mu,
+        w0: s.w0,
+        eta: s.eta,
+        kappa: s.kappa,
+        delta_s: s.delta_s as usize,
+        alpha: s.alpha,
+        rho: s.rho,
+        topology: match &s.topology {
+            sc::Topology::Paper => Topology::Paper,
+            sc::Topology::FullyConnected => Topology::FullyConnected,
+            sc::Topology::Custom(rows) => Topology::Custom(rows.clone()),
+        },
+    };
+    let net = Arc::new(Network::new(cfg).map_err(|e| ExperimentError::Snn(src.clone(), e))?);
+    let init_params = net.init_params(&mut stream(seed, Node::BaseStation, Purpose::Init));
+
+    let mode = match fl.mode {
+        sc::FlMode::Sync => Mode::Sync,
+        sc::FlMode::NonBlocking => Mode::NonBlocking,
+        sc::FlMode::Separate => Mode::Separate,
+    };
+    let participation = match fl.participation {
+        sc::Participation::All => Participation::All,
+        sc::Participation::Fraction(f) => Participation::Fraction(f),
+        sc::Participation::Available => Participation::Available,
+    };
+    if mode != Mode::Sync && participation != Participation::All {
+        return Err(bad(
+            "fl.participation: only \"all\" is supported with fl.mode = non-blocking or separate"
+                .into(),
+        ));
+    }
+    let availability = map_availability(&scenario.availability);
+    if mode == Mode::Sync && availability != Availability::Always && fl.deadline.is_none() {
+        return Err(bad("fl.deadline: required when devices can be off (availability.kind is not \"always\"): the base station would wait forever for an upload that is never sent".into()));
+    }
+
+    let classes = assign_classes(&scenario.device_classes, fl.devices as usize);
+    let mut devices = Vec::with_capacity(shards.len());
+    for (i, shard) in shards.iter().enumerate() {
+        let id = i as u32;
+        let class = &scenario.device_classes[classes[i]];
+        let mut device_rng = stream(seed, Node::Device(id), Purpose::Data);
+        let examples = prepared.shard(shard, &mut device_rng);
+        let avail_for_device = match &availability {
+            Availability::Schedule(_) => device_schedule(&scenario.availability, id),
+            other => other.clone(),
+        };
+        let avail_seed: u64 = stream(seed, Node::Device(id), Purpose::Availability).random();
+        let trace = AvailabilityTrace::new(&avail_for_device, ChaCha8Rng::seed_from_u64(avail_seed))
+            .map_err(|e| ExperimentError::Net(src.clone(), e))?;
+        let spec = DeviceSpec {
+            id,
+            class_name: class.name.clone(),
+            samples: examples.len(),
+            step_time: class.step_time,
+            radio: RadioEnergy {
+                tx_power_w: class.tx_power_w,
+                rx_power_w: class.rx_power_w,
+            },
+            compute_energy: ComputeEnergy {
+                per_spike_j: class.energy_per_spike_j,
+                per_synop_j: class.energy_per_synop_j,
+            },
+            availability: trace,
+        };
+        let device = Device::new(
+            id,
+            &net,
+            init_params.clone(),
+            examples,
+            stream(seed, Node::Device(id), Purpose::Training),
+        );
+        devices.push((spec, device));
+    }
+
+    let net_err = |e| ExperimentError::Net(src.clone(), e);
+    let uplink = link_config(&scenario.uplink).map_err(net_err)?;
+    let downlink = link_config(&scenario.downlink).map_err(net_err)?;
+    let sharing = match scenario.uplink.sharing {
+        sc::LinkSharing::ProcessorSharing => Sharing::ProcessorSharing,
+        sc::LinkSharing::Fifo => Sharing::Fifo,
+        _ => Sharing::EqualShare,
+    };
+    let downlink_mode = match scenario.downlink.sharing {
+        sc::LinkSharing::Unicast => DownlinkMode::Unicast,
+        _ => DownlinkMode::Broadcast,
+    };
+    let shared = SharedUplink::new(uplink.rate, sharing);
+    let channel = sim::Channel::new(uplink, downlink, downlink_mode, shared, fl.devices as u32, seed)
+        .map_err(net_err)?;
+    let protocol = Protocol {
+        mode,
+        tau: fl.tau,
+        delta_s: s.delta_s,
+        steps: fl.steps,
+        deadline: fl.deadline,
+        participation,
+        aggregation: match fl.aggregation {
+            sc::Aggregation::Samples => Aggregation::Samples,
+            sc::Aggregation::Plain => Aggregation::Plain,
+        },
+        eval_every: scenario.eval.every.max(1),
+        eval_examples: match scenario.eval.test_examples_per_eval {
+            0 => usize::MAX,
+            n => n as usize,
+        },
+        device_models: scenario.eval.device_models,
+    };
+    Ok(SimSetup {
+        seed,
+        net,
+        test: Arc::new(prepared.test),
+        init_params,
+        devices,
+        protocol,
+        channel,
+        participation_rng: stream(seed, Node::BaseStation, Purpose::Participation),
+    })
+}
+
+/// Device classes by share, in blocks: the first round(share_0 * n) devices get class 0, ...
+/// (largest remainders, ties to the earlier class).
+fn assign_classes(classes: &[sc::DeviceClass], n: usize) -> Vec<usize> {
+    let total: f64 = classes.iter().map(|c| c.share).sum();
+    let exact: Vec<f64> = classes.iter().map(|c| c.share / total * n as f64).collect();
+    let mut counts: Vec<usize> = exact.iter().map(|x| x.floor() as usize).collect();
+    let mut order: Vec<usize> = (0..classes.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (fa, fb) = (exact[a] - exact[a].floor(), exact[b] - exact[b].floor());
+        fb.total_cmp(&fa).then(a.cmp(&b))
+    });
+    let missing = n.saturating_sub(counts.iter().sum());
+    for &c in order.iter().cycle().take(missing) {
+        counts[c] += 1;
+    }
+    counts
+        .iter()
+        .enumerate()
+        .flat_map(|(c, &k)| std::iter::repeat_n(c, k))
+        .collect()
+}
+
+fn latency(spec: &sc::LatencySpec) -> Latency {
+    match *spec {
+        sc::LatencySpec::Constant { value } => Latency::Constant(value),
+        sc::LatencySpec::Uniform { min, max } => Latency::Uniform { min, max },
+        sc::LatencySpec::Normal { mean, std } => Latency::Normal { mean, std },
+        sc::LatencySpec::Lognormal { median, sigma } => Latency::LogNormal { median, sigma },
+        sc::LatencySpec::ShiftedExponential { shift, mean } => {
+            Latency::ShiftedExponential { shift, mean }
+        }
+        sc::LatencySpec::Pareto { scale, shape } => Latency::Pareto { scale, shape },
+    }
+}
+
+fn link_config(spec: &sc::LinkSpec) -> Result<LinkConfig, NetError> {
+    let cfg = LinkConfig {
+        latency: latency(&spec.latency),
+        rate: Rate::from_bps(spec.rate_bps)?,
+        mtu_bytes: spec.mtu_bytes,
+        header_bytes: spec.header_bytes,
+        loss: match spec.loss {
+            sc::LossSpec::None => LossModel::None,
+            sc::LossSpec::Bernoulli { p } => LossModel::Bernoulli { p },
+            sc::LossSpec::GilbertElliott {
+                mean_loss,
+                mean_burst,
+            } => LossModel::GilbertElliott {
+                mean_loss,
+                mean_burst,
+            },
+        },
+        retries: spec.retries,
+        retry_delay: spec.retry_delay,
+    };
+    cfg.validate()?;
+    Ok(cfg)
+}
+
+fn map_availability(spec: &sc::AvailabilitySpec) -> Availability {
+    match spec {
+        sc::AvailabilitySpec::Always => Availability::Always,
+        sc::AvailabilitySpec::OnOff { mean_on, mean_off } => Availability::OnOff {
+            mean_on: *mean_on,
+            mean_off: *mean_off,
+        },
+        sc::AvailabilitySpec::Schedule { .. } => Availability::Schedule(Vec::new()),
+    }
+}
+
+fn device_schedule(spec: &sc::AvailabilitySpec, id: u32) -> Availability {
+    let sc::AvailabilitySpec::Schedule { outages } = spec else {
+        return Availability::Always;
+    };
+    Availability::Schedule(
+        outages
+            .iter()
+            .filter(|o| o.device == u64::from(id))
+            .map(|o| (SimTime::ZERO + o.off_from, SimTime::ZERO + o.off_to))
+            .collect(),
+    )
+}

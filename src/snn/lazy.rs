@@ -1,0 +1,185 @@
+//! Lazily decayed eligibility rows of W (the sparse path's core).
+//!
+//! Each `(l, j)` row of W and of its eligibility trace carries a stamp: the number of blocks
+//! already applied to it. A row that received no gradient for `n` blocks is brought up to date in
+//! closed form when it is next needed:
+//! - output rows: `theta += eta * e * (kappa + ... + kappa^n)`, `e *= kappa^n`;
+//! - hidden rows: `theta += eta * e * sum_{m=1..n} l_{c+m-1} kappa^m`, `e *= kappa^n`, with the
+//!   learning signals `l_b` of the last R blocks kept in a ring (R: kappa^R < 1e-30). A hidden row
+//!   with a non-zero trace is queued under its stamp and flushed to a zero trace R blocks later, so
+//!   the ring always holds the signals a catch-up needs.
+//!
+//! A row touched in block B (it needs a gradient) gets stamp B+1 at once and its trace is
+//! pre-decayed (`e *= kappa`, or `e = 0` in block 0, where `e_0 = G_0`); gradients then add with
+//! weight `1 - kappa` (1 in block 0), and the parameter update is applied when the block ends.
+
+use super::Network;
+
+/// The eligibility of W and the lazy bookkeeping; W itself is passed in (it lives in `Params`).
+#[derive(Clone, Debug)]
+pub(crate) struct LazyRows {
+    pub(crate) e: Vec<f64>,
+    stamp: Vec<u64>,
+    touched: Vec<u32>,
+    pending: Vec<Vec<u32>>,
+    signals: Vec<f64>,
+    k: usize,
+    n: usize,
+    hidden_rows: usize,
+    kappa: f64,
+    eta: f64,
+}
+
+impl LazyRows {
+    pub(crate) fn new(net: &Network) -> LazyRows {
+        let cfg = net.config();
+        let rows = net.n_learnable_neurons() * net.n_neurons();
+        let ring = net.signal_ring_len();
+        LazyRows {
+            e: vec![0.0; rows * cfg.k_ff],
+            stamp: vec![0; rows],
+            touched: Vec::new(),
+            pending: vec![Vec::new(); ring],
+            signals: vec![0.0; ring],
+            k: cfg.k_ff,
+            n: net.n_neurons(),
+            hidden_rows: cfg.n_hidden * net.n_neurons(),
+            kappa: cfg.kappa,
+            eta: cfg.eta,
+        }
+    }
+
+    /// Applies the blocks `stamp..blocks` in which `row` got no gradient.
+    #[inline]
+    pub(crate) fn catch_up(&mut self, w: &mut [f64], row: usize, blocks: u64) {
+        let stamp = self.stamp[row];
+        if stamp >= blocks {
+            return;
+        }
+        self.stamp[row] = blocks;
+        let n = blocks - stamp;
+        let ring = self.signals.len() as u64;
+        let (sum, decay) = if row < self.hidden_rows {
+            let terms = n.min(ring);
+            let mut power = 1.0;
+            let mut sum = 0.0;
+            for b in stamp..stamp + terms {
+                power *= self.kappa;
+                sum += self.signals[(b % ring) as usize] * power;
+            }
+            (sum, if n >= ring { 0.0 } else { power })
+        } else {
+            let decay = if n >= ring {
+                0.0
+            } else {
+                self.kappa.powi(n as i32)
+            };
+            (self.kappa * (1.0 - decay) / (1.0 - self.kappa), decay)
+        };
+        let scale = self.eta * sum;
+        let span = row * self.k..(row + 1) * self.k;
+        for (w, e) in w[span.clone()].iter_mut().zip(&mut self.e[span]) {
+            *w += scale * *e;
+            *e *= decay;
+        }
+    }
+
+    /// Marks `row` as receiving gradient in block `blocks` (already caught up) and returns its
+    /// trace, to which gradients are added with weight [`LazyRows::gradient_weight`].
+    #[inline]
+    pub(crate) fn touch(&mut self, row: usize, blocks: u64) -> &mut [f64] {
+        let span = row * self.k..(row + 1) * self.k;
+        if self.stamp[row] == blocks {
+            self.stamp[row] = blocks + 1;
+            self.touched.push(row as u32);
+            let pre = if blocks == 0 { 0.0 } else { self.kappa };
+            self.e[span.clone()].iter_mut().for_each(|e| *e *= pre);
+        }
+        &mut self.e[span]
+    }
+
+    /// Weight of a gradient in the trace during block `blocks`.
+    #[inline]
+    pub(crate) fn gradient_weight(&self, blocks: u64) -> f64 {
+        if blocks == 0 {
+            1.0
+        } else {
+            1.0 - self.kappa
+        }
+    }
+
+    /// Ends block `blocks` with smoothed learning signal `signal`; returns the new block count.
+    pub(crate) fn end_block(&mut self, w: &mut [f64], blocks: u64, signal: f64) -> u64 {
+        let ring = self.signals.len() as u64;
+        self.signals[(blocks % ring) as usize] = signal;
+        let hidden_scale = self.eta * signal;
+        for &row in &self.touched {
+            let row = row as usize;
+            let scale = if row < self.hidden_rows {
+                hidden_scale
+            } else {
+                self.eta
+            };
+            let span = row * self.k..(row + 1) * self.k;
+            for (w, e) in w[span.clone()].iter_mut().zip(&self.e[span]) {
+                *w += scale * *e;
+            }
+        }
+        let done = blocks + 1;
+        // Hidden rows last stamped R blocks ago: their traces are now below 1e-30 of their size.
+        let slot = (done % ring) as usize;
+        if done >= ring {
+            let due = done - ring;
+            let mut queue = std::mem::take(&mut self.pending[slot]);
+            for &row in &queue {
+                if self.stamp[row as usize] == due {
+                    self.catch_up(w, row as usize, done);
+                }
+            }
+            queue.clear();
+            self.pending[slot] = queue;
+        } else {
+            self.pending[slot].clear();
+        }
+        for &row in &self.touched {
+            if (row as usize) < self.hidden_rows {
+                self.pending[slot].push(row);
+            }
+        }
+        self.touched.clear();
+        done
+    }
+
+    /// Brings every row up to date (touched rows of the open block keep their pending update)
+    /// and rebuilds the flush queues.
+    pub(crate) fn catch_up_all(&mut self, w: &mut [f64], blocks: u64) {
+        let ring = self.signals.len() as u64;
+        self.pending.iter_mut().for_each(Vec::clear);
+        for row in 0..self.stamp.len() {
+            self.catch_up(w, row, blocks);
+            let nonzero = self.e[row * self.k..(row + 1) * self.k]
+                .iter()
+                .any(|&e| e != 0.0);
+            if row < self.hidden_rows && self.stamp[row] == blocks && nonzero {
+                self.pending[(blocks % ring) as usize].push(row as u32);
+            }
+        }
+    }
+
+    /// Row index of synapse `j -> l`: `l * N + j`.
+    #[inline]
+    pub(crate) fn row(&self, l: usize, j: usize) -> usize {
+        l * self.n + j
+    }
+
+    pub(crate) fn memory_bytes(&self) -> usize {
+        (self.e.capacity() + self.signals.capacity()) * 8
+            + self.stamp.capacity() * 8
+            + self.touched.capacity() * 4
+            + self
+                .pending
+                .iter()
+                .map(|q| q.capacity() * 4 + 24)
+                .sum::<usize>()
+    }
+}

@@ -1,0 +1,348 @@
+//! The sparse, lazily updated learner: per-step cost follows the active neurons only.
+
+use super::history::{SpikeHistory, Traces};
+use super::lazy::LazyRows;
+use super::rule::{dense_block_update, respond, smooth_signal};
+pub use super::rule::{OnlineLearner, StepStats};
+use super::{Network, Params, RngSampler, SpikeSampler};
+
+/// One device's learning state: parameters (W rows lazily up to date), eligibility traces,
+/// learning signal, block accumulators, spike history and the |g_W| accumulators.
+#[derive(Clone, Debug)]
+pub struct Learner {
+    rows: LazyRows,
+    /// V and gamma are always current; rows of W are current only once caught up.
+    params: Params,
+    elig_v: Vec<f64>,
+    elig_gamma: Vec<f64>,
+    grad_v: Vec<f64>,
+    grad_gamma: Vec<f64>,
+    blocks: u64,
+    steps_in_block: usize,
+    block_sum: f64,
+    last_block_sum: f64,
+    learning_signal: f64,
+    history: SpikeHistory,
+    traces: Traces,
+    u: Vec<f64>,
+    spikes: Vec<bool>,
+    log_p: Vec<f64>,
+    err: Vec<f64>,
+    step_signal: f64,
+    abs_grad_basis: Vec<f64>,
+    abs_grad_full: Option<Vec<f64>>,
+}
+
+impl Learner {
+    /// A fresh learner starting from `params`. Parameters of the wrong shape are replaced by
+    /// zeros: check them first with [`Network::check_params`], or use [`Learner::try_new`].
+    pub fn new(net: &Network, params: Params) -> Learner {
+        let cfg = net.config();
+        let l_count = net.n_learnable_neurons();
+        let params = if net.check_params(&params).is_ok() {
+            params
+        } else {
+            net.zero_params()
+        };
+        Learner {
+            rows: LazyRows::new(net),
+            elig_v: vec![0.0; params.v.len()],
+            elig_gamma: vec![0.0; l_count],
+            grad_v: vec![0.0; params.v.len()],
+            grad_gamma: vec![0.0; l_count],
+            params,
+            blocks: 0,
+            steps_in_block: 0,
+            block_sum: 0.0,
+            last_block_sum: 0.0,
+            learning_signal: 0.0,
+            history: SpikeHistory::new(cfg.memory),
+            traces: Traces::new(net),
+            u: vec![0.0; l_count],
+            spikes: vec![false; l_count],
+            log_p: vec![0.0; l_count],
+            err: vec![0.0; l_count],
+            step_signal: 0.0,
+            abs_grad_basis: vec![0.0; cfg.k_ff],
+            abs_grad_full: None,
+        }
+    }
+
+    /// [`Learner::new`], refusing parameters of the wrong shape.
+    pub fn try_new(net: &Network, params: Params) -> Result<Learner, super::SnnError> {
+        net.check_params(&params)?;
+        Ok(Learner::new(net, params))
+    }
+
+    /// One training step. `inputs`: active input neurons at this step (indices `>= n_inputs`
+    /// are ignored); `label`: the true class, whose output is clamped to fire when
+    /// `step_in_example % 5 == 0` (a label `>= n_outputs` clamps every output silent);
+    /// `step_in_example == 0` resets the spike history first. Hidden spikes are drawn from `rng`.
+    /// The block update runs when `delta_s` steps have accumulated (blocks straddle examples).
+    pub fn train_step(
+        &mut self,
+        net: &Network,
+        inputs: &[u32],
+        label: usize,
+        step_in_example: usize,
+        rng: &mut impl rand::Rng,
+    ) -> StepStats {
+        self.train_step_with(net, inputs, label, step_in_example, &mut RngSampler(rng))
+    }
+
+    /// Current parameters, every lazy row brought up to date.
+    pub fn params(&mut self, net: &Network) -> &Params {
+        let _ = net;
+        self.rows.catch_up_all(&mut self.params.w, self.blocks);
+        &self.params
+    }
+
+    /// Adopts a global model (eligibility, learning signal and history are kept). Parameters of
+    /// the wrong shape are ignored; check them with [`Network::check_params`].
+    pub fn set_params(&mut self, net: &Network, p: &Params) {
+        if net.check_params(p).is_err() || p.w.len() != self.params.w.len() {
+            return;
+        }
+        self.rows.catch_up_all(&mut self.params.w, self.blocks);
+        self.params.w.copy_from_slice(&p.w);
+        self.params.v.copy_from_slice(&p.v);
+        self.params.gamma.copy_from_slice(&p.gamma);
+    }
+
+    /// Completed blocks, i.e. local updates or global iterations [count].
+    pub fn global_iterations(&self) -> u64 {
+        self.blocks
+    }
+
+    /// Sum over all synapses of |g_W| per basis index k since the last reset, `[K_a]`
+    /// (always tracked; what the paper's selective exchange ranks).
+    pub fn abs_grad_w(&self) -> &[f64] {
+        &self.abs_grad_basis
+    }
+
+    /// Accumulated |g_W| per `(l, j, k)` since the last reset, if enabled with
+    /// [`Learner::track_abs_grad_full`].
+    pub fn abs_grad_w_full(&self) -> Option<&[f64]> {
+        self.abs_grad_full.as_deref()
+    }
+
+    /// Turns the per-entry |g_W| accumulator on (allocating `[L][N][K_a]`) or off.
+    pub fn track_abs_grad_full(&mut self, on: bool) {
+        self.abs_grad_full = on.then(|| vec![0.0; self.params.w.len()]);
+    }
+
+    /// Zeroes the |g_W| accumulators (after an upload).
+    pub fn reset_abs_grad(&mut self) {
+        self.abs_grad_basis.iter_mut().for_each(|a| *a = 0.0);
+        if let Some(full) = &mut self.abs_grad_full {
+            full.iter_mut().for_each(|a| *a = 0.0);
+        }
+    }
+
+    /// Heap and inline size of this learner [bytes].
+    pub fn memory_bytes(&self) -> usize {
+        let vecs = self.params.w.capacity()
+            + self.params.v.capacity() * 3
+            + self.params.gamma.capacity() * 3
+            + self.u.capacity() * 3
+            + self.abs_grad_basis.capacity()
+            + self.abs_grad_full.as_ref().map_or(0, Vec::capacity);
+        std::mem::size_of::<Self>()
+            + vecs * 8
+            + self.spikes.capacity()
+            + self.rows.memory_bytes()
+            + self.history.memory_bytes()
+            + self.traces.memory_bytes()
+    }
+
+    fn end_block(&mut self, net: &Network) {
+        let cfg = net.config();
+        let (kappa, eta, n_hidden, k_fb) = (cfg.kappa, cfg.eta, cfg.n_hidden, cfg.k_fb);
+        let signal = smooth_signal(kappa, self.blocks, self.learning_signal, self.block_sum);
+        let scale = |l: usize| if l < n_hidden { eta * signal } else { eta };
+        dense_block_update(
+            kappa,
+            self.blocks,
+            &mut self.params.gamma,
+            &mut self.elig_gamma,
+            &mut self.grad_gamma,
+            scale,
+        );
+        dense_block_update(
+            kappa,
+            self.blocks,
+            &mut self.params.v,
+            &mut self.elig_v,
+            &mut self.grad_v,
+            |i| scale(i / k_fb),
+        );
+        self.blocks = self.rows.end_block(&mut self.params.w, self.blocks, signal);
+        self.learning_signal = signal;
+        self.last_block_sum = self.block_sum;
+        self.block_sum = 0.0;
+        self.steps_in_block = 0;
+    }
+}
+
+impl OnlineLearner for Learner {
+    fn train_step_with(
+        &mut self,
+        net: &Network,
+        inputs: &[u32],
+        label: usize,
+        step_in_example: usize,
+        sampler: &mut impl SpikeSampler,
+    ) -> StepStats {
+        let cfg = net.config();
+        let (k_ff, k_fb, n_in) = (cfg.k_ff, cfg.k_fb, cfg.n_inputs);
+        if step_in_example == 0 {
+            self.history.reset();
+        }
+        self.traces.compute(net, &self.history);
+        let blocks = self.blocks;
+        let mut stats = StepStats::default();
+
+        // Potentials: bias, own feedback, then the recently active presynaptic neurons only.
+        for l in 0..self.u.len() {
+            let v = &self.params.v[l * k_fb..(l + 1) * k_fb];
+            let fb = &self.traces.fb[l * k_fb..(l + 1) * k_fb];
+            self.u[l] = self.params.gamma[l] + v.iter().zip(fb).map(|(a, b)| a * b).sum::<f64>();
+        }
+        for &j in &self.traces.active {
+            let j = j as usize;
+            let trace = self.traces.ff_of(j, k_ff);
+            let nonzero = trace.iter().filter(|&&x| x != 0.0).count() as u64;
+            for &l in net.postsynaptic(j) {
+                let l = l as usize;
+                let row = self.rows.row(l, j);
+                self.rows.catch_up(&mut self.params.w, row, blocks);
+                let w = &self.params.w[row * k_ff..(row + 1) * k_ff];
+                self.u[l] += w.iter().zip(trace).map(|(a, b)| a * b).sum::<f64>();
+                stats.synaptic_ops += nonzero;
+            }
+        }
+
+        let r = respond(
+            net,
+            &self.u,
+            label,
+            step_in_example,
+            sampler,
+            &mut self.spikes,
+            &mut self.log_p,
+            &mut self.err,
+        );
+        self.step_signal = r;
+        self.block_sum += r;
+
+        // Gradients into the eligibility rows of the active synapses.
+        let weight = self.rows.gradient_weight(blocks);
+        for &j in &self.traces.active {
+            let j = j as usize;
+            let trace = self.traces.ff_of(j, k_ff);
+            for &l in net.postsynaptic(j) {
+                let l = l as usize;
+                let row = self.rows.row(l, j);
+                let err = self.err[l];
+                let e = self.rows.touch(row, blocks);
+                let scaled = weight * err;
+                for (e, &x) in e.iter_mut().zip(trace) {
+                    *e += scaled * x;
+                }
+                let abs_err = err.abs();
+                for (a, &x) in self.abs_grad_basis.iter_mut().zip(trace) {
+                    *a += abs_err * x.abs();
+                }
+                if let Some(full) = &mut self.abs_grad_full {
+                    for (a, &x) in full[row * k_ff..(row + 1) * k_ff].iter_mut().zip(trace) {
+                        *a += abs_err * x.abs();
+                    }
+                }
+            }
+        }
+        for l in 0..self.u.len() {
+            self.grad_gamma[l] += self.err[l];
+            for k in 0..k_fb {
+                self.grad_v[l * k_fb + k] += self.err[l] * self.traces.fb[l * k_fb + k];
+            }
+        }
+
+        let slot = self.history.push();
+        slot.extend(inputs.iter().copied().filter(|&i| (i as usize) < n_in));
+        for (l, &s) in self.spikes.iter().enumerate() {
+            if s {
+                slot.push((n_in + l) as u32);
+                stats.spikes += 1;
+            }
+        }
+        self.steps_in_block += 1;
+        if self.steps_in_block == cfg.delta_s {
+            self.end_block(net);
+        }
+        stats
+    }
+
+    fn current_params(&mut self, net: &Network) -> Params {
+        self.params(net).clone()
+    }
+
+    fn eligibility(&mut self, net: &Network) -> Params {
+        self.rows.catch_up_all(&mut self.params.w, self.blocks);
+        let _ = net;
+        Params {
+            w: self.rows.e.clone(),
+            v: self.elig_v.clone(),
+            gamma: self.elig_gamma.clone(),
+        }
+    }
+
+    fn adopt_params(&mut self, net: &Network, p: &Params) {
+        self.set_params(net, p);
+    }
+
+    fn blocks(&self) -> u64 {
+        self.blocks
+    }
+
+    fn potentials(&self) -> &[f64] {
+        &self.u
+    }
+
+    fn learnable_spikes(&self) -> &[bool] {
+        &self.spikes
+    }
+
+    fn log_probas(&self) -> &[f64] {
+        &self.log_p
+    }
+
+    fn step_signal(&self) -> f64 {
+        self.step_signal
+    }
+
+    fn block_signal(&self) -> f64 {
+        self.last_block_sum
+    }
+
+    fn learning_signal(&self) -> f64 {
+        self.learning_signal
+    }
+
+    fn ff_trace(&self, j: usize) -> Vec<f64> {
+        let k = self.abs_grad_basis.len();
+        self.traces
+            .ff
+            .get(j * k..(j + 1) * k)
+            .map(<[f64]>::to_vec)
+            .unwrap_or_default()
+    }
+
+    fn fb_trace(&self, l: usize) -> Vec<f64> {
+        let k = self.params.v.len() / self.u.len().max(1);
+        self.traces
+            .fb
+            .get(l * k..(l + 1) * k)
+            .map(<[f64]>::to_vec)
+            .unwrap_or_default()
+    }
+}

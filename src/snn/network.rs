@@ -1,0 +1,182 @@
+//! The immutable part of an SNN: configuration, bases, topology and synapse lists.
+
+use super::{raised_cosine, Params, SnnConfig, SnnError};
+use rand::Rng;
+
+/// Smallest eligibility decay factor still considered non-negligible [dimensionless].
+const NEGLIGIBLE_DECAY: f64 = 1e-30;
+
+/// Configuration plus everything derived from it once; shared read-only by many devices.
+#[derive(Clone, Debug)]
+pub struct Network {
+    cfg: SnnConfig,
+    n_neurons: usize,
+    n_learnable_neurons: usize,
+    /// Feedforward basis by lag, `[m][k]`.
+    ff_by_lag: Vec<f64>,
+    /// Feedback basis by lag, `[m][k]`.
+    fb_by_lag: Vec<f64>,
+    /// `[l][j]`, self-synapses removed.
+    mask: Vec<bool>,
+    presynaptic: Vec<Vec<u32>>,
+    postsynaptic: Vec<Vec<u32>>,
+    synapse_count: usize,
+    signal_ring_len: usize,
+}
+
+fn by_lag(bank: &[Vec<f64>], memory: usize) -> Vec<f64> {
+    let k = bank.len();
+    let mut out = vec![0.0; memory * k];
+    for (kk, row) in bank.iter().enumerate() {
+        for (m, &a) in row.iter().enumerate() {
+            out[m * k + kk] = a;
+        }
+    }
+    out
+}
+
+impl Network {
+    /// Validates `cfg` and derives bases and synapse lists.
+    pub fn new(cfg: SnnConfig) -> Result<Network, SnnError> {
+        cfg.validate()?;
+        let n = cfg.n_inputs + cfg.n_hidden + cfg.n_outputs;
+        let l_count = cfg.n_hidden + cfg.n_outputs;
+        let mask = cfg
+            .topology
+            .mask(cfg.n_inputs, cfg.n_hidden, cfg.n_outputs)?;
+        let mut presynaptic = vec![Vec::new(); l_count];
+        let mut postsynaptic = vec![Vec::new(); n];
+        for l in 0..l_count {
+            for j in 0..n {
+                if mask[l * n + j] {
+                    presynaptic[l].push(j as u32);
+                    postsynaptic[j].push(l as u32);
+                }
+            }
+        }
+        let synapse_count = mask.iter().filter(|&&m| m).count();
+        let ff_by_lag = by_lag(&raised_cosine(cfg.k_ff, cfg.memory, cfg.mu), cfg.memory);
+        let fb_by_lag = by_lag(&raised_cosine(cfg.k_fb, cfg.memory, cfg.mu), cfg.memory);
+        // Smallest M with kappa^M < NEGLIGIBLE_DECAY: older blocks no longer matter.
+        let mut signal_ring_len = 1;
+        let mut decay = cfg.kappa;
+        while decay >= NEGLIGIBLE_DECAY {
+            decay *= cfg.kappa;
+            signal_ring_len += 1;
+        }
+        Ok(Network {
+            cfg,
+            n_neurons: n,
+            n_learnable_neurons: l_count,
+            ff_by_lag,
+            fb_by_lag,
+            mask,
+            presynaptic,
+            postsynaptic,
+            synapse_count,
+            signal_ring_len,
+        })
+    }
+
+    /// The configuration this network was built from.
+    pub fn config(&self) -> &SnnConfig {
+        &self.cfg
+    }
+
+    /// All neurons N = N_X + N_H + N_Y [count].
+    pub fn n_neurons(&self) -> usize {
+        self.n_neurons
+    }
+
+    /// Learnable (hidden and output) neurons L [count].
+    pub fn n_learnable_neurons(&self) -> usize {
+        self.n_learnable_neurons
+    }
+
+    /// Learnable parameters in use: K_a per synapse, plus V and gamma [count].
+    pub fn n_learnable(&self) -> usize {
+        self.synapse_count * self.cfg.k_ff + self.n_learnable_neurons * (self.cfg.k_fb + 1)
+    }
+
+    /// Synapses allowed by the topology [count].
+    pub fn synapse_count(&self) -> usize {
+        self.synapse_count
+    }
+
+    /// Whether presynaptic neuron `j` feeds learnable neuron `l`.
+    pub fn is_synapse(&self, l: usize, j: usize) -> bool {
+        l < self.n_learnable_neurons && j < self.n_neurons && self.mask[l * self.n_neurons + j]
+    }
+
+    /// Presynaptic neurons of learnable neuron `l`, ascending.
+    pub fn presynaptic(&self, l: usize) -> &[u32] {
+        &self.presynaptic[l]
+    }
+
+    /// Learnable neurons that neuron `j` feeds, ascending.
+    pub fn postsynaptic(&self, j: usize) -> &[u32] {
+        &self.postsynaptic[j]
+    }
+
+    /// Feedforward basis values at lag `m` (m = 0 is t-1), K_a values.
+    pub(crate) fn ff_at_lag(&self, m: usize) -> &[f64] {
+        &self.ff_by_lag[m * self.cfg.k_ff..(m + 1) * self.cfg.k_ff]
+    }
+
+    /// Feedback basis values at lag `m`, K_b values.
+    pub(crate) fn fb_at_lag(&self, m: usize) -> &[f64] {
+        &self.fb_by_lag[m * self.cfg.k_fb..(m + 1) * self.cfg.k_fb]
+    }
+
+    /// Blocks after which an untouched eligibility row has decayed below 1e-30 [blocks].
+    pub(crate) fn signal_ring_len(&self) -> usize {
+        self.signal_ring_len
+    }
+
+    /// All-zero parameters of the right shapes.
+    pub fn zero_params(&self) -> Params {
+        let l_count = self.n_learnable_neurons;
+        Params {
+            w: vec![0.0; l_count * self.n_neurons * self.cfg.k_ff],
+            v: vec![0.0; l_count * self.cfg.k_fb],
+            gamma: vec![0.0; l_count],
+        }
+    }
+
+    /// Initial model: every entry uniform in [-w0, w0], W masked. Draws one number per W entry
+    /// (masked or not, in `[l][j][k]` order), then V, then gamma.
+    pub fn init_params(&self, rng: &mut impl Rng) -> Params {
+        let w0 = self.cfg.w0;
+        let mut draw = || w0 * (2.0 * rng.random::<f64>() - 1.0);
+        let mut p = self.zero_params();
+        let k = self.cfg.k_ff;
+        for (idx, w) in p.w.iter_mut().enumerate() {
+            let value = draw();
+            if self.mask[idx / k] {
+                *w = value;
+            }
+        }
+        p.v.iter_mut().for_each(|v| *v = draw());
+        p.gamma.iter_mut().for_each(|g| *g = draw());
+        p
+    }
+
+    /// Checks that `p` has this network's shapes.
+    pub fn check_params(&self, p: &Params) -> Result<(), SnnError> {
+        let z = self.zero_params();
+        for (field, found, expected) in [
+            ("w", p.w.len(), z.w.len()),
+            ("v", p.v.len(), z.v.len()),
+            ("gamma", p.gamma.len(), z.gamma.len()),
+        ] {
+            if found != expected {
+                return Err(SnnError::ParamsShape {
+                    field,
+                    found,
+                    expected,
+                });
+            }
+        }
+        Ok(())
+    }
+}

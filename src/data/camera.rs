@@ -28,7 +28,8 @@ use super::aedat::DvsEvent;
 use super::image::Image;
 use super::spikes::{bin_events_from, Polarity, SpikeTrain};
 
-/// Settings of the emulated event camera.
+/// Settings of the emulated event camera. Non-finite or out-of-range values (a threshold or
+/// `log_eps` <= 0, negative rates or spreads) fall back to the defaults or to zero, never panic.
 #[derive(Clone, Debug, PartialEq)]
 pub struct EventCamera {
     /// Contrast threshold [log-intensity units]; typical DVS values are 0.1-0.4.
@@ -54,12 +55,12 @@ pub struct EventCamera {
 impl Default for EventCamera {
     fn default() -> Self {
         EventCamera {
-            threshold: 0.2,
+            threshold: 0.3,
             threshold_sigma: 0.03,
             max_shift_px: 1.5,
             bin_us: 25_000,
             duration_us: None,
-            frames_per_bin: 2,
+            frames_per_bin: 1,
             waypoints: 4,
             log_eps: 0.1,
             noise_rate_hz: 0.0,
@@ -93,6 +94,14 @@ impl MotionPath {
         }
     }
 
+    /// Largest distance from the start position [pixels].
+    fn reach(&self) -> f64 {
+        self.points
+            .iter()
+            .map(|p| p.0.hypot(p.1))
+            .fold(0.0, f64::max)
+    }
+
     /// Offset (dx, dy) [pixels] at time `t_us`.
     fn at(&self, t_us: f64) -> (f64, f64) {
         let legs = self.points.len() - 1;
@@ -108,25 +117,100 @@ impl MotionPath {
     }
 }
 
-/// Log intensity of every pixel of `img` shifted by (dx, dy), bilinear interpolation.
-fn log_frame(img: &Image, dx: f64, dy: f64, eps: f64, out: &mut [f64]) {
-    let value = |r: isize, c: isize| -> f64 {
-        if r < 0 || c < 0 {
-            0.0
-        } else {
-            f64::from(img.at(r as usize, c as usize)) / 255.0
+/// Pixels that can ever see light: within `reach` pixels (Chebyshev) of a non-black pixel.
+fn lit_pixels(img: &Image, reach: usize) -> Vec<usize> {
+    let (w, h) = (img.width, img.height);
+    let mut lit = vec![false; w * h];
+    for row in 0..h {
+        for col in 0..w {
+            if img.at(row, col) == 0 {
+                continue;
+            }
+            for r in row.saturating_sub(reach)..(row + reach + 1).min(h) {
+                for c in col.saturating_sub(reach)..(col + reach + 1).min(w) {
+                    lit[r * w + c] = true;
+                }
+            }
         }
-    };
-    for row in 0..img.height {
-        let sy = row as f64 - dy;
-        let (r0, fy) = (sy.floor() as isize, sy - sy.floor());
-        for col in 0..img.width {
-            let sx = col as f64 - dx;
-            let (c0, fx) = (sx.floor() as isize, sx - sx.floor());
-            let top = value(r0, c0) * (1.0 - fx) + value(r0, c0 + 1) * fx;
-            let bottom = value(r0 + 1, c0) * (1.0 - fx) + value(r0 + 1, c0 + 1) * fx;
-            let intensity = top * (1.0 - fy) + bottom * fy;
-            out[row * img.width + col] = (eps + intensity).ln();
+    }
+    (0..w * h).filter(|&p| lit[p]).collect()
+}
+
+/// The image as intensities 0..=1 with a black margin of `margin` pixels on every side, so that
+/// bilinear sampling at shifts up to `margin - 1` pixels needs no bounds checks.
+struct PaddedImage {
+    values: Vec<f64>,
+    stride: usize,
+    margin: usize,
+    width: usize,
+}
+
+impl PaddedImage {
+    fn new(img: &Image, margin: usize) -> Self {
+        let stride = img.width + 2 * margin;
+        let mut values = vec![0.0; stride * (img.height + 2 * margin)];
+        for row in 0..img.height {
+            for col in 0..img.width {
+                values[(row + margin) * stride + col + margin] = f64::from(img.at(row, col)) / 255.0;
+            }
+        }
+        PaddedImage {
+            values,
+            stride,
+            margin,
+            width: img.width,
+        }
+    }
+
+    /// Bilinear stencil of a shift (dx, dy), |dx|, |dy| < margin: the same for every pixel.
+    fn stencil(&self, dx: f64, dy: f64) -> Stencil {
+        let (sx, sy) = (self.margin as f64 - dx, self.margin as f64 - dy);
+        let (fx, fy) = (sx - sx.floor(), sy - sy.floor());
+        Stencil {
+            offset: sy.floor() as usize * self.stride + sx.floor() as usize,
+            weights: [(1.0 - fx) * (1.0 - fy), fx * (1.0 - fy), (1.0 - fx) * fy, fx * fy],
+        }
+    }
+
+    /// Intensity seen by pixel `p` through `stencil`.
+    fn sample(&self, p: usize, stencil: &Stencil) -> f64 {
+        self.sample_at(self.base(p), stencil)
+    }
+
+    /// Index of pixel `p`'s unshifted top-left corner relative to the stencil offset.
+    fn base(&self, p: usize) -> usize {
+        (p / self.width) * self.stride + p % self.width
+    }
+
+    /// Intensity at `base` (from [`PaddedImage::base`]) through `stencil`.
+    fn sample_at(&self, base: usize, stencil: &Stencil) -> f64 {
+        let at = base + stencil.offset;
+        let v = &self.values;
+        let w = &stencil.weights;
+        w[0] * v[at] + w[1] * v[at + 1] + w[2] * v[at + self.stride] + w[3] * v[at + self.stride + 1]
+    }
+}
+
+/// Where and with which weights a shifted image is sampled.
+struct Stencil {
+    offset: usize,
+    weights: [f64; 4],
+}
+
+/// Per-pixel reference log intensity, with the intensities that would cross a threshold, so
+/// that most frames need no logarithm.
+struct Reference {
+    log: f64,
+    upper: f64,
+    lower: f64,
+}
+
+impl Reference {
+    fn new(log: f64, threshold: f64, eps: f64) -> Self {
+        Reference {
+            log,
+            upper: (log + threshold).exp() - eps,
+            lower: (log - threshold).exp() - eps,
         }
     }
 }
@@ -143,16 +227,17 @@ pub fn camera_events(
     let frames_per_bin = cam.frames_per_bin.max(1);
     let frame_us = (cam.bin_us.max(1) as f64) / frames_per_bin as f64;
     let frames = steps * frames_per_bin;
+    let defaults = EventCamera::default();
     let eps = if cam.log_eps.is_finite() && cam.log_eps > 0.0 {
         cam.log_eps
     } else {
-        1e-3
+        defaults.log_eps
     };
     let path = MotionPath::draw(cam, cam.duration_us.unwrap_or(total_us), rng);
     let base = if cam.threshold.is_finite() && cam.threshold > 0.0 {
         cam.threshold
     } else {
-        0.2
+        defaults.threshold
     };
     let sigma = if cam.threshold_sigma.is_finite() {
         cam.threshold_sigma.max(0.0)
@@ -165,21 +250,45 @@ pub fn camera_events(
             (base * (1.0 + sigma * z)).max(0.1 * base)
         })
         .collect();
-    let noise_p = (cam.noise_rate_hz.max(0.0) * frame_us * 1e-6).min(1.0);
-    let mut reference = vec![0.0; pixels];
-    log_frame(img, 0.0, 0.0, eps, &mut reference);
-    let mut current = vec![0.0; pixels];
+    let noise_p = if cam.noise_rate_hz.is_finite() {
+        (cam.noise_rate_hz.max(0.0) * frame_us * 1e-6).min(1.0)
+    } else {
+        0.0
+    };
+    let reach = path.reach().ceil() as usize + 1;
+    let image = PaddedImage::new(img, reach + 1);
+    // Pixels that stay black whatever the shift never cross a threshold: only noise can fire them.
+    let lit = lit_pixels(img, reach);
+    let mut is_lit = vec![false; pixels];
+    for &p in &lit {
+        is_lit[p] = true;
+    }
+    let scan: Vec<usize> = if noise_p > 0.0 {
+        (0..pixels).collect()
+    } else {
+        lit
+    };
+    let still = image.stencil(0.0, 0.0);
+    let mut reference: Vec<Reference> = (0..pixels)
+        .map(|p| {
+            let start = if is_lit[p] { image.sample(p, &still) } else { 0.0 };
+            Reference::new((eps + start).ln(), thresholds[p], eps)
+        })
+        .collect();
+    let bases: Vec<usize> = (0..pixels).map(|p| image.base(p)).collect();
     let mut events = Vec::new();
     for frame in 1..=frames {
         let stamp = ((frame - 1) as f64 * frame_us) as u64;
         let (dx, dy) = path.at(frame as f64 * frame_us);
-        log_frame(img, dx, dy, eps, &mut current);
-        for p in 0..pixels {
-            let diff = current[p] - reference[p];
-            let crossings = (diff.abs() / thresholds[p]).floor();
+        let stencil = image.stencil(dx, dy);
+        for &p in &scan {
             let (x, y) = ((p % img.width) as u16, (p / img.width) as u16);
-            if crossings >= 1.0 {
-                reference[p] += diff.signum() * crossings * thresholds[p];
+            let r = &mut reference[p];
+            let intensity = if is_lit[p] { image.sample_at(bases[p], &stencil) } else { 0.0 };
+            if intensity > r.upper || intensity < r.lower {
+                let diff = (eps + intensity).ln() - r.log;
+                let crossings = (diff.abs() / thresholds[p]).floor().max(1.0);
+                *r = Reference::new(r.log + diff.signum() * crossings * thresholds[p], thresholds[p], eps);
                 events.push(DvsEvent {
                     t_us: stamp,
                     x,

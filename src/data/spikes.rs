@@ -114,7 +114,7 @@ pub fn bin_events_from(
 ) -> SpikeTrain {
     let channels = polarity.channels(pixels);
     let bin_us = bin_us.max(1);
-    let mut active = vec![false; steps * channels];
+    let mut rows: Vec<Vec<u32>> = vec![Vec::new(); steps];
     for event in events {
         let Some(offset) = event.t_us.checked_sub(t0_us) else {
             continue;
@@ -126,15 +126,16 @@ pub fn bin_events_from(
         let Some(pixel) = pixel_of(event).filter(|&p| p < pixels) else {
             continue;
         };
-        active[step as usize * channels + polarity.channel(pixel, event.on)] = true;
+        rows[step as usize].push(polarity.channel(pixel, event.on) as u32);
     }
-    let steps = (0..steps)
-        .map(|k| {
-            let row = &active[k * channels..(k + 1) * channels];
-            (0..channels as u32).filter(|&c| row[c as usize]).collect()
-        })
-        .collect();
-    SpikeTrain { channels, steps }
+    for row in &mut rows {
+        row.sort_unstable();
+        row.dedup();
+    }
+    SpikeTrain {
+        channels,
+        steps: rows,
+    }
 }
 
 /// A square crop window of the sensor: keeps `x0 <= x < x0 + side` and `y0 <= y < y0 + side`.

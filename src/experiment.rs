@@ -24,10 +24,10 @@ use std::sync::Arc;
 #[derive(Debug, thiserror::Error)]
 pub enum ExperimentError {
     /// The scenario is inconsistent in a way only visible once data and network are known.
-    #[error("{source}: {message}")]
+    #[error("{file}: {message}")]
     Scenario {
         /// The scenario's file.
-        source: String,
+        file: String,
         /// What is wrong, with the key path.
         message: String,
     },
@@ -162,7 +162,7 @@ pub fn build(scenario: &Scenario) -> Result<SimSetup, ExperimentError> {
     let src = scenario.source.clone();
     let seed = scenario.seed;
     let bad = |message: String| ExperimentError::Scenario {
-        source: src.clone(),
+        file: src.clone(),
         message,
     };
     let d = &scenario.data;

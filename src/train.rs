@@ -1,9 +1,9 @@
 //! `flsnn train`: one SNN trained centrally on a dataset, to check the SNN alone before
 //! federating it.
 
-use crate::data::{DataError, EventCamera, Example};
+use crate::data::{DataError, Encoding as DataEncoding, EventCamera, Example, Polarity};
 use crate::fl::test_example;
-use crate::prepare::{embedded_data_dir, Encoding as DataEncoding, Prepared, Source};
+use crate::prepare::{embedded_data_dir, Prepared, Source};
 use crate::sim::rng::{stream, Node, Purpose};
 use crate::snn::{evaluate, Evaluation, Learner, Network, SnnConfig, SnnError, TestExample};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -136,7 +136,10 @@ pub fn train(opts: &TrainOptions, progress: bool) -> Result<TrainReport, TrainEr
     };
     let encoding = match opts.encoding {
         Encoding::Rate { gain } => DataEncoding::Rate { gain },
-        Encoding::Events => DataEncoding::Events(EventCamera::default()),
+        Encoding::Events => DataEncoding::Events {
+            camera: EventCamera::default(),
+            polarity: Polarity::Merged,
+        },
     };
     let mut data_rng = stream(opts.seed, Node::BaseStation, Purpose::Data);
     let prepared = Prepared::load(
@@ -147,10 +150,9 @@ pub fn train(opts: &TrainOptions, progress: bool) -> Result<TrainReport, TrainEr
         encoding,
         &mut data_rng,
     )?;
-    let n = opts.train_examples.min(prepared.pool.len());
-    let train: Vec<Example> = (0..n)
-        .map(|i| prepared.encode(&prepared.pool[i], prepared.pool_labels[i], &mut data_rng))
-        .collect();
+    let n = opts.train_examples.min(prepared.pool_labels.len());
+    let indices: Vec<usize> = (0..n).collect();
+    let train: Vec<Example> = prepared.shard(&indices, &mut data_rng);
     let mut cfg = SnnConfig::paper(prepared.inputs, opts.hidden, opts.classes.len());
     cfg.eta = opts.eta;
     let net = Network::new(cfg)?;

@@ -92,8 +92,6 @@ pub struct Finish;
 
 /// A device's state at the end of a run.
 pub struct DeviceFinal {
-    /// Everything it computed.
-    pub compute: ComputeTotals,
     /// Its local model on the test set.
     pub evaluation: Evaluation,
     /// Bytes of its learning state.
@@ -108,7 +106,6 @@ impl Handler<Finish> for DeviceActor {
             .device
             .evaluate(&self.net, &self.test, &mut self.test_rng);
         MessageResult(DeviceFinal {
-            compute: self.device.totals(),
             evaluation,
             learner_bytes: self.device.learner_bytes(),
         })

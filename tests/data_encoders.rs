@@ -53,7 +53,10 @@ fn rate_coding_matches_gain_times_pixel() {
         let expected = gain * f64::from(p) / 255.0;
         let rate = f64::from(counts[c]) / steps as f64;
         let sd = (expected * (1.0 - expected) / steps as f64).sqrt();
-        assert!((rate - expected).abs() <= 5.0 * sd + 1e-12, "channel {c}: {rate} vs {expected}");
+        assert!(
+            (rate - expected).abs() <= 5.0 * sd + 1e-12,
+            "channel {c}: {rate} vs {expected}"
+        );
     }
     // Gain 4: p = min(1, 4 * 128/255) = 1 for pixel 128, 0.8 for pixel 51.
     let train = rate_encode(&img, 2000, 4.0, &mut rng);
@@ -118,7 +121,15 @@ fn event_camera_is_deterministic_given_seed() {
     let set = mnist();
     let img = crop_center(&set.images[1500], 26);
     let cam = EventCamera::default();
-    let run = |seed| emulate_events(&img, &cam, 80, Polarity::Split, &mut ChaCha8Rng::seed_from_u64(seed));
+    let run = |seed| {
+        emulate_events(
+            &img,
+            &cam,
+            80,
+            Polarity::Split,
+            &mut ChaCha8Rng::seed_from_u64(seed),
+        )
+    };
     assert_eq!(run(11), run(11));
     assert_ne!(run(11), run(12));
     assert_eq!(run(11).channels, 1352);
@@ -133,7 +144,13 @@ fn event_camera_is_sparse_and_fires_on_edges() {
     for (k, img) in set.images.iter().step_by(500).enumerate() {
         let img = crop_center(img, 26);
         let cam = EventCamera::default();
-        let train = emulate_events(&img, &cam, 80, Polarity::Merged, &mut ChaCha8Rng::seed_from_u64(k as u64));
+        let train = emulate_events(
+            &img,
+            &cam,
+            80,
+            Polarity::Merged,
+            &mut ChaCha8Rng::seed_from_u64(k as u64),
+        );
         densities.push(train.density());
         let counts = train.channel_counts();
         // Edge strength: largest grey difference to a 4-neighbour.
@@ -141,11 +158,16 @@ fn event_camera_is_sparse_and_fires_on_edges() {
         for r in 0..26usize {
             for c in 0..26usize {
                 let p = i32::from(img.at(r, c));
-                let grad = [(r.wrapping_sub(1), c), (r + 1, c), (r, c.wrapping_sub(1)), (r, c + 1)]
-                    .iter()
-                    .map(|&(rr, cc)| (p - i32::from(img.at(rr, cc))).abs())
-                    .max()
-                    .unwrap_or(0);
+                let grad = [
+                    (r.wrapping_sub(1), c),
+                    (r + 1, c),
+                    (r, c.wrapping_sub(1)),
+                    (r, c + 1),
+                ]
+                .iter()
+                .map(|&(rr, cc)| (p - i32::from(img.at(rr, cc))).abs())
+                .max()
+                .unwrap_or(0);
                 if grad > 100 {
                     edge_n += 1;
                     edge_sum += counts[r * 26 + c];
@@ -159,8 +181,14 @@ fn event_camera_is_sparse_and_fires_on_edges() {
         flat_rate += f64::from(flat_sum) / f64::from(flat_n.max(1));
     }
     let mean_density = densities.iter().sum::<f64>() / densities.len() as f64;
-    assert!(mean_density > 0.005 && mean_density < 0.15, "density {mean_density}");
-    assert!(edge_rate > 10.0 * flat_rate, "edge {edge_rate} vs flat {flat_rate}");
+    assert!(
+        mean_density > 0.005 && mean_density < 0.15,
+        "density {mean_density}"
+    );
+    assert!(
+        edge_rate > 10.0 * flat_rate,
+        "edge {edge_rate} vs flat {flat_rate}"
+    );
 }
 
 /// Logistic regression on per-pixel event counts (a GLM, like the SNN's output neurons, but
@@ -168,7 +196,8 @@ fn event_camera_is_sparse_and_fires_on_edges() {
 /// event camera if this separates 1s and 7s.
 fn ones_vs_sevens_accuracy(encoding: &Encoding) -> (f64, f64) {
     let set = mnist();
-    let split = train_test_split(&set, &[1, 7], 400, &mut ChaCha8Rng::seed_from_u64(5)).expect("split");
+    let split =
+        train_test_split(&set, &[1, 7], 400, &mut ChaCha8Rng::seed_from_u64(5)).expect("split");
     let mut rng = ChaCha8Rng::seed_from_u64(9);
     let few = ImageSet {
         images: split.train.images[..400].to_vec(),
@@ -178,7 +207,11 @@ fn ones_vs_sevens_accuracy(encoding: &Encoding) -> (f64, f64) {
     let test = encode_images(&split.test, &[1, 7], Some(26), 80, encoding, &mut rng);
     assert_eq!((train.len(), test.len()), (400, 400));
     let features = |e: &Example| -> Vec<f64> {
-        e.spikes.channel_counts().iter().map(|&c| f64::from(c) / 80.0).collect()
+        e.spikes
+            .channel_counts()
+            .iter()
+            .map(|&c| f64::from(c) / 80.0)
+            .collect()
     };
     let mut sums = [vec![0.0; 676], vec![0.0; 676]];
     for e in &train {
@@ -186,7 +219,12 @@ fn ones_vs_sevens_accuracy(encoding: &Encoding) -> (f64, f64) {
             *acc += v;
         }
     }
-    let centroid_gap: f64 = sums[0].iter().zip(&sums[1]).map(|(a, b)| (a - b).abs()).sum::<f64>() / 200.0;
+    let centroid_gap: f64 = sums[0]
+        .iter()
+        .zip(&sums[1])
+        .map(|(a, b)| (a - b).abs())
+        .sum::<f64>()
+        / 200.0;
     let mut w = vec![0.0; 677];
     for _ in 0..30 {
         for e in &train {
@@ -217,7 +255,9 @@ fn event_camera_separates_ones_and_sevens() {
     };
     let (accuracy, gap) = ones_vs_sevens_accuracy(&camera);
     let (rate_accuracy, _) = ones_vs_sevens_accuracy(&Encoding::Rate { gain: 0.15 });
-    eprintln!("1 vs 7 logistic accuracy: camera {accuracy}, rate coding {rate_accuracy}; gap {gap}");
+    eprintln!(
+        "1 vs 7 logistic accuracy: camera {accuracy}, rate coding {rate_accuracy}; gap {gap}"
+    );
     // The summed events of a 1 and a 7 differ.
     assert!(gap > 1.0, "mean event maps differ by {gap}");
     assert!(accuracy > 0.95, "camera accuracy {accuracy}");
@@ -231,12 +271,21 @@ fn camera_noise_adds_events_away_from_the_digit() {
         height: 26,
         pixels: vec![0; 676],
     };
-    assert!(camera_counts(&blank, 1).iter().all(|&c| c == 0), "a still black scene is silent");
+    assert!(
+        camera_counts(&blank, 1).iter().all(|&c| c == 0),
+        "a still black scene is silent"
+    );
     let cam = EventCamera {
         noise_rate_hz: 5.0,
         ..EventCamera::default()
     };
-    let train = emulate_events(&blank, &cam, 80, Polarity::Merged, &mut ChaCha8Rng::seed_from_u64(2));
+    let train = emulate_events(
+        &blank,
+        &cam,
+        80,
+        Polarity::Merged,
+        &mut ChaCha8Rng::seed_from_u64(2),
+    );
     // Expected 676 pixels * 2 s * 5 Hz = 6760 noise events.
     let n = train.spike_count();
     assert!(n > 5000 && n < 8000, "noise spikes {n}");
@@ -254,7 +303,14 @@ fn loading_and_encoding_is_fast() {
     };
     let classes: Vec<u8> = (0..10).collect();
     let t = Instant::now();
-    let rate = encode_images(&subset, &classes, Some(26), 80, &Encoding::Rate { gain: 0.15 }, &mut rng);
+    let rate = encode_images(
+        &subset,
+        &classes,
+        Some(26),
+        80,
+        &Encoding::Rate { gain: 0.15 },
+        &mut rng,
+    );
     let rate_time = t.elapsed();
     let t = Instant::now();
     let events = Encoding::Events {
@@ -265,6 +321,10 @@ fn loading_and_encoding_is_fast() {
     let cam_time = t.elapsed();
     assert_eq!((rate.len(), cam.len()), (1000, 1000));
     eprintln!("load {loaded:?}, rate-encode 1000: {rate_time:?}, camera 1000: {cam_time:?}");
-    assert!((loaded + rate_time).as_secs_f64() < 1.0, "load + rate {:?}", loaded + rate_time);
+    assert!(
+        (loaded + rate_time).as_secs_f64() < 1.0,
+        "load + rate {:?}",
+        loaded + rate_time
+    );
     assert!(cam_time.as_secs_f64() < 3.0, "camera {cam_time:?}");
 }

@@ -151,7 +151,8 @@ impl PaddedImage {
         let mut values = vec![0.0; stride * (img.height + 2 * margin)];
         for row in 0..img.height {
             for col in 0..img.width {
-                values[(row + margin) * stride + col + margin] = f64::from(img.at(row, col)) / 255.0;
+                values[(row + margin) * stride + col + margin] =
+                    f64::from(img.at(row, col)) / 255.0;
             }
         }
         PaddedImage {
@@ -168,7 +169,12 @@ impl PaddedImage {
         let (fx, fy) = (sx - sx.floor(), sy - sy.floor());
         Stencil {
             offset: sy.floor() as usize * self.stride + sx.floor() as usize,
-            weights: [(1.0 - fx) * (1.0 - fy), fx * (1.0 - fy), (1.0 - fx) * fy, fx * fy],
+            weights: [
+                (1.0 - fx) * (1.0 - fy),
+                fx * (1.0 - fy),
+                (1.0 - fx) * fy,
+                fx * fy,
+            ],
         }
     }
 
@@ -187,7 +193,10 @@ impl PaddedImage {
         let at = base + stencil.offset;
         let v = &self.values;
         let w = &stencil.weights;
-        w[0] * v[at] + w[1] * v[at + 1] + w[2] * v[at + self.stride] + w[3] * v[at + self.stride + 1]
+        w[0] * v[at]
+            + w[1] * v[at + 1]
+            + w[2] * v[at + self.stride]
+            + w[3] * v[at + self.stride + 1]
     }
 }
 
@@ -271,7 +280,11 @@ pub fn camera_events(
     let still = image.stencil(0.0, 0.0);
     let mut reference: Vec<Reference> = (0..pixels)
         .map(|p| {
-            let start = if is_lit[p] { image.sample(p, &still) } else { 0.0 };
+            let start = if is_lit[p] {
+                image.sample(p, &still)
+            } else {
+                0.0
+            };
             Reference::new((eps + start).ln(), thresholds[p], eps)
         })
         .collect();
@@ -284,11 +297,19 @@ pub fn camera_events(
         for &p in &scan {
             let (x, y) = ((p % img.width) as u16, (p / img.width) as u16);
             let r = &mut reference[p];
-            let intensity = if is_lit[p] { image.sample_at(bases[p], &stencil) } else { 0.0 };
+            let intensity = if is_lit[p] {
+                image.sample_at(bases[p], &stencil)
+            } else {
+                0.0
+            };
             if intensity > r.upper || intensity < r.lower {
                 let diff = (eps + intensity).ln() - r.log;
                 let crossings = (diff.abs() / thresholds[p]).floor().max(1.0);
-                *r = Reference::new(r.log + diff.signum() * crossings * thresholds[p], thresholds[p], eps);
+                *r = Reference::new(
+                    r.log + diff.signum() * crossings * thresholds[p],
+                    thresholds[p],
+                    eps,
+                );
                 events.push(DvsEvent {
                     t_us: stamp,
                     x,
@@ -329,4 +350,47 @@ pub fn emulate_events(
         polarity,
         |e| Some(usize::from(e.y) * width + usize::from(e.x)),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+    use rand_chacha::ChaCha8Rng;
+
+    #[test]
+    fn motion_path_starts_still_and_stays_within_max_shift() {
+        let cam = EventCamera::default();
+        let path = MotionPath::draw(&cam, 2_000_000, &mut ChaCha8Rng::seed_from_u64(3));
+        assert_eq!(path.at(0.0), (0.0, 0.0));
+        for k in 0..=400 {
+            let (dx, dy) = path.at(k as f64 * 6_000.0);
+            assert!(dx.hypot(dy) <= cam.max_shift_px + 1e-12);
+        }
+        assert!(path.reach() > 0.0);
+    }
+
+    #[test]
+    fn bilinear_sampling_interpolates_between_pixels() {
+        let img = Image {
+            width: 2,
+            height: 1,
+            pixels: vec![0, 255],
+        };
+        let padded = PaddedImage::new(&img, 2);
+        let still = padded.stencil(0.0, 0.0);
+        assert_eq!(padded.sample(1, &still), 1.0);
+        // Shift right by a quarter pixel: pixel 1 sees 3/4 of itself and 1/4 of pixel 0.
+        let quarter = padded.stencil(0.25, 0.0);
+        assert!((padded.sample(1, &quarter) - 0.75).abs() < 1e-12);
+        assert!((padded.sample(0, &quarter) - 0.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn reference_bounds_sit_one_threshold_away_in_log_space() {
+        let (eps, thr) = (0.1, 0.3);
+        let r = Reference::new((eps + 0.5f64).ln(), thr, eps);
+        assert!(((eps + r.upper).ln() - (r.log + thr)).abs() < 1e-12);
+        assert!(((eps + r.lower).ln() - (r.log - thr)).abs() < 1e-12);
+    }
 }

@@ -132,7 +132,17 @@ fn event_camera_is_deterministic_given_seed() {
     };
     assert_eq!(run(11), run(11));
     assert_ne!(run(11), run(12));
-    assert_eq!(run(11).channels, 1352);
+    let split = run(11);
+    assert_eq!(split.channels, 1352);
+    // A moving bright stroke brightens some pixels (ON, even channels) and darkens others (OFF).
+    let on = split
+        .steps
+        .iter()
+        .flatten()
+        .filter(|&&c| c % 2 == 0)
+        .count();
+    let off = split.spike_count() - on;
+    assert!(on > 50 && off > 50, "on {on}, off {off}");
 }
 
 #[test]
@@ -327,4 +337,71 @@ fn loading_and_encoding_is_fast() {
         loaded + rate_time
     );
     assert!(cam_time.as_secs_f64() < 3.0, "camera {cam_time:?}");
+}
+
+#[test]
+fn event_camera_survives_odd_settings() {
+    let img = Image {
+        width: 5,
+        height: 3,
+        pixels: vec![0, 50, 255, 0, 9, 1, 2, 3, 4, 5, 200, 0, 0, 0, 255],
+    };
+    let odd = [
+        EventCamera {
+            threshold: f64::NAN,
+            log_eps: -1.0,
+            max_shift_px: 1e12,
+            ..EventCamera::default()
+        },
+        EventCamera {
+            threshold_sigma: f64::INFINITY,
+            noise_rate_hz: f64::NAN,
+            bin_us: 0,
+            frames_per_bin: 0,
+            waypoints: 0,
+            ..EventCamera::default()
+        },
+        EventCamera {
+            max_shift_px: f64::NEG_INFINITY,
+            duration_us: Some(0),
+            ..EventCamera::default()
+        },
+    ];
+    for (k, cam) in odd.iter().enumerate() {
+        let mut rng = ChaCha8Rng::seed_from_u64(k as u64);
+        let train = emulate_events(&img, cam, 20, Polarity::Split, &mut rng);
+        assert_eq!((train.channels, train.len()), (30, 20));
+        assert!(train.steps.iter().flatten().all(|&c| c < 30));
+    }
+    let empty = Image {
+        width: 0,
+        height: 0,
+        pixels: vec![],
+    };
+    let train = emulate_events(
+        &empty,
+        &EventCamera::default(),
+        4,
+        Polarity::Merged,
+        &mut ChaCha8Rng::seed_from_u64(0),
+    );
+    assert_eq!(train, SpikeTrain::silent(0, 4));
+    // A pixel buffer shorter than width * height reads as black, no panic.
+    let short = Image {
+        width: 4,
+        height: 4,
+        pixels: vec![255; 3],
+    };
+    let train = emulate_events(
+        &short,
+        &EventCamera::default(),
+        10,
+        Polarity::Merged,
+        &mut ChaCha8Rng::seed_from_u64(0),
+    );
+    assert_eq!(train.channels, 16);
+    assert_eq!(
+        rate_encode(&short, 3, 1.0, &mut ChaCha8Rng::seed_from_u64(0)).steps,
+        vec![vec![0, 1, 2]; 3]
+    );
 }

@@ -36,7 +36,8 @@ pub struct EventCamera {
     pub threshold: f64,
     /// Relative per-pixel threshold mismatch (standard deviation) [-].
     pub threshold_sigma: f64,
-    /// Largest displacement of the image from its start position [pixels].
+    /// Largest displacement of the image from its start position [pixels] (capped at the image
+    /// size).
     pub max_shift_px: f64,
     /// Width of one output time step [us].
     pub bin_us: u64,
@@ -75,9 +76,10 @@ struct MotionPath {
 }
 
 impl MotionPath {
-    fn draw(cam: &EventCamera, duration_us: u64, rng: &mut impl Rng) -> Self {
+    /// Draw a path; the radius is capped at `limit_px` (beyond the image size nothing changes).
+    fn draw(cam: &EventCamera, duration_us: u64, limit_px: f64, rng: &mut impl Rng) -> Self {
         let radius = if cam.max_shift_px.is_finite() {
-            cam.max_shift_px.max(0.0)
+            cam.max_shift_px.clamp(0.0, limit_px)
         } else {
             0.0
         };
@@ -232,17 +234,18 @@ pub fn camera_events(
     rng: &mut impl Rng,
 ) -> Vec<DvsEvent> {
     let pixels = img.width * img.height;
-    let total_us = steps as u64 * cam.bin_us.max(1);
+    let total_us = (steps as u64).saturating_mul(cam.bin_us.max(1));
     let frames_per_bin = cam.frames_per_bin.max(1);
     let frame_us = (cam.bin_us.max(1) as f64) / frames_per_bin as f64;
-    let frames = steps * frames_per_bin;
+    let frames = steps.saturating_mul(frames_per_bin);
     let defaults = EventCamera::default();
     let eps = if cam.log_eps.is_finite() && cam.log_eps > 0.0 {
         cam.log_eps
     } else {
         defaults.log_eps
     };
-    let path = MotionPath::draw(cam, cam.duration_us.unwrap_or(total_us), rng);
+    let limit = img.width.max(img.height) as f64;
+    let path = MotionPath::draw(cam, cam.duration_us.unwrap_or(total_us), limit, rng);
     let base = if cam.threshold.is_finite() && cam.threshold > 0.0 {
         cam.threshold
     } else {
@@ -361,7 +364,7 @@ mod tests {
     #[test]
     fn motion_path_starts_still_and_stays_within_max_shift() {
         let cam = EventCamera::default();
-        let path = MotionPath::draw(&cam, 2_000_000, &mut ChaCha8Rng::seed_from_u64(3));
+        let path = MotionPath::draw(&cam, 2_000_000, 26.0, &mut ChaCha8Rng::seed_from_u64(3));
         assert_eq!(path.at(0.0), (0.0, 0.0));
         for k in 0..=400 {
             let (dx, dy) = path.at(k as f64 * 6_000.0);

@@ -53,7 +53,10 @@ fn rate_coding_matches_gain_times_pixel() {
         let expected = gain * f64::from(p) / 255.0;
         let rate = f64::from(counts[c]) / steps as f64;
         let sd = (expected * (1.0 - expected) / steps as f64).sqrt();
-        assert!((rate - expected).abs() <= 5.0 * sd + 1e-12, "channel {c}: {rate} vs {expected}");
+        assert!(
+            (rate - expected).abs() <= 5.0 * sd + 1e-12,
+            "channel {c}: {rate} vs {expected}"
+        );
     }
     // Gain 4: p = min(1, 4 * 128/255) = 1 for pixel 128, 0.8 for pixel 51.
     let train = rate_encode(&img, 2000, 4.0, &mut rng);
@@ -118,10 +121,28 @@ fn event_camera_is_deterministic_given_seed() {
     let set = mnist();
     let img = crop_center(&set.images[1500], 26);
     let cam = EventCamera::default();
-    let run = |seed| emulate_events(&img, &cam, 80, Polarity::Split, &mut ChaCha8Rng::seed_from_u64(seed));
+    let run = |seed| {
+        emulate_events(
+            &img,
+            &cam,
+            80,
+            Polarity::Split,
+            &mut ChaCha8Rng::seed_from_u64(seed),
+        )
+    };
     assert_eq!(run(11), run(11));
     assert_ne!(run(11), run(12));
-    assert_eq!(run(11).channels, 1352);
+    let split = run(11);
+    assert_eq!(split.channels, 1352);
+    // A moving bright stroke brightens some pixels (ON, even channels) and darkens others (OFF).
+    let on = split
+        .steps
+        .iter()
+        .flatten()
+        .filter(|&&c| c % 2 == 0)
+        .count();
+    let off = split.spike_count() - on;
+    assert!(on > 50 && off > 50, "on {on}, off {off}");
 }
 
 #[test]
@@ -133,7 +154,13 @@ fn event_camera_is_sparse_and_fires_on_edges() {
     for (k, img) in set.images.iter().step_by(500).enumerate() {
         let img = crop_center(img, 26);
         let cam = EventCamera::default();
-        let train = emulate_events(&img, &cam, 80, Polarity::Merged, &mut ChaCha8Rng::seed_from_u64(k as u64));
+        let train = emulate_events(
+            &img,
+            &cam,
+            80,
+            Polarity::Merged,
+            &mut ChaCha8Rng::seed_from_u64(k as u64),
+        );
         densities.push(train.density());
         let counts = train.channel_counts();
         // Edge strength: largest grey difference to a 4-neighbour.
@@ -141,11 +168,16 @@ fn event_camera_is_sparse_and_fires_on_edges() {
         for r in 0..26usize {
             for c in 0..26usize {
                 let p = i32::from(img.at(r, c));
-                let grad = [(r.wrapping_sub(1), c), (r + 1, c), (r, c.wrapping_sub(1)), (r, c + 1)]
-                    .iter()
-                    .map(|&(rr, cc)| (p - i32::from(img.at(rr, cc))).abs())
-                    .max()
-                    .unwrap_or(0);
+                let grad = [
+                    (r.wrapping_sub(1), c),
+                    (r + 1, c),
+                    (r, c.wrapping_sub(1)),
+                    (r, c + 1),
+                ]
+                .iter()
+                .map(|&(rr, cc)| (p - i32::from(img.at(rr, cc))).abs())
+                .max()
+                .unwrap_or(0);
                 if grad > 100 {
                     edge_n += 1;
                     edge_sum += counts[r * 26 + c];
@@ -159,8 +191,14 @@ fn event_camera_is_sparse_and_fires_on_edges() {
         flat_rate += f64::from(flat_sum) / f64::from(flat_n.max(1));
     }
     let mean_density = densities.iter().sum::<f64>() / densities.len() as f64;
-    assert!(mean_density > 0.005 && mean_density < 0.15, "density {mean_density}");
-    assert!(edge_rate > 10.0 * flat_rate, "edge {edge_rate} vs flat {flat_rate}");
+    assert!(
+        mean_density > 0.005 && mean_density < 0.15,
+        "density {mean_density}"
+    );
+    assert!(
+        edge_rate > 10.0 * flat_rate,
+        "edge {edge_rate} vs flat {flat_rate}"
+    );
 }
 
 /// Logistic regression on per-pixel event counts (a GLM, like the SNN's output neurons, but
@@ -168,7 +206,8 @@ fn event_camera_is_sparse_and_fires_on_edges() {
 /// event camera if this separates 1s and 7s.
 fn ones_vs_sevens_accuracy(encoding: &Encoding) -> (f64, f64) {
     let set = mnist();
-    let split = train_test_split(&set, &[1, 7], 400, &mut ChaCha8Rng::seed_from_u64(5)).expect("split");
+    let split =
+        train_test_split(&set, &[1, 7], 400, &mut ChaCha8Rng::seed_from_u64(5)).expect("split");
     let mut rng = ChaCha8Rng::seed_from_u64(9);
     let few = ImageSet {
         images: split.train.images[..400].to_vec(),
@@ -178,7 +217,11 @@ fn ones_vs_sevens_accuracy(encoding: &Encoding) -> (f64, f64) {
     let test = encode_images(&split.test, &[1, 7], Some(26), 80, encoding, &mut rng);
     assert_eq!((train.len(), test.len()), (400, 400));
     let features = |e: &Example| -> Vec<f64> {
-        e.spikes.channel_counts().iter().map(|&c| f64::from(c) / 80.0).collect()
+        e.spikes
+            .channel_counts()
+            .iter()
+            .map(|&c| f64::from(c) / 80.0)
+            .collect()
     };
     let mut sums = [vec![0.0; 676], vec![0.0; 676]];
     for e in &train {
@@ -186,7 +229,12 @@ fn ones_vs_sevens_accuracy(encoding: &Encoding) -> (f64, f64) {
             *acc += v;
         }
     }
-    let centroid_gap: f64 = sums[0].iter().zip(&sums[1]).map(|(a, b)| (a - b).abs()).sum::<f64>() / 200.0;
+    let centroid_gap: f64 = sums[0]
+        .iter()
+        .zip(&sums[1])
+        .map(|(a, b)| (a - b).abs())
+        .sum::<f64>()
+        / 200.0;
     let mut w = vec![0.0; 677];
     for _ in 0..30 {
         for e in &train {
@@ -217,7 +265,9 @@ fn event_camera_separates_ones_and_sevens() {
     };
     let (accuracy, gap) = ones_vs_sevens_accuracy(&camera);
     let (rate_accuracy, _) = ones_vs_sevens_accuracy(&Encoding::Rate { gain: 0.15 });
-    eprintln!("1 vs 7 logistic accuracy: camera {accuracy}, rate coding {rate_accuracy}; gap {gap}");
+    eprintln!(
+        "1 vs 7 logistic accuracy: camera {accuracy}, rate coding {rate_accuracy}; gap {gap}"
+    );
     // The summed events of a 1 and a 7 differ.
     assert!(gap > 1.0, "mean event maps differ by {gap}");
     assert!(accuracy > 0.95, "camera accuracy {accuracy}");
@@ -231,12 +281,21 @@ fn camera_noise_adds_events_away_from_the_digit() {
         height: 26,
         pixels: vec![0; 676],
     };
-    assert!(camera_counts(&blank, 1).iter().all(|&c| c == 0), "a still black scene is silent");
+    assert!(
+        camera_counts(&blank, 1).iter().all(|&c| c == 0),
+        "a still black scene is silent"
+    );
     let cam = EventCamera {
         noise_rate_hz: 5.0,
         ..EventCamera::default()
     };
-    let train = emulate_events(&blank, &cam, 80, Polarity::Merged, &mut ChaCha8Rng::seed_from_u64(2));
+    let train = emulate_events(
+        &blank,
+        &cam,
+        80,
+        Polarity::Merged,
+        &mut ChaCha8Rng::seed_from_u64(2),
+    );
     // Expected 676 pixels * 2 s * 5 Hz = 6760 noise events.
     let n = train.spike_count();
     assert!(n > 5000 && n < 8000, "noise spikes {n}");
@@ -254,7 +313,14 @@ fn loading_and_encoding_is_fast() {
     };
     let classes: Vec<u8> = (0..10).collect();
     let t = Instant::now();
-    let rate = encode_images(&subset, &classes, Some(26), 80, &Encoding::Rate { gain: 0.15 }, &mut rng);
+    let rate = encode_images(
+        &subset,
+        &classes,
+        Some(26),
+        80,
+        &Encoding::Rate { gain: 0.15 },
+        &mut rng,
+    );
     let rate_time = t.elapsed();
     let t = Instant::now();
     let events = Encoding::Events {
@@ -265,6 +331,77 @@ fn loading_and_encoding_is_fast() {
     let cam_time = t.elapsed();
     assert_eq!((rate.len(), cam.len()), (1000, 1000));
     eprintln!("load {loaded:?}, rate-encode 1000: {rate_time:?}, camera 1000: {cam_time:?}");
-    assert!((loaded + rate_time).as_secs_f64() < 1.0, "load + rate {:?}", loaded + rate_time);
+    assert!(
+        (loaded + rate_time).as_secs_f64() < 1.0,
+        "load + rate {:?}",
+        loaded + rate_time
+    );
     assert!(cam_time.as_secs_f64() < 3.0, "camera {cam_time:?}");
+}
+
+#[test]
+fn event_camera_survives_odd_settings() {
+    let img = Image {
+        width: 5,
+        height: 3,
+        pixels: vec![0, 50, 255, 0, 9, 1, 2, 3, 4, 5, 200, 0, 0, 0, 255],
+    };
+    let odd = [
+        EventCamera {
+            threshold: f64::NAN,
+            log_eps: -1.0,
+            max_shift_px: 1e12,
+            ..EventCamera::default()
+        },
+        EventCamera {
+            threshold_sigma: f64::INFINITY,
+            noise_rate_hz: f64::NAN,
+            bin_us: 0,
+            frames_per_bin: 0,
+            waypoints: 0,
+            ..EventCamera::default()
+        },
+        EventCamera {
+            max_shift_px: f64::NEG_INFINITY,
+            duration_us: Some(0),
+            ..EventCamera::default()
+        },
+    ];
+    for (k, cam) in odd.iter().enumerate() {
+        let mut rng = ChaCha8Rng::seed_from_u64(k as u64);
+        let train = emulate_events(&img, cam, 20, Polarity::Split, &mut rng);
+        assert_eq!((train.channels, train.len()), (30, 20));
+        assert!(train.steps.iter().flatten().all(|&c| c < 30));
+    }
+    let empty = Image {
+        width: 0,
+        height: 0,
+        pixels: vec![],
+    };
+    let train = emulate_events(
+        &empty,
+        &EventCamera::default(),
+        4,
+        Polarity::Merged,
+        &mut ChaCha8Rng::seed_from_u64(0),
+    );
+    assert_eq!(train, SpikeTrain::silent(0, 4));
+    // A pixel buffer shorter than width * height reads as black, no panic.
+    let short = Image {
+        width: 4,
+        height: 4,
+        pixels: vec![255; 3],
+    };
+    let train = emulate_events(
+        &short,
+        &EventCamera::default(),
+        10,
+        Polarity::Merged,
+        &mut ChaCha8Rng::seed_from_u64(0),
+    );
+    assert_eq!(train.channels, 16);
+    assert_eq!(
+        rate_encode(&short, 3, 1.0, &mut ChaCha8Rng::seed_from_u64(0)).steps,
+        vec![vec![0, 1, 2]; 3]
+    );
 }

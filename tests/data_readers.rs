@@ -36,13 +36,21 @@ fn real_mnist_loads_with_documented_class_counts() {
     let set = mnist();
     assert_eq!(set.len(), 10_000);
     assert_eq!(set.labels.len(), 10_000);
-    assert!(set.images.iter().all(|i| i.width == 28 && i.height == 28 && i.pixels.len() == 784));
+    assert!(set
+        .images
+        .iter()
+        .all(|i| i.width == 28 && i.height == 28 && i.pixels.len() == 784));
     assert_eq!(
         set.class_counts(),
         vec![1001, 1127, 991, 1032, 980, 863, 1014, 1070, 944, 978]
     );
     // Real digits: dark background, bright strokes.
-    let mean = set.images[0].pixels.iter().map(|&p| f64::from(p)).sum::<f64>() / 784.0;
+    let mean = set.images[0]
+        .pixels
+        .iter()
+        .map(|&p| f64::from(p))
+        .sum::<f64>()
+        / 784.0;
     assert!(mean > 10.0 && mean < 80.0, "mean grey {mean}");
     assert_eq!(set.images[0].pixels[0], 0);
     assert!(set.images[0].pixels.iter().any(|&p| p > 200));
@@ -106,7 +114,11 @@ fn load_mnist_rejects_swapped_files_and_count_mismatch() {
     let dir = tempfile::tempdir().expect("tempdir");
     let images = dir.path().join("img.idx");
     let labels = dir.path().join("lab.idx");
-    std::fs::write(&images, [0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0, 1, 9, 9]).expect("w");
+    std::fs::write(
+        &images,
+        [0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0, 1, 9, 9],
+    )
+    .expect("w");
     std::fs::write(&labels, [0, 0, 8, 1, 0, 0, 0, 3, 1, 2, 3]).expect("w");
     let err = load_mnist(&images, &labels).unwrap_err();
     assert!(matches!(err, DataError::Mismatch { .. }), "{err}");
@@ -134,8 +146,15 @@ fn uci_digits_load() {
     assert_eq!(set.len(), 1797);
     assert!(set.labels.iter().all(|&l| l <= 9));
     assert_eq!(set.class_counts().len(), 10);
-    assert!(set.images.iter().all(|i| i.width == 8 && i.height == 8 && i.pixels.len() == 64));
-    let max = set.images.iter().flat_map(|i| i.pixels.iter().copied()).max();
+    assert!(set
+        .images
+        .iter()
+        .all(|i| i.width == 8 && i.height == 8 && i.pixels.len() == 64));
+    let max = set
+        .images
+        .iter()
+        .flat_map(|i| i.pixels.iter().copied())
+        .max();
     assert_eq!(max, Some(255), "16 scales to 255");
     // First row of the file: 0,0,5,13,... label 0. 5 -> round(5*255/16) = 80.
     assert_eq!(set.labels[0], 0);
@@ -162,7 +181,10 @@ fn uci_bad_row_names_file_and_line() {
     let err = load_uci_digits(&path).unwrap_err();
     assert!(matches!(err, DataError::Line { line: 2, .. }), "{err}");
     std::fs::write(&path, format!("{}11\n", "1,".repeat(64))).expect("w");
-    assert!(matches!(load_uci_digits(&path).unwrap_err(), DataError::Line { line: 1, .. }));
+    assert!(matches!(
+        load_uci_digits(&path).unwrap_err(),
+        DataError::Line { line: 1, .. }
+    ));
 }
 
 // ---------- AEDAT ----------
@@ -214,7 +236,11 @@ fn aedat2_partial_tail_and_sync_are_ignored() {
 
 #[test]
 fn aedat_write_read_round_trip() {
-    let events = vec![ev(10, 3, 4, true), ev(20, 127, 127, false), ev(5, 0, 64, true)];
+    let events = vec![
+        ev(10, 3, 4, true),
+        ev(20, 127, 127, false),
+        ev(5, 0, 64, true),
+    ];
     let back = parse_aedat(&write_aedat2(&events), Path::new("rt")).expect("round trip");
     assert_eq!(back, events);
 }
@@ -229,18 +255,34 @@ fn aedat_bad_header_names_file_and_offset() {
 
 #[test]
 fn synthetic_mnist_dvs_digits_bin_to_plausible_676_trains() {
-    for (name, min_events) in [("synthetic_mnistdvs_digit1.aedat", 5000), ("synthetic_mnistdvs_digit7.aedat", 5000)] {
+    for (name, min_events) in [
+        ("synthetic_mnistdvs_digit1.aedat", 5000),
+        ("synthetic_mnistdvs_digit7.aedat", 5000),
+    ] {
         let events = read_aedat(&fixture(name)).expect("fixture");
-        assert!(events.len() >= min_events && events.len() <= 9000, "{name}: {}", events.len());
+        assert!(
+            events.len() >= min_events && events.len() <= 9000,
+            "{name}: {}",
+            events.len()
+        );
         assert!(events.iter().all(|e| e.x < 128 && e.y < 128));
         let train = bin_mnist_dvs(&events, 80, MNIST_DVS_BIN_US, Polarity::Merged);
         assert_eq!(train.channels, 676);
         assert_eq!(train.len(), 80);
         let density = train.density();
-        assert!(density > 0.001 && density < 0.3, "{name}: density {density}");
+        assert!(
+            density > 0.001 && density < 0.3,
+            "{name}: density {density}"
+        );
         let active_pixels = train.channel_counts().iter().filter(|&&c| c > 0).count();
-        assert!(active_pixels > 30 && active_pixels < 676, "{name}: {active_pixels}");
-        assert!(train.steps.iter().all(|s| s.windows(2).all(|w| w[0] < w[1])));
+        assert!(
+            active_pixels > 30 && active_pixels < 676,
+            "{name}: {active_pixels}"
+        );
+        assert!(train
+            .steps
+            .iter()
+            .all(|s| s.windows(2).all(|w| w[0] < w[1])));
         let split = bin_mnist_dvs(&events, 80, MNIST_DVS_BIN_US, Polarity::Split);
         assert_eq!(split.channels, 1352);
         assert!(split.spike_count() >= train.spike_count());
@@ -267,16 +309,24 @@ fn tiny_nmnist_decodes_exactly() {
 fn synthetic_nmnist_digit0_bins_inside_the_sensor() {
     let events = read_nmnist(&fixture("synthetic_nmnist_digit0.bin")).expect("fixture");
     assert_eq!(events.len(), 33645 / 5);
-    assert!(events.iter().all(|e| e.x < NMNIST_SIDE && e.y < NMNIST_SIDE));
+    assert!(events
+        .iter()
+        .all(|e| e.x < NMNIST_SIDE && e.y < NMNIST_SIDE));
     let train = bin_window(&events, SensorWindow::NMNIST, 60, 5_000, Polarity::Merged);
     assert_eq!(train.channels, 676);
     let counts = train.channel_counts();
     let active = counts.iter().filter(|&&c| c > 0).count();
     assert!(active > 50, "active pixels {active}");
     // A zero is a ring: the centre of the crop is quieter than the ring around it.
-    let centre: u32 = (11..15).flat_map(|r| (11..15).map(move |c| (r, c))).map(|(r, c)| counts[r * 26 + c]).sum();
+    let centre: u32 = (11..15)
+        .flat_map(|r| (11..15).map(move |c| (r, c)))
+        .map(|(r, c)| counts[r * 26 + c])
+        .sum();
     let total: u32 = counts.iter().sum();
-    assert!(f64::from(centre) / f64::from(total) < 16.0 / 676.0 * 2.0, "centre {centre} of {total}");
+    assert!(
+        f64::from(centre) / f64::from(total) < 16.0 / 676.0 * 2.0,
+        "centre {centre} of {total}"
+    );
 }
 
 // ---------- folders ----------
@@ -299,11 +349,17 @@ fn mnist_dvs_folder_loader_filters_digit_and_split() {
     let train = load_mnist_dvs_dir(dir.path(), &[7, 1], DvsSplit::Train, 80, Polarity::Merged)
         .expect("train");
     assert_eq!(train.len(), 6);
-    assert_eq!(train.iter().map(|e| e.label).collect::<Vec<_>>(), vec![0, 0, 0, 1, 1, 1]);
+    assert_eq!(
+        train.iter().map(|e| e.label).collect::<Vec<_>>(),
+        vec![0, 0, 0, 1, 1, 1]
+    );
     let events7 = read_aedat(&fixture("synthetic_mnistdvs_digit7.aedat")).expect("f");
-    assert_eq!(train[0].spikes, bin_mnist_dvs(&events7, 80, 25_000, Polarity::Merged));
-    let test = load_mnist_dvs_dir(dir.path(), &[1], DvsSplit::Test, 80, Polarity::Split)
-        .expect("test");
+    assert_eq!(
+        train[0].spikes,
+        bin_mnist_dvs(&events7, 80, 25_000, Polarity::Merged)
+    );
+    let test =
+        load_mnist_dvs_dir(dir.path(), &[1], DvsSplit::Test, 80, Polarity::Split).expect("test");
     assert_eq!(test.len(), 1);
     assert_eq!(test[0].spikes.channels, 1352);
     let none = load_mnist_dvs_dir(dir.path(), &[3], DvsSplit::All, 80, Polarity::Merged);
@@ -315,8 +371,12 @@ fn mnist_dvs_folder_with_corrupt_file_reports_it() {
     let dir = tempfile::tempdir().expect("tempdir");
     let bad = dir.path().join("mnist_1_scale04_0001.aedat");
     std::fs::write(&bad, b"#!AER-DAT9.9\r\n").expect("w");
-    let err = load_mnist_dvs_dir(dir.path(), &[1], DvsSplit::All, 80, Polarity::Merged).unwrap_err();
-    assert!(err.to_string().contains("mnist_1_scale04_0001.aedat"), "{err}");
+    let err =
+        load_mnist_dvs_dir(dir.path(), &[1], DvsSplit::All, 80, Polarity::Merged).unwrap_err();
+    assert!(
+        err.to_string().contains("mnist_1_scale04_0001.aedat"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -331,15 +391,22 @@ fn nmnist_folder_loader_reads_train_digit_folders() {
         std::fs::write(folder.join("00001.bin"), bytes).expect("w");
         std::fs::write(folder.join("readme.txt"), b"x").expect("w");
     }
-    let set = load_nmnist_dir(dir.path(), &[3, 0], true, 30, 10_000, Polarity::Merged).expect("load");
+    let set =
+        load_nmnist_dir(dir.path(), &[3, 0], true, 30, 10_000, Polarity::Merged).expect("load");
     assert_eq!(set.len(), 4);
-    assert_eq!(set.iter().map(|e| e.label).collect::<Vec<_>>(), vec![0, 0, 1, 1]);
-    assert!(set.iter().all(|e| e.spikes.channels == 676 && e.spikes.len() == 30));
+    assert_eq!(
+        set.iter().map(|e| e.label).collect::<Vec<_>>(),
+        vec![0, 0, 1, 1]
+    );
+    assert!(set
+        .iter()
+        .all(|e| e.spikes.channels == 676 && e.spikes.len() == 30));
     // tiny_nmnist: (0,0), (33,0), (16,17) at 305 ms, (33,33): only (16,17) is inside the crop,
     // and it is beyond 30 bins of 10 ms, so the train is silent.
     assert_eq!(set[0].spikes.spike_count(), 0);
     assert!(set[2].spikes.spike_count() > 100);
-    let missing = load_nmnist_dir(dir.path(), &[0], false, 30, 10_000, Polarity::Merged).unwrap_err();
+    let missing =
+        load_nmnist_dir(dir.path(), &[0], false, 30, 10_000, Polarity::Merged).unwrap_err();
     assert!(missing.to_string().contains("Test"), "{missing}");
 }
 

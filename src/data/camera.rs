@@ -36,7 +36,8 @@ pub struct EventCamera {
     pub threshold: f64,
     /// Relative per-pixel threshold mismatch (standard deviation) [-].
     pub threshold_sigma: f64,
-    /// Largest displacement of the image from its start position [pixels].
+    /// Largest displacement of the image from its start position [pixels] (capped at the image
+    /// size).
     pub max_shift_px: f64,
     /// Width of one output time step [us].
     pub bin_us: u64,
@@ -75,9 +76,10 @@ struct MotionPath {
 }
 
 impl MotionPath {
-    fn draw(cam: &EventCamera, duration_us: u64, rng: &mut impl Rng) -> Self {
+    /// Draw a path; the radius is capped at `limit_px` (beyond the image size nothing changes).
+    fn draw(cam: &EventCamera, duration_us: u64, limit_px: f64, rng: &mut impl Rng) -> Self {
         let radius = if cam.max_shift_px.is_finite() {
-            cam.max_shift_px.max(0.0)
+            cam.max_shift_px.clamp(0.0, limit_px)
         } else {
             0.0
         };
@@ -151,7 +153,8 @@ impl PaddedImage {
         let mut values = vec![0.0; stride * (img.height + 2 * margin)];
         for row in 0..img.height {
             for col in 0..img.width {
-                values[(row + margin) * stride + col + margin] = f64::from(img.at(row, col)) / 255.0;
+                values[(row + margin) * stride + col + margin] =
+                    f64::from(img.at(row, col)) / 255.0;
             }
         }
         PaddedImage {
@@ -168,7 +171,12 @@ impl PaddedImage {
         let (fx, fy) = (sx - sx.floor(), sy - sy.floor());
         Stencil {
             offset: sy.floor() as usize * self.stride + sx.floor() as usize,
-            weights: [(1.0 - fx) * (1.0 - fy), fx * (1.0 - fy), (1.0 - fx) * fy, fx * fy],
+            weights: [
+                (1.0 - fx) * (1.0 - fy),
+                fx * (1.0 - fy),
+                (1.0 - fx) * fy,
+                fx * fy,
+            ],
         }
     }
 
@@ -187,7 +195,10 @@ impl PaddedImage {
         let at = base + stencil.offset;
         let v = &self.values;
         let w = &stencil.weights;
-        w[0] * v[at] + w[1] * v[at + 1] + w[2] * v[at + self.stride] + w[3] * v[at + self.stride + 1]
+        w[0] * v[at]
+            + w[1] * v[at + 1]
+            + w[2] * v[at + self.stride]
+            + w[3] * v[at + self.stride + 1]
     }
 }
 
@@ -223,17 +234,18 @@ pub fn camera_events(
     rng: &mut impl Rng,
 ) -> Vec<DvsEvent> {
     let pixels = img.width * img.height;
-    let total_us = steps as u64 * cam.bin_us.max(1);
+    let total_us = (steps as u64).saturating_mul(cam.bin_us.max(1));
     let frames_per_bin = cam.frames_per_bin.max(1);
     let frame_us = (cam.bin_us.max(1) as f64) / frames_per_bin as f64;
-    let frames = steps * frames_per_bin;
+    let frames = steps.saturating_mul(frames_per_bin);
     let defaults = EventCamera::default();
     let eps = if cam.log_eps.is_finite() && cam.log_eps > 0.0 {
         cam.log_eps
     } else {
         defaults.log_eps
     };
-    let path = MotionPath::draw(cam, cam.duration_us.unwrap_or(total_us), rng);
+    let limit = img.width.max(img.height) as f64;
+    let path = MotionPath::draw(cam, cam.duration_us.unwrap_or(total_us), limit, rng);
     let base = if cam.threshold.is_finite() && cam.threshold > 0.0 {
         cam.threshold
     } else {
@@ -271,7 +283,11 @@ pub fn camera_events(
     let still = image.stencil(0.0, 0.0);
     let mut reference: Vec<Reference> = (0..pixels)
         .map(|p| {
-            let start = if is_lit[p] { image.sample(p, &still) } else { 0.0 };
+            let start = if is_lit[p] {
+                image.sample(p, &still)
+            } else {
+                0.0
+            };
             Reference::new((eps + start).ln(), thresholds[p], eps)
         })
         .collect();
@@ -284,11 +300,19 @@ pub fn camera_events(
         for &p in &scan {
             let (x, y) = ((p % img.width) as u16, (p / img.width) as u16);
             let r = &mut reference[p];
-            let intensity = if is_lit[p] { image.sample_at(bases[p], &stencil) } else { 0.0 };
+            let intensity = if is_lit[p] {
+                image.sample_at(bases[p], &stencil)
+            } else {
+                0.0
+            };
             if intensity > r.upper || intensity < r.lower {
                 let diff = (eps + intensity).ln() - r.log;
                 let crossings = (diff.abs() / thresholds[p]).floor().max(1.0);
-                *r = Reference::new(r.log + diff.signum() * crossings * thresholds[p], thresholds[p], eps);
+                *r = Reference::new(
+                    r.log + diff.signum() * crossings * thresholds[p],
+                    thresholds[p],
+                    eps,
+                );
                 events.push(DvsEvent {
                     t_us: stamp,
                     x,
@@ -329,4 +353,47 @@ pub fn emulate_events(
         polarity,
         |e| Some(usize::from(e.y) * width + usize::from(e.x)),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+    use rand_chacha::ChaCha8Rng;
+
+    #[test]
+    fn motion_path_starts_still_and_stays_within_max_shift() {
+        let cam = EventCamera::default();
+        let path = MotionPath::draw(&cam, 2_000_000, 26.0, &mut ChaCha8Rng::seed_from_u64(3));
+        assert_eq!(path.at(0.0), (0.0, 0.0));
+        for k in 0..=400 {
+            let (dx, dy) = path.at(k as f64 * 6_000.0);
+            assert!(dx.hypot(dy) <= cam.max_shift_px + 1e-12);
+        }
+        assert!(path.reach() > 0.0);
+    }
+
+    #[test]
+    fn bilinear_sampling_interpolates_between_pixels() {
+        let img = Image {
+            width: 2,
+            height: 1,
+            pixels: vec![0, 255],
+        };
+        let padded = PaddedImage::new(&img, 2);
+        let still = padded.stencil(0.0, 0.0);
+        assert_eq!(padded.sample(1, &still), 1.0);
+        // Shift right by a quarter pixel: pixel 1 sees 3/4 of itself and 1/4 of pixel 0.
+        let quarter = padded.stencil(0.25, 0.0);
+        assert!((padded.sample(1, &quarter) - 0.75).abs() < 1e-12);
+        assert!((padded.sample(0, &quarter) - 0.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn reference_bounds_sit_one_threshold_away_in_log_space() {
+        let (eps, thr) = (0.1, 0.3);
+        let r = Reference::new((eps + 0.5f64).ln(), thr, eps);
+        assert!(((eps + r.upper).ln() - (r.log + thr)).abs() < 1e-12);
+        assert!(((eps + r.lower).ln() - (r.log - thr)).abs() < 1e-12);
+    }
 }

@@ -1,48 +1,63 @@
 //! Same scenario and seed give byte-identical rounds.csv and devices.csv, whatever the number of
 //! arbiter threads; another seed gives other results.
 
-use flsnn::experiment::{self, RunOptions};
-use flsnn::scenario;
-use std::path::Path;
+mod common;
 
-fn run_files(sets: &[&str], threads: usize, dir: &Path) -> (String, String) {
-    let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
-    let sc = scenario::load(Some(Path::new("scenarios/quickstart.toml")), &sets)
-        .expect("quickstart scenario loads");
-    let opts = RunOptions {
-        out: Some(dir.to_path_buf()),
-        threads,
-        events: true,
-        progress: false,
-        command_line: vec![],
-    };
-    let outcome = experiment::run(&sc, &opts).expect("run succeeds");
-    let read = |f: &str| std::fs::read_to_string(outcome.dir.join(f)).expect("output file");
-    assert!(outcome.dir.join("manifest.json").exists());
-    assert!(outcome.dir.join("summary.json").exists());
-    assert!(!read("events.jsonl").is_empty());
+const LOSSY: &str = r#"
+name = "determinism"
+seed = 21
+[data]
+classes = [1, 7]
+test_examples = 40
+[partition]
+scheme = "dirichlet"
+dirichlet_alpha = 0.5
+examples_per_device = 6
+[fl]
+devices = 6
+tau = 40
+deadline = "400ms"
+[[device_class]]
+name = "fast"
+share = 2.0
+step_time = "100us"
+[[device_class]]
+name = "slow"
+share = 1.0
+step_time = "1ms"
+[channel.uplink]
+rate = "20Mbps"
+sharing = "processor-sharing"
+latency = { kind = "uniform", min = "1ms", max = "30ms" }
+loss = { kind = "gilbert-elliott", mean_loss = 0.05, mean_burst = 3.0 }
+retries = 1
+[channel.downlink]
+rate = "50Mbps"
+latency = { kind = "lognormal", median = "5ms", sigma = 0.5 }
+loss = { kind = "bernoulli", p = 0.01 }
+[eval]
+every = 2
+device_models = true
+"#;
+
+fn files(dir: &std::path::Path, tag: &str, sets: &[&str], threads: usize) -> (String, String) {
+    let out = common::run_toml(dir, tag, LOSSY, sets, threads);
+    let read = |f: &str| std::fs::read_to_string(out.dir.join(f)).expect("output file");
+    for f in ["manifest.json", "summary.json", "events.jsonl"] {
+        assert!(out.dir.join(f).exists(), "{f} written");
+    }
     (read("rounds.csv"), read("devices.csv"))
 }
 
 #[test]
 fn identical_across_threads_and_runs_and_seed_sensitive() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    // A lossy, jittery channel so that every random stream is exercised.
-    let sets = [
-        "channel.uplink.loss.kind=bernoulli",
-        "channel.uplink.loss.p=0.2",
-        "channel.uplink.latency.kind=uniform",
-        "channel.uplink.latency.min=1ms",
-        "channel.uplink.latency.max=30ms",
-        "channel.uplink.sharing=processor-sharing",
-    ];
-    let one = run_files(&sets, 1, &tmp.path().join("a"));
-    let three = run_files(&sets, 3, &tmp.path().join("b"));
-    let again = run_files(&sets, 2, &tmp.path().join("c"));
+    let one = files(tmp.path(), "a", &[], 1);
+    let three = files(tmp.path(), "b", &[], 3);
+    let again = files(tmp.path(), "c", &[], 2);
     assert_eq!(one, three, "1 vs 3 arbiters");
     assert_eq!(one, again, "two runs");
-    let mut other = sets.to_vec();
-    other.push("seed=999");
-    let reseeded = run_files(&other, 2, &tmp.path().join("d"));
+    let reseeded = files(tmp.path(), "d", &["seed=999"], 2);
     assert_ne!(one.0, reseeded.0, "another seed changes rounds.csv");
+    assert_ne!(one.1, reseeded.1, "another seed changes devices.csv");
 }

@@ -14,8 +14,5 @@ pub const MESSAGE_HEADER_BYTES: u64 = 16;
 
 /// Application payload of a full model [B], before packetisation.
 pub fn params_payload_bytes(net: &Network) -> u64 {
-    let cfg = net.config();
-    let l = net.n_learnable() as u64;
-    let values = net.synapse_count() as u64 * cfg.k_ff as u64 + l * cfg.k_fb as u64 + l;
-    MESSAGE_HEADER_BYTES + values * VALUE_BYTES
+    MESSAGE_HEADER_BYTES + net.n_learnable() as u64 * VALUE_BYTES
 }

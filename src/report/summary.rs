@@ -121,12 +121,16 @@ impl fmt::Display for RunSummary {
             100.0 * self.tie_rate,
             self.test_nll
         )?;
-        writeln!(
-            f,
-            "  device models   accuracy {:.2}%  test NLL {:.3} (mean)",
-            100.0 * self.device_accuracy,
-            self.device_nll
-        )?;
+        if self.device_accuracy.is_finite() {
+            writeln!(
+                f,
+                "  device models   accuracy {:.2}%  test NLL {:.3} (mean)",
+                100.0 * self.device_accuracy,
+                self.device_nll
+            )?;
+        } else {
+            writeln!(f, "  device models   not evaluated (set eval.device_models = true)")?;
+        }
         writeln!(f, "  uplink          {} in {sent} uploads: {delivered} delivered, {lost} lost, {late} late, {skipped} skipped (off)", bytes(self.bytes_up))?;
         writeln!(
             f,

@@ -85,15 +85,19 @@ impl Handler<Adopt> for DeviceActor {
     }
 }
 
-/// Evaluate the local model on the whole test set and report the totals; the end of a run.
+/// The end of a run: report the state, evaluating the local model on the whole test set when
+/// asked (it costs as much as training on the test set, per device).
 #[derive(Message)]
 #[rtype(result = "DeviceFinal")]
-pub struct Finish;
+pub struct Finish {
+    /// Evaluate the local model.
+    pub evaluate: bool,
+}
 
 /// A device's state at the end of a run.
 pub struct DeviceFinal {
-    /// Its local model on the test set.
-    pub evaluation: Evaluation,
+    /// Its local model on the test set, when asked for.
+    pub evaluation: Option<Evaluation>,
     /// Bytes of its learning state.
     pub learner_bytes: usize,
 }
@@ -101,10 +105,10 @@ pub struct DeviceFinal {
 impl Handler<Finish> for DeviceActor {
     type Result = MessageResult<Finish>;
 
-    fn handle(&mut self, _: Finish, _: &mut Self::Context) -> Self::Result {
-        let evaluation = self
-            .device
-            .evaluate(&self.net, &self.test, &mut self.test_rng);
+    fn handle(&mut self, msg: Finish, _: &mut Self::Context) -> Self::Result {
+        let evaluation = msg
+            .evaluate
+            .then(|| self.device.evaluate(&self.net, &self.test, &mut self.test_rng));
         MessageResult(DeviceFinal {
             evaluation,
             learner_bytes: self.device.learner_bytes(),

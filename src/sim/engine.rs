@@ -698,14 +698,22 @@ impl<'a> Engine<'a> {
                 .map_err(|_| SimError::ActorGone(u32::MAX))?;
             Some(ev)
         };
-        let requests: Vec<_> = self.devs.iter().map(|d| d.addr.send(Finish)).collect();
+        let evaluate = self.protocol.device_models || self.protocol.mode == Mode::Separate;
+        let requests: Vec<_> = self
+            .devs
+            .iter()
+            .map(|d| d.addr.send(Finish { evaluate }))
+            .collect();
         let mut devices = Vec::with_capacity(self.devs.len());
         for (dev, request) in self.devs.iter_mut().zip(requests) {
             let fin: DeviceFinal = request
                 .await
                 .map_err(|_| SimError::ActorGone(dev.spec.id))?;
-            dev.record.accuracy = fin.evaluation.accuracy;
-            dev.record.test_nll = fin.evaluation.nll;
+            let (accuracy, nll) = fin
+                .evaluation
+                .map_or((f64::NAN, f64::NAN), |e| (e.accuracy, e.nll));
+            dev.record.accuracy = accuracy;
+            dev.record.test_nll = nll;
             dev.record.learner_bytes = fin.learner_bytes as u64;
             devices.push(dev.record.clone());
         }

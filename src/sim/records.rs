@@ -97,9 +97,10 @@ pub struct DeviceRecord {
     pub energy_rx_j: f64,
     /// SNN compute energy [J].
     pub energy_compute_j: f64,
-    /// Test accuracy of its final local model.
+    /// Test accuracy of its final local model (NaN unless `eval.device_models` or separate
+    /// training).
     pub accuracy: f64,
-    /// Teacher-forced test NLL of its final local model.
+    /// Teacher-forced test NLL of its final local model (NaN likewise).
     pub test_nll: f64,
     /// Bytes of its learning state.
     pub learner_bytes: u64,

@@ -1,0 +1,398 @@
+//! The validated scenario: checked, typed values with units resolved to integers or SI floats.
+
+use crate::time::SimDuration;
+use serde::Serialize;
+use std::path::PathBuf;
+
+/// A fully validated scenario, ready to be mapped onto the simulator's modules.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Scenario {
+    /// Run name (default `"unnamed"`).
+    pub name: String,
+    /// Master seed (default 1).
+    pub seed: u64,
+    /// `[data]`.
+    pub data: DataSpec,
+    /// `[partition]`.
+    pub partition: PartitionSpec,
+    /// `[snn]`.
+    pub snn: SnnSpec,
+    /// `[fl]`.
+    pub fl: FlSpec,
+    /// `[[device_class]]`, shares normalised to sum to 1 (default: one class `"default"`).
+    pub device_classes: Vec<DeviceClass>,
+    /// `[channel.uplink]`.
+    pub uplink: LinkSpec,
+    /// `[channel.downlink]`.
+    pub downlink: LinkSpec,
+    /// `[availability]`.
+    pub availability: AvailabilitySpec,
+    /// `[eval]`.
+    pub eval: EvalSpec,
+    /// `[output]`.
+    pub output: OutputSpec,
+    /// Where the scenario came from: the file name or `"<embedded default>"`.
+    pub source: String,
+}
+
+/// Data sources.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DataSource {
+    /// MNIST digits, static images (default).
+    Mnist,
+    /// UCI optical digits, static images.
+    UciDigits,
+    /// MNIST-DVS recordings.
+    MnistDvs,
+    /// N-MNIST recordings.
+    NMnist,
+}
+
+impl DataSource {
+    /// Whether the source holds static images (which need an encoding into spikes).
+    pub fn is_static(self) -> bool {
+        matches!(self, DataSource::Mnist | DataSource::UciDigits)
+    }
+}
+
+/// How examples become spike trains.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Encoding {
+    /// Bernoulli rate coding of static images (default for static sources).
+    Rate,
+    /// Events: an emulated camera for static sources, the recording itself for DVS sources.
+    Events,
+}
+
+/// Event polarity handling.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Polarity {
+    /// ON and OFF events feed the same input neuron (default).
+    Merged,
+    /// One input neuron per pixel and polarity.
+    Split,
+}
+
+/// `[data]`, validated.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct DataSpec {
+    /// Where examples come from.
+    pub source: DataSource,
+    /// Data folder (default `data` for static sources; required for DVS sources).
+    pub path: PathBuf,
+    /// Spike encoding (default `rate` for static sources, `events` for DVS sources).
+    pub encoding: Encoding,
+    /// Rate coding gain, in (0, 1] (default 0.15).
+    pub gain: f64,
+    /// Emulated camera log-intensity threshold, > 0 (default 0.2).
+    pub event_threshold: f64,
+    /// Distinct digits 0..=9, at least 2; output neuron `i` is `classes[i]` (default `[1, 7]`).
+    pub classes: Vec<u8>,
+    /// Steps per example S', >= 1 (default 80).
+    pub steps_per_example: u64,
+    /// Event bin width [ns] (default 25 ms).
+    pub bin: SimDuration,
+    /// Event polarity handling (default merged).
+    pub polarity: Polarity,
+    /// Balanced held-out test set size, >= 1, spread over classes as evenly as possible (default 200).
+    pub test_examples: u64,
+}
+
+/// Partition schemes with their parameters.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "scheme")]
+pub enum PartitionScheme {
+    /// Device `d` holds only class `classes[d % classes.len()]` (default).
+    LabelPerDevice,
+    /// Class proportions per device drawn from Dirichlet(`alpha`), `alpha` > 0 (default 0.5).
+    Dirichlet {
+        /// Concentration [-].
+        alpha: f64,
+    },
+    /// Independent, identically distributed shards.
+    Iid,
+    /// Shard sizes lognormally skewed with `sigma` > 0 (default 1.0).
+    QuantitySkew {
+        /// Log-space standard deviation [-].
+        sigma: f64,
+    },
+}
+
+/// `[partition]`, validated.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PartitionSpec {
+    /// How examples are spread over devices.
+    pub scheme: PartitionScheme,
+    /// Local examples per device D, >= 1 (default 400).
+    pub examples_per_device: u64,
+}
+
+/// Synaptic topology.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Topology {
+    /// The paper's topology (default).
+    Paper,
+    /// Every learnable neuron hears every neuron but itself.
+    FullyConnected,
+    /// Explicit 0/1 matrix: L rows (hidden then outputs) x N columns (inputs, hidden, outputs).
+    Custom(Vec<Vec<bool>>),
+}
+
+/// `[snn]`, validated.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SnnSpec {
+    /// Hidden neurons N_H (default 0).
+    pub hidden: u64,
+    /// Feedforward basis functions K_a, >= 1 (default 8).
+    pub k_ff: u64,
+    /// Feedback basis functions K_b, >= 1 (default 1).
+    pub k_fb: u64,
+    /// Basis memory tau [steps], >= 1 (default 10).
+    pub memory: u64,
+    /// Basis log-time scale mu (default 1.5).
+    pub mu: f64,
+    /// Initial weight half-range w0, >= 0 (default 0.01).
+    pub w0: f64,
+    /// Learning rate eta, > 0 (default 0.01).
+    pub eta: f64,
+    /// Smoothing kappa, in [0, 1) (default 0.05).
+    pub kappa: f64,
+    /// Steps per global iteration Delta_s, >= 1 (default 1).
+    pub delta_s: u64,
+    /// KL weight alpha (default 1.0).
+    pub alpha: f64,
+    /// Target hidden firing rate rho, in (0, 1) (default 0.3).
+    pub rho: f64,
+    /// Synaptic topology (default paper).
+    pub topology: Topology,
+}
+
+/// FL modes.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FlMode {
+    /// Devices wait for the broadcast (default).
+    Sync,
+    /// Devices keep training and adopt the global model when it arrives.
+    NonBlocking,
+    /// No communication: the separate-training baseline.
+    Separate,
+}
+
+/// Aggregation weights.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Aggregation {
+    /// Weighted by each device's sample count (default).
+    Samples,
+    /// Plain average.
+    Plain,
+}
+
+/// Which devices take part in a round.
+#[derive(Copy, Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Participation {
+    /// Every device (default).
+    All,
+    /// A fraction in (0, 1] sampled per round.
+    Fraction(f64),
+    /// Only devices that are available.
+    Available,
+}
+
+/// `[fl]`, validated.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FlSpec {
+    /// Number of devices, 1..=100000 (default 2).
+    pub devices: u64,
+    /// Global iterations between uploads, >= 1 (default 8).
+    pub tau: u64,
+    /// Protocol mode (default sync).
+    pub mode: FlMode,
+    /// Local steps per device S, >= delta_s (default examples_per_device * steps_per_example).
+    pub steps: u64,
+    /// Aggregation weights (default samples).
+    pub aggregation: Aggregation,
+    /// BS deadline measured from the round start [ns]; `None` waits for all expected uploads.
+    pub deadline: Option<SimDuration>,
+    /// Participation rule (default all).
+    pub participation: Participation,
+}
+
+/// One device class, validated.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct DeviceClass {
+    /// Class name (default `"default"` for the implicit class; required in `[[device_class]]`).
+    pub name: String,
+    /// Share of devices, normalised so all classes sum to 1 [-].
+    pub share: f64,
+    /// Virtual compute time per SNN step [ns], > 0 (default 100 us).
+    pub step_time: SimDuration,
+    /// Radio transmit power [W] (default 0.2).
+    pub tx_power_w: f64,
+    /// Radio receive power [W] (default 0.1).
+    pub rx_power_w: f64,
+    /// Energy per spike [J] (default 5 pJ).
+    pub energy_per_spike_j: f64,
+    /// Energy per synaptic operation [J] (default 1 pJ).
+    pub energy_per_synop_j: f64,
+}
+
+/// How a link is shared among devices.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LinkSharing {
+    /// Uplink: equal share among concurrent senders (default uplink).
+    EqualShare,
+    /// Uplink: processor sharing.
+    ProcessorSharing,
+    /// Uplink: FIFO queue at the BS.
+    Fifo,
+    /// Downlink: one broadcast at the BS rate (default downlink).
+    Broadcast,
+    /// Downlink: one unicast per device.
+    Unicast,
+}
+
+/// Per-message latency distributions (durations [ns]).
+#[derive(Copy, Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "kind")]
+pub enum LatencySpec {
+    /// Always `value` (default 10 ms).
+    Constant {
+        /// [ns]
+        value: SimDuration,
+    },
+    /// Uniform in [min, max].
+    Uniform {
+        /// [ns]
+        min: SimDuration,
+        /// [ns]
+        max: SimDuration,
+    },
+    /// Normal, truncated at 0.
+    Normal {
+        /// [ns]
+        mean: SimDuration,
+        /// [ns]
+        std: SimDuration,
+    },
+    /// Lognormal with the given median and log-space sigma > 0.
+    Lognormal {
+        /// [ns]
+        median: SimDuration,
+        /// [-]
+        sigma: f64,
+    },
+    /// `shift` plus an exponential with the given mean.
+    ShiftedExponential {
+        /// [ns]
+        shift: SimDuration,
+        /// [ns]
+        mean: SimDuration,
+    },
+    /// Pareto with minimum `scale` and tail index `shape` > 0.
+    Pareto {
+        /// [ns]
+        scale: SimDuration,
+        /// [-]
+        shape: f64,
+    },
+}
+
+/// Per-packet loss models.
+#[derive(Copy, Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "kind")]
+pub enum LossSpec {
+    /// No loss (default).
+    None,
+    /// Each packet lost independently with probability `p` in [0, 1).
+    Bernoulli {
+        /// [-]
+        p: f64,
+    },
+    /// Two-state bursty loss given by its mean loss rate in [0, 1) and mean burst length >= 1.
+    GilbertElliott {
+        /// [-]
+        mean_loss: f64,
+        /// [packets]
+        mean_burst: f64,
+    },
+}
+
+/// `[channel.uplink]` or `[channel.downlink]`, validated.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LinkSpec {
+    /// Link rate [bit/s], > 0 (default 10 Mbps up, 50 Mbps down).
+    pub rate_bps: u64,
+    /// Sharing discipline (uplink `sharing`, downlink `mode`).
+    pub sharing: LinkSharing,
+    /// Propagation/processing latency per message.
+    pub latency: LatencySpec,
+    /// Packet size including header [bytes], > header (default 1500).
+    pub mtu_bytes: u64,
+    /// Header per packet [bytes] (default 40).
+    pub header_bytes: u64,
+    /// Packet loss model.
+    pub loss: LossSpec,
+    /// ARQ retransmission limit (default 3).
+    pub retries: u32,
+    /// Extra delay per retransmission [ns] (default 0).
+    pub retry_delay: SimDuration,
+}
+
+/// One scheduled outage of one device.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Outage {
+    /// Device id, < fl.devices.
+    pub device: u64,
+    /// Start of the outage [ns since run start].
+    pub off_from: SimDuration,
+    /// End of the outage [ns since run start], > off_from.
+    pub off_to: SimDuration,
+}
+
+/// `[availability]`, validated.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "kind")]
+pub enum AvailabilitySpec {
+    /// Devices are always on (default).
+    Always,
+    /// Exponential on and off periods.
+    OnOff {
+        /// Mean on period [ns] (default 60 s).
+        mean_on: SimDuration,
+        /// Mean off period [ns] (default 10 s).
+        mean_off: SimDuration,
+    },
+    /// Explicit outages, sorted by (device, off_from).
+    Schedule {
+        /// The outages.
+        outages: Vec<Outage>,
+    },
+}
+
+/// `[eval]`, validated.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct EvalSpec {
+    /// Evaluate every N rounds (separate mode: every N * tau global iterations), >= 1 (default 1).
+    pub every: u64,
+    /// Test examples per evaluation; 0 means all (default 0).
+    pub test_examples_per_eval: u64,
+    /// Also evaluate each device's local model (default false).
+    pub device_models: bool,
+}
+
+/// `[output]`, validated.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct OutputSpec {
+    /// Parent folder of run folders (default `runs`).
+    pub dir: PathBuf,
+    /// Write `events.jsonl` (default false).
+    pub events: bool,
+}

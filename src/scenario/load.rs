@@ -230,13 +230,22 @@ fn from_message(e: ConfigError, key: &str, file: &str) -> ScenarioError {
                     key: join(key, name),
                     message: "missing required key".to_string(),
                 }
+            } else if let Some(message) = rewrite_unknown_variant(&m) {
+                ScenarioError::WrongType {
+                    file,
+                    key: key.to_string(),
+                    message,
+                }
             } else if key.is_empty() {
                 ScenarioError::Layering { file, message: m }
             } else {
                 ScenarioError::WrongType {
                     file,
                     key: key.to_string(),
-                    message: m,
+                    message: match m.split_once("expected struct ") {
+                        Some((head, _)) => format!("{head}expected a table"),
+                        None => m,
+                    },
                 }
             }
         }
@@ -255,4 +264,11 @@ fn from_message(e: ConfigError, key: &str, file: &str) -> ScenarioError {
             message: other.to_string(),
         },
     }
+}
+
+/// `enum RawX does not have variant constructor y` -> serde's message listing the allowed values.
+fn rewrite_unknown_variant(m: &str) -> Option<String> {
+    let rest = m.strip_prefix("enum ")?;
+    let (name, value) = rest.split_once(" does not have variant constructor ")?;
+    super::raw::unknown_variant_message(name, value)
 }

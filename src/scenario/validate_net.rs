@@ -4,6 +4,7 @@ use super::checks::Checker;
 use super::error::ScenarioError;
 use super::raw::*;
 use super::spec::*;
+use super::units::format_duration_ns as fmt_ns;
 use crate::time::SimDuration;
 
 /// Which link is being validated (defaults and allowed sharing differ).
@@ -137,8 +138,8 @@ fn validate_latency(
             if min > max {
                 return Err(c.invalid(
                     &key("min"),
-                    &format!("min <= max ({} ns)", max.0),
-                    format!("{} ns", min.0),
+                    &format!("min <= max ({})", fmt_ns(max.0)),
+                    fmt_ns(min.0),
                 ));
             }
             LatencySpec::Uniform { min, max }
@@ -289,8 +290,8 @@ pub(crate) fn validate_availability(
                 if off_from >= off_to {
                     return Err(c.invalid(
                         &key("off_to"),
-                        &format!("a time after off_from ({} ns)", off_from.0),
-                        format!("{} ns", off_to.0),
+                        &format!("a time after off_from ({})", fmt_ns(off_from.0)),
+                        fmt_ns(off_to.0),
                     ));
                 }
                 outages.push(Outage {

@@ -56,9 +56,8 @@ pub fn run(
     events: bool,
 ) -> Result<(), CliError> {
     let scenario = scenario::load(file, sets).map_err(|e| CliError::Input(e.to_string()))?;
-    let threads = threads.unwrap_or_else(|| {
-        std::thread::available_parallelism().map_or(1, |n| n.get())
-    });
+    let threads =
+        threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let options = RunOptions {
         out,
         threads,
@@ -74,8 +73,7 @@ pub fn run(
 
 /// `flsnn validate`.
 pub fn validate(file: &Path, sets: &[String]) -> Result<(), CliError> {
-    let scenario =
-        scenario::load(Some(file), sets).map_err(|e| CliError::Input(e.to_string()))?;
+    let scenario = scenario::load(Some(file), sets).map_err(|e| CliError::Input(e.to_string()))?;
     experiment::check(&scenario)?;
     println!("{}: valid", file.display());
     println!("{}", scenario.to_resolved_toml());

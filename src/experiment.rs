@@ -8,7 +8,9 @@ use crate::net::{
     NetError, RadioEnergy, Rate, SharedUplink, Sharing,
 };
 use crate::prepare::{embedded_data_dir, Prepared, Source};
-use crate::report::{write_csv, write_json, EventLog, ProgressSink, ReportError, RunDir, RunSummary, Summary};
+use crate::report::{
+    write_csv, write_json, EventLog, ProgressSink, ReportError, RunDir, RunSummary, Summary,
+};
 use crate::scenario::{self as sc, Scenario};
 use crate::sim::rng::{stream, Node, Purpose};
 use crate::sim::{self, DeviceSpec, Protocol, RunResult, SimError, SimSetup, Sink};
@@ -31,6 +33,9 @@ pub enum ExperimentError {
         /// What is wrong, with the key path.
         message: String,
     },
+    /// The scenario fails a check that needs the data (e.g. the adjacency's width).
+    #[error(transparent)]
+    Checked(#[from] sc::ScenarioError),
     /// Unreadable data.
     #[error("{0}: data: {1}")]
     Data(String, DataError),
@@ -109,7 +114,10 @@ pub fn run(scenario: &Scenario, options: &RunOptions) -> Result<RunOutcome, Expe
     } else {
         None
     };
-    let rounds = setup.protocol.steps.div_ceil(setup.protocol.tau * setup.protocol.delta_s);
+    let rounds = setup
+        .protocol
+        .steps
+        .div_ceil(setup.protocol.tau * setup.protocol.delta_s);
     let started = std::time::Instant::now();
     let result = {
         let inner = events.as_mut().map(|e| e as &mut dyn Sink);
@@ -222,6 +230,9 @@ pub fn build(scenario: &Scenario) -> Result<SimSetup, ExperimentError> {
     )
     .map_err(data_err)?;
 
+    if let sc::Topology::Custom(_) = scenario.snn.topology {
+        scenario.check_adjacency(prepared.inputs)?;
+    }
     let s = &scenario.snn;
     let cfg = SnnConfig {
         n_inputs: prepared.inputs,
@@ -267,7 +278,7 @@ pub fn build(scenario: &Scenario) -> Result<SimSetup, ExperimentError> {
         return Err(bad("fl.deadline: required when devices can be off (availability.kind is not \"always\"): the base station would wait forever for an upload that is never sent".into()));
     }
 
-    let classes = assign_classes(&scenario.device_classes, fl.devices as usize);
+    let classes = scenario.device_class_assignment();
     let mut devices = Vec::with_capacity(shards.len());
     for (i, shard) in shards.iter().enumerate() {
         let id = i as u32;
@@ -279,8 +290,9 @@ pub fn build(scenario: &Scenario) -> Result<SimSetup, ExperimentError> {
             other => other.clone(),
         };
         let avail_seed: u64 = stream(seed, Node::Device(id), Purpose::Availability).random();
-        let trace = AvailabilityTrace::new(&avail_for_device, ChaCha8Rng::seed_from_u64(avail_seed))
-            .map_err(|e| ExperimentError::Net(src.clone(), e))?;
+        let trace =
+            AvailabilityTrace::new(&avail_for_device, ChaCha8Rng::seed_from_u64(avail_seed))
+                .map_err(|e| ExperimentError::Net(src.clone(), e))?;
         let spec = DeviceSpec {
             id,
             class_name: class.name.clone(),
@@ -319,8 +331,15 @@ pub fn build(scenario: &Scenario) -> Result<SimSetup, ExperimentError> {
         _ => DownlinkMode::Broadcast,
     };
     let shared = SharedUplink::new(uplink.rate, sharing);
-    let channel = sim::Channel::new(uplink, downlink, downlink_mode, shared, fl.devices as u32, seed)
-        .map_err(net_err)?;
+    let channel = sim::Channel::new(
+        uplink,
+        downlink,
+        downlink_mode,
+        shared,
+        fl.devices as u32,
+        seed,
+    )
+    .map_err(net_err)?;
     let protocol = Protocol {
         mode,
         tau: fl.tau,
@@ -349,28 +368,6 @@ pub fn build(scenario: &Scenario) -> Result<SimSetup, ExperimentError> {
         channel,
         participation_rng: stream(seed, Node::BaseStation, Purpose::Participation),
     })
-}
-
-/// Device classes by share, in blocks: the first round(share_0 * n) devices get class 0, ...
-/// (largest remainders, ties to the earlier class).
-fn assign_classes(classes: &[sc::DeviceClass], n: usize) -> Vec<usize> {
-    let total: f64 = classes.iter().map(|c| c.share).sum();
-    let exact: Vec<f64> = classes.iter().map(|c| c.share / total * n as f64).collect();
-    let mut counts: Vec<usize> = exact.iter().map(|x| x.floor() as usize).collect();
-    let mut order: Vec<usize> = (0..classes.len()).collect();
-    order.sort_by(|&a, &b| {
-        let (fa, fb) = (exact[a] - exact[a].floor(), exact[b] - exact[b].floor());
-        fb.total_cmp(&fa).then(a.cmp(&b))
-    });
-    let missing = n.saturating_sub(counts.iter().sum());
-    for &c in order.iter().cycle().take(missing) {
-        counts[c] += 1;
-    }
-    counts
-        .iter()
-        .enumerate()
-        .flat_map(|(c, &k)| std::iter::repeat_n(c, k))
-        .collect()
 }
 
 fn latency(spec: &sc::LatencySpec) -> Latency {

@@ -121,7 +121,14 @@ impl Prepared {
                     images: indices.iter().map(|&i| set.images[i].clone()).collect(),
                     labels: indices.iter().map(|&i| set.labels[i]).collect(),
                 };
-                encode_images(&subset, &self.classes, self.crop, self.steps, &self.encoding, rng)
+                encode_images(
+                    &subset,
+                    &self.classes,
+                    self.crop,
+                    self.steps,
+                    &self.encoding,
+                    rng,
+                )
             }
             Pool::Spikes(examples) => indices.iter().map(|&i| examples[i].clone()).collect(),
         }

@@ -97,8 +97,16 @@ impl TrainReport {
 impl fmt::Display for TrainReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (i, h, o) = self.shape;
-        writeln!(f, "SNN {i}-{h}-{o}, {} training steps in {:.2} s", self.steps, self.wall_time_s)?;
-        writeln!(f, "{:>9} {:>9} {:>7} {:>10}", "examples", "accuracy", "ties", "test NLL")?;
+        writeln!(
+            f,
+            "SNN {i}-{h}-{o}, {} training steps in {:.2} s",
+            self.steps, self.wall_time_s
+        )?;
+        writeln!(
+            f,
+            "{:>9} {:>9} {:>7} {:>10}",
+            "examples", "accuracy", "ties", "test NLL"
+        )?;
         for c in &self.checkpoints {
             let e = &c.evaluation;
             writeln!(
@@ -117,7 +125,9 @@ impl fmt::Display for TrainReport {
 /// Trains one SNN centrally and evaluates it as it goes; shows a progress bar when `progress`.
 pub fn train(opts: &TrainOptions, progress: bool) -> Result<TrainReport, TrainError> {
     if opts.classes.len() < 2 {
-        return Err(TrainError::Input("--classes: expected at least two digits".into()));
+        return Err(TrainError::Input(
+            "--classes: expected at least two digits".into(),
+        ));
     }
     if opts.train_examples == 0 || opts.test_examples == 0 || opts.steps_per_example == 0 {
         return Err(TrainError::Input(
@@ -168,7 +178,9 @@ pub fn train(opts: &TrainOptions, progress: bool) -> Result<TrainReport, TrainEr
     } else {
         ProgressBar::hidden()
     };
-    if let Ok(style) = ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} examples {msg}") {
+    if let Ok(style) =
+        ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} examples {msg}")
+    {
         bar.set_style(style.progress_chars("=> "));
     }
     let started = std::time::Instant::now();

@@ -76,13 +76,24 @@ fn missing_recordings_folder_is_named() {
 fn train_prints_accuracy_as_it_goes() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let out = flsnn(
-        &["train", "--train", "60", "--test", "40", "--eval-every", "30"],
+        &[
+            "train",
+            "--train",
+            "60",
+            "--test",
+            "40",
+            "--eval-every",
+            "30",
+        ],
         tmp.path(),
     );
     let (stdout, stderr) = text(&out);
     assert!(out.status.success(), "{stderr}");
     assert!(stdout.contains("SNN 676-0-2"), "{stdout}");
-    assert!(stdout.lines().filter(|l| l.contains('%')).count() >= 3, "{stdout}");
+    assert!(
+        stdout.lines().filter(|l| l.contains('%')).count() >= 3,
+        "{stdout}"
+    );
     let out = flsnn(&["train", "--classes", "1"], tmp.path());
     assert_eq!(out.status.code(), Some(2));
 }

@@ -37,9 +37,18 @@ fn fl_snn_beats_separate_training_with_one_class_per_device() {
     let fl_acc = fl.summary.accuracy;
     let sep_devices: Vec<f64> = separate.result.devices.iter().map(|d| d.accuracy).collect();
     for acc in &sep_devices {
-        assert!((0.4..=0.6).contains(acc), "a one-class device stays near 50%: {acc}");
+        assert!(
+            (0.4..=0.6).contains(acc),
+            "a one-class device stays near 50%: {acc}"
+        );
     }
-    assert!(fl_acc > 0.85, "the averaged model learns both classes: {fl_acc}");
-    assert_eq!(separate.summary.bytes_up, 0, "separate training sends nothing");
+    assert!(
+        fl_acc > 0.85,
+        "the averaged model learns both classes: {fl_acc}"
+    );
+    assert_eq!(
+        separate.summary.bytes_up, 0,
+        "separate training sends nothing"
+    );
     assert!(fl.summary.bytes_up > 0);
 }

@@ -106,9 +106,15 @@ fn lossy_links_conserve_messages_and_respect_latency() {
         assert_eq!(r.broadcasts_delivered + r.broadcasts_lost, 4);
         lost += r.uploads_lost;
     }
-    assert!(lost > 0, "20% bursty loss with one retry loses some uploads");
+    assert!(
+        lost > 0,
+        "20% bursty loss with one retry loses some uploads"
+    );
     for d in &out.result.devices {
-        assert_eq!(d.uploads_delivered + d.uploads_lost + d.uploads_late, d.uploads_sent);
+        assert_eq!(
+            d.uploads_delivered + d.uploads_lost + d.uploads_late,
+            d.uploads_sent
+        );
     }
     // Every uplink delivery comes at least one latency after its send.
     let log = std::fs::read_to_string(out.dir.join("events.jsonl")).expect("events");
@@ -117,7 +123,10 @@ fn lossy_links_conserve_messages_and_respect_latency() {
         .map(|l| serde_json::from_str(l).expect("json line"))
         .collect();
     let mut checked = 0;
-    for e in events.iter().filter(|e| e["link"] == "up" && e["kind"] != "send") {
+    for e in events
+        .iter()
+        .filter(|e| e["link"] == "up" && e["kind"] != "send")
+    {
         let send = events
             .iter()
             .find(|s| {
@@ -128,7 +137,10 @@ fn lossy_links_conserve_messages_and_respect_latency() {
             })
             .expect("every outcome has a send");
         let (ts, te) = (send["t_ns"].as_u64(), e["t_ns"].as_u64());
-        assert!(te >= ts.map(|t| t + 10_000_000), "{e} before {send} + latency");
+        assert!(
+            te >= ts.map(|t| t + 10_000_000),
+            "{e} before {send} + latency"
+        );
         checked += 1;
     }
     assert!(checked > 0);

@@ -69,8 +69,16 @@ mod tests {
     fn plain_and_weighted_means() {
         let (a, b) = (params(1.0), params(4.0));
         let mut ups = vec![
-            Upload { device: 1, samples: 3, params: &b },
-            Upload { device: 0, samples: 1, params: &a },
+            Upload {
+                device: 1,
+                samples: 3,
+                params: &b,
+            },
+            Upload {
+                device: 0,
+                samples: 1,
+                params: &a,
+            },
         ];
         let plain = average(&mut ups, Aggregation::Plain).expect("two uploads");
         assert_eq!(plain.w, vec![2.5; 4]);

@@ -76,13 +76,9 @@ impl Device {
         for _ in 0..steps {
             let ex = &self.shard[self.example];
             let inputs = ex.spikes.steps.get(self.step).map_or(&[][..], |s| &s[..]);
-            let stats = self.learner.train_step(
-                net,
-                inputs,
-                ex.label,
-                self.step,
-                &mut self.training_rng,
-            );
+            let stats =
+                self.learner
+                    .train_step(net, inputs, ex.label, self.step, &mut self.training_rng);
             done.steps += 1;
             done.spikes += stats.spikes;
             done.synaptic_ops += stats.synaptic_ops;

@@ -18,9 +18,9 @@ impl<'a> ProgressSink<'a> {
         } else {
             ProgressBar::hidden()
         };
-        if let Ok(style) = ProgressStyle::with_template(
-            "{elapsed_precise} [{bar:30}] {pos}/{len} rounds {msg}",
-        ) {
+        if let Ok(style) =
+            ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} rounds {msg}")
+        {
             bar.set_style(style.progress_chars("=> "));
         }
         ProgressSink { bar, inner }
@@ -38,7 +38,9 @@ impl Sink for ProgressSink<'_> {
         if record.accuracy.is_finite() {
             self.bar.set_message(format!(
                 "acc {:.3} nll {:.2} t={:.2}s",
-                record.accuracy, record.test_nll, record.end_ns as f64 * 1e-9
+                record.accuracy,
+                record.test_nll,
+                record.end_ns as f64 * 1e-9
             ));
         }
         if let Some(inner) = self.inner.as_deref_mut() {

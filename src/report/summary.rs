@@ -113,7 +113,11 @@ impl fmt::Display for RunSummary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let [sent, delivered, lost, late, skipped] = self.uploads;
         let [tx, rx, compute] = self.energy_j;
-        writeln!(f, "run {} (seed {}): {} devices, {} rounds", self.name, self.seed, self.devices, self.rounds)?;
+        writeln!(
+            f,
+            "run {} (seed {}): {} devices, {} rounds",
+            self.name, self.seed, self.devices, self.rounds
+        )?;
         writeln!(
             f,
             "  global model    accuracy {:.2}%  ties {:.1}%  test NLL {:.3}",
@@ -129,7 +133,10 @@ impl fmt::Display for RunSummary {
                 self.device_nll
             )?;
         } else {
-            writeln!(f, "  device models   not evaluated (set eval.device_models = true)")?;
+            writeln!(
+                f,
+                "  device models   not evaluated (set eval.device_models = true)"
+            )?;
         }
         writeln!(f, "  uplink          {} in {sent} uploads: {delivered} delivered, {lost} lost, {late} late, {skipped} skipped (off)", bytes(self.bytes_up))?;
         writeln!(
@@ -140,7 +147,10 @@ impl fmt::Display for RunSummary {
             self.broadcasts[1],
             self.retransmissions
         )?;
-        writeln!(f, "  energy          radio tx {tx:.4} J, radio rx {rx:.4} J, compute {compute:.6} J")?;
+        writeln!(
+            f,
+            "  energy          radio tx {tx:.4} J, radio rx {rx:.4} J, compute {compute:.6} J"
+        )?;
         write!(
             f,
             "  time            virtual {:.3} s, wall {:.2} s ({} events, {:.0} events/s)",

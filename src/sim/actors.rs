@@ -106,9 +106,10 @@ impl Handler<Finish> for DeviceActor {
     type Result = MessageResult<Finish>;
 
     fn handle(&mut self, msg: Finish, _: &mut Self::Context) -> Self::Result {
-        let evaluation = msg
-            .evaluate
-            .then(|| self.device.evaluate(&self.net, &self.test, &mut self.test_rng));
+        let evaluation = msg.evaluate.then(|| {
+            self.device
+                .evaluate(&self.net, &self.test, &mut self.test_rng)
+        });
         MessageResult(DeviceFinal {
             evaluation,
             learner_bytes: self.device.learner_bytes(),
@@ -175,6 +176,11 @@ impl Handler<EvaluateGlobal> for BaseStationActor {
         let n = msg.examples.min(self.test.len());
         let examples: Vec<TestExample<'_>> =
             self.test[..n].iter().map(crate::fl::test_example).collect();
-        MessageResult(evaluate(&self.net, &msg.params, &examples, &mut self.test_rng))
+        MessageResult(evaluate(
+            &self.net,
+            &msg.params,
+            &examples,
+            &mut self.test_rng,
+        ))
     }
 }

@@ -21,7 +21,13 @@ struct LinkState {
 }
 
 impl LinkState {
-    fn new(cfg: &LinkConfig, seed: u64, d: u32, loss: Purpose, latency: Purpose) -> Result<LinkState, NetError> {
+    fn new(
+        cfg: &LinkConfig,
+        seed: u64,
+        d: u32,
+        loss: Purpose,
+        latency: Purpose,
+    ) -> Result<LinkState, NetError> {
         let mut loss_rng = stream(seed, Node::Device(d), loss);
         Ok(LinkState {
             link: Link::new(cfg.clone(), &mut loss_rng)?,
@@ -108,11 +114,25 @@ impl Channel {
         seed: u64,
     ) -> Result<Channel, NetError> {
         let up = (0..devices)
-            .map(|d| LinkState::new(&uplink, seed, d, Purpose::UplinkLoss, Purpose::UplinkLatency))
+            .map(|d| {
+                LinkState::new(
+                    &uplink,
+                    seed,
+                    d,
+                    Purpose::UplinkLoss,
+                    Purpose::UplinkLatency,
+                )
+            })
             .collect::<Result<_, _>>()?;
         let down = (0..devices)
             .map(|d| {
-                LinkState::new(&downlink, seed, d, Purpose::DownlinkLoss, Purpose::DownlinkLatency)
+                LinkState::new(
+                    &downlink,
+                    seed,
+                    d,
+                    Purpose::DownlinkLoss,
+                    Purpose::DownlinkLatency,
+                )
             })
             .collect::<Result<_, _>>()?;
         Ok(Channel {
@@ -128,7 +148,9 @@ impl Channel {
     }
 
     fn wire_bits(cfg: &LinkConfig, payload: u64) -> u64 {
-        cfg.packet_format().map_or(payload, |f| f.wire_bytes(payload)) * 8
+        cfg.packet_format()
+            .map_or(payload, |f| f.wire_bytes(payload))
+            * 8
     }
 
     /// The smallest possible delay between the base station sending `payload` bytes and a device
@@ -139,7 +161,12 @@ impl Channel {
     }
 
     /// Puts `payload` bytes from device `d` on the uplink at `now`.
-    pub fn start_upload(&mut self, now: SimTime, d: u32, payload: u64) -> Result<UploadStart, NetError> {
+    pub fn start_upload(
+        &mut self,
+        now: SimTime,
+        d: u32,
+        payload: u64,
+    ) -> Result<UploadStart, NetError> {
         let (tx, delay) = self.up[d as usize].send(payload);
         let flow = self.next_flow;
         self.next_flow += 1;
@@ -185,7 +212,12 @@ impl Channel {
     /// Broadcast: one transmission at the downlink rate heard by every receiver; a receiver's lost
     /// packets are retransmitted to it alone right after the common copy. Unicast: one copy per
     /// receiver, back to back in the order given, at the full downlink rate.
-    pub fn broadcast(&mut self, now: SimTime, receivers: &[u32], payload: u64) -> Vec<DownlinkOutcome> {
+    pub fn broadcast(
+        &mut self,
+        now: SimTime,
+        receivers: &[u32],
+        payload: u64,
+    ) -> Vec<DownlinkOutcome> {
         let base_bits = Self::wire_bits(&self.downlink, payload);
         let rate = self.downlink.rate;
         let base_time = tx_time(base_bits, rate);
@@ -197,7 +229,10 @@ impl Channel {
             let (finish, air_bits) = match self.downlink_mode {
                 DownlinkMode::Broadcast => {
                     let common = if i == 0 { base_bits } else { 0 };
-                    (now + base_time + tx_time(extra_bits, rate), common + extra_bits)
+                    (
+                        now + base_time + tx_time(extra_bits, rate),
+                        common + extra_bits,
+                    )
                 }
                 DownlinkMode::Unicast => {
                     cursor += tx_time(tx.wire_bits, rate);

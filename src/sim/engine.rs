@@ -45,11 +45,25 @@ pub struct RunResult {
 }
 
 enum Event {
-    ChunkDone { device: u32 },
-    UplinkCheck { version: u64 },
-    UploadResolved { flow: u64, delivered: bool },
-    Deadline { round: u64 },
-    BroadcastResolved { device: u32, round: u64, delivered: bool, model: Arc<Params> },
+    ChunkDone {
+        device: u32,
+    },
+    UplinkCheck {
+        version: u64,
+    },
+    UploadResolved {
+        flow: u64,
+        delivered: bool,
+    },
+    Deadline {
+        round: u64,
+    },
+    BroadcastResolved {
+        device: u32,
+        round: u64,
+        delivered: bool,
+        model: Arc<Params>,
+    },
 }
 
 /// The base station's source id in the calendar; device d is d + 1.
@@ -274,7 +288,8 @@ impl<'a> Engine<'a> {
         if let (Some(deadline), Mode::Sync | Mode::NonBlocking) =
             (self.protocol.deadline, self.protocol.mode)
         {
-            self.cal.schedule(t + deadline, BS, Event::Deadline { round: r });
+            self.cal
+                .schedule(t + deadline, BS, Event::Deadline { round: r });
         }
         if ready && self.protocol.mode != Mode::Separate {
             // Every upload of this round is already in (non-blocking devices ran ahead) or
@@ -336,13 +351,17 @@ impl<'a> Engine<'a> {
         };
         dev.pending = Some(dev.addr.send(msg));
         let end = t + SimDuration(step) * steps;
-        self.cal.schedule(end, d + 1, Event::ChunkDone { device: d });
+        self.cal
+            .schedule(end, d + 1, Event::ChunkDone { device: d });
     }
 
     async fn chunk_done(&mut self, d: u32) -> Result<(), SimError> {
         let t = self.now;
         let dev = &mut self.devs[d as usize];
-        let request = dev.pending.take().ok_or(SimError::Internal("chunk without request"))?;
+        let request = dev
+            .pending
+            .take()
+            .ok_or(SimError::Internal("chunk without request"))?;
         let result: BatchResult = request.await.map_err(|_| SimError::ActorGone(d))?;
         let batch = dev
             .batch
@@ -351,7 +370,10 @@ impl<'a> Engine<'a> {
         batch.steps_left -= batch.chunk_steps;
         let round = batch.round;
         let last = batch.last_chunk;
-        let energy = dev.spec.compute_energy.energy(result.compute.spikes, result.compute.synaptic_ops);
+        let energy = dev
+            .spec
+            .compute_energy
+            .energy(result.compute.spikes, result.compute.synaptic_ops);
         dev.record.steps += result.compute.steps;
         dev.record.spikes += result.compute.spikes;
         dev.record.synaptic_ops += result.compute.synaptic_ops;

@@ -15,8 +15,8 @@ pub use engine::RunResult;
 pub use records::{DeviceRecord, EventKind, NetEvent, NullSink, RoundRecord, Sink};
 pub use setup::{DeviceSpec, Protocol, SimSetup};
 
-use actors::{BaseStationActor, DeviceActor};
 use actix::prelude::*;
+use actors::{BaseStationActor, DeviceActor};
 use rng::{stream, Node, Purpose};
 
 /// What can stop a simulation.
@@ -62,7 +62,10 @@ pub fn run(setup: SimSetup, sink: &mut dyn Sink, arbiters: usize) -> Result<RunR
                 test_rng: stream(seed, Node::Device(spec.id), Purpose::Test),
             };
             let arbiter = &arbiters[i % arbiters.len()];
-            device_addrs.push(DeviceActor::start_in_arbiter(&arbiter.handle(), move |_| actor));
+            device_addrs.push(DeviceActor::start_in_arbiter(
+                &arbiter.handle(),
+                move |_| actor,
+            ));
             specs.push(spec);
         }
         let bs_actor = BaseStationActor {
@@ -80,7 +83,9 @@ pub fn run(setup: SimSetup, sink: &mut dyn Sink, arbiters: usize) -> Result<RunR
             channel,
             participation_rng,
         };
-        let result = engine::Engine::new(setup, device_addrs, bs, sink).run().await;
+        let result = engine::Engine::new(setup, device_addrs, bs, sink)
+            .run()
+            .await;
         for a in &arbiters {
             a.stop();
         }

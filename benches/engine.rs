@@ -1,0 +1,58 @@
+//! The simulation engine alone: device and base-station actors passing fixed-size model payloads
+//! through the channel, with almost no SNN work (one SNN step per round on 8x8 UCI digits).
+//! Reports calendar events per second.
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use flsnn::experiment;
+use flsnn::scenario;
+use flsnn::sim::{self, NullSink};
+
+const ENGINE: &str = r#"
+name = "engine-bench"
+seed = 1
+[data]
+source = "uci-digits"
+classes = [1, 7]
+test_examples = 10
+[partition]
+scheme = "iid"
+examples_per_device = 1
+[fl]
+devices = 200
+tau = 1
+steps = 20
+[channel.uplink]
+rate = "100Mbps"
+sharing = "processor-sharing"
+latency = { kind = "uniform", min = "1ms", max = "5ms" }
+loss = { kind = "bernoulli", p = 0.01 }
+[channel.downlink]
+rate = "100Mbps"
+latency = { kind = "constant", value = "1ms" }
+[eval]
+every = 1000000
+"#;
+
+fn bench_engine(c: &mut Criterion) {
+    let sc = scenario::load_str(ENGINE, "engine-bench", &[], &Default::default())
+        .expect("bench scenario loads");
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let events = {
+        let setup = experiment::build(&sc).expect("build");
+        sim::run(setup, &mut NullSink, threads).expect("run").events
+    };
+    let mut group = c.benchmark_group("engine");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(events));
+    group.bench_function("200 devices x 20 rounds", |b| {
+        b.iter_batched(
+            || experiment::build(&sc).expect("build"),
+            |setup| sim::run(setup, &mut NullSink, threads).expect("run"),
+            criterion::BatchSize::LargeInput,
+        )
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench_engine);
+criterion_main!(benches);

@@ -118,13 +118,17 @@ impl fmt::Display for RunSummary {
             "run {} (seed {}): {} devices, {} rounds",
             self.name, self.seed, self.devices, self.rounds
         )?;
-        writeln!(
-            f,
-            "  global model    accuracy {:.2}%  ties {:.1}%  test NLL {:.3}",
-            100.0 * self.accuracy,
-            100.0 * self.tie_rate,
-            self.test_nll
-        )?;
+        if self.tie_rate.is_finite() {
+            writeln!(
+                f,
+                "  global model    accuracy {:.2}%  ties {:.1}%  test NLL {:.3}",
+                100.0 * self.accuracy,
+                100.0 * self.tie_rate,
+                self.test_nll
+            )?;
+        } else {
+            writeln!(f, "  global model    none (separate training)")?;
+        }
         if self.device_accuracy.is_finite() {
             writeln!(
                 f,

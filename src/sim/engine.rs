@@ -197,7 +197,7 @@ impl<'a> Engine<'a> {
     }
 
     fn evaluated(&self, r: u64) -> bool {
-        (r + 1) % self.protocol.eval_every == 0 || r + 1 == self.rounds_total
+        (r + 1).is_multiple_of(self.protocol.eval_every) || r + 1 == self.rounds_total
     }
 
     fn record(&mut self, r: u64) -> &mut RoundRecord {

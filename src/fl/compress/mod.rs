@@ -62,11 +62,14 @@ pub enum Compression {
     None,
     /// The paper's fixed-rate selective exchange.
     FixedRate {
-        /// Budget rho_c [feedforward basis weights per synapse per global iteration], in (0, 1].
+        /// Budget rho_c [feedforward basis weights per synapse per global iteration], in (0, 1];
+        /// 0.25 when omitted.
+        #[serde(default = "default_rate")]
         rate: f64,
         /// Global iterations between uploads [count] >= 1; K' = round(tau * rate).
         tau: usize,
-        /// How the BS combines the slices.
+        /// How the BS combines the slices; keep-local when omitted.
+        #[serde(default)]
         aggregation: FixedRateAggregation,
     },
     /// The largest-magnitude entries of the update (plus the residual with error feedback).
@@ -131,6 +134,10 @@ impl Compression {
     pub fn sends_updates(&self) -> bool {
         !matches!(self, Compression::None | Compression::FixedRate { .. })
     }
+}
+
+fn default_rate() -> f64 {
+    0.25
 }
 
 fn check_fraction(key: &'static str, x: f64) -> Result<(), CompressError> {
@@ -219,6 +226,8 @@ mod tests {
                 aggregation: FixedRateAggregation::Original
             }
         );
+        let c: Compression = toml::from_str("kind = \"fixed-rate\"\ntau = 4").expect("defaults");
+        assert_eq!(c, Compression::fixed_rate(4));
         let bad: Result<Compression, _> = toml::from_str("kind = \"quantize\"\nbitz = 4");
         assert!(bad.is_err());
     }

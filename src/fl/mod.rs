@@ -2,6 +2,7 @@
 //! base station, payload sizes. Plain synchronous Rust; `sim` hosts it in actors on a virtual clock.
 
 mod aggregate;
+pub mod compress;
 mod device;
 mod payload;
 

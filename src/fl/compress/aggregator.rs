@@ -1,0 +1,116 @@
+//! The BS side of a round: decode the uploads, combine them in device-id order, broadcast.
+
+use super::FixedRateAggregation;
+use super::{fixed_rate, Broadcast, Codec, CompressError, Compression, Decoded, EncodedUpload};
+
+/// Collects the decoded uploads of one round and combines them.
+#[derive(Clone, Debug)]
+pub struct Aggregator {
+    codec: Codec,
+    uploads: Vec<(u32, f64, Decoded)>,
+}
+
+impl Codec {
+    /// An empty aggregator for one round.
+    pub fn aggregator(&self) -> Aggregator {
+        Aggregator {
+            codec: self.clone(),
+            uploads: Vec::new(),
+        }
+    }
+}
+
+impl Aggregator {
+    /// Decodes and stores `device`'s upload, to count with `weight` (e.g. its number of local
+    /// examples, or 1 for a plain average).
+    pub fn add(
+        &mut self,
+        device: u32,
+        weight: f64,
+        upload: &EncodedUpload,
+    ) -> Result<(), CompressError> {
+        if !(weight.is_finite() && weight >= 0.0) {
+            return Err(CompressError::Weight { device, weight });
+        }
+        if self.uploads.iter().any(|u| u.0 == device) {
+            return Err(CompressError::DuplicateDevice { device });
+        }
+        let decoded = self.codec.decode(upload)?;
+        self.uploads.push((device, weight, decoded));
+        Ok(())
+    }
+
+    /// Uploads stored so far [count].
+    pub fn len(&self) -> usize {
+        self.uploads.len()
+    }
+
+    /// Whether nothing was stored.
+    pub fn is_empty(&self) -> bool {
+        self.uploads.is_empty()
+    }
+
+    /// Combines the uploads in device-id order, updates the BS's flat `global` model to what the
+    /// devices will hold after adopting the broadcast, and returns that broadcast. `None` (and
+    /// `global` unchanged) when nothing arrived or every weight is zero.
+    ///
+    /// - full models: weighted mean;
+    /// - fixed-rate: per slice, the weighted mean over the devices that sent it; V and gamma over
+    ///   all. `Original` broadcasts the whole model with zeros in unsent slices; `KeepLocal`
+    ///   broadcasts the sent slices only (`global` keeps its values elsewhere);
+    /// - updates: `global` += weighted mean of the decoded updates (unsent entries count as 0).
+    pub fn finish(mut self, global: &mut [f64]) -> Result<Option<Broadcast>, CompressError> {
+        self.codec.check_len("global model", global)?;
+        self.uploads.sort_by_key(|u| u.0);
+        let total: f64 = self.uploads.iter().map(|u| u.1).sum();
+        if self.uploads.is_empty() || total <= 0.0 {
+            return Ok(None);
+        }
+        let broadcast = match self.codec.compression() {
+            Compression::FixedRate { aggregation, .. } => self.fixed_rate(*aggregation)?,
+            _ => {
+                let mut next = if self.codec.compression().sends_updates() {
+                    global.to_vec()
+                } else {
+                    vec![0.0; global.len()]
+                };
+                for (_, weight, decoded) in &self.uploads {
+                    let a = weight / total;
+                    let values = match decoded {
+                        Decoded::Model(x) | Decoded::Update(x) => x,
+                        Decoded::Slices { model, .. } => model,
+                    };
+                    next.iter_mut().zip(values).for_each(|(g, x)| *g += a * x);
+                }
+                self.codec.full_broadcast(&next)?
+            }
+        };
+        // The broadcast carries f32 values: the BS holds exactly what the devices adopt.
+        self.codec.apply(&broadcast, global)?;
+        Ok(Some(broadcast))
+    }
+
+    fn fixed_rate(&self, aggregation: FixedRateAggregation) -> Result<Broadcast, CompressError> {
+        let layout = self.codec.layout();
+        let uploads: Vec<(f64, &[f64], &[usize])> = self
+            .uploads
+            .iter()
+            .filter_map(|(_, weight, decoded)| match decoded {
+                Decoded::Slices { slices, model } => Some((*weight, &model[..], &slices[..])),
+                _ => None,
+            })
+            .collect();
+        let Some((mean, sent)) = fixed_rate::average(layout, &uploads) else {
+            return Err(CompressError::WrongKind {
+                expected: "slices",
+                got: "none",
+            });
+        };
+        Ok(match aggregation {
+            FixedRateAggregation::Original => self.codec.full_broadcast(&mean)?,
+            FixedRateAggregation::KeepLocal => {
+                Broadcast::Slices(fixed_rate::gather(layout, &mean, sent))
+            }
+        })
+    }
+}

@@ -1,0 +1,430 @@
+//! Encoding at the device and decoding at the BS.
+
+use super::{fixed_rate, quantize, sparsify, wire};
+use super::{Broadcast, CompressError, Compression, EncodedUpload, ModelLayout};
+use rand::Rng;
+
+/// A validated compression setting for one model layout.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Codec {
+    compression: Compression,
+    layout: ModelLayout,
+    candidates: Vec<usize>,
+}
+
+/// A device's compression state, kept across rounds.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CompressorState {
+    /// Flat model that updates are measured from: the last global model adopted, or the local
+    /// model at the last upload if no broadcast was adopted since.
+    reference: Vec<f64>,
+    /// Error-feedback residual over the flat model: update not yet sent.
+    residual: Vec<f64>,
+}
+
+impl CompressorState {
+    /// The model the next update is measured from (flat).
+    pub fn reference(&self) -> &[f64] {
+        &self.reference
+    }
+
+    /// What was computed but not yet sent (flat; zero without error feedback).
+    pub fn residual(&self) -> &[f64] {
+        &self.residual
+    }
+}
+
+/// A decoded upload, over the flat model W ++ V ++ gamma.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Decoded {
+    /// Model values (absent synapses 0).
+    Model(Vec<f64>),
+    /// Model values of some slices of W (0 elsewhere in W), V and gamma.
+    Slices {
+        /// The slices sent, ascending.
+        slices: Vec<usize>,
+        /// The flat values.
+        model: Vec<f64>,
+    },
+    /// An update (0 where nothing was sent).
+    Update(Vec<f64>),
+}
+
+impl Codec {
+    /// Validates `compression` and `layout`.
+    pub fn new(compression: Compression, layout: ModelLayout) -> Result<Codec, CompressError> {
+        compression.validate()?;
+        layout.validate()?;
+        let candidates = layout.candidates();
+        Ok(Codec {
+            compression,
+            layout,
+            candidates,
+        })
+    }
+
+    /// The compression setting.
+    pub fn compression(&self) -> &Compression {
+        &self.compression
+    }
+
+    /// The model layout.
+    pub fn layout(&self) -> &ModelLayout {
+        &self.layout
+    }
+
+    /// Flat positions of the sendable values, ascending.
+    pub fn candidates(&self) -> &[usize] {
+        &self.candidates
+    }
+
+    /// A fresh device state whose reference is `initial_model` (the first broadcast model).
+    pub fn state(&self, initial_model: &[f64]) -> Result<CompressorState, CompressError> {
+        self.check_len("initial model", initial_model)?;
+        Ok(CompressorState {
+            reference: initial_model.to_vec(),
+            residual: vec![0.0; self.layout.len()],
+        })
+    }
+
+    /// Compresses the device's flat `model`. `grad_abs` (shaped like W) is the |g_W| accumulated
+    /// since the last upload; only fixed-rate reads it (pass `&[]` otherwise), and the caller
+    /// resets it after the upload. `rng` drives random-k and quantisation.
+    pub fn encode<R: Rng + ?Sized>(
+        &self,
+        state: &mut CompressorState,
+        model: &[f64],
+        grad_abs: &[f64],
+        rng: &mut R,
+    ) -> Result<EncodedUpload, CompressError> {
+        self.check_len("model", model)?;
+        self.check_state(state)?;
+        let upload = match self.compression {
+            Compression::None => EncodedUpload::Full {
+                values: self.model_f32(model, "model")?,
+            },
+            Compression::FixedRate { rate, tau, .. } => {
+                let count = fixed_rate::slice_count(rate, tau, self.layout.k_ff);
+                let slices = fixed_rate::select_slices(&self.layout, grad_abs, count)?;
+                self.model_f32(model, "model")?;
+                EncodedUpload::Slices(fixed_rate::gather(&self.layout, model, slices))
+            }
+            Compression::TopK {
+                fraction,
+                error_feedback,
+            }
+            | Compression::RandomK {
+                fraction,
+                error_feedback,
+            } => self.encode_sparse(state, model, fraction, error_feedback, rng)?,
+            Compression::Quantize { bits } => {
+                let update = self.update(state, model);
+                let (lo, hi, levels) = quantize::quantize(&update, bits, rng)?;
+                EncodedUpload::Quantized {
+                    bits,
+                    lo,
+                    hi,
+                    levels,
+                }
+            }
+            Compression::Fp16 => EncodedUpload::Half {
+                values: quantize::to_half(&self.update(state, model))?,
+            },
+        };
+        state.reference.copy_from_slice(model);
+        Ok(upload)
+    }
+
+    /// Top-k or random-k of the update (plus the residual with error feedback).
+    fn encode_sparse<R: Rng + ?Sized>(
+        &self,
+        state: &mut CompressorState,
+        model: &[f64],
+        fraction: f64,
+        error_feedback: bool,
+        rng: &mut R,
+    ) -> Result<EncodedUpload, CompressError> {
+        let mut update = self.update(state, model);
+        if error_feedback {
+            for (u, &p) in update.iter_mut().zip(&self.candidates) {
+                *u += state.residual[p];
+            }
+        }
+        let n = self.candidates.len();
+        let k = sparsify::kept_count(fraction, n);
+        let indices = match self.compression {
+            Compression::RandomK { .. } => sparsify::random_k(n, k, rng),
+            _ => sparsify::top_k(&update, k),
+        };
+        let values = to_f32("update", update.iter().copied())?;
+        let values: Vec<f32> = indices.iter().map(|&i| values[i]).collect();
+        if error_feedback {
+            for (&p, &u) in self.candidates.iter().zip(&update) {
+                state.residual[p] = u;
+            }
+            for (&i, &x) in indices.iter().zip(&values) {
+                let p = self.candidates[i];
+                state.residual[p] = update[i] - f64::from(x);
+            }
+        }
+        Ok(EncodedUpload::Sparse {
+            candidates: n,
+            indices: indices.iter().map(|&i| i as u32).collect(),
+            values,
+        })
+    }
+
+    /// Model minus reference at the sendable positions.
+    fn update(&self, state: &CompressorState, model: &[f64]) -> Vec<f64> {
+        self.candidates
+            .iter()
+            .map(|&p| model[p] - state.reference[p])
+            .collect()
+    }
+
+    /// The model's sendable values as f32.
+    fn model_f32(&self, model: &[f64], what: &'static str) -> Result<Vec<f32>, CompressError> {
+        to_f32(what, self.candidates.iter().map(|&p| model[p]))
+    }
+
+    /// Decodes an upload, checking it against the layout and the compression settings.
+    pub fn decode(&self, upload: &EncodedUpload) -> Result<Decoded, CompressError> {
+        let n = self.candidates.len();
+        let wrong = || CompressError::WrongKind {
+            expected: self.expected_kind(),
+            got: upload.kind(),
+        };
+        match (&self.compression, upload) {
+            (Compression::None, EncodedUpload::Full { values }) => {
+                Ok(Decoded::Model(self.scatter_full(values, "full")?))
+            }
+            (Compression::FixedRate { rate, tau, .. }, EncodedUpload::Slices(set)) => {
+                let count = fixed_rate::slice_count(*rate, *tau, self.layout.k_ff);
+                fixed_rate::check(&self.layout, set, Some(count))?;
+                let mut model = vec![0.0; self.layout.len()];
+                fixed_rate::scatter(&self.layout, set, &mut model);
+                Ok(Decoded::Slices {
+                    slices: set.slices.clone(),
+                    model,
+                })
+            }
+            (
+                Compression::TopK { fraction, .. } | Compression::RandomK { fraction, .. },
+                EncodedUpload::Sparse {
+                    candidates,
+                    indices,
+                    values,
+                },
+            ) => {
+                let malformed = |position, reason| CompressError::Malformed {
+                    section: "sparse",
+                    position,
+                    reason,
+                };
+                if *candidates != n {
+                    return Err(malformed(
+                        *candidates,
+                        "candidate count differs from layout",
+                    ));
+                }
+                if indices.len() != sparsify::kept_count(*fraction, n) {
+                    return Err(malformed(indices.len(), "wrong number of indices"));
+                }
+                if values.len() != indices.len() {
+                    return Err(malformed(
+                        values.len(),
+                        "value count differs from index count",
+                    ));
+                }
+                if let Some(pos) = indices.windows(2).position(|w| w[0] >= w[1]) {
+                    return Err(malformed(pos + 1, "indices not strictly ascending"));
+                }
+                if let Some(pos) = indices.iter().position(|&i| i as usize >= n) {
+                    return Err(malformed(pos, "index >= candidate count"));
+                }
+                check_finite("sparse values", values.iter().map(|&x| f64::from(x)))?;
+                let mut update = vec![0.0; self.layout.len()];
+                for (&i, &x) in indices.iter().zip(values) {
+                    update[self.candidates[i as usize]] = f64::from(x);
+                }
+                Ok(Decoded::Update(update))
+            }
+            (
+                Compression::Quantize { bits },
+                EncodedUpload::Quantized {
+                    bits: got,
+                    lo,
+                    hi,
+                    levels,
+                },
+            ) => {
+                let malformed = |position, reason| CompressError::Malformed {
+                    section: "quantized",
+                    position,
+                    reason,
+                };
+                if got != bits {
+                    return Err(malformed(
+                        usize::from(*got),
+                        "bit count differs from settings",
+                    ));
+                }
+                if !(lo.is_finite() && hi.is_finite() && lo <= hi) {
+                    return Err(malformed(0, "scale must be finite with min <= max"));
+                }
+                if levels.len() != n {
+                    return Err(malformed(
+                        levels.len(),
+                        "level count differs from candidates",
+                    ));
+                }
+                let top = quantize::max_level(*bits);
+                if let Some(pos) = levels.iter().position(|&q| q > top) {
+                    return Err(malformed(pos, "level above 2^bits - 1"));
+                }
+                let values = quantize::dequantize(*lo, *hi, *bits, levels);
+                Ok(Decoded::Update(self.scatter(&values)))
+            }
+            (Compression::Fp16, EncodedUpload::Half { values }) => {
+                if values.len() != n {
+                    return Err(CompressError::Length {
+                        what: "half values",
+                        got: values.len(),
+                        expected: n,
+                    });
+                }
+                let values: Vec<f64> = values.iter().map(|h| h.to_f64()).collect();
+                check_finite("half values", values.iter().copied())?;
+                Ok(Decoded::Update(self.scatter(&values)))
+            }
+            _ => Err(wrong()),
+        }
+    }
+
+    /// The kind of upload this codec produces.
+    fn expected_kind(&self) -> &'static str {
+        match self.compression {
+            Compression::None => "full",
+            Compression::FixedRate { .. } => "slices",
+            Compression::TopK { .. } | Compression::RandomK { .. } => "sparse",
+            Compression::Quantize { .. } => "quantized",
+            Compression::Fp16 => "half",
+        }
+    }
+
+    /// A device adopts a broadcast: it overwrites its model where the broadcast has values, and
+    /// measures its next update from the result.
+    pub fn adopt(
+        &self,
+        state: &mut CompressorState,
+        broadcast: &Broadcast,
+        model: &mut [f64],
+    ) -> Result<(), CompressError> {
+        self.check_len("model", model)?;
+        self.check_state(state)?;
+        self.apply(broadcast, model)?;
+        state.reference.copy_from_slice(model);
+        Ok(())
+    }
+
+    /// Writes a broadcast into a flat model (checked first; on error `model` is unchanged).
+    pub(crate) fn apply(
+        &self,
+        broadcast: &Broadcast,
+        model: &mut [f64],
+    ) -> Result<(), CompressError> {
+        match broadcast {
+            Broadcast::Full { values } => {
+                let full = self.scatter_full(values, "broadcast")?;
+                model.copy_from_slice(&full);
+            }
+            Broadcast::Slices(set) => {
+                fixed_rate::check(&self.layout, set, None)?;
+                fixed_rate::scatter(&self.layout, set, model);
+            }
+        }
+        Ok(())
+    }
+
+    /// A full broadcast of the flat `model` (f32 on the wire).
+    pub(crate) fn full_broadcast(&self, model: &[f64]) -> Result<Broadcast, CompressError> {
+        Ok(Broadcast::Full {
+            values: self.model_f32(model, "global model")?,
+        })
+    }
+
+    /// Checked f32 candidate values to a flat model.
+    fn scatter_full(&self, values: &[f32], what: &'static str) -> Result<Vec<f64>, CompressError> {
+        if values.len() != self.candidates.len() {
+            return Err(CompressError::Length {
+                what,
+                got: values.len(),
+                expected: self.candidates.len(),
+            });
+        }
+        check_finite(what, values.iter().map(|&x| f64::from(x)))?;
+        let values: Vec<f64> = values.iter().map(|&x| f64::from(x)).collect();
+        Ok(self.scatter(&values))
+    }
+
+    /// Candidate values to a flat vector, zero elsewhere.
+    fn scatter(&self, values: &[f64]) -> Vec<f64> {
+        let mut flat = vec![0.0; self.layout.len()];
+        for (&p, &x) in self.candidates.iter().zip(values) {
+            flat[p] = x;
+        }
+        flat
+    }
+
+    pub(crate) fn check_len(&self, what: &'static str, v: &[f64]) -> Result<(), CompressError> {
+        if v.len() == self.layout.len() {
+            Ok(())
+        } else {
+            Err(CompressError::Length {
+                what,
+                got: v.len(),
+                expected: self.layout.len(),
+            })
+        }
+    }
+
+    fn check_state(&self, state: &CompressorState) -> Result<(), CompressError> {
+        self.check_len("state reference", &state.reference)?;
+        self.check_len("state residual", &state.residual)
+    }
+
+    /// Payload of an uncompressed model [B], for comparison.
+    pub fn full_payload_bytes(&self) -> u64 {
+        wire::HEADER_BYTES + self.candidates.len() as u64 * wire::FULL_VALUE_BYTES
+    }
+}
+
+fn check_finite(
+    what: &'static str,
+    values: impl Iterator<Item = f64>,
+) -> Result<(), CompressError> {
+    for (index, value) in values.enumerate() {
+        if !value.is_finite() {
+            return Err(CompressError::NotFinite { what, index, value });
+        }
+    }
+    Ok(())
+}
+
+/// Values as f32, an error naming the candidate position if one is not finite or overflows.
+fn to_f32(
+    what: &'static str,
+    values: impl Iterator<Item = f64>,
+) -> Result<Vec<f32>, CompressError> {
+    values
+        .enumerate()
+        .map(|(index, value)| {
+            let y = value as f32;
+            if y.is_finite() {
+                Ok(y)
+            } else {
+                Err(CompressError::NotFinite { what, index, value })
+            }
+        })
+        .collect()
+}

@@ -2,7 +2,8 @@
 //! channel) -> simulation -> run folder.
 
 use crate::data::{DataError, Encoding, EventCamera, PartitionScheme, Polarity};
-use crate::fl::{Aggregation, Device, Mode, Participation};
+use crate::fl::compress::Codec;
+use crate::fl::{Aggregation, Device, DeviceStreams, Mode, Participation};
 use crate::net::{
     Availability, AvailabilityTrace, ComputeEnergy, DownlinkMode, Latency, LinkConfig, LossModel,
     NetError, RadioEnergy, Rate, SharedUplink, Sharing,
@@ -278,6 +279,10 @@ pub fn build(scenario: &Scenario) -> Result<SimSetup, ExperimentError> {
         return Err(bad("fl.deadline: required when devices can be off (availability.kind is not \"always\"): the base station would wait forever for an upload that is never sent".into()));
     }
 
+    let codec = Arc::new(
+        Codec::new(scenario.compression.clone(), crate::fl::model::layout(&net))
+            .map_err(|e| bad(format!("compression: {e}")))?,
+    );
     let classes = scenario.device_class_assignment();
     let mut devices = Vec::with_capacity(shards.len());
     for (i, shard) in shards.iter().enumerate() {
@@ -308,13 +313,12 @@ pub fn build(scenario: &Scenario) -> Result<SimSetup, ExperimentError> {
             },
             availability: trace,
         };
-        let device = Device::new(
-            id,
-            &net,
-            init_params.clone(),
-            examples,
-            stream(seed, Node::Device(id), Purpose::Training),
-        );
+        let streams = DeviceStreams {
+            training: stream(seed, Node::Device(id), Purpose::Training),
+            compression: stream(seed, Node::Device(id), Purpose::Compression),
+        };
+        let device = Device::new(id, &net, init_params.clone(), examples, codec.clone(), streams)
+            .map_err(|e| bad(format!("compression: {e}")))?;
         devices.push((spec, device));
     }
 
@@ -357,6 +361,8 @@ pub fn build(scenario: &Scenario) -> Result<SimSetup, ExperimentError> {
             n => n as usize,
         },
         device_models: scenario.eval.device_models,
+        budget_bytes: scenario.budget.uplink_bytes,
+        budget_airtime: scenario.budget.round_airtime,
     };
     Ok(SimSetup {
         seed,
@@ -367,6 +373,7 @@ pub fn build(scenario: &Scenario) -> Result<SimSetup, ExperimentError> {
         protocol,
         channel,
         participation_rng: stream(seed, Node::BaseStation, Purpose::Participation),
+        codec,
     })
 }
 

@@ -1,8 +1,11 @@
 //! One device: its shard of real data, its SNN learner and its place in the shard.
 
 use crate::data::Example;
+use crate::fl::compress::{Broadcast, Codec, CompressError, Compression, CompressorState, EncodedUpload};
+use crate::fl::model::{flatten, unflatten};
 use crate::snn::{evaluate, Evaluation, Learner, Network, Params, TestExample};
 use rand_chacha::ChaCha12Rng;
+use std::sync::Arc;
 
 /// Work a device has done [counts].
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
@@ -25,7 +28,7 @@ impl ComputeTotals {
 }
 
 /// A device of the federation (SPEC section 3): it walks through its local examples step after
-/// step, wrapping around at the end of its shard.
+/// step, wrapping around at the end of its shard, and compresses what it uploads.
 pub struct Device {
     id: u32,
     learner: Learner,
@@ -34,27 +37,46 @@ pub struct Device {
     step: usize,
     training_rng: ChaCha12Rng,
     totals: ComputeTotals,
+    codec: Arc<Codec>,
+    compressor: CompressorState,
+    compression_rng: ChaCha12Rng,
+}
+
+/// A device's random streams.
+pub struct DeviceStreams {
+    /// Hidden-neuron sampling while training.
+    pub training: ChaCha12Rng,
+    /// Random choices of the compressor (random-k, stochastic rounding).
+    pub compression: ChaCha12Rng,
 }
 
 impl Device {
-    /// A device holding `shard`, starting from `params`, drawing its hidden spikes from
-    /// `training_rng`.
+    /// A device holding `shard`, starting from `params`, compressing its uploads with `codec`.
     pub fn new(
         id: u32,
         net: &Network,
         params: Params,
         shard: Vec<Example>,
-        training_rng: ChaCha12Rng,
-    ) -> Device {
-        Device {
+        codec: Arc<Codec>,
+        streams: DeviceStreams,
+    ) -> Result<Device, CompressError> {
+        let compressor = codec.state(&flatten(&params))?;
+        let mut learner = Learner::new(net, params);
+        if matches!(codec.compression(), Compression::FixedRate { .. }) {
+            learner.track_abs_grad_full(true);
+        }
+        Ok(Device {
             id,
-            learner: Learner::new(net, params),
+            learner,
             shard,
             example: 0,
             step: 0,
-            training_rng,
+            training_rng: streams.training,
             totals: ComputeTotals::default(),
-        }
+            codec,
+            compressor,
+            compression_rng: streams.compression,
+        })
     }
 
     /// The device's id.
@@ -92,14 +114,29 @@ impl Device {
         done
     }
 
-    /// A copy of its current parameters.
-    pub fn model(&mut self, net: &Network) -> Params {
-        self.learner.params(net).clone()
+    /// What it uploads now: its model, compressed; the |g_W| accumulator starts again.
+    pub fn upload(&mut self, net: &Network) -> Result<EncodedUpload, CompressError> {
+        let model = flatten(self.learner.params(net));
+        let grad = self.learner.abs_grad_w_full().unwrap_or(&[]);
+        let upload = self.codec.encode(
+            &mut self.compressor,
+            &model,
+            grad,
+            &mut self.compression_rng,
+        )?;
+        self.learner.reset_abs_grad();
+        Ok(upload)
     }
 
-    /// Adopts the global model; eligibility traces, learning signal and history stay local.
-    pub fn adopt(&mut self, net: &Network, global: &Params) {
-        self.learner.set_params(net, global);
+    /// Adopts the global model (all of it, or the slices it carries); eligibility traces,
+    /// learning signal and history stay local.
+    pub fn adopt(&mut self, net: &Network, global: &Broadcast) -> Result<(), CompressError> {
+        let params = self.learner.params(net);
+        let mut model = flatten(params);
+        self.codec.adopt(&mut self.compressor, global, &mut model)?;
+        let adopted = unflatten(&model, params);
+        self.learner.set_params(net, &adopted);
+        Ok(())
     }
 
     /// Evaluates its local model on `test`.

@@ -4,11 +4,10 @@
 mod aggregate;
 pub mod compress;
 mod device;
-mod payload;
+pub mod model;
 
-pub use aggregate::{average, Aggregation, Upload};
-pub use device::{test_example, ComputeTotals, Device};
-pub use payload::{params_payload_bytes, MESSAGE_HEADER_BYTES, VALUE_BYTES};
+pub use aggregate::Aggregation;
+pub use device::{test_example, ComputeTotals, Device, DeviceStreams};
 
 /// How devices and the base station interact.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize)]

@@ -14,6 +14,7 @@ pub mod resolve;
 pub mod spec;
 pub mod units;
 pub mod validate;
+mod validate_budget;
 mod validate_net;
 
 pub use error::ScenarioError;

@@ -42,6 +42,12 @@ pub struct RawScenario {
     /// `[output]`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub output: Option<RawOutput>,
+    /// `[compression]`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compression: Option<RawCompression>,
+    /// `[budget]`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub budget: Option<RawBudget>,
 }
 
 /// Where examples come from.
@@ -426,4 +432,60 @@ pub(crate) fn unknown_variant_message(enum_name: &str, value: &str) -> Option<St
         "RawAvailabilityKind" => message::<RawAvailabilityKind>(value),
         _ => None,
     }
+}
+
+/// Kinds of upload compression.
+#[derive(Copy, Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum RawCompressionKind {
+    /// Full models.
+    None,
+    /// The paper's fixed-rate basis-slice selection.
+    FixedRate,
+    /// Top-k of the update.
+    TopK,
+    /// Random-k of the update.
+    RandomK,
+    /// Stochastic uniform quantisation of the update.
+    Quantize,
+    /// The update in half precision.
+    Fp16,
+}
+
+/// Fixed-rate aggregation variants.
+#[derive(Copy, Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum RawFixedRateAggregation {
+    /// The original code's: slices nobody sent become zero.
+    Original,
+    /// Devices keep their own values in slices nobody sent.
+    KeepLocal,
+}
+
+/// `[compression]`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RawCompression {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<RawCompressionKind>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rate: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aggregation: Option<RawFixedRateAggregation>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fraction: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_feedback: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bits: Option<i64>,
+}
+
+/// `[budget]`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RawBudget {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uplink_bytes: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub round_airtime: Option<String>,
 }

@@ -40,6 +40,52 @@ pub fn to_raw(s: &Scenario) -> RawScenario {
             dir: Some(s.output.dir.display().to_string()),
             events: Some(s.output.events),
         }),
+        compression: Some(raw_compression(&s.compression)),
+        budget: Some(RawBudget {
+            uplink_bytes: s.budget.uplink_bytes.map(format_size_bytes),
+            round_airtime: s.budget.round_airtime.and_then(dur),
+        }),
+    }
+}
+
+fn raw_compression(c: &Compression) -> RawCompression {
+    let kind = |kind| RawCompression {
+        kind: Some(kind),
+        ..RawCompression::default()
+    };
+    match *c {
+        Compression::None => kind(RawCompressionKind::None),
+        Compression::FixedRate {
+            rate, aggregation, ..
+        } => RawCompression {
+            rate: Some(rate),
+            aggregation: Some(match aggregation {
+                FixedRateAggregation::Original => RawFixedRateAggregation::Original,
+                FixedRateAggregation::KeepLocal => RawFixedRateAggregation::KeepLocal,
+            }),
+            ..kind(RawCompressionKind::FixedRate)
+        },
+        Compression::TopK {
+            fraction,
+            error_feedback,
+        } => RawCompression {
+            fraction: Some(fraction),
+            error_feedback: Some(error_feedback),
+            ..kind(RawCompressionKind::TopK)
+        },
+        Compression::RandomK {
+            fraction,
+            error_feedback,
+        } => RawCompression {
+            fraction: Some(fraction),
+            error_feedback: Some(error_feedback),
+            ..kind(RawCompressionKind::RandomK)
+        },
+        Compression::Quantize { bits } => RawCompression {
+            bits: Some(i64::from(bits)),
+            ..kind(RawCompressionKind::Quantize)
+        },
+        Compression::Fp16 => kind(RawCompressionKind::Fp16),
     }
 }
 

@@ -1,5 +1,6 @@
 //! The validated scenario: checked, typed values with units resolved to integers or SI floats.
 
+pub use crate::fl::compress::{Compression, FixedRateAggregation};
 use crate::time::SimDuration;
 use serde::Serialize;
 use std::path::PathBuf;
@@ -31,6 +32,10 @@ pub struct Scenario {
     pub eval: EvalSpec,
     /// `[output]`.
     pub output: OutputSpec,
+    /// `[compression]` of uploads (default none: full models).
+    pub compression: Compression,
+    /// `[budget]`: enforced communication limits (default none).
+    pub budget: BudgetSpec,
     /// Where the scenario came from: the file name or `"<embedded default>"`.
     pub source: String,
 }
@@ -395,4 +400,14 @@ pub struct OutputSpec {
     pub dir: PathBuf,
     /// Write `events.jsonl` (default false).
     pub events: bool,
+}
+
+/// `[budget]`, validated: limits a device enforces on itself. A device over budget skips its
+/// upload (counted as `uploads_over_budget`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct BudgetSpec {
+    /// Total uplink bytes a device may put on the air over the run, every attempt counted [B].
+    pub uplink_bytes: Option<u64>,
+    /// Airtime a device may spend on one upload [ns].
+    pub round_airtime: Option<SimDuration>,
 }

@@ -4,6 +4,7 @@ use super::checks::Checker;
 use super::error::ScenarioError;
 use super::raw::*;
 use super::spec::*;
+use super::validate_budget::{validate_budget, validate_compression};
 use super::validate_net::{validate_availability, validate_link, LinkDirection};
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -59,6 +60,9 @@ pub fn validate(raw: &RawScenario, file: &str) -> Result<Scenario, ScenarioError
         dir: PathBuf::from(output.dir.unwrap_or_else(|| "runs".to_string())),
         events: output.events.unwrap_or(false),
     };
+    let compression =
+        validate_compression(&c, raw.compression.clone().unwrap_or_default(), fl.tau)?;
+    let budget = validate_budget(&c, raw.budget.clone().unwrap_or_default())?;
     Ok(Scenario {
         name: raw.name.clone().unwrap_or_else(|| "unnamed".to_string()),
         seed: raw.seed.unwrap_or(1),
@@ -72,6 +76,8 @@ pub fn validate(raw: &RawScenario, file: &str) -> Result<Scenario, ScenarioError
         availability,
         eval,
         output,
+        compression,
+        budget,
         source: file.to_string(),
     })
 }

@@ -160,6 +160,16 @@ impl Channel {
         self.downlink.latency.min_delay() + tx_time(bits, self.downlink.rate)
     }
 
+    /// Bytes on the wire for one uplink message of `payload` bytes, without retransmissions [B].
+    pub fn uplink_wire_bytes(&self, payload: u64) -> u64 {
+        Self::wire_bits(&self.uplink, payload) / 8
+    }
+
+    /// Airtime of `bytes` on the uplink at its full rate.
+    pub fn uplink_airtime(&self, bytes: u64) -> SimDuration {
+        tx_time(bytes * 8, self.uplink.rate)
+    }
+
     /// Puts `payload` bytes from device `d` on the uplink at `now`.
     pub fn start_upload(
         &mut self,

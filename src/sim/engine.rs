@@ -20,8 +20,9 @@ use super::channel::Channel;
 use super::records::{DeviceRecord, EventKind, NetEvent, RoundRecord, Sink};
 use super::setup::{DeviceSpec, EngineSetup, Protocol};
 use super::SimError;
-use crate::fl::{params_payload_bytes, Mode, Participation};
-use crate::snn::{Evaluation, Params};
+use crate::fl::compress::{broadcast_bytes, payload_bytes, Broadcast, EncodedUpload, HEADER_BYTES};
+use crate::fl::{Mode, Participation};
+use crate::snn::Evaluation;
 use crate::time::{SimDuration, SimTime};
 use actix::dev::Request;
 use actix::prelude::*;
@@ -62,7 +63,7 @@ enum Event {
         device: u32,
         round: u64,
         delivered: bool,
-        model: Arc<Params>,
+        model: Arc<Broadcast>,
     },
 }
 
@@ -82,7 +83,7 @@ struct DevState {
     batch: Option<Batch>,
     pending: Option<Request<DeviceActor, RunBatch>>,
     queued: VecDeque<u64>,
-    adopt: Option<Arc<Params>>,
+    adopt: Option<Arc<Broadcast>>,
     arrivals: BTreeSet<SimTime>,
     record: DeviceRecord,
 }
@@ -90,7 +91,7 @@ struct DevState {
 struct Flight {
     device: u32,
     round: u64,
-    params: Option<Params>,
+    upload: EncodedUpload,
     bytes: u64,
 }
 
@@ -98,7 +99,7 @@ struct Flight {
 struct BsRound {
     expected: BTreeSet<u32>,
     resolved: BTreeSet<u32>,
-    received: Vec<(u32, usize, Params)>,
+    received: Vec<(u32, usize, EncodedUpload)>,
     open: bool,
     closed: bool,
     start: SimTime,
@@ -118,8 +119,6 @@ pub(super) struct Engine<'a> {
     channel: Channel,
     devs: Vec<DevState>,
     bs: Addr<BaseStationActor>,
-    global: Arc<Params>,
-    payload: u64,
     lookahead: SimDuration,
     rounds_total: u64,
     bs_rounds: BTreeMap<u64, BsRound>,
@@ -140,8 +139,8 @@ impl<'a> Engine<'a> {
         bs: Addr<BaseStationActor>,
         sink: &'a mut dyn Sink,
     ) -> Engine<'a> {
-        let payload = params_payload_bytes(&setup.net);
-        let lookahead = setup.channel.min_downlink_delay(payload);
+        // No broadcast is smaller than a bare message header.
+        let lookahead = setup.channel.min_downlink_delay(HEADER_BYTES);
         let block_steps = setup.protocol.tau * setup.protocol.delta_s;
         let rounds_total = setup.protocol.steps.div_ceil(block_steps).max(1);
         let devs = setup
@@ -174,8 +173,6 @@ impl<'a> Engine<'a> {
             channel: setup.channel,
             devs,
             bs,
-            global: Arc::new(setup.init_params),
-            payload,
             lookahead,
             rounds_total,
             bs_rounds: BTreeMap::new(),
@@ -342,7 +339,7 @@ impl<'a> Engine<'a> {
         }
         let msg = RunBatch {
             steps,
-            snapshot: batch.last_chunk && mode != Mode::Separate,
+            upload: batch.last_chunk && mode != Mode::Separate,
             evaluate: if batch.last_chunk && device_models && evaluate_round {
                 eval_examples
             } else {
@@ -362,7 +359,7 @@ impl<'a> Engine<'a> {
             .pending
             .take()
             .ok_or(SimError::Internal("chunk without request"))?;
-        let result: BatchResult = request.await.map_err(|_| SimError::ActorGone(d))?;
+        let result: BatchResult = request.await.map_err(|_| SimError::ActorGone(d))??;
         let batch = dev
             .batch
             .as_mut()
@@ -392,7 +389,10 @@ impl<'a> Engine<'a> {
         }
         match self.protocol.mode {
             Mode::Separate => self.checkpoint(d, round).await?,
-            Mode::Sync | Mode::NonBlocking => self.upload(d, round, result.params).await?,
+            Mode::Sync | Mode::NonBlocking => match result.upload {
+                Some(upload) => self.upload(d, round, upload)?,
+                None => return Err(SimError::Internal("batch without upload")),
+            },
         }
         let dev = &mut self.devs[d as usize];
         let next = match self.protocol.mode {
@@ -426,9 +426,25 @@ impl<'a> Engine<'a> {
         Ok(())
     }
 
-    async fn upload(&mut self, d: u32, round: u64, params: Option<Params>) -> Result<(), SimError> {
+    fn upload(&mut self, d: u32, round: u64, upload: EncodedUpload) -> Result<(), SimError> {
         let t = self.now;
+        let payload = payload_bytes(&upload);
         let dev = &mut self.devs[d as usize];
+        let planned = self.channel.uplink_wire_bytes(payload);
+        let over_bytes = self
+            .protocol
+            .budget_bytes
+            .is_some_and(|b| dev.record.bytes_up + planned > b);
+        let over_airtime = self
+            .protocol
+            .budget_airtime
+            .is_some_and(|a| self.channel.uplink_airtime(planned) > a);
+        if over_bytes || over_airtime {
+            tracing::debug!(vt = %t, device = d, round, over_bytes, over_airtime, "upload over budget: skipped");
+            dev.record.uploads_over_budget += 1;
+            self.record(round).uploads_over_budget += 1;
+            return Ok(());
+        }
         if !dev.spec.availability.is_on(t) {
             tracing::debug!(vt = %t, device = d, round, "device off: upload skipped");
             dev.record.uploads_skipped += 1;
@@ -436,7 +452,7 @@ impl<'a> Engine<'a> {
             // The base station learns nothing; the deadline (if any) closes the round.
             return Ok(());
         }
-        let start = self.channel.start_upload(t, d, self.payload)?;
+        let start = self.channel.start_upload(t, d, payload)?;
         let dev = &mut self.devs[d as usize];
         let airtime = start.airtime.as_secs_f64();
         let energy = dev.spec.radio.tx_energy(start.airtime);
@@ -456,7 +472,7 @@ impl<'a> Engine<'a> {
             Flight {
                 device: d,
                 round,
-                params,
+                upload,
                 bytes: start.wire_bytes,
             },
         );
@@ -513,9 +529,7 @@ impl<'a> Engine<'a> {
             EventKind::Late
         } else {
             state.resolved.insert(d);
-            if let Some(params) = flight.params {
-                state.received.push((d, samples, params));
-            }
+            state.received.push((d, samples, flight.upload));
             EventKind::Deliver
         };
         let ready = state.open && state.resolved.is_superset(&state.expected);
@@ -575,20 +589,14 @@ impl<'a> Engine<'a> {
             self.sink.round(&rec);
             return Ok(());
         }
-        if !received.is_empty() {
-            let avg = self
-                .bs
-                .send(Aggregate(received))
-                .await
-                .map_err(|_| SimError::ActorGone(u32::MAX))?;
-            if let Some(p) = avg {
-                self.global = Arc::new(p);
-            }
-        }
+        let broadcast = self
+            .bs
+            .send(Aggregate(received))
+            .await
+            .map_err(|_| SimError::ActorGone(u32::MAX))??;
         self.drain_evaluations(1).await?;
         if self.evaluated(r) {
             let request = self.bs.send(EvaluateGlobal {
-                params: self.global.clone(),
                 examples: self.protocol.eval_examples,
             });
             self.evals.push_back((r, request));
@@ -596,7 +604,7 @@ impl<'a> Engine<'a> {
             let rec = self.record(r).clone();
             self.sink.round(&rec);
         }
-        self.broadcast(r);
+        self.broadcast(r, broadcast);
         if r + 1 < self.rounds_total {
             self.open_round(r + 1, t);
         }
@@ -621,10 +629,12 @@ impl<'a> Engine<'a> {
     }
 
     /// Sends the global model of round `r` to every device.
-    fn broadcast(&mut self, r: u64) {
+    fn broadcast(&mut self, r: u64, model: Arc<Broadcast>) {
         let t = self.now;
         let receivers: Vec<u32> = (0..self.devs.len() as u32).collect();
-        let outcomes = self.channel.broadcast(t, &receivers, self.payload);
+        let outcomes = self
+            .channel
+            .broadcast(t, &receivers, broadcast_bytes(&model));
         for o in outcomes {
             let dev = &mut self.devs[o.device as usize];
             let delivered = o.delivered && dev.spec.availability.is_on(o.arrival);
@@ -653,13 +663,13 @@ impl<'a> Engine<'a> {
                     device: o.device,
                     round: r,
                     delivered,
-                    model: self.global.clone(),
+                    model: model.clone(),
                 },
             );
         }
     }
 
-    fn broadcast_resolved(&mut self, d: u32, r: u64, delivered: bool, model: Arc<Params>) {
+    fn broadcast_resolved(&mut self, d: u32, r: u64, delivered: bool, model: Arc<Broadcast>) {
         let t = self.now;
         let dev = &mut self.devs[d as usize];
         dev.arrivals.remove(&t);
@@ -713,7 +723,6 @@ impl<'a> Engine<'a> {
             let ev = self
                 .bs
                 .send(EvaluateGlobal {
-                    params: self.global.clone(),
                     examples: usize::MAX,
                 })
                 .await
@@ -730,7 +739,7 @@ impl<'a> Engine<'a> {
         for (dev, request) in self.devs.iter_mut().zip(requests) {
             let fin: DeviceFinal = request
                 .await
-                .map_err(|_| SimError::ActorGone(dev.spec.id))?;
+                .map_err(|_| SimError::ActorGone(dev.spec.id))??;
             let (accuracy, nll) = fin
                 .evaluation
                 .map_or((f64::NAN, f64::NAN), |e| (e.accuracy, e.nll));

@@ -31,6 +31,9 @@ pub enum SimError {
     /// The channel rejected a message (a bug: scenarios are validated before).
     #[error("channel: {0}")]
     Net(#[from] crate::net::NetError),
+    /// A compressed message could not be made or read (a bug).
+    #[error("compression: {0}")]
+    Compress(#[from] crate::fl::compress::CompressError),
     /// The actor system could not start.
     #[error("could not start the actor system: {0}")]
     System(String),
@@ -51,6 +54,7 @@ pub fn run(setup: SimSetup, sink: &mut dyn Sink, arbiters: usize) -> Result<RunR
             protocol,
             channel,
             participation_rng,
+            codec,
         } = setup;
         let mut device_addrs = Vec::with_capacity(devices.len());
         let mut specs = Vec::with_capacity(devices.len());
@@ -60,6 +64,7 @@ pub fn run(setup: SimSetup, sink: &mut dyn Sink, arbiters: usize) -> Result<RunR
                 net: net.clone(),
                 test: test.clone(),
                 test_rng: stream(seed, Node::Device(spec.id), Purpose::Test),
+                fault: None,
             };
             let arbiter = &arbiters[i % arbiters.len()];
             device_addrs.push(DeviceActor::start_in_arbiter(
@@ -73,11 +78,12 @@ pub fn run(setup: SimSetup, sink: &mut dyn Sink, arbiters: usize) -> Result<RunR
             test: test.clone(),
             test_rng: stream(seed, Node::BaseStation, Purpose::Test),
             aggregation: protocol.aggregation,
+            codec,
+            global: crate::fl::model::flatten(&init_params),
+            shape: init_params,
         };
         let bs = BaseStationActor::start_in_arbiter(&arbiters[0].handle(), move |_| bs_actor);
         let setup = setup::EngineSetup {
-            net,
-            init_params,
             devices: specs,
             protocol,
             channel,

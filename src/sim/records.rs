@@ -26,6 +26,8 @@ pub struct RoundRecord {
     pub uploads_late: u64,
     /// Uploads not sent because the device was off.
     pub uploads_skipped: u64,
+    /// Uploads not sent because they would break the device's budget.
+    pub uploads_over_budget: u64,
     /// Broadcast copies that reached a device.
     pub broadcasts_delivered: u64,
     /// Broadcast copies lost or missed (device off).
@@ -79,6 +81,8 @@ pub struct DeviceRecord {
     pub uploads_late: u64,
     /// Uploads skipped while off.
     pub uploads_skipped: u64,
+    /// Uploads skipped to stay within budget.
+    pub uploads_over_budget: u64,
     /// Global models received.
     pub broadcasts_received: u64,
     /// Global models missed.

@@ -41,6 +41,8 @@ pub enum Purpose {
     Participation,
     /// Device class and compute draws.
     Compute,
+    /// Random choices of the upload compressor.
+    Compression,
 }
 
 impl Purpose {
@@ -57,6 +59,7 @@ impl Purpose {
             Purpose::Availability => 9,
             Purpose::Participation => 10,
             Purpose::Compute => 11,
+            Purpose::Compression => 12,
         }
     }
 }

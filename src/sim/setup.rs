@@ -3,6 +3,7 @@
 
 use super::channel::Channel;
 use crate::data::Example;
+use crate::fl::compress::Codec;
 use crate::fl::{Aggregation, Device, Mode, Participation};
 use crate::net::{AvailabilityTrace, ComputeEnergy, RadioEnergy};
 use crate::snn::{Network, Params};
@@ -33,6 +34,10 @@ pub struct Protocol {
     pub eval_examples: usize,
     /// Also evaluate each device's local model at evaluated rounds.
     pub device_models: bool,
+    /// A device's total uplink bytes may not exceed this [B].
+    pub budget_bytes: Option<u64>,
+    /// One upload's airtime may not exceed this.
+    pub budget_airtime: Option<SimDuration>,
 }
 
 /// A device's hardware and situation.
@@ -71,11 +76,11 @@ pub struct SimSetup {
     pub channel: Channel,
     /// The base station's stream for participation sampling.
     pub participation_rng: ChaCha12Rng,
+    /// How uploads are compressed and combined.
+    pub codec: Arc<Codec>,
 }
 
 pub(super) struct EngineSetup {
-    pub net: Arc<Network>,
-    pub init_params: Params,
     pub devices: Vec<DeviceSpec>,
     pub protocol: Protocol,
     pub channel: Channel,

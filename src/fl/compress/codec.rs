@@ -347,7 +347,7 @@ impl Codec {
     }
 
     /// A full broadcast of the flat `model` (f32 on the wire).
-    pub(crate) fn full_broadcast(&self, model: &[f64]) -> Result<Broadcast, CompressError> {
+    pub fn full_broadcast(&self, model: &[f64]) -> Result<Broadcast, CompressError> {
         Ok(Broadcast::Full {
             values: self.model_f32(model, "global model")?,
         })

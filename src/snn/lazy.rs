@@ -110,8 +110,6 @@ impl LazyRows {
 
     /// Ends block `blocks` with smoothed learning signal `signal`; returns the new block count.
     pub(crate) fn end_block(&mut self, w: &mut [f64], blocks: u64, signal: f64) -> u64 {
-        let ring = self.signals.len() as u64;
-        self.signals[(blocks % ring) as usize] = signal;
         let hidden_scale = self.eta * signal;
         for &row in &self.touched {
             let row = row as usize;
@@ -125,8 +123,23 @@ impl LazyRows {
                 *w += scale * *e;
             }
         }
+        let slot = self.record_signal_and_flush(w, blocks, signal);
+        for &row in &self.touched {
+            if (row as usize) < self.hidden_rows {
+                self.pending[slot].push(row);
+            }
+        }
+        self.touched.clear();
+        blocks + 1
+    }
+
+    /// Stores `l_b` of block `blocks` and flushes the hidden rows last stamped R blocks before
+    /// its end (their traces are now below 1e-30 of their size). Returns the queue slot of rows
+    /// stamped `blocks + 1`, now empty.
+    fn record_signal_and_flush(&mut self, w: &mut [f64], blocks: u64, signal: f64) -> usize {
+        let ring = self.signals.len() as u64;
+        self.signals[(blocks % ring) as usize] = signal;
         let done = blocks + 1;
-        // Hidden rows last stamped R blocks ago: their traces are now below 1e-30 of their size.
         let slot = (done % ring) as usize;
         if done >= ring {
             let due = done - ring;
@@ -141,13 +154,46 @@ impl LazyRows {
         } else {
             self.pending[slot].clear();
         }
-        for &row in &self.touched {
-            if (row as usize) < self.hidden_rows {
-                self.pending[slot].push(row);
-            }
+        slot
+    }
+
+    /// Delta_s = 1 fast path, before the gradients of block `blocks` (its only step): stores the
+    /// block's learning signal and flushes due rows. Rows then go through
+    /// [`LazyRows::fused_update`], and the block needs no [`LazyRows::end_block`].
+    pub(crate) fn open_fused_block(&mut self, w: &mut [f64], blocks: u64, signal: f64) {
+        let _ = self.record_signal_and_flush(w, blocks, signal);
+    }
+
+    /// Delta_s = 1 fast path for a caught-up row: `e = kappa e + (1 - kappa) err x` (or
+    /// `e = err x` in block 0), then `theta += scale e` with `scale` = eta (outputs) or
+    /// eta l_b (hidden).
+    #[inline]
+    pub(crate) fn fused_update(
+        &mut self,
+        w: &mut [f64],
+        row: usize,
+        blocks: u64,
+        err: f64,
+        x: &[f64],
+        hidden_scale: f64,
+    ) {
+        self.stamp[row] = blocks + 1;
+        let (pre, coeff) = if blocks == 0 {
+            (0.0, err)
+        } else {
+            (self.kappa, (1.0 - self.kappa) * err)
+        };
+        let hidden = row < self.hidden_rows;
+        let scale = if hidden { hidden_scale } else { self.eta };
+        let span = row * self.k..(row + 1) * self.k;
+        for ((w, e), &x) in w[span.clone()].iter_mut().zip(&mut self.e[span]).zip(x) {
+            *e = pre * *e + coeff * x;
+            *w += scale * *e;
         }
-        self.touched.clear();
-        done
+        if hidden {
+            let ring = self.signals.len() as u64;
+            self.pending[((blocks + 1) % ring) as usize].push(row as u32);
+        }
     }
 
     /// Brings every row up to date (touched rows of the open block keep their pending update)

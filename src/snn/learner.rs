@@ -155,10 +155,10 @@ impl Learner {
             + self.traces.memory_bytes()
     }
 
-    fn end_block(&mut self, net: &Network) {
+    /// Closes the block with smoothed signal `signal`; W rows were already updated if `fused`.
+    fn end_block(&mut self, net: &Network, signal: f64, fused: bool) {
         let cfg = net.config();
         let (kappa, eta, n_hidden, k_fb) = (cfg.kappa, cfg.eta, cfg.n_hidden, cfg.k_fb);
-        let signal = smooth_signal(kappa, self.blocks, self.learning_signal, self.block_sum);
         let scale = |l: usize| if l < n_hidden { eta * signal } else { eta };
         dense_block_update(
             kappa,
@@ -176,7 +176,11 @@ impl Learner {
             &mut self.grad_v,
             |i| scale(i / k_fb),
         );
-        self.blocks = self.rows.end_block(&mut self.params.w, self.blocks, signal);
+        self.blocks = if fused {
+            self.blocks + 1
+        } else {
+            self.rows.end_block(&mut self.params.w, self.blocks, signal)
+        };
         self.learning_signal = signal;
         self.last_block_sum = self.block_sum;
         self.block_sum = 0.0;
@@ -234,30 +238,52 @@ impl OnlineLearner for Learner {
         );
         self.step_signal = r;
         self.block_sum += r;
+        let closes_block = self.steps_in_block + 1 == cfg.delta_s;
+        let signal = smooth_signal(cfg.kappa, blocks, self.learning_signal, self.block_sum);
+        let fused = cfg.delta_s == 1;
+        if fused {
+            self.rows
+                .open_fused_block(&mut self.params.w, blocks, signal);
+        }
 
         // Gradients into the eligibility rows of the active synapses.
         let weight = self.rows.gradient_weight(blocks);
+        let hidden_scale = cfg.eta * signal;
         for &j in &self.traces.active {
             let j = j as usize;
             let trace = self.traces.ff_of(j, k_ff);
+            let mut abs_err_sum = 0.0;
             for &l in net.postsynaptic(j) {
                 let l = l as usize;
                 let row = self.rows.row(l, j);
                 let err = self.err[l];
-                let e = self.rows.touch(row, blocks);
-                let scaled = weight * err;
-                for (e, &x) in e.iter_mut().zip(trace) {
-                    *e += scaled * x;
-                }
-                let abs_err = err.abs();
-                for (a, &x) in self.abs_grad_basis.iter_mut().zip(trace) {
-                    *a += abs_err * x.abs();
+                abs_err_sum += err.abs();
+                if fused {
+                    self.rows.fused_update(
+                        &mut self.params.w,
+                        row,
+                        blocks,
+                        err,
+                        trace,
+                        hidden_scale,
+                    );
+                } else {
+                    let scaled = weight * err;
+                    let e = self.rows.touch(row, blocks);
+                    for (e, &x) in e.iter_mut().zip(trace) {
+                        *e += scaled * x;
+                    }
                 }
                 if let Some(full) = &mut self.abs_grad_full {
+                    let abs_err = err.abs();
                     for (a, &x) in full[row * k_ff..(row + 1) * k_ff].iter_mut().zip(trace) {
                         *a += abs_err * x.abs();
                     }
                 }
+            }
+            // Traces are non-negative: sum_l |err_l x_jk| = x_jk sum_l |err_l|.
+            for (a, &x) in self.abs_grad_basis.iter_mut().zip(trace) {
+                *a += abs_err_sum * x;
             }
         }
         for l in 0..self.u.len() {
@@ -276,8 +302,8 @@ impl OnlineLearner for Learner {
             }
         }
         self.steps_in_block += 1;
-        if self.steps_in_block == cfg.delta_s {
-            self.end_block(net);
+        if closes_block {
+            self.end_block(net, signal, fused);
         }
         stats
     }

@@ -186,9 +186,21 @@ impl LazyRows {
         let hidden = row < self.hidden_rows;
         let scale = if hidden { hidden_scale } else { self.eta };
         let span = row * self.k..(row + 1) * self.k;
-        for ((w, e), &x) in w[span.clone()].iter_mut().zip(&mut self.e[span]).zip(x) {
-            *e = pre * *e + coeff * x;
-            *w += scale * *e;
+        let (w, e) = (&mut w[span.clone()], &mut self.e[span]);
+        if let (Ok(w), Ok(e), Ok(x)) = (
+            <&mut [f64; 8]>::try_from(&mut *w),
+            <&mut [f64; 8]>::try_from(&mut *e),
+            <&[f64; 8]>::try_from(x),
+        ) {
+            for k in 0..8 {
+                e[k] = pre * e[k] + coeff * x[k];
+                w[k] += scale * e[k];
+            }
+        } else {
+            for ((w, e), &x) in w.iter_mut().zip(e.iter_mut()).zip(x) {
+                *e = pre * *e + coeff * x;
+                *w += scale * *e;
+            }
         }
         if hidden {
             let ring = self.signals.len() as u64;

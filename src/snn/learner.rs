@@ -221,7 +221,7 @@ impl OnlineLearner for Learner {
                 let row = self.rows.row(l, j);
                 self.rows.catch_up(&mut self.params.w, row, blocks);
                 let w = &self.params.w[row * k_ff..(row + 1) * k_ff];
-                self.u[l] += w.iter().zip(trace).map(|(a, b)| a * b).sum::<f64>();
+                self.u[l] += super::neuron::dot(w, trace);
                 stats.synaptic_ops += nonzero;
             }
         }

@@ -20,7 +20,10 @@ fn at<'a>(v: &'a Value, path: &str) -> &'a Value {
             Ok(i) => &cur[i],
             Err(_) => &cur[key],
         };
-        assert!(!cur.is_null() || key == "hidden_spikes", "missing key path `{path}` (at `{key}`)");
+        assert!(
+            !cur.is_null() || key == "hidden_spikes",
+            "missing key path `{path}` (at `{key}`)"
+        );
     }
     cur
 }
@@ -34,16 +37,23 @@ fn flat(v: &Value) -> Vec<f64> {
 }
 
 fn num(v: &Value, path: &str) -> f64 {
-    at(v, path).as_f64().unwrap_or_else(|| panic!("`{path}` is not a number"))
+    at(v, path)
+        .as_f64()
+        .unwrap_or_else(|| panic!("`{path}` is not a number"))
 }
 
 fn int(v: &Value, path: &str) -> usize {
-    at(v, path).as_u64().unwrap_or_else(|| panic!("`{path}` is not an integer")) as usize
+    at(v, path)
+        .as_u64()
+        .unwrap_or_else(|| panic!("`{path}` is not an integer")) as usize
 }
 
 fn close(what: &str, ours: f64, golden: f64, abs: f64, rel: f64) {
     let tol = abs.max(rel * golden.abs());
-    assert!((ours - golden).abs() <= tol, "{what}: ours {ours} golden {golden} (tol {tol:e})");
+    assert!(
+        (ours - golden).abs() <= tol,
+        "{what}: ours {ours} golden {golden} (tol {tol:e})"
+    );
 }
 
 fn all_close(what: &str, ours: &[f64], golden: &[f64], abs: f64, rel: f64) {
@@ -69,7 +79,10 @@ fn network(case: &Value) -> Network {
     cfg.kappa = get("kappa").unwrap_or(cfg.kappa);
     cfg.alpha = get("alpha").unwrap_or(cfg.alpha);
     cfg.rho = get("r").unwrap_or(cfg.rho);
-    cfg.delta_s = c.get("deltas").and_then(Value::as_u64).map_or(1, |d| d as usize);
+    cfg.delta_s = c
+        .get("deltas")
+        .and_then(Value::as_u64)
+        .map_or(1, |d| d as usize);
     let rows: Vec<Vec<bool>> = at(case, "topology")
         .as_array()
         .expect("topology rows")
@@ -79,7 +92,11 @@ fn network(case: &Value) -> Network {
     let paper = Network::new(cfg.clone()).expect("paper network");
     for (l, row) in rows.iter().enumerate() {
         for (j, &m) in row.iter().enumerate() {
-            assert_eq!(paper.is_synapse(l, j), m, "Topology::Paper differs at ({l}, {j})");
+            assert_eq!(
+                paper.is_synapse(l, j),
+                m,
+                "Topology::Paper differs at ({l}, {j})"
+            );
         }
     }
     cfg.topology = Topology::Custom(rows);
@@ -91,7 +108,11 @@ fn params_at(v: &Value, prefix: &str, index: Option<usize>) -> Params {
         let arr = at(v, &format!("{prefix}.{name}"));
         flat(index.map_or(arr, |i| &arr[i]))
     };
-    Params { w: get("W"), v: get("V"), gamma: get("bias") }
+    Params {
+        w: get("W"),
+        v: get("V"),
+        gamma: get("bias"),
+    }
 }
 
 /// Input spike lists per global step: `inputs[e][i][t]` -> steps `e * S' + t`.
@@ -100,7 +121,12 @@ fn input_steps(inputs: &Value) -> Vec<Vec<u32>> {
     for example in inputs.as_array().expect("examples") {
         let rows: Vec<Vec<f64>> = example.as_array().expect("rows").iter().map(flat).collect();
         for t in 0..rows[0].len() {
-            steps.push((0..rows.len()).filter(|&i| rows[i][t] != 0.0).map(|i| i as u32).collect());
+            steps.push(
+                (0..rows.len())
+                    .filter(|&i| rows[i][t] != 0.0)
+                    .map(|i| i as u32)
+                    .collect(),
+            );
         }
     }
     steps
@@ -110,7 +136,11 @@ fn check_targets(targets: &Value, classes: &[usize]) {
     for (e, example) in targets.as_array().expect("targets").iter().enumerate() {
         for (o, row) in example.as_array().expect("rows").iter().enumerate() {
             for (t, &x) in flat(row).iter().enumerate() {
-                assert_eq!(x != 0.0, target_spike(o, classes[e], t), "target e{e} o{o} t{t}");
+                assert_eq!(
+                    x != 0.0,
+                    target_spike(o, classes[e], t),
+                    "target e{e} o{o} t{t}"
+                );
             }
         }
     }
@@ -125,7 +155,13 @@ fn log_slack(s: bool, u: f64) -> f64 {
 fn check_log_probas(what: &str, learner_u: &[f64], spikes: &[bool], ours: &[f64], golden: &[f64]) {
     for l in 0..ours.len() {
         let slack = log_slack(spikes[l], learner_u[l]);
-        close(&format!("{what} l{l}"), ours[l], golden[l], 2e-5 + slack, 0.0);
+        close(
+            &format!("{what} l{l}"),
+            ours[l],
+            golden[l],
+            2e-5 + slack,
+            0.0,
+        );
     }
 }
 
@@ -133,16 +169,25 @@ fn single_device<L: OnlineLearner>(name: &str, g: &Value, make: fn(&Network, Par
     let net = network(g);
     let cfg = net.config().clone();
     let s_prime = int(g, "config.S_prime");
-    let classes: Vec<usize> = flat(at(g, "data.classes")).iter().map(|&c| c as usize).collect();
+    let classes: Vec<usize> = flat(at(g, "data.classes"))
+        .iter()
+        .map(|&c| c as usize)
+        .collect();
     check_targets(at(g, "data.targets"), &classes);
     let inputs = input_steps(at(g, "data.inputs"));
     let n_l = net.n_learnable_neurons();
     let (u_gold, lp_gold) = (flat(at(g, "steps.u")), flat(at(g, "steps.log_proba")));
     let spikes_gold = flat(at(g, "steps.spikes_learnable"));
     let uniforms = g.get("hidden_uniforms").filter(|v| !v.is_null()).map(flat);
-    let trace_steps: Vec<usize> = flat(at(g, "traces_at.t")).iter().map(|&t| t as usize).collect();
+    let trace_steps: Vec<usize> = flat(at(g, "traces_at.t"))
+        .iter()
+        .map(|&t| t as usize)
+        .collect();
     let blocks = at(g, "blocks");
-    let full_w: Vec<usize> = flat(at(blocks, "full_W_blocks")).iter().map(|&b| b as usize).collect();
+    let full_w: Vec<usize> = flat(at(blocks, "full_W_blocks"))
+        .iter()
+        .map(|&b| b as usize)
+        .collect();
     let has_signal = blocks.get("R").is_some();
     let mut learner = make(&net, params_at(g, "init", None));
     for (s, step_inputs) in inputs.iter().enumerate() {
@@ -154,27 +199,62 @@ fn single_device<L: OnlineLearner>(name: &str, g: &Value, make: fn(&Network, Par
         learner.train_step_with(&net, step_inputs, classes[e], t, &mut sampler);
         let what = format!("{name} step {s}");
         let spikes = learner.learnable_spikes().to_vec();
-        let gold_spikes: Vec<bool> = spikes_gold[s * n_l..(s + 1) * n_l].iter().map(|&x| x != 0.0).collect();
+        let gold_spikes: Vec<bool> = spikes_gold[s * n_l..(s + 1) * n_l]
+            .iter()
+            .map(|&x| x != 0.0)
+            .collect();
         assert_eq!(spikes, gold_spikes, "{what}: spikes");
-        all_close(&format!("{what} u"), learner.potentials(), &u_gold[s * n_l..(s + 1) * n_l], 2e-5, 0.0);
+        all_close(
+            &format!("{what} u"),
+            learner.potentials(),
+            &u_gold[s * n_l..(s + 1) * n_l],
+            2e-5,
+            0.0,
+        );
         let u = learner.potentials().to_vec();
-        check_log_probas(&what, &u, &spikes, learner.log_probas(), &lp_gold[s * n_l..(s + 1) * n_l]);
+        check_log_probas(
+            &what,
+            &u,
+            &spikes,
+            learner.log_probas(),
+            &lp_gold[s * n_l..(s + 1) * n_l],
+        );
         if has_signal {
-            let slack: f64 = (cfg.n_hidden..n_l).map(|l| log_slack(spikes[l], u[l])).sum::<f64>();
+            let slack: f64 = (cfg.n_hidden..n_l)
+                .map(|l| log_slack(spikes[l], u[l]))
+                .sum::<f64>();
             let r_gold = num(g, &format!("steps.r_t.{s}"));
-            close(&format!("{what} r_t"), learner.step_signal(), r_gold, 2e-5 + slack, 1e-5);
+            close(
+                &format!("{what} r_t"),
+                learner.step_signal(),
+                r_gold,
+                2e-5 + slack,
+                1e-5,
+            );
         }
         if let Some(i) = trace_steps.iter().position(|&ts| ts == s) {
             let ff = flat(&at(g, "traces_at.ff_trace")[i]);
             let fb = flat(&at(g, "traces_at.fb_trace")[i]);
             for j in 0..net.n_neurons() {
                 let k = cfg.k_ff;
-                all_close(&format!("{what} ff_trace j{j}"), &learner.ff_trace(j), &ff[j * k..(j + 1) * k], 1e-6, 1e-6);
+                all_close(
+                    &format!("{what} ff_trace j{j}"),
+                    &learner.ff_trace(j),
+                    &ff[j * k..(j + 1) * k],
+                    1e-6,
+                    1e-6,
+                );
             }
             for l in 0..n_l {
                 let j = cfg.n_inputs + l;
                 let k = cfg.k_fb;
-                all_close(&format!("{what} fb_trace l{l}"), &learner.fb_trace(l), &fb[j * k..(j + 1) * k], 1e-6, 1e-6);
+                all_close(
+                    &format!("{what} fb_trace l{l}"),
+                    &learner.fb_trace(l),
+                    &fb[j * k..(j + 1) * k],
+                    1e-6,
+                    1e-6,
+                );
             }
         }
         if (s + 1) % cfg.delta_s == 0 {
@@ -182,33 +262,90 @@ fn single_device<L: OnlineLearner>(name: &str, g: &Value, make: fn(&Network, Par
             assert_eq!(learner.blocks(), b as u64 + 1);
             let what = format!("{name} block {b}");
             if has_signal {
-                close(&format!("{what} R"), learner.block_signal(), num(blocks, &format!("R.{b}")), 1e-4, 1e-5);
+                close(
+                    &format!("{what} R"),
+                    learner.block_signal(),
+                    num(blocks, &format!("R.{b}")),
+                    1e-4,
+                    1e-5,
+                );
                 let l_gold = num(blocks, &format!("learning_signal.{b}"));
-                close(&format!("{what} l_b"), learner.learning_signal(), l_gold, 1e-4, 1e-5);
+                close(
+                    &format!("{what} l_b"),
+                    learner.learning_signal(),
+                    l_gold,
+                    1e-4,
+                    1e-5,
+                );
             }
             let elig = learner.eligibility(&net);
             let params = learner.current_params(&net);
-            all_close(&format!("{what} e_V"), &elig.v, &flat(&at(blocks, "elig.V")[b]), 2e-5, 0.0);
-            all_close(&format!("{what} e_bias"), &elig.gamma, &flat(&at(blocks, "elig.bias")[b]), 2e-5, 0.0);
-            all_close(&format!("{what} V"), &params.v, &flat(&at(blocks, "params.V")[b]), 2e-6, 1e-4);
-            all_close(&format!("{what} bias"), &params.gamma, &flat(&at(blocks, "params.bias")[b]), 2e-6, 1e-4);
+            all_close(
+                &format!("{what} e_V"),
+                &elig.v,
+                &flat(&at(blocks, "elig.V")[b]),
+                2e-5,
+                0.0,
+            );
+            all_close(
+                &format!("{what} e_bias"),
+                &elig.gamma,
+                &flat(&at(blocks, "elig.bias")[b]),
+                2e-5,
+                0.0,
+            );
+            all_close(
+                &format!("{what} V"),
+                &params.v,
+                &flat(&at(blocks, "params.V")[b]),
+                2e-6,
+                1e-4,
+            );
+            all_close(
+                &format!("{what} bias"),
+                &params.gamma,
+                &flat(&at(blocks, "params.bias")[b]),
+                2e-6,
+                1e-4,
+            );
             if let Some(i) = full_w.iter().position(|&fb| fb == b) {
-                all_close(&format!("{what} e_W"), &elig.w, &flat(&at(blocks, "elig.W")[i]), 2e-5, 0.0);
-                all_close(&format!("{what} W"), &params.w, &flat(&at(blocks, "params.W")[i]), 2e-6, 1e-4);
+                all_close(
+                    &format!("{what} e_W"),
+                    &elig.w,
+                    &flat(&at(blocks, "elig.W")[i]),
+                    2e-5,
+                    0.0,
+                );
+                all_close(
+                    &format!("{what} W"),
+                    &params.w,
+                    &flat(&at(blocks, "params.W")[i]),
+                    2e-6,
+                    1e-4,
+                );
             }
         }
     }
     let fin = learner.current_params(&net);
-    assert!(fin.max_abs_diff(&params_at(g, "final", None)) < 2e-6, "{name}: final params");
+    assert!(
+        fin.max_abs_diff(&params_at(g, "final", None)) < 2e-6,
+        "{name}: final params"
+    );
 }
 
 fn fedavg<L: OnlineLearner>(name: &str, g: &Value, make: fn(&Network, Params) -> L) {
     let net = network(g);
     let s_prime = int(g, "config.S_prime");
-    let rounds: Vec<usize> = flat(at(g, "config.round_t_end")).iter().map(|&t| t as usize).collect();
+    let rounds: Vec<usize> = flat(at(g, "config.round_t_end"))
+        .iter()
+        .map(|&t| t as usize)
+        .collect();
     let devices = at(g, "devices").as_array().expect("devices");
     let n_l = net.n_learnable_neurons();
-    let mut learners: Vec<L> = devices.iter().map(|_| make(&net, params_at(g, "init", None))).collect();
+    let mut learners: Vec<L> = devices
+        .iter()
+        .map(|_| make(&net, params_at(g, "init", None)))
+        .collect();
     let data: Vec<(Vec<Vec<u32>>, Vec<usize>)> = devices
         .iter()
         .map(|d| {
@@ -217,34 +354,76 @@ fn fedavg<L: OnlineLearner>(name: &str, g: &Value, make: fn(&Network, Params) ->
             (input_steps(at(d, "inputs")), classes)
         })
         .collect();
-    let w_rounds: Vec<usize> = flat(at(&devices[0], "pre_avg.W_rounds")).iter().map(|&r| r as usize).collect();
+    let w_rounds: Vec<usize> = flat(at(&devices[0], "pre_avg.W_rounds"))
+        .iter()
+        .map(|&r| r as usize)
+        .collect();
     let steps = data[0].0.len();
     for s in 0..steps {
         for (d, learner) in learners.iter_mut().enumerate() {
             let (inputs, classes) = &data[d];
             let mut silent = |_: &SpikeQuery| false;
-            learner.train_step_with(&net, &inputs[s], classes[s / s_prime], s % s_prime, &mut silent);
+            learner.train_step_with(
+                &net,
+                &inputs[s],
+                classes[s / s_prime],
+                s % s_prime,
+                &mut silent,
+            );
             let what = format!("{name} device {d} step {s}");
             let u_gold = flat(&at(&devices[d], "u")[s]);
-            all_close(&format!("{what} u"), learner.potentials(), &u_gold, 2e-5, 0.0);
-            let (u, spikes) = (learner.potentials().to_vec(), learner.learnable_spikes().to_vec());
+            all_close(
+                &format!("{what} u"),
+                learner.potentials(),
+                &u_gold,
+                2e-5,
+                0.0,
+            );
+            let (u, spikes) = (
+                learner.potentials().to_vec(),
+                learner.learnable_spikes().to_vec(),
+            );
             let lp_gold = flat(&at(&devices[d], "log_proba")[s]);
             check_log_probas(&what, &u, &spikes, learner.log_probas(), &lp_gold[..n_l]);
         }
         if let Some(r) = rounds.iter().position(|&t| t == s) {
-            let local: Vec<Params> = learners.iter_mut().map(|l| l.current_params(&net)).collect();
+            let local: Vec<Params> = learners
+                .iter_mut()
+                .map(|l| l.current_params(&net))
+                .collect();
             for (d, p) in local.iter().enumerate() {
                 let what = format!("{name} device {d} round {r} pre_avg");
                 let dev = &devices[d];
-                all_close(&format!("{what} V"), &p.v, &flat(&at(dev, "pre_avg.V")[r]), 2e-6, 1e-4);
-                all_close(&format!("{what} bias"), &p.gamma, &flat(&at(dev, "pre_avg.bias")[r]), 2e-6, 1e-4);
+                all_close(
+                    &format!("{what} V"),
+                    &p.v,
+                    &flat(&at(dev, "pre_avg.V")[r]),
+                    2e-6,
+                    1e-4,
+                );
+                all_close(
+                    &format!("{what} bias"),
+                    &p.gamma,
+                    &flat(&at(dev, "pre_avg.bias")[r]),
+                    2e-6,
+                    1e-4,
+                );
                 if let Some(i) = w_rounds.iter().position(|&wr| wr == r) {
-                    all_close(&format!("{what} W"), &p.w, &flat(&at(dev, "pre_avg.W")[i]), 2e-6, 1e-4);
+                    all_close(
+                        &format!("{what} W"),
+                        &p.w,
+                        &flat(&at(dev, "pre_avg.W")[i]),
+                        2e-6,
+                        1e-4,
+                    );
                 }
             }
             let refs: Vec<&Params> = local.iter().collect();
             let avg = Params::mean(&refs).expect("same shapes");
-            assert!(avg.max_abs_diff(&params_at(g, "post_avg", Some(r))) < 2e-6, "{name} round {r} post_avg");
+            assert!(
+                avg.max_abs_diff(&params_at(g, "post_avg", Some(r))) < 2e-6,
+                "{name} round {r} post_avg"
+            );
             learners.iter_mut().for_each(|l| l.adopt_params(&net, &avg));
         }
     }
@@ -256,7 +435,10 @@ fn evaluation_case(name: &str, case: &Value) {
     let params = params_at(case, "params", None);
     let n_l = net.n_learnable_neurons();
     let s_prime = int(case, "config.S_prime");
-    let classes: Vec<usize> = flat(at(case, "data.classes")).iter().map(|&c| c as usize).collect();
+    let classes: Vec<usize> = flat(at(case, "data.classes"))
+        .iter()
+        .map(|&c| c as usize)
+        .collect();
     let steps = input_steps(at(case, "data.inputs"));
     let outputs = at(case, "injected.output_spikes");
     let hidden = at(case, "injected.hidden_spikes");
@@ -274,11 +456,34 @@ fn evaluation_case(name: &str, case: &Value) {
     let mut loss = 0.0;
     for (s, inputs) in steps.iter().enumerate() {
         let (e, t) = (s / s_prime, s % s_prime);
-        inference.step(&net, &params, inputs, e, t, OutputMode::Sampled, &mut injected);
+        inference.step(
+            &net,
+            &params,
+            inputs,
+            e,
+            t,
+            OutputMode::Sampled,
+            &mut injected,
+        );
         let what = format!("{name} step {s}");
-        all_close(&format!("{what} u"), inference.potentials(), &u_gold[s * n_l..(s + 1) * n_l], 2e-5, 0.0);
-        let (u, spikes) = (inference.potentials().to_vec(), inference.learnable_spikes().to_vec());
-        check_log_probas(&what, &u, &spikes, inference.log_probas(), &lp_gold[s * n_l..(s + 1) * n_l]);
+        all_close(
+            &format!("{what} u"),
+            inference.potentials(),
+            &u_gold[s * n_l..(s + 1) * n_l],
+            2e-5,
+            0.0,
+        );
+        let (u, spikes) = (
+            inference.potentials().to_vec(),
+            inference.learnable_spikes().to_vec(),
+        );
+        check_log_probas(
+            &what,
+            &u,
+            &spikes,
+            inference.log_probas(),
+            &lp_gold[s * n_l..(s + 1) * n_l],
+        );
         loss += inference.log_probas().iter().sum::<f64>();
         for (o, c) in counts[e].iter_mut().enumerate() {
             *c += usize::from(spikes[cfg.n_hidden + o]);
@@ -288,7 +493,10 @@ fn evaluation_case(name: &str, case: &Value) {
     let flat_counts: Vec<f64> = counts.iter().flatten().map(|&c| c as f64).collect();
     assert_eq!(flat_counts, counts_gold, "{name}: output spike counts");
     let examples: Vec<TestExample> = (0..classes.len())
-        .map(|e| TestExample { steps: &steps[e * s_prime..(e + 1) * s_prime], label: classes[e] })
+        .map(|e| TestExample {
+            steps: &steps[e * s_prime..(e + 1) * s_prime],
+            label: classes[e],
+        })
         .collect();
     let eval = evaluate_with(&net, &params, &examples, &mut injected);
     let torch = flat(at(case, "predictions_torch_max_indices"));
@@ -298,15 +506,40 @@ fn evaluation_case(name: &str, case: &Value) {
         let tied = c.iter().filter(|&&x| x == best).count() > 1;
         // The reference gives ties to index 0; we report them as `None`.
         let expected = if tied { None } else { Some(torch[e] as usize) };
-        assert_eq!(eval.predictions[e], expected, "{name}: prediction of example {e}");
+        assert_eq!(
+            eval.predictions[e], expected,
+            "{name}: prediction of example {e}"
+        );
         correct_torch += usize::from(torch[e] as usize == classes[e]);
     }
-    close(&format!("{name} torch accuracy"), correct_torch as f64 / classes.len() as f64, num(case, "accuracy"), 1e-12, 0.0);
+    close(
+        &format!("{name} torch accuracy"),
+        correct_torch as f64 / classes.len() as f64,
+        num(case, "accuracy"),
+        1e-12,
+        0.0,
+    );
     let ties = eval.predictions.iter().filter(|p| p.is_none()).count();
     assert_eq!(eval.ties, ties);
-    close(&format!("{name} loss (sum)"), loss, num(case, "loss"), 1e-3, 0.0);
-    close(&format!("{name} sampled_loglik"), eval.sampled_loglik, loss, 1e-9, 1e-12);
-    assert!(eval.nll > 0.0 && eval.nll.is_finite(), "{name}: nll {}", eval.nll);
+    close(
+        &format!("{name} loss (sum)"),
+        loss,
+        num(case, "loss"),
+        1e-3,
+        0.0,
+    );
+    close(
+        &format!("{name} sampled_loglik"),
+        eval.sampled_loglik,
+        loss,
+        1e-9,
+        1e-12,
+    );
+    assert!(
+        eval.nll > 0.0 && eval.nll.is_finite(),
+        "{name}: nll {}",
+        eval.nll
+    );
 }
 
 fn basis(g: &Value) {
@@ -343,8 +576,13 @@ fn golden_files() {
     files.sort();
     assert!(files.len() >= 5, "golden files: {files:?}");
     for path in &files {
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("?").to_string();
-        let g: Value = serde_json::from_str(&std::fs::read_to_string(path).expect("read")).expect("json");
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("?")
+            .to_string();
+        let g: Value =
+            serde_json::from_str(&std::fs::read_to_string(path).expect("read")).expect("json");
         if g.get("feedforward_float32").is_some() {
             basis(&g);
         } else if g.get("devices").is_some() {
@@ -354,8 +592,12 @@ fn golden_files() {
             single_device(&format!("{name} sparse"), &g, Learner::new);
             single_device(&format!("{name} dense"), &g, DenseLearner::new);
         } else {
-            let cases: Vec<(&String, &Value)> =
-                g.as_object().expect("object").iter().filter(|(_, v)| v.get("injected").is_some()).collect();
+            let cases: Vec<(&String, &Value)> = g
+                .as_object()
+                .expect("object")
+                .iter()
+                .filter(|(_, v)| v.get("injected").is_some())
+                .collect();
             assert!(!cases.is_empty(), "{name}: unrecognised golden file");
             for (case, v) in cases {
                 evaluation_case(&format!("{name} {case}"), v);

@@ -25,7 +25,8 @@ pub(crate) struct LazyRows {
     signals: Vec<f64>,
     k: usize,
     n: usize,
-    hidden_rows: usize,
+    l_count: usize,
+    n_hidden: usize,
     kappa: f64,
     eta: f64,
 }
@@ -43,7 +44,8 @@ impl LazyRows {
             signals: vec![0.0; ring],
             k: cfg.k_ff,
             n: net.n_neurons(),
-            hidden_rows: cfg.n_hidden * net.n_neurons(),
+            l_count: net.n_learnable_neurons(),
+            n_hidden: cfg.n_hidden,
             kappa: cfg.kappa,
             eta: cfg.eta,
         }
@@ -59,7 +61,7 @@ impl LazyRows {
         self.stamp[row] = blocks;
         let n = blocks - stamp;
         let ring = self.signals.len() as u64;
-        let (sum, decay) = if row < self.hidden_rows {
+        let (sum, decay) = if self.is_hidden(row) {
             let terms = n.min(ring);
             let mut power = 1.0;
             let mut sum = 0.0;
@@ -113,7 +115,7 @@ impl LazyRows {
         let hidden_scale = self.eta * signal;
         for &row in &self.touched {
             let row = row as usize;
-            let scale = if row < self.hidden_rows {
+            let scale = if self.is_hidden(row) {
                 hidden_scale
             } else {
                 self.eta
@@ -125,7 +127,7 @@ impl LazyRows {
         }
         let slot = self.record_signal_and_flush(w, blocks, signal);
         for &row in &self.touched {
-            if (row as usize) < self.hidden_rows {
+            if self.is_hidden(row as usize) {
                 self.pending[slot].push(row);
             }
         }
@@ -175,6 +177,7 @@ impl LazyRows {
         blocks: u64,
         err: f64,
         x: &[f64],
+        hidden: bool,
         hidden_scale: f64,
     ) {
         self.stamp[row] = blocks + 1;
@@ -183,7 +186,6 @@ impl LazyRows {
         } else {
             (self.kappa, (1.0 - self.kappa) * err)
         };
-        let hidden = row < self.hidden_rows;
         let scale = if hidden { hidden_scale } else { self.eta };
         let span = row * self.k..(row + 1) * self.k;
         let (w, e) = (&mut w[span.clone()], &mut self.e[span]);
@@ -218,16 +220,48 @@ impl LazyRows {
             let nonzero = self.e[row * self.k..(row + 1) * self.k]
                 .iter()
                 .any(|&e| e != 0.0);
-            if row < self.hidden_rows && self.stamp[row] == blocks && nonzero {
+            if self.is_hidden(row) && self.stamp[row] == blocks && nonzero {
                 self.pending[(blocks % ring) as usize].push(row as u32);
             }
         }
     }
 
-    /// Row index of synapse `j -> l`: `l * N + j`.
+    /// Internal row index of synapse `j -> l`: `j * L + l`, so that the rows a presynaptic
+    /// neuron feeds are contiguous.
     #[inline]
     pub(crate) fn row(&self, l: usize, j: usize) -> usize {
-        l * self.n + j
+        j * self.l_count + l
+    }
+
+    /// Whether internal row `row` belongs to a hidden neuron.
+    #[inline]
+    fn is_hidden(&self, row: usize) -> bool {
+        row % self.l_count < self.n_hidden
+    }
+
+    /// Copies `[N][L][K]` (internal, presynaptic-major) into `[L][N][K]` (the `Params` layout).
+    pub(crate) fn to_param_layout(&self, src: &[f64], dst: &mut [f64]) {
+        self.relayout(src, dst, true);
+    }
+
+    /// Copies `[L][N][K]` (the `Params` layout) into `[N][L][K]` (internal).
+    pub(crate) fn from_param_layout(&self, src: &[f64], dst: &mut [f64]) {
+        self.relayout(src, dst, false);
+    }
+
+    fn relayout(&self, src: &[f64], dst: &mut [f64], to_params: bool) {
+        let k = self.k;
+        for l in 0..self.l_count {
+            for j in 0..self.n {
+                let (inner, outer) = (self.row(l, j) * k, (l * self.n + j) * k);
+                let (from, to) = if to_params {
+                    (inner, outer)
+                } else {
+                    (outer, inner)
+                };
+                dst[to..to + k].copy_from_slice(&src[from..from + k]);
+            }
+        }
     }
 
     pub(crate) fn memory_bytes(&self) -> usize {

@@ -167,8 +167,8 @@ impl LazyRows {
     }
 
     /// Delta_s = 1 fast path for a caught-up row: `e = kappa e + (1 - kappa) err x` (or
-    /// `e = err x` in block 0), then `theta += scale e` with `scale` = eta (outputs) or
-    /// eta l_b (hidden).
+    /// `e = err x` in block 0), then `theta += scale e` with `scale` = eta (outputs,
+    /// `hidden_scale = None`) or eta l_b (hidden rows, `hidden_scale = Some(eta l_b)`).
     #[inline]
     pub(crate) fn fused_update(
         &mut self,
@@ -177,8 +177,7 @@ impl LazyRows {
         blocks: u64,
         err: f64,
         x: &[f64],
-        hidden: bool,
-        hidden_scale: f64,
+        hidden_scale: Option<f64>,
     ) {
         self.stamp[row] = blocks + 1;
         let (pre, coeff) = if blocks == 0 {
@@ -186,7 +185,8 @@ impl LazyRows {
         } else {
             (self.kappa, (1.0 - self.kappa) * err)
         };
-        let scale = if hidden { hidden_scale } else { self.eta };
+        let hidden = hidden_scale.is_some();
+        let scale = hidden_scale.unwrap_or(self.eta);
         let span = row * self.k..(row + 1) * self.k;
         let (w, e) = (&mut w[span.clone()], &mut self.e[span]);
         if let (Ok(w), Ok(e), Ok(x)) = (
@@ -245,7 +245,7 @@ impl LazyRows {
     }
 
     /// Copies `[L][N][K]` (the `Params` layout) into `[N][L][K]` (internal).
-    pub(crate) fn from_param_layout(&self, src: &[f64], dst: &mut [f64]) {
+    pub(crate) fn to_internal_layout(&self, src: &[f64], dst: &mut [f64]) {
         self.relayout(src, dst, false);
     }
 

@@ -48,7 +48,7 @@ impl Learner {
         };
         let rows = LazyRows::new(net);
         let mut w = vec![0.0; params.w.len()];
-        rows.from_param_layout(&params.w, &mut w);
+        rows.to_internal_layout(&params.w, &mut w);
         Learner {
             rows,
             w,
@@ -111,7 +111,7 @@ impl Learner {
             return;
         }
         self.rows.catch_up_all(&mut self.w, self.blocks);
-        self.rows.from_param_layout(&p.w, &mut self.w);
+        self.rows.to_internal_layout(&p.w, &mut self.w);
         self.params.w.copy_from_slice(&p.w);
         self.params.v.copy_from_slice(&p.v);
         self.params.gamma.copy_from_slice(&p.gamma);
@@ -268,16 +268,9 @@ impl OnlineLearner for Learner {
                 let err = self.err[l];
                 abs_err_sum += err.abs();
                 if fused {
-                    let hidden = l < n_hidden;
-                    self.rows.fused_update(
-                        &mut self.w,
-                        row,
-                        blocks,
-                        err,
-                        trace,
-                        hidden,
-                        hidden_scale,
-                    );
+                    let scale = (l < n_hidden).then_some(hidden_scale);
+                    self.rows
+                        .fused_update(&mut self.w, row, blocks, err, trace, scale);
                 } else {
                     let scaled = weight * err;
                     let e = self.rows.touch(row, blocks);

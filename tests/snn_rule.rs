@@ -365,3 +365,48 @@ fn learning_raises_accuracy_on_a_synthetic_task() {
         );
     }
 }
+
+#[test]
+fn silent_outputs_are_ties_not_class_zero() {
+    let net = Network::new(SnnConfig::paper(6, 0, 2)).expect("valid");
+    let mut p = net.zero_params();
+    p.gamma.iter_mut().for_each(|g| *g = -60.0);
+    let steps = vec![vec![0u32, 3]; 20];
+    let examples: Vec<TestExample> = (0..4)
+        .map(|i| TestExample {
+            steps: &steps,
+            label: i % 2,
+        })
+        .collect();
+    let mut rng = ChaCha8Rng::seed_from_u64(1);
+    let eval = evaluate(&net, &p, &examples, &mut rng);
+    assert_eq!(eval.predictions, vec![None; 4]);
+    assert_eq!((eval.ties, eval.examples, eval.accuracy), (4, 4, 0.0));
+    // Teacher forcing: each target spike costs about 60 nats; 4 target spikes per 20 steps.
+    assert!((eval.nll - 4.0 * 60.0).abs() < 1e-6, "nll {}", eval.nll);
+}
+
+#[test]
+fn per_basis_abs_gradient_equals_the_sum_of_the_full_tracker() {
+    let net = Network::new(SnnConfig::paper(10, 3, 2)).expect("valid");
+    let mut rng = ChaCha8Rng::seed_from_u64(4);
+    let mut learner = Learner::new(&net, net.init_params(&mut rng));
+    learner.track_abs_grad_full(true);
+    let inputs = random_inputs(&mut rng, 10, 200, 0.2);
+    for (s, step_inputs) in inputs.iter().enumerate() {
+        learner.train_step(&net, step_inputs, s / 50 % 2, s % 50, &mut rng);
+        if s == 120 {
+            learner.reset_abs_grad();
+        }
+    }
+    let full = learner.abs_grad_w_full().expect("enabled").to_vec();
+    let per_k = learner.abs_grad_w();
+    for (k, &total) in per_k.iter().enumerate() {
+        let sum: f64 = full.iter().skip(k).step_by(8).sum();
+        assert!(
+            total > 0.0 && (total - sum).abs() < 1e-9 * sum,
+            "k {k}: {total} vs {sum}"
+        );
+    }
+    assert!(learner.memory_bytes() > full.len() * 8);
+}

@@ -110,3 +110,31 @@ impl SnnConfig {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paper_config_is_valid_and_ranges_are_checked() {
+        assert_eq!(SnnConfig::paper(676, 0, 2).validate(), Ok(()));
+        let mut cfg = SnnConfig::paper(4, 0, 2);
+        cfg.kappa = 1.0;
+        assert!(matches!(
+            cfg.validate(),
+            Err(SnnError::InvalidConfig { key: "kappa", .. })
+        ));
+        let mut cfg = SnnConfig::paper(4, 0, 2);
+        cfg.delta_s = 0;
+        assert!(matches!(
+            cfg.validate(),
+            Err(SnnError::InvalidConfig { key: "delta_s", .. })
+        ));
+        let mut cfg = SnnConfig::paper(4, 0, 2);
+        cfg.rho = 1.0;
+        assert!(matches!(
+            cfg.validate(),
+            Err(SnnError::InvalidConfig { key: "rho", .. })
+        ));
+    }
+}

@@ -93,8 +93,8 @@ impl OnlineLearner for DenseLearner {
         self.ff.iter_mut().for_each(|x| *x = 0.0);
         self.fb.iter_mut().for_each(|x| *x = 0.0);
         for (m, spikes) in self.history.iter().enumerate() {
-            for j in 0..n {
-                if !spikes[j] {
+            for (j, &fired) in spikes.iter().enumerate() {
+                if !fired {
                     continue;
                 }
                 for k in 0..k_ff {

@@ -96,7 +96,7 @@ impl Inference {
             for &l in net.postsynaptic(j) {
                 let row = l as usize * n + j;
                 let w = &params.w[row * k_ff..(row + 1) * k_ff];
-                self.u[l as usize] += w.iter().zip(trace).map(|(a, b)| a * b).sum::<f64>();
+                self.u[l as usize] += super::neuron::dot(w, trace);
             }
         }
         for l in 0..self.u.len() {

@@ -100,8 +100,15 @@ impl Traces {
                     self.seen[ju] = true;
                     self.active.push(j);
                 }
-                for (x, &ak) in self.ff[ju * k_ff..(ju + 1) * k_ff].iter_mut().zip(a) {
-                    *x += ak;
+                let x = &mut self.ff[ju * k_ff..(ju + 1) * k_ff];
+                if let (Ok(x), Ok(a)) =
+                    (<&mut [f64; 8]>::try_from(&mut *x), <&[f64; 8]>::try_from(a))
+                {
+                    for k in 0..8 {
+                        x[k] += a[k];
+                    }
+                } else {
+                    x.iter_mut().zip(a).for_each(|(x, &ak)| *x += ak);
                 }
                 if ju >= n_in {
                     let l = ju - n_in;

@@ -25,7 +25,8 @@ pub(crate) struct LazyRows {
     signals: Vec<f64>,
     k: usize,
     n: usize,
-    hidden_rows: usize,
+    l_count: usize,
+    n_hidden: usize,
     kappa: f64,
     eta: f64,
 }
@@ -43,7 +44,8 @@ impl LazyRows {
             signals: vec![0.0; ring],
             k: cfg.k_ff,
             n: net.n_neurons(),
-            hidden_rows: cfg.n_hidden * net.n_neurons(),
+            l_count: net.n_learnable_neurons(),
+            n_hidden: cfg.n_hidden,
             kappa: cfg.kappa,
             eta: cfg.eta,
         }
@@ -59,7 +61,7 @@ impl LazyRows {
         self.stamp[row] = blocks;
         let n = blocks - stamp;
         let ring = self.signals.len() as u64;
-        let (sum, decay) = if row < self.hidden_rows {
+        let (sum, decay) = if self.is_hidden(row) {
             let terms = n.min(ring);
             let mut power = 1.0;
             let mut sum = 0.0;
@@ -110,12 +112,10 @@ impl LazyRows {
 
     /// Ends block `blocks` with smoothed learning signal `signal`; returns the new block count.
     pub(crate) fn end_block(&mut self, w: &mut [f64], blocks: u64, signal: f64) -> u64 {
-        let ring = self.signals.len() as u64;
-        self.signals[(blocks % ring) as usize] = signal;
         let hidden_scale = self.eta * signal;
         for &row in &self.touched {
             let row = row as usize;
-            let scale = if row < self.hidden_rows {
+            let scale = if self.is_hidden(row) {
                 hidden_scale
             } else {
                 self.eta
@@ -125,8 +125,23 @@ impl LazyRows {
                 *w += scale * *e;
             }
         }
+        let slot = self.record_signal_and_flush(w, blocks, signal);
+        for &row in &self.touched {
+            if self.is_hidden(row as usize) {
+                self.pending[slot].push(row);
+            }
+        }
+        self.touched.clear();
+        blocks + 1
+    }
+
+    /// Stores `l_b` of block `blocks` and flushes the hidden rows last stamped R blocks before
+    /// its end (their traces are now below 1e-30 of their size). Returns the queue slot of rows
+    /// stamped `blocks + 1`, now empty.
+    fn record_signal_and_flush(&mut self, w: &mut [f64], blocks: u64, signal: f64) -> usize {
+        let ring = self.signals.len() as u64;
+        self.signals[(blocks % ring) as usize] = signal;
         let done = blocks + 1;
-        // Hidden rows last stamped R blocks ago: their traces are now below 1e-30 of their size.
         let slot = (done % ring) as usize;
         if done >= ring {
             let due = done - ring;
@@ -141,13 +156,58 @@ impl LazyRows {
         } else {
             self.pending[slot].clear();
         }
-        for &row in &self.touched {
-            if (row as usize) < self.hidden_rows {
-                self.pending[slot].push(row);
+        slot
+    }
+
+    /// Delta_s = 1 fast path, before the gradients of block `blocks` (its only step): stores the
+    /// block's learning signal and flushes due rows. Rows then go through
+    /// [`LazyRows::fused_update`], and the block needs no [`LazyRows::end_block`].
+    pub(crate) fn open_fused_block(&mut self, w: &mut [f64], blocks: u64, signal: f64) {
+        let _ = self.record_signal_and_flush(w, blocks, signal);
+    }
+
+    /// Delta_s = 1 fast path for a caught-up row: `e = kappa e + (1 - kappa) err x` (or
+    /// `e = err x` in block 0), then `theta += scale e` with `scale` = eta (outputs,
+    /// `hidden_scale = None`) or eta l_b (hidden rows, `hidden_scale = Some(eta l_b)`).
+    #[inline]
+    pub(crate) fn fused_update(
+        &mut self,
+        w: &mut [f64],
+        row: usize,
+        blocks: u64,
+        err: f64,
+        x: &[f64],
+        hidden_scale: Option<f64>,
+    ) {
+        self.stamp[row] = blocks + 1;
+        let (pre, coeff) = if blocks == 0 {
+            (0.0, err)
+        } else {
+            (self.kappa, (1.0 - self.kappa) * err)
+        };
+        let hidden = hidden_scale.is_some();
+        let scale = hidden_scale.unwrap_or(self.eta);
+        let span = row * self.k..(row + 1) * self.k;
+        let (w, e) = (&mut w[span.clone()], &mut self.e[span]);
+        if let (Ok(w), Ok(e), Ok(x)) = (
+            <&mut [f64; 8]>::try_from(&mut *w),
+            <&mut [f64; 8]>::try_from(&mut *e),
+            <&[f64; 8]>::try_from(x),
+        ) {
+            for k in 0..8 {
+                e[k] = pre * e[k] + coeff * x[k];
+                w[k] += scale * e[k];
+            }
+        } else {
+            for ((w, e), &x) in w.iter_mut().zip(e.iter_mut()).zip(x) {
+                *e = pre * *e + coeff * x;
+                *w += scale * *e;
             }
         }
-        self.touched.clear();
-        done
+        if hidden {
+            let ring = self.signals.len() as u64;
+            self.pending[((blocks + 1) % ring) as usize].push(row as u32);
+        }
     }
 
     /// Brings every row up to date (touched rows of the open block keep their pending update)
@@ -160,16 +220,48 @@ impl LazyRows {
             let nonzero = self.e[row * self.k..(row + 1) * self.k]
                 .iter()
                 .any(|&e| e != 0.0);
-            if row < self.hidden_rows && self.stamp[row] == blocks && nonzero {
+            if self.is_hidden(row) && self.stamp[row] == blocks && nonzero {
                 self.pending[(blocks % ring) as usize].push(row as u32);
             }
         }
     }
 
-    /// Row index of synapse `j -> l`: `l * N + j`.
+    /// Internal row index of synapse `j -> l`: `j * L + l`, so that the rows a presynaptic
+    /// neuron feeds are contiguous.
     #[inline]
     pub(crate) fn row(&self, l: usize, j: usize) -> usize {
-        l * self.n + j
+        j * self.l_count + l
+    }
+
+    /// Whether internal row `row` belongs to a hidden neuron.
+    #[inline]
+    fn is_hidden(&self, row: usize) -> bool {
+        row % self.l_count < self.n_hidden
+    }
+
+    /// Copies `[N][L][K]` (internal, presynaptic-major) into `[L][N][K]` (the `Params` layout).
+    pub(crate) fn to_param_layout(&self, src: &[f64], dst: &mut [f64]) {
+        self.relayout(src, dst, true);
+    }
+
+    /// Copies `[L][N][K]` (the `Params` layout) into `[N][L][K]` (internal).
+    pub(crate) fn to_internal_layout(&self, src: &[f64], dst: &mut [f64]) {
+        self.relayout(src, dst, false);
+    }
+
+    fn relayout(&self, src: &[f64], dst: &mut [f64], to_params: bool) {
+        let k = self.k;
+        for l in 0..self.l_count {
+            for j in 0..self.n {
+                let (inner, outer) = (self.row(l, j) * k, (l * self.n + j) * k);
+                let (from, to) = if to_params {
+                    (inner, outer)
+                } else {
+                    (outer, inner)
+                };
+                dst[to..to + k].copy_from_slice(&src[from..from + k]);
+            }
+        }
     }
 
     pub(crate) fn memory_bytes(&self) -> usize {

@@ -11,7 +11,9 @@ use super::{Network, Params, RngSampler, SpikeSampler};
 #[derive(Clone, Debug)]
 pub struct Learner {
     rows: LazyRows,
-    /// V and gamma are always current; rows of W are current only once caught up.
+    /// W in the internal `[N][L][K]` layout; a row is current only once caught up.
+    w: Vec<f64>,
+    /// V and gamma are always current; `params.w` is refreshed from `w` by `params()`.
     params: Params,
     elig_v: Vec<f64>,
     elig_gamma: Vec<f64>,
@@ -44,8 +46,12 @@ impl Learner {
         } else {
             net.zero_params()
         };
+        let rows = LazyRows::new(net);
+        let mut w = vec![0.0; params.w.len()];
+        rows.to_internal_layout(&params.w, &mut w);
         Learner {
-            rows: LazyRows::new(net),
+            rows,
+            w,
             elig_v: vec![0.0; params.v.len()],
             elig_gamma: vec![0.0; l_count],
             grad_v: vec![0.0; params.v.len()],
@@ -93,7 +99,8 @@ impl Learner {
     /// Current parameters, every lazy row brought up to date.
     pub fn params(&mut self, net: &Network) -> &Params {
         let _ = net;
-        self.rows.catch_up_all(&mut self.params.w, self.blocks);
+        self.rows.catch_up_all(&mut self.w, self.blocks);
+        self.rows.to_param_layout(&self.w, &mut self.params.w);
         &self.params
     }
 
@@ -103,7 +110,8 @@ impl Learner {
         if net.check_params(p).is_err() || p.w.len() != self.params.w.len() {
             return;
         }
-        self.rows.catch_up_all(&mut self.params.w, self.blocks);
+        self.rows.catch_up_all(&mut self.w, self.blocks);
+        self.rows.to_internal_layout(&p.w, &mut self.w);
         self.params.w.copy_from_slice(&p.w);
         self.params.v.copy_from_slice(&p.v);
         self.params.gamma.copy_from_slice(&p.gamma);
@@ -142,6 +150,7 @@ impl Learner {
     /// Heap and inline size of this learner [bytes].
     pub fn memory_bytes(&self) -> usize {
         let vecs = self.params.w.capacity()
+            + self.w.capacity()
             + self.params.v.capacity() * 3
             + self.params.gamma.capacity() * 3
             + self.u.capacity() * 3
@@ -155,10 +164,10 @@ impl Learner {
             + self.traces.memory_bytes()
     }
 
-    fn end_block(&mut self, net: &Network) {
+    /// Closes the block with smoothed signal `signal`; W rows were already updated if `fused`.
+    fn end_block(&mut self, net: &Network, signal: f64, fused: bool) {
         let cfg = net.config();
         let (kappa, eta, n_hidden, k_fb) = (cfg.kappa, cfg.eta, cfg.n_hidden, cfg.k_fb);
-        let signal = smooth_signal(kappa, self.blocks, self.learning_signal, self.block_sum);
         let scale = |l: usize| if l < n_hidden { eta * signal } else { eta };
         dense_block_update(
             kappa,
@@ -176,7 +185,11 @@ impl Learner {
             &mut self.grad_v,
             |i| scale(i / k_fb),
         );
-        self.blocks = self.rows.end_block(&mut self.params.w, self.blocks, signal);
+        self.blocks = if fused {
+            self.blocks + 1
+        } else {
+            self.rows.end_block(&mut self.w, self.blocks, signal)
+        };
         self.learning_signal = signal;
         self.last_block_sum = self.block_sum;
         self.block_sum = 0.0;
@@ -215,9 +228,9 @@ impl OnlineLearner for Learner {
             for &l in net.postsynaptic(j) {
                 let l = l as usize;
                 let row = self.rows.row(l, j);
-                self.rows.catch_up(&mut self.params.w, row, blocks);
-                let w = &self.params.w[row * k_ff..(row + 1) * k_ff];
-                self.u[l] += w.iter().zip(trace).map(|(a, b)| a * b).sum::<f64>();
+                self.rows.catch_up(&mut self.w, row, blocks);
+                let w = &self.w[row * k_ff..(row + 1) * k_ff];
+                self.u[l] += super::neuron::dot(w, trace);
                 stats.synaptic_ops += nonzero;
             }
         }
@@ -234,30 +247,48 @@ impl OnlineLearner for Learner {
         );
         self.step_signal = r;
         self.block_sum += r;
+        let closes_block = self.steps_in_block + 1 == cfg.delta_s;
+        let signal = smooth_signal(cfg.kappa, blocks, self.learning_signal, self.block_sum);
+        let fused = cfg.delta_s == 1;
+        if fused {
+            self.rows.open_fused_block(&mut self.w, blocks, signal);
+        }
 
         // Gradients into the eligibility rows of the active synapses.
         let weight = self.rows.gradient_weight(blocks);
+        let hidden_scale = cfg.eta * signal;
+        let (n, n_hidden) = (net.n_neurons(), cfg.n_hidden);
         for &j in &self.traces.active {
             let j = j as usize;
             let trace = self.traces.ff_of(j, k_ff);
+            let mut abs_err_sum = 0.0;
             for &l in net.postsynaptic(j) {
                 let l = l as usize;
                 let row = self.rows.row(l, j);
                 let err = self.err[l];
-                let e = self.rows.touch(row, blocks);
-                let scaled = weight * err;
-                for (e, &x) in e.iter_mut().zip(trace) {
-                    *e += scaled * x;
-                }
-                let abs_err = err.abs();
-                for (a, &x) in self.abs_grad_basis.iter_mut().zip(trace) {
-                    *a += abs_err * x.abs();
+                abs_err_sum += err.abs();
+                if fused {
+                    let scale = (l < n_hidden).then_some(hidden_scale);
+                    self.rows
+                        .fused_update(&mut self.w, row, blocks, err, trace, scale);
+                } else {
+                    let scaled = weight * err;
+                    let e = self.rows.touch(row, blocks);
+                    for (e, &x) in e.iter_mut().zip(trace) {
+                        *e += scaled * x;
+                    }
                 }
                 if let Some(full) = &mut self.abs_grad_full {
-                    for (a, &x) in full[row * k_ff..(row + 1) * k_ff].iter_mut().zip(trace) {
+                    let abs_err = err.abs();
+                    let at = (l * n + j) * k_ff;
+                    for (a, &x) in full[at..at + k_ff].iter_mut().zip(trace) {
                         *a += abs_err * x.abs();
                     }
                 }
+            }
+            // Traces are non-negative: sum_l |err_l x_jk| = x_jk sum_l |err_l|.
+            for (a, &x) in self.abs_grad_basis.iter_mut().zip(trace) {
+                *a += abs_err_sum * x;
             }
         }
         for l in 0..self.u.len() {
@@ -276,8 +307,8 @@ impl OnlineLearner for Learner {
             }
         }
         self.steps_in_block += 1;
-        if self.steps_in_block == cfg.delta_s {
-            self.end_block(net);
+        if closes_block {
+            self.end_block(net, signal, fused);
         }
         stats
     }
@@ -287,10 +318,12 @@ impl OnlineLearner for Learner {
     }
 
     fn eligibility(&mut self, net: &Network) -> Params {
-        self.rows.catch_up_all(&mut self.params.w, self.blocks);
+        self.rows.catch_up_all(&mut self.w, self.blocks);
+        let mut w = vec![0.0; self.w.len()];
+        self.rows.to_param_layout(&self.rows.e, &mut w);
         let _ = net;
         Params {
-            w: self.rows.e.clone(),
+            w,
             v: self.elig_v.clone(),
             gamma: self.elig_gamma.clone(),
         }

@@ -180,3 +180,41 @@ impl Network {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    #[test]
+    fn init_params_are_masked_bounded_and_seeded() {
+        let net = Network::new(SnnConfig::paper(5, 2, 2)).expect("valid");
+        let mut a = rand_chacha::ChaCha8Rng::seed_from_u64(3);
+        let mut b = rand_chacha::ChaCha8Rng::seed_from_u64(3);
+        let p = net.init_params(&mut a);
+        assert_eq!(p, net.init_params(&mut b));
+        assert_eq!(net.check_params(&p), Ok(()));
+        let (n, k) = (net.n_neurons(), 8);
+        for l in 0..net.n_learnable_neurons() {
+            for j in 0..n {
+                let row = &p.w[(l * n + j) * k..(l * n + j + 1) * k];
+                if net.is_synapse(l, j) {
+                    assert!(row.iter().all(|w| w.abs() <= 0.01) && row.iter().any(|&w| w != 0.0));
+                } else {
+                    assert!(row.iter().all(|&w| w == 0.0), "masked ({l}, {j})");
+                }
+            }
+        }
+        // Paper topology, 5-2-2: hidden rows 5 + 2, output rows 5 + 2 + 1.
+        assert_eq!(net.synapse_count(), 2 * 7 + 2 * 8);
+        assert_eq!(net.n_learnable(), 30 * 8 + 4 * 2);
+        let bad = Params {
+            w: vec![0.0; 3],
+            ..p
+        };
+        assert!(matches!(
+            net.check_params(&bad),
+            Err(SnnError::ParamsShape { field: "w", .. })
+        ));
+    }
+}

@@ -9,6 +9,20 @@ pub fn sigmoid(u: f64) -> f64 {
     1.0 / (1.0 + (-u).exp())
 }
 
+/// `sum_k a[k] b[k]`, summed in order; unrolled for the paper's K = 8.
+#[inline(always)]
+pub(crate) fn dot(a: &[f64], b: &[f64]) -> f64 {
+    if let (Ok(a), Ok(b)) = (<&[f64; 8]>::try_from(a), <&[f64; 8]>::try_from(b)) {
+        let mut sum = 0.0;
+        for k in 0..8 {
+            sum += a[k] * b[k];
+        }
+        sum
+    } else {
+        a.iter().zip(b).map(|(x, y)| x * y).sum()
+    }
+}
+
 /// `ln(1 + e^x)`, accurate for any x.
 #[inline]
 pub(crate) fn softplus(x: f64) -> f64 {
@@ -39,7 +53,7 @@ pub(crate) fn hidden_kl_term(spike: bool, u: f64, ln_rho: f64, ln_one_minus_rho:
 /// `label`: the true class's output fires at steps 0, 5, 10, ...; the others stay silent.
 #[inline]
 pub fn target_spike(output: usize, label: usize, step_in_example: usize) -> bool {
-    output == label && step_in_example % TARGET_PERIOD == 0
+    output == label && step_in_example.is_multiple_of(TARGET_PERIOD)
 }
 
 #[cfg(test)]
@@ -48,11 +62,14 @@ mod tests {
 
     #[test]
     fn log_prob_matches_naive_form() {
-        for &u in &[-30.0, -3.0, -0.2, 0.0, 0.7, 4.0, 30.0] {
+        for &u in &[-10.0, -3.0, -0.2, 0.0, 0.7, 4.0, 10.0] {
             let p: f64 = sigmoid(u);
             assert!((log_prob(true, u) - p.ln()).abs() < 1e-12);
             assert!((log_prob(false, u) - (1.0 - p).ln()).abs() < 1e-9);
         }
+        // Far tails, where the naive form loses precision: log sigmoid(-x) = -x - ln(1 + e^-x).
+        assert!((log_prob(false, 30.0) + 30.0 + (-30.0f64).exp()).abs() < 1e-12);
+        assert!((log_prob(true, -30.0) + 30.0 + (-30.0f64).exp()).abs() < 1e-12);
         assert!(log_prob(false, 800.0).is_finite());
         assert!(log_prob(true, -800.0).is_finite());
     }

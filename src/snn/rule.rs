@@ -51,6 +51,7 @@ pub trait OnlineLearner {
 /// Decides the learnable spikes of a training step from the potentials `u` (hidden sampled,
 /// outputs clamped to the target of `label`), fills `spikes`, `log_p`, `err = s - sigmoid(u)`, and
 /// returns the learning-signal term r(t) [nats].
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn respond(
     net: &Network,
     u: &[f64],

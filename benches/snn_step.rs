@@ -1,0 +1,69 @@
+//! Microseconds per training step, sparse learner vs dense reference, on the paper's sizes
+//! (676 inputs, 0 or 64 hidden, 2 outputs, Delta_s = 1) with about 2% of inputs active per step
+//! (MNIST rate coding at gain 0.15).
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use flsnn::snn::{DenseLearner, Learner, Network, SnnConfig};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use std::hint::black_box;
+use std::time::Duration;
+
+const INPUT_DENSITY: f64 = 0.02;
+const S_PRIME: usize = 80;
+
+fn inputs(rng: &mut ChaCha8Rng, n_inputs: usize, steps: usize) -> Vec<Vec<u32>> {
+    (0..steps)
+        .map(|_| {
+            (0..n_inputs as u32)
+                .filter(|_| rng.random::<f64>() < INPUT_DENSITY)
+                .collect()
+        })
+        .collect()
+}
+
+fn bench_steps(c: &mut Criterion) {
+    for n_hidden in [0usize, 64] {
+        let net = Network::new(SnnConfig::paper(676, n_hidden, 2)).expect("paper config");
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let data = inputs(&mut rng, 676, 40 * S_PRIME);
+        let init = net.init_params(&mut rng);
+        let name = format!("676-{n_hidden}-2");
+
+        let mut sparse = Learner::new(&net, init.clone());
+        let mut s = 0usize;
+        // Warm up one example so the traces and lazy rows are in a steady state.
+        for (t, inputs) in data[..S_PRIME].iter().enumerate() {
+            sparse.train_step(&net, inputs, 0, t, &mut rng);
+        }
+        eprintln!("{name}: Learner::memory_bytes = {}", sparse.memory_bytes());
+        let mut group = c.benchmark_group(name.clone());
+        group.bench_function("sparse", |b| {
+            b.iter(|| {
+                let t = s % S_PRIME;
+                let label = (s / S_PRIME) % 2;
+                let stats = sparse.train_step(&net, &data[s % data.len()], label, t, &mut rng);
+                s += 1;
+                black_box(stats)
+            })
+        });
+        let mut dense = DenseLearner::new(&net, init);
+        let mut s = 0usize;
+        group
+            .sample_size(10)
+            .measurement_time(Duration::from_secs(5));
+        group.bench_function("dense", |b| {
+            b.iter(|| {
+                let t = s % S_PRIME;
+                let label = (s / S_PRIME) % 2;
+                let stats = dense.train_step(&net, &data[s % data.len()], label, t, &mut rng);
+                s += 1;
+                black_box(stats)
+            })
+        });
+        group.finish();
+    }
+}
+
+criterion_group!(benches, bench_steps);
+criterion_main!(benches);

@@ -31,6 +31,8 @@ pub struct RunSummary {
     pub bytes_down: u64,
     /// Uploads sent / delivered / lost / late / skipped while off.
     pub uploads: [u64; 5],
+    /// Uploads skipped to stay within budget.
+    pub uploads_over_budget: u64,
     /// Broadcast copies delivered / lost.
     pub broadcasts: [u64; 2],
     /// Packet retransmissions.
@@ -85,6 +87,7 @@ impl Summary {
                 sum(|r| r.uploads_late),
                 sum(|r| r.uploads_skipped),
             ],
+            uploads_over_budget: sum(|r| r.uploads_over_budget),
             broadcasts: [sum(|r| r.broadcasts_delivered), sum(|r| r.broadcasts_lost)],
             retransmissions: sum(|r| r.retransmissions),
             energy_j: [
@@ -142,7 +145,7 @@ impl fmt::Display for RunSummary {
                 "  device models   not evaluated (set eval.device_models = true)"
             )?;
         }
-        writeln!(f, "  uplink          {} in {sent} uploads: {delivered} delivered, {lost} lost, {late} late, {skipped} skipped (off)", bytes(self.bytes_up))?;
+        writeln!(f, "  uplink          {} in {sent} uploads: {delivered} delivered, {lost} lost, {late} late, {skipped} skipped (off), {} over budget", bytes(self.bytes_up), self.uploads_over_budget)?;
         writeln!(
             f,
             "  downlink        {}: {} copies delivered, {} lost; {} retransmissions",

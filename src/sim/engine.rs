@@ -390,7 +390,7 @@ impl<'a> Engine<'a> {
         match self.protocol.mode {
             Mode::Separate => self.checkpoint(d, round).await?,
             Mode::Sync | Mode::NonBlocking => match result.upload {
-                Some(upload) => self.upload(d, round, upload)?,
+                Some(upload) => self.upload(d, round, upload).await?,
                 None => return Err(SimError::Internal("batch without upload")),
             },
         }
@@ -426,7 +426,7 @@ impl<'a> Engine<'a> {
         Ok(())
     }
 
-    fn upload(&mut self, d: u32, round: u64, upload: EncodedUpload) -> Result<(), SimError> {
+    async fn upload(&mut self, d: u32, round: u64, upload: EncodedUpload) -> Result<(), SimError> {
         let t = self.now;
         let payload = payload_bytes(&upload);
         let dev = &mut self.devs[d as usize];
@@ -443,6 +443,13 @@ impl<'a> Engine<'a> {
             tracing::debug!(vt = %t, device = d, round, over_bytes, over_airtime, "upload over budget: skipped");
             dev.record.uploads_over_budget += 1;
             self.record(round).uploads_over_budget += 1;
+            // Budgets are part of the configuration the base station knows: it does not wait
+            // for an upload that would break one.
+            let state = self.bs_rounds.entry(round).or_default();
+            state.resolved.insert(d);
+            if state.open && state.resolved.is_superset(&state.expected) {
+                self.close_round(round).await?;
+            }
             return Ok(());
         }
         if !dev.spec.availability.is_on(t) {

@@ -5,8 +5,8 @@ use crate::data::{DataError, Encoding, EventCamera, PartitionScheme, Polarity};
 use crate::fl::compress::Codec;
 use crate::fl::{Aggregation, Device, DeviceStreams, Mode, Participation};
 use crate::net::{
-    Availability, AvailabilityTrace, ComputeEnergy, DownlinkMode, Latency, LinkConfig, LossModel,
-    NetError, RadioEnergy, Rate, SharedUplink, Sharing,
+    Availability, AvailabilityTrace, ComputeEnergy, DownlinkMode, LinkConfig, NetError,
+    RadioEnergy, Rate, SharedUplink, Sharing,
 };
 use crate::prepare::{embedded_data_dir, Prepared, Source};
 use crate::report::{
@@ -92,7 +92,8 @@ struct Manifest<'a> {
     command_line: &'a [String],
     seed: u64,
     threads: usize,
-    scenario: &'a Scenario,
+    /// The resolved scenario in the file schema, every default explicit.
+    scenario: sc::raw::RawScenario,
 }
 
 /// Checks what the scenario loader cannot: data present and readable, network shape, channel.
@@ -142,7 +143,7 @@ pub fn run(scenario: &Scenario, options: &RunOptions) -> Result<RunOutcome, Expe
             command_line: &options.command_line,
             seed: scenario.seed,
             threads: options.threads,
-            scenario,
+            scenario: sc::resolve::to_raw(scenario),
         },
     )?;
     let dir = dir.commit()?;
@@ -384,36 +385,13 @@ pub fn build(scenario: &Scenario) -> Result<SimSetup, ExperimentError> {
     })
 }
 
-fn latency(spec: &sc::LatencySpec) -> Latency {
-    match *spec {
-        sc::LatencySpec::Constant { value } => Latency::Constant(value),
-        sc::LatencySpec::Uniform { min, max } => Latency::Uniform { min, max },
-        sc::LatencySpec::Normal { mean, std } => Latency::Normal { mean, std },
-        sc::LatencySpec::Lognormal { median, sigma } => Latency::LogNormal { median, sigma },
-        sc::LatencySpec::ShiftedExponential { shift, mean } => {
-            Latency::ShiftedExponential { shift, mean }
-        }
-        sc::LatencySpec::Pareto { scale, shape } => Latency::Pareto { scale, shape },
-    }
-}
-
 fn link_config(spec: &sc::LinkSpec) -> Result<LinkConfig, NetError> {
     let cfg = LinkConfig {
-        latency: latency(&spec.latency),
+        latency: spec.latency.clone(),
         rate: Rate::from_bps(spec.rate_bps)?,
         mtu_bytes: spec.mtu_bytes,
         header_bytes: spec.header_bytes,
-        loss: match spec.loss {
-            sc::LossSpec::None => LossModel::None,
-            sc::LossSpec::Bernoulli { p } => LossModel::Bernoulli { p },
-            sc::LossSpec::GilbertElliott {
-                mean_loss,
-                mean_burst,
-            } => LossModel::GilbertElliott {
-                mean_loss,
-                mean_burst,
-            },
-        },
+        loss: spec.loss.clone(),
         retries: spec.retries,
         retry_delay: spec.retry_delay,
     };

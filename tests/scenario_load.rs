@@ -1,8 +1,8 @@
 //! Loading and layering: file < FLSNN_ environment < --set; defaults; the embedded default.
 
 use flsnn::scenario::{
-    load_str, load_with_env, AvailabilitySpec, DataSource, Encoding, LatencySpec, LinkSharing,
-    LossSpec, Participation, PartitionScheme, Scenario, ScenarioError, Topology, EMBEDDED_NAME,
+    load_str, load_with_env, AvailabilitySpec, DataSource, Encoding, Latency, LinkSharing,
+    LossModel, Participation, PartitionScheme, Scenario, ScenarioError, Topology, EMBEDDED_NAME,
 };
 use flsnn::time::SimDuration;
 use std::collections::BTreeMap;
@@ -71,12 +71,10 @@ fn empty_file_gives_documented_defaults() {
     assert_eq!(s.uplink.sharing, LinkSharing::EqualShare);
     assert_eq!(
         s.uplink.latency,
-        LatencySpec::Constant {
-            value: SimDuration::from_millis(10)
-        }
+        Latency::Constant(SimDuration::from_millis(10))
     );
     assert_eq!((s.uplink.mtu_bytes, s.uplink.header_bytes), (1500, 40));
-    assert_eq!(s.uplink.loss, LossSpec::None);
+    assert_eq!(s.uplink.loss, LossModel::None);
     assert_eq!(s.downlink.rate_bps, 50_000_000);
     assert_eq!(s.downlink.sharing, LinkSharing::Broadcast);
     assert_eq!(s.availability, AvailabilitySpec::Always);
@@ -123,7 +121,7 @@ fn set_values_are_parsed_as_toml() {
     assert_eq!(s.name, "my run");
     assert_eq!(
         s.uplink.latency,
-        LatencySpec::Uniform {
+        Latency::Uniform {
             min: SimDuration::from_millis(1),
             max: SimDuration::from_millis(3)
         }
@@ -143,9 +141,7 @@ fn env_lists_and_nested_keys() {
     assert_eq!(s.data.classes, vec![2, 5]);
     assert_eq!(
         s.downlink.latency,
-        LatencySpec::Constant {
-            value: SimDuration::from_millis(7)
-        }
+        Latency::Constant(SimDuration::from_millis(7))
     );
     assert!(s.eval.device_models);
 }
@@ -256,7 +252,7 @@ schedule = [ { device = 9, off_from = "2s", off_to = "3s" }, { device = 0, off_f
     assert_eq!(s.uplink.rate_bps, 2500);
     assert_eq!(s.uplink.mtu_bytes, 1024);
     assert_eq!(s.uplink.retries, 0);
-    assert_eq!(s.downlink.loss, LossSpec::Bernoulli { p: 0.01 });
+    assert_eq!(s.downlink.loss, LossModel::Bernoulli { p: 0.01 });
     let AvailabilitySpec::Schedule { outages } = &s.availability else {
         panic!("schedule expected")
     };

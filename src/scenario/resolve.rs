@@ -214,16 +214,16 @@ fn raw_link(l: &LinkSpec) -> RawLink {
         mtu: Some(format_size_bytes(l.mtu_bytes)),
         header: Some(format_size_bytes(l.header_bytes)),
         loss: Some(match l.loss {
-            LossSpec::None => RawLoss {
+            LossModel::None => RawLoss {
                 kind: Some(RawLossKind::None),
                 ..RawLoss::default()
             },
-            LossSpec::Bernoulli { p } => RawLoss {
+            LossModel::Bernoulli { p } => RawLoss {
                 kind: Some(RawLossKind::Bernoulli),
                 p: Some(p),
                 ..RawLoss::default()
             },
-            LossSpec::GilbertElliott {
+            LossModel::GilbertElliott {
                 mean_loss,
                 mean_burst,
             } => RawLoss {
@@ -238,39 +238,39 @@ fn raw_link(l: &LinkSpec) -> RawLink {
     }
 }
 
-fn raw_latency(l: &LatencySpec) -> RawLatency {
+fn raw_latency(l: &Latency) -> RawLatency {
     let none = RawLatency::default();
     match *l {
-        LatencySpec::Constant { value } => RawLatency {
+        Latency::Constant(value) => RawLatency {
             kind: Some(RawLatencyKind::Constant),
             value: dur(value),
             ..none
         },
-        LatencySpec::Uniform { min, max } => RawLatency {
+        Latency::Uniform { min, max } => RawLatency {
             kind: Some(RawLatencyKind::Uniform),
             min: dur(min),
             max: dur(max),
             ..none
         },
-        LatencySpec::Normal { mean, std } => RawLatency {
+        Latency::Normal { mean, std } => RawLatency {
             kind: Some(RawLatencyKind::Normal),
             mean: dur(mean),
             std: dur(std),
             ..none
         },
-        LatencySpec::Lognormal { median, sigma } => RawLatency {
+        Latency::LogNormal { median, sigma } => RawLatency {
             kind: Some(RawLatencyKind::Lognormal),
             median: dur(median),
             sigma: Some(sigma),
             ..none
         },
-        LatencySpec::ShiftedExponential { shift, mean } => RawLatency {
+        Latency::ShiftedExponential { shift, mean } => RawLatency {
             kind: Some(RawLatencyKind::ShiftedExponential),
             shift: dur(shift),
             mean: dur(mean),
             ..none
         },
-        LatencySpec::Pareto { scale, shape } => RawLatency {
+        Latency::Pareto { scale, shape } => RawLatency {
             kind: Some(RawLatencyKind::Pareto),
             scale: dur(scale),
             shape: Some(shape),

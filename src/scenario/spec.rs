@@ -1,12 +1,12 @@
 //! The validated scenario: checked, typed values with units resolved to integers or SI floats.
 
 pub use crate::fl::compress::{Compression, FixedRateAggregation};
+pub use crate::net::{Latency, LossModel};
 use crate::time::SimDuration;
-use serde::Serialize;
 use std::path::PathBuf;
 
 /// A fully validated scenario, ready to be mapped onto the simulator's modules.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Scenario {
     /// Run name (default `"unnamed"`).
     pub name: String,
@@ -41,8 +41,7 @@ pub struct Scenario {
 }
 
 /// Data sources.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum DataSource {
     /// MNIST digits, static images (default).
     Mnist,
@@ -62,8 +61,7 @@ impl DataSource {
 }
 
 /// How examples become spike trains.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Encoding {
     /// Bernoulli rate coding of static images (default for static sources).
     Rate,
@@ -72,8 +70,7 @@ pub enum Encoding {
 }
 
 /// Event polarity handling.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Polarity {
     /// ON and OFF events feed the same input neuron (default).
     Merged,
@@ -82,7 +79,7 @@ pub enum Polarity {
 }
 
 /// `[data]`, validated.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct DataSpec {
     /// Where examples come from.
     pub source: DataSource,
@@ -107,8 +104,7 @@ pub struct DataSpec {
 }
 
 /// Partition schemes with their parameters.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(rename_all = "kebab-case", tag = "scheme")]
+#[derive(Clone, Debug, PartialEq)]
 pub enum PartitionScheme {
     /// Device `d` holds only class `classes[d % classes.len()]` (default).
     LabelPerDevice,
@@ -127,7 +123,7 @@ pub enum PartitionScheme {
 }
 
 /// `[partition]`, validated.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct PartitionSpec {
     /// How examples are spread over devices.
     pub scheme: PartitionScheme,
@@ -136,8 +132,7 @@ pub struct PartitionSpec {
 }
 
 /// Synaptic topology.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Topology {
     /// The paper's topology (default).
     Paper,
@@ -148,7 +143,7 @@ pub enum Topology {
 }
 
 /// `[snn]`, validated.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct SnnSpec {
     /// Hidden neurons N_H (default 0).
     pub hidden: u64,
@@ -177,8 +172,7 @@ pub struct SnnSpec {
 }
 
 /// FL modes.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum FlMode {
     /// Devices wait for the broadcast (default).
     Sync,
@@ -189,8 +183,7 @@ pub enum FlMode {
 }
 
 /// Aggregation weights.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Aggregation {
     /// Weighted by each device's sample count (default).
     Samples,
@@ -199,8 +192,7 @@ pub enum Aggregation {
 }
 
 /// Which devices take part in a round.
-#[derive(Copy, Clone, Debug, PartialEq, Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Copy, Clone, Debug, PartialEq)]
 pub enum Participation {
     /// Every device (default).
     All,
@@ -211,7 +203,7 @@ pub enum Participation {
 }
 
 /// `[fl]`, validated.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct FlSpec {
     /// Number of devices, 1..=100000 (default 2).
     pub devices: u64,
@@ -230,7 +222,7 @@ pub struct FlSpec {
 }
 
 /// One device class, validated.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct DeviceClass {
     /// Class name (default `"default"` for the implicit class; required in `[[device_class]]`).
     pub name: String,
@@ -249,8 +241,7 @@ pub struct DeviceClass {
 }
 
 /// How a link is shared among devices.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum LinkSharing {
     /// Uplink: equal share among concurrent senders (default uplink).
     EqualShare,
@@ -264,87 +255,21 @@ pub enum LinkSharing {
     Unicast,
 }
 
-/// Per-message latency distributions (durations [ns]).
-#[derive(Copy, Clone, Debug, PartialEq, Serialize)]
-#[serde(rename_all = "kebab-case", tag = "kind")]
-pub enum LatencySpec {
-    /// Always `value` (default 10 ms).
-    Constant {
-        /// [ns]
-        value: SimDuration,
-    },
-    /// Uniform in [min, max].
-    Uniform {
-        /// [ns]
-        min: SimDuration,
-        /// [ns]
-        max: SimDuration,
-    },
-    /// Normal, truncated at 0.
-    Normal {
-        /// [ns]
-        mean: SimDuration,
-        /// [ns]
-        std: SimDuration,
-    },
-    /// Lognormal with the given median and log-space sigma > 0.
-    Lognormal {
-        /// [ns]
-        median: SimDuration,
-        /// [-]
-        sigma: f64,
-    },
-    /// `shift` plus an exponential with the given mean.
-    ShiftedExponential {
-        /// [ns]
-        shift: SimDuration,
-        /// [ns]
-        mean: SimDuration,
-    },
-    /// Pareto with minimum `scale` and tail index `shape` > 0.
-    Pareto {
-        /// [ns]
-        scale: SimDuration,
-        /// [-]
-        shape: f64,
-    },
-}
-
-/// Per-packet loss models.
-#[derive(Copy, Clone, Debug, PartialEq, Serialize)]
-#[serde(rename_all = "kebab-case", tag = "kind")]
-pub enum LossSpec {
-    /// No loss (default).
-    None,
-    /// Each packet lost independently with probability `p` in [0, 1).
-    Bernoulli {
-        /// [-]
-        p: f64,
-    },
-    /// Two-state bursty loss given by its mean loss rate in [0, 1) and mean burst length >= 1.
-    GilbertElliott {
-        /// [-]
-        mean_loss: f64,
-        /// [packets]
-        mean_burst: f64,
-    },
-}
-
 /// `[channel.uplink]` or `[channel.downlink]`, validated.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct LinkSpec {
     /// Link rate [bit/s], > 0 (default 10 Mbps up, 50 Mbps down).
     pub rate_bps: u64,
     /// Sharing discipline (uplink `sharing`, downlink `mode`).
     pub sharing: LinkSharing,
     /// Propagation/processing latency per message.
-    pub latency: LatencySpec,
+    pub latency: Latency,
     /// Packet size including header [bytes], > header (default 1500).
     pub mtu_bytes: u64,
     /// Header per packet [bytes] (default 40).
     pub header_bytes: u64,
     /// Packet loss model.
-    pub loss: LossSpec,
+    pub loss: LossModel,
     /// ARQ retransmission limit (default 3).
     pub retries: u32,
     /// Extra delay per retransmission [ns] (default 0).
@@ -352,7 +277,7 @@ pub struct LinkSpec {
 }
 
 /// One scheduled outage of one device.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct Outage {
     /// Device id, < fl.devices.
     pub device: u64,
@@ -363,8 +288,7 @@ pub struct Outage {
 }
 
 /// `[availability]`, validated.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(rename_all = "kebab-case", tag = "kind")]
+#[derive(Clone, Debug, PartialEq)]
 pub enum AvailabilitySpec {
     /// Devices are always on (default).
     Always,
@@ -383,7 +307,7 @@ pub enum AvailabilitySpec {
 }
 
 /// `[eval]`, validated.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct EvalSpec {
     /// Evaluate every N rounds (separate mode: every N * tau global iterations), >= 1 (default 1).
     pub every: u64,
@@ -394,7 +318,7 @@ pub struct EvalSpec {
 }
 
 /// `[output]`, validated.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct OutputSpec {
     /// Parent folder of run folders (default `runs`).
     pub dir: PathBuf,
@@ -404,7 +328,7 @@ pub struct OutputSpec {
 
 /// `[budget]`, validated: limits a device enforces on itself. A device over budget skips its
 /// upload (counted as `uploads_over_budget`).
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct BudgetSpec {
     /// Total uplink bytes a device may put on the air over the run, every attempt counted [B].
     pub uplink_bytes: Option<u64>,

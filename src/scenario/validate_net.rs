@@ -84,11 +84,7 @@ pub(crate) fn validate_link(
     })
 }
 
-fn validate_latency(
-    c: &Checker,
-    prefix: &str,
-    l: RawLatency,
-) -> Result<LatencySpec, ScenarioError> {
+fn validate_latency(c: &Checker, prefix: &str, l: RawLatency) -> Result<Latency, ScenarioError> {
     let kind = l.kind.unwrap_or(RawLatencyKind::Constant);
     let allowed: &[&str] = match kind {
         RawLatencyKind::Constant => &["value"],
@@ -130,9 +126,9 @@ fn validate_latency(
         c.real(&key(field), v, 0.0, "a number > 0", |x| x > 0.0)
     };
     Ok(match kind {
-        RawLatencyKind::Constant => LatencySpec::Constant {
-            value: c.duration(&key("value"), l.value.as_ref(), 10_000_000)?,
-        },
+        RawLatencyKind::Constant => {
+            Latency::Constant(c.duration(&key("value"), l.value.as_ref(), 10_000_000)?)
+        }
         RawLatencyKind::Uniform => {
             let (min, max) = (dur("min", &l.min)?, dur("max", &l.max)?);
             if min > max {
@@ -142,17 +138,17 @@ fn validate_latency(
                     fmt_ns(min.0),
                 ));
             }
-            LatencySpec::Uniform { min, max }
+            Latency::Uniform { min, max }
         }
-        RawLatencyKind::Normal => LatencySpec::Normal {
+        RawLatencyKind::Normal => Latency::Normal {
             mean: dur("mean", &l.mean)?,
             std: dur("std", &l.std)?,
         },
-        RawLatencyKind::Lognormal => LatencySpec::Lognormal {
+        RawLatencyKind::Lognormal => Latency::LogNormal {
             median: dur("median", &l.median)?,
             sigma: positive("sigma", l.sigma)?,
         },
-        RawLatencyKind::ShiftedExponential => LatencySpec::ShiftedExponential {
+        RawLatencyKind::ShiftedExponential => Latency::ShiftedExponential {
             shift: dur("shift", &l.shift)?,
             mean: dur("mean", &l.mean)?,
         },
@@ -161,7 +157,7 @@ fn validate_latency(
             if scale.0 == 0 {
                 return Err(c.invalid(&key("scale"), "a duration > 0", "0 ns"));
             }
-            LatencySpec::Pareto {
+            Latency::Pareto {
                 scale,
                 shape: positive("shape", l.shape)?,
             }
@@ -169,7 +165,7 @@ fn validate_latency(
     })
 }
 
-fn validate_loss(c: &Checker, prefix: &str, l: RawLoss) -> Result<LossSpec, ScenarioError> {
+fn validate_loss(c: &Checker, prefix: &str, l: RawLoss) -> Result<LossModel, ScenarioError> {
     let key = |field: &str| format!("{prefix}.{field}");
     let kind = l.kind.unwrap_or(RawLossKind::None);
     if kind != RawLossKind::Bernoulli {
@@ -194,8 +190,8 @@ fn validate_loss(c: &Checker, prefix: &str, l: RawLoss) -> Result<LossSpec, Scen
         })
     };
     Ok(match kind {
-        RawLossKind::None => LossSpec::None,
-        RawLossKind::Bernoulli => LossSpec::Bernoulli {
+        RawLossKind::None => LossModel::None,
+        RawLossKind::Bernoulli => LossModel::Bernoulli {
             p: probability("p", l.p, "kind = \"bernoulli\" needs p")?,
         },
         RawLossKind::GilbertElliott => {
@@ -209,7 +205,7 @@ fn validate_loss(c: &Checker, prefix: &str, l: RawLoss) -> Result<LossSpec, Scen
                 "a number >= 1 [packets]",
                 |x| x >= 1.0,
             )?;
-            LossSpec::GilbertElliott {
+            LossModel::GilbertElliott {
                 mean_loss,
                 mean_burst,
             }

@@ -54,7 +54,7 @@ pub enum SweepError {
         point: String,
         /// The cause.
         #[source]
-        source: ScenarioError,
+        source: Box<ScenarioError>,
     },
     /// A run failed.
     #[error("run {dir}: {source}")]
@@ -63,7 +63,7 @@ pub enum SweepError {
         dir: PathBuf,
         /// The cause.
         #[source]
-        source: ExperimentError,
+        source: Box<ExperimentError>,
     },
     /// The sweep's own files could not be written.
     #[error("writing the sweep: {0}")]
@@ -184,7 +184,7 @@ pub fn run(options: &SweepOptions) -> Result<SweepOutcome, SweepError> {
     let file = options.file.as_deref();
     let base = scenario::load(file, &options.sets).map_err(|source| SweepError::Scenario {
         point: "(base)".into(),
-        source,
+        source: Box::new(source),
     })?;
     let points = cross_product(&options.grid)?;
     let dest = options
@@ -197,7 +197,7 @@ pub fn run(options: &SweepOptions) -> Result<SweepOutcome, SweepError> {
         let sets: Vec<String> = options.sets.iter().cloned().chain(point.sets()).collect();
         let scenario = scenario::load(file, &sets).map_err(|source| SweepError::Scenario {
             point: point.label(),
-            source,
+            source: Box::new(source),
         })?;
         let name = point.dir_name(points.len());
         let mut result = PointResult {
@@ -293,7 +293,7 @@ fn run_tasks(
                 let outcome = experiment::run(&task.scenario, &run_options).map_err(|source| {
                     SweepError::Run {
                         dir: task.dir.clone(),
-                        source,
+                        source: Box::new(source),
                     }
                 })?;
                 bar.inc(1);

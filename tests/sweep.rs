@@ -89,7 +89,10 @@ fn folder_layout_seeds_and_means() {
         .iter()
         .map(str::to_string)
         .collect();
-    assert_eq!(&header[..5], ["point", "label", "fl.tau", "snn.eta", "trials"]);
+    assert_eq!(
+        &header[..5],
+        ["point", "label", "fl.tau", "snn.eta", "trials"]
+    );
     assert_eq!(header.len(), 5 + 2 * METRICS.len());
     let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
     assert_eq!(rows.len(), 4);
@@ -122,7 +125,13 @@ fn folder_layout_seeds_and_means() {
 
 #[test]
 fn bad_grids_and_options_are_errors() {
-    for arg in ["fl.tau", "fl.tau=", "fl.tau=1,,2", "=1,2", "data.classes=[1,7"] {
+    for arg in [
+        "fl.tau",
+        "fl.tau=",
+        "fl.tau=1,,2",
+        "=1,2",
+        "data.classes=[1,7",
+    ] {
         let err = GridAxis::parse(arg).expect_err(arg);
         assert!(matches!(err, SweepError::BadGrid { .. }), "{arg}: {err}");
         assert!(err.is_input_error());
@@ -133,7 +142,10 @@ fn bad_grids_and_options_are_errors() {
     assert!(err.is_input_error());
     assert!(err.to_string().contains("fl.taux"), "{err}");
     let err = sweep::run(&options(out.clone(), &["fl.tau=1,0"], 1, 1)).expect_err("tau = 0");
-    assert!(err.to_string().contains("fl.tau=0"), "names the point: {err}");
+    assert!(
+        err.to_string().contains("fl.tau=0"),
+        "names the point: {err}"
+    );
     let err = sweep::run(&options(out.clone(), &["fl.tau=1"], 0, 1)).expect_err("0 trials");
     assert!(err.to_string().contains("--trials"), "{err}");
     let err = sweep::run(&options(out.clone(), &["fl.tau=1", "fl.tau=2"], 1, 1)).expect_err("dup");
@@ -170,5 +182,33 @@ fn the_command_exits_2_on_bad_grids_and_runs_a_good_one() {
     assert!(out.status.success(), "{stdout}");
     assert!(stdout.contains("2 points x 1 trials"), "{stdout}");
     assert!(tmp.path().join("sw/sweep.csv").is_file());
-    assert!(tmp.path().join("sw/runs/p1-fl.tau=4-t0/summary.json").is_file());
+    assert!(tmp
+        .path()
+        .join("sw/runs/p1-fl.tau=4-t0/summary.json")
+        .is_file());
+}
+
+#[test]
+fn a_failing_run_stops_the_sweep_and_leaves_nothing_behind() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("s");
+    let err = sweep::run(&options(
+        out.clone(),
+        &["data.path=/nonexistent-flsnn-data"],
+        1,
+        2,
+    ))
+    .expect_err("missing data");
+    assert!(matches!(err, SweepError::Run { .. }), "{err}");
+    assert!(err.is_input_error(), "missing data is the user's input");
+    assert!(
+        err.to_string().contains("p0-data.path"),
+        "names the run: {err}"
+    );
+    let left: Vec<_> = std::fs::read_dir(tmp.path())
+        .expect("list")
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name())
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
 }

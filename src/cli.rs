@@ -1,7 +1,9 @@
 //! The command line's logic: thin wrappers that load inputs, call the library and print.
 
+use crate::compare;
 use crate::experiment::{self, RunOptions};
 use crate::scenario;
+use crate::sweep::{self, GridAxis, SweepOptions};
 use crate::train::{self, Encoding, TrainOptions};
 use std::path::{Path, PathBuf};
 
@@ -154,5 +156,93 @@ pub fn train(args: &TrainArgs) -> Result<(), CliError> {
         other => CliError::Failed(other.to_string()),
     })?;
     println!("{report}");
+    Ok(())
+}
+
+/// Arguments of `flsnn sweep`.
+#[derive(clap::Args, Debug)]
+pub struct SweepArgs {
+    /// Scenario file (TOML; the embedded default when omitted).
+    pub file: Option<PathBuf>,
+    /// A grid axis: --grid fl.tau=1,8,16 (repeatable; the sweep runs the cross product).
+    #[arg(long = "grid", value_name = "KEY=V1,V2,...", required = true)]
+    pub grid: Vec<String>,
+    /// Trials per grid point; trial t runs with the point's seed + t.
+    #[arg(long, default_value_t = 1)]
+    pub trials: u64,
+    /// Override a key for every point, as for `run` (applied before the grid values).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub sets: Vec<String>,
+    /// Sweep folder (default: <output.dir>/<name>-sweep).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Runs at a time (default: number of cores); each run uses one thread.
+    #[arg(long)]
+    pub jobs: Option<usize>,
+}
+
+fn sweep_error(e: sweep::SweepError) -> CliError {
+    if e.is_input_error() {
+        CliError::Input(e.to_string())
+    } else {
+        CliError::Failed(e.to_string())
+    }
+}
+
+/// `flsnn sweep`.
+pub fn sweep(args: &SweepArgs) -> Result<(), CliError> {
+    let grid = args
+        .grid
+        .iter()
+        .map(|g| GridAxis::parse(g))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(sweep_error)?;
+    let options = SweepOptions {
+        file: args.file.clone(),
+        sets: args.sets.clone(),
+        grid,
+        trials: args.trials,
+        out: args.out.clone(),
+        jobs: args
+            .jobs
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
+        progress: true,
+        command_line: std::env::args().collect(),
+    };
+    let outcome = sweep::run(&options).map_err(sweep_error)?;
+    let runs: usize = outcome.points.iter().map(|p| p.runs.len()).sum();
+    println!(
+        "sweep: {} points x {} trials = {runs} runs in {:.2} s (wall)",
+        outcome.points.len(),
+        args.trials,
+        outcome.wall_time_s
+    );
+    for p in &outcome.points {
+        let nan = (f64::NAN, f64::NAN);
+        let (acc, acc_std) = p.stat("accuracy").unwrap_or(nan);
+        let (bytes, _) = p.stat("bytes_up").unwrap_or(nan);
+        println!(
+            "  {:40}  accuracy {:.4} +- {:.4}  uplink {:.0} B",
+            p.label, acc, acc_std, bytes
+        );
+    }
+    println!("  results         {}", outcome.dir.display());
+    Ok(())
+}
+
+/// `flsnn compare`.
+pub fn compare(dirs: &[PathBuf], csv: Option<&Path>) -> Result<(), CliError> {
+    let to_cli = |e: compare::CompareError| {
+        if e.is_input_error() {
+            CliError::Input(e.to_string())
+        } else {
+            CliError::Failed(e.to_string())
+        }
+    };
+    let rows = compare::compare(dirs).map_err(to_cli)?;
+    println!("{}", compare::table(&rows));
+    if let Some(path) = csv {
+        compare::write_table_csv(path, &rows).map_err(to_cli)?;
+    }
     Ok(())
 }

@@ -4,7 +4,8 @@
 //! Module map (arrows point down only):
 //!
 //! ```text
-//! cli        (src/main.rs) clap commands: run, validate, train
+//! cli        (src/main.rs) clap commands: run, validate, train, sweep, compare
+//! sweep      grid x trials of a scenario, run in parallel; compare: folders side by side
 //! scenario   typed schema, loading + layering, validation
 //! report     metric sinks (csv, json, jsonl), summary
 //! sim        virtual clock, event calendar, RNG streams, actix actors hosting the nodes
@@ -18,6 +19,7 @@
 //! parameters `fl` exchanges through `net` on the virtual clock of `sim`.
 
 pub mod cli;
+pub mod compare;
 pub mod data;
 pub mod experiment;
 pub mod fl;
@@ -27,5 +29,6 @@ pub mod report;
 pub mod scenario;
 pub mod sim;
 pub mod snn;
+pub mod sweep;
 pub mod time;
 pub mod train;

@@ -42,6 +42,17 @@ enum Command {
     },
     /// Train one SNN centrally on a dataset, to check the SNN alone before federating it.
     Train(cli::TrainArgs),
+    /// Run a scenario over the cross product of --grid values, several trials per point.
+    Sweep(cli::SweepArgs),
+    /// Put run and sweep folders side by side and mark the Pareto front (accuracy vs uplink bytes).
+    Compare {
+        /// Run folders and sweep folders.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Also write the table as CSV to this file.
+        #[arg(long)]
+        csv: Option<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -57,6 +68,8 @@ fn main() -> ExitCode {
         } => cli::run(file.as_deref(), &sets, out, threads, events),
         Command::Validate { file, sets } => cli::validate(&file, &sets),
         Command::Train(train) => cli::train(&train),
+        Command::Sweep(sweep) => cli::sweep(&sweep),
+        Command::Compare { dirs, csv } => cli::compare(&dirs, csv.as_deref()),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,344 @@
+//! `flsnn sweep`: a scenario run over the cross product of `--grid` values, several trials per
+//! point, several runs in parallel, into one folder:
+//!
+//! ```text
+//! DIR/runs/<point>-t<trial>/   a normal run folder per run
+//! DIR/sweep.csv                one row per grid point: its values, trials, mean and std of the
+//!                              final metrics
+//! DIR/sweep.json               the grid, the trials, the seeds, the run folders, the scenario
+//! ```
+//!
+//! Seeds: trial `t` of a point runs with the point's scenario seed + `t` (wrapping). Rows are in
+//! grid order and floats are summed in trial order, so `sweep.csv` is the same byte for byte
+//! whatever the number of parallel jobs. The folder is written beside its final place and renamed
+//! into it once complete.
+
+mod grid;
+mod stats;
+
+pub use grid::{cross_product, GridAxis, GridPoint};
+pub use stats::{mean_std, metrics_of, summarise, METRICS};
+
+use crate::experiment::{self, ExperimentError, RunOptions};
+use crate::report::{write_csv, write_json, ReportError, RunDir};
+use crate::scenario::{self, Scenario, ScenarioError};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rayon::prelude::*;
+use serde::Serialize;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+/// What can stop a sweep, with its context.
+#[derive(Debug, thiserror::Error)]
+pub enum SweepError {
+    /// A `--grid` argument that is not `key.path=v1,v2,...`, or a key given twice.
+    #[error("--grid {arg:?}: {why}")]
+    BadGrid {
+        /// The argument.
+        arg: String,
+        /// What is wrong.
+        why: String,
+    },
+    /// Another option is out of range.
+    #[error("{option}: {why}")]
+    BadOption {
+        /// The option, e.g. `--trials`.
+        option: &'static str,
+        /// What is wrong.
+        why: String,
+    },
+    /// The scenario of a grid point does not load (unknown key, wrong value).
+    #[error("grid point {point}: {source}")]
+    Scenario {
+        /// The point's label (`(base)` for the scenario without grid values).
+        point: String,
+        /// The cause.
+        #[source]
+        source: Box<ScenarioError>,
+    },
+    /// A run failed.
+    #[error("run {dir}: {source}")]
+    Run {
+        /// The run's folder.
+        dir: PathBuf,
+        /// The cause.
+        #[source]
+        source: Box<ExperimentError>,
+    },
+    /// The sweep's own files could not be written.
+    #[error("writing the sweep: {0}")]
+    Report(#[from] ReportError),
+    /// The worker threads could not be started.
+    #[error("starting {jobs} worker threads: {message}")]
+    Threads {
+        /// Threads asked for.
+        jobs: usize,
+        /// The cause.
+        message: String,
+    },
+}
+
+impl SweepError {
+    /// Whether the user's input (arguments, scenario, data) is at fault.
+    pub fn is_input_error(&self) -> bool {
+        match self {
+            SweepError::BadGrid { .. }
+            | SweepError::BadOption { .. }
+            | SweepError::Scenario { .. } => true,
+            SweepError::Run { source, .. } => source.is_input_error(),
+            SweepError::Report(_) | SweepError::Threads { .. } => false,
+        }
+    }
+}
+
+/// How to sweep.
+#[derive(Clone, Debug)]
+pub struct SweepOptions {
+    /// Scenario file (`None`: the embedded default).
+    pub file: Option<PathBuf>,
+    /// `--set key=value` overrides applied to every point (before the grid values).
+    pub sets: Vec<String>,
+    /// The grid axes.
+    pub grid: Vec<GridAxis>,
+    /// Trials per point (at least 1).
+    pub trials: u64,
+    /// Sweep folder (default `<output.dir>/<name>-sweep`).
+    pub out: Option<PathBuf>,
+    /// Runs at a time (at least 1); each run uses one arbiter thread.
+    pub jobs: usize,
+    /// Show a progress bar over the whole sweep (on a terminal).
+    pub progress: bool,
+    /// The command line, for the manifests.
+    pub command_line: Vec<String>,
+}
+
+/// One grid point's results.
+#[derive(Clone, Debug, Serialize)]
+pub struct PointResult {
+    /// The point.
+    pub point: GridPoint,
+    /// Its label, e.g. `fl.tau=8`.
+    pub label: String,
+    /// Seed of each trial.
+    pub seeds: Vec<u64>,
+    /// Run folder of each trial, relative to the sweep folder.
+    pub runs: Vec<String>,
+    /// Per metric of [`METRICS`], mean and std over the trials.
+    #[serde(skip)]
+    pub stats: Vec<(f64, f64)>,
+}
+
+impl PointResult {
+    /// Mean and std over the trials of the metric `name` (one of [`METRICS`]); `None` for another
+    /// name.
+    pub fn stat(&self, name: &str) -> Option<(f64, f64)> {
+        let i = METRICS.iter().position(|m| *m == name)?;
+        self.stats.get(i).copied()
+    }
+}
+
+/// A finished sweep.
+#[derive(Clone, Debug)]
+pub struct SweepOutcome {
+    /// The sweep folder.
+    pub dir: PathBuf,
+    /// One result per grid point, in grid order.
+    pub points: Vec<PointResult>,
+    /// Wall-clock time of the whole sweep [s].
+    pub wall_time_s: f64,
+}
+
+#[derive(Serialize)]
+struct SweepManifest<'a> {
+    flsnn_version: &'static str,
+    command_line: &'a [String],
+    seed_rule: &'static str,
+    trials: u64,
+    sets: &'a [String],
+    grid: &'a [GridAxis],
+    points: &'a [PointResult],
+    scenario: &'a Scenario,
+}
+
+struct Task {
+    point: usize,
+    scenario: Scenario,
+    dir: PathBuf,
+}
+
+/// Loads the scenario of every grid point (so a bad key fails before any run), runs every point's
+/// trials `options.jobs` at a time, and writes the sweep folder.
+pub fn run(options: &SweepOptions) -> Result<SweepOutcome, SweepError> {
+    if options.trials == 0 {
+        return Err(SweepError::BadOption {
+            option: "--trials",
+            why: "expected at least 1".into(),
+        });
+    }
+    if options.jobs == 0 {
+        return Err(SweepError::BadOption {
+            option: "--jobs",
+            why: "expected at least 1".into(),
+        });
+    }
+    let file = options.file.as_deref();
+    let base = scenario::load(file, &options.sets).map_err(|source| SweepError::Scenario {
+        point: "(base)".into(),
+        source: Box::new(source),
+    })?;
+    let points = cross_product(&options.grid)?;
+    let dest = options
+        .out
+        .clone()
+        .unwrap_or_else(|| base.output.dir.join(format!("{}-sweep", base.name)));
+    let mut results = Vec::with_capacity(points.len());
+    let mut tasks = Vec::new();
+    for point in &points {
+        let sets: Vec<String> = options.sets.iter().cloned().chain(point.sets()).collect();
+        let scenario = scenario::load(file, &sets).map_err(|source| SweepError::Scenario {
+            point: point.label(),
+            source: Box::new(source),
+        })?;
+        let name = point.dir_name(points.len());
+        let mut result = PointResult {
+            point: point.clone(),
+            label: point.label(),
+            seeds: Vec::new(),
+            runs: Vec::new(),
+            stats: Vec::new(),
+        };
+        for t in 0..options.trials {
+            let mut trial = scenario.clone();
+            trial.seed = scenario.seed.wrapping_add(t);
+            let run = format!("runs/{name}-t{t}");
+            result.seeds.push(trial.seed);
+            tasks.push(Task {
+                point: point.index,
+                scenario: trial,
+                dir: PathBuf::from(&run),
+            });
+            result.runs.push(run);
+        }
+        results.push(result);
+    }
+
+    let started = std::time::Instant::now();
+    let dir = RunDir::create(&dest)?;
+    let root = dir.file("");
+    let outcome = run_tasks(&tasks, &root, options);
+    let metrics = match outcome {
+        Ok(m) => m,
+        Err(e) => {
+            // Best effort: do not leave the half-written sweep behind.
+            let _ = std::fs::remove_dir_all(&root);
+            return Err(e);
+        }
+    };
+    for result in &mut results {
+        let trials: Vec<Vec<f64>> = tasks
+            .iter()
+            .zip(&metrics)
+            .filter(|(task, _)| task.point == result.point.index)
+            .map(|(_, m)| m.clone())
+            .collect();
+        result.stats = summarise(&trials);
+    }
+    write_csv(&dir.file("sweep.csv"), &csv_rows(&options.grid, &results))?;
+    write_json(
+        &dir.file("sweep.json"),
+        &SweepManifest {
+            flsnn_version: env!("CARGO_PKG_VERSION"),
+            command_line: &options.command_line,
+            seed_rule: "trial t of a grid point runs with the point's scenario seed + t",
+            trials: options.trials,
+            sets: &options.sets,
+            grid: &options.grid,
+            points: &results,
+            scenario: &base,
+        },
+    )?;
+    let dir = dir.commit()?;
+    Ok(SweepOutcome {
+        dir,
+        points: results,
+        wall_time_s: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// Runs every task, `options.jobs` at a time; the metrics come back in task order.
+fn run_tasks(
+    tasks: &[Task],
+    root: &Path,
+    options: &SweepOptions,
+) -> Result<Vec<Vec<f64>>, SweepError> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(options.jobs)
+        .build()
+        .map_err(|e| SweepError::Threads {
+            jobs: options.jobs,
+            message: e.to_string(),
+        })?;
+    let bar = progress_bar(tasks.len() as u64, options.progress);
+    let metrics = pool.install(|| {
+        tasks
+            .par_iter()
+            .map(|task| {
+                let run_options = RunOptions {
+                    out: Some(root.join(&task.dir)),
+                    threads: 1,
+                    events: task.scenario.output.events,
+                    progress: false,
+                    command_line: options.command_line.clone(),
+                };
+                let outcome = experiment::run(&task.scenario, &run_options).map_err(|source| {
+                    SweepError::Run {
+                        dir: task.dir.clone(),
+                        source: Box::new(source),
+                    }
+                })?;
+                bar.inc(1);
+                Ok(metrics_of(&outcome.summary, &outcome.result.devices))
+            })
+            .collect::<Result<Vec<_>, SweepError>>()
+    });
+    bar.finish_and_clear();
+    metrics
+}
+
+fn progress_bar(runs: u64, show: bool) -> ProgressBar {
+    let bar = if show && std::io::stderr().is_terminal() {
+        ProgressBar::with_draw_target(Some(runs), ProgressDrawTarget::stderr())
+    } else {
+        ProgressBar::hidden()
+    };
+    if let Ok(style) =
+        ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} runs, eta {eta}")
+    {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar
+}
+
+/// `sweep.csv`: a header, then one row per point: `point`, `label`, one column per grid key,
+/// `trials`, then `<metric>_mean` and `<metric>_std` for every metric of [`METRICS`].
+fn csv_rows(grid: &[GridAxis], results: &[PointResult]) -> Vec<Vec<String>> {
+    let mut header: Vec<String> = vec!["point".into(), "label".into()];
+    header.extend(grid.iter().map(|a| a.key.clone()));
+    header.push("trials".into());
+    for m in METRICS {
+        header.push(format!("{m}_mean"));
+        header.push(format!("{m}_std"));
+    }
+    let mut rows = vec![header];
+    for r in results {
+        let mut row = vec![r.point.index.to_string(), r.label.clone()];
+        row.extend(r.point.values.iter().map(|(_, v)| v.clone()));
+        row.push(r.seeds.len().to_string());
+        for (mean, std) in &r.stats {
+            row.push(mean.to_string());
+            row.push(std.to_string());
+        }
+        rows.push(row);
+    }
+    rows
+}

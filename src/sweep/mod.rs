@@ -157,7 +157,7 @@ struct SweepManifest<'a> {
     sets: &'a [String],
     grid: &'a [GridAxis],
     points: &'a [PointResult],
-    scenario: &'a Scenario,
+    scenario: scenario::raw::RawScenario,
 }
 
 struct Task {
@@ -254,7 +254,7 @@ pub fn run(options: &SweepOptions) -> Result<SweepOutcome, SweepError> {
             sets: &options.sets,
             grid: &options.grid,
             points: &results,
-            scenario: &base,
+            scenario: scenario::resolve::to_raw(&base),
         },
     )?;
     let dir = dir.commit()?;

@@ -1,5 +1,6 @@
 //! The command line's logic: thin wrappers that load inputs, call the library and print.
 
+use crate::data::{EventCamera, Motion};
 use crate::experiment::{self, RunOptions};
 use crate::scenario;
 use crate::train::{self, Encoding, TrainOptions};
@@ -56,9 +57,8 @@ pub fn run(
     events: bool,
 ) -> Result<(), CliError> {
     let scenario = scenario::load(file, sets).map_err(|e| CliError::Input(e.to_string()))?;
-    let threads = threads.unwrap_or_else(|| {
-        std::thread::available_parallelism().map_or(1, |n| n.get())
-    });
+    let threads =
+        threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let options = RunOptions {
         out,
         threads,
@@ -74,8 +74,7 @@ pub fn run(
 
 /// `flsnn validate`.
 pub fn validate(file: &Path, sets: &[String]) -> Result<(), CliError> {
-    let scenario =
-        scenario::load(Some(file), sets).map_err(|e| CliError::Input(e.to_string()))?;
+    let scenario = scenario::load(Some(file), sets).map_err(|e| CliError::Input(e.to_string()))?;
     experiment::check(&scenario)?;
     println!("{}: valid", file.display());
     println!("{}", scenario.to_resolved_toml());
@@ -109,9 +108,9 @@ pub struct TrainArgs {
     /// Rate-coding gain: P(spike) = gain * pixel / 255.
     #[arg(long, default_value_t = 0.15)]
     pub gain: f64,
-    /// Learning rate.
-    #[arg(long, default_value_t = 0.01)]
-    pub eta: f64,
+    /// Learning rate (default: 0.01 with rate coding, see `flsnn::train::EVENTS_ETA` with events).
+    #[arg(long)]
+    pub eta: Option<f64>,
     /// Hidden neurons.
     #[arg(long, default_value_t = 0)]
     pub hidden: usize,
@@ -124,19 +123,70 @@ pub struct TrainArgs {
     /// Master seed.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Event camera: contrast threshold [log-intensity units] (default: EventCamera::default()).
+    #[arg(long)]
+    pub threshold: Option<f64>,
+    /// Event camera: largest displacement of the digit [pixels].
+    #[arg(long)]
+    pub max_shift: Option<f64>,
+    /// Event camera: motion path, saccades (N-MNIST-like triangle) or waypoints (random).
+    #[arg(long)]
+    pub motion: Option<String>,
+    /// Event camera: number of legs (saccades) of the motion path.
+    #[arg(long)]
+    pub waypoints: Option<usize>,
+    /// Event camera: sensing frames per time step.
+    #[arg(long)]
+    pub frames_per_bin: Option<usize>,
+    /// Event camera: offset inside the logarithm, ln(log_eps + I).
+    #[arg(long)]
+    pub log_eps: Option<f64>,
+    /// Event camera: background noise events per pixel [Hz].
+    #[arg(long)]
+    pub noise_hz: Option<f64>,
+}
+
+impl TrainArgs {
+    /// The camera: [`EventCamera::default`] with the flags given on the command line.
+    fn camera(&self) -> Result<EventCamera, CliError> {
+        let d = EventCamera::default();
+        let motion = match self.motion.as_deref() {
+            None => d.motion,
+            Some("saccades") => Motion::Saccades,
+            Some("waypoints") => Motion::RandomWaypoints,
+            Some(other) => {
+                return Err(CliError::Input(format!(
+                    "--motion: expected saccades or waypoints, got {other:?}"
+                )))
+            }
+        };
+        Ok(EventCamera {
+            motion,
+            threshold: self.threshold.unwrap_or(d.threshold),
+            max_shift_px: self.max_shift.unwrap_or(d.max_shift_px),
+            waypoints: self.waypoints.unwrap_or(d.waypoints),
+            frames_per_bin: self.frames_per_bin.unwrap_or(d.frames_per_bin),
+            log_eps: self.log_eps.unwrap_or(d.log_eps),
+            noise_rate_hz: self.noise_hz.unwrap_or(d.noise_rate_hz),
+            ..d
+        })
+    }
 }
 
 /// `flsnn train`.
 pub fn train(args: &TrainArgs) -> Result<(), CliError> {
     let encoding = match args.encoding.as_str() {
         "rate" => Encoding::Rate { gain: args.gain },
-        "events" => Encoding::Events,
+        "events" => Encoding::Events {
+            camera: args.camera()?,
+        },
         other => {
             return Err(CliError::Input(format!(
                 "--encoding: expected rate or events, got {other:?}"
             )))
         }
     };
+    let eta = args.eta.unwrap_or_else(|| encoding.default_eta());
     let options = TrainOptions {
         dataset: args.dataset.clone(),
         data_dir: args.data_dir.clone(),
@@ -145,7 +195,7 @@ pub fn train(args: &TrainArgs) -> Result<(), CliError> {
         test_examples: args.test,
         steps_per_example: args.steps,
         encoding,
-        eta: args.eta,
+        eta,
         hidden: args.hidden,
         epochs: args.epochs,
         eval_every: args.eval_every,

@@ -108,7 +108,7 @@ pub struct TrainArgs {
     /// Rate-coding gain: P(spike) = gain * pixel / 255.
     #[arg(long, default_value_t = 0.15)]
     pub gain: f64,
-    /// Learning rate (default: 0.01 with rate coding, see `flsnn::train::EVENTS_ETA` with events).
+    /// Learning rate (default: 0.01 with rate coding, 0.003 with events; see `Encoding::default_eta`).
     #[arg(long)]
     pub eta: Option<f64>,
     /// Hidden neurons.
@@ -123,16 +123,24 @@ pub struct TrainArgs {
     /// Master seed.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Event camera: contrast threshold [log-intensity units] (default: EventCamera::default()).
+    /// Event camera settings (boxed: keeps the `Command` enum small).
+    #[command(flatten)]
+    pub camera: Box<CameraArgs>,
+}
+
+/// Event-camera flags of `flsnn train`; unset flags keep [`EventCamera::default`].
+#[derive(clap::Args, Debug)]
+pub struct CameraArgs {
+    /// Event camera: contrast threshold [log-intensity units] (default 0.3).
     #[arg(long)]
     pub threshold: Option<f64>,
-    /// Event camera: largest displacement of the digit [pixels].
+    /// Event camera: size of the motion (triangle side, or disc radius) [pixels] (default 1).
     #[arg(long)]
     pub max_shift: Option<f64>,
-    /// Event camera: motion path, saccades (N-MNIST-like triangle) or waypoints (random).
+    /// Event camera: motion path, saccades (N-MNIST-like triangle, default) or waypoints (random).
     #[arg(long)]
     pub motion: Option<String>,
-    /// Event camera: number of legs (saccades) of the motion path.
+    /// Event camera: number of legs (saccades) of the motion path (default 6).
     #[arg(long)]
     pub waypoints: Option<usize>,
     /// Event camera: sensing frames per time step.
@@ -146,7 +154,7 @@ pub struct TrainArgs {
     pub noise_hz: Option<f64>,
 }
 
-impl TrainArgs {
+impl CameraArgs {
     /// The camera: [`EventCamera::default`] with the flags given on the command line.
     fn camera(&self) -> Result<EventCamera, CliError> {
         let d = EventCamera::default();
@@ -178,7 +186,7 @@ pub fn train(args: &TrainArgs) -> Result<(), CliError> {
     let encoding = match args.encoding.as_str() {
         "rate" => Encoding::Rate { gain: args.gain },
         "events" => Encoding::Events {
-            camera: args.camera()?,
+            camera: args.camera.camera()?,
         },
         other => {
             return Err(CliError::Input(format!(

@@ -324,8 +324,6 @@ pub fn emulate_events(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rand::SeedableRng;
-    use rand_chacha::ChaCha8Rng;
 
     #[test]
     fn bilinear_sampling_interpolates_between_pixels() {

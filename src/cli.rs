@@ -1,6 +1,7 @@
 //! The command line's logic: thin wrappers that load inputs, call the library and print.
 
 use crate::compare;
+use crate::data::{EventCamera, Motion};
 use crate::experiment::{self, RunOptions};
 use crate::scenario;
 use crate::sweep::{self, GridAxis, SweepOptions};
@@ -109,9 +110,9 @@ pub struct TrainArgs {
     /// Rate-coding gain: P(spike) = gain * pixel / 255.
     #[arg(long, default_value_t = 0.15)]
     pub gain: f64,
-    /// Learning rate.
-    #[arg(long, default_value_t = 0.01)]
-    pub eta: f64,
+    /// Learning rate (default: 0.01 with rate coding, 0.003 with events; see `Encoding::default_eta`).
+    #[arg(long)]
+    pub eta: Option<f64>,
     /// Hidden neurons.
     #[arg(long, default_value_t = 0)]
     pub hidden: usize,
@@ -124,19 +125,78 @@ pub struct TrainArgs {
     /// Master seed.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Event camera settings (boxed: keeps the `Command` enum small).
+    #[command(flatten)]
+    pub camera: Box<CameraArgs>,
+}
+
+/// Event-camera flags of `flsnn train`; unset flags keep [`EventCamera::default`].
+#[derive(clap::Args, Debug)]
+pub struct CameraArgs {
+    /// Event camera: contrast threshold [log-intensity units] (default 0.3).
+    #[arg(long)]
+    pub threshold: Option<f64>,
+    /// Event camera: size of the motion (triangle side, or disc radius) [pixels] (default 1).
+    #[arg(long)]
+    pub max_shift: Option<f64>,
+    /// Event camera: motion path, saccades (N-MNIST-like triangle, default) or waypoints (random).
+    #[arg(long)]
+    pub motion: Option<String>,
+    /// Event camera: number of legs (saccades) of the motion path (default 6).
+    #[arg(long)]
+    pub waypoints: Option<usize>,
+    /// Event camera: sensing frames per time step.
+    #[arg(long)]
+    pub frames_per_bin: Option<usize>,
+    /// Event camera: offset inside the logarithm, ln(log_eps + I).
+    #[arg(long)]
+    pub log_eps: Option<f64>,
+    /// Event camera: background noise events per pixel [Hz].
+    #[arg(long)]
+    pub noise_hz: Option<f64>,
+}
+
+impl CameraArgs {
+    /// The camera: [`EventCamera::default`] with the flags given on the command line.
+    fn camera(&self) -> Result<EventCamera, CliError> {
+        let d = EventCamera::default();
+        let motion = match self.motion.as_deref() {
+            None => d.motion,
+            Some("saccades") => Motion::Saccades,
+            Some("waypoints") => Motion::RandomWaypoints,
+            Some(other) => {
+                return Err(CliError::Input(format!(
+                    "--motion: expected saccades or waypoints, got {other:?}"
+                )))
+            }
+        };
+        Ok(EventCamera {
+            motion,
+            threshold: self.threshold.unwrap_or(d.threshold),
+            max_shift_px: self.max_shift.unwrap_or(d.max_shift_px),
+            waypoints: self.waypoints.unwrap_or(d.waypoints),
+            frames_per_bin: self.frames_per_bin.unwrap_or(d.frames_per_bin),
+            log_eps: self.log_eps.unwrap_or(d.log_eps),
+            noise_rate_hz: self.noise_hz.unwrap_or(d.noise_rate_hz),
+            ..d
+        })
+    }
 }
 
 /// `flsnn train`.
 pub fn train(args: &TrainArgs) -> Result<(), CliError> {
     let encoding = match args.encoding.as_str() {
         "rate" => Encoding::Rate { gain: args.gain },
-        "events" => Encoding::Events,
+        "events" => Encoding::Events {
+            camera: args.camera.camera()?,
+        },
         other => {
             return Err(CliError::Input(format!(
                 "--encoding: expected rate or events, got {other:?}"
             )))
         }
     };
+    let eta = args.eta.unwrap_or_else(|| encoding.default_eta());
     let options = TrainOptions {
         dataset: args.dataset.clone(),
         data_dir: args.data_dir.clone(),
@@ -145,7 +205,7 @@ pub fn train(args: &TrainArgs) -> Result<(), CliError> {
         test_examples: args.test,
         steps_per_example: args.steps,
         encoding,
-        eta: args.eta,
+        eta,
         hidden: args.hidden,
         epochs: args.epochs,
         eval_every: args.eval_every,

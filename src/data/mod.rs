@@ -18,6 +18,7 @@ mod error;
 mod folders;
 mod idx;
 mod image;
+mod motion;
 mod nmnist;
 mod partition;
 mod spikes;
@@ -36,6 +37,7 @@ pub use folders::{
 };
 pub use idx::{load_mnist, parse_idx, read_idx, read_maybe_gz, IdxArray};
 pub use image::{crop_center, Image, ImageSet};
+pub use motion::Motion;
 pub use nmnist::{parse_nmnist, read_nmnist, write_nmnist, NMNIST_SIDE};
 pub use partition::{partition, PartitionScheme};
 pub use spikes::{bin_events_from, bin_mnist_dvs, bin_window, Polarity, SensorWindow, SpikeTrain};

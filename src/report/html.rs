@@ -286,6 +286,32 @@ mod tests {
     use super::*;
 
     #[test]
+    fn report_inlines_every_plot_and_the_tables() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        crate::report::fixture::write_run(tmp.path(), "demo <run>", 3, 5, 10);
+        let outcome = write_report(tmp.path()).expect("report");
+        assert_eq!((outcome.runs, outcome.points), (1, 1));
+        let page = std::fs::read_to_string(&outcome.html).expect("report.html");
+        assert!(page.starts_with("<!DOCTYPE html>"));
+        assert!(page.contains("demo &lt;run&gt;"), "scenario name, escaped");
+        assert!(page.contains("fl.tau"), "resolved scenario table");
+        assert_eq!(page.matches("<svg").count(), outcome.plots.len());
+        for p in &outcome.plots {
+            assert!(page.contains(&format!("id=\"plot-{}\"", p.name)), "{}", p.name);
+            assert!(page.contains(inline_svg(&p.svg)), "{} inlined", p.name);
+        }
+        for external in ["http://", "https://", "<script", "<link", "src=\""] {
+            let hits = page.matches(external).count();
+            let svg_ns = page.matches("http://www.w3.org/2000/svg").count();
+            let allowed = if external == "http://" { svg_ns } else { 0 };
+            assert_eq!(hits, allowed, "{external} in the page");
+        }
+        let again = std::fs::read_to_string(&outcome.html).expect("report.html");
+        write_report(tmp.path()).expect("second report");
+        assert_eq!(std::fs::read_to_string(&outcome.html).expect("report.html"), again);
+    }
+
+    #[test]
     fn escape_covers_markup_characters() {
         assert_eq!(escape("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
     }

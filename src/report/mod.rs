@@ -7,6 +7,8 @@
 
 pub mod chart;
 mod files;
+#[cfg(test)]
+pub(crate) mod fixture;
 pub mod html;
 pub mod load;
 pub mod plots;

@@ -156,6 +156,64 @@ pub fn write_plots(groups: &[RunGroup], dir: &Path) -> Result<Vec<PlotFile>, Rep
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::fixture::{check_png, check_svg, write_run};
+    use crate::report::load::read_results;
+
+    #[test]
+    fn every_plot_is_written_as_valid_svg_and_png() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        for (point, tau) in [("tau2", 2), ("tau10", 10)] {
+            for trial in 0..3 {
+                let run = tmp.path().join("runs").join(format!("{point}-t{trial}"));
+                write_run(&run, point, trial, tau, 12);
+            }
+        }
+        let groups = read_results(tmp.path()).expect("sweep folder");
+        assert_eq!(groups.len(), 2);
+        assert_eq!(groups[0].point, "tau2");
+        assert_eq!(groups[1].runs.len(), 3);
+        let out = tmp.path().join("plots");
+        let plots = write_plots(&groups, &out).expect("plots");
+        // 6 curves, the budget plot, then participation and energy per point.
+        assert_eq!(plots.len(), 6 + 1 + 2 * 2);
+        for p in &plots {
+            let svg = std::fs::read_to_string(&p.svg_path).expect("svg file");
+            assert_eq!(svg, p.svg);
+            let elements = check_svg(&svg).unwrap_or_else(|e| panic!("{}: {e}", p.name));
+            assert!(elements > 20, "{}: only {elements} elements", p.name);
+            assert!(svg.contains("<text"), "{}: no text", p.name);
+            let png = std::fs::read(&p.png_path).expect("png file");
+            let (w, h, distinct) = check_png(&png).unwrap_or_else(|e| panic!("{}: {e}", p.name));
+            assert_eq!((w, h), crate::report::chart::SIZE);
+            assert!(distinct > 16, "{}: {distinct} distinct bytes", p.name);
+        }
+        let leftovers = std::fs::read_dir(&out)
+            .expect("list")
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().contains(".tmp-"))
+            .count();
+        assert_eq!(leftovers, 0, "temporary files left behind");
+    }
+
+    #[test]
+    fn curves_carry_std_bands_over_trials() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        for trial in 0..3 {
+            write_run(&tmp.path().join(format!("runs/p-t{trial}")), "p", trial, 4, 8);
+        }
+        let groups = read_results(tmp.path()).expect("sweep folder");
+        let Chart::Lines(chart) = curve_chart(&groups, Metric::Accuracy, XAxis::Iteration) else {
+            panic!("a line chart");
+        };
+        let s = &chart.series[0];
+        assert_eq!(s.mark, Mark::Band);
+        assert_eq!(s.label, "p (3 trials)");
+        assert_eq!(s.points.len(), 4, "only the evaluated rounds");
+        assert!(s.points.iter().all(|p| p.y_std > 0.0 && p.n == 3));
+        // A band is a filled polygon: the SVG has one per series with spread.
+        let svg = Chart::Lines(chart).to_svg().expect("svg");
+        assert!(svg.contains("<polygon"), "band drawn");
+    }
 
     #[test]
     fn slugs_are_file_safe() {

@@ -215,9 +215,9 @@ fn draw_lines<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &LineCha
         };
         if !s.label.is_empty() {
             legend = true;
-            drawn.label(s.label.as_str()).legend(move |(x, y)| {
-                Rectangle::new([(x, y - 4), (x + 16, y + 4)], c.filled())
-            });
+            drawn
+                .label(s.label.as_str())
+                .legend(move |(x, y)| Rectangle::new([(x, y - 4), (x + 16, y + 4)], c.filled()));
         }
     }
     if legend {
@@ -273,9 +273,14 @@ fn draw_bars<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &StackedB
         let c = color(k);
         let bars: Vec<_> = (0..n)
             .map(|i| {
-                let v = values.get(i).copied().filter(|v| v.is_finite()).unwrap_or(0.0);
+                let v = values
+                    .get(i)
+                    .copied()
+                    .filter(|v| v.is_finite())
+                    .unwrap_or(0.0);
                 let x = i as f64;
-                let bar = Rectangle::new([(x - 0.35, base[i]), (x + 0.35, base[i] + v)], c.filled());
+                let bar =
+                    Rectangle::new([(x - 0.35, base[i]), (x + 0.35, base[i] + v)], c.filled());
                 base[i] += v;
                 bar
             })

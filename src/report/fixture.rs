@@ -27,7 +27,11 @@ pub fn write_run(dir: &Path, name: &str, seed: u64, tau: u64, rounds: u64) {
                 bytes_down: 500,
                 energy_tx_j: 0.01,
                 accuracy: if evaluated { acc } else { f64::NAN },
-                test_nll: if evaluated { 40.0 * (1.0 - acc) } else { f64::NAN },
+                test_nll: if evaluated {
+                    40.0 * (1.0 - acc)
+                } else {
+                    f64::NAN
+                },
                 ..RoundRecord::default()
             }
         })
@@ -121,15 +125,16 @@ pub fn check_png(bytes: &[u8]) -> Result<(u32, u32, usize), String> {
     while pos + 8 <= bytes.len() {
         let len = be(&bytes[pos..]) as usize;
         let kind = &bytes[pos + 4..pos + 8];
-        let body = bytes
-            .get(pos + 8..pos + 8 + len)
-            .ok_or("truncated chunk")?;
+        let body = bytes.get(pos + 8..pos + 8 + len).ok_or("truncated chunk")?;
         match kind {
             b"IHDR" => {
                 width = be(body);
                 height = be(&body[4..]);
                 if body[8] != 8 || body[9] != 2 {
-                    return Err(format!("depth {} colour {}, expected 8-bit RGB", body[8], body[9]));
+                    return Err(format!(
+                        "depth {} colour {}, expected 8-bit RGB",
+                        body[8], body[9]
+                    ));
                 }
             }
             b"IDAT" => data.extend_from_slice(body),

@@ -31,7 +31,7 @@ th,td{border:1px solid #ddd;padding:.25em .6em;text-align:right}\
 th{background:#f3f3f3}td.k,th.k{text-align:left}\
 figure{margin:1.2em 0;display:inline-block;max-width:100%}\
 figure svg{max-width:100%;height:auto;border:1px solid #eee}\
-figcaption{font-size:.9em;color:#555}pre{background:#f7f7f7;padding:.6em;overflow:auto}";
+figcaption{font-size:.9em;color:#555}div.wide{overflow-x:auto}pre{background:#f7f7f7;padding:.6em;overflow:auto}";
 
 /// Escapes text for HTML content and attribute values.
 pub fn escape(text: &str) -> String {
@@ -98,7 +98,11 @@ fn flatten(prefix: &str, value: &Value, out: &mut BTreeMap<String, String>) {
 
 fn scenario_of(run: &RunData) -> BTreeMap<String, String> {
     let mut rows = BTreeMap::new();
-    flatten("", run.manifest.get("scenario").unwrap_or(&Value::Null), &mut rows);
+    flatten(
+        "",
+        run.manifest.get("scenario").unwrap_or(&Value::Null),
+        &mut rows,
+    );
     rows
 }
 
@@ -112,13 +116,17 @@ fn scenario_section(page: &mut String, groups: &[RunGroup]) {
         .collect();
     page.push_str("<h2>Scenario</h2>\n");
     if !varying.is_empty() {
-        page.push_str("<p>Keys that differ between points:</p>\n<table><tr><th class=\"k\">point</th>");
+        page.push_str(
+            "<p>Keys that differ between points:</p>\n<table><tr><th class=\"k\">point</th>",
+        );
         for k in &varying {
             let _ = write!(page, "<th>{}</th>", escape(k));
         }
         page.push_str("</tr>\n");
         for g in groups {
-            let Some(t) = g.runs.first().map(scenario_of) else { continue };
+            let Some(t) = g.runs.first().map(scenario_of) else {
+                continue;
+            };
             let _ = write!(page, "<tr><td class=\"k\">{}</td>", escape(&g.point));
             for k in &varying {
                 let v = t.get(*k).map_or("", String::as_str);
@@ -173,11 +181,25 @@ fn points_table(page: &mut String, groups: &[RunGroup]) {
 
 fn runs_table(page: &mut String, groups: &[RunGroup]) {
     const HEAD: [&str; 17] = [
-        "seed", "rounds", "accuracy", "ties", "test NLL", "uplink [B]", "downlink [B]",
-        "uploads sent", "delivered", "lost", "late", "skipped", "broadcasts lost",
-        "retransmissions", "tx [J]", "rx [J]", "compute [J]",
+        "seed",
+        "rounds",
+        "accuracy",
+        "ties",
+        "test NLL",
+        "uplink [B]",
+        "downlink [B]",
+        "uploads sent",
+        "delivered",
+        "lost",
+        "late",
+        "skipped",
+        "broadcasts lost",
+        "retransmissions",
+        "tx [J]",
+        "rx [J]",
+        "compute [J]",
     ];
-    page.push_str("<h2>Runs</h2>\n<table><tr><th class=\"k\">run</th>");
+    page.push_str("<h2>Runs</h2>\n<div class=\"wide\"><table><tr><th class=\"k\">run</th>");
     for h in HEAD {
         let _ = write!(page, "<th>{h}</th>");
     }
@@ -211,7 +233,7 @@ fn runs_table(page: &mut String, groups: &[RunGroup]) {
         }
         page.push_str("</tr>\n");
     }
-    page.push_str("</table>\n");
+    page.push_str("</table></div>\n");
 }
 
 /// The SVG element of a plotters document (anything before `<svg` dropped).
@@ -250,11 +272,11 @@ pub fn render(groups: &[RunGroup], plots: &[PlotFile], plots_rel: &str) -> Strin
     runs_table(&mut page, groups);
     page.push_str("<h2>Plots</h2>\n");
     for p in plots {
-        let _ = write!(
+        let _ = writeln!(
             page,
             "<figure id=\"plot-{id}\" class=\"plot\">{svg}<figcaption>{t} \
              (<a href=\"{rel}/{id}.svg\">SVG</a>, <a href=\"{rel}/{id}.png\">PNG</a>)\
-             </figcaption></figure>\n",
+             </figcaption></figure>",
             id = escape(&p.name),
             svg = inline_svg(&p.svg),
             t = escape(&p.title),
@@ -297,7 +319,11 @@ mod tests {
         assert!(page.contains("fl.tau"), "resolved scenario table");
         assert_eq!(page.matches("<svg").count(), outcome.plots.len());
         for p in &outcome.plots {
-            assert!(page.contains(&format!("id=\"plot-{}\"", p.name)), "{}", p.name);
+            assert!(
+                page.contains(&format!("id=\"plot-{}\"", p.name)),
+                "{}",
+                p.name
+            );
             assert!(page.contains(inline_svg(&p.svg)), "{} inlined", p.name);
         }
         for external in ["http://", "https://", "<script", "<link", "src=\""] {
@@ -308,18 +334,28 @@ mod tests {
         }
         let again = std::fs::read_to_string(&outcome.html).expect("report.html");
         write_report(tmp.path()).expect("second report");
-        assert_eq!(std::fs::read_to_string(&outcome.html).expect("report.html"), again);
+        assert_eq!(
+            std::fs::read_to_string(&outcome.html).expect("report.html"),
+            again
+        );
     }
 
     #[test]
     fn escape_covers_markup_characters() {
-        assert_eq!(escape("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+        assert_eq!(
+            escape("<a href=\"x\">&'"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
     }
 
     #[test]
     fn flatten_gives_dotted_keys() {
         let mut rows = BTreeMap::new();
-        flatten("", &serde_json::json!({"fl": {"tau": 8}, "name": "x"}), &mut rows);
+        flatten(
+            "",
+            &serde_json::json!({"fl": {"tau": 8}, "name": "x"}),
+            &mut rows,
+        );
         assert_eq!(rows.get("fl.tau").map(String::as_str), Some("8"));
         assert_eq!(rows.get("name").map(String::as_str), Some("\"x\""));
     }

@@ -182,7 +182,7 @@ pub fn read_results(dir: &Path) -> Result<Vec<RunGroup>, ReportError> {
             dir: dir.to_path_buf(),
         });
     }
-    groups.sort_by(|a, b| natural_key(&a.point).cmp(&natural_key(&b.point)));
+    groups.sort_by_key(|g| natural_key(&g.point));
     Ok(groups)
 }
 
@@ -200,7 +200,11 @@ fn natural_key(s: &str) -> Vec<(u8, u128, String)> {
             part.push(c);
             chars.next();
         }
-        let value = if digit { part.parse().unwrap_or(u128::MAX) } else { 0 };
+        let value = if digit {
+            part.parse().unwrap_or(u128::MAX)
+        } else {
+            0
+        };
         key.push((u8::from(digit), value, part));
     }
     key

@@ -199,7 +199,13 @@ mod tests {
     fn curves_carry_std_bands_over_trials() {
         let tmp = tempfile::tempdir().expect("tempdir");
         for trial in 0..3 {
-            write_run(&tmp.path().join(format!("runs/p-t{trial}")), "p", trial, 4, 8);
+            write_run(
+                &tmp.path().join(format!("runs/p-t{trial}")),
+                "p",
+                trial,
+                4,
+                8,
+            );
         }
         let groups = read_results(tmp.path()).expect("sweep folder");
         let Chart::Lines(chart) = curve_chart(&groups, Metric::Accuracy, XAxis::Iteration) else {

@@ -355,7 +355,11 @@ mod tests {
         assert!((acc[0].y - 0.6).abs() < 1e-12);
         assert!((acc[0].y_std - 0.02f64.sqrt()).abs() < 1e-12);
         let up = curve(&group, XAxis::UplinkBytes, Metric::Loss);
-        assert!((up[1].x - 600e-6).abs() < 1e-12, "cumulative bytes: {}", up[1].x);
+        assert!(
+            (up[1].x - 600e-6).abs() < 1e-12,
+            "cumulative bytes: {}",
+            up[1].x
+        );
         assert!((up[1].y - 0.2).abs() < 1e-12);
         let (runs, mean) = budget(&group);
         assert_eq!(runs.len(), 2);

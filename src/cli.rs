@@ -74,6 +74,26 @@ pub fn run(
     Ok(())
 }
 
+/// `flsnn report`: plots and `report.html` for a run or sweep folder.
+pub fn report(dir: &Path) -> Result<(), CliError> {
+    let started = std::time::Instant::now();
+    let outcome = crate::report::write_report(dir).map_err(|e| match e {
+        crate::report::ReportError::Parse { .. } | crate::report::ReportError::NoRuns { .. } => {
+            CliError::Input(e.to_string())
+        }
+        other => CliError::Failed(other.to_string()),
+    })?;
+    println!(
+        "report: {} run(s) in {} point(s), {} plots (SVG and PNG) in {:.2} s",
+        outcome.runs,
+        outcome.points,
+        outcome.plots.len(),
+        started.elapsed().as_secs_f64()
+    );
+    println!("  page            {}", outcome.html.display());
+    Ok(())
+}
+
 /// `flsnn validate`.
 pub fn validate(file: &Path, sets: &[String]) -> Result<(), CliError> {
     let scenario = scenario::load(Some(file), sets).map_err(|e| CliError::Input(e.to_string()))?;

@@ -40,6 +40,11 @@ enum Command {
         #[arg(long = "set", value_name = "KEY=VALUE")]
         sets: Vec<String>,
     },
+    /// Write plots (SVG, PNG) and a self-contained report.html for a run or sweep folder.
+    Report {
+        /// A run folder (with rounds.csv) or a sweep folder (with runs/<point>-t<trial>/).
+        dir: PathBuf,
+    },
     /// Train one SNN centrally on a dataset, to check the SNN alone before federating it.
     Train(cli::TrainArgs),
     /// Run a scenario over the cross product of --grid values, several trials per point.
@@ -67,6 +72,7 @@ fn main() -> ExitCode {
             events,
         } => cli::run(file.as_deref(), &sets, out, threads, events),
         Command::Validate { file, sets } => cli::validate(&file, &sets),
+        Command::Report { dir } => cli::report(&dir),
         Command::Train(train) => cli::train(&train),
         Command::Sweep(sweep) => cli::sweep(&sweep),
         Command::Compare { dirs, csv } => cli::compare(&dirs, csv.as_deref()),

@@ -136,3 +136,36 @@ impl Sink for EventLog {
         }
     }
 }
+
+/// A hidden temporary path beside `path`, keeping its extension (`dir/.name.tmp-PID.ext`), so
+/// writers that pick a format from the extension still work.
+pub fn temp_beside(path: &Path) -> PathBuf {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "file".into());
+    let ext = path
+        .extension()
+        .map(|e| format!(".{}", e.to_string_lossy()))
+        .unwrap_or_default();
+    path.with_file_name(format!(".{stem}.tmp-{}{ext}", std::process::id()))
+}
+
+/// Renames `from` to `to` (replacing it), removing `from` if that fails.
+pub fn rename(from: &Path, to: &Path) -> Result<(), ReportError> {
+    fs::rename(from, to).map_err(|source| {
+        let _ = fs::remove_file(from);
+        ReportError::Io {
+            path: to.to_path_buf(),
+            source,
+        }
+    })
+}
+
+/// Writes `bytes` to `path` through a temporary file and a rename: readers see the old file or
+/// the whole new one, never a part.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
+    let tmp = temp_beside(path);
+    fs::write(&tmp, bytes).map_err(io(&tmp))?;
+    rename(&tmp, path)
+}

@@ -1,11 +1,25 @@
 //! Outputs of a run: the run folder (written atomically), CSV and JSON files, the events log, the
 //! progress bar and the one-screen summary. Each is a [`crate::sim::Sink`] or a plain writer.
+//!
+//! Afterwards, `flsnn report` reads run or sweep folders back ([`load`]), turns them into series
+//! ([`series`]), draws them with plotters ([`chart`], [`plots`]) and writes `report.html`
+//! ([`html`]).
 
+pub mod chart;
 mod files;
+#[cfg(test)]
+pub(crate) mod fixture;
+pub mod html;
+pub mod load;
+pub mod plots;
 mod progress;
+pub mod series;
 mod summary;
 
-pub use files::{write_csv, write_json, EventLog, RunDir};
+pub use chart::PlotFile;
+pub use files::{write_atomic, write_csv, write_json, EventLog, RunDir};
+pub use html::{write_report, ReportOutcome};
+pub use load::{read_results, RunData, RunGroup};
 pub use progress::ProgressSink;
 pub use summary::{RunSummary, Summary};
 
@@ -19,6 +33,30 @@ pub enum ReportError {
         path: std::path::PathBuf,
         /// The cause.
         source: std::io::Error,
+    },
+    /// A results file could not be parsed.
+    #[error("{path}:{line}: {message}")]
+    Parse {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Line of the error (1-based; 0 when unknown).
+        line: u64,
+        /// What was wrong.
+        message: String,
+    },
+    /// A folder holds neither a run (`rounds.csv`) nor a sweep (`runs/*/rounds.csv`).
+    #[error("{dir}: no run folder (expected rounds.csv, or runs/*/rounds.csv for a sweep)")]
+    NoRuns {
+        /// The folder.
+        dir: std::path::PathBuf,
+    },
+    /// A plot could not be drawn.
+    #[error("plot {name}: {message}")]
+    Plot {
+        /// The plot's title or file.
+        name: String,
+        /// The cause.
+        message: String,
     },
     /// A record could not be encoded.
     #[error("{path}: {message}")]

@@ -135,6 +135,9 @@ pub fn run(scenario: &Scenario, options: &RunOptions) -> Result<RunOutcome, Expe
     let summary = Summary::of(&scenario.name, scenario.seed, &result, wall);
     write_csv(&dir.file("rounds.csv"), &result.rounds)?;
     write_csv(&dir.file("devices.csv"), &result.devices)?;
+    if !result.curves.is_empty() {
+        write_csv(&dir.file("curves.csv"), &result.curves)?;
+    }
     write_json(&dir.file("summary.json"), &summary)?;
     write_json(
         &dir.file("manifest.json"),
@@ -369,6 +372,7 @@ pub fn build(scenario: &Scenario) -> Result<SimSetup, ExperimentError> {
             n => n as usize,
         },
         device_models: scenario.eval.device_models,
+        curve_every: scenario.eval.local_every,
         budget_bytes: scenario.budget.uplink_bytes,
         budget_airtime: scenario.budget.round_airtime,
     };

@@ -398,6 +398,8 @@ pub struct RawEval {
     pub test_examples_per_eval: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub device_models: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub local_every: Option<i64>,
 }
 
 /// `[output]`.

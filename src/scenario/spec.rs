@@ -315,6 +315,9 @@ pub struct EvalSpec {
     pub test_examples_per_eval: u64,
     /// Also evaluate each device's local model (default false).
     pub device_models: bool,
+    /// Evaluate every device's local model every N global iterations, into `curves.csv`
+    /// (default none).
+    pub local_every: Option<u64>,
 }
 
 /// `[output]`, validated.

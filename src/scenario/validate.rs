@@ -54,6 +54,10 @@ pub fn validate(raw: &RawScenario, file: &str) -> Result<Scenario, ScenarioError
             u64::MAX,
         )?,
         device_models: eval.device_models.unwrap_or(false),
+        local_every: match eval.local_every {
+            Some(_) => Some(c.int("eval.local_every", eval.local_every, 1, 1, u64::MAX)?),
+            None => None,
+        },
     };
     let output = raw.output.clone().unwrap_or_default();
     let output = OutputSpec {

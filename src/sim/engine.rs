@@ -17,7 +17,7 @@ use super::actors::{
 };
 use super::calendar::Calendar;
 use super::channel::Channel;
-use super::records::{DeviceRecord, EventKind, NetEvent, RoundRecord, Sink};
+use super::records::{CurvePoint, DeviceRecord, EventKind, NetEvent, RoundRecord, Sink};
 use super::setup::{DeviceSpec, EngineSetup, Protocol};
 use super::SimError;
 use crate::fl::compress::{broadcast_bytes, payload_bytes, Broadcast, EncodedUpload, HEADER_BYTES};
@@ -37,6 +37,8 @@ pub struct RunResult {
     pub rounds: Vec<RoundRecord>,
     /// One row per device, in id order.
     pub devices: Vec<DeviceRecord>,
+    /// Every device's local model at every checkpoint, sorted by (iteration, device).
+    pub curves: Vec<CurvePoint>,
     /// The final global model on the whole test set (none in separate training).
     pub final_global: Option<Evaluation>,
     /// Virtual time at the end of the run.
@@ -75,6 +77,7 @@ struct Batch {
     steps_left: u64,
     chunk_steps: u64,
     last_chunk: bool,
+    checkpoint: bool,
 }
 
 struct DevState {
@@ -86,6 +89,7 @@ struct DevState {
     adopt: Option<Arc<Broadcast>>,
     arrivals: BTreeSet<SimTime>,
     record: DeviceRecord,
+    steps_done: u64,
 }
 
 struct Flight {
@@ -124,6 +128,7 @@ pub(super) struct Engine<'a> {
     bs_rounds: BTreeMap<u64, BsRound>,
     records: BTreeMap<u64, RoundRecord>,
     device_evals: BTreeMap<u64, DeviceEvalSum>,
+    curves: Vec<CurvePoint>,
     flights: BTreeMap<u64, Flight>,
     uplink_version: u64,
     evals: VecDeque<(u64, Request<BaseStationActor, EvaluateGlobal>)>,
@@ -163,6 +168,7 @@ impl<'a> Engine<'a> {
                     adopt: None,
                     arrivals: BTreeSet::new(),
                     record,
+                    steps_done: 0,
                 }
             })
             .collect();
@@ -178,6 +184,7 @@ impl<'a> Engine<'a> {
             bs_rounds: BTreeMap::new(),
             records: BTreeMap::new(),
             device_evals: BTreeMap::new(),
+            curves: Vec::new(),
             flights: BTreeMap::new(),
             uplink_version: 0,
             evals: VecDeque::new(),
@@ -307,6 +314,7 @@ impl<'a> Engine<'a> {
             steps_left: steps,
             chunk_steps: 0,
             last_chunk: false,
+            checkpoint: false,
         });
         self.dispatch_chunk(d, t);
     }
@@ -319,6 +327,10 @@ impl<'a> Engine<'a> {
         let evaluate_round = self.evaluated(round);
         let eval_examples = self.protocol.eval_examples;
         let device_models = self.protocol.device_models || mode == Mode::Separate;
+        let curve_steps = self
+            .protocol
+            .curve_every
+            .map(|n| (n * self.protocol.delta_s).max(1));
         let lookahead = self.lookahead;
         let dev = &mut self.devs[d as usize];
         let Some(batch) = dev.batch.as_mut() else {
@@ -326,21 +338,27 @@ impl<'a> Engine<'a> {
         };
         let step = dev.spec.step_time.0.max(1);
         let mut steps = batch.steps_left;
+        // Chunks end at every local-model checkpoint (curves.csv).
+        if let Some(every) = curve_steps {
+            steps = steps.min(every - dev.steps_done % every);
+        }
         if mode == Mode::NonBlocking {
             steps = steps.min((lookahead.0 / step).max(1));
             if let Some(&arrival) = dev.arrivals.range(t..).next() {
                 steps = steps.min(arrival.0.saturating_sub(t.0).div_ceil(step).max(1));
             }
         }
+        let checkpoint = curve_steps.is_some_and(|e| (dev.steps_done + steps).is_multiple_of(e));
         batch.chunk_steps = steps;
         batch.last_chunk = steps == batch.steps_left;
+        batch.checkpoint = checkpoint;
         if let Some(model) = dev.adopt.take() {
             dev.addr.do_send(Adopt(model));
         }
         let msg = RunBatch {
             steps,
             upload: batch.last_chunk && mode != Mode::Separate,
-            evaluate: if batch.last_chunk && device_models && evaluate_round {
+            evaluate: if (batch.last_chunk && device_models && evaluate_round) || checkpoint {
                 eval_examples
             } else {
                 0
@@ -367,6 +385,18 @@ impl<'a> Engine<'a> {
         batch.steps_left -= batch.chunk_steps;
         let round = batch.round;
         let last = batch.last_chunk;
+        let checkpoint = batch.checkpoint;
+        dev.steps_done += batch.chunk_steps;
+        if let (true, Some(ev)) = (checkpoint, &result.evaluation) {
+            self.curves.push(CurvePoint {
+                device: d,
+                global_iteration: dev.steps_done / self.protocol.delta_s,
+                t_ns: t.0,
+                accuracy: ev.accuracy,
+                tie_rate: ev.ties as f64 / ev.examples.max(1) as f64,
+                test_nll: ev.nll,
+            });
+        }
         let energy = dev
             .spec
             .compute_energy
@@ -381,7 +411,9 @@ impl<'a> Engine<'a> {
             return Ok(());
         }
         self.devs[d as usize].batch = None;
-        if let Some(ev) = &result.evaluation {
+        let round_evaluated = (self.protocol.device_models || self.protocol.mode == Mode::Separate)
+            && self.evaluated(round);
+        if let (true, Some(ev)) = (round_evaluated, &result.evaluation) {
             let sum = self.device_evals.entry(round).or_default();
             sum.accuracy += ev.accuracy;
             sum.nll += ev.nll;
@@ -755,7 +787,9 @@ impl<'a> Engine<'a> {
             dev.record.learner_bytes = fin.learner_bytes as u64;
             devices.push(dev.record.clone());
         }
+        self.curves.sort_by_key(|c| (c.global_iteration, c.device));
         Ok(RunResult {
+            curves: self.curves,
             rounds: self.records.into_values().collect(),
             devices,
             final_global,

@@ -12,7 +12,7 @@ mod setup;
 pub use calendar::Calendar;
 pub use channel::{Channel, DownlinkOutcome, UplinkDone, UploadStart};
 pub use engine::RunResult;
-pub use records::{DeviceRecord, EventKind, NetEvent, NullSink, RoundRecord, Sink};
+pub use records::{CurvePoint, DeviceRecord, EventKind, NetEvent, NullSink, RoundRecord, Sink};
 pub use setup::{DeviceSpec, Protocol, SimSetup};
 
 use actix::prelude::*;

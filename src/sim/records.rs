@@ -110,6 +110,24 @@ pub struct DeviceRecord {
     pub learner_bytes: u64,
 }
 
+/// One device's local model on the test set at a checkpoint (`eval.local_every`): the data of
+/// the paper's Figure 4.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CurvePoint {
+    /// The device.
+    pub device: u32,
+    /// Its global iterations (blocks of Delta_s steps) so far.
+    pub global_iteration: u64,
+    /// Virtual time [ns].
+    pub t_ns: u64,
+    /// Test accuracy of its local model.
+    pub accuracy: f64,
+    /// Fraction of tied test examples.
+    pub tie_rate: f64,
+    /// Teacher-forced test NLL per example.
+    pub test_nll: f64,
+}
+
 /// What happened to a message.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]

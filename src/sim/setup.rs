@@ -34,6 +34,8 @@ pub struct Protocol {
     pub eval_examples: usize,
     /// Also evaluate each device's local model at evaluated rounds.
     pub device_models: bool,
+    /// Evaluate each device's local model every this many global iterations (curves.csv).
+    pub curve_every: Option<u64>,
     /// A device's total uplink bytes may not exceed this [B].
     pub budget_bytes: Option<u64>,
     /// One upload's airtime may not exceed this.

@@ -4,12 +4,13 @@
 //! Module map (arrows point down only):
 //!
 //! ```text
-//! cli        (src/main.rs) clap commands: run, validate, train, sweep, compare
+//! cli        (src/main.rs, src/cli.rs) commands: run, validate, train, sweep, compare, report
 //! sweep      grid x trials of a scenario, run in parallel; compare: folders side by side
+//! experiment a validated scenario -> ready objects -> simulation -> run folder; train: one SNN
 //! scenario   typed schema, loading + layering, validation
-//! report     metric sinks (csv, json, jsonl), summary
+//! report     metric sinks (csv, json, jsonl), summary, plots, report.html
 //! sim        virtual clock, event calendar, RNG streams, actix actors hosting the nodes
-//! fl         device and base-station protocol logic, aggregation
+//! fl         device protocol logic, aggregation weights, upload compression
 //! net        channel: latency, rate, shared uplink, loss + ARQ, availability, energy
 //! snn        probabilistic GLM spiking network, online learning rule, evaluation
 //! data       IDX, AEDAT (MNIST-DVS), N-MNIST readers; spike encoders; partitions

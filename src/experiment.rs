@@ -1,7 +1,7 @@
 //! A scenario turned into a run: validated scenario -> ready objects (data shards, SNN, devices,
 //! channel) -> simulation -> run folder.
 
-use crate::data::{DataError, Encoding, EventCamera, PartitionScheme, Polarity};
+use crate::data::{DataError, Encoding, EventCamera, Polarity};
 use crate::fl::compress::Codec;
 use crate::fl::{Aggregation, Device, DeviceStreams, Mode, Participation};
 use crate::net::{
@@ -220,17 +220,11 @@ pub fn build(scenario: &Scenario) -> Result<SimSetup, ExperimentError> {
     }
 
     let fl = &scenario.fl;
-    let scheme = match scenario.partition.scheme {
-        sc::PartitionScheme::LabelPerDevice => PartitionScheme::LabelPerDevice,
-        sc::PartitionScheme::Dirichlet { alpha } => PartitionScheme::Dirichlet { alpha },
-        sc::PartitionScheme::Iid => PartitionScheme::Iid,
-        sc::PartitionScheme::QuantitySkew { sigma } => PartitionScheme::QuantitySkew { sigma },
-    };
     let shards = crate::data::partition(
         &prepared.pool_labels,
         fl.devices as usize,
         scenario.partition.examples_per_device as usize,
-        &scheme,
+        &scenario.partition.scheme,
         &mut data_rng,
     )
     .map_err(data_err)?;

@@ -1,5 +1,6 @@
 //! The validated scenario: checked, typed values with units resolved to integers or SI floats.
 
+pub use crate::data::PartitionScheme;
 pub use crate::fl::compress::{Compression, FixedRateAggregation};
 pub use crate::net::{Latency, LossModel};
 use crate::time::SimDuration;
@@ -101,25 +102,6 @@ pub struct DataSpec {
     pub polarity: Polarity,
     /// Balanced held-out test set size, >= 1, spread over classes as evenly as possible (default 200).
     pub test_examples: u64,
-}
-
-/// Partition schemes with their parameters.
-#[derive(Clone, Debug, PartialEq)]
-pub enum PartitionScheme {
-    /// Device `d` holds only class `classes[d % classes.len()]` (default).
-    LabelPerDevice,
-    /// Class proportions per device drawn from Dirichlet(`alpha`), `alpha` > 0 (default 0.5).
-    Dirichlet {
-        /// Concentration [-].
-        alpha: f64,
-    },
-    /// Independent, identically distributed shards.
-    Iid,
-    /// Shard sizes lognormally skewed with `sigma` > 0 (default 1.0).
-    QuantitySkew {
-        /// Log-space standard deviation [-].
-        sigma: f64,
-    },
 }
 
 /// `[partition]`, validated.

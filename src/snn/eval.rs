@@ -92,7 +92,7 @@ impl Inference {
         }
         for &j in &self.traces.active {
             let j = j as usize;
-            let trace = self.traces.ff_of(j, k_ff);
+            let trace = self.traces.ff_of(net, j);
             for &l in net.postsynaptic(j) {
                 let row = l as usize * n + j;
                 let w = &params.w[row * k_ff..(row + 1) * k_ff];

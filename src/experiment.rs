@@ -317,8 +317,15 @@ pub fn build(scenario: &Scenario) -> Result<SimSetup, ExperimentError> {
             training: stream(seed, Node::Device(id), Purpose::Training),
             compression: stream(seed, Node::Device(id), Purpose::Compression),
         };
-        let device = Device::new(id, &net, init_params.clone(), examples, codec.clone(), streams)
-            .map_err(|e| bad(format!("compression: {e}")))?;
+        let device = Device::new(
+            id,
+            &net,
+            init_params.clone(),
+            examples,
+            codec.clone(),
+            streams,
+        )
+        .map_err(|e| bad(format!("compression: {e}")))?;
         devices.push((spec, device));
     }
 

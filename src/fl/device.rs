@@ -1,7 +1,9 @@
 //! One device: its shard of real data, its SNN learner and its place in the shard.
 
 use crate::data::Example;
-use crate::fl::compress::{Broadcast, Codec, CompressError, Compression, CompressorState, EncodedUpload};
+use crate::fl::compress::{
+    Broadcast, Codec, CompressError, Compression, CompressorState, EncodedUpload,
+};
 use crate::fl::model::{flatten, unflatten};
 use crate::snn::{evaluate, Evaluation, Learner, Network, Params, TestExample};
 use rand_chacha::ChaCha12Rng;

@@ -26,8 +26,16 @@ pub fn validate_compression(
     let sparse = matches!(kind, RawCompressionKind::TopK | RawCompressionKind::RandomK);
     let fixed = kind == RawCompressionKind::FixedRate;
     only("rate", raw.rate.is_some() && !fixed, "\"fixed-rate\"")?;
-    only("aggregation", raw.aggregation.is_some() && !fixed, "\"fixed-rate\"")?;
-    only("fraction", raw.fraction.is_some() && !sparse, "\"top-k\" or \"random-k\"")?;
+    only(
+        "aggregation",
+        raw.aggregation.is_some() && !fixed,
+        "\"fixed-rate\"",
+    )?;
+    only(
+        "fraction",
+        raw.fraction.is_some() && !sparse,
+        "\"top-k\" or \"random-k\"",
+    )?;
     only(
         "error_feedback",
         raw.error_feedback.is_some() && !sparse,
@@ -86,7 +94,9 @@ pub fn validate_budget(c: &Checker, raw: RawBudget) -> Result<BudgetSpec, Scenar
         None => None,
     };
     let round_airtime = match &raw.round_airtime {
-        Some(_) => Some(c.positive_duration("budget.round_airtime", raw.round_airtime.as_ref(), 1)?),
+        Some(_) => {
+            Some(c.positive_duration("budget.round_airtime", raw.round_airtime.as_ref(), 1)?)
+        }
         None => None,
     };
     Ok(BudgetSpec {

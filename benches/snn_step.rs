@@ -1,9 +1,9 @@
 //! Microseconds per training step, sparse learner vs dense reference, on the paper's sizes
 //! (676 inputs, 0 or 64 hidden, 2 outputs, Delta_s = 1) with about 2% of inputs active per step
-//! (MNIST rate coding at gain 0.15).
+//! (MNIST rate coding at gain 0.15); and `evaluate` on 200 test examples of 80 steps.
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use flsnn::snn::{DenseLearner, Learner, Network, SnnConfig};
+use flsnn::snn::{evaluate, DenseLearner, Learner, Network, SnnConfig, TestExample};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::hint::black_box;
@@ -11,6 +11,7 @@ use std::time::Duration;
 
 const INPUT_DENSITY: f64 = 0.02;
 const S_PRIME: usize = 80;
+const EVAL_EXAMPLES: usize = 200;
 
 fn inputs(rng: &mut ChaCha8Rng, n_inputs: usize, steps: usize) -> Vec<Vec<u32>> {
     (0..steps)
@@ -65,5 +66,30 @@ fn bench_steps(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, bench_steps);
+fn bench_evaluate(c: &mut Criterion) {
+    for n_hidden in [0usize, 64] {
+        let net = Network::new(SnnConfig::paper(676, n_hidden, 2)).expect("paper config");
+        let mut rng = ChaCha8Rng::seed_from_u64(2);
+        let steps = inputs(&mut rng, 676, EVAL_EXAMPLES * S_PRIME);
+        let examples: Vec<TestExample> = steps
+            .chunks(S_PRIME)
+            .enumerate()
+            .map(|(e, steps)| TestExample {
+                steps,
+                label: e % 2,
+            })
+            .collect();
+        let params = net.init_params(&mut rng);
+        let mut group = c.benchmark_group(format!("676-{n_hidden}-2"));
+        group
+            .sample_size(10)
+            .measurement_time(Duration::from_secs(5));
+        group.bench_function("evaluate_200x80", |b| {
+            b.iter(|| black_box(evaluate(&net, &params, &examples, &mut rng)))
+        });
+        group.finish();
+    }
+}
+
+criterion_group!(benches, bench_steps, bench_evaluate);
 criterion_main!(benches);

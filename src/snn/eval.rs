@@ -49,6 +49,9 @@ pub struct Inference {
     u: Vec<f64>,
     spikes: Vec<bool>,
     log_p: Vec<f64>,
+    /// With parameters fixed for the whole run (inside [`evaluate_with`]): per history slot, the
+    /// summed W rows of that step's spiking neurons, `[memory][L][K_a]`.
+    groups: Option<Vec<f64>>,
 }
 
 impl Inference {
@@ -61,6 +64,18 @@ impl Inference {
             u: vec![0.0; l_count],
             spikes: vec![false; l_count],
             log_p: vec![0.0; l_count],
+            groups: None,
+        }
+    }
+
+    /// State for a run in which the parameters never change: the potentials come from the summed
+    /// weights of each past step's spikes, computed once per step instead of once per lag.
+    fn with_fixed_params(net: &Network) -> Inference {
+        let cfg = net.config();
+        let size = cfg.memory * net.n_learnable_neurons() * cfg.k_ff;
+        Inference {
+            groups: Some(vec![0.0; size]),
+            ..Inference::new(net)
         }
     }
 
@@ -90,13 +105,28 @@ impl Inference {
             let fb = &self.traces.fb[l * k_fb..(l + 1) * k_fb];
             self.u[l] = params.gamma[l] + v.iter().zip(fb).map(|(a, b)| a * b).sum::<f64>();
         }
-        for &j in &self.traces.active {
-            let j = j as usize;
-            let trace = self.traces.ff_of(j, k_ff);
-            for &l in net.postsynaptic(j) {
-                let row = l as usize * n + j;
-                let w = &params.w[row * k_ff..(row + 1) * k_ff];
-                self.u[l as usize] += super::neuron::dot(w, trace);
+        let l_count = self.u.len();
+        if let Some(groups) = &self.groups {
+            for m in 0..self.history.len() {
+                if self.history.lag(m).is_empty() {
+                    continue;
+                }
+                let a = net.ff_at_lag(m);
+                let at = self.history.slot_of_lag(m) * l_count * k_ff;
+                let group = &groups[at..at + l_count * k_ff];
+                for (u, g) in self.u.iter_mut().zip(group.chunks_exact(k_ff)) {
+                    *u += super::neuron::dot(g, a);
+                }
+            }
+        } else {
+            for &j in &self.traces.active {
+                let j = j as usize;
+                let trace = self.traces.ff_of(net, j);
+                for &l in net.postsynaptic(j) {
+                    let row = l as usize * n + j;
+                    let w = &params.w[row * k_ff..(row + 1) * k_ff];
+                    self.u[l as usize] += super::neuron::dot(w, trace);
+                }
             }
         }
         for l in 0..self.u.len() {
@@ -120,6 +150,22 @@ impl Inference {
         for (l, &s) in self.spikes.iter().enumerate() {
             if s {
                 slot.push((n_in + l) as u32);
+            }
+        }
+        if let Some(groups) = &mut self.groups {
+            let at = self.history.slot_of_lag(0) * l_count * k_ff;
+            let group = &mut groups[at..at + l_count * k_ff];
+            group.iter_mut().for_each(|g| *g = 0.0);
+            for &j in self.history.lag(0) {
+                let j = j as usize;
+                for &l in net.postsynaptic(j) {
+                    let l = l as usize;
+                    let row = l * n + j;
+                    let w = &params.w[row * k_ff..(row + 1) * k_ff];
+                    for (g, &w) in group[l * k_ff..(l + 1) * k_ff].iter_mut().zip(w) {
+                        *g += w;
+                    }
+                }
             }
         }
     }
@@ -172,7 +218,7 @@ pub fn evaluate_with(
         return eval;
     }
     let n_hidden = net.config().n_hidden;
-    let mut inference = Inference::new(net);
+    let mut inference = Inference::with_fixed_params(net);
     let mut counts = vec![0u64; net.config().n_outputs];
     let mut correct = 0usize;
     for (e, example) in examples.iter().enumerate() {
@@ -201,4 +247,62 @@ pub fn evaluate_with(
     eval.accuracy = correct as f64 / examples.len() as f64;
     eval.nll /= examples.len() as f64;
     eval
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::snn::SnnConfig;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    /// The grouped fixed-parameter path of `evaluate` against plain `Inference::step` calls.
+    #[test]
+    fn evaluate_matches_step_by_step_inference() {
+        let net = Network::new(SnnConfig::paper(30, 4, 3)).expect("valid");
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        let mut params = net.init_params(&mut rng);
+        params.w.iter_mut().for_each(|w| *w *= 100.0);
+        let steps: Vec<Vec<u32>> = (0..6 * 25)
+            .map(|_| (0..30).filter(|_| rng.random::<f64>() < 0.2).collect())
+            .collect();
+        let examples: Vec<TestExample> = steps
+            .chunks(25)
+            .enumerate()
+            .map(|(e, steps)| TestExample {
+                steps,
+                label: e % 3,
+            })
+            .collect();
+        let fast = evaluate(&net, &params, &examples, &mut ChaCha8Rng::seed_from_u64(9));
+
+        let mut sampler_rng = ChaCha8Rng::seed_from_u64(9);
+        let mut sampler = RngSampler(&mut sampler_rng);
+        let mut inference = Inference::new(&net);
+        let (mut loglik, mut nll) = (0.0, 0.0);
+        let mut predictions = Vec::new();
+        for (e, example) in examples.iter().enumerate() {
+            let mut counts = [0u32; 3];
+            for (t, inputs) in example.steps.iter().enumerate() {
+                let mode = OutputMode::Sampled;
+                inference.step(&net, &params, inputs, e, t, mode, &mut sampler);
+                loglik += inference.log_probas().iter().sum::<f64>();
+                for (c, &s) in counts.iter_mut().zip(&inference.learnable_spikes()[4..]) {
+                    *c += u32::from(s);
+                }
+            }
+            let best = counts.iter().max().copied().unwrap_or(0);
+            let winners: Vec<usize> = (0..3).filter(|&o| counts[o] == best).collect();
+            predictions.push((winners.len() == 1).then(|| winners[0]));
+            for (t, inputs) in example.steps.iter().enumerate() {
+                let mode = OutputMode::Clamped(example.label);
+                inference.step(&net, &params, inputs, e, t, mode, &mut sampler);
+                nll -= inference.log_probas()[4..].iter().sum::<f64>();
+            }
+        }
+        assert_eq!(fast.predictions, predictions);
+        assert!((fast.sampled_loglik - loglik).abs() < 1e-9 * loglik.abs().max(1.0));
+        assert!((fast.nll - nll / 6.0).abs() < 1e-9 * nll.abs().max(1.0));
+        assert!(fast.sampled_loglik < 0.0 && fast.nll > 0.0);
+    }
 }

@@ -10,6 +10,10 @@ pub(crate) struct SpikeHistory {
     head: usize,
     /// Steps stored since the last reset, at most `memory`.
     len: usize,
+    /// Resets so far [count].
+    epoch: u64,
+    /// Pushes so far [count].
+    pushes: u64,
 }
 
 impl SpikeHistory {
@@ -18,18 +22,27 @@ impl SpikeHistory {
             slots: vec![Vec::new(); memory],
             head: 0,
             len: 0,
+            epoch: 0,
+            pushes: 0,
         }
     }
 
     /// Forgets every spike (start of an example).
     pub(crate) fn reset(&mut self) {
         self.len = 0;
+        self.epoch += 1;
     }
 
     /// Spikes at lag `m` (m = 0 is the previous step); `m < self.len()`.
     pub(crate) fn lag(&self, m: usize) -> &[u32] {
         let memory = self.slots.len();
         &self.slots[(self.head + memory - m) % memory]
+    }
+
+    /// Storage slot of lag `m` (m = 0 is the most recent step); stable until `memory` pushes.
+    pub(crate) fn slot_of_lag(&self, m: usize) -> usize {
+        let memory = self.slots.len();
+        (self.head + memory - m) % memory
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -41,6 +54,7 @@ impl SpikeHistory {
         let memory = self.slots.len();
         self.head = (self.head + 1) % memory;
         self.len = (self.len + 1).min(memory);
+        self.pushes += 1;
         let slot = &mut self.slots[self.head];
         slot.clear();
         slot
@@ -55,30 +69,107 @@ impl SpikeHistory {
 }
 
 /// Traces of one step: non-zero only for neurons that spiked in the last `memory` steps.
+///
+/// With a lag-pattern table ([`Network::ff_by_mask`]) each neuron keeps a bit mask of the lags
+/// at which it spiked, shifted once per step, and its trace is a table row: a step costs the
+/// recently active neurons only. Without the table the traces are summed from the history.
 #[derive(Clone, Debug)]
 pub(crate) struct Traces {
-    /// Neurons with a (possibly) non-zero feedforward trace, in first-seen order.
+    /// Neurons with a (possibly) non-zero feedforward trace.
     pub(crate) active: Vec<u32>,
-    /// Feedforward traces `[N][K_a]`; exact zeros outside `active`.
-    pub(crate) ff: Vec<f64>,
+    /// Lag pattern per neuron `[N]` (bit m: a spike at lag m), with the table.
+    masks: Vec<u16>,
+    /// Feedforward traces `[N][K_a]` without the table; exact zeros outside `active`.
+    ff: Vec<f64>,
     /// Feedback traces `[L][K_b]` of the learnable neurons.
     pub(crate) fb: Vec<f64>,
     seen: Vec<bool>,
+    /// `(epoch, pushes)` of the history the traces were computed from.
+    synced: (u64, u64),
+    /// Feedforward basis by lag `[m][K_a]`, for [`Traces::ff_owned`].
+    ff_by_lag: Vec<f64>,
+    k_ff: usize,
 }
 
 impl Traces {
     pub(crate) fn new(net: &Network) -> Traces {
         let cfg = net.config();
+        let table = net.ff_by_mask().is_some() && net.fb_by_mask().is_some();
         Traces {
             active: Vec::new(),
-            ff: vec![0.0; net.n_neurons() * cfg.k_ff],
+            masks: if table {
+                vec![0; net.n_neurons()]
+            } else {
+                Vec::new()
+            },
+            ff: if table {
+                Vec::new()
+            } else {
+                vec![0.0; net.n_neurons() * cfg.k_ff]
+            },
             fb: vec![0.0; net.n_learnable_neurons() * cfg.k_fb],
-            seen: vec![false; net.n_neurons()],
+            seen: if table {
+                Vec::new()
+            } else {
+                vec![false; net.n_neurons()]
+            },
+            synced: (u64::MAX, 0),
+            ff_by_lag: (0..cfg.memory)
+                .flat_map(|m| net.ff_at_lag(m).iter().copied())
+                .collect(),
+            k_ff: cfg.k_ff,
         }
     }
 
-    /// Recomputes the traces of the coming step from `history`.
+    /// Brings the traces to the coming step of `history`.
     pub(crate) fn compute(&mut self, net: &Network, history: &SpikeHistory) {
+        let Some(fb_table) = net.fb_by_mask().filter(|_| !self.masks.is_empty()) else {
+            self.recompute(net, history);
+            return;
+        };
+        let memory = net.config().memory;
+        let full = ((1u32 << memory) - 1) as u16;
+        let new_steps = history.pushes.wrapping_sub(self.synced.1);
+        if self.synced.0 != history.epoch || new_steps > history.len as u64 {
+            // Rebuild from the stored history.
+            for &j in &self.active {
+                self.masks[j as usize] = 0;
+            }
+            self.active.clear();
+            self.set_lags(history, 0..history.len());
+        } else if new_steps > 0 {
+            let shift = new_steps as u32;
+            let masks = &mut self.masks;
+            self.active.retain(|&j| {
+                let m = &mut masks[j as usize];
+                *m = ((u32::from(*m) << shift) as u16) & full;
+                *m != 0
+            });
+            self.set_lags(history, 0..new_steps as usize);
+        }
+        self.synced = (history.epoch, history.pushes);
+        let (k_fb, n_in) = (net.config().k_fb, net.config().n_inputs);
+        for (l, fb) in self.fb.chunks_exact_mut(k_fb).enumerate() {
+            let m = usize::from(self.masks[n_in + l]);
+            fb.copy_from_slice(&fb_table[m * k_fb..(m + 1) * k_fb]);
+        }
+    }
+
+    /// Sets the mask bits of the spikes at lags `lags`.
+    fn set_lags(&mut self, history: &SpikeHistory, lags: std::ops::Range<usize>) {
+        for m in lags {
+            for &j in history.lag(m) {
+                let mask = &mut self.masks[j as usize];
+                if *mask == 0 {
+                    self.active.push(j);
+                }
+                *mask |= 1 << m;
+            }
+        }
+    }
+
+    /// Table-free path: sums every trace from the history.
+    fn recompute(&mut self, net: &Network, history: &SpikeHistory) {
         let k_ff = net.config().k_ff;
         let k_fb = net.config().k_fb;
         let n_in = net.config().n_inputs;
@@ -101,15 +192,7 @@ impl Traces {
                     self.active.push(j);
                 }
                 let x = &mut self.ff[ju * k_ff..(ju + 1) * k_ff];
-                if let (Ok(x), Ok(a)) =
-                    (<&mut [f64; 8]>::try_from(&mut *x), <&[f64; 8]>::try_from(a))
-                {
-                    for k in 0..8 {
-                        x[k] += a[k];
-                    }
-                } else {
-                    x.iter_mut().zip(a).for_each(|(x, &ak)| *x += ak);
-                }
+                x.iter_mut().zip(a).for_each(|(x, &ak)| *x += ak);
                 if ju >= n_in {
                     let l = ju - n_in;
                     for (x, &bk) in self.fb[l * k_fb..(l + 1) * k_fb].iter_mut().zip(b) {
@@ -121,11 +204,54 @@ impl Traces {
     }
 
     /// Feedforward trace of neuron `j` (K_a values).
-    pub(crate) fn ff_of(&self, j: usize, k_ff: usize) -> &[f64] {
-        &self.ff[j * k_ff..(j + 1) * k_ff]
+    #[inline]
+    pub(crate) fn ff_of<'a>(&'a self, net: &'a Network, j: usize) -> &'a [f64] {
+        let k = net.config().k_ff;
+        match net.ff_by_mask().filter(|_| !self.masks.is_empty()) {
+            Some(table) => {
+                let m = usize::from(self.masks[j]);
+                &table[m * k..(m + 1) * k]
+            }
+            None => &self.ff[j * k..(j + 1) * k],
+        }
+    }
+
+    /// Non-zero entries of [`Traces::ff_of`] `j`.
+    #[inline]
+    pub(crate) fn nonzero_of(&self, net: &Network, j: usize) -> u64 {
+        match net.ff_by_mask().filter(|_| !self.masks.is_empty()) {
+            Some(_) => u64::from(net.ff_nonzero_by_mask()[usize::from(self.masks[j])]),
+            None => self.ff_of(net, j).iter().filter(|&&x| x != 0.0).count() as u64,
+        }
+    }
+
+    /// Feedforward trace of neuron `j` without the network (same values as [`Traces::ff_of`]);
+    /// empty for an unknown neuron.
+    pub(crate) fn ff_owned(&self, j: usize) -> Vec<f64> {
+        let k = self.k_ff;
+        if self.ff.is_empty() {
+            let Some(&mask) = self.masks.get(j) else {
+                return Vec::new();
+            };
+            let mut x = vec![0.0; k];
+            for m in (0..self.ff_by_lag.len() / k).filter(|m| mask >> m & 1 == 1) {
+                x.iter_mut()
+                    .zip(&self.ff_by_lag[m * k..(m + 1) * k])
+                    .for_each(|(x, &a)| *x += a);
+            }
+            x
+        } else {
+            self.ff
+                .get(j * k..(j + 1) * k)
+                .map(<[f64]>::to_vec)
+                .unwrap_or_default()
+        }
     }
 
     pub(crate) fn memory_bytes(&self) -> usize {
-        self.active.capacity() * 4 + (self.ff.len() + self.fb.len()) * 8 + self.seen.len()
+        self.active.capacity() * 4
+            + self.masks.capacity() * 2
+            + (self.ff.capacity() + self.fb.capacity() + self.ff_by_lag.capacity()) * 8
+            + self.seen.capacity()
     }
 }

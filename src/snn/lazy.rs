@@ -29,6 +29,9 @@ pub(crate) struct LazyRows {
     n_hidden: usize,
     kappa: f64,
     eta: f64,
+    /// Last hidden catch-up `(stamp, blocks, sum, decay)`: rows of one presynaptic neuron
+    /// usually share their stamp.
+    memo: (u64, u64, f64, f64),
 }
 
 impl LazyRows {
@@ -48,6 +51,7 @@ impl LazyRows {
             n_hidden: cfg.n_hidden,
             kappa: cfg.kappa,
             eta: cfg.eta,
+            memo: (u64::MAX, 0, 0.0, 0.0),
         }
     }
 
@@ -62,14 +66,20 @@ impl LazyRows {
         let n = blocks - stamp;
         let ring = self.signals.len() as u64;
         let (sum, decay) = if self.is_hidden(row) {
-            let terms = n.min(ring);
-            let mut power = 1.0;
-            let mut sum = 0.0;
-            for b in stamp..stamp + terms {
-                power *= self.kappa;
-                sum += self.signals[(b % ring) as usize] * power;
+            if self.memo.0 == stamp && self.memo.1 == blocks {
+                (self.memo.2, self.memo.3)
+            } else {
+                let terms = n.min(ring);
+                let mut power = 1.0;
+                let mut sum = 0.0;
+                for b in stamp..stamp + terms {
+                    power *= self.kappa;
+                    sum += self.signals[(b % ring) as usize] * power;
+                }
+                let decay = if n >= ring { 0.0 } else { power };
+                self.memo = (stamp, blocks, sum, decay);
+                (sum, decay)
             }
-            (sum, if n >= ring { 0.0 } else { power })
         } else {
             let decay = if n >= ring {
                 0.0
@@ -141,6 +151,7 @@ impl LazyRows {
     fn record_signal_and_flush(&mut self, w: &mut [f64], blocks: u64, signal: f64) -> usize {
         let ring = self.signals.len() as u64;
         self.signals[(blocks % ring) as usize] = signal;
+        self.memo.0 = u64::MAX;
         let done = blocks + 1;
         let slot = (done % ring) as usize;
         if done >= ring {

@@ -223,8 +223,8 @@ impl OnlineLearner for Learner {
         }
         for &j in &self.traces.active {
             let j = j as usize;
-            let trace = self.traces.ff_of(j, k_ff);
-            let nonzero = trace.iter().filter(|&&x| x != 0.0).count() as u64;
+            let trace = self.traces.ff_of(net, j);
+            let nonzero = self.traces.nonzero_of(net, j);
             for &l in net.postsynaptic(j) {
                 let l = l as usize;
                 let row = self.rows.row(l, j);
@@ -260,7 +260,7 @@ impl OnlineLearner for Learner {
         let (n, n_hidden) = (net.n_neurons(), cfg.n_hidden);
         for &j in &self.traces.active {
             let j = j as usize;
-            let trace = self.traces.ff_of(j, k_ff);
+            let trace = self.traces.ff_of(net, j);
             let mut abs_err_sum = 0.0;
             for &l in net.postsynaptic(j) {
                 let l = l as usize;
@@ -362,12 +362,7 @@ impl OnlineLearner for Learner {
     }
 
     fn ff_trace(&self, j: usize) -> Vec<f64> {
-        let k = self.abs_grad_basis.len();
-        self.traces
-            .ff
-            .get(j * k..(j + 1) * k)
-            .map(<[f64]>::to_vec)
-            .unwrap_or_default()
+        self.traces.ff_owned(j)
     }
 
     fn fb_trace(&self, l: usize) -> Vec<f64> {

@@ -22,6 +22,31 @@ pub struct Network {
     postsynaptic: Vec<Vec<u32>>,
     synapse_count: usize,
     signal_ring_len: usize,
+    /// Traces by lag pattern (bit m: a spike at lag m), `[2^memory][K]`, when small enough.
+    ff_by_mask: Option<Vec<f64>>,
+    fb_by_mask: Option<Vec<f64>>,
+    /// Non-zero entries of each `ff_by_mask` row.
+    ff_nonzero_by_mask: Vec<u8>,
+}
+
+/// Largest lag-pattern table built, in entries (`2^memory * K`).
+const MAX_MASK_TABLE: usize = 1 << 15;
+
+/// `[2^memory][k]`: row `mask` is the sum, in increasing lag order, of the basis at the set lags.
+fn by_mask(by_lag: &[f64], k: usize, memory: usize) -> Option<Vec<f64>> {
+    if memory > 15 || (k << memory) > MAX_MASK_TABLE {
+        return None;
+    }
+    let mut out = vec![0.0; k << memory];
+    for mask in 0..1usize << memory {
+        let row = &mut out[mask * k..(mask + 1) * k];
+        for m in (0..memory).filter(|m| mask >> m & 1 == 1) {
+            row.iter_mut()
+                .zip(&by_lag[m * k..(m + 1) * k])
+                .for_each(|(x, &a)| *x += a);
+        }
+    }
+    Some(out)
 }
 
 fn by_lag(bank: &[Vec<f64>], memory: usize) -> Vec<f64> {
@@ -57,6 +82,13 @@ impl Network {
         let synapse_count = mask.iter().filter(|&&m| m).count();
         let ff_by_lag = by_lag(&raised_cosine(cfg.k_ff, cfg.memory, cfg.mu), cfg.memory);
         let fb_by_lag = by_lag(&raised_cosine(cfg.k_fb, cfg.memory, cfg.mu), cfg.memory);
+        let ff_by_mask = by_mask(&ff_by_lag, cfg.k_ff, cfg.memory);
+        let fb_by_mask = by_mask(&fb_by_lag, cfg.k_fb, cfg.memory);
+        let ff_nonzero_by_mask = ff_by_mask.as_ref().map_or_else(Vec::new, |t| {
+            t.chunks(cfg.k_ff)
+                .map(|row| row.iter().filter(|&&x| x != 0.0).count().min(255) as u8)
+                .collect()
+        });
         // Smallest M with kappa^M < NEGLIGIBLE_DECAY: older blocks no longer matter.
         let mut signal_ring_len = 1;
         let mut decay = cfg.kappa;
@@ -75,6 +107,9 @@ impl Network {
             postsynaptic,
             synapse_count,
             signal_ring_len,
+            ff_by_mask,
+            fb_by_mask,
+            ff_nonzero_by_mask,
         })
     }
 
@@ -126,6 +161,22 @@ impl Network {
     /// Feedback basis values at lag `m`, K_b values.
     pub(crate) fn fb_at_lag(&self, m: usize) -> &[f64] {
         &self.fb_by_lag[m * self.cfg.k_fb..(m + 1) * self.cfg.k_fb]
+    }
+
+    /// Feedforward traces by lag pattern `[2^memory][K_a]` (bit m set: a spike at lag m), if
+    /// the table is small enough to build.
+    pub(crate) fn ff_by_mask(&self) -> Option<&[f64]> {
+        self.ff_by_mask.as_deref()
+    }
+
+    /// Feedback traces by lag pattern `[2^memory][K_b]`, if small enough.
+    pub(crate) fn fb_by_mask(&self) -> Option<&[f64]> {
+        self.fb_by_mask.as_deref()
+    }
+
+    /// Non-zero entries of each [`Network::ff_by_mask`] row (empty without the table).
+    pub(crate) fn ff_nonzero_by_mask(&self) -> &[u8] {
+        &self.ff_nonzero_by_mask
     }
 
     /// Blocks after which an untouched eligibility row has decayed below 1e-30 [blocks].

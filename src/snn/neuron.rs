@@ -9,15 +9,16 @@ pub fn sigmoid(u: f64) -> f64 {
     1.0 / (1.0 + (-u).exp())
 }
 
-/// `sum_k a[k] b[k]`, summed in order; unrolled for the paper's K = 8.
+/// `sum_k a[k] b[k]`; for the paper's K = 8 summed as a short tree (pairs of lanes), which
+/// vectorises and keeps the dependency chain short.
 #[inline(always)]
 pub(crate) fn dot(a: &[f64], b: &[f64]) -> f64 {
     if let (Ok(a), Ok(b)) = (<&[f64; 8]>::try_from(a), <&[f64; 8]>::try_from(b)) {
-        let mut sum = 0.0;
-        for k in 0..8 {
-            sum += a[k] * b[k];
+        let mut s = [0.0; 4];
+        for k in 0..4 {
+            s[k] = a[k] * b[k] + a[k + 4] * b[k + 4];
         }
-        sum
+        (s[0] + s[2]) + (s[1] + s[3])
     } else {
         a.iter().zip(b).map(|(x, y)| x * y).sum()
     }

@@ -54,5 +54,10 @@ fn bench_engine(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_engine);
+criterion_group! {
+    name = benches;
+    // Plots off: criterion's plotters output panics with this crate's font-less plotters features.
+    config = Criterion::default().without_plots();
+    targets = bench_engine
+}
 criterion_main!(benches);

@@ -91,5 +91,10 @@ fn bench_evaluate(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, bench_steps, bench_evaluate);
+criterion_group! {
+    name = benches;
+    // Plots off: criterion's plotters output panics with this crate's font-less plotters features.
+    config = Criterion::default().without_plots();
+    targets = bench_steps, bench_evaluate
+}
 criterion_main!(benches);

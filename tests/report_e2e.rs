@@ -86,7 +86,18 @@ fn report_renders_with_its_plots_in_headless_chromium() {
         let out = out.to_string_lossy().into_owned();
         let seed = format!("seed={seed}");
         ok(
-            &flsnn(&["run", "--set", &seed, "--out", &out], tmp.path()),
+            &flsnn(
+                &[
+                    "run",
+                    "--set",
+                    &seed,
+                    "--set",
+                    "eval.local_every=800",
+                    "--out",
+                    &out,
+                ],
+                tmp.path(),
+            ),
             "run",
         );
     }
@@ -107,8 +118,8 @@ fn report_renders_with_its_plots_in_headless_chromium() {
         .collect();
     assert_eq!(
         plots.len(),
-        9,
-        "6 curves, budget, participation, energy: {plots:?}"
+        10,
+        "6 curves, local-model loss, budget, participation, energy: {plots:?}"
     );
     let url = format!("file://{}", html.display());
 

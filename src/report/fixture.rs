@@ -67,6 +67,30 @@ pub fn write_run(dir: &Path, name: &str, seed: u64, tau: u64, rounds: u64) {
     write_json(&dir.join("manifest.json"), &manifest).expect("manifest.json");
 }
 
+/// Writes `curves.csv` into the run folder `dir` (two devices, checkpoints every 40 global
+/// iterations up to 400) and marks the run's `fl.mode` in its manifest. The loss falls towards
+/// `floor` and shifts with `seed`.
+pub fn write_curves(dir: &Path, mode: &str, seed: u64, floor: f64) {
+    let rows: Vec<crate::sim::CurvePoint> = (1..=10u64)
+        .flat_map(|k| {
+            (0..2u32).map(move |device| crate::sim::CurvePoint {
+                device,
+                global_iteration: 40 * k,
+                t_ns: 4_000_000 * k,
+                accuracy: 0.5,
+                tie_rate: 0.0,
+                test_nll: floor + 40.0 / k as f64 + seed as f64 + device as f64,
+            })
+        })
+        .collect();
+    write_csv(&dir.join("curves.csv"), &rows).expect("curves.csv");
+    let path = dir.join("manifest.json");
+    let mut manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("manifest")).expect("json");
+    manifest["scenario"]["fl"]["mode"] = serde_json::json!(mode);
+    write_json(&path, &manifest).expect("manifest.json");
+}
+
 /// Checks that `text` is a well-nested tag tree whose root element is `<svg>`; returns the number
 /// of elements.
 pub fn check_svg(text: &str) -> Result<usize, String> {

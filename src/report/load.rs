@@ -58,6 +58,23 @@ pub struct DeviceRow {
     pub accuracy: f64,
 }
 
+/// The `curves.csv` columns (local-model checkpoints, `eval.local_every`).
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+pub struct CurveRow {
+    /// Device id.
+    pub device: u32,
+    /// The device's global iterations so far.
+    pub global_iteration: u64,
+    /// Virtual time of the checkpoint [ns].
+    pub t_ns: u64,
+    /// Test accuracy of its local model [fraction].
+    pub accuracy: f64,
+    /// Fraction of tied test examples.
+    pub tie_rate: f64,
+    /// Teacher-forced test NLL per example of its local model [nats].
+    pub test_nll: f64,
+}
+
 /// One run folder, read back.
 #[derive(Clone, Debug)]
 pub struct RunData {
@@ -73,6 +90,8 @@ pub struct RunData {
     pub rounds: Vec<RoundRow>,
     /// `devices.csv`, in file order.
     pub devices: Vec<DeviceRow>,
+    /// `curves.csv` in file order (empty when the run wrote none).
+    pub curves: Vec<CurveRow>,
 }
 
 /// The trials of one grid point (a single run is a group of one).
@@ -141,13 +160,60 @@ impl RunData {
             summary: read_json(&dir.join("summary.json"))?,
             rounds: read_csv(&dir.join("rounds.csv"))?,
             devices: read_csv(&dir.join("devices.csv"))?,
+            curves: match dir.join("curves.csv") {
+                path if path.is_file() => read_csv(&path)?,
+                _ => Vec::new(),
+            },
         })
+    }
+
+    /// `fl.mode` of the run's resolved scenario (`sync`, `non-blocking`, `separate`), if recorded.
+    pub fn fl_mode(&self) -> Option<&str> {
+        self.manifest.pointer("/scenario/fl/mode")?.as_str()
     }
 }
 
-/// Reads `dir`: a run folder (one group of one run), or a sweep folder (`runs/*/`, grouped by
-/// point in name order).
+/// Reads `dir`: a run folder (one group of one run), a sweep folder (`runs/*/`, grouped by
+/// point in name order), or a parent of such folders, whose groups are named
+/// `<subfolder>/<point>` and come subfolder by subfolder, in name order.
 pub fn read_results(dir: &Path) -> Result<Vec<RunGroup>, ReportError> {
+    match read_one(dir) {
+        Err(ReportError::NoRuns { .. }) => read_parent(dir),
+        other => other,
+    }
+}
+
+/// Reads every run or sweep folder directly inside `dir`.
+fn read_parent(dir: &Path) -> Result<Vec<RunGroup>, ReportError> {
+    let no_runs = || ReportError::NoRuns {
+        dir: dir.to_path_buf(),
+    };
+    let mut children: Vec<PathBuf> = fs::read_dir(dir)
+        .map_err(|_| no_runs())?
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.join("rounds.csv").is_file() || p.join("runs").is_dir())
+        .collect();
+    children.sort();
+    let mut groups = Vec::new();
+    for child in children {
+        let prefix = child
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        for mut group in read_one(&child)? {
+            group.point = format!("{prefix}/{}", group.point);
+            groups.push(group);
+        }
+    }
+    if groups.is_empty() {
+        return Err(no_runs());
+    }
+    Ok(groups)
+}
+
+/// Reads a run folder or a sweep folder.
+fn read_one(dir: &Path) -> Result<Vec<RunGroup>, ReportError> {
     if dir.join("rounds.csv").is_file() {
         let run = RunData::read(dir)?;
         return Ok(vec![RunGroup {
@@ -229,6 +295,21 @@ mod tests {
         let mut names = vec!["tau80", "tau8", "tau400", "sep"];
         names.sort_by_key(|n| natural_key(n));
         assert_eq!(names, vec!["sep", "tau8", "tau80", "tau400"]);
+    }
+
+    #[test]
+    fn parent_of_sweeps_prefixes_points_with_the_subfolder() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        for (sweep, point) in [("fl", "p0-fl.tau=8"), ("separate", "p0-fl.mode=separate")] {
+            for trial in 0..2 {
+                let run = tmp.path().join(format!("{sweep}/runs/{point}-t{trial}"));
+                crate::report::fixture::write_run(&run, point, trial, 8, 6);
+            }
+        }
+        let groups = read_results(tmp.path()).expect("parent folder");
+        let points: Vec<&str> = groups.iter().map(|g| g.point.as_str()).collect();
+        assert_eq!(points, ["fl/p0-fl.tau=8", "separate/p0-fl.mode=separate"]);
+        assert!(groups.iter().all(|g| g.runs.len() == 2));
     }
 
     #[test]

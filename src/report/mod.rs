@@ -3,7 +3,7 @@
 //!
 //! Afterwards, `flsnn report` reads run or sweep folders back ([`load`]), turns them into series
 //! ([`series`]), draws them with plotters ([`chart`], [`plots`]) and writes `report.html`
-//! ([`html`]).
+//! ([`html`]). [`local`] gives the paper's Figure 4 from the devices' local-model checkpoints.
 
 pub mod chart;
 mod files;
@@ -11,6 +11,7 @@ mod files;
 pub(crate) mod fixture;
 pub mod html;
 pub mod load;
+pub mod local;
 pub mod plots;
 mod progress;
 pub mod series;

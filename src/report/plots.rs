@@ -4,6 +4,7 @@
 
 use super::chart::{Chart, LineChart, Mark, PlotFile, Series, StackedBars};
 use super::load::RunGroup;
+use super::local;
 use super::series::{self, Count, Metric, XAxis};
 use super::ReportError;
 use std::fs;
@@ -55,6 +56,68 @@ pub fn curve_chart(groups: &[RunGroup], metric: Metric, axis: XAxis) -> Chart {
         y_label: metric.label().into(),
         series,
     })
+}
+
+/// The paper's Figure 4: the devices' mean local test loss against the global iteration, one
+/// banded line per group that has checkpoints (`curves.csv`). With a separate-training group,
+/// every curve is divided by its final loss and a line marks 1. `None` without checkpoints.
+pub fn local_loss_chart(groups: &[RunGroup]) -> Option<Chart> {
+    let reference = local::separate_reference(groups);
+    let mut series: Vec<Series> = groups
+        .iter()
+        .enumerate()
+        .map(|(i, g)| {
+            let points = local::local_loss(g);
+            Series {
+                label: legend(g),
+                points: match reference {
+                    Some(r) => local::normalise(&points, r),
+                    None => points,
+                },
+                mark: Mark::Band,
+                color: i,
+            }
+        })
+        .filter(|s| !s.points.is_empty())
+        .collect();
+    if series.is_empty() {
+        return None;
+    }
+    let (y_label, title) = match reference {
+        Some(_) => (
+            "local test loss / separate-training loss at convergence",
+            "local-model loss vs iteration, normalised by separate training",
+        ),
+        None => (
+            "local test loss (NLL per example, mean over devices)",
+            "local-model loss vs iteration",
+        ),
+    };
+    if reference.is_some() {
+        let xs = series.iter().flat_map(|s| s.points.iter().map(|p| p.x));
+        let (lo, hi) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
+            (lo.min(x), hi.max(x))
+        });
+        let unit = |x| series::Point {
+            x,
+            y: 1.0,
+            y_std: 0.0,
+            x_std: 0.0,
+            n: 1,
+        };
+        series.push(Series {
+            label: "separate training at convergence".into(),
+            points: vec![unit(lo), unit(hi)],
+            mark: Mark::Line,
+            color: 7,
+        });
+    }
+    Some(Chart::Lines(LineChart {
+        title: title.into(),
+        x_label: XAxis::Iteration.label().into(),
+        y_label: y_label.into(),
+        series,
+    }))
 }
 
 /// Final accuracy against total uplink: every run as a dot, every group's mean with std whiskers.
@@ -128,6 +191,9 @@ pub fn charts(groups: &[RunGroup]) -> Vec<(String, Chart)> {
             let name = format!("{}-{}", metric.slug(), axis.slug());
             out.push((name, curve_chart(groups, metric, axis)));
         }
+    }
+    if let Some(chart) = local_loss_chart(groups) {
+        out.push(("local-loss-iteration".into(), chart));
     }
     out.push(("accuracy-budget".into(), budget_chart(groups)));
     for (i, g) in groups.iter().enumerate() {
@@ -219,6 +285,62 @@ mod tests {
         // A band is a filled polygon: the SVG has one per series with spread.
         let svg = Chart::Lines(chart).to_svg().expect("svg");
         assert!(svg.contains("<polygon"), "band drawn");
+    }
+
+    #[test]
+    fn local_loss_is_normalised_by_separate_training_with_a_line_at_one() {
+        use crate::report::fixture::write_curves;
+        let tmp = tempfile::tempdir().expect("tempdir");
+        for (point, mode, floor) in [("sync", "sync", 10.0), ("separate", "separate", 20.0)] {
+            for trial in 0..2 {
+                let run = tmp.path().join(format!("runs/{point}-t{trial}"));
+                write_run(&run, point, trial, 8, 6);
+                write_curves(&run, mode, trial, floor);
+            }
+        }
+        let groups = read_results(tmp.path()).expect("sweep folder");
+        let Some(Chart::Lines(chart)) = local_loss_chart(&groups) else {
+            panic!("a line chart from curves.csv");
+        };
+        assert!(chart.title.contains("normalised"), "{}", chart.title);
+        assert_eq!(chart.series.len(), 3, "two groups and the unit line");
+        let separate = &chart.series[0];
+        assert_eq!(separate.label, "separate (2 trials)");
+        let last = separate.points.last().expect("points");
+        assert!(
+            (last.y - 1.0).abs() < 1e-12,
+            "separate ends at 1: {}",
+            last.y
+        );
+        // Separate ends at 20 + 4 + 0.5 + 0.5 = 25; sync at 15.
+        let sync_last = chart.series[1].points.last().expect("points");
+        assert!((sync_last.y - 15.0 / 25.0).abs() < 1e-12, "{}", sync_last.y);
+        assert!(chart.series[1]
+            .points
+            .iter()
+            .all(|p| p.y_std > 0.0 && p.n == 2));
+        let unit = &chart.series[2];
+        assert_eq!(unit.points.len(), 2);
+        assert!(unit.points.iter().all(|p| p.y == 1.0));
+        assert_eq!((unit.points[0].x, unit.points[1].x), (40.0, 400.0));
+        let plots = write_plots(&groups, &tmp.path().join("plots")).expect("plots");
+        assert_eq!(
+            plots.len(),
+            6 + 1 + 1 + 2 * 2,
+            "the local-loss chart is added"
+        );
+        let svg = &plots[6].svg;
+        assert_eq!(plots[6].name, "local-loss-iteration");
+        check_svg(svg).expect("valid svg");
+        assert!(svg.contains("<polygon"), "std bands drawn");
+    }
+
+    #[test]
+    fn no_curves_no_local_loss_chart() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        write_run(&tmp.path().join("runs/p-t0"), "p", 0, 4, 8);
+        let groups = read_results(tmp.path()).expect("sweep folder");
+        assert!(local_loss_chart(&groups).is_none());
     }
 
     #[test]

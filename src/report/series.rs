@@ -328,6 +328,7 @@ mod tests {
                 energy_tx_j: 1.0,
                 ..DeviceRow::default()
             }],
+            curves: Vec::new(),
         }
     }
 

@@ -216,6 +216,28 @@ impl Traces {
         }
     }
 
+    /// Whether neuron `j` has no spike in the window (table mode only; `false` otherwise).
+    #[inline]
+    pub(crate) fn is_silent(&self, j: usize) -> bool {
+        self.masks.get(j).is_some_and(|&m| m == 0)
+    }
+
+    /// Trace neuron `j` will have at the next step if it spikes (`spiked`) or not at this one;
+    /// `None` when it will be zero or without the lag-pattern table.
+    #[inline]
+    pub(crate) fn next_ff_of<'a>(
+        &self,
+        net: &'a Network,
+        j: usize,
+        spiked: bool,
+    ) -> Option<&'a [f64]> {
+        let table = net.ff_by_mask().filter(|_| !self.masks.is_empty())?;
+        let k = self.k_ff;
+        let full = (1usize << (table.len() / k).trailing_zeros()) - 1;
+        let m = ((usize::from(self.masks[j]) << 1) & full) | usize::from(spiked);
+        (m != 0).then(|| &table[m * k..(m + 1) * k])
+    }
+
     /// Non-zero entries of [`Traces::ff_of`] `j`.
     #[inline]
     pub(crate) fn nonzero_of(&self, net: &Network, j: usize) -> u64 {

@@ -33,6 +33,14 @@ pub struct Learner {
     step_signal: f64,
     abs_grad_basis: Vec<f64>,
     abs_grad_full: Option<Vec<f64>>,
+    /// Delta_s = 1: next step's potentials from the neurons that stay active, `[L]`, summed
+    /// while their rows were updated; valid while `carry_valid`.
+    carry: Vec<f64>,
+    carry_valid: bool,
+    /// Neurons that spiked at the last step with an empty window before: not in `carry`.
+    fresh: Vec<u32>,
+    /// Spiked at the current step, `[N]` (cleared after each step).
+    spiked_now: Vec<bool>,
 }
 
 impl Learner {
@@ -71,6 +79,10 @@ impl Learner {
             step_signal: 0.0,
             abs_grad_basis: vec![0.0; cfg.k_ff],
             abs_grad_full: None,
+            carry: vec![0.0; l_count],
+            carry_valid: false,
+            fresh: Vec::new(),
+            spiked_now: vec![false; net.n_neurons()],
         }
     }
 
@@ -112,6 +124,7 @@ impl Learner {
         }
         self.rows.catch_up_all(&mut self.w, self.blocks);
         self.rows.to_internal_layout(&p.w, &mut self.w);
+        self.carry_valid = false;
         self.params.w.copy_from_slice(&p.w);
         self.params.v.copy_from_slice(&p.v);
         self.params.gamma.copy_from_slice(&p.gamma);
@@ -154,11 +167,14 @@ impl Learner {
             + self.params.v.capacity() * 3
             + self.params.gamma.capacity() * 3
             + self.u.capacity() * 3
+            + self.carry.capacity()
             + self.abs_grad_basis.capacity()
             + self.abs_grad_full.as_ref().map_or(0, Vec::capacity);
         std::mem::size_of::<Self>()
             + vecs * 8
             + self.spikes.capacity()
+            + self.spiked_now.capacity()
+            + self.fresh.capacity() * 4
             + self.rows.memory_bytes()
             + self.history.memory_bytes()
             + self.traces.memory_bytes()
@@ -221,7 +237,23 @@ impl OnlineLearner for Learner {
             let fb = &self.traces.fb[l * k_fb..(l + 1) * k_fb];
             self.u[l] = self.params.gamma[l] + v.iter().zip(fb).map(|(a, b)| a * b).sum::<f64>();
         }
-        for &j in &self.traces.active {
+        let use_carry = self.carry_valid && step_in_example != 0;
+        if use_carry {
+            for (u, &c) in self.u.iter_mut().zip(&self.carry) {
+                *u += c;
+            }
+            for &j in &self.traces.active {
+                let j = j as usize;
+                let post = net.postsynaptic(j).len() as u64;
+                stats.synaptic_ops += self.traces.nonzero_of(net, j) * post;
+            }
+        }
+        let newcomers = if use_carry {
+            &self.fresh
+        } else {
+            &self.traces.active
+        };
+        for &j in newcomers {
             let j = j as usize;
             let trace = self.traces.ff_of(net, j);
             let nonzero = self.traces.nonzero_of(net, j);
@@ -231,7 +263,9 @@ impl OnlineLearner for Learner {
                 self.rows.catch_up(&mut self.w, row, blocks);
                 let w = &self.w[row * k_ff..(row + 1) * k_ff];
                 self.u[l] += super::neuron::dot(w, trace);
-                stats.synaptic_ops += nonzero;
+                if !use_carry {
+                    stats.synaptic_ops += nonzero;
+                }
             }
         }
 
@@ -254,6 +288,20 @@ impl OnlineLearner for Learner {
             self.rows.open_fused_block(&mut self.w, blocks, signal);
         }
 
+        // This step's spikes, and the neurons they make active: not covered by `carry`.
+        self.fresh.clear();
+        let spiking = inputs.iter().copied().filter(|&i| (i as usize) < n_in);
+        let learnable = (0..self.spikes.len()).filter(|&l| self.spikes[l]);
+        for j in spiking.chain(learnable.map(|l| (n_in + l) as u32)) {
+            let flag = &mut self.spiked_now[j as usize];
+            if !*flag && self.traces.is_silent(j as usize) {
+                self.fresh.push(j);
+            }
+            *flag = true;
+        }
+        let carrying = fused && net.ff_by_mask().is_some();
+        self.carry.iter_mut().for_each(|c| *c = 0.0);
+
         // Gradients into the eligibility rows of the active synapses.
         let weight = self.rows.gradient_weight(blocks);
         let hidden_scale = cfg.eta * signal;
@@ -261,6 +309,11 @@ impl OnlineLearner for Learner {
         for &j in &self.traces.active {
             let j = j as usize;
             let trace = self.traces.ff_of(net, j);
+            let next = if carrying {
+                self.traces.next_ff_of(net, j, self.spiked_now[j])
+            } else {
+                None
+            };
             let mut abs_err_sum = 0.0;
             for &l in net.postsynaptic(j) {
                 let l = l as usize;
@@ -271,6 +324,10 @@ impl OnlineLearner for Learner {
                     let scale = (l < n_hidden).then_some(hidden_scale);
                     self.rows
                         .fused_update(&mut self.w, row, blocks, err, trace, scale);
+                    if let Some(x) = next {
+                        let w = &self.w[row * k_ff..(row + 1) * k_ff];
+                        self.carry[l] += super::neuron::dot(w, x);
+                    }
                 } else {
                     let scaled = weight * err;
                     let e = self.rows.touch(row, blocks);
@@ -298,6 +355,14 @@ impl OnlineLearner for Learner {
             }
         }
 
+        let spiking = inputs.iter().copied().filter(|&i| (i as usize) < n_in);
+        for j in spiking.chain(self.fresh.iter().copied()) {
+            self.spiked_now[j as usize] = false;
+        }
+        for l in (0..self.spikes.len()).filter(|&l| self.spikes[l]) {
+            self.spiked_now[n_in + l] = false;
+        }
+        self.carry_valid = carrying;
         let slot = self.history.push();
         slot.extend(inputs.iter().copied().filter(|&i| (i as usize) < n_in));
         for (l, &s) in self.spikes.iter().enumerate() {

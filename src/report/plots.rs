@@ -6,6 +6,7 @@ use super::chart::{Chart, LineChart, Mark, PlotFile, Series, StackedBars};
 use super::load::RunGroup;
 use super::local;
 use super::series::{self, Count, Metric, XAxis};
+use super::tau;
 use super::ReportError;
 use std::fs;
 use std::path::Path;
@@ -120,6 +121,36 @@ pub fn local_loss_chart(groups: &[RunGroup]) -> Option<Chart> {
     }))
 }
 
+/// Final accuracy against `fl.tau`, one line with std whiskers per set of groups that differ
+/// only in tau. `None` when no two groups do.
+pub fn tau_chart(groups: &[RunGroup]) -> Option<Chart> {
+    let lines = tau::accuracy_by_tau(groups);
+    if lines.is_empty() {
+        return None;
+    }
+    let mut series = Vec::new();
+    for (i, (line, points)) in lines.into_iter().enumerate() {
+        series.push(Series {
+            label: String::new(),
+            points: points.clone(),
+            mark: Mark::Line,
+            color: i,
+        });
+        series.push(Series {
+            label: line,
+            points,
+            mark: Mark::ErrorBars,
+            color: i,
+        });
+    }
+    Some(Chart::Lines(LineChart {
+        title: "final accuracy vs communication period tau".into(),
+        x_label: "tau [global iterations between uploads]".into(),
+        y_label: "final test accuracy".into(),
+        series,
+    }))
+}
+
 /// Final accuracy against total uplink: every run as a dot, every group's mean with std whiskers.
 pub fn budget_chart(groups: &[RunGroup]) -> Chart {
     let mut all = Vec::new();
@@ -196,6 +227,9 @@ pub fn charts(groups: &[RunGroup]) -> Vec<(String, Chart)> {
         out.push(("local-loss-iteration".into(), chart));
     }
     out.push(("accuracy-budget".into(), budget_chart(groups)));
+    if let Some(chart) = tau_chart(groups) {
+        out.push(("accuracy-tau".into(), chart));
+    }
     for (i, g) in groups.iter().enumerate() {
         let point = slug(&g.point);
         out.push((format!("participation-{i}-{point}"), participation_chart(g)));
@@ -333,6 +367,29 @@ mod tests {
         assert_eq!(plots[6].name, "local-loss-iteration");
         check_svg(svg).expect("valid svg");
         assert!(svg.contains("<polygon"), "std bands drawn");
+    }
+
+    #[test]
+    fn accuracy_against_tau_joins_points_that_differ_only_in_tau() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        for (i, tau) in [4u64, 8, 16].into_iter().enumerate() {
+            for trial in 0..2 {
+                let run = tmp.path().join(format!("runs/p{i}-fl.tau={tau}-t{trial}"));
+                write_run(&run, "p", trial, tau, 6);
+            }
+        }
+        let groups = read_results(tmp.path()).expect("sweep folder");
+        let Some(chart) = tau_chart(&groups) else {
+            panic!("a tau chart");
+        };
+        let Chart::Lines(lines) = &chart else {
+            panic!("a line chart");
+        };
+        assert_eq!(lines.series.len(), 2, "a line and its error bars");
+        let xs: Vec<f64> = lines.series[1].points.iter().map(|p| p.x).collect();
+        assert_eq!(xs, [4.0, 8.0, 16.0]);
+        check_svg(&chart.to_svg().expect("svg")).expect("valid svg");
+        assert!(tau_chart(&groups[..1]).is_none(), "one point is no line");
     }
 
     #[test]

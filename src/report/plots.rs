@@ -151,23 +151,60 @@ pub fn tau_chart(groups: &[RunGroup]) -> Option<Chart> {
     }))
 }
 
+/// The family of a group: the subfolder before `/` when read from a parent of sweeps (each
+/// sweep is one family), else the group itself.
+fn family(point: &str) -> &str {
+    point.split_once('/').map_or(point, |(family, _)| family)
+}
+
 /// Final accuracy against total uplink: every run as a dot, every group's mean with std whiskers.
+/// Groups from one sweep of a parent folder share a colour and a legend entry, and their means
+/// are joined by a line in uplink order.
 pub fn budget_chart(groups: &[RunGroup]) -> Chart {
+    let mut families: Vec<&str> = Vec::new();
     let mut all = Vec::new();
-    for (i, g) in groups.iter().enumerate() {
+    let mut lines: Vec<Vec<series::Point>> = Vec::new();
+    for g in groups {
+        let f = family(&g.point);
+        let nested = f.len() < g.point.len();
+        let color = match families.iter().position(|&x| x == f) {
+            Some(i) if nested => i,
+            _ => {
+                families.push(f);
+                lines.push(Vec::new());
+                families.len() - 1
+            }
+        };
+        let first = lines[color].is_empty();
         let (runs, mean) = series::budget(g);
         all.push(Series {
             label: String::new(),
             points: runs,
             mark: Mark::Dots,
-            color: i,
+            color,
         });
+        lines[color].extend(mean);
         all.push(Series {
-            label: legend(g),
+            label: match (nested, first) {
+                (false, _) => legend(g),
+                (true, true) => f.to_string(),
+                (true, false) => String::new(),
+            },
             points: mean.into_iter().collect(),
             mark: Mark::ErrorBars,
-            color: i,
+            color,
         });
+    }
+    for (color, mut points) in lines.into_iter().enumerate() {
+        if points.len() > 1 {
+            points.sort_by(|a, b| a.x.total_cmp(&b.x));
+            all.push(Series {
+                label: String::new(),
+                points,
+                mark: Mark::Line,
+                color,
+            });
+        }
     }
     Chart::Lines(LineChart {
         title: "final accuracy vs uplink budget".into(),
@@ -398,6 +435,38 @@ mod tests {
         write_run(&tmp.path().join("runs/p-t0"), "p", 0, 4, 8);
         let groups = read_results(tmp.path()).expect("sweep folder");
         assert!(local_loss_chart(&groups).is_none());
+    }
+
+    #[test]
+    fn budget_colours_and_joins_the_points_of_one_sweep() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        for sweep in ["full", "top-k"] {
+            for (i, tau) in [4u64, 8].into_iter().enumerate() {
+                let run = tmp
+                    .path()
+                    .join(format!("{sweep}/runs/p{i}-fl.tau={tau}-t0"));
+                write_run(&run, "p", 0, tau, 6);
+            }
+        }
+        let groups = read_results(tmp.path()).expect("parent folder");
+        let Chart::Lines(chart) = budget_chart(&groups) else {
+            panic!("a line chart");
+        };
+        let legends: Vec<&str> = chart
+            .series
+            .iter()
+            .map(|s| s.label.as_str())
+            .filter(|l| !l.is_empty())
+            .collect();
+        assert_eq!(legends, ["full", "top-k"], "one legend entry per sweep");
+        let joined: Vec<&Series> = chart
+            .series
+            .iter()
+            .filter(|s| s.mark == Mark::Line)
+            .collect();
+        assert_eq!(joined.len(), 2);
+        assert_eq!(joined[1].color, 1);
+        assert!(joined.iter().all(|s| s.points.len() == 2));
     }
 
     #[test]

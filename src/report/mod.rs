@@ -16,6 +16,7 @@ pub mod plots;
 mod progress;
 pub mod series;
 mod summary;
+pub mod tau;
 
 pub use chart::PlotFile;
 pub use files::{write_atomic, write_csv, write_json, EventLog, RunDir};

@@ -6,6 +6,7 @@ use super::chart::{Chart, LineChart, Mark, PlotFile, Series, StackedBars};
 use super::load::RunGroup;
 use super::local;
 use super::series::{self, Count, Metric, XAxis};
+use super::tau;
 use super::ReportError;
 use std::fs;
 use std::path::Path;
@@ -120,23 +121,90 @@ pub fn local_loss_chart(groups: &[RunGroup]) -> Option<Chart> {
     }))
 }
 
+/// Final accuracy against `fl.tau`, one line with std whiskers per set of groups that differ
+/// only in tau. `None` when no two groups do.
+pub fn tau_chart(groups: &[RunGroup]) -> Option<Chart> {
+    let lines = tau::accuracy_by_tau(groups);
+    if lines.is_empty() {
+        return None;
+    }
+    let mut series = Vec::new();
+    for (i, (line, points)) in lines.into_iter().enumerate() {
+        series.push(Series {
+            label: String::new(),
+            points: points.clone(),
+            mark: Mark::Line,
+            color: i,
+        });
+        series.push(Series {
+            label: line,
+            points,
+            mark: Mark::ErrorBars,
+            color: i,
+        });
+    }
+    Some(Chart::Lines(LineChart {
+        title: "final accuracy vs communication period tau".into(),
+        x_label: "tau [global iterations between uploads]".into(),
+        y_label: "final test accuracy".into(),
+        series,
+    }))
+}
+
+/// The family of a group: the subfolder before `/` when read from a parent of sweeps (each
+/// sweep is one family), else the group itself.
+fn family(point: &str) -> &str {
+    point.split_once('/').map_or(point, |(family, _)| family)
+}
+
 /// Final accuracy against total uplink: every run as a dot, every group's mean with std whiskers.
+/// Groups from one sweep of a parent folder share a colour and a legend entry, and their means
+/// are joined by a line in uplink order.
 pub fn budget_chart(groups: &[RunGroup]) -> Chart {
+    let mut families: Vec<&str> = Vec::new();
     let mut all = Vec::new();
-    for (i, g) in groups.iter().enumerate() {
+    let mut lines: Vec<Vec<series::Point>> = Vec::new();
+    for g in groups {
+        let f = family(&g.point);
+        let nested = f.len() < g.point.len();
+        let color = match families.iter().position(|&x| x == f) {
+            Some(i) if nested => i,
+            _ => {
+                families.push(f);
+                lines.push(Vec::new());
+                families.len() - 1
+            }
+        };
+        let first = lines[color].is_empty();
         let (runs, mean) = series::budget(g);
         all.push(Series {
             label: String::new(),
             points: runs,
             mark: Mark::Dots,
-            color: i,
+            color,
         });
+        lines[color].extend(mean);
         all.push(Series {
-            label: legend(g),
+            label: match (nested, first) {
+                (false, _) => legend(g),
+                (true, true) => f.to_string(),
+                (true, false) => String::new(),
+            },
             points: mean.into_iter().collect(),
             mark: Mark::ErrorBars,
-            color: i,
+            color,
         });
+    }
+    for (color, mut points) in lines.into_iter().enumerate() {
+        if points.len() > 1 {
+            points.sort_by(|a, b| a.x.total_cmp(&b.x));
+            all.push(Series {
+                label: String::new(),
+                points,
+                mark: Mark::Line,
+                color,
+            });
+        }
     }
     Chart::Lines(LineChart {
         title: "final accuracy vs uplink budget".into(),
@@ -196,6 +264,9 @@ pub fn charts(groups: &[RunGroup]) -> Vec<(String, Chart)> {
         out.push(("local-loss-iteration".into(), chart));
     }
     out.push(("accuracy-budget".into(), budget_chart(groups)));
+    if let Some(chart) = tau_chart(groups) {
+        out.push(("accuracy-tau".into(), chart));
+    }
     for (i, g) in groups.iter().enumerate() {
         let point = slug(&g.point);
         out.push((format!("participation-{i}-{point}"), participation_chart(g)));
@@ -336,11 +407,66 @@ mod tests {
     }
 
     #[test]
+    fn accuracy_against_tau_joins_points_that_differ_only_in_tau() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        for (i, tau) in [4u64, 8, 16].into_iter().enumerate() {
+            for trial in 0..2 {
+                let run = tmp.path().join(format!("runs/p{i}-fl.tau={tau}-t{trial}"));
+                write_run(&run, "p", trial, tau, 6);
+            }
+        }
+        let groups = read_results(tmp.path()).expect("sweep folder");
+        let Some(chart) = tau_chart(&groups) else {
+            panic!("a tau chart");
+        };
+        let Chart::Lines(lines) = &chart else {
+            panic!("a line chart");
+        };
+        assert_eq!(lines.series.len(), 2, "a line and its error bars");
+        let xs: Vec<f64> = lines.series[1].points.iter().map(|p| p.x).collect();
+        assert_eq!(xs, [4.0, 8.0, 16.0]);
+        check_svg(&chart.to_svg().expect("svg")).expect("valid svg");
+        assert!(tau_chart(&groups[..1]).is_none(), "one point is no line");
+    }
+
+    #[test]
     fn no_curves_no_local_loss_chart() {
         let tmp = tempfile::tempdir().expect("tempdir");
         write_run(&tmp.path().join("runs/p-t0"), "p", 0, 4, 8);
         let groups = read_results(tmp.path()).expect("sweep folder");
         assert!(local_loss_chart(&groups).is_none());
+    }
+
+    #[test]
+    fn budget_colours_and_joins_the_points_of_one_sweep() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        for sweep in ["full", "top-k"] {
+            for (i, tau) in [4u64, 8].into_iter().enumerate() {
+                let run = tmp
+                    .path()
+                    .join(format!("{sweep}/runs/p{i}-fl.tau={tau}-t0"));
+                write_run(&run, "p", 0, tau, 6);
+            }
+        }
+        let groups = read_results(tmp.path()).expect("parent folder");
+        let Chart::Lines(chart) = budget_chart(&groups) else {
+            panic!("a line chart");
+        };
+        let legends: Vec<&str> = chart
+            .series
+            .iter()
+            .map(|s| s.label.as_str())
+            .filter(|l| !l.is_empty())
+            .collect();
+        assert_eq!(legends, ["full", "top-k"], "one legend entry per sweep");
+        let joined: Vec<&Series> = chart
+            .series
+            .iter()
+            .filter(|s| s.mark == Mark::Line)
+            .collect();
+        assert_eq!(joined.len(), 2);
+        assert_eq!(joined[1].color, 1);
+        assert!(joined.iter().all(|s| s.points.len() == 2));
     }
 
     #[test]

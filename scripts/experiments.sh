@@ -62,3 +62,13 @@ budget top-k --set compression.kind=top-k --set compression.fraction=0.05 \
 budget quantize-4bit --set compression.kind=quantize --set compression.bits=4
 timed "budget compare" "$FLSNN" compare "$B/full" "$B/fixed-rate" "$B/top-k" "$B/quantize-4bit"
 "$FLSNN" report "$B"
+
+# The figures of docs/experiments.md, and its tables.
+mkdir -p docs/figures
+for ext in png svg; do
+  cp "$OUT/fig4-rate/plots/local-loss-iteration.$ext" "docs/figures/fig4-rate.$ext"
+  cp "$OUT/fig4-events/plots/local-loss-iteration.$ext" "docs/figures/fig4-events.$ext"
+  cp "$OUT/fixed-rate/plots/accuracy-tau.$ext" "docs/figures/fixed-rate-tau.$ext"
+  cp "$OUT/budget/plots/accuracy-budget.$ext" "docs/figures/budget-study.$ext"
+done
+python3 scripts/experiment_tables.py "$OUT" > "$OUT/tables.md"

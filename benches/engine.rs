@@ -3,9 +3,9 @@
 //! Reports calendar events per second.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use flsnn::experiment;
+use flsnn::report::NullSink;
+use flsnn::run;
 use flsnn::scenario;
-use flsnn::sim::{self, NullSink};
 
 const ENGINE: &str = r#"
 name = "engine-bench"
@@ -38,16 +38,18 @@ fn bench_engine(c: &mut Criterion) {
         .expect("bench scenario loads");
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let events = {
-        let setup = experiment::build(&sc).expect("build");
-        sim::run(setup, &mut NullSink, threads).expect("run").events
+        let setup = run::build(&sc).expect("build");
+        run::simulate(setup, &mut NullSink, threads)
+            .expect("run")
+            .events
     };
     let mut group = c.benchmark_group("engine");
     group.sample_size(10);
     group.throughput(Throughput::Elements(events));
     group.bench_function("200 devices x 20 rounds", |b| {
         b.iter_batched(
-            || experiment::build(&sc).expect("build"),
-            |setup| sim::run(setup, &mut NullSink, threads).expect("run"),
+            || run::build(&sc).expect("build"),
+            |setup| run::simulate(setup, &mut NullSink, threads).expect("run"),
             criterion::BatchSize::LargeInput,
         )
     });

@@ -2,10 +2,10 @@
 
 use crate::compare;
 use crate::data::{EventCamera, Motion};
-use crate::experiment::{self, RunOptions};
+use crate::run::train::{self, Encoding, TrainOptions};
+use crate::run::{self as experiment, RunOptions};
 use crate::scenario;
 use crate::sweep::{self, GridAxis, SweepOptions};
-use crate::train::{self, Encoding, TrainOptions};
 use std::path::{Path, PathBuf};
 
 /// An error at the edge of the program, with the exit code it maps to.

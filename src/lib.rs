@@ -22,14 +22,14 @@
 pub mod cli;
 pub mod compare;
 pub mod data;
-pub mod experiment;
 pub mod fl;
 pub mod net;
 pub mod prepare;
 pub mod report;
+pub mod rng;
+pub mod run;
 pub mod scenario;
 pub mod sim;
 pub mod snn;
 pub mod sweep;
 pub mod time;
-pub mod train;

@@ -2,7 +2,7 @@
 
 mod common;
 
-use flsnn::sim::RoundRecord;
+use flsnn::report::RoundRecord;
 use serde_json::Value;
 
 /// 676-0-2 paper network: every output hears the 676 inputs and the other output.

@@ -26,7 +26,7 @@ latency = { kind = "constant", value = "5ms" }
 every = 1000
 "#;
 
-fn run(tag: &str, sets: &[&str]) -> flsnn::experiment::RunOutcome {
+fn run(tag: &str, sets: &[&str]) -> flsnn::run::RunOutcome {
     let tmp = tempfile::tempdir().expect("tempdir");
     let out = common::run_toml(tmp.path(), tag, BASE, sets, 2);
     // Keep the folder alive only as long as needed: results are in memory.
@@ -39,7 +39,7 @@ fn compressed_uploads_are_smaller_and_still_learn() {
     let full = run("full", &[]);
     let uploads = full.summary.uploads[0];
     assert_eq!(uploads, 4 * 100, "4 devices x 100 rounds");
-    let per_upload = |o: &flsnn::experiment::RunOutcome| o.summary.bytes_up / o.summary.uploads[0];
+    let per_upload = |o: &flsnn::run::RunOutcome| o.summary.bytes_up / o.summary.uploads[0];
     for (tag, sets, at_most) in [
         ("fixed", &["compression.kind=fixed-rate"][..], 0.3),
         (

@@ -3,7 +3,7 @@
 //! with rate coding and with the emulated event camera (issue 2).
 
 use flsnn::data::EventCamera;
-use flsnn::train::{train, Encoding, TrainOptions, TrainReport};
+use flsnn::run::train::{train, Encoding, TrainOptions, TrainReport};
 
 fn options(encoding: Encoding, seed: u64) -> TrainOptions {
     TrainOptions {

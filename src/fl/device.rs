@@ -1,173 +1,290 @@
-//! One device: its shard of real data, its SNN learner and its place in the shard.
+//! A device's protocol (docs/spec.md section 3): when it trains, for how long, what it uploads and
+//! when it adopts the global model. A plain state machine: it is handed an input and the current
+//! virtual time and answers with [`Action`]s; its learning state lives in a
+//! [`crate::fl::LocalModel`] that its host runs the jobs on.
+//!
+//! A round of local work (tau x Delta_s steps) is cut into chunks: at every local-model checkpoint
+//! (`curve_every`), and in non-blocking mode at most one lookahead long and at the arrival of a
+//! global model already on its way, so that a model arriving mid-round is adopted at the first step
+//! boundary after its arrival.
 
-use crate::data::Example;
-use crate::fl::compress::{
-    Broadcast, Codec, CompressError, Compression, CompressorState, EncodedUpload,
-};
-use crate::fl::model::{flatten, unflatten};
-use crate::snn::{evaluate, Evaluation, Learner, Network, Params, TestExample};
-use rand_chacha::ChaCha12Rng;
+use crate::fl::compress::{payload_bytes, Broadcast};
+use crate::fl::message::{Action, GlobalModel, Job, Msg, Note, Trained, Upload};
+use crate::fl::{Mode, Protocol};
+use crate::net::{tx_time, LinkConfig};
+use crate::time::{SimDuration, SimTime};
+use std::collections::VecDeque;
 use std::sync::Arc;
 
-/// Work a device has done [counts].
-#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
-pub struct ComputeTotals {
-    /// SNN time steps.
-    pub steps: u64,
-    /// Spikes of learnable neurons.
-    pub spikes: u64,
-    /// Synaptic operations (non-zero trace times weight terms).
-    pub synaptic_ops: u64,
+/// What a device is handed.
+#[derive(Debug)]
+pub enum DeviceInput {
+    /// The run starts.
+    Start,
+    /// A global model arrived.
+    Global(Arc<GlobalModel>),
+    /// A global model was lost on the way; the device continues from its own model.
+    GlobalMissed(Arc<GlobalModel>),
+    /// A chunk of local work finished.
+    Trained(Trained),
 }
 
-impl ComputeTotals {
-    /// Adds `other` to these totals.
-    pub fn add(&mut self, other: ComputeTotals) {
-        self.steps += other.steps;
-        self.spikes += other.spikes;
-        self.synaptic_ops += other.synaptic_ops;
-    }
+/// What a device knows of its situation.
+#[derive(Clone, Debug)]
+pub struct DeviceSetup {
+    /// Device id (0-based, dense).
+    pub id: u32,
+    /// Local examples.
+    pub samples: usize,
+    /// Virtual time of one SNN step.
+    pub step_time: SimDuration,
+    /// The shortest time in which a global model can reach it: a non-blocking device computes at
+    /// most this far ahead.
+    pub lookahead: SimDuration,
+    /// Its uplink, for budgets (packetisation and rate).
+    pub uplink: LinkConfig,
+    /// Whether it takes part in the first round.
+    pub first_round: bool,
 }
 
-/// A device of the federation (SPEC section 3): it walks through its local examples step after
-/// step, wrapping around at the end of its shard, and compresses what it uploads.
+#[derive(Debug)]
+struct Chunk {
+    round: u64,
+    steps_left: u64,
+    steps: u64,
+    last: bool,
+    checkpoint: bool,
+}
+
+/// A device's protocol state.
+#[derive(Debug)]
 pub struct Device {
-    id: u32,
-    learner: Learner,
-    shard: Vec<Example>,
-    example: usize,
-    step: usize,
-    training_rng: ChaCha12Rng,
-    totals: ComputeTotals,
-    codec: Arc<Codec>,
-    compressor: CompressorState,
-    compression_rng: ChaCha12Rng,
-}
-
-/// A device's random streams.
-pub struct DeviceStreams {
-    /// Hidden-neuron sampling while training.
-    pub training: ChaCha12Rng,
-    /// Random choices of the compressor (random-k, stochastic rounding).
-    pub compression: ChaCha12Rng,
+    setup: DeviceSetup,
+    protocol: Arc<Protocol>,
+    chunk: Option<Chunk>,
+    queued: VecDeque<u64>,
+    adopt: Option<Arc<Broadcast>>,
+    steps_done: u64,
+    bytes_up: u64,
 }
 
 impl Device {
-    /// A device holding `shard`, starting from `params`, compressing its uploads with `codec`.
-    pub fn new(
-        id: u32,
-        net: &Network,
-        params: Params,
-        shard: Vec<Example>,
-        codec: Arc<Codec>,
-        streams: DeviceStreams,
-    ) -> Result<Device, CompressError> {
-        let compressor = codec.state(&flatten(&params))?;
-        let mut learner = Learner::new(net, params);
-        if matches!(codec.compression(), Compression::FixedRate { .. }) {
-            learner.track_abs_grad_full(true);
+    /// A device following `protocol`.
+    pub fn new(setup: DeviceSetup, protocol: Arc<Protocol>) -> Device {
+        Device {
+            setup,
+            protocol,
+            chunk: None,
+            queued: VecDeque::new(),
+            adopt: None,
+            steps_done: 0,
+            bytes_up: 0,
         }
-        Ok(Device {
-            id,
-            learner,
-            shard,
-            example: 0,
-            step: 0,
-            training_rng: streams.training,
-            totals: ComputeTotals::default(),
-            codec,
-            compressor,
-            compression_rng: streams.compression,
-        })
     }
 
-    /// The device's id.
+    /// Its id.
     pub fn id(&self) -> u32 {
-        self.id
+        self.setup.id
     }
 
-    /// Its number of local examples.
-    pub fn samples(&self) -> usize {
-        self.shard.len()
+    /// Bytes its radio put on the uplink, every attempt: counted against its byte budget.
+    pub fn sent(&mut self, wire_bytes: u64) {
+        self.bytes_up += wire_bytes;
     }
 
-    /// Runs `steps` local training steps and returns the work done.
-    pub fn train(&mut self, net: &Network, steps: u64) -> ComputeTotals {
-        let mut done = ComputeTotals::default();
-        if self.shard.is_empty() {
-            return done;
+    /// Handles `input` at `now`; `next_arrival` is the earliest message already on its way to it.
+    pub fn handle(
+        &mut self,
+        now: SimTime,
+        next_arrival: Option<SimTime>,
+        input: DeviceInput,
+    ) -> Vec<Action> {
+        let mut out = Vec::new();
+        match input {
+            DeviceInput::Start => {
+                let starts = match self.protocol.mode {
+                    Mode::Sync => self.setup.first_round,
+                    Mode::NonBlocking | Mode::Separate => true,
+                };
+                if starts {
+                    self.start_round(0, now, next_arrival, &mut out);
+                }
+            }
+            DeviceInput::Global(global) => {
+                if self.chunk.is_some() {
+                    self.adopt = Some(global.model.clone());
+                } else {
+                    out.push(Action::Post(Job::Adopt(global.model.clone())));
+                }
+                self.follow(&global, now, next_arrival, &mut out);
+            }
+            DeviceInput::GlobalMissed(global) => self.follow(&global, now, next_arrival, &mut out),
+            DeviceInput::Trained(trained) => self.trained(trained, now, next_arrival, &mut out),
         }
-        for _ in 0..steps {
-            let ex = &self.shard[self.example];
-            let inputs = ex.spikes.steps.get(self.step).map_or(&[][..], |s| &s[..]);
-            let stats =
-                self.learner
-                    .train_step(net, inputs, ex.label, self.step, &mut self.training_rng);
-            done.steps += 1;
-            done.spikes += stats.spikes;
-            done.synaptic_ops += stats.synaptic_ops;
-            self.step += 1;
-            if self.step >= ex.spikes.steps.len() {
-                self.step = 0;
-                self.example = (self.example + 1) % self.shard.len();
+        out
+    }
+
+    /// In synchronous mode a device asked to take part in the next round starts it on receiving
+    /// the global model, or on learning that it missed it (from its own model).
+    fn follow(
+        &mut self,
+        global: &GlobalModel,
+        now: SimTime,
+        next_arrival: Option<SimTime>,
+        out: &mut Vec<Action>,
+    ) {
+        if self.protocol.mode == Mode::Sync && global.selects(self.setup.id) {
+            self.start_round(global.round + 1, now, next_arrival, out);
+        }
+    }
+
+    fn start_round(
+        &mut self,
+        round: u64,
+        now: SimTime,
+        next_arrival: Option<SimTime>,
+        out: &mut Vec<Action>,
+    ) {
+        if self.chunk.is_some() {
+            self.queued.push_back(round);
+            return;
+        }
+        self.chunk = Some(Chunk {
+            round,
+            steps_left: self.protocol.round_steps(round),
+            steps: 0,
+            last: false,
+            checkpoint: false,
+        });
+        self.next_chunk(now, next_arrival, out);
+    }
+
+    fn next_chunk(&mut self, now: SimTime, next_arrival: Option<SimTime>, out: &mut Vec<Action>) {
+        let p = &self.protocol;
+        let step = self.setup.step_time.0.max(1);
+        let curve_steps = p.curve_every.map(|n| (n * p.delta_s).max(1));
+        let Some(chunk) = self.chunk.as_mut() else {
+            return;
+        };
+        let mut steps = chunk.steps_left;
+        if let Some(every) = curve_steps {
+            steps = steps.min(every - self.steps_done % every);
+        }
+        if p.mode == Mode::NonBlocking {
+            steps = steps.min((self.setup.lookahead.0 / step).max(1));
+            if let Some(arrival) = next_arrival {
+                steps = steps.min(arrival.0.saturating_sub(now.0).div_ceil(step).max(1));
             }
         }
-        self.totals.add(done);
-        done
+        chunk.steps = steps;
+        chunk.last = steps == chunk.steps_left;
+        chunk.checkpoint = curve_steps.is_some_and(|e| (self.steps_done + steps).is_multiple_of(e));
+        let evaluate_round = chunk.last && p.evaluates_devices() && p.evaluated(chunk.round);
+        let job = Job::Train {
+            adopt: self.adopt.take(),
+            steps,
+            evaluate: if evaluate_round || chunk.checkpoint {
+                p.eval_examples
+            } else {
+                0
+            },
+            upload: chunk.last && p.mode != Mode::Separate,
+        };
+        out.push(Action::Work {
+            duration: SimDuration(step) * steps,
+            job,
+        });
     }
 
-    /// What it uploads now: its model, compressed; the |g_W| accumulator starts again.
-    pub fn upload(&mut self, net: &Network) -> Result<EncodedUpload, CompressError> {
-        let model = flatten(self.learner.params(net));
-        let grad = self.learner.abs_grad_w_full().unwrap_or(&[]);
-        let upload = self.codec.encode(
-            &mut self.compressor,
-            &model,
-            grad,
-            &mut self.compression_rng,
-        )?;
-        self.learner.reset_abs_grad();
-        Ok(upload)
-    }
-
-    /// Adopts the global model (all of it, or the slices it carries); eligibility traces,
-    /// learning signal and history stay local.
-    pub fn adopt(&mut self, net: &Network, global: &Broadcast) -> Result<(), CompressError> {
-        let params = self.learner.params(net);
-        let mut model = flatten(params);
-        self.codec.adopt(&mut self.compressor, global, &mut model)?;
-        let adopted = unflatten(&model, params);
-        self.learner.set_params(net, &adopted);
-        Ok(())
-    }
-
-    /// Evaluates its local model on `test`.
-    pub fn evaluate(
+    fn trained(
         &mut self,
-        net: &Network,
-        test: &[Example],
-        rng: &mut ChaCha12Rng,
-    ) -> Evaluation {
-        let examples: Vec<TestExample<'_>> = test.iter().map(test_example).collect();
-        let params = self.learner.params(net);
-        evaluate(net, params, &examples, rng)
+        trained: Trained,
+        now: SimTime,
+        next_arrival: Option<SimTime>,
+        out: &mut Vec<Action>,
+    ) {
+        let Some(chunk) = self.chunk.as_mut() else {
+            return;
+        };
+        chunk.steps_left -= chunk.steps;
+        self.steps_done += chunk.steps;
+        let (round, last, checkpoint) = (chunk.round, chunk.last, chunk.checkpoint);
+        let p = self.protocol.clone();
+        if let (true, Some(ev)) = (checkpoint, &trained.evaluation) {
+            out.push(Action::Note(Note::Curve {
+                global_iteration: self.steps_done / p.delta_s,
+                evaluation: ev.clone(),
+            }));
+        }
+        out.push(Action::Note(Note::Computed {
+            round,
+            compute: trained.compute,
+        }));
+        if !last {
+            self.next_chunk(now, next_arrival, out);
+            return;
+        }
+        self.chunk = None;
+        if let (true, Some(ev)) = (
+            p.evaluates_devices() && p.evaluated(round),
+            trained.evaluation,
+        ) {
+            out.push(Action::Note(Note::LocalModel {
+                round,
+                evaluation: ev,
+            }));
+        }
+        match (p.mode, trained.upload) {
+            (Mode::Separate, _) => out.push(Action::Note(Note::RoundDone { round })),
+            (_, Some(payload)) => self.upload(round, payload, out),
+            (_, None) => {}
+        }
+        let next = match p.mode {
+            Mode::Sync => self.queued.pop_front(),
+            Mode::NonBlocking | Mode::Separate => (round + 1 < p.rounds()).then_some(round + 1),
+        };
+        match next {
+            Some(r) => self.start_round(r, now, next_arrival, out),
+            None => {
+                if let Some(model) = self.adopt.take() {
+                    out.push(Action::Post(Job::Adopt(model)));
+                }
+            }
+        }
     }
 
-    /// Everything it has computed so far.
-    pub fn totals(&self) -> ComputeTotals {
-        self.totals
-    }
-
-    /// Bytes held by its learning state.
-    pub fn learner_bytes(&self) -> usize {
-        self.learner.memory_bytes()
-    }
-}
-
-/// The view of an example that the evaluator reads.
-pub fn test_example(ex: &Example) -> TestExample<'_> {
-    TestExample {
-        steps: &ex.spikes.steps,
-        label: ex.label,
+    /// Sends the upload, unless it would break a budget.
+    fn upload(
+        &mut self,
+        round: u64,
+        payload: crate::fl::compress::EncodedUpload,
+        out: &mut Vec<Action>,
+    ) {
+        let uplink = &self.setup.uplink;
+        let planned = uplink.packet_format().map_or(payload_bytes(&payload), |f| {
+            f.wire_bytes(payload_bytes(&payload))
+        });
+        let over_bytes = self
+            .protocol
+            .budget_bytes
+            .is_some_and(|b| self.bytes_up + planned > b);
+        let over_airtime = self
+            .protocol
+            .budget_airtime
+            .is_some_and(|a| tx_time(planned * 8, uplink.rate) > a);
+        if over_bytes || over_airtime {
+            out.push(Action::Note(Note::OverBudget { round }));
+            out.push(Action::ToBaseStation(Msg::Skip {
+                device: self.setup.id,
+                round,
+            }));
+            return;
+        }
+        out.push(Action::ToBaseStation(Msg::Upload(Arc::new(Upload {
+            device: self.setup.id,
+            round,
+            samples: self.setup.samples,
+            payload,
+        }))));
     }
 }

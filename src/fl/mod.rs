@@ -1,13 +1,25 @@
-//! FL-SNN protocol logic (SPEC section 3): devices that train on their shard, aggregation at the
-//! base station, payload sizes. Plain synchronous Rust; `sim` hosts it in actors on a virtual clock.
+//! FL-SNN protocol logic (SPEC section 3, docs/spec.md): every rule of the protocol lives in two
+//! plain state machines, [`Device`] and [`BaseStation`], that exchange [`Msg`]s and ask their hosts
+//! for work ([`Job`]) on their learning state ([`LocalModel`], [`GlobalEvaluator`]). No actors, no
+//! clocks, no I/O: `sim` hosts them and `run` wires them to the channel.
 
 mod aggregate;
+mod base_station;
 pub mod compress;
 mod device;
+mod evaluator;
+mod local;
+pub mod message;
 pub mod model;
+mod protocol;
 
 pub use aggregate::Aggregation;
-pub use device::{test_example, ComputeTotals, Device, DeviceStreams};
+pub use base_station::{BaseStation, BaseStationInput};
+pub use device::{Device, DeviceInput, DeviceSetup};
+pub use evaluator::GlobalEvaluator;
+pub use local::{test_example, ComputeTotals, DeviceStreams, LocalModel};
+pub use message::{Action, GlobalModel, Job, Msg, Note, Probe, Reading, Timer, Trained, Upload};
+pub use protocol::Protocol;
 
 /// How devices and the base station interact.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize)]

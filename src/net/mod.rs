@@ -10,10 +10,12 @@
 //! ```
 //!
 //! [`availability`] decides whether a device can take part at all, [`energy`] turns airtime and
-//! spike counts into joules, [`downlink`] plans the base station's transmissions.
+//! spike counts into joules, [`channel`] composes them
+//! into the cell that carries every message between devices and the base station.
 
 pub mod arq;
 pub mod availability;
+pub mod channel;
 pub mod downlink;
 pub mod energy;
 pub mod error;
@@ -26,7 +28,8 @@ pub mod uplink;
 
 pub use arq::{send_message, Transmission};
 pub use availability::{Availability, AvailabilityTrace};
-pub use downlink::{DownlinkMode, DownlinkPlan};
+pub use channel::{Channel, DownlinkOutcome, UplinkDone, UploadStart};
+pub use downlink::DownlinkMode;
 pub use energy::{ComputeEnergy, RadioEnergy};
 pub use error::NetError;
 pub use latency::Latency;

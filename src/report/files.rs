@@ -4,8 +4,8 @@
 //! place only when every file is complete: a crash never leaves a half-written run that looks
 //! finished.
 
+use super::records::{NetEvent, Sink};
 use super::ReportError;
-use crate::sim::{NetEvent, Sink};
 use serde::Serialize;
 use std::fs::{self, File};
 use std::io::{BufWriter, Write};

@@ -1,8 +1,8 @@
 //! Test helpers: synthetic run folders written with the simulator's own record types, and light
 //! validity checks for SVG and PNG files.
 
+use super::records::{DeviceRecord, RoundRecord};
 use super::{write_csv, write_json};
-use crate::sim::{DeviceRecord, RoundRecord};
 use std::io::Read;
 use std::path::Path;
 
@@ -71,9 +71,9 @@ pub fn write_run(dir: &Path, name: &str, seed: u64, tau: u64, rounds: u64) {
 /// iterations up to 400) and marks the run's `fl.mode` in its manifest. The loss falls towards
 /// `floor` and shifts with `seed`.
 pub fn write_curves(dir: &Path, mode: &str, seed: u64, floor: f64) {
-    let rows: Vec<crate::sim::CurvePoint> = (1..=10u64)
+    let rows: Vec<super::records::CurvePoint> = (1..=10u64)
         .flat_map(|k| {
-            (0..2u32).map(move |device| crate::sim::CurvePoint {
+            (0..2u32).map(move |device| super::records::CurvePoint {
                 device,
                 global_iteration: 40 * k,
                 t_ns: 4_000_000 * k,

@@ -180,7 +180,7 @@ fn points_table(page: &mut String, groups: &[RunGroup]) {
 }
 
 fn runs_table(page: &mut String, groups: &[RunGroup]) {
-    const HEAD: [&str; 17] = [
+    const HEAD: [&str; 18] = [
         "seed",
         "rounds",
         "accuracy",
@@ -194,7 +194,8 @@ fn runs_table(page: &mut String, groups: &[RunGroup]) {
         "late",
         "skipped",
         "broadcasts lost",
-        "retransmissions",
+        "retransmissions up",
+        "retransmissions down",
         "tx [J]",
         "rx [J]",
         "compute [J]",
@@ -220,7 +221,8 @@ fn runs_table(page: &mut String, groups: &[RunGroup]) {
             f("uploads", Some(3), 0),
             f("uploads", Some(4), 0),
             f("broadcasts", Some(1), 0),
-            f("retransmissions", None, 0),
+            f("retransmissions", Some(0), 0),
+            f("retransmissions", Some(1), 0),
             f("energy_j", Some(0), 4),
             f("energy_j", Some(1), 4),
             f("energy_j", Some(2), 6),

@@ -1,5 +1,5 @@
 //! Outputs of a run: the run folder (written atomically), CSV and JSON files, the events log, the
-//! progress bar and the one-screen summary. Each is a [`crate::sim::Sink`] or a plain writer.
+//! progress bar and the one-screen summary. Each is a [`Sink`] or a plain writer.
 //!
 //! Afterwards, `flsnn report` reads run or sweep folders back ([`load`]), turns them into series
 //! ([`series`]), draws them with plotters ([`chart`], [`plots`]) and writes `report.html`
@@ -14,6 +14,7 @@ pub mod load;
 pub mod local;
 pub mod plots;
 mod progress;
+mod records;
 pub mod series;
 mod summary;
 pub mod tau;
@@ -23,6 +24,9 @@ pub use files::{write_atomic, write_csv, write_json, EventLog, RunDir};
 pub use html::{write_report, ReportOutcome};
 pub use load::{read_results, RunData, RunGroup};
 pub use progress::ProgressSink;
+pub use records::{
+    CurvePoint, DeviceRecord, EventKind, NetEvent, NullSink, RoundRecord, RunResult, Sink,
+};
 pub use summary::{RunSummary, Summary};
 
 /// What can go wrong while writing results.

@@ -1,6 +1,6 @@
 //! A progress bar over rounds, drawn only on a terminal.
 
-use crate::sim::{NetEvent, RoundRecord, Sink};
+use super::records::{NetEvent, RoundRecord, Sink};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 

@@ -1,6 +1,6 @@
 //! `summary.json` and the one-screen summary printed at the end of a run.
 
-use crate::sim::{DeviceRecord, RoundRecord, RunResult};
+use super::records::{DeviceRecord, RoundRecord, RunResult};
 use serde::Serialize;
 use std::fmt;
 
@@ -35,8 +35,8 @@ pub struct RunSummary {
     pub uploads_over_budget: u64,
     /// Broadcast copies delivered / lost.
     pub broadcasts: [u64; 2],
-    /// Packet retransmissions.
-    pub retransmissions: u64,
+    /// Packet retransmissions: uplink, downlink.
+    pub retransmissions: [u64; 2],
     /// Radio transmit, radio receive and compute energy of all devices [J].
     pub energy_j: [f64; 3],
     /// Virtual time at the end [s].
@@ -60,14 +60,12 @@ impl Summary {
         let n = result.devices.len().max(1) as f64;
         let device_accuracy = fsum(|d| d.accuracy) / n;
         let device_nll = fsum(|d| d.test_nll) / n;
-        let (accuracy, tie_rate, test_nll) = match &result.final_global {
-            Some(ev) => (
-                ev.accuracy,
-                ev.ties as f64 / ev.examples.max(1) as f64,
-                ev.nll,
-            ),
-            None => (device_accuracy, f64::NAN, device_nll),
-        };
+        // One evaluation, reported everywhere: the last evaluated row of rounds.csv.
+        let (accuracy, tie_rate, test_nll) = result
+            .last_evaluated()
+            .map_or((f64::NAN, f64::NAN, f64::NAN), |r| {
+                (r.accuracy, r.tie_rate, r.test_nll)
+            });
         RunSummary {
             name: name.to_string(),
             seed,
@@ -89,7 +87,10 @@ impl Summary {
             ],
             uploads_over_budget: sum(|r| r.uploads_over_budget),
             broadcasts: [sum(|r| r.broadcasts_delivered), sum(|r| r.broadcasts_lost)],
-            retransmissions: sum(|r| r.retransmissions),
+            retransmissions: [
+                sum(|r| r.retransmissions_up),
+                sum(|r| r.retransmissions_down),
+            ],
             energy_j: [
                 fsum(|d| d.energy_tx_j),
                 fsum(|d| d.energy_rx_j),
@@ -145,14 +146,14 @@ impl fmt::Display for RunSummary {
                 "  device models   not evaluated (set eval.device_models = true)"
             )?;
         }
-        writeln!(f, "  uplink          {} in {sent} uploads: {delivered} delivered, {lost} lost, {late} late, {skipped} skipped (off), {} over budget", bytes(self.bytes_up), self.uploads_over_budget)?;
+        writeln!(f, "  uplink          {} in {sent} uploads: {delivered} delivered, {lost} lost, {late} late, {skipped} skipped (off), {} over budget; {} retransmissions", bytes(self.bytes_up), self.uploads_over_budget, self.retransmissions[0])?;
         writeln!(
             f,
             "  downlink        {}: {} copies delivered, {} lost; {} retransmissions",
             bytes(self.bytes_down),
             self.broadcasts[0],
             self.broadcasts[1],
-            self.retransmissions
+            self.retransmissions[1]
         )?;
         writeln!(
             f,

@@ -1,95 +1,81 @@
-//! The simulation engine: virtual clock, event calendar, RNG streams, and the actix actors that
-//! host the devices and the base station.
+//! The simulation kernel: virtual clock, event calendar, and actix actors hosting node models'
+//! work, generic over the system it simulates ([`System`]). It knows nothing of federated
+//! learning: `run` wires the FL models and the channel into it.
+//!
+//! A node model ([`Model`]) is a plain state machine stepped on the kernel's thread in calendar
+//! order; the work it asks for runs on its actor ([`Worker`]), spread over one arbiter per thread.
+//! The [`Medium`] is the only path between nodes, and the [`Observer`] sees everything that
+//! happens.
 
-mod actors;
 mod calendar;
-mod channel;
-mod engine;
-mod records;
-pub mod rng;
-mod setup;
+mod host;
+mod kernel;
+mod model;
 
 pub use calendar::Calendar;
-pub use channel::{Channel, DownlinkOutcome, UplinkDone, UploadStart};
-pub use engine::RunResult;
-pub use records::{CurvePoint, DeviceRecord, EventKind, NetEvent, NullSink, RoundRecord, Sink};
-pub use setup::{DeviceSpec, Protocol, SimSetup};
+pub use kernel::KernelStats;
+pub use model::{
+    Context, Effect, Input, Medium, Model, NodeId, Observer, System, Transfer, Worker,
+};
 
 use actix::prelude::*;
-use actors::{BaseStationActor, DeviceActor};
-use rng::{stream, Node, Purpose};
+use host::Host;
 
 /// What can stop a simulation.
 #[derive(Debug, thiserror::Error)]
-pub enum SimError {
+pub enum SimError<E: std::fmt::Display> {
+    /// A node model or its worker failed (a bug, or a corrupt message).
+    #[error("node {node} at virtual time {time}: {error}")]
+    Model {
+        /// The node.
+        node: NodeId,
+        /// When.
+        time: crate::time::SimTime,
+        /// What went wrong.
+        error: E,
+    },
     /// An actor stopped before answering (a bug, or the process is shutting down).
-    #[error("the actor of device {0} stopped before answering (u32::MAX = base station)")]
-    ActorGone(u32),
-    /// An invariant of the engine broke (a bug).
+    #[error("the actor of node {node} stopped before answering (virtual time {time})")]
+    ActorGone {
+        /// The node.
+        node: NodeId,
+        /// When.
+        time: crate::time::SimTime,
+    },
+    /// An invariant of the kernel broke (a bug).
     #[error("internal simulator error: {0}")]
     Internal(&'static str),
-    /// The channel rejected a message (a bug: scenarios are validated before).
-    #[error("channel: {0}")]
-    Net(#[from] crate::net::NetError),
-    /// A compressed message could not be made or read (a bug).
-    #[error("compression: {0}")]
-    Compress(#[from] crate::fl::compress::CompressError),
-    /// The actor system could not start.
-    #[error("could not start the actor system: {0}")]
-    System(String),
 }
 
-/// Runs a simulation to the end, with the device actors spread over `arbiters` threads (at least
-/// one). The result does not depend on `arbiters`.
-pub fn run(setup: SimSetup, sink: &mut dyn Sink, arbiters: usize) -> Result<RunResult, SimError> {
-    let system = System::new();
-    let result = system.block_on(async move {
-        let arbiters: Vec<Arbiter> = (0..arbiters.max(1)).map(|_| Arbiter::new()).collect();
-        let SimSetup {
-            seed,
-            net,
-            test,
-            init_params,
-            devices,
-            protocol,
-            channel,
-            participation_rng,
-            codec,
-        } = setup;
-        let mut device_addrs = Vec::with_capacity(devices.len());
-        let mut specs = Vec::with_capacity(devices.len());
-        for (i, (spec, device)) in devices.into_iter().enumerate() {
-            let actor = DeviceActor {
-                device,
-                net: net.clone(),
-                test: test.clone(),
-                test_rng: stream(seed, Node::Device(spec.id), Purpose::Test),
-                fault: None,
-            };
+/// A node: its model, and the worker its actor hosts.
+pub struct Node<S: System> {
+    /// The state machine.
+    pub model: Box<dyn Model<S>>,
+    /// The heavy state its work runs on.
+    pub worker: Box<dyn Worker<S>>,
+}
+
+/// Runs a simulation of `nodes` (node `i` has id `i`) over `medium` until the calendar is empty,
+/// with the nodes' actors spread over `threads` arbiters (at least one). The outcome does not
+/// depend on `threads`.
+pub fn run<S: System>(
+    nodes: Vec<Node<S>>,
+    medium: &mut dyn Medium<S>,
+    observer: &mut dyn Observer<S>,
+    threads: usize,
+) -> Result<KernelStats, SimError<S::Error>> {
+    let system = actix::System::new();
+    system.block_on(async move {
+        let arbiters: Vec<Arbiter> = (0..threads.max(1)).map(|_| Arbiter::new()).collect();
+        let mut models = Vec::with_capacity(nodes.len());
+        let mut hosts = Vec::with_capacity(nodes.len());
+        for (i, node) in nodes.into_iter().enumerate() {
+            let host = Host::new(node.worker);
             let arbiter = &arbiters[i % arbiters.len()];
-            device_addrs.push(DeviceActor::start_in_arbiter(
-                &arbiter.handle(),
-                move |_| actor,
-            ));
-            specs.push(spec);
+            hosts.push(Host::start_in_arbiter(&arbiter.handle(), move |_| host));
+            models.push(node.model);
         }
-        let bs_actor = BaseStationActor {
-            net: net.clone(),
-            test: test.clone(),
-            test_rng: stream(seed, Node::BaseStation, Purpose::Test),
-            aggregation: protocol.aggregation,
-            codec,
-            global: crate::fl::model::flatten(&init_params),
-            shape: init_params,
-        };
-        let bs = BaseStationActor::start_in_arbiter(&arbiters[0].handle(), move |_| bs_actor);
-        let setup = setup::EngineSetup {
-            devices: specs,
-            protocol,
-            channel,
-            participation_rng,
-        };
-        let result = engine::Engine::new(setup, device_addrs, bs, sink)
+        let result = kernel::Kernel::new(models, hosts, medium, observer)
             .run()
             .await;
         for a in &arbiters {
@@ -99,6 +85,5 @@ pub fn run(setup: SimSetup, sink: &mut dyn Sink, arbiters: usize) -> Result<RunR
             let _ = a.join();
         }
         result
-    });
-    result
+    })
 }

@@ -19,8 +19,8 @@ mod stats;
 pub use grid::{cross_product, GridAxis, GridPoint};
 pub use stats::{mean_std, metrics_of, summarise, METRICS};
 
-use crate::experiment::{self, ExperimentError, RunOptions};
 use crate::report::{write_csv, write_json, ReportError, RunDir};
+use crate::run::{self as experiment, ExperimentError, RunOptions};
 use crate::scenario::{self, Scenario, ScenarioError};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;

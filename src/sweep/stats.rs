@@ -1,7 +1,7 @@
 //! Final metrics of a run, and their mean and standard deviation over the trials of a grid point.
 
+use crate::report::DeviceRecord;
 use crate::report::RunSummary;
-use crate::sim::DeviceRecord;
 
 /// Names of the final metrics, in the order of [`metrics_of`]'s values and of `sweep.csv`'s
 /// columns. Units: accuracy and device_accuracy [fraction], test_nll and device_nll [nats per

@@ -1,6 +1,6 @@
 //! Helpers shared by the simulator's integration tests.
 
-use flsnn::experiment::{self, RunOptions, RunOutcome};
+use flsnn::run::{self, RunOptions, RunOutcome};
 use flsnn::scenario;
 use std::path::Path;
 
@@ -18,5 +18,5 @@ pub fn run_toml(dir: &Path, tag: &str, toml: &str, sets: &[&str], threads: usize
         progress: false,
         command_line: vec![],
     };
-    experiment::run(&sc, &opts).expect("run succeeds")
+    run::run(&sc, &opts).expect("run succeeds")
 }

@@ -36,8 +36,10 @@ pub struct RoundRecord {
     pub bytes_up: u64,
     /// Bytes on the downlink [B].
     pub bytes_down: u64,
-    /// Packet retransmissions, both directions.
-    pub retransmissions: u64,
+    /// Packet retransmissions on the uplink.
+    pub retransmissions_up: u64,
+    /// Packet retransmissions on the downlink.
+    pub retransmissions_down: u64,
     /// Radio transmit energy of the devices [J].
     pub energy_tx_j: f64,
     /// Radio receive energy of the devices [J].
@@ -140,6 +142,8 @@ pub enum EventKind {
     Drop,
     /// Arrived after its round closed.
     Late,
+    /// Not sent: the device was off.
+    Skip,
 }
 
 /// One message event, for `events.jsonl`.
@@ -183,3 +187,25 @@ pub trait Sink {
 pub struct NullSink;
 
 impl Sink for NullSink {}
+
+/// Everything a finished run recorded.
+#[derive(Clone, Debug, Default)]
+pub struct RunResult {
+    /// One row per round, in round order.
+    pub rounds: Vec<RoundRecord>,
+    /// One row per device, in id order.
+    pub devices: Vec<DeviceRecord>,
+    /// Every device's local model at every checkpoint, sorted by (iteration, device).
+    pub curves: Vec<CurvePoint>,
+    /// Virtual time at which the last round closed.
+    pub virtual_end: SimTime,
+    /// Calendar events processed.
+    pub events: u64,
+}
+
+impl RunResult {
+    /// The last round whose global model (or, in separate training, whose devices) was evaluated.
+    pub fn last_evaluated(&self) -> Option<&RoundRecord> {
+        self.rounds.iter().rev().find(|r| r.accuracy.is_finite())
+    }
+}

@@ -1,22 +1,35 @@
 //! A scenario turned into a run: validated scenario -> ready objects (data shards, SNN, devices,
-//! channel) -> simulation -> run folder.
+//! channel) -> the FL models wired into the kernel -> run folder; and central training.
+
+mod recorder;
+mod simulate;
+pub mod train;
+mod wiring;
+
+pub use recorder::{DeviceEnergy, Recorder};
+pub use simulate::{simulate, DeviceParts, Setup};
+pub use wiring::{node_of, CellMedium, Fl, FlError, LinkReport, BASE_STATION};
 
 use crate::data::{DataError, Encoding, EventCamera, Polarity};
 use crate::fl::compress::Codec;
-use crate::fl::{Aggregation, Device, DeviceStreams, Mode, Participation};
+use crate::fl::compress::HEADER_BYTES;
+use crate::fl::{
+    Aggregation, DeviceSetup, DeviceStreams, LocalModel, Mode, Participation, Protocol,
+};
 use crate::net::{
-    Availability, AvailabilityTrace, ComputeEnergy, DownlinkMode, LinkConfig, NetError,
+    Availability, AvailabilityTrace, Channel, ComputeEnergy, DownlinkMode, LinkConfig, NetError,
     RadioEnergy, Rate, SharedUplink, Sharing,
 };
 use crate::prepare::{embedded_data_dir, Prepared, Source};
 use crate::report::{
-    write_csv, write_json, EventLog, ProgressSink, ReportError, RunDir, RunSummary, Summary,
+    write_csv, write_json, EventLog, ProgressSink, ReportError, RunDir, RunResult, RunSummary,
+    Sink, Summary,
 };
+use crate::rng::{stream, Node, Purpose};
 use crate::scenario::{self as sc, Scenario};
-use crate::sim::rng::{stream, Node, Purpose};
-use crate::sim::{self, DeviceSpec, Protocol, RunResult, SimError, SimSetup, Sink};
+use crate::sim::SimError;
 use crate::snn::{Network, SnnConfig, SnnError, Topology};
-use crate::time::SimTime;
+use crate::time::{SimDuration, SimTime};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
@@ -48,7 +61,7 @@ pub enum ExperimentError {
     Net(String, NetError),
     /// The simulation failed.
     #[error("simulation failed: {0}")]
-    Sim(#[from] SimError),
+    Sim(#[from] SimError<FlError>),
     /// Results could not be written.
     #[error("writing results: {0}")]
     Report(#[from] ReportError),
@@ -124,7 +137,7 @@ pub fn run(scenario: &Scenario, options: &RunOptions) -> Result<RunOutcome, Expe
     let result = {
         let inner = events.as_mut().map(|e| e as &mut dyn Sink);
         let mut progress = ProgressSink::new(if options.progress { rounds } else { 0 }, inner);
-        let result = sim::run(setup, &mut progress, options.threads);
+        let result = simulate(setup, &mut progress, options.threads);
         progress.finish();
         result?
     };
@@ -171,7 +184,7 @@ fn data_dir(path: &Path) -> PathBuf {
 }
 
 /// Builds every object a run needs from a validated scenario.
-pub fn build(scenario: &Scenario) -> Result<SimSetup, ExperimentError> {
+pub fn build(scenario: &Scenario) -> Result<Setup, ExperimentError> {
     let src = scenario.source.clone();
     let seed = scenario.seed;
     let bad = |message: String| ExperimentError::Scenario {
@@ -203,7 +216,7 @@ pub fn build(scenario: &Scenario) -> Result<SimSetup, ExperimentError> {
     };
     let mut data_rng = stream(seed, Node::BaseStation, Purpose::Data);
     let data_err = |e| ExperimentError::Data(src.clone(), e);
-    let prepared = Prepared::load(
+    let mut prepared = Prepared::load(
         &source,
         &d.classes,
         d.test_examples as usize,
@@ -281,8 +294,13 @@ pub fn build(scenario: &Scenario) -> Result<SimSetup, ExperimentError> {
         Codec::new(scenario.compression.clone(), crate::fl::model::layout(&net))
             .map_err(|e| bad(format!("compression: {e}")))?,
     );
+    let net_err = |e| ExperimentError::Net(src.clone(), e);
+    let uplink = link_config(&scenario.uplink).map_err(net_err)?;
+    let downlink = link_config(&scenario.downlink).map_err(net_err)?;
+    let test = Arc::new(std::mem::take(&mut prepared.test));
     let classes = scenario.device_class_assignment();
     let mut devices = Vec::with_capacity(shards.len());
+    let mut traces = Vec::with_capacity(shards.len());
     for (i, shard) in shards.iter().enumerate() {
         let id = i as u32;
         let class = &scenario.device_classes[classes[i]];
@@ -296,40 +314,47 @@ pub fn build(scenario: &Scenario) -> Result<SimSetup, ExperimentError> {
         let trace =
             AvailabilityTrace::new(&avail_for_device, ChaCha8Rng::seed_from_u64(avail_seed))
                 .map_err(|e| ExperimentError::Net(src.clone(), e))?;
-        let spec = DeviceSpec {
-            id,
-            class_name: class.name.clone(),
-            samples: examples.len(),
-            step_time: class.step_time,
-            radio: RadioEnergy {
-                tx_power_w: class.tx_power_w,
-                rx_power_w: class.rx_power_w,
-            },
-            compute_energy: ComputeEnergy {
-                per_spike_j: class.energy_per_spike_j,
-                per_synop_j: class.energy_per_synop_j,
-            },
-            availability: trace,
-        };
+        traces.push(trace.clone());
         let streams = DeviceStreams {
             training: stream(seed, Node::Device(id), Purpose::Training),
             compression: stream(seed, Node::Device(id), Purpose::Compression),
+            test: stream(seed, Node::Device(id), Purpose::Test),
         };
-        let device = Device::new(
-            id,
-            &net,
+        let samples = examples.len();
+        let local = LocalModel::new(
+            net.clone(),
             init_params.clone(),
             examples,
+            test.clone(),
             codec.clone(),
             streams,
         )
         .map_err(|e| bad(format!("compression: {e}")))?;
-        devices.push((spec, device));
+        devices.push(DeviceParts {
+            setup: DeviceSetup {
+                id,
+                samples,
+                step_time: class.step_time,
+                lookahead: SimDuration::ZERO,
+                uplink: uplink.clone(),
+                first_round: false,
+            },
+            local,
+            class_name: class.name.clone(),
+            energy: DeviceEnergy {
+                radio: RadioEnergy {
+                    tx_power_w: class.tx_power_w,
+                    rx_power_w: class.rx_power_w,
+                },
+                compute: ComputeEnergy {
+                    per_spike_j: class.energy_per_spike_j,
+                    per_synop_j: class.energy_per_synop_j,
+                },
+            },
+            availability: trace,
+        });
     }
 
-    let net_err = |e| ExperimentError::Net(src.clone(), e);
-    let uplink = link_config(&scenario.uplink).map_err(net_err)?;
-    let downlink = link_config(&scenario.downlink).map_err(net_err)?;
     let sharing = match scenario.uplink.sharing {
         sc::LinkSharing::ProcessorSharing => Sharing::ProcessorSharing,
         sc::LinkSharing::Fifo => Sharing::Fifo,
@@ -340,15 +365,13 @@ pub fn build(scenario: &Scenario) -> Result<SimSetup, ExperimentError> {
         _ => DownlinkMode::Broadcast,
     };
     let shared = SharedUplink::new(uplink.rate, sharing);
-    let channel = sim::Channel::new(
-        uplink,
-        downlink,
-        downlink_mode,
-        shared,
-        fl.devices as u32,
-        seed,
-    )
-    .map_err(net_err)?;
+    let channel =
+        Channel::new(uplink, downlink, downlink_mode, shared, traces, seed).map_err(net_err)?;
+    // No broadcast is smaller than a bare message header.
+    let lookahead = channel.min_downlink_delay(HEADER_BYTES);
+    for d in &mut devices {
+        d.setup.lookahead = lookahead;
+    }
     let protocol = Protocol {
         mode,
         tau: fl.tau,
@@ -370,15 +393,14 @@ pub fn build(scenario: &Scenario) -> Result<SimSetup, ExperimentError> {
         budget_bytes: scenario.budget.uplink_bytes,
         budget_airtime: scenario.budget.round_airtime,
     };
-    Ok(SimSetup {
+    Ok(Setup {
         seed,
         net,
-        test: Arc::new(prepared.test),
+        test,
         init_params,
         devices,
         protocol,
         channel,
-        participation_rng: stream(seed, Node::BaseStation, Purpose::Participation),
         codec,
     })
 }

@@ -4,7 +4,7 @@
 use crate::data::{DataError, Encoding as DataEncoding, EventCamera, Example, Polarity};
 use crate::fl::test_example;
 use crate::prepare::{embedded_data_dir, Prepared, Source};
-use crate::sim::rng::{stream, Node, Purpose};
+use crate::rng::{stream, Node, Purpose};
 use crate::snn::{evaluate, Evaluation, Learner, Network, SnnConfig, SnnError, TestExample};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::fmt;

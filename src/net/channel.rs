@@ -1,5 +1,6 @@
-//! The cell's channel as the engine sees it: per-device links over the shared uplink and the
-//! base station's downlink, composed from the `net` components.
+//! The cell's channel: per-device links over the shared uplink and the base station's downlink,
+//! composed from the `net` components, with each device's availability (an off device neither
+//! sends nor receives).
 //!
 //! An upload is packetised, its ARQ outcome drawn from the device's loss process (which decides the
 //! airtime: every attempt costs its bits), then its bits flow through the shared uplink; it reaches
@@ -7,8 +8,11 @@
 //! last bit. A message whose packet exhausts its retries is lost; the base station learns of the
 //! loss at the time the message would have arrived.
 
-use crate::net::{tx_time, DownlinkMode, Link, LinkConfig, NetError, SharedUplink, Transmission};
-use crate::sim::rng::{stream, Node, Purpose};
+use super::{
+    tx_time, AvailabilityTrace, DownlinkMode, Link, LinkConfig, NetError, SharedUplink,
+    Transmission,
+};
+use crate::rng::{stream, Node, Purpose};
 use crate::time::{SimDuration, SimTime};
 use rand_chacha::ChaCha12Rng;
 use std::collections::BTreeMap;
@@ -76,7 +80,7 @@ pub struct UplinkDone {
 pub struct DownlinkOutcome {
     /// The receiver.
     pub device: u32,
-    /// Whether it arrived.
+    /// Whether it arrived (and found the device on).
     pub delivered: bool,
     /// When it arrived (or was given up).
     pub arrival: SimTime,
@@ -99,20 +103,23 @@ pub struct Channel {
     shared: SharedUplink,
     up: Vec<LinkState>,
     down: Vec<LinkState>,
+    availability: Vec<AvailabilityTrace>,
     pending: BTreeMap<u64, (u32, Transmission, SimDuration)>,
     next_flow: u64,
 }
 
 impl Channel {
-    /// A channel for `devices` devices, with streams derived from `seed`.
+    /// A channel for as many devices as `availability` has traces, with streams derived from
+    /// `seed`.
     pub fn new(
         uplink: LinkConfig,
         downlink: LinkConfig,
         downlink_mode: DownlinkMode,
         shared: SharedUplink,
-        devices: u32,
+        availability: Vec<AvailabilityTrace>,
         seed: u64,
     ) -> Result<Channel, NetError> {
+        let devices = availability.len() as u32;
         let up = (0..devices)
             .map(|d| {
                 LinkState::new(
@@ -142,6 +149,7 @@ impl Channel {
             shared,
             up,
             down,
+            availability,
             pending: BTreeMap::new(),
             next_flow: 0,
         })
@@ -170,24 +178,33 @@ impl Channel {
         tx_time(bytes * 8, self.uplink.rate)
     }
 
-    /// Puts `payload` bytes from device `d` on the uplink at `now`.
+    /// Whether device `d` is on at `t`.
+    pub fn is_on(&mut self, d: u32, t: SimTime) -> bool {
+        self.availability[d as usize].is_on(t)
+    }
+
+    /// Puts `payload` bytes from device `d` on the uplink at `now`; `None` when the device is off
+    /// (nothing is sent).
     pub fn start_upload(
         &mut self,
         now: SimTime,
         d: u32,
         payload: u64,
-    ) -> Result<UploadStart, NetError> {
+    ) -> Result<Option<UploadStart>, NetError> {
+        if !self.is_on(d, now) {
+            return Ok(None);
+        }
         let (tx, delay) = self.up[d as usize].send(payload);
         let flow = self.next_flow;
         self.next_flow += 1;
         self.shared.start_flow(now, flow, tx.wire_bits)?;
         self.pending.insert(flow, (d, tx, delay));
-        Ok(UploadStart {
+        Ok(Some(UploadStart {
             flow,
             wire_bytes: tx.wire_bits / 8,
             airtime: tx_time(tx.wire_bits, self.uplink.rate),
             retransmissions: tx.retransmissions,
-        })
+        }))
     }
 
     /// When the next upload leaves the shared uplink.
@@ -217,7 +234,8 @@ impl Channel {
         done
     }
 
-    /// Sends `payload` bytes from the base station to `receivers` at `now`.
+    /// Sends `payload` bytes from the base station to `receivers` at `now`. A receiver that is off
+    /// when its copy arrives misses it.
     ///
     /// Broadcast: one transmission at the downlink rate heard by every receiver; a receiver's lost
     /// packets are retransmitted to it alone right after the common copy. Unicast: one copy per
@@ -249,10 +267,11 @@ impl Channel {
                     (cursor, tx.wire_bits)
                 }
             };
+            let arrival = finish + delay;
             out.push(DownlinkOutcome {
                 device: d,
-                delivered: tx.delivered,
-                arrival: finish + delay,
+                delivered: tx.delivered && self.availability[d as usize].is_on(arrival),
+                arrival,
                 air_bytes: air_bits / 8,
                 received_bytes: tx.wire_bits / 8,
                 airtime: tx_time(tx.wire_bits, rate),

@@ -1,0 +1,203 @@
+//! A device's learning state: its shard of real data, its SNN learner, its place in the shard and
+//! its compressor. Its host (the device's actor) runs the jobs the device's protocol asks for.
+
+use crate::data::Example;
+use crate::fl::compress::{
+    Broadcast, Codec, CompressError, Compression, CompressorState, EncodedUpload,
+};
+use crate::fl::message::{Job, Reading, Trained};
+use crate::fl::model::{flatten, unflatten};
+use crate::snn::{evaluate, Evaluation, Learner, Network, Params, TestExample};
+use rand_chacha::ChaCha12Rng;
+use std::sync::Arc;
+
+/// Work a device has done [counts].
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ComputeTotals {
+    /// SNN time steps.
+    pub steps: u64,
+    /// Spikes of learnable neurons.
+    pub spikes: u64,
+    /// Synaptic operations (non-zero trace times weight terms).
+    pub synaptic_ops: u64,
+}
+
+impl ComputeTotals {
+    /// Adds `other` to these totals.
+    pub fn add(&mut self, other: ComputeTotals) {
+        self.steps += other.steps;
+        self.spikes += other.spikes;
+        self.synaptic_ops += other.synaptic_ops;
+    }
+}
+
+/// A device's learning state (SPEC section 3): it walks through its local examples step after
+/// step, wrapping around at the end of its shard, and compresses what it uploads.
+pub struct LocalModel {
+    net: Arc<Network>,
+    test: Arc<Vec<Example>>,
+    learner: Learner,
+    shard: Vec<Example>,
+    example: usize,
+    step: usize,
+    training_rng: ChaCha12Rng,
+    codec: Arc<Codec>,
+    compressor: CompressorState,
+    compression_rng: ChaCha12Rng,
+    test_rng: ChaCha12Rng,
+}
+
+/// A device's random streams.
+pub struct DeviceStreams {
+    /// Hidden-neuron sampling while training.
+    pub training: ChaCha12Rng,
+    /// Random choices of the compressor (random-k, stochastic rounding).
+    pub compression: ChaCha12Rng,
+    /// Sampling while testing.
+    pub test: ChaCha12Rng,
+}
+
+impl LocalModel {
+    /// A device holding `shard`, starting from `params`, compressing its uploads with `codec`,
+    /// evaluated on `test`.
+    pub fn new(
+        net: Arc<Network>,
+        params: Params,
+        shard: Vec<Example>,
+        test: Arc<Vec<Example>>,
+        codec: Arc<Codec>,
+        streams: DeviceStreams,
+    ) -> Result<LocalModel, CompressError> {
+        let compressor = codec.state(&flatten(&params))?;
+        let mut learner = Learner::new(&net, params);
+        if matches!(codec.compression(), Compression::FixedRate { .. }) {
+            learner.track_abs_grad_full(true);
+        }
+        Ok(LocalModel {
+            net,
+            test,
+            learner,
+            shard,
+            example: 0,
+            step: 0,
+            training_rng: streams.training,
+            codec,
+            compressor,
+            compression_rng: streams.compression,
+            test_rng: streams.test,
+        })
+    }
+
+    /// Its number of local examples.
+    pub fn samples(&self) -> usize {
+        self.shard.len()
+    }
+
+    /// Runs a job of the device's protocol.
+    pub fn work(&mut self, job: Job) -> Result<Option<Trained>, CompressError> {
+        match job {
+            Job::Adopt(model) => {
+                self.adopt(&model)?;
+                Ok(None)
+            }
+            Job::Train {
+                adopt,
+                steps,
+                evaluate,
+                upload,
+            } => {
+                if let Some(model) = adopt {
+                    self.adopt(&model)?;
+                }
+                let compute = self.train(steps);
+                let evaluation = (evaluate > 0).then(|| {
+                    let n = evaluate.min(self.test.len());
+                    self.evaluate(n)
+                });
+                let upload = match upload {
+                    true => Some(self.upload()?),
+                    false => None,
+                };
+                Ok(Some(Trained {
+                    compute,
+                    evaluation,
+                    upload,
+                }))
+            }
+        }
+    }
+
+    /// Its final state: the local model on the whole test set when asked.
+    pub fn finish(&mut self, evaluate: bool) -> Reading {
+        Reading::Final {
+            evaluation: evaluate.then(|| self.evaluate(self.test.len())),
+            learner_bytes: self.learner.memory_bytes(),
+        }
+    }
+
+    /// Runs `steps` local training steps and returns the work done.
+    pub fn train(&mut self, steps: u64) -> ComputeTotals {
+        let net = &*self.net;
+        let mut done = ComputeTotals::default();
+        if self.shard.is_empty() {
+            return done;
+        }
+        for _ in 0..steps {
+            let ex = &self.shard[self.example];
+            let inputs = ex.spikes.steps.get(self.step).map_or(&[][..], |s| &s[..]);
+            let stats =
+                self.learner
+                    .train_step(net, inputs, ex.label, self.step, &mut self.training_rng);
+            done.steps += 1;
+            done.spikes += stats.spikes;
+            done.synaptic_ops += stats.synaptic_ops;
+            self.step += 1;
+            if self.step >= ex.spikes.steps.len() {
+                self.step = 0;
+                self.example = (self.example + 1) % self.shard.len();
+            }
+        }
+        done
+    }
+
+    /// What it uploads now: its model, compressed; the |g_W| accumulator starts again.
+    pub fn upload(&mut self) -> Result<EncodedUpload, CompressError> {
+        let model = flatten(self.learner.params(&self.net));
+        let grad = self.learner.abs_grad_w_full().unwrap_or(&[]);
+        let upload = self.codec.encode(
+            &mut self.compressor,
+            &model,
+            grad,
+            &mut self.compression_rng,
+        )?;
+        self.learner.reset_abs_grad();
+        Ok(upload)
+    }
+
+    /// Adopts the global model (all of it, or the slices it carries); eligibility traces,
+    /// learning signal and history stay local.
+    pub fn adopt(&mut self, global: &Broadcast) -> Result<(), CompressError> {
+        let net = &*self.net;
+        let params = self.learner.params(net);
+        let mut model = flatten(params);
+        self.codec.adopt(&mut self.compressor, global, &mut model)?;
+        let adopted = unflatten(&model, params);
+        self.learner.set_params(net, &adopted);
+        Ok(())
+    }
+
+    /// Evaluates its local model on the first `n` test examples.
+    pub fn evaluate(&mut self, n: usize) -> Evaluation {
+        let examples: Vec<TestExample<'_>> = self.test[..n].iter().map(test_example).collect();
+        let params = self.learner.params(&self.net);
+        evaluate(&self.net, params, &examples, &mut self.test_rng)
+    }
+}
+
+/// The view of an example that the evaluator reads.
+pub fn test_example(ex: &Example) -> TestExample<'_> {
+    TestExample {
+        steps: &ex.spikes.steps,
+        label: ex.label,
+    }
+}

@@ -1,0 +1,227 @@
+//! What devices and the base station say to each other, and what they ask of their hosts.
+//!
+//! Messages travel through the channel; jobs and probes run on the node's own actor; notes go to
+//! the recorder. Nothing here knows of actors or of the calendar.
+
+use crate::fl::compress::{Broadcast, EncodedUpload};
+use crate::fl::ComputeTotals;
+use crate::snn::Evaluation;
+use crate::time::{SimDuration, SimTime};
+use std::sync::Arc;
+
+/// A message between a device and the base station.
+#[derive(Clone, Debug)]
+pub enum Msg {
+    /// A device's model after a round of local steps (uplink).
+    Upload(Arc<Upload>),
+    /// A device tells the base station it skips round `round` to keep within its budget. Budgets
+    /// are part of the configuration the base station knows, so this costs no airtime: it stands
+    /// for the base station's own knowledge, and arrives at once.
+    Skip {
+        /// The device.
+        device: u32,
+        /// The round it skips.
+        round: u64,
+    },
+    /// The global model after round `round` (downlink, to every device).
+    Global(Arc<GlobalModel>),
+}
+
+/// An upload.
+#[derive(Debug)]
+pub struct Upload {
+    /// The sender.
+    pub device: u32,
+    /// The round it answers.
+    pub round: u64,
+    /// The sender's local examples (the aggregation weight).
+    pub samples: usize,
+    /// The compressed model.
+    pub payload: EncodedUpload,
+}
+
+/// A broadcast of the global model.
+#[derive(Debug)]
+pub struct GlobalModel {
+    /// The round it closes.
+    pub round: u64,
+    /// The model (all of it, or the slices that changed).
+    pub model: Arc<Broadcast>,
+    /// The devices asked to take part in the next round (synchronous mode), in id order.
+    pub next_participants: Vec<u32>,
+}
+
+impl GlobalModel {
+    /// Whether `device` takes part in the next round.
+    pub fn selects(&self, device: u32) -> bool {
+        self.next_participants.binary_search(&device).is_ok()
+    }
+}
+
+/// A timer of the base station.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Timer {
+    /// The deadline of a round.
+    Deadline {
+        /// The round.
+        round: u64,
+    },
+}
+
+/// Work on a node's learning state.
+#[derive(Debug)]
+pub enum Job {
+    /// Adopt a global model (when given), train `steps` local steps, evaluate the local model on
+    /// `evaluate` test examples (0: none), and compress the model for upload when asked.
+    Train {
+        /// The global model to adopt first.
+        adopt: Option<Arc<Broadcast>>,
+        /// Local steps.
+        steps: u64,
+        /// Test examples to evaluate on afterwards (0: none).
+        evaluate: usize,
+        /// Compress the model for upload afterwards.
+        upload: bool,
+    },
+    /// Adopt a global model, with no other work.
+    Adopt(Arc<Broadcast>),
+}
+
+/// What a training job produced.
+#[derive(Debug)]
+pub struct Trained {
+    /// Work done.
+    pub compute: ComputeTotals,
+    /// The local model's evaluation, when asked for.
+    pub evaluation: Option<Evaluation>,
+    /// The compressed model, when asked for.
+    pub upload: Option<EncodedUpload>,
+}
+
+/// A measurement on a node's state, for the records.
+#[derive(Debug)]
+pub enum Probe {
+    /// Evaluate the global model of round `round` on `examples` test examples.
+    Global {
+        /// The round.
+        round: u64,
+        /// The model, W ++ V ++ gamma.
+        model: Vec<f64>,
+        /// Test examples.
+        examples: usize,
+    },
+    /// A device's final state; its local model evaluated on the whole test set when asked.
+    Final {
+        /// Evaluate the local model.
+        evaluate: bool,
+    },
+}
+
+/// What a probe measured.
+#[derive(Debug)]
+pub enum Reading {
+    /// The global model of a round.
+    Global {
+        /// The round.
+        round: u64,
+        /// Its evaluation.
+        evaluation: Evaluation,
+    },
+    /// A device's final state.
+    Final {
+        /// Its local model's evaluation, when asked for.
+        evaluation: Option<Evaluation>,
+        /// Bytes of its learning state.
+        learner_bytes: usize,
+    },
+}
+
+/// What a node tells the recorder.
+#[derive(Debug)]
+pub enum Note {
+    /// The base station opened a round.
+    RoundOpened {
+        /// The round.
+        round: u64,
+        /// Devices asked to take part.
+        participants: u64,
+    },
+    /// The base station closed a round (or, in separate training, every device finished it).
+    RoundClosed {
+        /// The round.
+        round: u64,
+        /// When it opened.
+        start: SimTime,
+        /// Whether the global model is evaluated at this round (a reading follows).
+        evaluated: bool,
+    },
+    /// The base station received an upload: in time, or after its round closed.
+    UploadReceived {
+        /// The sender.
+        device: u32,
+        /// The upload's round.
+        round: u64,
+        /// It arrived after its round closed and was discarded.
+        late: bool,
+    },
+    /// A device finished a chunk of local steps.
+    Computed {
+        /// The round it works for.
+        round: u64,
+        /// Work done.
+        compute: ComputeTotals,
+    },
+    /// A device's local model at a checkpoint (`eval.local_every`).
+    Curve {
+        /// Its global iterations so far.
+        global_iteration: u64,
+        /// The evaluation.
+        evaluation: Evaluation,
+    },
+    /// A device's local model at the end of an evaluated round.
+    LocalModel {
+        /// The round.
+        round: u64,
+        /// The evaluation.
+        evaluation: Evaluation,
+    },
+    /// A device finished a round of separate training.
+    RoundDone {
+        /// The round.
+        round: u64,
+    },
+    /// A device skipped an upload that would break its budget.
+    OverBudget {
+        /// The round.
+        round: u64,
+    },
+}
+
+/// What a device or the base station does.
+#[derive(Debug)]
+pub enum Action {
+    /// Send a message to the base station.
+    ToBaseStation(Msg),
+    /// Send a message to every device.
+    ToDevices(Msg),
+    /// Fire a timer.
+    Timer {
+        /// When.
+        at: SimTime,
+        /// Which.
+        timer: Timer,
+    },
+    /// Work on the learning state, taking `duration` of virtual time.
+    Work {
+        /// Virtual time it takes.
+        duration: SimDuration,
+        /// The work.
+        job: Job,
+    },
+    /// Work with no result and no virtual duration.
+    Post(Job),
+    /// A measurement for the records.
+    Probe(Probe),
+    /// A note for the recorder.
+    Note(Note),
+}

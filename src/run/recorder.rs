@@ -1,0 +1,347 @@
+//! The FL recorder: turns what the kernel saw (notes of the models, the channel's reports,
+//! arrivals, probe readings) into the rows of `rounds.csv`, `devices.csv`, `curves.csv` and
+//! `events.jsonl`. Rounds go to the sink in round order, once complete.
+
+use super::wiring::{Fl, LinkReport};
+use crate::fl::{Msg, Note, Protocol, Reading};
+use crate::net::{ComputeEnergy, RadioEnergy};
+use crate::report::{CurvePoint, DeviceRecord, EventKind, NetEvent, RoundRecord, RunResult, Sink};
+use crate::sim::{NodeId, Observer, Transfer};
+use crate::snn::Evaluation;
+use crate::time::SimTime;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// A device's energy models.
+#[derive(Clone, Debug)]
+pub struct DeviceEnergy {
+    /// Radio powers.
+    pub radio: RadioEnergy,
+    /// Energy per spike and per synaptic operation.
+    pub compute: ComputeEnergy,
+}
+
+#[derive(Default)]
+struct LocalSum {
+    accuracy: f64,
+    nll: f64,
+    count: u64,
+}
+
+/// Builds a run's records.
+pub struct Recorder<'a> {
+    protocol: Protocol,
+    energy: Vec<DeviceEnergy>,
+    rounds: BTreeMap<u64, RoundRecord>,
+    devices: Vec<DeviceRecord>,
+    curves: Vec<CurvePoint>,
+    local: BTreeMap<u64, LocalSum>,
+    separate_done: BTreeMap<u64, u32>,
+    last_close: SimTime,
+    /// Wire bytes of messages in flight, by (uplink?, device, round).
+    wire_bytes: BTreeMap<(bool, u32, u64), u64>,
+    complete: BTreeSet<u64>,
+    next_emit: u64,
+    sink: &'a mut dyn Sink,
+}
+
+impl<'a> Recorder<'a> {
+    /// A recorder for devices described by `devices` (their records' fixed columns) and
+    /// `energy`, pushing rounds and events to `sink`.
+    pub fn new(
+        protocol: Protocol,
+        devices: Vec<DeviceRecord>,
+        energy: Vec<DeviceEnergy>,
+        sink: &'a mut dyn Sink,
+    ) -> Recorder<'a> {
+        Recorder {
+            protocol,
+            energy,
+            rounds: BTreeMap::new(),
+            devices,
+            curves: Vec::new(),
+            local: BTreeMap::new(),
+            separate_done: BTreeMap::new(),
+            last_close: SimTime::ZERO,
+            wire_bytes: BTreeMap::new(),
+            complete: BTreeSet::new(),
+            next_emit: 0,
+            sink,
+        }
+    }
+
+    fn record(&mut self, r: u64) -> &mut RoundRecord {
+        let tau = self.protocol.tau;
+        self.rounds.entry(r).or_insert_with(|| RoundRecord {
+            round: r,
+            global_iteration: (r + 1) * tau,
+            accuracy: f64::NAN,
+            tie_rate: f64::NAN,
+            test_nll: f64::NAN,
+            device_accuracy: f64::NAN,
+            device_nll: f64::NAN,
+            ..RoundRecord::default()
+        })
+    }
+
+    fn emit(
+        &mut self,
+        t: SimTime,
+        kind: EventKind,
+        link: &'static str,
+        device: u32,
+        round: u64,
+        bytes: u64,
+    ) {
+        if self.sink.wants_events() {
+            self.sink.event(&NetEvent {
+                t_ns: t.0,
+                kind,
+                link,
+                device,
+                round,
+                bytes,
+            });
+        }
+    }
+
+    /// Round `r` has all its figures: hand every complete round, in order, to the sink.
+    fn completed(&mut self, r: u64) {
+        self.complete.insert(r);
+        while self.complete.remove(&self.next_emit) {
+            if let Some(rec) = self.rounds.get(&self.next_emit) {
+                self.sink.round(rec);
+            }
+            self.next_emit += 1;
+        }
+    }
+
+    /// Folds the devices' local-model evaluations of round `r` into its record.
+    fn close(&mut self, r: u64, start: SimTime, end: SimTime) {
+        let local = self.local.remove(&r);
+        let rec = self.record(r);
+        rec.start_ns = start.0;
+        rec.end_ns = end.0;
+        if let Some(sum) = local {
+            rec.device_accuracy = sum.accuracy / sum.count as f64;
+            rec.device_nll = sum.nll / sum.count as f64;
+        }
+        self.last_close = self.last_close.max(end);
+    }
+
+    fn evaluation(rec: &mut RoundRecord, ev: &Evaluation) {
+        rec.accuracy = ev.accuracy;
+        rec.tie_rate = ev.ties as f64 / ev.examples.max(1) as f64;
+        rec.test_nll = ev.nll;
+    }
+
+    /// The records, once the kernel is done.
+    pub fn finish(mut self, events: u64) -> RunResult {
+        self.curves.sort_by_key(|c| (c.global_iteration, c.device));
+        RunResult {
+            rounds: self.rounds.into_values().collect(),
+            devices: self.devices,
+            curves: self.curves,
+            virtual_end: self.last_close,
+            events,
+        }
+    }
+}
+
+impl Observer<Fl> for Recorder<'_> {
+    fn note(&mut self, now: SimTime, node: NodeId, note: Note) {
+        let device = node.wrapping_sub(1);
+        match note {
+            Note::RoundOpened {
+                round,
+                participants,
+            } => {
+                let rec = self.record(round);
+                rec.participants = participants;
+                rec.start_ns = now.0;
+            }
+            Note::RoundClosed {
+                round,
+                start,
+                evaluated,
+            } => {
+                tracing::debug!(vt = %now, round, "round closed");
+                self.close(round, start, now);
+                if !evaluated {
+                    self.completed(round);
+                }
+            }
+            Note::UploadReceived {
+                device,
+                round,
+                late,
+            } => {
+                let bytes = self.wire_bytes.remove(&(true, device, round)).unwrap_or(0);
+                self.record(round);
+                let (rec, dev) = (
+                    self.rounds.entry(round).or_default(),
+                    &mut self.devices[device as usize],
+                );
+                let kind = if late {
+                    rec.uploads_late += 1;
+                    dev.uploads_late += 1;
+                    EventKind::Late
+                } else {
+                    rec.uploads_delivered += 1;
+                    dev.uploads_delivered += 1;
+                    EventKind::Deliver
+                };
+                self.emit(now, kind, "up", device, round, bytes);
+            }
+            Note::Computed { round, compute } => {
+                let energy = self.energy[device as usize]
+                    .compute
+                    .energy(compute.spikes, compute.synaptic_ops);
+                let dev = &mut self.devices[device as usize];
+                dev.steps += compute.steps;
+                dev.spikes += compute.spikes;
+                dev.synaptic_ops += compute.synaptic_ops;
+                dev.energy_compute_j += energy;
+                self.record(round).energy_compute_j += energy;
+            }
+            Note::Curve {
+                global_iteration,
+                evaluation: ev,
+            } => self.curves.push(CurvePoint {
+                device,
+                global_iteration,
+                t_ns: now.0,
+                accuracy: ev.accuracy,
+                tie_rate: ev.ties as f64 / ev.examples.max(1) as f64,
+                test_nll: ev.nll,
+            }),
+            Note::LocalModel {
+                round,
+                evaluation: ev,
+            } => {
+                let sum = self.local.entry(round).or_default();
+                sum.accuracy += ev.accuracy;
+                sum.nll += ev.nll;
+                sum.count += 1;
+            }
+            Note::RoundDone { round } => {
+                let done = self.separate_done.entry(round).or_default();
+                *done += 1;
+                if *done as usize == self.devices.len() {
+                    let start = self.last_close;
+                    self.close(round, start, now);
+                    let n = self.devices.len() as u64;
+                    let rec = self.record(round);
+                    rec.participants = n;
+                    rec.accuracy = rec.device_accuracy;
+                    rec.test_nll = rec.device_nll;
+                    self.completed(round);
+                }
+            }
+            Note::OverBudget { round } => {
+                self.devices[device as usize].uploads_over_budget += 1;
+                self.record(round).uploads_over_budget += 1;
+            }
+        }
+    }
+
+    fn report(&mut self, now: SimTime, report: LinkReport) {
+        match report {
+            LinkReport::Upload {
+                device,
+                round,
+                start,
+            } => {
+                let energy = self.energy[device as usize].radio.tx_energy(start.airtime);
+                let dev = &mut self.devices[device as usize];
+                dev.uploads_sent += 1;
+                dev.bytes_up += start.wire_bytes;
+                dev.airtime_up_s += start.airtime.as_secs_f64();
+                dev.energy_tx_j += energy;
+                let rec = self.record(round);
+                rec.uploads_sent += 1;
+                rec.bytes_up += start.wire_bytes;
+                rec.retransmissions_up += u64::from(start.retransmissions);
+                rec.energy_tx_j += energy;
+                self.wire_bytes
+                    .insert((true, device, round), start.wire_bytes);
+                self.emit(now, EventKind::Send, "up", device, round, start.wire_bytes);
+            }
+            LinkReport::UploadSkipped { device, round } => {
+                tracing::debug!(vt = %now, device, round, "device off: upload skipped");
+                self.devices[device as usize].uploads_skipped += 1;
+                self.record(round).uploads_skipped += 1;
+                self.emit(now, EventKind::Skip, "up", device, round, 0);
+            }
+            LinkReport::Downlink { round, outcome: o } => {
+                let energy = self.energy[o.device as usize].radio.rx_energy(o.airtime);
+                let dev = &mut self.devices[o.device as usize];
+                dev.bytes_down += o.received_bytes;
+                dev.airtime_down_s += o.airtime.as_secs_f64();
+                dev.energy_rx_j += energy;
+                let rec = self.record(round);
+                rec.bytes_down += o.air_bytes;
+                rec.retransmissions_down += u64::from(o.retransmissions);
+                rec.energy_rx_j += energy;
+                self.wire_bytes
+                    .insert((false, o.device, round), o.received_bytes);
+                self.emit(
+                    now,
+                    EventKind::Send,
+                    "down",
+                    o.device,
+                    round,
+                    o.received_bytes,
+                );
+            }
+        }
+    }
+
+    fn arrival(&mut self, now: SimTime, transfer: &Transfer<Fl>) {
+        match &transfer.msg {
+            Msg::Global(global) => {
+                let (device, round) = (transfer.to - 1, global.round);
+                let bytes = self.wire_bytes.remove(&(false, device, round)).unwrap_or(0);
+                let rec = self.record(round);
+                let kind = if transfer.delivered {
+                    rec.broadcasts_delivered += 1;
+                    self.devices[device as usize].broadcasts_received += 1;
+                    EventKind::Deliver
+                } else {
+                    rec.broadcasts_lost += 1;
+                    self.devices[device as usize].broadcasts_missed += 1;
+                    EventKind::Drop
+                };
+                self.emit(now, kind, "down", device, round, bytes);
+            }
+            Msg::Upload(upload) if !transfer.delivered => {
+                let (device, round) = (upload.device, upload.round);
+                let bytes = self.wire_bytes.remove(&(true, device, round)).unwrap_or(0);
+                self.record(round).uploads_lost += 1;
+                self.devices[device as usize].uploads_lost += 1;
+                self.emit(now, EventKind::Drop, "up", device, round, bytes);
+            }
+            Msg::Upload(_) | Msg::Skip { .. } => {}
+        }
+    }
+
+    fn reading(&mut self, node: NodeId, reading: Reading) {
+        match reading {
+            Reading::Global { round, evaluation } => {
+                Self::evaluation(self.record(round), &evaluation);
+                self.completed(round);
+            }
+            Reading::Final {
+                evaluation,
+                learner_bytes,
+            } => {
+                if let Some(dev) = self.devices.get_mut(node.wrapping_sub(1) as usize) {
+                    let (accuracy, nll) =
+                        evaluation.map_or((f64::NAN, f64::NAN), |e| (e.accuracy, e.nll));
+                    dev.accuracy = accuracy;
+                    dev.test_nll = nll;
+                    dev.learner_bytes = learner_bytes as u64;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,118 @@
+//! Assembly: a run's ready objects wired into the kernel as node models, workers and the medium.
+
+use super::recorder::{DeviceEnergy, Recorder};
+use super::wiring::{BaseStationNode, CellMedium, DeviceNode, FlError, FlWorker};
+use crate::data::Example;
+use crate::fl::compress::Codec;
+use crate::fl::model::flatten;
+use crate::fl::{BaseStation, Device, DeviceSetup, GlobalEvaluator, LocalModel, Protocol};
+use crate::net::{AvailabilityTrace, Channel};
+use crate::report::{DeviceRecord, RunResult, Sink};
+use crate::rng::{stream, Node, Purpose};
+use crate::sim::{self, SimError};
+use crate::snn::{Network, Params};
+use std::sync::Arc;
+
+/// One device, ready to run.
+pub struct DeviceParts {
+    /// What its protocol knows of its situation.
+    pub setup: DeviceSetup,
+    /// Its learning state.
+    pub local: LocalModel,
+    /// Name of its device class.
+    pub class_name: String,
+    /// Its energy models.
+    pub energy: DeviceEnergy,
+    /// When it is on (the base station's knowledge, for participation `available`).
+    pub availability: AvailabilityTrace,
+}
+
+/// Everything a simulation needs.
+pub struct Setup {
+    /// Master seed.
+    pub seed: u64,
+    /// The SNN every device runs.
+    pub net: Arc<Network>,
+    /// The balanced test set.
+    pub test: Arc<Vec<Example>>,
+    /// The initial model, drawn at the base station and installed on every device.
+    pub init_params: Params,
+    /// The devices, in id order.
+    pub devices: Vec<DeviceParts>,
+    /// The protocol.
+    pub protocol: Protocol,
+    /// The channel.
+    pub channel: Channel,
+    /// How uploads are compressed and combined.
+    pub codec: Arc<Codec>,
+}
+
+/// Runs `setup` to the end with the actors spread over `threads` arbiters; the records do not
+/// depend on `threads`.
+pub fn simulate(
+    setup: Setup,
+    sink: &mut dyn Sink,
+    threads: usize,
+) -> Result<RunResult, SimError<FlError>> {
+    let Setup {
+        seed,
+        net,
+        test,
+        init_params,
+        devices,
+        protocol,
+        channel,
+        codec,
+    } = setup;
+    let protocol = Arc::new(protocol);
+    let n = devices.len() as u32;
+    let mut records = Vec::with_capacity(devices.len());
+    let mut energy = Vec::with_capacity(devices.len());
+    let mut availability = Vec::with_capacity(devices.len());
+    let mut nodes = Vec::with_capacity(devices.len() + 1);
+    let mut device_nodes = Vec::with_capacity(devices.len());
+    for d in devices {
+        records.push(DeviceRecord {
+            device: d.setup.id,
+            class: d.class_name,
+            samples: d.setup.samples as u64,
+            ..DeviceRecord::default()
+        });
+        energy.push(d.energy);
+        availability.push(d.availability);
+        device_nodes.push((d.setup, d.local));
+    }
+    let bs = BaseStation::new(
+        protocol.clone(),
+        n,
+        codec,
+        flatten(&init_params),
+        availability,
+        stream(seed, Node::BaseStation, Purpose::Participation),
+    );
+    let first = bs.participants(0);
+    let evaluator = GlobalEvaluator::new(
+        net,
+        test,
+        init_params,
+        stream(seed, Node::BaseStation, Purpose::Test),
+    );
+    nodes.push(sim::Node {
+        model: Box::new(BaseStationNode { bs, devices: n }),
+        worker: Box::new(FlWorker::BaseStation(evaluator)),
+    });
+    for (mut setup, local) in device_nodes {
+        setup.first_round = first.binary_search(&setup.id).is_ok();
+        nodes.push(sim::Node {
+            model: Box::new(DeviceNode {
+                device: Device::new(setup, protocol.clone()),
+                evaluate_at_end: protocol.evaluates_devices(),
+            }),
+            worker: Box::new(FlWorker::Device(Box::new(local))),
+        });
+    }
+    let mut medium = CellMedium::new(channel);
+    let mut recorder = Recorder::new((*protocol).clone(), records, energy, sink);
+    let stats = sim::run(nodes, &mut medium, &mut recorder, threads)?;
+    Ok(recorder.finish(stats.events))
+}

@@ -1,0 +1,349 @@
+//! FL-SNN as a system the kernel can host: the device and base-station models as nodes (the base
+//! station is node 0, device `d` is node `d + 1`), their learning state as workers, and the cell's
+//! channel as the medium between them.
+
+use crate::fl::compress::{payload_bytes, CompressError};
+use crate::fl::{
+    Action, BaseStation, BaseStationInput, Device, DeviceInput, GlobalEvaluator, Job, LocalModel,
+    Msg, Note, Probe, Reading, Timer, Trained,
+};
+use crate::net::{Channel, DownlinkOutcome, NetError, UploadStart};
+use crate::sim::{self, Context, Effect, Input, NodeId, Transfer};
+use crate::time::SimTime;
+use std::collections::BTreeMap;
+
+/// The base station's node id.
+pub const BASE_STATION: NodeId = 0;
+
+/// Device `d`'s node id.
+pub fn node_of(device: u32) -> NodeId {
+    device + 1
+}
+
+/// What can go wrong inside a run's models (bugs, or a corrupt message).
+#[derive(Debug, thiserror::Error)]
+pub enum FlError {
+    /// A compressed message could not be made or read.
+    #[error("round {round}: compression: {error}")]
+    Compress {
+        /// The round being worked on (the latest one the node heard of).
+        round: u64,
+        /// What went wrong.
+        error: CompressError,
+    },
+    /// The channel rejected a message.
+    #[error("round {round}: channel: {error}")]
+    Net {
+        /// The message's round.
+        round: u64,
+        /// What went wrong.
+        error: NetError,
+    },
+    /// A message reached a node that has no use for it.
+    #[error("unexpected message {0}")]
+    Unexpected(&'static str),
+}
+
+/// What the channel reports of a transmission.
+#[derive(Debug)]
+pub enum LinkReport {
+    /// An upload went on the uplink.
+    Upload {
+        /// The sender.
+        device: u32,
+        /// Its round.
+        round: u64,
+        /// What the channel made of it.
+        start: UploadStart,
+    },
+    /// An upload was not sent: its device was off.
+    UploadSkipped {
+        /// The device.
+        device: u32,
+        /// Its round.
+        round: u64,
+    },
+    /// One device's copy of a global model.
+    Downlink {
+        /// Its round.
+        round: u64,
+        /// What the channel made of it.
+        outcome: DownlinkOutcome,
+    },
+}
+
+/// The FL system's types.
+pub struct Fl;
+
+impl sim::System for Fl {
+    type Msg = Msg;
+    type Timer = Timer;
+    type Job = Job;
+    type Done = Trained;
+    type Probe = Probe;
+    type Reading = Reading;
+    type Note = Note;
+    type Report = LinkReport;
+    type Error = FlError;
+}
+
+fn effects(actions: Vec<Action>, devices: u32, out: &mut Vec<Effect<Fl>>) {
+    for action in actions {
+        out.push(match action {
+            Action::ToBaseStation(msg) => Effect::Send {
+                to: vec![BASE_STATION],
+                msg,
+            },
+            Action::ToDevices(msg) => Effect::Send {
+                to: (0..devices).map(node_of).collect(),
+                msg,
+            },
+            Action::Timer { at, timer } => Effect::Timer { at, timer },
+            Action::Work { duration, job } => Effect::Work { duration, job },
+            Action::Post(job) => Effect::Post(job),
+            Action::Probe(probe) => Effect::Probe(probe),
+            Action::Note(note) => Effect::Note(note),
+        });
+    }
+}
+
+/// A device node: its protocol, and whether to evaluate its local model at the end.
+pub struct DeviceNode {
+    /// The protocol.
+    pub device: Device,
+    /// Evaluate the final local model on the whole test set.
+    pub evaluate_at_end: bool,
+}
+
+impl sim::Model<Fl> for DeviceNode {
+    fn handle(
+        &mut self,
+        ctx: Context,
+        input: Input<Fl>,
+        out: &mut Vec<Effect<Fl>>,
+    ) -> Result<(), FlError> {
+        let input = match input {
+            Input::Start => DeviceInput::Start,
+            Input::Message {
+                msg: Msg::Global(g),
+                ..
+            } => DeviceInput::Global(g),
+            Input::Lost {
+                msg: Msg::Global(g),
+                ..
+            } => DeviceInput::GlobalMissed(g),
+            Input::Done(trained) => DeviceInput::Trained(trained),
+            Input::Message { .. } | Input::Lost { .. } => {
+                return Err(FlError::Unexpected("for a device"))
+            }
+            Input::Timer(_) => return Err(FlError::Unexpected("timer for a device")),
+        };
+        let actions = self.device.handle(ctx.now, ctx.next_arrival, input);
+        effects(actions, 0, out);
+        Ok(())
+    }
+
+    fn sent(&mut self, report: &LinkReport) {
+        if let LinkReport::Upload { start, .. } = report {
+            self.device.sent(start.wire_bytes);
+        }
+    }
+
+    fn end(&mut self, _ctx: Context, out: &mut Vec<Effect<Fl>>) {
+        out.push(Effect::Probe(Probe::Final {
+            evaluate: self.evaluate_at_end,
+        }));
+    }
+}
+
+/// The base-station node.
+pub struct BaseStationNode {
+    /// The protocol and the global model.
+    pub bs: BaseStation,
+    /// Devices in the cell.
+    pub devices: u32,
+}
+
+impl sim::Model<Fl> for BaseStationNode {
+    fn handle(
+        &mut self,
+        ctx: Context,
+        input: Input<Fl>,
+        out: &mut Vec<Effect<Fl>>,
+    ) -> Result<(), FlError> {
+        let input = match input {
+            Input::Start => BaseStationInput::Start,
+            Input::Message {
+                msg: Msg::Upload(u),
+                ..
+            } => BaseStationInput::Upload(u),
+            Input::Lost {
+                msg: Msg::Upload(u),
+                ..
+            } => BaseStationInput::UploadLost {
+                device: u.device,
+                round: u.round,
+            },
+            Input::Message {
+                msg: Msg::Skip { device, round },
+                ..
+            } => BaseStationInput::Skip { device, round },
+            Input::Timer(timer) => BaseStationInput::Timer(timer),
+            Input::Message { .. } | Input::Lost { .. } | Input::Done(_) => {
+                return Err(FlError::Unexpected("for the base station"))
+            }
+        };
+        let round = match &input {
+            BaseStationInput::Upload(u) => u.round,
+            BaseStationInput::UploadLost { round, .. }
+            | BaseStationInput::Skip { round, .. }
+            | BaseStationInput::Timer(Timer::Deadline { round }) => *round,
+            BaseStationInput::Start => 0,
+        };
+        let actions = self
+            .bs
+            .handle(ctx.now, input)
+            .map_err(|error| FlError::Compress { round, error })?;
+        effects(actions, self.devices, out);
+        Ok(())
+    }
+}
+
+/// A node's learning state, hosted by its actor.
+pub enum FlWorker {
+    /// A device's local model.
+    Device(Box<LocalModel>),
+    /// The base station's evaluator.
+    BaseStation(GlobalEvaluator),
+}
+
+impl sim::Worker<Fl> for FlWorker {
+    fn work(&mut self, job: Job) -> Result<Option<Trained>, FlError> {
+        match self {
+            FlWorker::Device(local) => local
+                .work(job)
+                .map_err(|error| FlError::Compress { round: 0, error }),
+            FlWorker::BaseStation(_) => Err(FlError::Unexpected("job for the base station")),
+        }
+    }
+
+    fn probe(&mut self, probe: Probe) -> Result<Reading, FlError> {
+        match (self, probe) {
+            (FlWorker::Device(local), Probe::Final { evaluate }) => Ok(local.finish(evaluate)),
+            (
+                FlWorker::BaseStation(evaluator),
+                Probe::Global {
+                    round,
+                    model,
+                    examples,
+                },
+            ) => Ok(Reading::Global {
+                round,
+                evaluation: evaluator.evaluate(&model, examples),
+            }),
+            (FlWorker::BaseStation(_), Probe::Final { .. }) => Ok(Reading::Final {
+                evaluation: None,
+                learner_bytes: 0,
+            }),
+            (FlWorker::Device(_), Probe::Global { .. }) => {
+                Err(FlError::Unexpected("global probe for a device"))
+            }
+        }
+    }
+}
+
+/// The cell's channel as the kernel's medium.
+pub struct CellMedium {
+    channel: Channel,
+    flights: BTreeMap<u64, (NodeId, Msg)>,
+}
+
+impl CellMedium {
+    /// The medium over `channel`.
+    pub fn new(channel: Channel) -> CellMedium {
+        CellMedium {
+            channel,
+            flights: BTreeMap::new(),
+        }
+    }
+}
+
+impl sim::Medium<Fl> for CellMedium {
+    fn send(
+        &mut self,
+        now: SimTime,
+        from: NodeId,
+        to: &[NodeId],
+        msg: Msg,
+        out: &mut Vec<Transfer<Fl>>,
+        reports: &mut Vec<LinkReport>,
+    ) -> Result<(), FlError> {
+        match &msg {
+            Msg::Upload(upload) => {
+                let (device, round) = (upload.device, upload.round);
+                let started = self
+                    .channel
+                    .start_upload(now, device, payload_bytes(&upload.payload))
+                    .map_err(|error| FlError::Net { round, error })?;
+                match started {
+                    Some(start) => {
+                        self.flights.insert(start.flow, (from, msg));
+                        reports.push(LinkReport::Upload {
+                            device,
+                            round,
+                            start,
+                        });
+                    }
+                    None => reports.push(LinkReport::UploadSkipped { device, round }),
+                }
+            }
+            Msg::Skip { .. } => {
+                for &to in to {
+                    out.push(Transfer {
+                        at: now,
+                        from,
+                        to,
+                        delivered: true,
+                        msg: msg.clone(),
+                    });
+                }
+            }
+            Msg::Global(global) => {
+                let receivers: Vec<u32> = to.iter().map(|&n| n - 1).collect();
+                let bytes = crate::fl::compress::broadcast_bytes(&global.model);
+                for outcome in self.channel.broadcast(now, &receivers, bytes) {
+                    out.push(Transfer {
+                        at: outcome.arrival,
+                        from,
+                        to: node_of(outcome.device),
+                        delivered: outcome.delivered,
+                        msg: msg.clone(),
+                    });
+                    reports.push(LinkReport::Downlink {
+                        round: global.round,
+                        outcome,
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn next_wake(&self) -> Option<SimTime> {
+        self.channel.next_uplink_completion()
+    }
+
+    fn wake(&mut self, now: SimTime, out: &mut Vec<Transfer<Fl>>) {
+        for done in self.channel.complete_uplinks(now) {
+            if let Some((from, msg)) = self.flights.remove(&done.flow) {
+                out.push(Transfer {
+                    at: done.arrival,
+                    from,
+                    to: BASE_STATION,
+                    delivered: done.delivered,
+                    msg,
+                });
+            }
+        }
+    }
+}

@@ -1,0 +1,181 @@
+//! What the kernel hosts: node models, the work they hand to their actors, the medium between them
+//! and the observer that records what happened.
+//!
+//! A node model is a plain state machine: it is handed one input and the current virtual time and
+//! answers with [`Effect`]s (messages to send, timers, work). It never reads a clock, never sleeps
+//! and never talks to another node except by sending a message through the [`Medium`].
+//! Heavy computation (training a batch of local steps, evaluating a model) is *work*: the model
+//! states its virtual duration when it asks for it, the node's actor computes it concurrently with
+//! every other actor, and its result comes back to the model as an input when the calendar reaches
+//! the end of that duration.
+
+use crate::time::{SimDuration, SimTime};
+
+/// A node's index in the kernel: its position in the node list, and its rank when events tie in
+/// time.
+pub type NodeId = u32;
+
+/// The types a simulated system is made of.
+pub trait System: 'static {
+    /// A message between nodes; it travels through the medium.
+    type Msg: Clone + Send;
+    /// A timer a node sets for itself.
+    type Timer: Send;
+    /// Work a node's actor computes.
+    type Job: Send;
+    /// The result of a job, handed back to the node that asked for it.
+    type Done: Send;
+    /// A measurement taken by a node's actor, handed to the observer (not to the model).
+    type Probe: Send;
+    /// What a probe produced.
+    type Reading: Send;
+    /// Something a node reports to the observer (protocol decisions, accounting).
+    type Note;
+    /// What the medium reports of a transmission (bytes, airtime, outcome), for the observer.
+    type Report;
+    /// A model's error (a bug, or a corrupt message).
+    type Error: std::fmt::Display + Send + Unpin;
+}
+
+/// An input to a node model.
+pub enum Input<S: System> {
+    /// The simulation starts.
+    Start,
+    /// A message arrived through the medium.
+    Message {
+        /// The sender.
+        from: NodeId,
+        /// The message.
+        msg: S::Msg,
+    },
+    /// A message for this node was lost on the way (the medium tells the receiver when it would
+    /// have arrived, as a receiver that expects it learns of its loss).
+    Lost {
+        /// The sender.
+        from: NodeId,
+        /// The message.
+        msg: S::Msg,
+    },
+    /// A timer fired.
+    Timer(S::Timer),
+    /// Work finished.
+    Done(S::Done),
+}
+
+/// What a node model asks for in answer to an input.
+pub enum Effect<S: System> {
+    /// Send a message to other nodes through the medium.
+    Send {
+        /// Receivers, in the order the medium serves them.
+        to: Vec<NodeId>,
+        /// The message.
+        msg: S::Msg,
+    },
+    /// Fire `timer` at `at` (not before now).
+    Timer {
+        /// When.
+        at: SimTime,
+        /// What.
+        timer: S::Timer,
+    },
+    /// Compute `job` on the node's actor; its result comes back after `duration` of virtual time.
+    Work {
+        /// Virtual time the work takes.
+        duration: SimDuration,
+        /// The work.
+        job: S::Job,
+    },
+    /// Compute `job` on the node's actor with no result (its order with other work is kept).
+    Post(S::Job),
+    /// Take a measurement on the node's actor; the reading goes to the observer, in the order
+    /// probes were taken.
+    Probe(S::Probe),
+    /// Tell the observer something.
+    Note(S::Note),
+}
+
+/// What a model sees besides its input.
+#[derive(Copy, Clone, Debug)]
+pub struct Context {
+    /// The current virtual time.
+    pub now: SimTime,
+    /// The node being handed the input.
+    pub node: NodeId,
+    /// The earliest message already on its way to this node (at or after `now`), if any: a
+    /// model that computes ahead of time cuts its work there.
+    pub next_arrival: Option<SimTime>,
+}
+
+/// A node's state machine.
+pub trait Model<S: System> {
+    /// Handles `input` and pushes its effects to `out`, in the order they happen.
+    fn handle(
+        &mut self,
+        ctx: Context,
+        input: Input<S>,
+        out: &mut Vec<Effect<S>>,
+    ) -> Result<(), S::Error>;
+
+    /// The medium's report of a transmission this node just started.
+    fn sent(&mut self, _report: &S::Report) {}
+
+    /// The simulation is over (the calendar is empty): the last effects, typically probes.
+    fn end(&mut self, _ctx: Context, _out: &mut Vec<Effect<S>>) {}
+}
+
+/// What a node's actor holds: the heavy state that work runs on.
+pub trait Worker<S: System>: Send + 'static {
+    /// Computes a job.
+    fn work(&mut self, job: S::Job) -> Result<Option<S::Done>, S::Error>;
+    /// Takes a measurement.
+    fn probe(&mut self, probe: S::Probe) -> Result<S::Reading, S::Error>;
+}
+
+/// One copy of a message scheduled by the medium.
+pub struct Transfer<S: System> {
+    /// When it reaches the receiver (or the receiver learns of its loss).
+    pub at: SimTime,
+    /// The sender.
+    pub from: NodeId,
+    /// The receiver.
+    pub to: NodeId,
+    /// Whether it arrives.
+    pub delivered: bool,
+    /// The message.
+    pub msg: S::Msg,
+}
+
+/// The only path between nodes: it decides when, and whether, each message arrives.
+pub trait Medium<S: System> {
+    /// `from` sends `msg` to `to` at `now`: schedule its copies in `out` (now, or after a later
+    /// [`Medium::wake`]) and report each transmission in `reports`.
+    fn send(
+        &mut self,
+        now: SimTime,
+        from: NodeId,
+        to: &[NodeId],
+        msg: S::Msg,
+        out: &mut Vec<Transfer<S>>,
+        reports: &mut Vec<S::Report>,
+    ) -> Result<(), S::Error>;
+
+    /// When the medium next needs to be woken (a shared resource frees up), if ever.
+    fn next_wake(&self) -> Option<SimTime> {
+        None
+    }
+
+    /// Wakes the medium at `now`: the copies it can now schedule go to `out`.
+    fn wake(&mut self, _now: SimTime, _out: &mut Vec<Transfer<S>>) {}
+}
+
+/// Sees everything that happens, in calendar order.
+pub trait Observer<S: System> {
+    /// A node's note.
+    fn note(&mut self, now: SimTime, node: NodeId, note: S::Note);
+    /// The medium's report of a transmission.
+    fn report(&mut self, now: SimTime, report: S::Report);
+    /// A copy reached its receiver (`delivered`) or was lost, before the receiver handles it.
+    fn arrival(&mut self, now: SimTime, transfer: &Transfer<S>);
+    /// A probe's reading, in the order the probes were taken.
+    fn reading(&mut self, node: NodeId, reading: S::Reading);
+}

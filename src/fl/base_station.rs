@@ -258,3 +258,265 @@ impl BaseStation {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fl::compress::{Broadcast, Compression, EncodedUpload, ModelLayout};
+    use crate::fl::Aggregation;
+    use crate::net::Availability;
+    use crate::time::SimDuration;
+    use rand::SeedableRng;
+    use rand_chacha::ChaCha8Rng;
+
+    const MODEL: usize = 4;
+
+    fn codec() -> Arc<Codec> {
+        let layout = ModelLayout {
+            l: 1,
+            n: 2,
+            k_ff: 1,
+            k_fb: 1,
+            mask: vec![true, true],
+        };
+        Arc::new(Codec::new(Compression::None, layout).expect("valid layout"))
+    }
+
+    fn station(protocol: Protocol, devices: u32, seed: u64) -> BaseStation {
+        let availability = (0..devices).map(|_| AvailabilityTrace::always()).collect();
+        BaseStation::new(
+            Arc::new(protocol),
+            devices,
+            codec(),
+            vec![0.0; MODEL],
+            availability,
+            ChaCha12Rng::seed_from_u64(seed),
+        )
+    }
+
+    fn sync(deadline_ms: Option<u64>) -> Protocol {
+        Protocol {
+            tau: 1,
+            delta_s: 1,
+            steps: 3,
+            deadline: deadline_ms.map(SimDuration::from_millis),
+            ..Protocol::default()
+        }
+    }
+
+    fn upload(device: u32, round: u64, samples: usize, value: f32) -> BaseStationInput {
+        BaseStationInput::Upload(Arc::new(Upload {
+            device,
+            round,
+            samples,
+            payload: EncodedUpload::Full {
+                values: vec![value; MODEL],
+            },
+        }))
+    }
+
+    fn t(ms: u64) -> SimTime {
+        SimTime::ZERO + SimDuration::from_millis(ms)
+    }
+
+    fn broadcasts(actions: &[Action]) -> Vec<&GlobalModel> {
+        actions
+            .iter()
+            .filter_map(|a| match a {
+                Action::ToDevices(Msg::Global(g)) => Some(&**g),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn values(global: &GlobalModel) -> Vec<f32> {
+        match &*global.model {
+            Broadcast::Full { values } => values.clone(),
+            Broadcast::Slices(_) => panic!("a full model was expected"),
+        }
+    }
+
+    #[test]
+    fn a_round_closes_when_every_expected_upload_is_in_and_weights_by_samples() {
+        let mut bs = station(sync(None), 2, 1);
+        bs.handle(t(0), BaseStationInput::Start).expect("start");
+        let first = bs.handle(t(5), upload(0, 0, 1, 1.0)).expect("upload");
+        assert!(
+            broadcasts(&first).is_empty(),
+            "one of two uploads must not close the round"
+        );
+        let second = bs.handle(t(7), upload(1, 0, 3, 5.0)).expect("upload");
+        let sent = broadcasts(&second);
+        assert_eq!(sent.len(), 1);
+        assert_eq!(sent[0].round, 0);
+        assert_eq!(values(sent[0]), vec![4.0; MODEL], "(1 * 1 + 3 * 5) / 4");
+        assert_eq!(sent[0].next_participants, vec![0, 1]);
+        assert!(second.iter().any(|a| matches!(
+            a,
+            Action::Note(Note::RoundClosed { round: 0, start, .. }) if *start == t(0)
+        )));
+    }
+
+    #[test]
+    fn the_deadline_closes_with_what_arrived_and_later_uploads_are_late() {
+        let mut bs = station(sync(Some(100)), 3, 1);
+        let start = bs.handle(t(0), BaseStationInput::Start).expect("start");
+        assert!(start.iter().any(|a| matches!(
+            a,
+            Action::Timer { at, timer: Timer::Deadline { round: 0 } } if *at == t(100)
+        )));
+        bs.handle(t(10), upload(2, 0, 1, 3.0)).expect("upload");
+        let closed = bs
+            .handle(
+                t(100),
+                BaseStationInput::Timer(Timer::Deadline { round: 0 }),
+            )
+            .expect("deadline");
+        assert_eq!(values(broadcasts(&closed)[0]), vec![3.0; MODEL]);
+        let late = bs
+            .handle(t(120), upload(0, 0, 1, 9.0))
+            .expect("late upload");
+        assert!(late.iter().any(|a| matches!(
+            a,
+            Action::Note(Note::UploadReceived {
+                device: 0,
+                round: 0,
+                late: true
+            })
+        )));
+        assert!(broadcasts(&late).is_empty());
+        assert_eq!(
+            bs.global(),
+            &[3.0; MODEL],
+            "a late upload is not aggregated"
+        );
+        // A stale deadline of a closed round does nothing.
+        let stale = bs
+            .handle(
+                t(100),
+                BaseStationInput::Timer(Timer::Deadline { round: 0 }),
+            )
+            .expect("stale deadline");
+        assert!(stale.is_empty());
+    }
+
+    #[test]
+    fn lost_and_skipped_uploads_resolve_a_device() {
+        let mut bs = station(sync(None), 3, 1);
+        bs.handle(t(0), BaseStationInput::Start).expect("start");
+        bs.handle(
+            t(1),
+            BaseStationInput::UploadLost {
+                device: 0,
+                round: 0,
+            },
+        )
+        .expect("lost");
+        bs.handle(
+            t(2),
+            BaseStationInput::Skip {
+                device: 1,
+                round: 0,
+            },
+        )
+        .expect("over budget");
+        let closed = bs.handle(t(3), upload(2, 0, 1, 2.0)).expect("upload");
+        assert_eq!(values(broadcasts(&closed)[0]), vec![2.0; MODEL]);
+    }
+
+    #[test]
+    fn with_nothing_received_the_global_model_is_sent_unchanged() {
+        let mut bs = station(sync(Some(10)), 2, 1);
+        bs.handle(t(0), BaseStationInput::Start).expect("start");
+        let closed = bs
+            .handle(t(10), BaseStationInput::Timer(Timer::Deadline { round: 0 }))
+            .expect("deadline");
+        assert_eq!(values(broadcasts(&closed)[0]), vec![0.0; MODEL]);
+    }
+
+    #[test]
+    fn a_fraction_of_devices_is_sampled_per_round_from_the_base_stations_stream() {
+        let protocol = Protocol {
+            participation: Participation::Fraction(0.3),
+            ..sync(None)
+        };
+        let picked = station(protocol.clone(), 10, 7).participants(0);
+        assert_eq!(picked.len(), 3, "ceil(0.3 * 10)");
+        assert!(picked.windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(station(protocol.clone(), 10, 7).participants(0), picked);
+        let others: Vec<Vec<u32>> = (8..16)
+            .map(|seed| station(protocol.clone(), 10, seed).participants(0))
+            .collect();
+        assert!(others.iter().any(|o| *o != picked), "the seed must matter");
+    }
+
+    #[test]
+    fn available_participation_asks_only_the_devices_that_are_on() {
+        let protocol = Protocol {
+            participation: Participation::Available,
+            deadline: Some(SimDuration::from_millis(50)),
+            ..sync(None)
+        };
+        let off = Availability::Schedule(vec![(t(0), t(1_000))]);
+        let availability = vec![
+            AvailabilityTrace::always(),
+            AvailabilityTrace::new(&off, ChaCha8Rng::seed_from_u64(1)).expect("valid"),
+        ];
+        let bs = BaseStation::new(
+            Arc::new(protocol),
+            2,
+            codec(),
+            vec![0.0; MODEL],
+            availability,
+            ChaCha12Rng::seed_from_u64(1),
+        );
+        assert_eq!(bs.participants(0), vec![0]);
+    }
+
+    #[test]
+    fn uploads_that_ran_ahead_close_their_round_as_soon_as_it_opens() {
+        // Non-blocking devices may upload round 1 before round 0 closes.
+        let protocol = Protocol {
+            mode: Mode::NonBlocking,
+            ..sync(None)
+        };
+        let mut bs = station(protocol, 1, 1);
+        bs.handle(t(0), BaseStationInput::Start).expect("start");
+        bs.handle(t(1), upload(0, 1, 1, 7.0)).expect("early upload");
+        let closed = bs.handle(t(2), upload(0, 0, 1, 1.0)).expect("upload");
+        assert!(closed.iter().any(|a| matches!(
+            a,
+            Action::Timer { at, timer: Timer::Deadline { round: 1 } } if *at == t(2)
+        )));
+    }
+
+    #[test]
+    fn in_separate_training_the_base_station_does_nothing() {
+        let protocol = Protocol {
+            mode: Mode::Separate,
+            ..sync(None)
+        };
+        let mut bs = station(protocol, 2, 1);
+        assert!(bs
+            .handle(t(0), BaseStationInput::Start)
+            .expect("start")
+            .is_empty());
+    }
+
+    #[test]
+    fn samples_or_plain_weights() {
+        let protocol = Protocol {
+            aggregation: Aggregation::Plain,
+            ..sync(None)
+        };
+        let mut bs = station(protocol, 2, 1);
+        bs.handle(t(0), BaseStationInput::Start).expect("start");
+        bs.handle(t(1), upload(0, 0, 1, 1.0)).expect("upload");
+        let closed = bs.handle(t(2), upload(1, 0, 3, 5.0)).expect("upload");
+        assert_eq!(
+            values(broadcasts(&closed)[0]),
+            vec![3.0; MODEL],
+            "(1 + 5) / 2"
+        );
+    }
+}

@@ -288,3 +288,214 @@ impl Device {
         }))));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fl::compress::EncodedUpload;
+    use crate::fl::ComputeTotals;
+    use crate::net::{Latency, LossModel, Rate};
+
+    const STEP_US: u64 = 10;
+
+    fn link() -> LinkConfig {
+        LinkConfig {
+            latency: Latency::Constant(SimDuration::ZERO),
+            rate: Rate::from_bps(8_000_000).expect("positive"),
+            mtu_bytes: 1_500,
+            header_bytes: 40,
+            loss: LossModel::None,
+            retries: 0,
+            retry_delay: SimDuration::ZERO,
+        }
+    }
+
+    fn device(protocol: Protocol, lookahead_us: u64) -> Device {
+        Device::new(
+            DeviceSetup {
+                id: 3,
+                samples: 40,
+                step_time: SimDuration::from_micros(STEP_US),
+                lookahead: SimDuration::from_micros(lookahead_us),
+                uplink: link(),
+                first_round: true,
+            },
+            Arc::new(protocol),
+        )
+    }
+
+    fn protocol(mode: Mode) -> Protocol {
+        Protocol {
+            mode,
+            tau: 2,
+            delta_s: 5,
+            steps: 30,
+            ..Protocol::default()
+        }
+    }
+
+    fn t(us: u64) -> SimTime {
+        SimTime::ZERO + SimDuration::from_micros(us)
+    }
+
+    fn trained(upload: bool) -> DeviceInput {
+        DeviceInput::Trained(Trained {
+            compute: ComputeTotals::default(),
+            evaluation: None,
+            upload: upload.then(|| EncodedUpload::Full {
+                values: vec![0.5; 100],
+            }),
+        })
+    }
+
+    fn global(round: u64, next: Vec<u32>) -> Arc<GlobalModel> {
+        Arc::new(GlobalModel {
+            round,
+            model: Arc::new(Broadcast::Full {
+                values: vec![1.0; 100],
+            }),
+            next_participants: next,
+        })
+    }
+
+    /// (steps, adopts, uploads) of the work asked for.
+    fn work(actions: &[Action]) -> Vec<(u64, bool, bool)> {
+        actions
+            .iter()
+            .filter_map(|a| match a {
+                Action::Work {
+                    duration,
+                    job:
+                        Job::Train {
+                            steps,
+                            adopt,
+                            upload,
+                            ..
+                        },
+                } => {
+                    assert_eq!(duration.0, steps * STEP_US * 1_000, "steps x step time");
+                    Some((*steps, adopt.is_some(), *upload))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn uploads(actions: &[Action]) -> Vec<(u32, u64)> {
+        actions
+            .iter()
+            .filter_map(|a| match a {
+                Action::ToBaseStation(Msg::Upload(u)) => Some((u.device, u.round)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_synchronous_device_trains_tau_blocks_uploads_and_waits_for_the_global_model() {
+        let mut dev = device(protocol(Mode::Sync), 1_000);
+        let start = dev.handle(t(0), None, DeviceInput::Start);
+        assert_eq!(work(&start), vec![(10, false, true)], "tau x Delta_s steps");
+        let done = dev.handle(t(100), None, trained(true));
+        assert_eq!(uploads(&done), vec![(3, 0)]);
+        assert!(work(&done).is_empty(), "it waits for the broadcast");
+        let next = dev.handle(t(150), None, DeviceInput::Global(global(0, vec![1, 3])));
+        assert!(
+            matches!(next[0], Action::Post(Job::Adopt(_))),
+            "adopts at once"
+        );
+        assert_eq!(work(&next), vec![(10, false, true)], "then round 1");
+    }
+
+    #[test]
+    fn a_device_not_selected_adopts_and_waits_and_one_that_missed_the_model_goes_on() {
+        let mut dev = device(protocol(Mode::Sync), 1_000);
+        dev.handle(t(0), None, DeviceInput::Start);
+        dev.handle(t(100), None, trained(true));
+        let skipped = dev.handle(t(150), None, DeviceInput::Global(global(0, vec![0])));
+        assert!(work(&skipped).is_empty());
+        assert!(matches!(skipped[..], [Action::Post(Job::Adopt(_))]));
+        let missed = dev.handle(t(300), None, DeviceInput::GlobalMissed(global(1, vec![3])));
+        assert_eq!(work(&missed), vec![(10, false, true)], "from its own model");
+    }
+
+    #[test]
+    fn a_non_blocking_device_cuts_its_work_at_the_lookahead_and_at_a_known_arrival() {
+        // Lookahead 40 us = 4 steps; a global model is due at 25 us, within the first chunk.
+        let mut dev = device(protocol(Mode::NonBlocking), 40);
+        let start = dev.handle(t(0), Some(t(25)), DeviceInput::Start);
+        assert_eq!(
+            work(&start),
+            vec![(3, false, false)],
+            "the step boundary after 25 us"
+        );
+        let arrived = dev.handle(t(25), None, DeviceInput::Global(global(0, vec![])));
+        assert!(
+            arrived.is_empty(),
+            "busy: the model waits for the step boundary"
+        );
+        let next = dev.handle(t(30), None, trained(false));
+        assert_eq!(
+            work(&next),
+            vec![(4, true, false)],
+            "adopted before the next chunk"
+        );
+        let last = dev.handle(t(70), None, trained(false));
+        assert_eq!(
+            work(&last),
+            vec![(3, false, true)],
+            "10 = 3 + 4 + 3, then the upload"
+        );
+        let uploaded = dev.handle(t(100), None, trained(true));
+        assert_eq!(uploads(&uploaded), vec![(3, 0)]);
+        assert_eq!(work(&uploaded), vec![(4, false, false)], "round 1 at once");
+    }
+
+    #[test]
+    fn an_upload_over_the_byte_budget_is_skipped_and_the_base_station_told() {
+        let budget = Protocol {
+            budget_bytes: Some(600),
+            ..protocol(Mode::Sync)
+        };
+        let mut dev = device(budget, 1_000);
+        dev.handle(t(0), None, DeviceInput::Start);
+        // 100 f32 values and a header: under 600 bytes once, not twice.
+        let first = dev.handle(t(100), None, trained(true));
+        assert_eq!(uploads(&first), vec![(3, 0)]);
+        let Some(Action::ToBaseStation(Msg::Upload(u))) = first.last() else {
+            panic!("an upload was expected last");
+        };
+        dev.sent(crate::fl::compress::payload_bytes(&u.payload));
+        dev.handle(t(150), None, DeviceInput::Global(global(0, vec![3])));
+        let second = dev.handle(t(250), None, trained(true));
+        assert!(uploads(&second).is_empty());
+        assert!(second
+            .iter()
+            .any(|a| matches!(a, Action::Note(Note::OverBudget { round: 1 }))));
+        assert!(second.iter().any(|a| matches!(
+            a,
+            Action::ToBaseStation(Msg::Skip {
+                device: 3,
+                round: 1
+            })
+        )));
+    }
+
+    #[test]
+    fn in_separate_training_a_device_runs_every_round_without_uploading() {
+        let mut dev = device(protocol(Mode::Separate), 1_000);
+        let mut work_done = work(&dev.handle(t(0), None, DeviceInput::Start));
+        let mut rounds = Vec::new();
+        for _ in 0..3 {
+            let out = dev.handle(t(0), None, trained(false));
+            assert!(uploads(&out).is_empty());
+            rounds.extend(out.iter().filter_map(|a| match a {
+                Action::Note(Note::RoundDone { round }) => Some(*round),
+                _ => None,
+            }));
+            work_done.extend(work(&out));
+        }
+        assert_eq!(rounds, vec![0, 1, 2]);
+        assert_eq!(work_done, vec![(10, false, false); 3]);
+    }
+}

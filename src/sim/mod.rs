@@ -87,3 +87,6 @@ pub fn run<S: System>(
         result
     })
 }
+
+#[cfg(test)]
+mod tests;

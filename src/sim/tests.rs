@@ -1,0 +1,172 @@
+//! The kernel on a toy system with no FL in it: counters that pass a token around a ring through
+//! a medium with a fixed delay, doing timed work in between.
+
+use super::*;
+use crate::time::{SimDuration, SimTime};
+
+struct Ring;
+
+impl System for Ring {
+    type Msg = u64;
+    type Timer = ();
+    type Job = u64;
+    type Done = u64;
+    type Probe = ();
+    type Reading = u64;
+    type Note = (SimTime, u64);
+    type Report = ();
+    type Error = String;
+}
+
+/// Passes the token on after squaring it on its actor (1 ms of work), until it reaches `stop`.
+struct Counter {
+    next: NodeId,
+    stop: u64,
+    squared: u64,
+}
+
+impl Model<Ring> for Counter {
+    fn handle(
+        &mut self,
+        ctx: Context,
+        input: Input<Ring>,
+        out: &mut Vec<Effect<Ring>>,
+    ) -> Result<(), String> {
+        match input {
+            Input::Start if ctx.node == 0 => out.push(Effect::Send {
+                to: vec![self.next],
+                msg: 2,
+            }),
+            Input::Start | Input::Timer(()) => {}
+            Input::Message { msg, .. } => {
+                out.push(Effect::Note((ctx.now, msg)));
+                if msg < self.stop {
+                    out.push(Effect::Work {
+                        duration: SimDuration::from_millis(1),
+                        job: msg,
+                    });
+                }
+            }
+            Input::Lost { .. } => return Err("nothing is lost here".into()),
+            Input::Done(squared) => {
+                self.squared = squared;
+                out.push(Effect::Send {
+                    to: vec![self.next],
+                    msg: squared,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn end(&mut self, _ctx: Context, out: &mut Vec<Effect<Ring>>) {
+        out.push(Effect::Probe(()));
+    }
+}
+
+struct Squarer {
+    last: u64,
+}
+
+impl Worker<Ring> for Squarer {
+    fn work(&mut self, job: u64) -> Result<Option<u64>, String> {
+        self.last = job * job;
+        Ok(Some(self.last))
+    }
+
+    fn probe(&mut self, (): ()) -> Result<u64, String> {
+        Ok(self.last)
+    }
+}
+
+/// Every message takes 10 ms.
+struct Wire;
+
+impl Medium<Ring> for Wire {
+    fn send(
+        &mut self,
+        now: SimTime,
+        from: NodeId,
+        to: &[NodeId],
+        msg: u64,
+        out: &mut Vec<Transfer<Ring>>,
+        reports: &mut Vec<()>,
+    ) -> Result<(), String> {
+        for &to in to {
+            out.push(Transfer {
+                at: now + SimDuration::from_millis(10),
+                from,
+                to,
+                delivered: true,
+                msg,
+            });
+            reports.push(());
+        }
+        Ok(())
+    }
+}
+
+#[derive(Default)]
+struct Log {
+    notes: Vec<(NodeId, SimTime, u64)>,
+    readings: Vec<(NodeId, u64)>,
+    reports: usize,
+}
+
+impl Observer<Ring> for Log {
+    fn note(&mut self, _now: SimTime, node: NodeId, (t, v): (SimTime, u64)) {
+        self.notes.push((node, t, v));
+    }
+    fn report(&mut self, _now: SimTime, (): ()) {
+        self.reports += 1;
+    }
+    fn arrival(&mut self, _now: SimTime, _transfer: &Transfer<Ring>) {}
+    fn reading(&mut self, node: NodeId, reading: u64) {
+        self.readings.push((node, reading));
+    }
+}
+
+fn ring(threads: usize) -> (Log, KernelStats) {
+    let nodes = (0..3)
+        .map(|i| Node {
+            model: Box::new(Counter {
+                next: (i + 1) % 3,
+                stop: 1_000,
+                squared: 0,
+            }) as Box<dyn Model<Ring>>,
+            worker: Box::new(Squarer { last: 0 }) as Box<dyn Worker<Ring>>,
+        })
+        .collect();
+    let mut log = Log::default();
+    let stats = run(nodes, &mut Wire, &mut log, threads).expect("the ring runs");
+    (log, stats)
+}
+
+#[test]
+fn messages_cross_the_medium_and_work_takes_its_virtual_time() {
+    let (log, stats) = ring(2);
+    let ms = |m: u64| SimTime::ZERO + SimDuration::from_millis(m);
+    // 2 -> 4 -> 16 -> 256 -> 65536: each hop 10 ms on the wire, each square 1 ms of work.
+    assert_eq!(
+        log.notes,
+        vec![
+            (1, ms(10), 2),
+            (2, ms(21), 4),
+            (0, ms(32), 16),
+            (1, ms(43), 256),
+            (2, ms(54), 65_536),
+        ]
+    );
+    assert_eq!(log.reports, 5);
+    assert_eq!(stats.end, ms(54));
+    assert_eq!(log.readings, vec![(0, 256), (1, 65_536), (2, 16)]);
+}
+
+#[test]
+fn the_outcome_does_not_depend_on_the_thread_count() {
+    let (one, stats_one) = ring(1);
+    let (three, stats_three) = ring(3);
+    assert_eq!(one.notes, three.notes);
+    assert_eq!(one.readings, three.readings);
+    assert_eq!(stats_one, stats_three);
+}

@@ -99,7 +99,7 @@ pub fn simulate(
     );
     nodes.push(sim::Node {
         model: Box::new(BaseStationNode { bs, devices: n }),
-        worker: Box::new(FlWorker::BaseStation(evaluator)),
+        worker: Box::new(FlWorker::BaseStation(Box::new(evaluator))),
     });
     for (mut setup, local) in device_nodes {
         setup.first_round = first.binary_search(&setup.id).is_ok();

@@ -214,7 +214,7 @@ pub enum FlWorker {
     /// A device's local model.
     Device(Box<LocalModel>),
     /// The base station's evaluator.
-    BaseStation(GlobalEvaluator),
+    BaseStation(Box<GlobalEvaluator>),
 }
 
 impl sim::Worker<Fl> for FlWorker {

@@ -24,6 +24,11 @@ enum Event<S: System> {
     Wake { version: u64 },
 }
 
+/// A job's pending answer.
+type WorkRequest<S> = Request<Host<S>, RunJob<S>>;
+/// A probe's pending reading.
+type ProbeRequest<S> = Request<Host<S>, TakeProbe<S>>;
+
 /// Probes awaited at most this far behind the newest one (bounds memory, keeps actors busy).
 const PROBES_IN_FLIGHT: usize = 256;
 
@@ -43,9 +48,9 @@ pub(super) struct Kernel<'a, S: System> {
     hosts: Vec<Addr<Host<S>>>,
     medium: &'a mut dyn Medium<S>,
     observer: &'a mut dyn Observer<S>,
-    works: BTreeMap<u64, (NodeId, Request<Host<S>, RunJob<S>>)>,
+    works: BTreeMap<u64, (NodeId, WorkRequest<S>)>,
     next_work: u64,
-    probes: VecDeque<(NodeId, Request<Host<S>, TakeProbe<S>>)>,
+    probes: VecDeque<(NodeId, ProbeRequest<S>)>,
     arrivals: Vec<BTreeMap<SimTime, u32>>,
     wake: Option<SimTime>,
     wake_version: u64,

@@ -45,7 +45,6 @@ impl<E> Ord for Entry<E> {
 pub struct Calendar<E> {
     heap: BinaryHeap<Entry<E>>,
     seq: u64,
-    scheduled: u64,
 }
 
 impl<E> Default for Calendar<E> {
@@ -53,7 +52,6 @@ impl<E> Default for Calendar<E> {
         Calendar {
             heap: BinaryHeap::new(),
             seq: 0,
-            scheduled: 0,
         }
     }
 }
@@ -62,7 +60,6 @@ impl<E> Calendar<E> {
     /// Schedules `event` at `time`, from node `source` (the tie-breaker after time).
     pub fn schedule(&mut self, time: SimTime, source: u32, event: E) {
         self.seq += 1;
-        self.scheduled += 1;
         self.heap.push(Entry {
             time,
             source,
@@ -74,21 +71,6 @@ impl<E> Calendar<E> {
     /// Removes and returns the earliest event.
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
         self.heap.pop().map(|e| (e.time, e.event))
-    }
-
-    /// Time of the earliest pending event.
-    pub fn peek_time(&self) -> Option<SimTime> {
-        self.heap.peek().map(|e| e.time)
-    }
-
-    /// Events scheduled since the calendar was made.
-    pub fn scheduled(&self) -> u64 {
-        self.scheduled
-    }
-
-    /// Whether no event is pending.
-    pub fn is_empty(&self) -> bool {
-        self.heap.is_empty()
     }
 }
 
@@ -105,6 +87,5 @@ mod tests {
         c.schedule(SimTime(5), 1, "t5-s1-b");
         let order: Vec<_> = std::iter::from_fn(|| c.pop().map(|(_, e)| e)).collect();
         assert_eq!(order, vec!["t1", "t5-s1-a", "t5-s1-b", "t5-s2"]);
-        assert_eq!(c.scheduled(), 4);
     }
 }

@@ -2,6 +2,7 @@
 
 use super::FixedRateAggregation;
 use super::{fixed_rate, Broadcast, Codec, CompressError, Compression, Decoded, EncodedUpload};
+use ndarray::{ArrayView1, ArrayViewMut1};
 
 /// Collects the decoded uploads of one round and combines them.
 #[derive(Clone, Debug)]
@@ -74,13 +75,13 @@ impl Aggregator {
                 } else {
                     vec![0.0; global.len()]
                 };
+                let mut sum = ArrayViewMut1::from(&mut next[..]);
                 for (_, weight, decoded) in &self.uploads {
-                    let a = weight / total;
                     let values = match decoded {
                         Decoded::Model(x) | Decoded::Update(x) => x,
                         Decoded::Slices { model, .. } => model,
                     };
-                    next.iter_mut().zip(values).for_each(|(g, x)| *g += a * x);
+                    sum.scaled_add(weight / total, &ArrayView1::from(&values[..]));
                 }
                 self.codec.full_broadcast(&next)?
             }

@@ -6,18 +6,22 @@
 //! ```text
 //! cli        (src/main.rs, src/cli.rs) commands: run, validate, train, sweep, compare, report
 //! sweep      grid x trials of a scenario, run in parallel; compare: folders side by side
-//! experiment a validated scenario -> ready objects -> simulation -> run folder; train: one SNN
+//! run        assembly: a validated scenario -> FL node models, channel -> kernel -> run folder;
+//!            the recorder; central training
 //! scenario   typed schema, loading + layering, validation
-//! report     metric sinks (csv, json, jsonl), summary, plots, report.html
-//! sim        virtual clock, event calendar, RNG streams, actix actors hosting the nodes
-//! fl         device protocol logic, aggregation weights, upload compression
-//! net        channel: latency, rate, shared uplink, loss + ARQ, availability, energy
+//! report     records, metric sinks (csv, json, jsonl), summary, plots, report.html
+//! sim        the kernel: virtual clock, calendar, actors hosting node work; generic, no FL
+//! fl         Device and BaseStation state machines (every protocol rule), compression
+//! net        the channel: latency, rate, shared uplink, loss + ARQ, availability, energy
 //! snn        probabilistic GLM spiking network, online learning rule, evaluation
 //! data       IDX, AEDAT (MNIST-DVS), N-MNIST readers; spike encoders; partitions
+//! rng, time  per-(node, purpose) random streams; integer-nanosecond virtual time
 //! ```
 //!
-//! Data flows from `data` (spike trains per device) into `snn` (one network per device), whose
-//! parameters `fl` exchanges through `net` on the virtual clock of `sim`.
+//! Data flows from `data` (spike trains per device) into `snn` (one network per device). The
+//! devices' and base station's protocols (`fl`) exchange parameters as messages through the
+//! channel (`net`); the kernel (`sim`) steps them on a virtual clock and runs their work on actors;
+//! `run` wires them together and records what happened.
 
 pub mod cli;
 pub mod compare;

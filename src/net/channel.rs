@@ -281,3 +281,67 @@ impl Channel {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::net::{Availability, Latency, LossModel, Rate, Sharing};
+    use rand::SeedableRng;
+    use rand_chacha::ChaCha8Rng;
+
+    fn ideal(rate_bps: u64, latency_ms: u64) -> LinkConfig {
+        LinkConfig {
+            latency: Latency::Constant(SimDuration::from_millis(latency_ms)),
+            rate: Rate::from_bps(rate_bps).expect("positive"),
+            mtu_bytes: 100_000,
+            header_bytes: 0,
+            loss: LossModel::None,
+            retries: 0,
+            retry_delay: SimDuration::ZERO,
+        }
+    }
+
+    fn cell(mode: DownlinkMode, availability: Vec<AvailabilityTrace>) -> Channel {
+        let up = ideal(1_000_000, 0);
+        let shared = SharedUplink::new(up.rate, Sharing::EqualShare);
+        Channel::new(up, ideal(1_000_000, 2), mode, shared, availability, 1).expect("valid")
+    }
+
+    fn always(n: usize) -> Vec<AvailabilityTrace> {
+        (0..n).map(|_| AvailabilityTrace::always()).collect()
+    }
+
+    #[test]
+    fn a_broadcast_reaches_all_at_once_and_unicast_copies_queue() {
+        let start = SimTime(1_000);
+        // 62,500 B = 500,000 bit = 0.5 s at 1 Mbit/s, then 2 ms of latency.
+        let mut broadcast = cell(DownlinkMode::Broadcast, always(3));
+        let out = broadcast.broadcast(start, &[0, 1, 2], 62_500);
+        let arrivals: Vec<u64> = out.iter().map(|o| o.arrival.0).collect();
+        assert_eq!(arrivals, vec![502_001_000; 3]);
+        let air: Vec<u64> = out.iter().map(|o| o.air_bytes).collect();
+        assert_eq!(air, vec![62_500, 0, 0], "one copy on air");
+        let mut unicast = cell(DownlinkMode::Unicast, always(3));
+        let out = unicast.broadcast(start, &[0, 1, 2], 62_500);
+        let arrivals: Vec<u64> = out.iter().map(|o| o.arrival.0).collect();
+        assert_eq!(arrivals, vec![502_001_000, 1_002_001_000, 1_502_001_000]);
+        assert!(out.iter().all(|o| o.air_bytes == 62_500 && o.delivered));
+    }
+
+    #[test]
+    fn an_off_device_neither_sends_nor_receives() {
+        let off = Availability::Schedule(vec![(SimTime(0), SimTime(600_000_000))]);
+        let traces = vec![
+            AvailabilityTrace::always(),
+            AvailabilityTrace::new(&off, ChaCha8Rng::seed_from_u64(1)).expect("valid"),
+        ];
+        let mut ch = cell(DownlinkMode::Broadcast, traces);
+        assert!(ch.start_upload(SimTime(0), 1, 1_000).expect("ok").is_none());
+        assert!(ch.start_upload(SimTime(0), 0, 1_000).expect("ok").is_some());
+        // The copy reaches device 1 at 502 ms, while it is still off.
+        let out = ch.broadcast(SimTime(0), &[0, 1], 62_500);
+        assert!(out[0].delivered && !out[1].delivered);
+        let later = ch.broadcast(SimTime(200_000_000), &[1], 62_500);
+        assert!(later[0].delivered, "on again at 600 ms, the copy arrives at 702 ms");
+    }
+}

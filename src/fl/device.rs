@@ -5,7 +5,7 @@ use crate::fl::compress::{
     Broadcast, Codec, CompressError, Compression, CompressorState, EncodedUpload,
 };
 use crate::fl::model::{flatten, unflatten};
-use crate::snn::{evaluate, Evaluation, Learner, Network, Params, TestExample};
+use crate::snn::{evaluate, Evaluation, Learner, Network, Params, SnnError, TestExample};
 use rand_chacha::ChaCha12Rng;
 use std::sync::Arc;
 
@@ -44,6 +44,26 @@ pub struct Device {
     compression_rng: ChaCha12Rng,
 }
 
+/// A learner's refusal of parameters whose shapes do not fit the network, as the device's error.
+fn shape_error(e: SnnError) -> CompressError {
+    match e {
+        SnnError::ParamsShape {
+            field,
+            found,
+            expected,
+        } => CompressError::Length {
+            what: field,
+            got: found,
+            expected,
+        },
+        other => CompressError::Layout {
+            what: "learner parameters",
+            got: 0,
+            expected: other.to_string(),
+        },
+    }
+}
+
 /// A device's random streams.
 pub struct DeviceStreams {
     /// Hidden-neuron sampling while training.
@@ -63,7 +83,7 @@ impl Device {
         streams: DeviceStreams,
     ) -> Result<Device, CompressError> {
         let compressor = codec.state(&flatten(&params))?;
-        let mut learner = Learner::new(net, params);
+        let mut learner = Learner::new(net, params).map_err(shape_error)?;
         if matches!(codec.compression(), Compression::FixedRate { .. }) {
             learner.track_abs_grad_full(true);
         }
@@ -137,8 +157,7 @@ impl Device {
         let mut model = flatten(params);
         self.codec.adopt(&mut self.compressor, global, &mut model)?;
         let adopted = unflatten(&model, params);
-        self.learner.set_params(net, &adopted);
-        Ok(())
+        self.learner.set_params(net, &adopted).map_err(shape_error)
     }
 
     /// Evaluates its local model on `test`.

@@ -31,7 +31,7 @@ fn bench_steps(c: &mut Criterion) {
         let init = net.init_params(&mut rng);
         let name = format!("676-{n_hidden}-2");
 
-        let mut sparse = Learner::new(&net, init.clone());
+        let mut sparse = Learner::new(&net, init.clone()).expect("shapes");
         let mut s = 0usize;
         // Warm up one example so the traces and lazy rows are in a steady state.
         for (t, inputs) in data[..S_PRIME].iter().enumerate() {
@@ -48,7 +48,7 @@ fn bench_steps(c: &mut Criterion) {
                 black_box(stats)
             })
         });
-        let mut dense = DenseLearner::new(&net, init);
+        let mut dense = DenseLearner::new(&net, init).expect("shapes");
         let mut s = 0usize;
         group
             .sample_size(10)

@@ -1,10 +1,15 @@
 //! From a data description to spike-train examples: load the source, keep the chosen classes,
 //! set aside a balanced test set, and encode images as spikes. Shared by `flsnn run` and
 //! `flsnn train`.
+//!
+//! MNIST and the UCI digits are read from the folder named by `data.path` when it holds their
+//! files. The default folder, `data`, falls back to the copies built into the binary
+//! ([`crate::data::bundled_mnist`]), so the default scenario runs from any working folder.
 
 use crate::data::{
-    encode_images, load_mnist, load_mnist_dvs_dir, load_nmnist_dir, load_uci_digits,
-    train_test_split, DataError, DvsSplit, Encoding, Example, ImageSet, Polarity,
+    bundled_mnist, bundled_uci_digits, encode_images, load_mnist, load_mnist_dvs_dir,
+    load_nmnist_dir, load_uci_digits, train_test_split, DataError, DvsSplit, Encoding, Example,
+    ImageSet, Polarity, MNIST_IMAGES_FILE, MNIST_LABELS_FILE, UCI_DIGITS_FILE,
 };
 use rand::seq::SliceRandom;
 use rand::Rng;
@@ -14,9 +19,11 @@ use std::path::{Path, PathBuf};
 #[derive(Clone, Debug, PartialEq)]
 pub enum Source {
     /// MNIST as IDX files `mnist10k-images-idx3-ubyte.gz` / `mnist10k-labels-idx1-ubyte.gz` in the
-    /// folder (the embedded 10k subset by default); centre-cropped to 26x26.
+    /// folder (the built-in 10k subset when the folder is [`embedded_data_dir`] without them);
+    /// centre-cropped to 26x26.
     Mnist(PathBuf),
-    /// The UCI optical digits, `uci-digits.csv.gz` in the folder (8x8 images).
+    /// The UCI optical digits, `uci-digits.csv.gz` in the folder (built in as for MNIST; 8x8
+    /// images).
     UciDigits(PathBuf),
     /// MNIST-DVS recordings (`grabbed_data` folder of `mnist_<d>_scale04_<NNNN>.aedat`).
     MnistDvs(PathBuf),
@@ -50,9 +57,42 @@ pub struct Prepared {
     encoding: Encoding,
 }
 
-/// The folder that holds the embedded datasets of this repository.
+/// The folder that stands for the built-in data sets: `data`, relative to the working folder.
+/// [`Prepared::load`] reads the MNIST and UCI files from it when it holds them (as in the
+/// repository), and otherwise uses the copies built into the binary.
 pub fn embedded_data_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("data")
+    PathBuf::from("data")
+}
+
+/// The files `names` in `dir`, read by `from_files`; when `dir` is [`embedded_data_dir`] and
+/// holds none of them, the built-in copies, read by `built_in`.
+fn folder_or_built_in(
+    dir: &Path,
+    names: &[&str],
+    from_files: impl FnOnce(&[PathBuf]) -> Result<ImageSet, DataError>,
+    built_in: impl FnOnce() -> Result<ImageSet, DataError>,
+) -> Result<ImageSet, DataError> {
+    let files: Vec<PathBuf> = names.iter().map(|n| dir.join(n)).collect();
+    if dir == embedded_data_dir() && !files.iter().any(|f| f.exists()) {
+        built_in()
+    } else {
+        from_files(&files)
+    }
+}
+
+/// The bin width of recorded events [us]: `data.bin`, carried by the events encoding.
+fn recording_bin_us(encoding: &Encoding) -> Result<u64, DataError> {
+    match encoding {
+        Encoding::Events { camera, .. } if camera.bin_us > 0 => Ok(camera.bin_us),
+        Encoding::Events { .. } => Err(DataError::Invalid(
+            "data.bin: recordings are binned in whole microseconds; expected at least \"1us\""
+                .into(),
+        )),
+        Encoding::Rate { .. } => Err(DataError::Invalid(
+            "data.encoding: recordings are already events; expected \"events\", got \"rate\""
+                .into(),
+        )),
+    }
 }
 
 impl Prepared {
@@ -78,24 +118,33 @@ impl Prepared {
             Encoding::Rate { .. } => Polarity::Merged,
         };
         let (pool, pool_labels, test, inputs, crop) = match source {
-            Source::Mnist(dir) => images(
-                load_mnist(
-                    &dir.join("mnist10k-images-idx3-ubyte.gz"),
-                    &dir.join("mnist10k-labels-idx1-ubyte.gz"),
-                )?,
-                Some(26),
-                rng,
-            )?,
+            Source::Mnist(dir) => {
+                let set = folder_or_built_in(
+                    dir,
+                    &[MNIST_IMAGES_FILE, MNIST_LABELS_FILE],
+                    |f| load_mnist(&f[0], &f[1]),
+                    bundled_mnist,
+                )?;
+                images(set, Some(26), rng)?
+            }
             Source::UciDigits(dir) => {
-                images(load_uci_digits(&dir.join("uci-digits.csv.gz"))?, None, rng)?
+                let set = folder_or_built_in(
+                    dir,
+                    &[UCI_DIGITS_FILE],
+                    |f| load_uci_digits(&f[0]),
+                    bundled_uci_digits,
+                )?;
+                images(set, None, rng)?
             }
             Source::MnistDvs(dir) => {
-                let train = load_mnist_dvs_dir(dir, classes, DvsSplit::Train, steps, polarity)?;
-                let test = load_mnist_dvs_dir(dir, classes, DvsSplit::Test, steps, polarity)?;
+                let bin = recording_bin_us(&encoding)?;
+                let (train, test) = (DvsSplit::Train, DvsSplit::Test);
+                let train = load_mnist_dvs_dir(dir, classes, train, steps, bin, polarity)?;
+                let test = load_mnist_dvs_dir(dir, classes, test, steps, bin, polarity)?;
                 recordings(train, test, test_examples, classes.len(), rng)
             }
             Source::NMnist(dir) => {
-                let bin = crate::data::MNIST_DVS_BIN_US;
+                let bin = recording_bin_us(&encoding)?;
                 let train = load_nmnist_dir(dir, classes, true, steps, bin, polarity)?;
                 let test = load_nmnist_dir(dir, classes, false, steps, bin, polarity)?;
                 recordings(train, test, test_examples, classes.len(), rng)
@@ -164,4 +213,148 @@ fn recordings(
         .or(test.first())
         .map_or(0, |e| e.spikes.channels);
     (Pool::Spikes(train), labels, test, inputs, None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::{
+        bin_mnist_dvs, bin_window, parse_aedat, parse_nmnist, write_aedat2, write_nmnist, DvsEvent,
+        EventCamera, SensorWindow,
+    };
+    use rand::SeedableRng;
+
+    /// Events inside the MNIST-DVS window at 0, 12, 30 and 61 ms: 10 ms bins put them in steps
+    /// 0, 1, 3 and 6, 25 ms bins in steps 0, 0, 1 and 2.
+    fn events() -> Vec<DvsEvent> {
+        [0, 12_000, 30_000, 61_000]
+            .into_iter()
+            .map(|t_us| DvsEvent {
+                t_us,
+                x: 50,
+                y: 50 + (t_us / 10_000) as u16,
+                on: true,
+            })
+            .collect()
+    }
+
+    /// The same times inside the N-MNIST window.
+    fn nmnist_events() -> Vec<DvsEvent> {
+        events()
+            .into_iter()
+            .map(|e| DvsEvent { x: 10, y: 12, ..e })
+            .collect()
+    }
+
+    fn events_encoding(bin_us: u64) -> Encoding {
+        Encoding::Events {
+            camera: EventCamera {
+                bin_us,
+                ..EventCamera::default()
+            },
+            polarity: Polarity::Merged,
+        }
+    }
+
+    fn load(source: &Source, encoding: Encoding) -> Result<Prepared, DataError> {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
+        Prepared::load(source, &[1, 7], 2, 8, encoding, &mut rng)
+    }
+
+    fn pool(prepared: &Prepared) -> &[Example] {
+        match &prepared.pool {
+            Pool::Spikes(examples) => examples,
+            Pool::Images(_) => panic!("recordings give spike trains"),
+        }
+    }
+
+    /// An MNIST-DVS folder and an N-MNIST folder, each with one training and one test recording
+    /// of digits 1 and 7.
+    fn recording_folders() -> tempfile::TempDir {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let dvs = tmp.path().join("dvs");
+        std::fs::create_dir_all(&dvs).expect("mkdir");
+        for digit in [1, 7] {
+            for number in [1, 901] {
+                let name = format!("mnist_{digit}_scale04_{number:04}.aedat");
+                std::fs::write(dvs.join(name), write_aedat2(&events())).expect("aedat");
+            }
+            for part in ["Train", "Test"] {
+                let folder = tmp.path().join(format!("nmnist/{part}/{digit}"));
+                std::fs::create_dir_all(&folder).expect("mkdir");
+                std::fs::write(folder.join("00001.bin"), write_nmnist(&nmnist_events()))
+                    .expect("bin");
+            }
+        }
+        tmp
+    }
+
+    #[test]
+    fn recordings_are_binned_with_data_bin() {
+        let tmp = recording_folders();
+        let dvs = Source::MnistDvs(tmp.path().join("dvs"));
+        let nmnist = Source::NMnist(tmp.path().join("nmnist"));
+        let dvs_events = parse_aedat(&write_aedat2(&events()), Path::new("dvs")).expect("aedat");
+        let nm_events = parse_nmnist(&write_nmnist(&nmnist_events()), Path::new("n")).expect("n");
+        let mut trains = Vec::new();
+        for bin_us in [10_000, 25_000] {
+            let expected = bin_mnist_dvs(&dvs_events, 8, bin_us, Polarity::Merged);
+            let prepared = load(&dvs, events_encoding(bin_us)).expect("mnist-dvs");
+            assert_eq!(pool(&prepared).len(), 2);
+            assert!(
+                pool(&prepared).iter().all(|e| e.spikes == expected),
+                "{bin_us} us"
+            );
+            assert!(prepared.test.iter().all(|e| e.spikes == expected));
+
+            let expected = bin_window(
+                &nm_events,
+                SensorWindow::NMNIST,
+                8,
+                bin_us,
+                Polarity::Merged,
+            );
+            let prepared = load(&nmnist, events_encoding(bin_us)).expect("n-mnist");
+            assert_eq!(pool(&prepared).len(), 2);
+            assert!(
+                pool(&prepared).iter().all(|e| e.spikes == expected),
+                "{bin_us} us"
+            );
+            trains.push(expected);
+        }
+        assert_ne!(
+            trains[0], trains[1],
+            "the two bin widths give different trains"
+        );
+    }
+
+    #[test]
+    fn recordings_refuse_a_zero_bin_and_rate_coding_naming_the_key() {
+        let tmp = recording_folders();
+        for source in [
+            Source::MnistDvs(tmp.path().join("dvs")),
+            Source::NMnist(tmp.path().join("nmnist")),
+        ] {
+            let zero = load(&source, events_encoding(0)).err().expect("zero bin");
+            assert!(zero.to_string().contains("data.bin"), "{zero}");
+            let rate = load(&source, Encoding::Rate { gain: 0.1 })
+                .err()
+                .expect("rate coding");
+            assert!(rate.to_string().contains("data.encoding"), "{rate}");
+        }
+    }
+
+    #[test]
+    fn an_explicit_folder_without_the_files_is_an_error_naming_them() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let rate = || Encoding::Rate { gain: 0.1 };
+        let err = load(&Source::Mnist(tmp.path().into()), rate())
+            .err()
+            .expect("no MNIST files");
+        assert!(err.to_string().contains(MNIST_IMAGES_FILE), "{err}");
+        let err = load(&Source::UciDigits(tmp.path().into()), rate())
+            .err()
+            .expect("no UCI file");
+        assert!(err.to_string().contains(UCI_DIGITS_FILE), "{err}");
+    }
 }

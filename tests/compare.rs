@@ -2,6 +2,7 @@
 //! folders that are neither run nor sweep.
 
 use flsnn::compare::{self, CompareError, CompareRow};
+use flsnn::report::RunSummary;
 use flsnn::sweep::{self, GridAxis, SweepOptions};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -10,12 +11,30 @@ use std::process::Command;
 fn run_folder(root: &Path, name: &str, accuracy: f64, bytes_up: u64, airtime: &[f64]) -> PathBuf {
     let dir = root.join(name);
     std::fs::create_dir_all(&dir).expect("mkdir");
-    let summary = serde_json::json!({
-        "name": name, "seed": 1, "accuracy": accuracy, "test_nll": 2.0 - accuracy,
-        "device_accuracy": null, "bytes_up": bytes_up, "bytes_down": 10,
-        "energy_j": [0.5, 0.25, 0.125], "virtual_time_s": 3.5,
-    });
-    std::fs::write(dir.join("summary.json"), summary.to_string()).expect("write");
+    let summary = RunSummary {
+        name: name.into(),
+        seed: 1,
+        devices: airtime.len(),
+        rounds: 4,
+        accuracy,
+        tie_rate: 0.0,
+        test_nll: 2.0 - accuracy,
+        device_accuracy: f64::NAN,
+        device_nll: f64::NAN,
+        bytes_up,
+        bytes_down: 10,
+        uploads: [4, 4, 0, 0, 0],
+        uploads_over_budget: 0,
+        broadcasts: [4, 0],
+        retransmissions: [0, 0],
+        energy_j: [0.5, 0.25, 0.125],
+        virtual_time_s: 3.5,
+        wall_time_s: 0.1,
+        events: 20,
+        events_per_s: 200.0,
+    };
+    let text = serde_json::to_string_pretty(&summary).expect("json");
+    std::fs::write(dir.join("summary.json"), text).expect("write");
     let mut devices = String::from("device,bytes_up,airtime_up_s\n");
     for (i, a) in airtime.iter().enumerate() {
         devices.push_str(&format!("{i},0,{a}\n"));

@@ -263,3 +263,23 @@ fn encode_images_maps_labels_to_class_positions() {
     assert_eq!(ex[0].spikes.spike_count(), 20);
     assert_eq!(ex[1].spikes.steps, vec![vec![0]; 5]);
 }
+
+#[test]
+fn reused_examples_counts_what_a_pool_could_not_supply() {
+    // 100 examples per class; the label-per-device devices of one class draw from one pool.
+    let labels = sorted_labels(100);
+    for (devices, per) in [(10, 100), (20, 60), (30, 50), (3, 150)] {
+        let shards = run(&labels, devices, per, &PartitionScheme::LabelPerDevice, 3);
+        // Devices d, d + 10, ... share class d; a class's pool supplies 100 distinct examples.
+        let expected: usize = (0..10)
+            .map(|class| {
+                let asked = per * (0..devices).filter(|d| d % 10 == class).count();
+                asked.saturating_sub(100)
+            })
+            .sum();
+        assert_eq!(reused_examples(&shards), expected, "{devices} x {per}");
+    }
+    let iid = run(&labels, 4, 50, &PartitionScheme::Iid, 4);
+    assert_eq!(reused_examples(&iid), 0, "200 of 1000 examples: disjoint");
+    assert_eq!(reused_examples(&[vec![1, 2], vec![2, 3], vec![3, 3]]), 3);
+}

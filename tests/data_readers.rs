@@ -346,8 +346,15 @@ fn mnist_dvs_folder_loader_filters_digit_and_split() {
     }
     std::fs::write(nested.join("mnist_1_scale08_0001.aedat"), &one).expect("w");
     std::fs::write(nested.join("notes.txt"), b"ignored").expect("w");
-    let train = load_mnist_dvs_dir(dir.path(), &[7, 1], DvsSplit::Train, 80, Polarity::Merged)
-        .expect("train");
+    let train = load_mnist_dvs_dir(
+        dir.path(),
+        &[7, 1],
+        DvsSplit::Train,
+        80,
+        MNIST_DVS_BIN_US,
+        Polarity::Merged,
+    )
+    .expect("train");
     assert_eq!(train.len(), 6);
     assert_eq!(
         train.iter().map(|e| e.label).collect::<Vec<_>>(),
@@ -358,12 +365,44 @@ fn mnist_dvs_folder_loader_filters_digit_and_split() {
         train[0].spikes,
         bin_mnist_dvs(&events7, 80, 25_000, Polarity::Merged)
     );
-    let test =
-        load_mnist_dvs_dir(dir.path(), &[1], DvsSplit::Test, 80, Polarity::Split).expect("test");
+    let test = load_mnist_dvs_dir(
+        dir.path(),
+        &[1],
+        DvsSplit::Test,
+        80,
+        MNIST_DVS_BIN_US,
+        Polarity::Split,
+    )
+    .expect("test");
     assert_eq!(test.len(), 1);
     assert_eq!(test[0].spikes.channels, 1352);
-    let none = load_mnist_dvs_dir(dir.path(), &[3], DvsSplit::All, 80, Polarity::Merged);
+    let none = load_mnist_dvs_dir(
+        dir.path(),
+        &[3],
+        DvsSplit::All,
+        80,
+        MNIST_DVS_BIN_US,
+        Polarity::Merged,
+    );
     assert!(matches!(none, Err(DataError::Empty { .. })));
+    // The bin width is the caller's: 10 ms bins spread the same recording over more steps.
+    let fine = load_mnist_dvs_dir(
+        dir.path(),
+        &[7],
+        DvsSplit::Train,
+        80,
+        10_000,
+        Polarity::Merged,
+    )
+    .expect("10 ms bins");
+    assert_eq!(
+        fine[0].spikes,
+        bin_mnist_dvs(&events7, 80, 10_000, Polarity::Merged)
+    );
+    assert_ne!(
+        fine[0].spikes, train[0].spikes,
+        "the bin width changes the train"
+    );
 }
 
 #[test]
@@ -371,8 +410,15 @@ fn mnist_dvs_folder_with_corrupt_file_reports_it() {
     let dir = tempfile::tempdir().expect("tempdir");
     let bad = dir.path().join("mnist_1_scale04_0001.aedat");
     std::fs::write(&bad, b"#!AER-DAT9.9\r\n").expect("w");
-    let err =
-        load_mnist_dvs_dir(dir.path(), &[1], DvsSplit::All, 80, Polarity::Merged).unwrap_err();
+    let err = load_mnist_dvs_dir(
+        dir.path(),
+        &[1],
+        DvsSplit::All,
+        80,
+        MNIST_DVS_BIN_US,
+        Polarity::Merged,
+    )
+    .unwrap_err();
     assert!(
         err.to_string().contains("mnist_1_scale04_0001.aedat"),
         "{err}"
@@ -443,4 +489,16 @@ proptest! {
         prop_assert_eq!(events.len(), bytes.len() / 5);
         let _ = bin_window(&events, SensorWindow::NMNIST, 10, 1000, Polarity::Merged);
     }
+}
+
+#[test]
+fn built_in_data_equals_the_repository_files() {
+    let from_files = load_mnist(
+        &repo("data/mnist10k-images-idx3-ubyte.gz"),
+        &repo("data/mnist10k-labels-idx1-ubyte.gz"),
+    )
+    .expect("files");
+    assert_eq!(bundled_mnist().expect("built in"), from_files);
+    let uci = load_uci_digits(&repo("data/uci-digits.csv.gz")).expect("file");
+    assert_eq!(bundled_uci_digits().expect("built in"), uci);
 }

@@ -8,7 +8,7 @@
 
 use flsnn::snn::{
     evaluate_with, raised_cosine, sigmoid, target_spike, DenseLearner, Inference, Learner, Network,
-    OnlineLearner, OutputMode, Params, SnnConfig, SpikeQuery, TestExample, Topology,
+    OnlineLearner, OutputMode, Params, SnnConfig, SnnError, SpikeQuery, TestExample, Topology,
 };
 use serde_json::Value;
 use std::path::PathBuf;
@@ -165,7 +165,11 @@ fn check_log_probas(what: &str, learner_u: &[f64], spikes: &[bool], ours: &[f64]
     }
 }
 
-fn single_device<L: OnlineLearner>(name: &str, g: &Value, make: fn(&Network, Params) -> L) {
+fn single_device<L: OnlineLearner>(
+    name: &str,
+    g: &Value,
+    make: fn(&Network, Params) -> Result<L, SnnError>,
+) {
     let net = network(g);
     let cfg = net.config().clone();
     let s_prime = int(g, "config.S_prime");
@@ -189,7 +193,7 @@ fn single_device<L: OnlineLearner>(name: &str, g: &Value, make: fn(&Network, Par
         .map(|&b| b as usize)
         .collect();
     let has_signal = blocks.get("R").is_some();
-    let mut learner = make(&net, params_at(g, "init", None));
+    let mut learner = make(&net, params_at(g, "init", None)).expect("init has the shapes");
     for (s, step_inputs) in inputs.iter().enumerate() {
         let (e, t) = (s / s_prime, s % s_prime);
         let mut sampler = |q: &SpikeQuery| match &uniforms {
@@ -333,7 +337,11 @@ fn single_device<L: OnlineLearner>(name: &str, g: &Value, make: fn(&Network, Par
     );
 }
 
-fn fedavg<L: OnlineLearner>(name: &str, g: &Value, make: fn(&Network, Params) -> L) {
+fn fedavg<L: OnlineLearner>(
+    name: &str,
+    g: &Value,
+    make: fn(&Network, Params) -> Result<L, SnnError>,
+) {
     let net = network(g);
     let s_prime = int(g, "config.S_prime");
     let rounds: Vec<usize> = flat(at(g, "config.round_t_end"))
@@ -344,7 +352,7 @@ fn fedavg<L: OnlineLearner>(name: &str, g: &Value, make: fn(&Network, Params) ->
     let n_l = net.n_learnable_neurons();
     let mut learners: Vec<L> = devices
         .iter()
-        .map(|_| make(&net, params_at(g, "init", None)))
+        .map(|_| make(&net, params_at(g, "init", None)).expect("init has the shapes"))
         .collect();
     let data: Vec<(Vec<Vec<u32>>, Vec<usize>)> = devices
         .iter()
@@ -424,7 +432,9 @@ fn fedavg<L: OnlineLearner>(name: &str, g: &Value, make: fn(&Network, Params) ->
                 avg.max_abs_diff(&params_at(g, "post_avg", Some(r))) < 2e-6,
                 "{name} round {r} post_avg"
             );
-            learners.iter_mut().for_each(|l| l.adopt_params(&net, &avg));
+            for l in &mut learners {
+                l.adopt_params(&net, &avg).expect("average has the shapes");
+            }
         }
     }
 }

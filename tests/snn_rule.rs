@@ -52,8 +52,8 @@ fn compare(case: &Case, seed: u64) {
         .map(|_| rng.random_range(0..case.cfg.n_outputs))
         .collect();
     let other = net.init_params(&mut rng);
-    let mut sparse = Learner::new(&net, init.clone());
-    let mut dense = DenseLearner::new(&net, init);
+    let mut sparse = Learner::new(&net, init.clone()).expect("shapes");
+    let mut dense = DenseLearner::new(&net, init).expect("shapes");
     let what = format!("seed {seed} cfg {:?}", case.cfg);
     for (s, step_inputs) in inputs.iter().enumerate() {
         let (label, t) = (labels[s / case.s_prime], s % case.s_prime);
@@ -93,8 +93,8 @@ fn compare(case: &Case, seed: u64) {
             if (s + 1) % every == 0 {
                 let mine = sparse.current_params(&net);
                 let avg = Params::mean(&[&mine, &other]).expect("shapes");
-                sparse.adopt_params(&net, &avg);
-                dense.adopt_params(&net, &avg);
+                sparse.adopt_params(&net, &avg).expect("shapes");
+                dense.adopt_params(&net, &avg).expect("shapes");
             }
         }
     }
@@ -240,7 +240,7 @@ fn output_gradients_match_finite_differences() {
     let hidden: Vec<bool> = (0..30 * n_l).map(|_| rng.random::<f64>() < 0.4).collect();
     let label = 1;
     for t in [3usize, 7, 12, 20] {
-        let mut learner = Learner::new(&net, init.clone());
+        let mut learner = Learner::new(&net, init.clone()).expect("shapes");
         let mut inject = |q: &SpikeQuery| hidden[q.step * n_l + q.learnable];
         for (s, step_inputs) in inputs[..=t].iter().enumerate() {
             learner.train_step_with(&net, step_inputs, label, s, &mut inject);
@@ -333,7 +333,7 @@ fn learning_raises_accuracy_on_a_synthetic_task() {
                 label: *l,
             })
             .collect();
-        let mut learner = Learner::new(&net, net.init_params(&mut rng));
+        let mut learner = Learner::new(&net, net.init_params(&mut rng)).expect("shapes");
         let before = evaluate(&net, learner.params(&net), &examples, &mut rng);
         for _ in 0..200 {
             let class = rng.random_range(0..2);
@@ -390,7 +390,7 @@ fn silent_outputs_are_ties_not_class_zero() {
 fn per_basis_abs_gradient_equals_the_sum_of_the_full_tracker() {
     let net = Network::new(SnnConfig::paper(10, 3, 2)).expect("valid");
     let mut rng = ChaCha8Rng::seed_from_u64(4);
-    let mut learner = Learner::new(&net, net.init_params(&mut rng));
+    let mut learner = Learner::new(&net, net.init_params(&mut rng)).expect("shapes");
     learner.track_abs_grad_full(true);
     let inputs = random_inputs(&mut rng, 10, 200, 0.2);
     for (s, step_inputs) in inputs.iter().enumerate() {

@@ -1,18 +1,8 @@
 //! Reading run folders (`summary.json`, `devices.csv`) and sweep folders (`sweep.csv`).
 
 use super::{CompareError, CompareRow};
-use serde::Deserialize;
+use crate::report::RunSummary;
 use std::path::Path;
-
-/// The fields of `summary.json` that a comparison needs (NaN is written as `null`).
-#[derive(Deserialize)]
-struct SummaryFields {
-    accuracy: Option<f64>,
-    test_nll: Option<f64>,
-    bytes_up: u64,
-    energy_j: [Option<f64>; 3],
-    virtual_time_s: Option<f64>,
-}
 
 fn label_of(dir: &Path) -> String {
     dir.file_name()
@@ -41,20 +31,19 @@ pub fn read_run(dir: &Path) -> Result<CompareRow, CompareError> {
         path: path.clone(),
         source,
     })?;
-    let s: SummaryFields = serde_json::from_str(&text).map_err(|e| CompareError::Parse {
+    let s: RunSummary = serde_json::from_str(&text).map_err(|e| CompareError::Parse {
         path: path.clone(),
         message: e.to_string(),
     })?;
-    let nan = |x: Option<f64>| x.unwrap_or(f64::NAN);
     Ok(CompareRow {
         label: label_of(dir),
         trials: 1,
-        accuracy: nan(s.accuracy),
-        test_nll: nan(s.test_nll),
+        accuracy: s.accuracy,
+        test_nll: s.test_nll,
         bytes_up: s.bytes_up as f64,
         airtime_up_s: read_airtime(dir)?,
-        energy_j: s.energy_j.iter().map(|e| nan(*e)).sum(),
-        virtual_time_s: nan(s.virtual_time_s),
+        energy_j: s.energy_j.iter().sum(),
+        virtual_time_s: s.virtual_time_s,
         pareto: false,
     })
 }

@@ -66,14 +66,16 @@ pub fn parse_mnist_dvs_name(name: &str) -> Option<(u8, u32)> {
 }
 
 /// Load MNIST-DVS recordings under `dir` (searched recursively for `mnist_<d>_scale04_<NNNN>.aedat`)
-/// for the given digits and split, preprocessed as FL-SNN does ([`bin_mnist_dvs`], 25 ms bins).
-/// The label of an example is the position of its digit in `digits`. Examples come ordered by
-/// digit (in `digits` order), then recording number, then path.
+/// for the given digits and split, preprocessed as FL-SNN does ([`bin_mnist_dvs`]: `steps` bins of
+/// `bin_us`, [`MNIST_DVS_BIN_US`] in the paper). The label of an example is the position of its
+/// digit in `digits`. Examples come ordered by digit (in `digits` order), then recording number,
+/// then path.
 pub fn load_mnist_dvs_dir(
     dir: &Path,
     digits: &[u8],
     split: DvsSplit,
     steps: usize,
+    bin_us: u64,
     polarity: Polarity,
 ) -> Result<Vec<Example>, DataError> {
     let mut found: Vec<(usize, u32, PathBuf)> = Vec::new();
@@ -103,7 +105,7 @@ pub fn load_mnist_dvs_dir(
         .map(|(label, _, path)| {
             let events = read_aedat(&path)?;
             Ok(Example {
-                spikes: bin_mnist_dvs(&events, steps, MNIST_DVS_BIN_US, polarity),
+                spikes: bin_mnist_dvs(&events, steps, bin_us, polarity),
                 label,
             })
         })

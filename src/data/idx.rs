@@ -18,9 +18,15 @@ pub struct IdxArray {
 /// Read a whole file, gunzipping it when it starts with the gzip magic `1f 8b`.
 pub fn read_maybe_gz(path: &Path) -> Result<Vec<u8>, DataError> {
     let raw = std::fs::read(path).map_err(|e| io_error(path, e))?;
+    gunzip_maybe(&raw, path)
+}
+
+/// The bytes, gunzipped when they start with the gzip magic `1f 8b`; `path` only names the source
+/// in errors.
+pub fn gunzip_maybe(raw: &[u8], path: &Path) -> Result<Vec<u8>, DataError> {
     if raw.starts_with(&[0x1f, 0x8b]) {
         let mut out = Vec::new();
-        flate2::read::MultiGzDecoder::new(raw.as_slice())
+        flate2::read::MultiGzDecoder::new(raw)
             .read_to_end(&mut out)
             .map_err(|source| DataError::Gzip {
                 path: path.to_path_buf(),
@@ -28,7 +34,7 @@ pub fn read_maybe_gz(path: &Path) -> Result<Vec<u8>, DataError> {
             })?;
         Ok(out)
     } else {
-        Ok(raw)
+        Ok(raw.to_vec())
     }
 }
 
@@ -112,6 +118,30 @@ pub fn parse_idx(bytes: &[u8], path: &Path) -> Result<IdxArray, DataError> {
 /// Load MNIST images (IDX, 3 dims) and labels (IDX, 1 dim), plain or gzip.
 pub fn load_mnist(images: &Path, labels: &Path) -> Result<ImageSet, DataError> {
     let img = read_idx(images)?;
+    let lab = read_idx(labels)?;
+    mnist_from_idx(img, images, lab, labels)
+}
+
+/// [`load_mnist`] on file contents held in memory (plain or gzip); `images_name` and
+/// `labels_name` only name the sources in errors.
+pub fn parse_mnist(
+    images: &[u8],
+    images_name: &Path,
+    labels: &[u8],
+    labels_name: &Path,
+) -> Result<ImageSet, DataError> {
+    let img = parse_idx(&gunzip_maybe(images, images_name)?, images_name)?;
+    let lab = parse_idx(&gunzip_maybe(labels, labels_name)?, labels_name)?;
+    mnist_from_idx(img, images_name, lab, labels_name)
+}
+
+/// Checks the shapes of decoded MNIST images and labels and pairs them up.
+fn mnist_from_idx(
+    img: IdxArray,
+    images: &Path,
+    lab: IdxArray,
+    labels: &Path,
+) -> Result<ImageSet, DataError> {
     if img.dims.len() != 3 {
         return Err(format_error(
             images,
@@ -120,7 +150,6 @@ pub fn load_mnist(images: &Path, labels: &Path) -> Result<ImageSet, DataError> {
             format!("{}", img.dims.len()),
         ));
     }
-    let lab = read_idx(labels)?;
     if lab.dims.len() != 1 {
         return Err(format_error(
             labels,

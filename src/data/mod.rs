@@ -1,16 +1,19 @@
 //! Datasets, spike encoders and partitions (SPEC section 4).
 //!
 //! - Readers: [`read_idx`]/[`load_mnist`] (IDX, plain or gzip), [`load_uci_digits`] (CSV),
-//!   [`read_aedat`] (jAER AEDAT 1.0/2.0, MNIST-DVS), [`read_nmnist`] (N-MNIST `.bin`).
+//!   [`read_aedat`] (jAER AEDAT 1.0/2.0, MNIST-DVS), [`read_nmnist`] (N-MNIST `.bin`); the file
+//!   readers have in-memory twins ([`parse_mnist`], [`parse_uci_digits`], ...), which
+//!   [`bundled_mnist`] and [`bundled_uci_digits`] use on the copies built into the binary.
 //! - Encoders: [`rate_encode`] (Bernoulli rate coding), [`emulate_events`] (emulated event camera),
 //!   both on [`crop_center`]ed images; [`bin_mnist_dvs`] and [`bin_events_from`] turn events into
 //!   [`SpikeTrain`]s (the same core for recordings and the emulated camera).
 //! - Sets: [`train_test_split`], [`encode_images`], [`load_mnist_dvs_dir`], [`load_nmnist_dir`].
-//! - [`partition`] spreads example indices over devices.
+//! - [`partition`] spreads example indices over devices; [`reused_examples`] counts repeats.
 //!
 //! Everything random takes an explicit RNG; nothing here reads the clock or the environment.
 
 mod aedat;
+mod bundled;
 mod camera;
 mod dataset;
 mod encode;
@@ -27,6 +30,9 @@ mod uci;
 pub use aedat::{
     decode_dvs128_address, parse_aedat, read_aedat, write_aedat2, AedatVersion, DvsEvent,
 };
+pub use bundled::{
+    bundled_mnist, bundled_uci_digits, MNIST_IMAGES_FILE, MNIST_LABELS_FILE, UCI_DIGITS_FILE,
+};
 pub use camera::{camera_events, emulate_events, EventCamera};
 pub use dataset::{encode_images, train_test_split, Encoding, Example, TrainTest};
 pub use encode::rate_encode;
@@ -35,10 +41,12 @@ pub use folders::{
     load_mnist_dvs_dir, load_nmnist_dir, parse_mnist_dvs_name, DvsSplit, MNIST_DVS_BIN_US,
     MNIST_DVS_LAST_TRAIN,
 };
-pub use idx::{load_mnist, parse_idx, read_idx, read_maybe_gz, IdxArray};
+pub use idx::{
+    gunzip_maybe, load_mnist, parse_idx, parse_mnist, read_idx, read_maybe_gz, IdxArray,
+};
 pub use image::{crop_center, Image, ImageSet};
 pub use motion::Motion;
 pub use nmnist::{parse_nmnist, read_nmnist, write_nmnist, NMNIST_SIDE};
-pub use partition::{partition, PartitionScheme};
+pub use partition::{partition, reused_examples, PartitionScheme};
 pub use spikes::{bin_events_from, bin_mnist_dvs, bin_window, Polarity, SensorWindow, SpikeTrain};
-pub use uci::{load_uci_digits, UCI_MAX, UCI_SIDE};
+pub use uci::{load_uci_digits, parse_uci_digits, UCI_MAX, UCI_SIDE};

@@ -5,7 +5,8 @@
 //! lasts. When a pool runs out it is refilled with a fresh shuffle of the whole class, the indices
 //! already in the requesting device's shard placed last: an index repeats across devices only
 //! once its class pool is exhausted, and within one device only when the device asks for more
-//! examples of a class than the class holds.
+//! examples of a class than the class holds. [`reused_examples`] counts the repeats, so that a
+//! run can say its shards are not disjoint.
 
 use rand::seq::SliceRandom;
 use rand::Rng;
@@ -159,6 +160,15 @@ pub fn partition(
         })
         .collect();
     Ok(shards)
+}
+
+/// How many entries of `shards` repeat an example already placed in a shard (the same device's or
+/// another's): the total shard size minus the number of distinct examples. Zero when the shards
+/// are disjoint and no device holds an example twice.
+pub fn reused_examples(shards: &[Vec<usize>]) -> usize {
+    let placed: usize = shards.iter().map(Vec::len).sum();
+    let distinct: std::collections::BTreeSet<usize> = shards.iter().flatten().copied().collect();
+    placed - distinct.len()
 }
 
 /// `n` spread over `k` classes as evenly as possible; the remainder goes to the classes after

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use super::error::DataError;
-use super::idx::read_maybe_gz;
+use super::idx::{gunzip_maybe, read_maybe_gz};
 use super::image::{Image, ImageSet};
 
 /// Side of a UCI digit [pixels].
@@ -14,7 +14,13 @@ pub const UCI_MAX: u32 = 16;
 /// Load the UCI digits CSV (plain or gzip): each non-empty line holds 64 integers 0..=16 (row-major
 /// 8x8) and then the label 0..=9; no header. Values are scaled to 0..=255 as round(v * 255 / 16).
 pub fn load_uci_digits(path: &Path) -> Result<ImageSet, DataError> {
-    let bytes = read_maybe_gz(path)?;
+    parse_uci_digits(&read_maybe_gz(path)?, path)
+}
+
+/// [`load_uci_digits`] on file contents held in memory (plain or gzip); `path` only names the
+/// source in errors.
+pub fn parse_uci_digits(bytes: &[u8], path: &Path) -> Result<ImageSet, DataError> {
+    let bytes = gunzip_maybe(bytes, path)?;
     let text = std::str::from_utf8(&bytes).map_err(|e| DataError::Format {
         path: path.to_path_buf(),
         offset: e.valid_up_to() as u64,

@@ -7,7 +7,7 @@ use crate::fl::compress::{
 };
 use crate::fl::message::{Job, Reading, Trained};
 use crate::fl::model::{flatten, unflatten};
-use crate::snn::{evaluate, Evaluation, Learner, Network, Params, TestExample};
+use crate::snn::{evaluate, Evaluation, Learner, Network, Params, SnnError, TestExample};
 use rand_chacha::ChaCha12Rng;
 use std::sync::Arc;
 
@@ -47,6 +47,17 @@ pub struct LocalModel {
     test_rng: ChaCha12Rng,
 }
 
+/// What can go wrong with a device's learning state (a bug, or a corrupt message).
+#[derive(Debug, thiserror::Error)]
+pub enum LocalError {
+    /// A compressed model could not be made or read.
+    #[error("compression: {0}")]
+    Compress(#[from] CompressError),
+    /// The learner refused parameters of the wrong shape.
+    #[error("learner: {0}")]
+    Snn(#[from] SnnError),
+}
+
 /// A device's random streams.
 pub struct DeviceStreams {
     /// Hidden-neuron sampling while training.
@@ -67,9 +78,9 @@ impl LocalModel {
         test: Arc<Vec<Example>>,
         codec: Arc<Codec>,
         streams: DeviceStreams,
-    ) -> Result<LocalModel, CompressError> {
+    ) -> Result<LocalModel, LocalError> {
         let compressor = codec.state(&flatten(&params))?;
-        let mut learner = Learner::new(&net, params);
+        let mut learner = Learner::new(&net, params)?;
         if matches!(codec.compression(), Compression::FixedRate { .. }) {
             learner.track_abs_grad_full(true);
         }
@@ -94,7 +105,7 @@ impl LocalModel {
     }
 
     /// Runs a job of the device's protocol.
-    pub fn work(&mut self, job: Job) -> Result<Option<Trained>, CompressError> {
+    pub fn work(&mut self, job: Job) -> Result<Option<Trained>, LocalError> {
         match job {
             Job::Adopt(model) => {
                 self.adopt(&model)?;
@@ -176,14 +187,13 @@ impl LocalModel {
 
     /// Adopts the global model (all of it, or the slices it carries); eligibility traces,
     /// learning signal and history stay local.
-    pub fn adopt(&mut self, global: &Broadcast) -> Result<(), CompressError> {
+    pub fn adopt(&mut self, global: &Broadcast) -> Result<(), LocalError> {
         let net = &*self.net;
         let params = self.learner.params(net);
         let mut model = flatten(params);
         self.codec.adopt(&mut self.compressor, global, &mut model)?;
         let adopted = unflatten(&model, params);
-        self.learner.set_params(net, &adopted);
-        Ok(())
+        Ok(self.learner.set_params(net, &adopted)?)
     }
 
     /// Evaluates its local model on the first `n` test examples.

@@ -17,7 +17,7 @@ pub use aggregate::Aggregation;
 pub use base_station::{BaseStation, BaseStationInput};
 pub use device::{Device, DeviceInput, DeviceSetup};
 pub use evaluator::GlobalEvaluator;
-pub use local::{test_example, ComputeTotals, DeviceStreams, LocalModel};
+pub use local::{test_example, ComputeTotals, DeviceStreams, LocalError, LocalModel};
 pub use message::{Action, GlobalModel, Job, Msg, Note, Probe, Reading, Timer, Trained, Upload};
 pub use protocol::Protocol;
 

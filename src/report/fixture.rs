@@ -2,9 +2,59 @@
 //! validity checks for SVG and PNG files.
 
 use super::records::{DeviceRecord, RoundRecord};
-use super::{write_csv, write_json};
+use super::{write_csv, write_json, Manifest, RunSummary};
+use crate::scenario::raw::{RawFl, RawFlMode, RawScenario};
 use std::io::Read;
 use std::path::Path;
+
+/// A manifest recording only the scenario's name, seed, `fl.tau`, `fl.devices` and `fl.mode`.
+pub fn manifest(name: &str, seed: u64, tau: u64, mode: Option<RawFlMode>) -> Manifest {
+    Manifest {
+        flsnn_version: "test".into(),
+        command_line: Vec::new(),
+        seed,
+        threads: 1,
+        reused_examples: 0,
+        scenario: RawScenario {
+            name: Some(name.into()),
+            seed: Some(seed),
+            fl: Some(RawFl {
+                tau: Some(tau as i64),
+                devices: Some(2),
+                mode,
+                ..RawFl::default()
+            }),
+            ..RawScenario::default()
+        },
+    }
+}
+
+/// A summary of `rounds` rounds with final accuracy `accuracy` and test NLL `test_nll`, uplink
+/// `bytes_up`, and NaN or zero elsewhere.
+pub fn summary(name: &str, seed: u64, rounds: usize, accuracy: f64, test_nll: f64) -> RunSummary {
+    RunSummary {
+        name: name.into(),
+        seed,
+        devices: 2,
+        rounds,
+        accuracy,
+        tie_rate: 0.0,
+        test_nll,
+        device_accuracy: f64::NAN,
+        device_nll: f64::NAN,
+        bytes_up: 0,
+        bytes_down: 0,
+        uploads: [2 * rounds as u64, 0, 0, 0, 0],
+        uploads_over_budget: 0,
+        broadcasts: [2 * rounds as u64, 0],
+        retransmissions: [0, 0],
+        energy_j: [0.5, 0.1, 0.02],
+        virtual_time_s: 0.001 * rounds as f64,
+        wall_time_s: 0.0,
+        events: 0,
+        events_per_s: 0.0,
+    }
+}
 
 /// Writes a run folder with `rounds` rounds, evaluated every other round, whose accuracy grows
 /// with the round and shifts with `seed`.
@@ -49,18 +99,17 @@ pub fn write_run(dir: &Path, name: &str, seed: u64, tau: u64, rounds: u64) {
         })
         .collect();
     let last = rows.iter().rev().find(|r| r.accuracy.is_finite());
-    let summary = serde_json::json!({
-        "name": name, "seed": seed, "rounds": rounds,
-        "accuracy": last.map_or(f64::NAN, |r| r.accuracy),
-        "test_nll": last.map_or(f64::NAN, |r| r.test_nll),
-        "bytes_up": rows.iter().map(|r| r.bytes_up).sum::<u64>(),
-        "uploads": [2 * rounds, 0, 0, 0, 0], "broadcasts": [2 * rounds, 0],
-        "energy_j": [0.5, 0.1, 0.02], "virtual_time_s": 0.001 * rounds as f64,
-    });
-    let manifest = serde_json::json!({
-        "flsnn_version": "test", "seed": seed,
-        "scenario": { "name": name, "seed": seed, "fl": { "tau": tau, "devices": 2 } },
-    });
+    let summary = RunSummary {
+        bytes_up: rows.iter().map(|r| r.bytes_up).sum::<u64>(),
+        ..summary(
+            name,
+            seed,
+            rounds as usize,
+            last.map_or(f64::NAN, |r| r.accuracy),
+            last.map_or(f64::NAN, |r| r.test_nll),
+        )
+    };
+    let manifest = manifest(name, seed, tau, None);
     write_csv(&dir.join("rounds.csv"), &rows).expect("rounds.csv");
     write_csv(&dir.join("devices.csv"), &devices).expect("devices.csv");
     write_json(&dir.join("summary.json"), &summary).expect("summary.json");
@@ -70,7 +119,7 @@ pub fn write_run(dir: &Path, name: &str, seed: u64, tau: u64, rounds: u64) {
 /// Writes `curves.csv` into the run folder `dir` (two devices, checkpoints every 40 global
 /// iterations up to 400) and marks the run's `fl.mode` in its manifest. The loss falls towards
 /// `floor` and shifts with `seed`.
-pub fn write_curves(dir: &Path, mode: &str, seed: u64, floor: f64) {
+pub fn write_curves(dir: &Path, mode: RawFlMode, seed: u64, floor: f64) {
     let rows: Vec<super::records::CurvePoint> = (1..=10u64)
         .flat_map(|k| {
             (0..2u32).map(move |device| super::records::CurvePoint {
@@ -85,9 +134,11 @@ pub fn write_curves(dir: &Path, mode: &str, seed: u64, floor: f64) {
         .collect();
     write_csv(&dir.join("curves.csv"), &rows).expect("curves.csv");
     let path = dir.join("manifest.json");
-    let mut manifest: serde_json::Value =
+    let mut manifest: Manifest =
         serde_json::from_str(&std::fs::read_to_string(&path).expect("manifest")).expect("json");
-    manifest["scenario"]["fl"]["mode"] = serde_json::json!(mode);
+    if let Some(fl) = manifest.scenario.fl.as_mut() {
+        fl.mode = Some(mode);
+    }
     write_json(&path, &manifest).expect("manifest.json");
 }
 

@@ -67,16 +67,6 @@ fn mean_pm_std(values: &[f64], digits: usize) -> String {
     }
 }
 
-/// `summary.json` field `key`, or element `index` of an array field.
-fn field(run: &RunData, key: &str, index: Option<usize>) -> f64 {
-    let v = run.summary.get(key);
-    let v = match index {
-        Some(i) => v.and_then(|a| a.get(i)),
-        None => v,
-    };
-    v.and_then(Value::as_f64).unwrap_or(f64::NAN)
-}
-
 /// Flattens JSON into `a.b.c = value` rows.
 fn flatten(prefix: &str, value: &Value, out: &mut BTreeMap<String, String>) {
     match value {
@@ -98,11 +88,8 @@ fn flatten(prefix: &str, value: &Value, out: &mut BTreeMap<String, String>) {
 
 fn scenario_of(run: &RunData) -> BTreeMap<String, String> {
     let mut rows = BTreeMap::new();
-    flatten(
-        "",
-        run.manifest.get("scenario").unwrap_or(&Value::Null),
-        &mut rows,
-    );
+    let scenario = serde_json::to_value(&run.manifest.scenario).unwrap_or(Value::Null);
+    flatten("", &scenario, &mut rows);
     rows
 }
 
@@ -161,7 +148,7 @@ fn points_table(page: &mut String, groups: &[RunGroup]) {
     );
     for g in groups {
         let col = |f: &dyn Fn(&RunData) -> f64| g.runs.iter().map(f).collect::<Vec<f64>>();
-        let energy = |r: &RunData| (0..3).map(|i| field(r, "energy_j", Some(i))).sum::<f64>();
+        let energy = |r: &RunData| r.summary.energy_j.iter().sum::<f64>();
         let _ = writeln!(
             page,
             "<tr><td class=\"k\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
@@ -169,11 +156,11 @@ fn points_table(page: &mut String, groups: &[RunGroup]) {
             escape(&g.point),
             g.runs.len(),
             mean_pm_std(&col(&final_accuracy), 4),
-            mean_pm_std(&col(&|r| field(r, "test_nll", None)), 3),
+            mean_pm_std(&col(&|r| r.summary.test_nll), 3),
             mean_pm_std(&col(&|r| total_uplink(r) as f64 * 1e-6), 3),
-            mean_pm_std(&col(&|r| field(r, "uploads", Some(2))), 1),
+            mean_pm_std(&col(&|r| r.summary.uploads[2] as f64), 1),
             mean_pm_std(&col(&energy), 4),
-            mean_pm_std(&col(&|r| field(r, "virtual_time_s", None)), 3),
+            mean_pm_std(&col(&|r| r.summary.virtual_time_s), 3),
         );
     }
     page.push_str("</table>\n");
@@ -206,28 +193,30 @@ fn runs_table(page: &mut String, groups: &[RunGroup]) {
     }
     page.push_str("<th>virtual time [s]</th><th>wall time [s]</th></tr>\n");
     for run in groups.iter().flat_map(|g| &g.runs) {
-        let f = |k: &str, i: Option<usize>, d: usize| num(field(run, k, i), d);
+        let s = &run.summary;
+        let count = |n: u64| n.to_string();
+        let [sent, delivered, lost, late, skipped] = s.uploads;
         let cells = [
-            f("seed", None, 0),
-            f("rounds", None, 0),
-            f("accuracy", None, 4),
-            f("tie_rate", None, 3),
-            f("test_nll", None, 3),
-            f("bytes_up", None, 0),
-            f("bytes_down", None, 0),
-            f("uploads", Some(0), 0),
-            f("uploads", Some(1), 0),
-            f("uploads", Some(2), 0),
-            f("uploads", Some(3), 0),
-            f("uploads", Some(4), 0),
-            f("broadcasts", Some(1), 0),
-            f("retransmissions", Some(0), 0),
-            f("retransmissions", Some(1), 0),
-            f("energy_j", Some(0), 4),
-            f("energy_j", Some(1), 4),
-            f("energy_j", Some(2), 6),
-            f("virtual_time_s", None, 3),
-            f("wall_time_s", None, 2),
+            count(s.seed),
+            count(s.rounds as u64),
+            num(s.accuracy, 4),
+            num(s.tie_rate, 3),
+            num(s.test_nll, 3),
+            count(s.bytes_up),
+            count(s.bytes_down),
+            count(sent),
+            count(delivered),
+            count(lost),
+            count(late),
+            count(skipped),
+            count(s.broadcasts[1]),
+            count(s.retransmissions[0]),
+            count(s.retransmissions[1]),
+            num(s.energy_j[0], 4),
+            num(s.energy_j[1], 4),
+            num(s.energy_j[2], 6),
+            num(s.virtual_time_s, 3),
+            num(s.wall_time_s, 2),
         ];
         let _ = write!(page, "<tr><td class=\"k\">{}</td>", escape(&run.name));
         for c in cells {
@@ -249,16 +238,13 @@ pub fn render(groups: &[RunGroup], plots: &[PlotFile], plots_rel: &str) -> Strin
     let name = groups
         .first()
         .and_then(|g| g.runs.first())
-        .and_then(|r| r.manifest.pointer("/scenario/name"))
-        .and_then(Value::as_str)
+        .and_then(|r| r.manifest.name())
         .unwrap_or("results");
     let runs: usize = groups.iter().map(|g| g.runs.len()).sum();
     let version = groups
         .first()
         .and_then(|g| g.runs.first())
-        .and_then(|r| r.manifest.get("flsnn_version"))
-        .and_then(Value::as_str)
-        .unwrap_or("?");
+        .map_or("?", |r| r.manifest.flsnn_version.as_str());
     let mut page = String::new();
     let _ = write!(
         page,

@@ -1,7 +1,8 @@
 //! Reading finished results back: one run folder, or a sweep folder whose `runs/<point>-t<trial>/`
 //! folders are grouped by grid point.
 
-use super::ReportError;
+use super::{Manifest, ReportError, RunSummary};
+use crate::scenario::raw::RawFlMode;
 use serde::Deserialize;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -83,9 +84,9 @@ pub struct RunData {
     /// The folder.
     pub dir: PathBuf,
     /// `manifest.json` (resolved scenario, seed, version).
-    pub manifest: serde_json::Value,
+    pub manifest: Manifest,
     /// `summary.json`.
-    pub summary: serde_json::Value,
+    pub summary: RunSummary,
     /// `rounds.csv`, in file order.
     pub rounds: Vec<RoundRow>,
     /// `devices.csv`, in file order.
@@ -124,7 +125,7 @@ fn read_text(path: &Path) -> Result<String, ReportError> {
     })
 }
 
-fn read_json(path: &Path) -> Result<serde_json::Value, ReportError> {
+fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, ReportError> {
     serde_json::from_str(&read_text(path)?).map_err(|e| ReportError::Parse {
         path: path.to_path_buf(),
         line: e.line() as u64,
@@ -167,9 +168,9 @@ impl RunData {
         })
     }
 
-    /// `fl.mode` of the run's resolved scenario (`sync`, `non-blocking`, `separate`), if recorded.
-    pub fn fl_mode(&self) -> Option<&str> {
-        self.manifest.pointer("/scenario/fl/mode")?.as_str()
+    /// `fl.mode` of the run's resolved scenario, if recorded.
+    pub fn fl_mode(&self) -> Option<RawFlMode> {
+        self.manifest.fl_mode()
     }
 }
 

@@ -4,6 +4,7 @@
 
 use super::load::{RunData, RunGroup};
 use super::series::{mean_std, Point};
+use crate::scenario::raw::RawFlMode;
 use std::collections::BTreeMap;
 
 /// One run's devices' mean local test NLL per checkpoint: (global iteration, mean NLL), in
@@ -47,7 +48,11 @@ pub fn local_loss(group: &RunGroup) -> Vec<Point> {
 
 /// Whether every run of `group` is separate training (`fl.mode = separate`).
 pub fn is_separate(group: &RunGroup) -> bool {
-    !group.runs.is_empty() && group.runs.iter().all(|r| r.fl_mode() == Some("separate"))
+    !group.runs.is_empty()
+        && group
+            .runs
+            .iter()
+            .all(|r| r.fl_mode() == Some(RawFlMode::Separate))
 }
 
 /// The separate-training loss at convergence: the last checkpoint's mean loss of the first
@@ -75,9 +80,14 @@ pub fn normalise(points: &[Point], reference: f64) -> Vec<Point> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::fixture;
     use crate::report::load::CurveRow;
 
     fn run(mode: &str, losses: &[(u64, [f64; 2])]) -> RunData {
+        let fl_mode = match mode {
+            "separate" => RawFlMode::Separate,
+            _ => RawFlMode::Sync,
+        };
         let curves = losses
             .iter()
             .flat_map(|&(it, pair)| {
@@ -92,8 +102,8 @@ mod tests {
         RunData {
             name: mode.into(),
             dir: mode.into(),
-            manifest: serde_json::json!({ "scenario": { "fl": { "mode": mode } } }),
-            summary: serde_json::Value::Null,
+            manifest: fixture::manifest(mode, 1, 8, Some(fl_mode)),
+            summary: fixture::summary(mode, 1, 2, f64::NAN, f64::NAN),
             rounds: Vec::new(),
             devices: Vec::new(),
             curves,

@@ -12,6 +12,7 @@ pub(crate) mod fixture;
 pub mod html;
 pub mod load;
 pub mod local;
+mod manifest;
 pub mod plots;
 mod progress;
 mod records;
@@ -23,6 +24,7 @@ pub use chart::PlotFile;
 pub use files::{write_atomic, write_csv, write_json, EventLog, RunDir};
 pub use html::{write_report, ReportOutcome};
 pub use load::{read_results, RunData, RunGroup};
+pub use manifest::Manifest;
 pub use progress::ProgressSink;
 pub use records::{
     CurvePoint, DeviceRecord, EventKind, NetEvent, NullSink, RoundRecord, RunResult, Sink,

@@ -361,8 +361,12 @@ mod tests {
     #[test]
     fn local_loss_is_normalised_by_separate_training_with_a_line_at_one() {
         use crate::report::fixture::write_curves;
+        use crate::scenario::raw::RawFlMode;
         let tmp = tempfile::tempdir().expect("tempdir");
-        for (point, mode, floor) in [("sync", "sync", 10.0), ("separate", "separate", 20.0)] {
+        for (point, mode, floor) in [
+            ("sync", RawFlMode::Sync, 10.0),
+            ("separate", RawFlMode::Separate, 20.0),
+        ] {
             for trial in 0..2 {
                 let run = tmp.path().join(format!("runs/{point}-t{trial}"));
                 write_run(&run, point, trial, 8, 6);

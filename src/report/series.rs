@@ -158,9 +158,8 @@ pub fn curve(group: &RunGroup, axis: XAxis, metric: Metric) -> Vec<Point> {
 
 /// Final accuracy of a run: `summary.json`'s `accuracy`, else its last evaluated round.
 pub fn final_accuracy(run: &RunData) -> f64 {
-    run.summary
-        .get("accuracy")
-        .and_then(|v| v.as_f64())
+    Some(run.summary.accuracy)
+        .filter(|a| a.is_finite())
         .or_else(|| {
             run.rounds
                 .iter()
@@ -300,6 +299,7 @@ pub fn energy(group: &RunGroup) -> Vec<DeviceEnergy> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::fixture;
     use crate::report::load::DeviceRow;
 
     fn run(name: &str, acc: &[f64], bytes: u64) -> RunData {
@@ -320,8 +320,14 @@ mod tests {
         RunData {
             name: name.into(),
             dir: name.into(),
-            manifest: serde_json::Value::Null,
-            summary: serde_json::json!({ "accuracy": acc.last().copied().unwrap_or(f64::NAN) }),
+            manifest: fixture::manifest(name, 1, 10, None),
+            summary: fixture::summary(
+                name,
+                1,
+                acc.len(),
+                acc.last().copied().unwrap_or(f64::NAN),
+                f64::NAN,
+            ),
             rounds,
             devices: vec![DeviceRow {
                 device: 0,

@@ -1,11 +1,14 @@
-//! `summary.json` and the one-screen summary printed at the end of a run.
+//! `summary.json` and the one-screen summary printed at the end of a run. The report and
+//! `flsnn compare` read `summary.json` back as the same [`RunSummary`].
 
 use super::records::{DeviceRecord, RoundRecord, RunResult};
-use serde::Serialize;
+use serde::{Deserialize, Deserializer, Serialize};
 use std::fmt;
 
-/// Headline figures of a run.
-#[derive(Clone, Debug, Serialize)]
+/// Headline figures of a run. JSON has no NaN: a NaN figure (not evaluated) is written as `null`
+/// and read back as NaN.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RunSummary {
     /// Scenario name.
     pub name: String,
@@ -16,14 +19,19 @@ pub struct RunSummary {
     /// Rounds recorded.
     pub rounds: usize,
     /// Final global model's test accuracy (separate training: mean of the devices' local models).
+    #[serde(deserialize_with = "nan_if_null")]
     pub accuracy: f64,
     /// Final global model's tie rate.
+    #[serde(deserialize_with = "nan_if_null")]
     pub tie_rate: f64,
     /// Final global model's teacher-forced test NLL per example.
+    #[serde(deserialize_with = "nan_if_null")]
     pub test_nll: f64,
     /// Mean final test accuracy of the devices' local models.
+    #[serde(deserialize_with = "nan_if_null")]
     pub device_accuracy: f64,
     /// Mean final test NLL of the devices' local models.
+    #[serde(deserialize_with = "nan_if_null")]
     pub device_nll: f64,
     /// Uplink bytes, every attempt [B].
     pub bytes_up: u64,
@@ -38,15 +46,30 @@ pub struct RunSummary {
     /// Packet retransmissions: uplink, downlink.
     pub retransmissions: [u64; 2],
     /// Radio transmit, radio receive and compute energy of all devices [J].
+    #[serde(deserialize_with = "nans_if_null")]
     pub energy_j: [f64; 3],
     /// Virtual time at the end [s].
+    #[serde(deserialize_with = "nan_if_null")]
     pub virtual_time_s: f64,
     /// Wall-clock time of the simulation [s].
+    #[serde(deserialize_with = "nan_if_null")]
     pub wall_time_s: f64,
     /// Calendar events processed.
     pub events: u64,
     /// Calendar events per wall-clock second.
+    #[serde(deserialize_with = "nan_if_null")]
     pub events_per_s: f64,
+}
+
+/// A number written by serde_json, which writes NaN as `null`.
+fn nan_if_null<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
+}
+
+/// [`nan_if_null`] for each of three numbers.
+fn nans_if_null<'de, D: Deserializer<'de>>(d: D) -> Result<[f64; 3], D::Error> {
+    let values = <[Option<f64>; 3]>::deserialize(d)?;
+    Ok(values.map(|v| v.unwrap_or(f64::NAN)))
 }
 
 /// Builds summaries.

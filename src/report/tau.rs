@@ -8,12 +8,7 @@ use std::collections::BTreeMap;
 
 /// `fl.tau` of the group's first run, from its manifest [global iterations].
 pub fn tau_of(group: &RunGroup) -> Option<u64> {
-    group
-        .runs
-        .first()?
-        .manifest
-        .pointer("/scenario/fl/tau")?
-        .as_u64()
+    group.runs.first()?.manifest.tau()
 }
 
 /// A point name without its sweep index (`p03-`) and its `fl.tau=N` value; what is left names
@@ -102,8 +97,8 @@ mod tests {
             .map(|&a| RunData {
                 name: point.into(),
                 dir: point.into(),
-                manifest: serde_json::json!({ "scenario": { "fl": { "tau": tau } } }),
-                summary: serde_json::json!({ "accuracy": a }),
+                manifest: crate::report::fixture::manifest(point, 1, tau, None),
+                summary: crate::report::fixture::summary(point, 1, 1, a, f64::NAN),
                 rounds: Vec::new(),
                 devices: Vec::new(),
                 curves: Vec::new(),

@@ -20,9 +20,9 @@ use crate::net::{
     Availability, AvailabilityTrace, Channel, ComputeEnergy, DownlinkMode, LinkConfig, NetError,
     RadioEnergy, Rate, SharedUplink, Sharing,
 };
-use crate::prepare::{embedded_data_dir, Prepared, Source};
+use crate::prepare::{Prepared, Source};
 use crate::report::{
-    write_csv, write_json, EventLog, ProgressSink, ReportError, RunDir, RunResult, RunSummary,
+    write_csv, write_json, EventLog, Manifest, ProgressSink, ReportError, RunDir, RunResult, RunSummary,
     Sink, Summary,
 };
 use crate::rng::{stream, Node, Purpose};
@@ -32,8 +32,7 @@ use crate::snn::{Network, SnnConfig, SnnError, Topology};
 use crate::time::{SimDuration, SimTime};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use serde::Serialize;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 /// What can stop a run, with its context.
@@ -99,16 +98,6 @@ pub struct RunOutcome {
     pub result: RunResult,
 }
 
-#[derive(Serialize)]
-struct Manifest<'a> {
-    flsnn_version: &'static str,
-    command_line: &'a [String],
-    seed: u64,
-    threads: usize,
-    /// The resolved scenario in the file schema, every default explicit.
-    scenario: sc::raw::RawScenario,
-}
-
 /// Checks what the scenario loader cannot: data present and readable, network shape, channel.
 pub fn check(scenario: &Scenario) -> Result<(), ExperimentError> {
     build(scenario).map(|_| ())
@@ -117,6 +106,13 @@ pub fn check(scenario: &Scenario) -> Result<(), ExperimentError> {
 /// Runs `scenario` and writes its run folder atomically.
 pub fn run(scenario: &Scenario, options: &RunOptions) -> Result<RunOutcome, ExperimentError> {
     let setup = build(scenario)?;
+    let reused_examples = setup.reused_examples;
+    if reused_examples > 0 {
+        tracing::warn!(
+            reused_examples,
+            "the data pool ran out: devices share or repeat examples (manifest.json: reused_examples)"
+        );
+    }
     let dest = options.out.clone().unwrap_or_else(|| {
         scenario
             .output
@@ -152,35 +148,15 @@ pub fn run(scenario: &Scenario, options: &RunOptions) -> Result<RunOutcome, Expe
         write_csv(&dir.file("curves.csv"), &result.curves)?;
     }
     write_json(&dir.file("summary.json"), &summary)?;
-    write_json(
-        &dir.file("manifest.json"),
-        &Manifest {
-            flsnn_version: env!("CARGO_PKG_VERSION"),
-            command_line: &options.command_line,
-            seed: scenario.seed,
-            threads: options.threads,
-            scenario: sc::resolve::to_raw(scenario),
-        },
-    )?;
+    let mut manifest = Manifest::of(scenario, &options.command_line, options.threads);
+    manifest.reused_examples = reused_examples;
+    write_json(&dir.file("manifest.json"), &manifest)?;
     let dir = dir.commit()?;
     Ok(RunOutcome {
         dir,
         summary,
         result,
     })
-}
-
-/// Resolves a data folder: as given, else relative to this repository (the embedded data).
-fn data_dir(path: &Path) -> PathBuf {
-    if path.exists() || path.is_absolute() {
-        return path.to_path_buf();
-    }
-    let embedded = embedded_data_dir();
-    let beside = embedded.parent().map(|p| p.join(path));
-    match beside {
-        Some(p) if p.exists() => p,
-        _ => path.to_path_buf(),
-    }
 }
 
 /// Builds every object a run needs from a validated scenario.
@@ -192,7 +168,7 @@ pub fn build(scenario: &Scenario) -> Result<Setup, ExperimentError> {
         message,
     };
     let d = &scenario.data;
-    let dir = data_dir(&d.path);
+    let dir = d.path.clone();
     let source = match d.source {
         sc::DataSource::Mnist => Source::Mnist(dir),
         sc::DataSource::UciDigits => Source::UciDigits(dir),
@@ -241,6 +217,7 @@ pub fn build(scenario: &Scenario) -> Result<Setup, ExperimentError> {
         &mut data_rng,
     )
     .map_err(data_err)?;
+    let reused_examples = crate::data::reused_examples(&shards) as u64;
 
     if let sc::Topology::Custom(_) = scenario.snn.topology {
         scenario.check_adjacency(prepared.inputs)?;
@@ -402,6 +379,7 @@ pub fn build(scenario: &Scenario) -> Result<Setup, ExperimentError> {
         protocol,
         channel,
         codec,
+        reused_examples,
     })
 }
 

@@ -45,6 +45,8 @@ pub struct Setup {
     pub channel: Channel,
     /// How uploads are compressed and combined.
     pub codec: Arc<Codec>,
+    /// Shard entries that repeat an example (0 when the shards are disjoint).
+    pub reused_examples: u64,
 }
 
 /// Runs `setup` to the end with the actors spread over `threads` arbiters; the records do not
@@ -63,6 +65,7 @@ pub fn simulate(
         protocol,
         channel,
         codec,
+        reused_examples: _,
     } = setup;
     let protocol = Arc::new(protocol);
     let n = devices.len() as u32;

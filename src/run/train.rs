@@ -186,7 +186,7 @@ pub fn train(opts: &TrainOptions, progress: bool) -> Result<TrainReport, TrainEr
     cfg.eta = opts.eta;
     let net = Network::new(cfg)?;
     let mut init_rng = stream(opts.seed, Node::BaseStation, Purpose::Init);
-    let mut learner = Learner::new(&net, net.init_params(&mut init_rng));
+    let mut learner = Learner::new(&net, net.init_params(&mut init_rng))?;
     let mut train_rng = stream(opts.seed, Node::Device(0), Purpose::Training);
     let mut test_rng = stream(opts.seed, Node::BaseStation, Purpose::Test);
     let test: Vec<TestExample<'_>> = prepared.test.iter().map(test_example).collect();

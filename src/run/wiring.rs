@@ -31,6 +31,9 @@ pub enum FlError {
         /// What went wrong.
         error: CompressError,
     },
+    /// A device's learning state failed.
+    #[error("{0}")]
+    Local(#[from] crate::fl::LocalError),
     /// The channel rejected a message.
     #[error("round {round}: channel: {error}")]
     Net {
@@ -220,9 +223,7 @@ pub enum FlWorker {
 impl sim::Worker<Fl> for FlWorker {
     fn work(&mut self, job: Job) -> Result<Option<Trained>, FlError> {
         match self {
-            FlWorker::Device(local) => local
-                .work(job)
-                .map_err(|error| FlError::Compress { round: 0, error }),
+            FlWorker::Device(local) => Ok(local.work(job)?),
             FlWorker::BaseStation(_) => Err(FlError::Unexpected("job for the base station")),
         }
     }

@@ -1,7 +1,7 @@
 //! The dense reference learner: SPEC sections 1-2 done literally, every array every step.
 
 use super::rule::{dense_block_update, respond, smooth_signal, OnlineLearner, StepStats};
-use super::{raised_cosine, Network, Params, RngSampler, SpikeSampler};
+use super::{raised_cosine, Network, Params, RngSampler, SnnError, SpikeSampler};
 use std::collections::VecDeque;
 
 /// Literal implementation of the learning rule, for tests and benchmarks of [`super::Learner`].
@@ -29,16 +29,15 @@ pub struct DenseLearner {
 }
 
 impl DenseLearner {
-    /// A fresh learner from `params` (wrong shapes are replaced by zeros).
-    pub fn new(net: &Network, params: Params) -> DenseLearner {
+    /// A fresh learner from `params`.
+    ///
+    /// # Errors
+    /// [`SnnError::ParamsShape`] when `params` does not have `net`'s shapes.
+    pub fn new(net: &Network, params: Params) -> Result<DenseLearner, SnnError> {
+        net.check_params(&params)?;
         let cfg = net.config();
         let l_count = net.n_learnable_neurons();
-        let params = if net.check_params(&params).is_ok() {
-            params
-        } else {
-            net.zero_params()
-        };
-        DenseLearner {
+        Ok(DenseLearner {
             elig: net.zero_params(),
             grad: net.zero_params(),
             params,
@@ -57,7 +56,7 @@ impl DenseLearner {
             log_p: vec![0.0; l_count],
             err: vec![0.0; l_count],
             step_signal: 0.0,
-        }
+        })
     }
 
     /// One training step with hidden spikes from `rng` (same contract as
@@ -196,10 +195,10 @@ impl OnlineLearner for DenseLearner {
         self.elig.clone()
     }
 
-    fn adopt_params(&mut self, net: &Network, p: &Params) {
-        if net.check_params(p).is_ok() {
-            self.params = p.clone();
-        }
+    fn adopt_params(&mut self, net: &Network, p: &Params) -> Result<(), SnnError> {
+        net.check_params(p)?;
+        self.params = p.clone();
+        Ok(())
     }
 
     fn blocks(&self) -> u64 {

@@ -4,7 +4,7 @@ use super::history::{SpikeHistory, Traces};
 use super::lazy::LazyRows;
 use super::rule::{dense_block_update, respond, smooth_signal};
 pub use super::rule::{OnlineLearner, StepStats};
-use super::{Network, Params, RngSampler, SpikeSampler};
+use super::{Network, Params, RngSampler, SnnError, SpikeSampler};
 
 /// One device's learning state: parameters (W rows lazily up to date), eligibility traces,
 /// learning signal, block accumulators, spike history and the |g_W| accumulators.
@@ -44,20 +44,18 @@ pub struct Learner {
 }
 
 impl Learner {
-    /// A fresh learner starting from `params`. Parameters of the wrong shape are replaced by
-    /// zeros: check them first with [`Network::check_params`], or use [`Learner::try_new`].
-    pub fn new(net: &Network, params: Params) -> Learner {
+    /// A fresh learner starting from `params`.
+    ///
+    /// # Errors
+    /// [`SnnError::ParamsShape`] when `params` does not have `net`'s shapes.
+    pub fn new(net: &Network, params: Params) -> Result<Learner, SnnError> {
+        net.check_params(&params)?;
         let cfg = net.config();
         let l_count = net.n_learnable_neurons();
-        let params = if net.check_params(&params).is_ok() {
-            params
-        } else {
-            net.zero_params()
-        };
         let rows = LazyRows::new(net);
         let mut w = vec![0.0; params.w.len()];
         rows.to_internal_layout(&params.w, &mut w);
-        Learner {
+        Ok(Learner {
             rows,
             w,
             elig_v: vec![0.0; params.v.len()],
@@ -83,13 +81,7 @@ impl Learner {
             carry_valid: false,
             fresh: Vec::new(),
             spiked_now: vec![false; net.n_neurons()],
-        }
-    }
-
-    /// [`Learner::new`], refusing parameters of the wrong shape.
-    pub fn try_new(net: &Network, params: Params) -> Result<Learner, super::SnnError> {
-        net.check_params(&params)?;
-        Ok(Learner::new(net, params))
+        })
     }
 
     /// One training step. `inputs`: active input neurons at this step (indices `>= n_inputs`
@@ -116,18 +108,19 @@ impl Learner {
         &self.params
     }
 
-    /// Adopts a global model (eligibility, learning signal and history are kept). Parameters of
-    /// the wrong shape are ignored; check them with [`Network::check_params`].
-    pub fn set_params(&mut self, net: &Network, p: &Params) {
-        if net.check_params(p).is_err() || p.w.len() != self.params.w.len() {
-            return;
-        }
+    /// Adopts a global model (eligibility, learning signal and history are kept).
+    ///
+    /// # Errors
+    /// [`SnnError::ParamsShape`] when `p` does not have `net`'s shapes; the learner is unchanged.
+    pub fn set_params(&mut self, net: &Network, p: &Params) -> Result<(), SnnError> {
+        net.check_params(p)?;
         self.rows.catch_up_all(&mut self.w, self.blocks);
         self.rows.to_internal_layout(&p.w, &mut self.w);
         self.carry_valid = false;
         self.params.w.copy_from_slice(&p.w);
         self.params.v.copy_from_slice(&p.v);
         self.params.gamma.copy_from_slice(&p.gamma);
+        Ok(())
     }
 
     /// Completed blocks, i.e. local updates or global iterations [count].
@@ -394,8 +387,8 @@ impl OnlineLearner for Learner {
         }
     }
 
-    fn adopt_params(&mut self, net: &Network, p: &Params) {
-        self.set_params(net, p);
+    fn adopt_params(&mut self, net: &Network, p: &Params) -> Result<(), SnnError> {
+        self.set_params(net, p)
     }
 
     fn blocks(&self) -> u64 {
@@ -437,5 +430,66 @@ impl OnlineLearner for Learner {
             .get(l * k..(l + 1) * k)
             .map(<[f64]>::to_vec)
             .unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::snn::{DenseLearner, SnnConfig};
+    use rand::SeedableRng;
+
+    fn net_and_params() -> (Network, Params) {
+        let net = Network::new(SnnConfig::paper(6, 2, 2)).expect("valid");
+        let params = net.init_params(&mut rand_chacha::ChaCha8Rng::seed_from_u64(5));
+        (net, params)
+    }
+
+    #[test]
+    fn new_refuses_parameters_of_the_wrong_shape() {
+        let (net, params) = net_and_params();
+        let expected = params.w.len();
+        let short_w = Params {
+            w: params.w[1..].to_vec(),
+            ..params.clone()
+        };
+        let want = || SnnError::ParamsShape {
+            field: "w",
+            found: expected - 1,
+            expected,
+        };
+        assert_eq!(Learner::new(&net, short_w.clone()).err(), Some(want()));
+        assert_eq!(DenseLearner::new(&net, short_w).err(), Some(want()));
+        assert!(Learner::new(&net, params.clone()).is_ok());
+        assert!(DenseLearner::new(&net, params).is_ok());
+    }
+
+    #[test]
+    fn adopting_parameters_of_the_wrong_shape_is_an_error_and_changes_nothing() {
+        let (net, params) = net_and_params();
+        let mut long_gamma = net.zero_params();
+        long_gamma.gamma.push(1.0);
+        let want = || SnnError::ParamsShape {
+            field: "gamma",
+            found: params.gamma.len() + 1,
+            expected: params.gamma.len(),
+        };
+        let mut sparse = Learner::new(&net, params.clone()).expect("shapes");
+        assert_eq!(sparse.set_params(&net, &long_gamma), Err(want()));
+        assert_eq!(sparse.adopt_params(&net, &long_gamma), Err(want()));
+        assert_eq!(sparse.params(&net), &params, "sparse learner unchanged");
+        let mut dense = DenseLearner::new(&net, params.clone()).expect("shapes");
+        assert_eq!(dense.adopt_params(&net, &long_gamma), Err(want()));
+        assert_eq!(
+            dense.current_params(&net),
+            params,
+            "dense learner unchanged"
+        );
+
+        let zero = net.zero_params();
+        assert_eq!(sparse.set_params(&net, &zero), Ok(()));
+        assert_eq!(sparse.params(&net), &zero, "a well-shaped model is adopted");
+        assert_eq!(dense.adopt_params(&net, &zero), Ok(()));
+        assert_eq!(dense.current_params(&net), zero);
     }
 }

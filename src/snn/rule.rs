@@ -1,6 +1,6 @@
 //! The interface shared by the sparse [`super::Learner`] and the [`super::DenseLearner`].
 
-use super::{Network, Params, SpikeSampler};
+use super::{Network, Params, SnnError, SpikeSampler};
 
 /// Work done by one training step.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -27,7 +27,10 @@ pub trait OnlineLearner {
     /// Eligibility traces `e` in the shapes of W, V, gamma; exact only at block boundaries.
     fn eligibility(&mut self, net: &Network) -> Params;
     /// Adopts a global model; eligibility, signals and history are kept.
-    fn adopt_params(&mut self, net: &Network, p: &Params);
+    ///
+    /// # Errors
+    /// [`SnnError::ParamsShape`] when `p` does not have `net`'s shapes; the learner is unchanged.
+    fn adopt_params(&mut self, net: &Network, p: &Params) -> Result<(), SnnError>;
     /// Completed blocks (local updates) [count].
     fn blocks(&self) -> u64;
     /// Potentials u of the last step, `[L]`.

@@ -10,11 +10,11 @@ pub use recorder::{DeviceEnergy, Recorder};
 pub use simulate::{simulate, DeviceParts, Setup};
 pub use wiring::{node_of, CellMedium, Fl, FlError, LinkReport, BASE_STATION};
 
-use crate::data::{DataError, Encoding, EventCamera, Polarity};
+use crate::data::{DataError, Encoding, EventCamera};
 use crate::fl::compress::Codec;
 use crate::fl::compress::HEADER_BYTES;
 use crate::fl::{
-    Aggregation, DeviceSetup, DeviceStreams, LocalModel, Mode, Participation, Protocol,
+    DeviceSetup, DeviceStreams, LocalModel, Protocol,
 };
 use crate::net::{
     Availability, AvailabilityTrace, Channel, ComputeEnergy, DownlinkMode, LinkConfig, NetError,
@@ -98,11 +98,6 @@ pub struct RunOutcome {
     pub result: RunResult,
 }
 
-/// Checks what the scenario loader cannot: data present and readable, network shape, channel.
-pub fn check(scenario: &Scenario) -> Result<(), ExperimentError> {
-    build(scenario).map(|_| ())
-}
-
 /// Runs `scenario` and writes its run folder atomically.
 pub fn run(scenario: &Scenario, options: &RunOptions) -> Result<RunOutcome, ExperimentError> {
     let setup = build(scenario)?;
@@ -175,10 +170,7 @@ pub fn build(scenario: &Scenario) -> Result<Setup, ExperimentError> {
         sc::DataSource::MnistDvs => Source::MnistDvs(dir),
         sc::DataSource::NMnist => Source::NMnist(dir),
     };
-    let polarity = match d.polarity {
-        sc::Polarity::Merged => Polarity::Merged,
-        sc::Polarity::Split => Polarity::Split,
-    };
+    let polarity = d.polarity;
     let encoding = match d.encoding {
         sc::Encoding::Rate => Encoding::Rate { gain: d.gain },
         sc::Encoding::Events => Encoding::Events {
@@ -219,7 +211,7 @@ pub fn build(scenario: &Scenario) -> Result<Setup, ExperimentError> {
     .map_err(data_err)?;
     let reused_examples = crate::data::reused_examples(&shards) as u64;
 
-    if let sc::Topology::Custom(_) = scenario.snn.topology {
+    if let Topology::Custom(_) = scenario.snn.topology {
         scenario.check_adjacency(prepared.inputs)?;
     }
     let s = &scenario.snn;
@@ -237,35 +229,13 @@ pub fn build(scenario: &Scenario) -> Result<Setup, ExperimentError> {
         delta_s: s.delta_s as usize,
         alpha: s.alpha,
         rho: s.rho,
-        topology: match &s.topology {
-            sc::Topology::Paper => Topology::Paper,
-            sc::Topology::FullyConnected => Topology::FullyConnected,
-            sc::Topology::Custom(rows) => Topology::Custom(rows.clone()),
-        },
+        topology: s.topology.clone(),
     };
     let net = Arc::new(Network::new(cfg).map_err(|e| ExperimentError::Snn(src.clone(), e))?);
     let init_params = net.init_params(&mut stream(seed, Node::BaseStation, Purpose::Init));
 
-    let mode = match fl.mode {
-        sc::FlMode::Sync => Mode::Sync,
-        sc::FlMode::NonBlocking => Mode::NonBlocking,
-        sc::FlMode::Separate => Mode::Separate,
-    };
-    let participation = match fl.participation {
-        sc::Participation::All => Participation::All,
-        sc::Participation::Fraction(f) => Participation::Fraction(f),
-        sc::Participation::Available => Participation::Available,
-    };
-    if mode != Mode::Sync && participation != Participation::All {
-        return Err(bad(
-            "fl.participation: only \"all\" is supported with fl.mode = non-blocking or separate"
-                .into(),
-        ));
-    }
+    let (mode, participation) = (fl.mode, fl.participation);
     let availability = map_availability(&scenario.availability);
-    if mode == Mode::Sync && availability != Availability::Always && fl.deadline.is_none() {
-        return Err(bad("fl.deadline: required when devices can be off (availability.kind is not \"always\"): the base station would wait forever for an upload that is never sent".into()));
-    }
 
     let codec = Arc::new(
         Codec::new(scenario.compression.clone(), crate::fl::model::layout(&net))
@@ -356,10 +326,7 @@ pub fn build(scenario: &Scenario) -> Result<Setup, ExperimentError> {
         steps: fl.steps,
         deadline: fl.deadline,
         participation,
-        aggregation: match fl.aggregation {
-            sc::Aggregation::Samples => Aggregation::Samples,
-            sc::Aggregation::Plain => Aggregation::Plain,
-        },
+        aggregation: fl.aggregation,
         eval_every: scenario.eval.every.max(1),
         eval_examples: match scenario.eval.test_examples_per_eval {
             0 => usize::MAX,

@@ -171,9 +171,9 @@ fn raw_fl(f: &FlSpec) -> RawFl {
         devices: int(f.devices),
         tau: int(f.tau),
         mode: Some(match f.mode {
-            FlMode::Sync => RawFlMode::Sync,
-            FlMode::NonBlocking => RawFlMode::NonBlocking,
-            FlMode::Separate => RawFlMode::Separate,
+            Mode::Sync => RawFlMode::Sync,
+            Mode::NonBlocking => RawFlMode::NonBlocking,
+            Mode::Separate => RawFlMode::Separate,
         }),
         steps: int(f.steps),
         aggregation: Some(match f.aggregation {

@@ -1,6 +1,8 @@
 //! The validated scenario: checked, typed values with units resolved to integers or SI floats.
 
-pub use crate::data::PartitionScheme;
+pub use crate::data::{PartitionScheme, Polarity};
+pub use crate::fl::{Aggregation, Mode, Participation};
+pub use crate::snn::Topology;
 pub use crate::fl::compress::{Compression, FixedRateAggregation};
 pub use crate::net::{Latency, LossModel};
 use crate::time::SimDuration;
@@ -70,14 +72,6 @@ pub enum Encoding {
     Events,
 }
 
-/// Event polarity handling.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum Polarity {
-    /// ON and OFF events feed the same input neuron (default).
-    Merged,
-    /// One input neuron per pixel and polarity.
-    Split,
-}
 
 /// `[data]`, validated.
 #[derive(Clone, Debug, PartialEq)]
@@ -113,16 +107,6 @@ pub struct PartitionSpec {
     pub examples_per_device: u64,
 }
 
-/// Synaptic topology.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Topology {
-    /// The paper's topology (default).
-    Paper,
-    /// Every learnable neuron hears every neuron but itself.
-    FullyConnected,
-    /// Explicit 0/1 matrix: L rows (hidden then outputs) x N columns (inputs, hidden, outputs).
-    Custom(Vec<Vec<bool>>),
-}
 
 /// `[snn]`, validated.
 #[derive(Clone, Debug, PartialEq)]
@@ -153,36 +137,8 @@ pub struct SnnSpec {
     pub topology: Topology,
 }
 
-/// FL modes.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum FlMode {
-    /// Devices wait for the broadcast (default).
-    Sync,
-    /// Devices keep training and adopt the global model when it arrives.
-    NonBlocking,
-    /// No communication: the separate-training baseline.
-    Separate,
-}
 
-/// Aggregation weights.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum Aggregation {
-    /// Weighted by each device's sample count (default).
-    Samples,
-    /// Plain average.
-    Plain,
-}
 
-/// Which devices take part in a round.
-#[derive(Copy, Clone, Debug, PartialEq)]
-pub enum Participation {
-    /// Every device (default).
-    All,
-    /// A fraction in (0, 1] sampled per round.
-    Fraction(f64),
-    /// Only devices that are available.
-    Available,
-}
 
 /// `[fl]`, validated.
 #[derive(Clone, Debug, PartialEq)]
@@ -192,7 +148,7 @@ pub struct FlSpec {
     /// Global iterations between uploads, >= 1 (default 8).
     pub tau: u64,
     /// Protocol mode (default sync).
-    pub mode: FlMode,
+    pub mode: Mode,
     /// Local steps per device S, >= delta_s (default examples_per_device * steps_per_example).
     pub steps: u64,
     /// Aggregation weights (default samples).

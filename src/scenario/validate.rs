@@ -43,6 +43,7 @@ pub fn validate(raw: &RawScenario, file: &str) -> Result<Scenario, ScenarioError
     )?;
     let availability =
         validate_availability(&c, raw.availability.clone().unwrap_or_default(), fl.devices)?;
+    check_protocol(&c, &fl, &availability)?;
     let eval = raw.eval.clone().unwrap_or_default();
     let eval = EvalSpec {
         every: c.int("eval.every", eval.every, 1, 1, u64::MAX)?,
@@ -339,9 +340,9 @@ fn validate_fl(
         devices: c.int("fl.devices", f.devices, 2, 1, MAX_DEVICES)?,
         tau: c.int("fl.tau", f.tau, 8, 1, u64::MAX)?,
         mode: match f.mode.unwrap_or(RawFlMode::Sync) {
-            RawFlMode::Sync => FlMode::Sync,
-            RawFlMode::NonBlocking => FlMode::NonBlocking,
-            RawFlMode::Separate => FlMode::Separate,
+            RawFlMode::Sync => Mode::Sync,
+            RawFlMode::NonBlocking => Mode::NonBlocking,
+            RawFlMode::Separate => Mode::Separate,
         },
         steps,
         aggregation: match f.aggregation.unwrap_or(RawAggregation::Samples) {
@@ -354,6 +355,32 @@ fn validate_fl(
         },
         participation,
     })
+}
+
+/// Rules across keys of the protocol: participation other than "all" needs a base station that
+/// waits for a chosen set (synchronous mode), and a synchronous base station whose devices can
+/// be off needs a deadline, or it would wait forever for an upload that is never sent.
+fn check_protocol(
+    c: &Checker,
+    fl: &FlSpec,
+    availability: &AvailabilitySpec,
+) -> Result<(), ScenarioError> {
+    if fl.mode != Mode::Sync && fl.participation != Participation::All {
+        return Err(c.invalid(
+            "fl.participation",
+            "\"all\" with fl.mode = \"non-blocking\" or \"separate\"",
+            format!("{:?}", fl.participation).to_lowercase(),
+        ));
+    }
+    if fl.mode == Mode::Sync && *availability != AvailabilitySpec::Always && fl.deadline.is_none()
+    {
+        return Err(c.invalid(
+            "fl.deadline",
+            "a deadline when devices can be off (availability.kind is not \"always\"): the base station would wait forever for an upload that is never sent",
+            "none",
+        ));
+    }
+    Ok(())
 }
 
 /// The implicit class used when the file has no `[[device_class]]`.

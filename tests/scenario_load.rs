@@ -210,7 +210,7 @@ devices = 10
 participation = "fraction"
 fraction = 0.3
 deadline = "1.5s"
-mode = "non-blocking"
+mode = "sync"
 [[device_class]]
 name = "phone"
 share = 3
@@ -299,7 +299,7 @@ fn resolved_toml_loads_back_equal() {
     );
 
     let mut file = tempfile::NamedTempFile::new().expect("temp file");
-    let text = "[availability]\nkind = \"on-off\"\nmean_on = \"1.5s\"\n[channel.uplink]\nlatency = { kind = \"lognormal\", median = \"3ms\", sigma = 0.4 }\n[[device_class]]\nname = \"a\"\nshare = 2\n[[device_class]]\nname = \"b\"\ntx_power = \"1.2W\"\n";
+    let text = "[fl]\ndeadline = \"1s\"\n[availability]\nkind = \"on-off\"\nmean_on = \"1.5s\"\n[channel.uplink]\nlatency = { kind = \"lognormal\", median = \"3ms\", sigma = 0.4 }\n[[device_class]]\nname = \"a\"\nshare = 2\n[[device_class]]\nname = \"b\"\ntx_power = \"1.2W\"\n";
     file.write_all(text.as_bytes()).expect("write");
     let s = load_with_env(Some(file.path()), &[], &no_env()).expect("valid");
     let again = load_text(&s.to_resolved_toml(), &no_env(), &[]).expect("resolved TOML is valid");

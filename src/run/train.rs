@@ -27,17 +27,16 @@ pub enum Encoding {
 
 impl Encoding {
     /// The learning rate that suits this encoding when none is given [-]: 0.01 for rate coding
-    /// (about 3% of inputs active per step at gain 0.15), [`EVENTS_ETA`] for the event camera.
+    /// (the scenario default, [`SnnConfig::default`]: about 3% of inputs
+    /// active per step at gain 0.15), [`EVENTS_ETA`] for the event camera.
     pub fn default_eta(&self) -> f64 {
         match self {
-            Encoding::Rate { .. } => RATE_ETA,
+            Encoding::Rate { .. } => SnnConfig::default().eta,
             Encoding::Events { .. } => EVENTS_ETA,
         }
     }
 }
 
-/// Default learning rate with rate coding [-].
-pub const RATE_ETA: f64 = 0.01;
 /// Default learning rate with the emulated event camera [-].
 pub const EVENTS_ETA: f64 = 0.003;
 

@@ -6,6 +6,7 @@ use super::raw::*;
 use super::spec::*;
 use super::validate_budget::{validate_budget, validate_compression};
 use super::validate_net::{validate_availability, validate_link, LinkDirection};
+use crate::snn::SnnConfig;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
@@ -248,20 +249,21 @@ fn validate_snn(c: &Checker, s: RawSnn, outputs: usize) -> Result<SnnSpec, Scena
             Topology::Custom(validate_adjacency(c, rows, hidden as usize + outputs)?)
         }
     };
+    let d = SnnConfig::default();
     Ok(SnnSpec {
         hidden,
-        k_ff: c.int("snn.k_ff", s.k_ff, 8, 1, 1024)?,
-        k_fb: c.int("snn.k_fb", s.k_fb, 1, 1, 1024)?,
-        memory: c.int("snn.memory", s.memory, 10, 1, 1_000_000)?,
-        mu: c.real("snn.mu", s.mu, 1.5, "a finite number", |_| true)?,
-        w0: c.real("snn.w0", s.w0, 0.01, "a number >= 0", |x| x >= 0.0)?,
-        eta: c.real("snn.eta", s.eta, 0.01, "a number > 0", |x| x > 0.0)?,
-        kappa: c.real("snn.kappa", s.kappa, 0.05, "a number in [0, 1)", |x| {
+        k_ff: c.int("snn.k_ff", s.k_ff, d.k_ff as u64, 1, 1024)?,
+        k_fb: c.int("snn.k_fb", s.k_fb, d.k_fb as u64, 1, 1024)?,
+        memory: c.int("snn.memory", s.memory, d.memory as u64, 1, 1_000_000)?,
+        mu: c.real("snn.mu", s.mu, d.mu, "a finite number", |_| true)?,
+        w0: c.real("snn.w0", s.w0, d.w0, "a number >= 0", |x| x >= 0.0)?,
+        eta: c.real("snn.eta", s.eta, d.eta, "a number > 0", |x| x > 0.0)?,
+        kappa: c.real("snn.kappa", s.kappa, d.kappa, "a number in [0, 1)", |x| {
             (0.0..1.0).contains(&x)
         })?,
-        delta_s: c.int("snn.delta_s", s.delta_s, 1, 1, u64::MAX)?,
-        alpha: c.real("snn.alpha", s.alpha, 1.0, "a finite number", |_| true)?,
-        rho: c.real("snn.rho", s.rho, 0.3, "a number in (0, 1)", |x| {
+        delta_s: c.int("snn.delta_s", s.delta_s, d.delta_s as u64, 1, u64::MAX)?,
+        alpha: c.real("snn.alpha", s.alpha, d.alpha, "a finite number", |_| true)?,
+        rho: c.real("snn.rho", s.rho, d.rho, "a number in (0, 1)", |x| {
             x > 0.0 && x < 1.0
         })?,
         topology,

@@ -28,7 +28,6 @@ pub mod compare;
 pub mod data;
 pub mod fl;
 pub mod net;
-pub mod prepare;
 pub mod report;
 pub mod rng;
 pub mod run;

@@ -98,7 +98,12 @@ fn every_message_event_carries_its_bytes_and_skipped_uploads_are_logged() {
     let logged = events.iter().filter(|e| kind(e) == "skip").count() as u64;
     assert_eq!(logged, skipped);
     let retx_up: u64 = out.result.rounds.iter().map(|r| r.retransmissions_up).sum();
-    let retx_down: u64 = out.result.rounds.iter().map(|r| r.retransmissions_down).sum();
+    let retx_down: u64 = out
+        .result
+        .rounds
+        .iter()
+        .map(|r| r.retransmissions_down)
+        .sum();
     assert!(retx_up > 0 && retx_down == 0, "retries = 0 on the downlink");
 }
 
@@ -136,7 +141,15 @@ fn rounds_reach_the_sinks_once_each_in_order_with_their_evaluation() {
         assert_eq!(seen.end_ns, kept.end_ns);
         assert_eq!(seen.uploads_delivered, kept.uploads_delivered);
     }
-    assert!(result.rounds.iter().skip(1).step_by(2).all(|r| r.accuracy.is_finite()));
+    assert!(result
+        .rounds
+        .iter()
+        .skip(1)
+        .step_by(2)
+        .all(|r| r.accuracy.is_finite()));
     assert!(sink.events.windows(2).all(|w| w[0].t_ns <= w[1].t_ns));
-    assert!(sink.events.iter().any(|e| e.kind == EventKind::Late || e.kind == EventKind::Drop));
+    assert!(sink
+        .events
+        .iter()
+        .any(|e| e.kind == EventKind::Late || e.kind == EventKind::Drop));
 }

@@ -30,7 +30,11 @@ fn validate_reads_no_data_and_builds_no_device() {
     let tmp = tempfile::tempdir().expect("tempdir");
     std::fs::write(tmp.path().join("huge.toml"), HUGE).expect("write");
     let ok = flsnn(&["validate", "huge.toml"], tmp.path());
-    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
     let text = String::from_utf8_lossy(&ok.stdout);
     assert!(text.contains("devices = 100000"), "{text}");
     // The data folder does not exist: only a run reads it, and says so.
@@ -47,5 +51,8 @@ fn validate_checks_rules_across_keys() {
     let out = flsnn(&["validate", "bad.toml"], tmp.path());
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("bad.toml") && err.contains("fl.deadline"), "{err}");
+    assert!(
+        err.contains("bad.toml") && err.contains("fl.deadline"),
+        "{err}"
+    );
 }

@@ -9,6 +9,8 @@
 //!   [`SpikeTrain`]s (the same core for recordings and the emulated camera).
 //! - Sets: [`train_test_split`], [`encode_images`], [`load_mnist_dvs_dir`], [`load_nmnist_dir`].
 //! - [`partition`] spreads example indices over devices; [`reused_examples`] counts repeats.
+//! - [`Prepared`]: a data source loaded, split into a balanced test set and a training pool, and
+//!   encoded into spike trains, ready to be shared out.
 //!
 //! Everything random takes an explicit RNG; nothing here reads the clock or the environment.
 
@@ -24,6 +26,7 @@ mod image;
 mod motion;
 mod nmnist;
 mod partition;
+mod prepare;
 mod spikes;
 mod uci;
 
@@ -48,5 +51,6 @@ pub use image::{crop_center, Image, ImageSet};
 pub use motion::Motion;
 pub use nmnist::{parse_nmnist, read_nmnist, write_nmnist, NMNIST_SIDE};
 pub use partition::{partition, reused_examples, PartitionScheme};
+pub use prepare::{embedded_data_dir, Prepared, Source};
 pub use spikes::{bin_events_from, bin_mnist_dvs, bin_window, Polarity, SensorWindow, SpikeTrain};
 pub use uci::{load_uci_digits, parse_uci_digits, UCI_MAX, UCI_SIDE};

@@ -342,6 +342,9 @@ mod tests {
         let out = ch.broadcast(SimTime(0), &[0, 1], 62_500);
         assert!(out[0].delivered && !out[1].delivered);
         let later = ch.broadcast(SimTime(200_000_000), &[1], 62_500);
-        assert!(later[0].delivered, "on again at 600 ms, the copy arrives at 702 ms");
+        assert!(
+            later[0].delivered,
+            "on again at 600 ms, the copy arrives at 702 ms"
+        );
     }
 }

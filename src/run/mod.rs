@@ -11,19 +11,17 @@ pub use simulate::{simulate, DeviceParts, Setup};
 pub use wiring::{node_of, CellMedium, Fl, FlError, LinkReport, BASE_STATION};
 
 use crate::data::{DataError, Encoding, EventCamera};
+use crate::data::{Prepared, Source};
 use crate::fl::compress::Codec;
 use crate::fl::compress::HEADER_BYTES;
-use crate::fl::{
-    DeviceSetup, DeviceStreams, LocalModel, Protocol,
-};
+use crate::fl::{DeviceSetup, DeviceStreams, LocalModel, Protocol};
 use crate::net::{
     Availability, AvailabilityTrace, Channel, ComputeEnergy, DownlinkMode, LinkConfig, NetError,
     RadioEnergy, Rate, SharedUplink, Sharing,
 };
-use crate::prepare::{Prepared, Source};
 use crate::report::{
-    write_csv, write_json, EventLog, Manifest, ProgressSink, ReportError, RunDir, RunResult, RunSummary,
-    Sink, Summary,
+    write_csv, write_json, EventLog, Manifest, ProgressSink, ReportError, RunDir, RunResult,
+    RunSummary, Sink, Summary,
 };
 use crate::rng::{stream, Node, Purpose};
 use crate::scenario::{self as sc, Scenario};

@@ -1,9 +1,9 @@
 //! `flsnn train`: one SNN trained centrally on a dataset, to check the SNN alone before
 //! federating it.
 
+use crate::data::{embedded_data_dir, Prepared, Source};
 use crate::data::{DataError, Encoding as DataEncoding, EventCamera, Example, Polarity};
 use crate::fl::test_example;
-use crate::prepare::{embedded_data_dir, Prepared, Source};
 use crate::rng::{stream, Node, Purpose};
 use crate::snn::{evaluate, Evaluation, Learner, Network, SnnConfig, SnnError, TestExample};
 use indicatif::{ProgressBar, ProgressStyle};

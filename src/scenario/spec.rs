@@ -1,10 +1,10 @@
 //! The validated scenario: checked, typed values with units resolved to integers or SI floats.
 
 pub use crate::data::{PartitionScheme, Polarity};
-pub use crate::fl::{Aggregation, Mode, Participation};
-pub use crate::snn::Topology;
 pub use crate::fl::compress::{Compression, FixedRateAggregation};
+pub use crate::fl::{Aggregation, Mode, Participation};
 pub use crate::net::{Latency, LossModel};
+pub use crate::snn::Topology;
 use crate::time::SimDuration;
 use std::path::PathBuf;
 
@@ -72,7 +72,6 @@ pub enum Encoding {
     Events,
 }
 
-
 /// `[data]`, validated.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DataSpec {
@@ -107,7 +106,6 @@ pub struct PartitionSpec {
     pub examples_per_device: u64,
 }
 
-
 /// `[snn]`, validated.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SnnSpec {
@@ -136,9 +134,6 @@ pub struct SnnSpec {
     /// Synaptic topology (default paper).
     pub topology: Topology,
 }
-
-
-
 
 /// `[fl]`, validated.
 #[derive(Clone, Debug, PartialEq)]

@@ -374,8 +374,7 @@ fn check_protocol(
             format!("{:?}", fl.participation).to_lowercase(),
         ));
     }
-    if fl.mode == Mode::Sync && *availability != AvailabilitySpec::Always && fl.deadline.is_none()
-    {
+    if fl.mode == Mode::Sync && *availability != AvailabilitySpec::Always && fl.deadline.is_none() {
         return Err(c.invalid(
             "fl.deadline",
             "a deadline when devices can be off (availability.kind is not \"always\"): the base station would wait forever for an upload that is never sent",

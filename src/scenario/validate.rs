@@ -67,8 +67,12 @@ pub fn validate(raw: &RawScenario, file: &str) -> Result<Scenario, ScenarioError
     let compression =
         validate_compression(&c, raw.compression.clone().unwrap_or_default(), fl.tau)?;
     let budget = validate_budget(&c, raw.budget.clone().unwrap_or_default())?;
+    let name = raw.name.clone().unwrap_or_else(|| "unnamed".to_string());
+    if let Err(why) = super::name::check(&name) {
+        return Err(c.invalid("name", why, format!("{:?}", super::layer::excerpt(&name))));
+    }
     Ok(Scenario {
-        name: raw.name.clone().unwrap_or_else(|| "unnamed".to_string()),
+        name,
         seed: raw.seed.unwrap_or(1),
         data,
         partition,

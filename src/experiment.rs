@@ -10,7 +10,8 @@ use crate::net::{
 };
 use crate::prepare::{embedded_data_dir, Prepared, Source};
 use crate::report::{
-    write_csv, write_json, EventLog, ProgressSink, ReportError, RunDir, RunSummary, Summary,
+    write_csv, write_json, Destination, EventLog, Existing, OutKind, ProgressSink, ReportError,
+    RunDir, RunSummary, Summary,
 };
 use crate::scenario::{self as sc, Scenario};
 use crate::sim::rng::{stream, Node, Purpose};
@@ -49,6 +50,9 @@ pub enum ExperimentError {
     /// The simulation failed.
     #[error("simulation failed: {0}")]
     Sim(#[from] SimError),
+    /// The output folder is refused (exists and is not an earlier run, is a link, is locked).
+    #[error("--out {0}")]
+    Destination(ReportError),
     /// Results could not be written.
     #[error("writing results: {0}")]
     Report(#[from] ReportError),
@@ -57,7 +61,11 @@ pub enum ExperimentError {
 impl ExperimentError {
     /// Whether the user's input (scenario or data) is at fault.
     pub fn is_input_error(&self) -> bool {
-        !matches!(self, ExperimentError::Sim(_) | ExperimentError::Report(_))
+        match self {
+            ExperimentError::Sim(_) => false,
+            ExperimentError::Report(e) => e.is_input_error(),
+            _ => true,
+        }
     }
 }
 
@@ -66,6 +74,8 @@ impl ExperimentError {
 pub struct RunOptions {
     /// Run folder (default `<output.dir>/<name>-s<seed>`).
     pub out: Option<PathBuf>,
+    /// Replace an earlier flsnn run at `out` (`--force`); anything else there is always refused.
+    pub force: bool,
     /// Arbiter threads for the device actors.
     pub threads: usize,
     /// Write `events.jsonl`.
@@ -101,16 +111,29 @@ pub fn check(scenario: &Scenario) -> Result<(), ExperimentError> {
     build(scenario).map(|_| ())
 }
 
-/// Runs `scenario` and writes its run folder atomically.
+/// Runs `scenario` and writes its run folder atomically. The destination is checked and locked
+/// before anything is built or run.
 pub fn run(scenario: &Scenario, options: &RunOptions) -> Result<RunOutcome, ExperimentError> {
-    let setup = build(scenario)?;
     let dest = options.out.clone().unwrap_or_else(|| {
         scenario
             .output
             .dir
             .join(format!("{}-s{}", scenario.name, scenario.seed))
     });
-    let dir = RunDir::create(&dest)?;
+    let existing = if options.force {
+        Existing::Replace
+    } else {
+        Existing::Refuse
+    };
+    let dest = Destination::claim(&dest, OutKind::Run, existing).map_err(|e| {
+        if e.is_input_error() {
+            ExperimentError::Destination(e)
+        } else {
+            ExperimentError::Report(e)
+        }
+    })?;
+    let setup = build(scenario)?;
+    let dir = RunDir::create(dest)?;
     let mut events = if options.events {
         Some(EventLog::create(&dir.file("events.jsonl"))?)
     } else {

@@ -22,6 +22,8 @@ fn options(out: PathBuf, grid: &[&str], trials: u64, jobs: usize) -> SweepOption
             .collect(),
         trials,
         out: Some(out),
+        force: false,
+        resume: false,
         jobs,
         progress: false,
         command_line: vec!["test".into()],

@@ -21,6 +21,7 @@ mod image;
 mod motion;
 mod nmnist;
 mod partition;
+pub mod read;
 mod spikes;
 mod uci;
 

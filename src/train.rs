@@ -198,13 +198,15 @@ fn check(opts: &TrainOptions) -> Result<(), TrainError> {
         }
         Encoding::Events { camera } => {
             positive("--threshold", camera.threshold)?;
-            positive("--max-shift", camera.max_shift_px)?;
             positive("--log-eps", camera.log_eps)?;
-            if !(camera.noise_rate_hz.is_finite() && camera.noise_rate_hz >= 0.0) {
-                return bad(format!(
-                    "--noise-hz: expected a finite number >= 0, got {}",
-                    camera.noise_rate_hz
-                ));
+            // A still camera (no motion) and a noiseless one are allowed.
+            for (flag, x) in [
+                ("--max-shift", camera.max_shift_px),
+                ("--noise-hz", camera.noise_rate_hz),
+            ] {
+                if !(x.is_finite() && x >= 0.0) {
+                    return bad(format!("{flag}: expected a finite number >= 0, got {x}"));
+                }
             }
             for (flag, value) in [
                 ("--waypoints", camera.waypoints),

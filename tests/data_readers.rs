@@ -412,8 +412,16 @@ fn nmnist_folder_loader_reads_train_digit_folders() {
 
 // ---------- robustness ----------
 
+/// Cases per property: 512, or `FUZZ_CASES` for a long run (issue 8 asks for 10^6 once).
+fn fuzz_cases() -> u32 {
+    std::env::var("FUZZ_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(512)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(512))]
+    #![proptest_config(ProptestConfig::with_cases(fuzz_cases()))]
 
     #[test]
     fn parse_idx_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..64)) {

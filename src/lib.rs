@@ -7,8 +7,9 @@
 //! cli        (src/main.rs, src/cli.rs) commands: run, validate, train, sweep, compare, report
 //! sweep      grid x trials of a scenario, run in parallel; compare: folders side by side
 //! experiment a validated scenario -> ready objects -> simulation -> run folder; train: one SNN
-//! scenario   typed schema, loading + layering, validation
-//! report     metric sinks (csv, json, jsonl), summary, plots, report.html
+//! scenario   typed schema, strict loading + layering (no coercion), validation
+//! report     output folders (checked, locked destinations), metric sinks (csv, json, jsonl),
+//!            summary, plots, report.html
 //! sim        virtual clock, event calendar, RNG streams, actix actors hosting the nodes
 //! fl         device protocol logic, aggregation weights, upload compression
 //! net        channel: latency, rate, shared uplink, loss + ARQ, availability, energy

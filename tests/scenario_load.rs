@@ -384,9 +384,14 @@ fn indexed_set_reaches_array_elements() {
 #[test]
 fn long_values_are_quoted_short() {
     let long = "y".repeat(10_000);
-    let arg = format!("fl.tau=\"{long}\"");
-    let msg = load_text("", &no_env(), &[arg.as_str()])
-        .expect_err("string for an integer")
-        .to_string();
-    assert!(msg.len() < 400, "{} chars: {msg:.200}", msg.len());
+    for arg in [
+        format!("fl.tau=\"{long}\""),
+        format!("channel.uplink.rate={}Mbps", "9".repeat(10_000)),
+        format!("name={long}"),
+    ] {
+        let msg = load_text("", &no_env(), &[arg.as_str()])
+            .expect_err("bad value")
+            .to_string();
+        assert!(msg.len() < 400, "{} chars: {msg:.200}", msg.len());
+    }
 }

@@ -282,3 +282,36 @@ fn a_sweep_refuses_a_folder_it_did_not_write() {
         .collect();
     assert_eq!(left, ["data.txt"]);
 }
+
+/// Issue 8: a run that fails does not take the finished ones with it.
+#[test]
+fn a_failing_run_keeps_the_runs_finished_before_it() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("s");
+    let grid = ["fl.tau=1,2"];
+    sweep::run(&options(out.clone(), &grid, 1, 1)).expect("sweep");
+    std::fs::remove_dir_all(out.join("runs/p0-fl.tau=1-t0")).expect("remove");
+    std::fs::remove_dir_all(out.join("runs/p1-fl.tau=2-t0")).expect("remove");
+    std::fs::remove_file(out.join("sweep.csv")).expect("remove");
+    // A file where the second run goes: that run is refused (never overwritten).
+    std::fs::write(out.join("runs/p1-fl.tau=2-t0"), "not a run").expect("plant");
+
+    let mut resume = options(out.clone(), &grid, 1, 1);
+    resume.resume = true;
+    let err = sweep::run(&resume).expect_err("second run refused");
+    assert!(matches!(err, SweepError::Run { .. }), "{err}");
+    assert!(err.is_input_error(), "{err}");
+    assert!(
+        out.join("runs/p0-fl.tau=1-t0/manifest.json").is_file(),
+        "the run finished before the failure is kept"
+    );
+    assert_eq!(
+        read(&out.join("runs/p1-fl.tau=2-t0")),
+        "not a run",
+        "the planted file is untouched"
+    );
+    assert!(
+        !out.join("sweep.csv").exists(),
+        "no table for an unfinished sweep"
+    );
+}

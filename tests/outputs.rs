@@ -100,6 +100,10 @@ fn files_devices_links_and_dot_are_refused_untouched() {
     assert!(fs::symlink_metadata(tmp.path().join("dangling")).is_ok_and(|m| m.is_symlink()));
     assert!(!tmp.path().join("nowhere").exists(), "not followed");
 
+    refused(
+        &run_small("notes.txt/inside", &[], tmp.path()),
+        "Not a directory",
+    );
     for dot in [".", "..", "/"] {
         refused(&run_small(dot, &[], tmp.path()), "plain name");
     }

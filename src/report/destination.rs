@@ -117,7 +117,12 @@ impl Destination {
             _ => PathBuf::from("."),
         };
         let earlier = Self::check(path, kind, existing)?;
-        fs::create_dir_all(&parent).map_err(io(&parent))?;
+        fs::create_dir_all(&parent).map_err(|e| {
+            refuse(
+                &parent,
+                format!("cannot create the folder that holds --out: {e}"),
+            )
+        })?;
         let work = parent.join(WORK_DIR);
         match fs::symlink_metadata(&work) {
             Ok(m) if m.is_dir() => {}
@@ -148,7 +153,7 @@ impl Destination {
         let meta = match fs::symlink_metadata(path) {
             Ok(m) => m,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
-            Err(e) => return Err(io(path)(e)),
+            Err(e) => return Err(refuse(path, format!("cannot be used as --out: {e}"))),
         };
         if meta.file_type().is_symlink() {
             return Err(refuse(

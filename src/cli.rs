@@ -50,19 +50,47 @@ pub fn init_tracing() {
         .try_init();
 }
 
+/// Most arbiter threads `--threads` accepts.
+pub const MAX_THREADS: u64 = 1024;
+
+/// Arguments of `flsnn run`.
+#[derive(clap::Args, Debug)]
+pub struct RunArgs {
+    /// Scenario file (TOML).
+    pub file: Option<PathBuf>,
+    /// Override a key: --set fl.tau=4 (repeatable; applied after FLSNN_* variables). The value is
+    /// a TOML literal (8, 2.5, true, [1, 7], "text"), else taken as a string (5Mbps, fifo).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub sets: Vec<String>,
+    /// Run folder (default: <output.dir>/<name>-s<seed>). Must not exist, unless it holds an
+    /// earlier flsnn run and --force is given.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Replace an earlier flsnn run folder at the destination (anything else is always refused).
+    #[arg(long)]
+    pub force: bool,
+    /// Arbiter threads hosting the device actors, 1 to 1024 (default: number of cores).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=MAX_THREADS))]
+    pub threads: Option<u64>,
+    /// Also write events.jsonl (every send, delivery and drop).
+    #[arg(long)]
+    pub events: bool,
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
 /// `flsnn run`.
-pub fn run(
-    file: Option<&Path>,
-    sets: &[String],
-    out: Option<PathBuf>,
-    threads: Option<usize>,
-    events: bool,
-) -> Result<(), CliError> {
-    let scenario = scenario::load(file, sets).map_err(|e| CliError::Input(e.to_string()))?;
-    let threads =
-        threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+pub fn run(args: &RunArgs) -> Result<(), CliError> {
+    crate::report::cleanup::on_signals();
+    let scenario = scenario::load(args.file.as_deref(), &args.sets)
+        .map_err(|e| CliError::Input(e.to_string()))?;
+    let threads = args.threads.map_or_else(cores, |t| t as usize);
+    let events = args.events;
     let options = RunOptions {
-        out,
+        out: args.out.clone(),
+        force: args.force,
         threads,
         events: events || scenario.output.events,
         progress: true,
@@ -77,11 +105,12 @@ pub fn run(
 /// `flsnn report`: plots and `report.html` for a run or sweep folder.
 pub fn report(dir: &Path) -> Result<(), CliError> {
     let started = std::time::Instant::now();
-    let outcome = crate::report::write_report(dir).map_err(|e| match e {
-        crate::report::ReportError::Parse { .. } | crate::report::ReportError::NoRuns { .. } => {
+    let outcome = crate::report::write_report(dir).map_err(|e| {
+        if e.is_input_error() {
             CliError::Input(e.to_string())
+        } else {
+            CliError::Failed(e.to_string())
         }
-        other => CliError::Failed(other.to_string()),
     })?;
     println!(
         "report: {} run(s) in {} point(s), {} plots (SVG and PNG) in {:.2} s",
@@ -98,21 +127,34 @@ pub fn report(dir: &Path) -> Result<(), CliError> {
 /// (the data files are read when a run starts).
 pub fn validate(file: &Path, sets: &[String]) -> Result<(), CliError> {
     let scenario = scenario::load(Some(file), sets).map_err(|e| CliError::Input(e.to_string()))?;
-    println!("{}: valid", file.display());
-    println!("{}", scenario.to_resolved_toml());
-    Ok(())
+    print_quietly(&format!(
+        "{}: valid\n{}\n",
+        file.display(),
+        scenario.to_resolved_toml()
+    ))
+}
+
+/// Prints to stdout; a closed pipe (`flsnn validate F | head -1`) ends the output quietly.
+fn print_quietly(text: &str) -> Result<(), CliError> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(CliError::Failed(format!("writing to stdout: {e}"))),
+    }
 }
 
 /// Arguments of `flsnn train`.
 #[derive(clap::Args, Debug)]
 pub struct TrainArgs {
-    /// Dataset: mnist (embedded) or uci-digits (embedded).
-    #[arg(long, default_value = "mnist")]
-    pub dataset: String,
+    /// Dataset (both embedded).
+    #[arg(long, value_enum, default_value_t = Dataset::Mnist)]
+    pub dataset: Dataset,
     /// Folder holding the dataset files (default: the embedded `data/`).
     #[arg(long)]
     pub data_dir: Option<PathBuf>,
-    /// Classes to learn, comma-separated.
+    /// Classes to learn, comma-separated distinct digits 0 to 9.
     #[arg(long, value_delimiter = ',', default_value = "1,7")]
     pub classes: Vec<u8>,
     /// Training examples (balanced over the classes).
@@ -124,9 +166,9 @@ pub struct TrainArgs {
     /// Time steps per example (S').
     #[arg(long, default_value_t = 80)]
     pub steps: usize,
-    /// Spike encoding: rate or events (emulated event camera).
-    #[arg(long, default_value = "rate")]
-    pub encoding: String,
+    /// Spike encoding: rate, or events (emulated event camera).
+    #[arg(long, value_enum, default_value_t = SpikeEncoding::Rate)]
+    pub encoding: SpikeEncoding,
     /// Rate-coding gain: P(spike) = gain * pixel / 255.
     #[arg(long, default_value_t = 0.15)]
     pub gain: f64,
@@ -150,6 +192,33 @@ pub struct TrainArgs {
     pub camera: Box<CameraArgs>,
 }
 
+/// `--dataset` of `flsnn train`.
+#[derive(clap::ValueEnum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Dataset {
+    /// MNIST digits.
+    Mnist,
+    /// UCI optical digits.
+    UciDigits,
+}
+
+/// `--encoding` of `flsnn train`.
+#[derive(clap::ValueEnum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum SpikeEncoding {
+    /// Bernoulli rate coding.
+    Rate,
+    /// The emulated event camera.
+    Events,
+}
+
+/// `--motion` of `flsnn train`.
+#[derive(clap::ValueEnum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum MotionPath {
+    /// N-MNIST-like triangle of saccades.
+    Saccades,
+    /// Random waypoints.
+    Waypoints,
+}
+
 /// Event-camera flags of `flsnn train`; unset flags keep [`EventCamera::default`].
 #[derive(clap::Args, Debug)]
 pub struct CameraArgs {
@@ -160,8 +229,8 @@ pub struct CameraArgs {
     #[arg(long)]
     pub max_shift: Option<f64>,
     /// Event camera: motion path, saccades (N-MNIST-like triangle, default) or waypoints (random).
-    #[arg(long)]
-    pub motion: Option<String>,
+    #[arg(long, value_enum)]
+    pub motion: Option<MotionPath>,
     /// Event camera: number of legs (saccades) of the motion path (default 6).
     #[arg(long)]
     pub waypoints: Option<usize>,
@@ -178,19 +247,14 @@ pub struct CameraArgs {
 
 impl CameraArgs {
     /// The camera: [`EventCamera::default`] with the flags given on the command line.
-    fn camera(&self) -> Result<EventCamera, CliError> {
+    fn camera(&self) -> EventCamera {
         let d = EventCamera::default();
-        let motion = match self.motion.as_deref() {
+        let motion = match self.motion {
             None => d.motion,
-            Some("saccades") => Motion::Saccades,
-            Some("waypoints") => Motion::RandomWaypoints,
-            Some(other) => {
-                return Err(CliError::Input(format!(
-                    "--motion: expected saccades or waypoints, got {other:?}"
-                )))
-            }
+            Some(MotionPath::Saccades) => Motion::Saccades,
+            Some(MotionPath::Waypoints) => Motion::RandomWaypoints,
         };
-        Ok(EventCamera {
+        EventCamera {
             motion,
             threshold: self.threshold.unwrap_or(d.threshold),
             max_shift_px: self.max_shift.unwrap_or(d.max_shift_px),
@@ -199,26 +263,25 @@ impl CameraArgs {
             log_eps: self.log_eps.unwrap_or(d.log_eps),
             noise_rate_hz: self.noise_hz.unwrap_or(d.noise_rate_hz),
             ..d
-        })
+        }
     }
 }
 
 /// `flsnn train`.
 pub fn train(args: &TrainArgs) -> Result<(), CliError> {
-    let encoding = match args.encoding.as_str() {
-        "rate" => Encoding::Rate { gain: args.gain },
-        "events" => Encoding::Events {
-            camera: args.camera.camera()?,
+    let encoding = match args.encoding {
+        SpikeEncoding::Rate => Encoding::Rate { gain: args.gain },
+        SpikeEncoding::Events => Encoding::Events {
+            camera: args.camera.camera(),
         },
-        other => {
-            return Err(CliError::Input(format!(
-                "--encoding: expected rate or events, got {other:?}"
-            )))
-        }
     };
     let eta = args.eta.unwrap_or_else(|| encoding.default_eta());
     let options = TrainOptions {
-        dataset: args.dataset.clone(),
+        dataset: match args.dataset {
+            Dataset::Mnist => "mnist",
+            Dataset::UciDigits => "uci-digits",
+        }
+        .to_string(),
         data_dir: args.data_dir.clone(),
         classes: args.classes.clone(),
         train_examples: args.train,
@@ -253,12 +316,20 @@ pub struct SweepArgs {
     /// Override a key for every point, as for `run` (applied before the grid values).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub sets: Vec<String>,
-    /// Sweep folder (default: <output.dir>/<name>-sweep).
+    /// Sweep folder (default: <output.dir>/<name>-sweep). Must not exist, unless it holds an
+    /// earlier flsnn sweep and --force or --resume is given.
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Runs at a time (default: number of cores); each run uses one thread.
+    /// Replace an earlier flsnn sweep folder at the destination.
+    #[arg(long, conflicts_with = "resume")]
+    pub force: bool,
+    /// Finish an earlier, interrupted sweep at the destination: runs already there are kept and
+    /// not run again (the grid, trials, --set values and scenario must be the same).
     #[arg(long)]
-    pub jobs: Option<usize>,
+    pub resume: bool,
+    /// Runs at a time, 1 to 1024 (default: number of cores); each run uses one thread.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub jobs: Option<u64>,
 }
 
 fn sweep_error(e: sweep::SweepError) -> CliError {
@@ -271,6 +342,7 @@ fn sweep_error(e: sweep::SweepError) -> CliError {
 
 /// `flsnn sweep`.
 pub fn sweep(args: &SweepArgs) -> Result<(), CliError> {
+    crate::report::cleanup::on_signals();
     let grid = args
         .grid
         .iter()
@@ -283,9 +355,9 @@ pub fn sweep(args: &SweepArgs) -> Result<(), CliError> {
         grid,
         trials: args.trials,
         out: args.out.clone(),
-        jobs: args
-            .jobs
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
+        force: args.force,
+        resume: args.resume,
+        jobs: args.jobs.map_or_else(cores, |j| j as usize),
         progress: true,
         command_line: std::env::args().collect(),
     };

@@ -8,8 +8,9 @@
 //! sweep      grid x trials of a scenario, run in parallel; compare: folders side by side
 //! run        assembly: a validated scenario -> FL node models, channel -> kernel -> run folder;
 //!            the recorder; central training
-//! scenario   typed schema, loading + layering, validation
-//! report     records, metric sinks (csv, json, jsonl), summary, plots, report.html
+//! scenario   typed schema, strict loading + layering (no coercion), validation
+//! report     records, output folders (checked, locked destinations), metric sinks (csv, json,
+//!            jsonl), summary, plots, report.html
 //! sim        the kernel: virtual clock, calendar, actors hosting node work; generic, no FL
 //! fl         Device and BaseStation state machines (every protocol rule), compression
 //! net        the channel: latency, rate, shared uplink, loss + ARQ, availability, energy

@@ -16,22 +16,7 @@ struct Args {
 #[derive(Subcommand)]
 enum Command {
     /// Run a scenario (the embedded default when no file is given) and write a run folder.
-    Run {
-        /// Scenario file (TOML).
-        file: Option<PathBuf>,
-        /// Override a key: --set fl.tau=4 (repeatable; applied after FLSNN_* variables).
-        #[arg(long = "set", value_name = "KEY=VALUE")]
-        sets: Vec<String>,
-        /// Run folder (default: <output.dir>/<name>-s<seed>).
-        #[arg(long)]
-        out: Option<PathBuf>,
-        /// Arbiter threads hosting the device actors (default: number of cores).
-        #[arg(long)]
-        threads: Option<usize>,
-        /// Also write events.jsonl (every send, delivery and drop).
-        #[arg(long)]
-        events: bool,
-    },
+    Run(cli::RunArgs),
     /// Check a scenario file and print it resolved, without running it.
     Validate {
         /// Scenario file (TOML).
@@ -64,13 +49,7 @@ fn main() -> ExitCode {
     let args = Args::parse();
     cli::init_tracing();
     let outcome = match args.command {
-        Command::Run {
-            file,
-            sets,
-            out,
-            threads,
-            events,
-        } => cli::run(file.as_deref(), &sets, out, threads, events),
+        Command::Run(run) => cli::run(&run),
         Command::Validate { file, sets } => cli::validate(&file, &sets),
         Command::Report { dir } => cli::report(&dir),
         Command::Train(train) => cli::train(&train),

@@ -121,6 +121,8 @@ fn a_sweep_folder_gives_one_row_per_point() {
         grid: vec![GridAxis::parse("fl.tau=1,2,4").expect("grid")],
         trials: 2,
         out: Some(tmp.path().join("budgets")),
+        force: false,
+        resume: false,
         jobs: 2,
         progress: false,
         command_line: Vec::new(),

@@ -458,8 +458,16 @@ fn nmnist_folder_loader_reads_train_digit_folders() {
 
 // ---------- robustness ----------
 
+/// Cases per property: 512, or `FUZZ_CASES` for a long run (issue 8 asks for 10^6 once).
+fn fuzz_cases() -> u32 {
+    std::env::var("FUZZ_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(512)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(512))]
+    #![proptest_config(ProptestConfig::with_cases(fuzz_cases()))]
 
     #[test]
     fn parse_idx_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..64)) {
@@ -501,4 +509,39 @@ fn built_in_data_equals_the_repository_files() {
     assert_eq!(bundled_mnist().expect("built in"), from_files);
     let uci = load_uci_digits(&repo("data/uci-digits.csv.gz")).expect("file");
     assert_eq!(bundled_uci_digits().expect("built in"), uci);
+}
+
+/// Issue 8: readers accept regular files only, so a data path linked to `/dev/zero` is refused
+/// before a byte is read.
+#[test]
+fn a_link_to_a_device_is_not_a_data_file() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let link = tmp.path().join("images.idx.gz");
+    std::os::unix::fs::symlink("/dev/zero", &link).expect("symlink");
+    let err = read_idx(&link).expect_err("a device");
+    assert!(matches!(err, DataError::NotRegular { .. }), "{err}");
+    assert!(err.to_string().contains("not a regular file"), "{err}");
+    let err = read_maybe_gz(&link).expect_err("a device");
+    assert!(matches!(err, DataError::NotRegular { .. }), "{err}");
+}
+
+/// Issue 8: a small gzip whose IDX header declares gigabytes is refused from its header, before
+/// the data are decoded or allocated.
+#[test]
+fn a_gzip_declaring_gigabytes_is_refused_from_its_header() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let path = tmp.path().join("big.idx.gz");
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(&[0, 0, 8, 3]).expect("magic");
+    for d in [100_000u32, 256, 256] {
+        enc.write_all(&d.to_be_bytes()).expect("dims");
+    }
+    enc.write_all(&vec![0u8; 100_000]).expect("some data");
+    std::fs::write(&path, enc.finish().expect("gzip")).expect("write");
+    let err = read_idx(&path).expect_err("too big");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("6553600000") && msg.contains("at most"),
+        "{msg}"
+    );
 }

@@ -311,3 +311,87 @@ fn resolved_toml_loads_back_equal() {
         s
     );
 }
+
+/// Issue 8: a value of the wrong type is an error naming the key and where it came from, from the
+/// file, from `FLSNN_*` and from `--set` alike; nothing is rounded, parsed from a string or
+/// saturated.
+#[test]
+fn wrong_types_are_errors_from_every_source() {
+    let file_cases = [
+        ("[fl]\ntau = 4.7\n", "fl.tau", "4.7"),
+        ("[fl]\ntau = \"8\"\n", "fl.tau", "\"8\""),
+        ("[fl]\ntau = true\n", "fl.tau", "true"),
+        ("name = 42\n", "name", "42"),
+    ];
+    for (text, key, value) in file_cases {
+        let msg = load_text(text, &no_env(), &[]).expect_err(text).to_string();
+        assert!(
+            msg.contains("test.toml") && msg.contains(key) && msg.contains(value),
+            "{text:?}: {msg}"
+        );
+    }
+    for arg in [
+        "fl.tau=inf",
+        "fl.tau=nan",
+        "fl.tau=4.7",
+        "fl.tau=\"8\"",
+        "name=42",
+    ] {
+        let msg = load_text("", &no_env(), &[arg]).expect_err(arg).to_string();
+        let key = arg.split('=').next().unwrap_or_default();
+        assert!(
+            msg.contains(key) && msg.contains(&format!("--set {arg}")),
+            "{arg}: {msg}"
+        );
+    }
+    for (var, value) in [("FLSNN_FL__TAU", "2.5"), ("FLSNN_FL__TAU", "true")] {
+        let msg = load_text("", &env(&[(var, value)]), &[])
+            .expect_err(value)
+            .to_string();
+        assert!(
+            msg.contains("fl.tau") && msg.contains(&format!("environment variable {var}")),
+            "{var}={value}: {msg}"
+        );
+    }
+}
+
+#[test]
+fn quoted_override_is_a_string_and_bare_words_stay_strings() {
+    let s = load_text(
+        "",
+        &env(&[("FLSNN_NAME", "\"42\"")]),
+        &["channel.uplink.rate=3Mbps", "fl.mode=sync"],
+    )
+    .expect("valid");
+    assert_eq!(s.name, "42");
+    assert_eq!(s.uplink.rate_bps, 3_000_000);
+}
+
+#[test]
+fn indexed_set_reaches_array_elements() {
+    let file = "[[device_class]]\nname = \"a\"\nshare = 0.5\n[[device_class]]\nname = \"b\"\nshare = 0.5\n";
+    let s = load_text(file, &no_env(), &["device_class[1].name=c"]).expect("valid");
+    assert_eq!(s.device_classes[1].name, "c");
+    let msg = load_text(file, &no_env(), &["device_class[5].name=c"])
+        .expect_err("gap")
+        .to_string();
+    assert!(
+        msg.contains("device_class") && msg.contains("index 5"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn long_values_are_quoted_short() {
+    let long = "y".repeat(10_000);
+    for arg in [
+        format!("fl.tau=\"{long}\""),
+        format!("channel.uplink.rate={}Mbps", "9".repeat(10_000)),
+        format!("name={long}"),
+    ] {
+        let msg = load_text("", &no_env(), &[arg.as_str()])
+            .expect_err("bad value")
+            .to_string();
+        assert!(msg.len() < 400, "{} chars: {msg:.200}", msg.len());
+    }
+}

@@ -22,6 +22,8 @@ fn options(out: PathBuf, grid: &[&str], trials: u64, jobs: usize) -> SweepOption
             .collect(),
         trials,
         out: Some(out),
+        force: false,
+        resume: false,
         jobs,
         progress: false,
         command_line: vec!["test".into()],
@@ -189,7 +191,7 @@ fn the_command_exits_2_on_bad_grids_and_runs_a_good_one() {
 }
 
 #[test]
-fn a_failing_run_stops_the_sweep_and_leaves_nothing_behind() {
+fn a_point_that_cannot_be_built_stops_the_sweep_before_any_run() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let out = tmp.path().join("s");
     let err = sweep::run(&options(
@@ -211,4 +213,105 @@ fn a_failing_run_stops_the_sweep_and_leaves_nothing_behind() {
         .map(|e| e.file_name())
         .collect();
     assert!(left.is_empty(), "left behind: {left:?}");
+}
+
+/// Issue 8: a sweep keeps its finished runs, refuses to start again over them, and `--resume`
+/// runs only what is missing, to the same `sweep.csv`.
+#[test]
+fn resume_skips_finished_runs_and_gives_the_same_table() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("s");
+    let grid = ["fl.tau=1,2"];
+    sweep::run(&options(out.clone(), &grid, 2, 2)).expect("sweep");
+    let table = read(&out.join("sweep.csv"));
+
+    let again = sweep::run(&options(out.clone(), &grid, 2, 2)).expect_err("exists");
+    assert!(matches!(again, SweepError::Destination(_)), "{again}");
+    assert!(again.is_input_error());
+    assert!(again.to_string().contains("--resume"), "{again}");
+
+    // As if killed after three runs: one run and the table are missing.
+    let kept = out.join("runs/p0-fl.tau=1-t0/marker");
+    std::fs::write(&kept, "untouched").expect("marker");
+    std::fs::remove_dir_all(out.join("runs/p1-fl.tau=2-t1")).expect("remove run");
+    std::fs::remove_file(out.join("sweep.csv")).expect("remove table");
+
+    let mut resume = options(out.clone(), &grid, 2, 2);
+    resume.resume = true;
+    sweep::run(&resume).expect("resumed");
+    assert!(kept.is_file(), "a finished run is not run again");
+    assert!(out.join("runs/p1-fl.tau=2-t1/summary.json").is_file());
+    assert_eq!(
+        read(&out.join("sweep.csv")),
+        table,
+        "same table as in one go"
+    );
+
+    // A different sweep is not resumed into this folder.
+    let mut other = options(out.clone(), &["fl.tau=1,4"], 2, 2);
+    other.resume = true;
+    let err = sweep::run(&other).expect_err("different plan");
+    assert!(err.to_string().contains("different sweep"), "{err}");
+    assert!(kept.is_file());
+
+    // --force starts again from nothing.
+    let mut force = options(out.clone(), &grid, 2, 2);
+    force.force = true;
+    sweep::run(&force).expect("forced");
+    assert!(!kept.exists(), "replaced as a whole");
+    assert_eq!(read(&out.join("sweep.csv")), table);
+}
+
+#[test]
+fn a_sweep_refuses_a_folder_it_did_not_write() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("s");
+    std::fs::create_dir(&out).expect("mkdir");
+    std::fs::write(out.join("data.txt"), "mine").expect("write");
+    for (force, resume) in [(false, false), (true, false), (false, true)] {
+        let mut o = options(out.clone(), &["fl.tau=1"], 1, 1);
+        o.force = force;
+        o.resume = resume;
+        let err = sweep::run(&o).expect_err("refused");
+        assert!(matches!(err, SweepError::Destination(_)), "{err}");
+    }
+    let left: Vec<_> = std::fs::read_dir(&out)
+        .expect("list")
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(left, ["data.txt"]);
+}
+
+/// Issue 8: a run that fails does not take the finished ones with it.
+#[test]
+fn a_failing_run_keeps_the_runs_finished_before_it() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("s");
+    let grid = ["fl.tau=1,2"];
+    sweep::run(&options(out.clone(), &grid, 1, 1)).expect("sweep");
+    std::fs::remove_dir_all(out.join("runs/p0-fl.tau=1-t0")).expect("remove");
+    std::fs::remove_dir_all(out.join("runs/p1-fl.tau=2-t0")).expect("remove");
+    std::fs::remove_file(out.join("sweep.csv")).expect("remove");
+    // A file where the second run goes: that run is refused (never overwritten).
+    std::fs::write(out.join("runs/p1-fl.tau=2-t0"), "not a run").expect("plant");
+
+    let mut resume = options(out.clone(), &grid, 1, 1);
+    resume.resume = true;
+    let err = sweep::run(&resume).expect_err("second run refused");
+    assert!(matches!(err, SweepError::Run { .. }), "{err}");
+    assert!(err.is_input_error(), "{err}");
+    assert!(
+        out.join("runs/p0-fl.tau=1-t0/manifest.json").is_file(),
+        "the run finished before the failure is kept"
+    );
+    assert_eq!(
+        read(&out.join("runs/p1-fl.tau=2-t0")),
+        "not a run",
+        "the planted file is untouched"
+    );
+    assert!(
+        !out.join("sweep.csv").exists(),
+        "no table for an unfinished sweep"
+    );
 }

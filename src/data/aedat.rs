@@ -8,7 +8,7 @@
 
 use std::path::Path;
 
-use super::error::{format_error, io_error, DataError};
+use super::error::{format_error, DataError};
 
 /// One address event of a DVS sensor.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -51,7 +51,7 @@ pub fn decode_dvs128_address(address: u32, t_us: u64) -> Option<DvsEvent> {
 
 /// Read an AEDAT 1.0/2.0 file.
 pub fn read_aedat(path: &Path) -> Result<Vec<DvsEvent>, DataError> {
-    let bytes = std::fs::read(path).map_err(|e| io_error(path, e))?;
+    let bytes = super::read::read_regular(path)?;
     parse_aedat(&bytes, path)
 }
 

@@ -15,6 +15,12 @@ pub enum DataError {
         #[source]
         source: std::io::Error,
     },
+    /// The path is not a regular file (a device, a pipe, a folder), possibly through a link.
+    #[error("{path}: not a regular file (a device, a pipe or a folder); expected a data file")]
+    NotRegular {
+        /// The path given.
+        path: PathBuf,
+    },
     /// The gzip stream is corrupt.
     #[error("{path}: corrupt gzip stream: {source}")]
     Gzip {

@@ -3,8 +3,9 @@
 use std::io::Read;
 use std::path::Path;
 
-use super::error::{format_error, io_error, DataError};
+use super::error::{format_error, DataError};
 use super::image::{Image, ImageSet};
+use super::read::{read_at_most, read_regular, MAX_DATA_BYTES};
 
 /// A decoded IDX array of unsigned bytes.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -15,32 +16,67 @@ pub struct IdxArray {
     pub data: Vec<u8>,
 }
 
-/// Read a whole file, gunzipping it when it starts with the gzip magic `1f 8b`.
+/// Reads a whole file (at most [`MAX_DATA_BYTES`], regular files only), decompressing it if it
+/// starts with the gzip magic (then at most [`MAX_DATA_BYTES`] of content).
 pub fn read_maybe_gz(path: &Path) -> Result<Vec<u8>, DataError> {
-    let raw = std::fs::read(path).map_err(|e| io_error(path, e))?;
+    let raw = read_regular(path)?;
     gunzip_maybe(&raw, path)
 }
 
-/// The bytes, gunzipped when they start with the gzip magic `1f 8b`; `path` only names the source
-/// in errors.
+/// The bytes, decompressed (at most [`MAX_DATA_BYTES`] of content) when they start with the gzip
+/// magic `1f 8b`; `path` only names the source in errors.
 pub fn gunzip_maybe(raw: &[u8], path: &Path) -> Result<Vec<u8>, DataError> {
     if raw.starts_with(&[0x1f, 0x8b]) {
         let mut out = Vec::new();
-        flate2::read::MultiGzDecoder::new(raw)
-            .read_to_end(&mut out)
-            .map_err(|source| DataError::Gzip {
-                path: path.to_path_buf(),
-                source,
-            })?;
+        let decoder = flate2::read::MultiGzDecoder::new(raw);
+        read_at_most(decoder, MAX_DATA_BYTES, &mut out, path)?;
         Ok(out)
     } else {
         Ok(raw.to_vec())
     }
 }
 
-/// Read an IDX file of u8 elements (plain or gzip).
+/// Reads an IDX file, plain or gzip. A gzip stream is decoded only as far as its header declares
+/// (plus one byte, to detect trailing data), and a header declaring more than [`MAX_DATA_BYTES`]
+/// is refused before anything is allocated for the data.
 pub fn read_idx(path: &Path) -> Result<IdxArray, DataError> {
-    parse_idx(&read_maybe_gz(path)?, path)
+    let raw = read_regular(path)?;
+    if !raw.starts_with(&[0x1f, 0x8b]) {
+        return parse_idx(&raw, path);
+    }
+    let mut decoder = flate2::read::MultiGzDecoder::new(raw.as_slice());
+    let mut bytes = Vec::new();
+    read_at_most(decoder.by_ref().take(4), 4, &mut bytes, path)?;
+    let ndims = bytes.get(3).copied().unwrap_or(0) as u64;
+    read_at_most(
+        decoder.by_ref().take(4 * ndims),
+        4 * ndims,
+        &mut bytes,
+        path,
+    )?;
+    let declared = bytes
+        .get(4..)
+        .unwrap_or_default()
+        .chunks_exact(4)
+        .try_fold(1u64, |n, c| {
+            n.checked_mul(u64::from(u32::from_be_bytes([c[0], c[1], c[2], c[3]])))
+        });
+    match declared {
+        Some(total) if total <= MAX_DATA_BYTES => {
+            read_at_most(decoder, total + 1, &mut bytes, path)?;
+        }
+        Some(total) => {
+            return Err(format_error(
+                path,
+                bytes.len(),
+                format!("at most {MAX_DATA_BYTES} data bytes"),
+                format!("a header declaring {total}"),
+            ));
+        }
+        // The product overflows: parsing the header gives the precise message.
+        None => {}
+    }
+    parse_idx(&bytes, path)
 }
 
 /// Decode IDX bytes of u8 elements; `path` only names the source in errors.

@@ -27,6 +27,7 @@ mod motion;
 mod nmnist;
 mod partition;
 mod prepare;
+pub mod read;
 mod spikes;
 mod uci;
 

@@ -6,14 +6,14 @@
 use std::path::Path;
 
 use super::aedat::DvsEvent;
-use super::error::{io_error, DataError};
+use super::error::DataError;
 
 /// Side of the N-MNIST sensor [pixels].
 pub const NMNIST_SIDE: u16 = 34;
 
 /// Read an N-MNIST `.bin` file.
 pub fn read_nmnist(path: &Path) -> Result<Vec<DvsEvent>, DataError> {
-    let bytes = std::fs::read(path).map_err(|e| io_error(path, e))?;
+    let bytes = super::read::read_regular(path)?;
     parse_nmnist(&bytes, path)
 }
 

@@ -343,6 +343,7 @@ impl Chart {
             return Err(failed("the embedded font could not be loaded".into()));
         }
         let tmp = super::files::temp_beside(path);
+        super::files::clear_temp(&tmp)?;
         {
             let root = BitMapBackend::new(&tmp, SIZE).into_drawing_area();
             draw(root, self).map_err(|e| failed(e.to_string()))?;

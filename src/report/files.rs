@@ -1,11 +1,11 @@
 //! The run folder and the files in it.
 //!
-//! Everything is written into a hidden temporary folder beside the final one, which is renamed into
-//! place only when every file is complete: a crash never leaves a half-written run that looks
-//! finished.
+//! Everything is written into a hidden temporary folder (in `.flsnn/` beside the final one, see
+//! [`super::destination`]), which is renamed into place only when every file is complete: a crash
+//! never leaves a half-written run that looks finished.
 
 use super::records::{NetEvent, Sink};
-use super::ReportError;
+use super::{cleanup, Destination, ReportError};
 use serde::Serialize;
 use std::fs::{self, File};
 use std::io::{BufWriter, Write};
@@ -18,29 +18,22 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ReportError + '_ {
     }
 }
 
-/// A run folder being written.
+/// A run folder being written into a temporary folder, moved to its checked destination by
+/// [`RunDir::commit`]; dropped uncommitted (error, panic), it removes the temporary folder.
 pub struct RunDir {
     tmp: PathBuf,
-    dest: PathBuf,
+    dest: Destination,
+    committed: bool,
 }
 
 impl RunDir {
-    /// Starts writing the folder `dest` (created on [`RunDir::commit`]).
-    pub fn create(dest: &Path) -> Result<RunDir, ReportError> {
-        let parent = dest.parent().unwrap_or(Path::new("."));
-        fs::create_dir_all(parent).map_err(io(parent))?;
-        let name = dest
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "run".into());
-        let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
-        if tmp.exists() {
-            fs::remove_dir_all(&tmp).map_err(io(&tmp))?;
-        }
-        fs::create_dir_all(&tmp).map_err(io(&tmp))?;
+    /// Starts writing the folder for the claimed destination `dest`.
+    pub fn create(dest: Destination) -> Result<RunDir, ReportError> {
+        let tmp = dest.temp_dir()?;
         Ok(RunDir {
             tmp,
-            dest: dest.to_path_buf(),
+            dest,
+            committed: false,
         })
     }
 
@@ -51,43 +44,51 @@ impl RunDir {
 
     /// Where the folder ends up.
     pub fn dest(&self) -> &Path {
-        &self.dest
+        self.dest.path()
     }
 
-    /// Moves the finished folder into place, replacing an older run of the same name.
-    pub fn commit(self) -> Result<PathBuf, ReportError> {
-        if self.dest.exists() {
-            let old = self.tmp.with_extension("old");
-            fs::rename(&self.dest, &old).map_err(io(&self.dest))?;
-            fs::rename(&self.tmp, &self.dest).map_err(io(&self.dest))?;
-            fs::remove_dir_all(&old).map_err(io(&old))?;
-        } else {
-            fs::rename(&self.tmp, &self.dest).map_err(io(&self.dest))?;
-        }
-        Ok(self.dest)
+    /// Moves the finished folder into place, replacing an earlier run there (allowed by
+    /// `--force` when the destination was claimed).
+    pub fn commit(mut self) -> Result<PathBuf, ReportError> {
+        self.dest.install(&self.tmp)?;
+        self.committed = true;
+        Ok(self.dest.path().to_path_buf())
     }
 }
 
-/// Writes `rows` as CSV with a header row to `path`.
+impl Drop for RunDir {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = fs::remove_dir_all(&self.tmp);
+            cleanup::unregister(&self.tmp);
+        }
+    }
+}
+
+/// Writes `rows` as CSV with a header row to `path`, through a temporary file and a rename.
 pub fn write_csv<T: Serialize>(path: &Path, rows: &[T]) -> Result<(), ReportError> {
     let encode = |e: csv::Error| ReportError::Encode {
         path: path.to_path_buf(),
         message: e.to_string(),
     };
-    let mut w = csv::Writer::from_path(path).map_err(encode)?;
+    let mut w = csv::Writer::from_writer(Vec::new());
     for row in rows {
         w.serialize(row).map_err(encode)?;
     }
-    w.flush().map_err(io(path))
+    let bytes = w.into_inner().map_err(|e| ReportError::Encode {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    write_atomic(path, &bytes)
 }
 
-/// Writes `value` as pretty JSON to `path`.
+/// Writes `value` as pretty JSON to `path`, through a temporary file and a rename.
 pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), ReportError> {
     let text = serde_json::to_string_pretty(value).map_err(|e| ReportError::Encode {
         path: path.to_path_buf(),
         message: e.to_string(),
     })?;
-    fs::write(path, text + "\n").map_err(io(path))
+    write_atomic(path, (text + "\n").as_bytes())
 }
 
 /// `events.jsonl`: one JSON object per message event.
@@ -166,6 +167,26 @@ pub fn rename(from: &Path, to: &Path) -> Result<(), ReportError> {
 /// the whole new one, never a part.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
     let tmp = temp_beside(path);
-    fs::write(&tmp, bytes).map_err(io(&tmp))?;
+    clear_temp(&tmp)?;
+    let mut file = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&tmp)
+        .map_err(io(&tmp))?;
+    file.write_all(bytes).map_err(io(&tmp))?;
+    drop(file);
     rename(&tmp, path)
+}
+
+/// Removes whatever non-folder entry (a stale file, a planted link) sits at the temporary path
+/// `tmp`, so writing there never follows a link.
+pub fn clear_temp(tmp: &Path) -> Result<(), ReportError> {
+    match fs::symlink_metadata(tmp) {
+        Ok(m) if m.is_dir() => Err(ReportError::Destination {
+            path: tmp.to_path_buf(),
+            why: "is a folder where flsnn writes a temporary file".into(),
+        }),
+        Ok(_) => fs::remove_file(tmp).map_err(io(tmp)),
+        Err(_) => Ok(()),
+    }
 }

@@ -6,6 +6,8 @@
 //! ([`html`]). [`local`] gives the paper's Figure 4 from the devices' local-model checkpoints.
 
 pub mod chart;
+pub mod cleanup;
+pub mod destination;
 mod files;
 #[cfg(test)]
 pub(crate) mod fixture;
@@ -21,6 +23,7 @@ mod summary;
 pub mod tau;
 
 pub use chart::PlotFile;
+pub use destination::{Destination, Existing, OutKind};
 pub use files::{write_atomic, write_csv, write_json, EventLog, RunDir};
 pub use html::{write_report, ReportOutcome};
 pub use load::{read_results, RunData, RunGroup};
@@ -66,6 +69,15 @@ pub enum ReportError {
         /// The cause.
         message: String,
     },
+    /// An output path that flsnn refuses to write (exists and is not its own, is a link, is
+    /// locked by another run).
+    #[error("{path}: {why}")]
+    Destination {
+        /// The path.
+        path: std::path::PathBuf,
+        /// Why it is refused.
+        why: String,
+    },
     /// A record could not be encoded.
     #[error("{path}: {message}")]
     Encode {
@@ -74,4 +86,16 @@ pub enum ReportError {
         /// The cause.
         message: String,
     },
+}
+
+impl ReportError {
+    /// Whether the user's input (a path, a results folder) is at fault rather than the system.
+    pub fn is_input_error(&self) -> bool {
+        matches!(
+            self,
+            ReportError::Destination { .. }
+                | ReportError::Parse { .. }
+                | ReportError::NoRuns { .. }
+        )
+    }
 }

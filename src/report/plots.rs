@@ -278,8 +278,20 @@ pub fn charts(groups: &[RunGroup]) -> Vec<(String, Chart)> {
     out
 }
 
-/// Writes every chart as SVG and PNG into `dir` (created if needed).
+/// Writes every chart as SVG and PNG into `dir` (created if needed). A `dir` that is a symbolic
+/// link (or not a folder) is refused, never written through.
 pub fn write_plots(groups: &[RunGroup], dir: &Path) -> Result<Vec<PlotFile>, ReportError> {
+    match fs::symlink_metadata(dir) {
+        Ok(m) if m.file_type().is_symlink() || !m.is_dir() => {
+            return Err(ReportError::Destination {
+                path: dir.to_path_buf(),
+                why: "is a symbolic link or not a folder; flsnn does not write plots through it \
+                      (remove it to let report recreate it)"
+                    .into(),
+            })
+        }
+        _ => {}
+    }
     fs::create_dir_all(dir).map_err(|source| ReportError::Io {
         path: dir.to_path_buf(),
         source,

@@ -20,8 +20,8 @@ use crate::net::{
     RadioEnergy, Rate, SharedUplink, Sharing,
 };
 use crate::report::{
-    write_csv, write_json, EventLog, Manifest, ProgressSink, ReportError, RunDir, RunResult,
-    RunSummary, Sink, Summary,
+    write_csv, write_json, Destination, EventLog, Existing, Manifest, OutKind, ProgressSink,
+    ReportError, RunDir, RunResult, RunSummary, Sink, Summary,
 };
 use crate::rng::{stream, Node, Purpose};
 use crate::scenario::{self as sc, Scenario};
@@ -59,6 +59,9 @@ pub enum ExperimentError {
     /// The simulation failed.
     #[error("simulation failed: {0}")]
     Sim(#[from] SimError<FlError>),
+    /// The output folder is refused (exists and is not an earlier run, is a link, is locked).
+    #[error("--out {0}")]
+    Destination(ReportError),
     /// Results could not be written.
     #[error("writing results: {0}")]
     Report(#[from] ReportError),
@@ -67,7 +70,11 @@ pub enum ExperimentError {
 impl ExperimentError {
     /// Whether the user's input (scenario or data) is at fault.
     pub fn is_input_error(&self) -> bool {
-        !matches!(self, ExperimentError::Sim(_) | ExperimentError::Report(_))
+        match self {
+            ExperimentError::Sim(_) => false,
+            ExperimentError::Report(e) => e.is_input_error(),
+            _ => true,
+        }
     }
 }
 
@@ -76,6 +83,8 @@ impl ExperimentError {
 pub struct RunOptions {
     /// Run folder (default `<output.dir>/<name>-s<seed>`).
     pub out: Option<PathBuf>,
+    /// Replace an earlier flsnn run at `out` (`--force`); anything else there is always refused.
+    pub force: bool,
     /// Arbiter threads for the device actors.
     pub threads: usize,
     /// Write `events.jsonl`.
@@ -96,8 +105,34 @@ pub struct RunOutcome {
     pub result: RunResult,
 }
 
-/// Runs `scenario` and writes its run folder atomically.
+/// Builds a run of `scenario` and drops it: what only the data can confirm (the data are present
+/// and readable, the classes have examples left after the test set, a custom adjacency fits the
+/// inputs). A sweep checks every point this way before running any.
+pub fn check(scenario: &Scenario) -> Result<(), ExperimentError> {
+    build(scenario).map(|_| ())
+}
+
+/// Runs `scenario` and writes its run folder atomically. The destination is checked and locked
+/// before anything is built or run.
 pub fn run(scenario: &Scenario, options: &RunOptions) -> Result<RunOutcome, ExperimentError> {
+    let dest = options.out.clone().unwrap_or_else(|| {
+        scenario
+            .output
+            .dir
+            .join(format!("{}-s{}", scenario.name, scenario.seed))
+    });
+    let existing = if options.force {
+        Existing::Replace
+    } else {
+        Existing::Refuse
+    };
+    let dest = Destination::claim(&dest, OutKind::Run, existing).map_err(|e| {
+        if e.is_input_error() {
+            ExperimentError::Destination(e)
+        } else {
+            ExperimentError::Report(e)
+        }
+    })?;
     let setup = build(scenario)?;
     let reused_examples = setup.reused_examples;
     if reused_examples > 0 {
@@ -106,13 +141,7 @@ pub fn run(scenario: &Scenario, options: &RunOptions) -> Result<RunOutcome, Expe
             "the data pool ran out: devices share or repeat examples (manifest.json: reused_examples)"
         );
     }
-    let dest = options.out.clone().unwrap_or_else(|| {
-        scenario
-            .output
-            .dir
-            .join(format!("{}-s{}", scenario.name, scenario.seed))
-    });
-    let dir = RunDir::create(&dest)?;
+    let dir = RunDir::create(dest)?;
     let mut events = if options.events {
         Some(EventLog::create(&dir.file("events.jsonl"))?)
     } else {

@@ -140,6 +140,86 @@ impl fmt::Display for TrainReport {
     }
 }
 
+/// Largest `--epochs`, `--steps` and `--hidden` accepted: far beyond any useful run, small enough
+/// that the work stays bounded.
+pub const MAX_EPOCHS: usize = 10_000;
+/// Largest `--steps` accepted.
+pub const MAX_STEPS: usize = 10_000;
+/// Largest `--hidden` accepted.
+pub const MAX_HIDDEN: usize = 10_000;
+/// Largest `--train` and `--test` accepted.
+pub const MAX_EXAMPLES: usize = 1_000_000;
+
+/// Checks every option before any data is read: counts in range, classes distinct digits,
+/// rates and camera settings finite and positive.
+fn check(opts: &TrainOptions) -> Result<(), TrainError> {
+    let bad = |m: String| Err(TrainError::Input(m));
+    let mut seen = [false; 10];
+    for &c in &opts.classes {
+        if c > 9 {
+            return bad(format!("--classes: expected digits 0 to 9, got {c}"));
+        }
+        if std::mem::replace(&mut seen[c as usize], true) {
+            return bad(format!("--classes: digit {c} is given twice"));
+        }
+    }
+    for (flag, value, max) in [
+        ("--train", opts.train_examples, MAX_EXAMPLES),
+        ("--test", opts.test_examples, MAX_EXAMPLES),
+        ("--steps", opts.steps_per_example, MAX_STEPS),
+        ("--epochs", opts.epochs, MAX_EPOCHS),
+        ("--eval-every", opts.eval_every, usize::MAX),
+    ] {
+        if value == 0 || value > max {
+            return bad(format!("{flag}: expected 1 to {max}, got {value}"));
+        }
+    }
+    if opts.hidden > MAX_HIDDEN {
+        return bad(format!(
+            "--hidden: expected 0 to {MAX_HIDDEN}, got {}",
+            opts.hidden
+        ));
+    }
+    let positive = |flag: &str, x: f64| {
+        if x.is_finite() && x > 0.0 {
+            Ok(())
+        } else {
+            bad(format!("{flag}: expected a finite number > 0, got {x}"))
+        }
+    };
+    positive("--eta", opts.eta)?;
+    match &opts.encoding {
+        Encoding::Rate { gain } => {
+            positive("--gain", *gain)?;
+            if *gain > 1.0 {
+                return bad(format!("--gain: expected a number in (0, 1], got {gain}"));
+            }
+        }
+        Encoding::Events { camera } => {
+            positive("--threshold", camera.threshold)?;
+            positive("--log-eps", camera.log_eps)?;
+            // A still camera (no motion) and a noiseless one are allowed.
+            for (flag, x) in [
+                ("--max-shift", camera.max_shift_px),
+                ("--noise-hz", camera.noise_rate_hz),
+            ] {
+                if !(x.is_finite() && x >= 0.0) {
+                    return bad(format!("{flag}: expected a finite number >= 0, got {x}"));
+                }
+            }
+            for (flag, value) in [
+                ("--waypoints", camera.waypoints),
+                ("--frames-per-bin", camera.frames_per_bin),
+            ] {
+                if value == 0 || value > 1_000 {
+                    return bad(format!("{flag}: expected 1 to 1000, got {value}"));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Trains one SNN centrally and evaluates it as it goes; shows a progress bar when `progress`.
 pub fn train(opts: &TrainOptions, progress: bool) -> Result<TrainReport, TrainError> {
     if opts.classes.len() < 2 {
@@ -147,11 +227,7 @@ pub fn train(opts: &TrainOptions, progress: bool) -> Result<TrainReport, TrainEr
             "--classes: expected at least two digits".into(),
         ));
     }
-    if opts.train_examples == 0 || opts.test_examples == 0 || opts.steps_per_example == 0 {
-        return Err(TrainError::Input(
-            "--train, --test and --steps must be at least 1".into(),
-        ));
-    }
+    check(opts)?;
     let dir = opts.data_dir.clone().unwrap_or_else(embedded_data_dir);
     let source = match opts.dataset.as_str() {
         "mnist" => Source::Mnist(dir),

@@ -11,13 +11,13 @@ pub(crate) struct Checker {
 }
 
 impl Checker {
-    /// An "expected ..., got ..." error at `key`.
+    /// An "expected ..., got ..." error at `key`; `got` is cut to a short excerpt.
     pub(crate) fn invalid(&self, key: &str, expected: &str, got: impl ToString) -> ScenarioError {
         ScenarioError::Invalid {
             file: self.file.clone(),
             key: key.to_string(),
             expected: expected.to_string(),
-            got: got.to_string(),
+            got: super::layer::excerpt(&got.to_string()),
         }
     }
 
@@ -95,7 +95,7 @@ impl Checker {
                 self.invalid(
                     key,
                     e.quantity.expected(),
-                    format!("{:?} ({})", e.got, e.reason),
+                    format!("{:?} ({})", super::layer::excerpt(&e.got), e.reason),
                 )
             }),
         }

@@ -60,14 +60,6 @@ pub enum ScenarioError {
         /// The offending argument.
         arg: String,
     },
-    /// Any other error reported while layering sources.
-    #[error("{file}: {message}")]
-    Layering {
-        /// The file name.
-        file: String,
-        /// The message of the configuration library.
-        message: String,
-    },
 }
 
 impl ScenarioError {

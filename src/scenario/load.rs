@@ -1,15 +1,16 @@
-//! Stage one: read the file and layer sources with the `config` crate, in this order (later wins):
-//! the scenario file, then environment variables `FLSNN_SECTION__KEY=value` (nested keys joined by
-//! `__`, e.g. `FLSNN_FL__TAU=8`; values parsed as bool, integer or float where possible, and
-//! `FLSNN_DATA__CLASSES=1,7` as a list), then `--set key.path=value` arguments (values parsed as TOML
-//! scalars, arrays or inline tables where possible, else taken as strings). Every `FLSNN_` variable
-//! is taken as a scenario key, so an unknown one is an error.
+//! Stage one: read the file and layer sources, in this order (later wins): the scenario file, then
+//! environment variables `FLSNN_SECTION__KEY=value` (nested keys joined by `__`, e.g.
+//! `FLSNN_FL__TAU=8`; `FLSNN_DATA__CLASSES=1,7` may be written as a comma list), then
+//! `--set key.path=value` arguments. Override values are TOML literals, else strings, and are never
+//! converted: a value of the wrong type is an error naming the key and its origin (see
+//! [`super::layer`]). Every `FLSNN_` variable is taken as a scenario key, so an unknown one is an
+//! error.
 
 use super::error::ScenarioError;
+use super::layer::{excerpt, merge, parse_file, parse_value, to_raw, Origin};
 use super::raw::RawScenario;
 use super::spec::Scenario;
 use super::validate::validate;
-use config::{Config, ConfigError, Environment, File, FileFormat, Map, Value, ValueKind};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -70,51 +71,43 @@ pub fn layer(
     sets: &[String],
     env: &BTreeMap<String, String>,
 ) -> Result<RawScenario, ScenarioError> {
-    let env: Map<String, String> = env
+    let mut table = parse_file(text, file)?;
+    let mut origins = Vec::new();
+    for (var, value) in env
         .iter()
         .filter(|(k, _)| k.to_ascii_uppercase().starts_with(ENV_PREFIX))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    // Where each overridden key path came from, to point errors at the right place.
-    let mut origins: Vec<(String, String)> = env
-        .keys()
-        .map(|k| (env_key_path(k), format!("environment variable {k}")))
-        .collect();
-    let mut builder = Config::builder()
-        .add_source(File::from_str(text, FileFormat::Toml))
-        .add_source(
-            Environment::with_prefix(ENV_PREFIX.trim_end_matches('_'))
-                .prefix_separator("_")
-                .separator("__")
-                .try_parsing(true)
-                .list_separator(",")
-                .with_list_parse_key("data.classes")
-                .source(Some(env)),
-        );
+    {
+        let key = env_key_path(var);
+        let what = format!("environment variable {var}");
+        let value = if key == "data.classes" {
+            parse_list(value)
+        } else {
+            parse_value(value)
+        };
+        let bad = || ScenarioError::WrongType {
+            file: file.to_string(),
+            key: excerpt(var),
+            message: "expected FLSNN_SECTION__KEY naming a scenario key (e.g. FLSNN_FL__TAU)"
+                .to_string(),
+        };
+        merge(&mut table, &key, value, file, &what, bad)?;
+        origins.push(Origin { path: key, what });
+    }
     for arg in sets {
         let bad = || ScenarioError::BadOverride {
             file: file.to_string(),
-            arg: arg.clone(),
+            arg: excerpt(arg),
         };
         let (key, value) = arg.split_once('=').ok_or_else(bad)?;
         let key = key.trim();
-        let well_formed = !key.is_empty()
-            && key
-                .chars()
-                .all(|ch| ch.is_ascii_alphanumeric() || "_.-[]".contains(ch));
-        if !well_formed {
-            return Err(bad());
-        }
-        builder = builder
-            .set_override(key, Value::new(None, parse_set_value(value.trim())))
-            .map_err(|_| bad())?;
-        origins.push((key.to_string(), format!("--set {arg}")));
+        let what = format!("--set {}", excerpt(arg));
+        merge(&mut table, key, parse_value(value.trim()), file, &what, bad)?;
+        origins.push(Origin {
+            path: key.to_string(),
+            what,
+        });
     }
-    let cfg = builder.build().map_err(|e| map_config_error(e, file))?;
-    cfg.try_deserialize::<RawScenario>().map_err(|e| {
-        let err = map_config_error(e, file);
-        annotate_origin(err, &origins)
-    })
+    to_raw(table, file, &origins)
 }
 
 /// `FLSNN_FL__TAU` -> `fl.tau`.
@@ -122,153 +115,12 @@ fn env_key_path(var: &str) -> String {
     var[ENV_PREFIX.len()..].to_lowercase().replace("__", ".")
 }
 
-/// A `--set` value: a TOML value where it parses as one, else the raw string.
-fn parse_set_value(value: &str) -> ValueKind {
-    match toml::from_str::<toml::Table>(&format!("v = {value}")) {
-        Ok(mut table) => table
-            .remove("v")
-            .map_or_else(|| ValueKind::String(value.to_string()), toml_to_config),
-        Err(_) => ValueKind::String(value.to_string()),
-    }
-}
-
-fn toml_to_config(v: toml::Value) -> ValueKind {
-    match v {
-        toml::Value::String(s) => ValueKind::String(s),
-        toml::Value::Integer(i) => ValueKind::I64(i),
-        toml::Value::Float(f) => ValueKind::Float(f),
-        toml::Value::Boolean(b) => ValueKind::Boolean(b),
-        toml::Value::Datetime(d) => ValueKind::String(d.to_string()),
-        toml::Value::Array(a) => ValueKind::Array(
-            a.into_iter()
-                .map(|x| Value::new(None, toml_to_config(x)))
-                .collect(),
-        ),
-        toml::Value::Table(t) => ValueKind::Table(
-            t.into_iter()
-                .map(|(k, x)| (k, Value::new(None, toml_to_config(x))))
-                .collect(),
-        ),
-    }
-}
-
-/// Points an error whose key was set by an override at that override.
-fn annotate_origin(err: ScenarioError, origins: &[(String, String)]) -> ScenarioError {
-    let Some(key) = err.key().map(str::to_string) else {
-        return err;
-    };
-    let Some((_, origin)) = origins.iter().rev().find(|(path, _)| {
-        key == *path || key.starts_with(&format!("{path}.")) || key.starts_with(&format!("{path}["))
-    }) else {
-        return err;
-    };
-    let with = |file: String| format!("{file} ({origin})");
-    match err {
-        ScenarioError::UnknownKey { file, key, allowed } => ScenarioError::UnknownKey {
-            file: with(file),
-            key,
-            allowed,
-        },
-        ScenarioError::WrongType { file, key, message } => ScenarioError::WrongType {
-            file: with(file),
-            key,
-            message,
-        },
+/// `FLSNN_DATA__CLASSES` may also be written `1,7`: each item a TOML literal.
+fn parse_list(value: &str) -> toml::Value {
+    match parse_value(value) {
+        toml::Value::String(s) => {
+            toml::Value::Array(s.split(',').map(|x| parse_value(x.trim())).collect())
+        }
         other => other,
     }
-}
-
-fn join(parent: &str, child: &str) -> String {
-    if parent.is_empty() {
-        child.to_string()
-    } else {
-        format!("{parent}.{child}")
-    }
-}
-
-/// Rewrites a `config`/serde error into one naming the file and the full key path.
-fn map_config_error(e: ConfigError, file: &str) -> ScenarioError {
-    match e {
-        ConfigError::FileParse { cause, .. } => ScenarioError::Syntax {
-            file: file.to_string(),
-            message: cause.to_string().trim().to_string(),
-        },
-        ConfigError::At { error, key, .. } => from_message(*error, &key.unwrap_or_default(), file),
-        other => from_message(other, "", file),
-    }
-}
-
-fn from_message(e: ConfigError, key: &str, file: &str) -> ScenarioError {
-    let file = file.to_string();
-    match e {
-        ConfigError::Type {
-            unexpected,
-            expected,
-            key: inner,
-            ..
-        } => ScenarioError::WrongType {
-            file,
-            key: inner.unwrap_or_else(|| key.to_string()),
-            message: format!("expected {expected}, got {unexpected}"),
-        },
-        ConfigError::Message(m) => {
-            if let Some(rest) = m.strip_prefix("unknown field `") {
-                let (name, tail) = rest.split_once('`').unwrap_or((rest, ""));
-                let allowed = tail
-                    .trim_start_matches(", ")
-                    .trim_start_matches("expected one of ")
-                    .trim_start_matches("expected ");
-                ScenarioError::UnknownKey {
-                    file,
-                    key: join(key, name),
-                    allowed: allowed.to_string(),
-                }
-            } else if let Some(rest) = m.strip_prefix("missing field `") {
-                let name = rest.split('`').next().unwrap_or(rest);
-                ScenarioError::WrongType {
-                    file,
-                    key: join(key, name),
-                    message: "missing required key".to_string(),
-                }
-            } else if let Some(message) = rewrite_unknown_variant(&m) {
-                ScenarioError::WrongType {
-                    file,
-                    key: key.to_string(),
-                    message,
-                }
-            } else if key.is_empty() {
-                ScenarioError::Layering { file, message: m }
-            } else {
-                ScenarioError::WrongType {
-                    file,
-                    key: key.to_string(),
-                    message: match m.split_once("expected struct ") {
-                        Some((head, _)) => format!("{head}expected a table"),
-                        None => m,
-                    },
-                }
-            }
-        }
-        ConfigError::NotFound(k) => ScenarioError::WrongType {
-            file,
-            key: join(key, &k),
-            message: "missing required key".to_string(),
-        },
-        other if key.is_empty() => ScenarioError::Layering {
-            file,
-            message: other.to_string(),
-        },
-        other => ScenarioError::WrongType {
-            file,
-            key: key.to_string(),
-            message: other.to_string(),
-        },
-    }
-}
-
-/// `enum RawX does not have variant constructor y` -> serde's message listing the allowed values.
-fn rewrite_unknown_variant(m: &str) -> Option<String> {
-    let rest = m.strip_prefix("enum ")?;
-    let (name, value) = rest.split_once(" does not have variant constructor ")?;
-    super::raw::unknown_variant_message(name, value)
 }

@@ -412,30 +412,6 @@ pub struct RawOutput {
     pub events: Option<bool>,
 }
 
-/// serde's "unknown variant `x`, expected one of ..." message for a raw enum named `enum_name`,
-/// used to rewrite the `config` crate's terser message; `None` if the name is not a raw enum.
-pub(crate) fn unknown_variant_message(enum_name: &str, value: &str) -> Option<String> {
-    fn message<'de, T: Deserialize<'de>>(value: &'de str) -> Option<String> {
-        let de = serde::de::value::StrDeserializer::<serde::de::value::Error>::new(value);
-        T::deserialize(de).err().map(|e| e.to_string())
-    }
-    match enum_name {
-        "RawDataSource" => message::<RawDataSource>(value),
-        "RawEncoding" => message::<RawEncoding>(value),
-        "RawPolarity" => message::<RawPolarity>(value),
-        "RawScheme" => message::<RawScheme>(value),
-        "RawTopology" => message::<RawTopology>(value),
-        "RawFlMode" => message::<RawFlMode>(value),
-        "RawAggregation" => message::<RawAggregation>(value),
-        "RawParticipation" => message::<RawParticipation>(value),
-        "RawSharing" => message::<RawSharing>(value),
-        "RawLatencyKind" => message::<RawLatencyKind>(value),
-        "RawLossKind" => message::<RawLossKind>(value),
-        "RawAvailabilityKind" => message::<RawAvailabilityKind>(value),
-        _ => None,
-    }
-}
-
 /// Kinds of upload compression.
 #[derive(Copy, Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "kebab-case")]

@@ -12,6 +12,10 @@ use std::path::PathBuf;
 
 /// Upper bound on `fl.devices`.
 pub const MAX_DEVICES: u64 = 100_000;
+/// Upper bound on `data.steps_per_example`.
+pub const MAX_STEPS_PER_EXAMPLE: u64 = 100_000;
+/// Upper bound on `data.test_examples` and `partition.examples_per_device`.
+pub const MAX_EXAMPLES: u64 = 10_000_000;
 
 /// Validates `raw`, read from `file` (used in error messages).
 pub fn validate(raw: &RawScenario, file: &str) -> Result<Scenario, ScenarioError> {
@@ -69,8 +73,12 @@ pub fn validate(raw: &RawScenario, file: &str) -> Result<Scenario, ScenarioError
     let compression =
         validate_compression(&c, raw.compression.clone().unwrap_or_default(), fl.tau)?;
     let budget = validate_budget(&c, raw.budget.clone().unwrap_or_default())?;
+    let name = raw.name.clone().unwrap_or_else(|| "unnamed".to_string());
+    if let Err(why) = super::name::check(&name) {
+        return Err(c.invalid("name", why, format!("{:?}", super::layer::excerpt(&name))));
+    }
     Ok(Scenario {
-        name: raw.name.clone().unwrap_or_else(|| "unnamed".to_string()),
+        name,
         seed: raw.seed.unwrap_or(1),
         data,
         partition,
@@ -160,14 +168,14 @@ fn validate_data(c: &Checker, d: RawData) -> Result<DataSpec, ScenarioError> {
             d.steps_per_example,
             80,
             1,
-            u64::MAX,
+            MAX_STEPS_PER_EXAMPLE,
         )?,
         bin: c.positive_duration("data.bin", d.bin.as_ref(), 25_000_000)?,
         polarity: match d.polarity.unwrap_or(RawPolarity::Merged) {
             RawPolarity::Merged => Polarity::Merged,
             RawPolarity::Split => Polarity::Split,
         },
-        test_examples: c.int("data.test_examples", d.test_examples, 200, 1, u64::MAX)?,
+        test_examples: c.int("data.test_examples", d.test_examples, 200, 1, MAX_EXAMPLES)?,
     })
 }
 
@@ -216,7 +224,7 @@ fn validate_partition(c: &Checker, p: RawPartition) -> Result<PartitionSpec, Sce
             p.examples_per_device,
             400,
             1,
-            u64::MAX,
+            MAX_EXAMPLES,
         )?,
     })
 }
@@ -338,9 +346,17 @@ fn validate_fl(
             steps,
         ));
     }
+    let tau = c.int("fl.tau", f.tau, 8, 1, u64::MAX)?;
+    if tau.checked_mul(delta_s).is_none() {
+        return Err(c.invalid(
+            "fl.tau",
+            &format!("fl.tau x snn.delta_s (= {delta_s}) below 2^64 steps per round"),
+            tau,
+        ));
+    }
     Ok(FlSpec {
         devices: c.int("fl.devices", f.devices, 2, 1, MAX_DEVICES)?,
-        tau: c.int("fl.tau", f.tau, 8, 1, u64::MAX)?,
+        tau,
         mode: match f.mode.unwrap_or(RawFlMode::Sync) {
             RawFlMode::Sync => Mode::Sync,
             RawFlMode::NonBlocking => Mode::NonBlocking,

@@ -10,16 +10,19 @@
 //!
 //! Seeds: trial `t` of a point runs with the point's scenario seed + `t` (wrapping). Rows are in
 //! grid order and floats are summed in trial order, so `sweep.csv` is the same byte for byte
-//! whatever the number of parallel jobs. The folder is written beside its final place and renamed
-//! into it once complete.
+//! whatever the number of parallel jobs. Every point is loaded and built before any run starts; the
+//! sweep folder is then written in place: `sweep.json` first, each run moved into `runs/` when it
+//! finishes (so a failure or a kill keeps the finished runs, and `--resume` skips them), and
+//! `sweep.csv` last.
 
 mod grid;
+mod resume;
 mod stats;
 
 pub use grid::{cross_product, GridAxis, GridPoint};
 pub use stats::{mean_std, metrics_of, summarise, METRICS};
 
-use crate::report::{write_csv, write_json, ReportError, RunDir};
+use crate::report::{write_csv, write_json, Destination, Existing, OutKind, ReportError};
 use crate::run::{self as experiment, ExperimentError, RunOptions};
 use crate::scenario::{self, Scenario, ScenarioError};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -65,6 +68,10 @@ pub enum SweepError {
         #[source]
         source: Box<ExperimentError>,
     },
+    /// The sweep folder is refused (exists and is not an earlier sweep, is a link, is locked, or
+    /// holds a different sweep for `--resume`).
+    #[error("--out {0}")]
+    Destination(ReportError),
     /// The sweep's own files could not be written.
     #[error("writing the sweep: {0}")]
     Report(#[from] ReportError),
@@ -84,7 +91,8 @@ impl SweepError {
         match self {
             SweepError::BadGrid { .. }
             | SweepError::BadOption { .. }
-            | SweepError::Scenario { .. } => true,
+            | SweepError::Scenario { .. }
+            | SweepError::Destination(_) => true,
             SweepError::Run { source, .. } => source.is_input_error(),
             SweepError::Report(_) | SweepError::Threads { .. } => false,
         }
@@ -106,6 +114,10 @@ pub struct SweepOptions {
     pub out: Option<PathBuf>,
     /// Runs at a time (at least 1); each run uses one arbiter thread.
     pub jobs: usize,
+    /// Replace an earlier flsnn sweep at `out` (`--force`).
+    pub force: bool,
+    /// Finish an earlier, interrupted sweep at `out`, skipping its finished runs (`--resume`).
+    pub resume: bool,
     /// Show a progress bar over the whole sweep (on a terminal).
     pub progress: bool,
     /// The command line, for the manifests.
@@ -166,8 +178,13 @@ struct Task {
     dir: PathBuf,
 }
 
-/// Loads the scenario of every grid point (so a bad key fails before any run), runs every point's
-/// trials `options.jobs` at a time, and writes the sweep folder.
+/// Most runs at a time `--jobs` accepts.
+pub const MAX_JOBS: usize = 1024;
+
+/// Loads the scenario of every grid point and builds each (so a bad key or missing data fails
+/// before any run), checks and locks the sweep folder, then runs every point's trials
+/// `options.jobs` at a time. Each run is moved into `DIR/runs/` as soon as it finishes, so a
+/// failure or a kill keeps the finished ones, and `resume` skips them.
 pub fn run(options: &SweepOptions) -> Result<SweepOutcome, SweepError> {
     if options.trials == 0 {
         return Err(SweepError::BadOption {
@@ -175,10 +192,16 @@ pub fn run(options: &SweepOptions) -> Result<SweepOutcome, SweepError> {
             why: "expected at least 1".into(),
         });
     }
-    if options.jobs == 0 {
+    if options.jobs == 0 || options.jobs > MAX_JOBS {
         return Err(SweepError::BadOption {
             option: "--jobs",
-            why: "expected at least 1".into(),
+            why: format!("expected 1 to {MAX_JOBS}, got {}", options.jobs),
+        });
+    }
+    if options.force && options.resume {
+        return Err(SweepError::BadOption {
+            option: "--force",
+            why: "--force (start again) and --resume (finish) exclude each other".into(),
         });
     }
     let file = options.file.as_deref();
@@ -187,6 +210,17 @@ pub fn run(options: &SweepOptions) -> Result<SweepOutcome, SweepError> {
         source: Box::new(source),
     })?;
     let points = cross_product(&options.grid)?;
+    let runs = (points.len() as u64).saturating_mul(options.trials);
+    if runs > MAX_RUNS {
+        return Err(SweepError::BadOption {
+            option: "--trials",
+            why: format!(
+                "{} points x {} trials = {runs} runs; at most {MAX_RUNS} per sweep",
+                points.len(),
+                options.trials
+            ),
+        });
+    }
     let dest = options
         .out
         .clone()
@@ -221,19 +255,51 @@ pub fn run(options: &SweepOptions) -> Result<SweepOutcome, SweepError> {
         }
         results.push(result);
     }
+    let existing = match (options.force, options.resume) {
+        (true, _) => Existing::Replace,
+        (_, true) => Existing::Resume,
+        _ => Existing::Refuse,
+    };
+    let mut claimed = Destination::claim(&dest, OutKind::Sweep, existing).map_err(|e| {
+        if e.is_input_error() {
+            SweepError::Destination(e)
+        } else {
+            SweepError::Report(e)
+        }
+    })?;
+    // Every point is built (data read, network and channel made) before any run starts.
+    for task in tasks
+        .iter()
+        .filter(|t| t.scenario.seed == first_seed(&results, t.point))
+    {
+        experiment::check(&task.scenario).map_err(|source| SweepError::Run {
+            dir: task.dir.clone(),
+            source: Box::new(source),
+        })?;
+    }
+    let manifest = SweepManifest {
+        flsnn_version: env!("CARGO_PKG_VERSION"),
+        command_line: &options.command_line,
+        seed_rule: "trial t of a grid point runs with the point's scenario seed + t",
+        trials: options.trials,
+        sets: &options.sets,
+        grid: &options.grid,
+        points: &results,
+        scenario: scenario::resolve::to_raw(&base),
+    };
+    if claimed.has_earlier() && existing == Existing::Resume {
+        same_plan(&dest, &manifest)?;
+    } else {
+        claimed.remove_earlier()?;
+        std::fs::create_dir(&dest).map_err(|source| ReportError::Io {
+            path: dest.clone(),
+            source,
+        })?;
+        write_json(&dest.join("sweep.json"), &manifest)?;
+    }
 
     let started = std::time::Instant::now();
-    let dir = RunDir::create(&dest)?;
-    let root = dir.file("");
-    let outcome = run_tasks(&tasks, &root, options);
-    let metrics = match outcome {
-        Ok(m) => m,
-        Err(e) => {
-            // Best effort: do not leave the half-written sweep behind.
-            let _ = std::fs::remove_dir_all(&root);
-            return Err(e);
-        }
-    };
+    let metrics = run_tasks(&tasks, &dest, options)?;
     for result in &mut results {
         let trials: Vec<Vec<f64>> = tasks
             .iter()
@@ -243,26 +309,52 @@ pub fn run(options: &SweepOptions) -> Result<SweepOutcome, SweepError> {
             .collect();
         result.stats = summarise(&trials);
     }
-    write_csv(&dir.file("sweep.csv"), &csv_rows(&options.grid, &results))?;
-    write_json(
-        &dir.file("sweep.json"),
-        &SweepManifest {
-            flsnn_version: env!("CARGO_PKG_VERSION"),
-            command_line: &options.command_line,
-            seed_rule: "trial t of a grid point runs with the point's scenario seed + t",
-            trials: options.trials,
-            sets: &options.sets,
-            grid: &options.grid,
-            points: &results,
-            scenario: scenario::resolve::to_raw(&base),
-        },
-    )?;
-    let dir = dir.commit()?;
+    write_csv(&dest.join("sweep.csv"), &csv_rows(&options.grid, &results))?;
+    drop(claimed);
     Ok(SweepOutcome {
-        dir,
+        dir: dest,
         points: results,
         wall_time_s: started.elapsed().as_secs_f64(),
     })
+}
+
+/// Most runs (points x trials) in one sweep.
+pub const MAX_RUNS: u64 = 100_000;
+
+/// The seed of trial 0 of `point`.
+fn first_seed(results: &[PointResult], point: usize) -> u64 {
+    results
+        .iter()
+        .find(|r| r.point.index == point)
+        .and_then(|r| r.seeds.first().copied())
+        .unwrap_or_default()
+}
+
+/// `--resume` continues only the same sweep: grid, trials, overrides, scenario and version equal
+/// to those in the folder's `sweep.json` (the command line may differ).
+fn same_plan(dest: &Path, manifest: &SweepManifest) -> Result<(), SweepError> {
+    let path = dest.join("sweep.json");
+    let strip = |mut v: serde_json::Value| {
+        if let Some(map) = v.as_object_mut() {
+            map.remove("command_line");
+        }
+        v
+    };
+    let stored = std::fs::read_to_string(&path)
+        .ok()
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+        .map(strip);
+    let planned = serde_json::to_value(manifest).ok().map(strip);
+    if stored.is_some() && stored == planned {
+        Ok(())
+    } else {
+        Err(SweepError::Destination(ReportError::Destination {
+            path: dest.to_path_buf(),
+            why: "--resume: this folder holds a different sweep (grid, trials, --set values, \
+                  scenario or flsnn version differ); use another --out or --force"
+                .into(),
+        }))
+    }
 }
 
 /// Runs every task, `options.jobs` at a time; the metrics come back in task order.
@@ -272,7 +364,7 @@ fn run_tasks(
     options: &SweepOptions,
 ) -> Result<Vec<Vec<f64>>, SweepError> {
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(options.jobs)
+        .num_threads(options.jobs.min(tasks.len().max(1)))
         .build()
         .map_err(|e| SweepError::Threads {
             jobs: options.jobs,
@@ -283,8 +375,14 @@ fn run_tasks(
         tasks
             .par_iter()
             .map(|task| {
+                let out = root.join(&task.dir);
+                if options.resume && resume::is_finished(&out) {
+                    bar.inc(1);
+                    return resume::metrics_of_finished(&out);
+                }
                 let run_options = RunOptions {
-                    out: Some(root.join(&task.dir)),
+                    out: Some(out),
+                    force: false,
                     threads: 1,
                     events: task.scenario.output.events,
                     progress: false,

@@ -13,6 +13,7 @@ pub fn run_toml(dir: &Path, tag: &str, toml: &str, sets: &[&str], threads: usize
     let sc = scenario::load(Some(&file), &sets).expect("scenario loads");
     let opts = RunOptions {
         out: Some(dir.join(format!("run-{tag}"))),
+        force: true,
         threads,
         events: true,
         progress: false,

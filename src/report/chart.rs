@@ -40,11 +40,12 @@ pub enum Scale {
 }
 
 impl Scale {
-    /// Log when every finite value is positive and the largest is more than ten times the
-    /// smallest (the range spans more than a decade); linear otherwise.
+    /// Log when the positive values span more than a decade (the largest is more than ten times
+    /// the smallest); linear otherwise. A log axis cannot show zero: such points are left out
+    /// (separate training on an uplink axis).
     pub fn fit(values: impl Iterator<Item = f64>) -> Scale {
         let (lo, hi) = values
-            .filter(|v| v.is_finite())
+            .filter(|v| v.is_finite() && *v > 0.0)
             .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
                 (lo.min(v), hi.max(v))
             });
@@ -62,6 +63,9 @@ pub enum Mark {
     Line,
     /// A line through the means over a shaded mean +- std band.
     Band,
+    /// A dashed line through the means over a shaded band: a baseline, visible where another
+    /// curve coincides with it.
+    DashedBand,
     /// Small dots (individual runs).
     Dots,
     /// A large marker at the mean with +- std whiskers in x and y.
@@ -301,17 +305,25 @@ where
             .filter(|p| p.y.is_finite() && (!log_x || p.x > 0.0))
             .collect();
         let drawn = match s.mark {
-            Mark::Line | Mark::Band => {
-                if s.mark == Mark::Band && finite.iter().any(|p| p.y_std > 0.0) {
+            Mark::Line | Mark::Band | Mark::DashedBand => {
+                let banded = s.mark != Mark::Line;
+                if banded && finite.iter().any(|p| p.y_std > 0.0) {
                     let mut outline: Vec<(f64, f64)> =
                         finite.iter().map(|p| (p.x, p.y + p.y_std)).collect();
                     outline.extend(finite.iter().rev().map(|p| (p.x, p.y - p.y_std)));
                     ctx.draw_series(std::iter::once(Polygon::new(outline, c.mix(0.2).filled())))?;
                 }
-                ctx.draw_series(LineSeries::new(
-                    finite.iter().map(|p| (p.x, p.y)),
-                    c.stroke_width(2),
-                ))?
+                let points: Vec<(f64, f64)> = finite.iter().map(|p| (p.x, p.y)).collect();
+                if let [only] = points[..] {
+                    // A line of one point is invisible: mark it.
+                    ctx.draw_series(std::iter::once(Circle::new(only, 4, c.filled())))?;
+                }
+                match s.mark {
+                    Mark::DashedBand => {
+                        ctx.draw_series(DashedLineSeries::new(points, 9, 6, c.stroke_width(2)))?
+                    }
+                    _ => ctx.draw_series(LineSeries::new(points, c.stroke_width(2)))?,
+                }
             }
             Mark::Dots => ctx.draw_series(
                 finite
@@ -520,7 +532,16 @@ mod tests {
     fn log_scale_only_for_positive_ranges_past_a_decade() {
         assert_eq!(Scale::fit([1.0, 8.0, 16.0, 400.0].into_iter()), Scale::Log);
         assert_eq!(Scale::fit([1.0, 8.0].into_iter()), Scale::Linear);
-        assert_eq!(Scale::fit([0.0, 400.0].into_iter()), Scale::Linear, "zero");
+        assert_eq!(
+            Scale::fit([0.0, 400.0].into_iter()),
+            Scale::Linear,
+            "one positive"
+        );
+        assert_eq!(
+            Scale::fit([0.0, 2.0, 400.0].into_iter()),
+            Scale::Log,
+            "zero left out"
+        );
         assert_eq!(Scale::fit([].into_iter()), Scale::Linear);
     }
 

@@ -40,6 +40,15 @@ fn legend(group: &RunGroup) -> String {
     point_label(&group.point)
 }
 
+/// Separate training is drawn dashed, so that a curve that coincides with it (tau = T at the
+/// paper's time scale) stays visible.
+fn baseline_mark(group: &RunGroup) -> Mark {
+    match local::is_separate(group) {
+        true => Mark::DashedBand,
+        false => Mark::Band,
+    }
+}
+
 /// One learning curve chart: `metric` against `axis`, one banded line per group.
 pub fn curve_chart(groups: &[RunGroup], metric: Metric, axis: XAxis) -> Chart {
     let labels = legend_labels(groups);
@@ -50,7 +59,7 @@ pub fn curve_chart(groups: &[RunGroup], metric: Metric, axis: XAxis) -> Chart {
         .map(|(i, (g, label))| Series {
             label,
             points: series::curve(g, axis, metric),
-            mark: Mark::Band,
+            mark: baseline_mark(g),
             color: i,
         })
         .collect();
@@ -92,7 +101,7 @@ pub fn local_loss_chart(
             Some(Series {
                 label,
                 points: local::normalised(&points, normalisation, reference)?,
-                mark: Mark::Band,
+                mark: baseline_mark(g),
                 color: i,
             })
         })
@@ -138,7 +147,7 @@ pub fn local_loss_chart(
     }
     Some(Chart::Lines(LineChart::new(
         title,
-        "local step (S = D x S' in all; Delta_s steps per global iteration)",
+        "local step t (global iteration = t / Delta_s)",
         &y_label,
         series,
     )))
@@ -478,6 +487,8 @@ mod tests {
         assert_eq!(chart.series.len(), 3, "two groups and the unit line");
         let separate = &chart.series[0];
         assert_eq!(separate.label, "separate");
+        assert_eq!(separate.mark, Mark::DashedBand, "the baseline is dashed");
+        assert_eq!(chart.series[1].mark, Mark::Band);
         let last = separate.points.last().expect("points");
         assert!(
             (last.y - 1.0).abs() < 1e-12,

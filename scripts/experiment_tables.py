@@ -134,6 +134,8 @@ def main():
             fig4(os.path.join(out, name))
     if os.path.isdir(os.path.join(out, "fixed-rate")):
         sweep_table(os.path.join(out, "fixed-rate"), "fixed-rate")
+    if os.path.isdir(os.path.join(out, "fixed-rate-paper")):
+        sweep_table(os.path.join(out, "fixed-rate-paper"), "fixed-rate, paper time scale")
     budget = os.path.join(out, "budget")
     if os.path.isdir(budget):
         for kind in sorted(k for k in os.listdir(budget) if not k.startswith(".")):

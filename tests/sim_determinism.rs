@@ -1,5 +1,5 @@
-//! Same scenario and seed give byte-identical rounds.csv and devices.csv, whatever the number of
-//! arbiter threads; another seed gives other results.
+//! Same scenario and seed give byte-identical rounds.csv, devices.csv and curves.csv, whatever the
+//! number of arbiter threads; another seed gives other results.
 
 mod common;
 
@@ -38,15 +38,21 @@ loss = { kind = "bernoulli", p = 0.01 }
 [eval]
 every = 2
 device_models = true
+local_every_steps = 60
 "#;
 
-fn files(dir: &std::path::Path, tag: &str, sets: &[&str], threads: usize) -> (String, String) {
+fn files(
+    dir: &std::path::Path,
+    tag: &str,
+    sets: &[&str],
+    threads: usize,
+) -> (String, String, String) {
     let out = common::run_toml(dir, tag, LOSSY, sets, threads);
     let read = |f: &str| std::fs::read_to_string(out.dir.join(f)).expect("output file");
     for f in ["manifest.json", "summary.json", "events.jsonl"] {
         assert!(out.dir.join(f).exists(), "{f} written");
     }
-    (read("rounds.csv"), read("devices.csv"))
+    (read("rounds.csv"), read("devices.csv"), read("curves.csv"))
 }
 
 #[test]
@@ -60,4 +66,5 @@ fn identical_across_threads_and_runs_and_seed_sensitive() {
     let reseeded = files(tmp.path(), "d", &["seed=999"], 2);
     assert_ne!(one.0, reseeded.0, "another seed changes rounds.csv");
     assert_ne!(one.1, reseeded.1, "another seed changes devices.csv");
+    assert_ne!(one.2, reseeded.2, "another seed changes curves.csv");
 }

@@ -4,7 +4,7 @@
 //! [`crate::fl::LocalModel`] that its host runs the jobs on.
 //!
 //! A round of local work (tau x Delta_s steps) is cut into chunks: at every local-model checkpoint
-//! (`curve_every`), and in non-blocking mode at most one lookahead long and at the arrival of a
+//! (`curve_steps`), and in non-blocking mode at most one lookahead long and at the arrival of a
 //! global model already on its way, so that a model arriving mid-round is adopted at the first step
 //! boundary after its arrival.
 
@@ -162,7 +162,7 @@ impl Device {
     fn next_chunk(&mut self, now: SimTime, next_arrival: Option<SimTime>, out: &mut Vec<Action>) {
         let p = &self.protocol;
         let step = self.setup.step_time.0.max(1);
-        let curve_steps = p.curve_every.map(|n| (n * p.delta_s).max(1));
+        let curve_steps = p.curve_steps.map(|n| n.max(1));
         let Some(chunk) = self.chunk.as_mut() else {
             return;
         };
@@ -213,6 +213,7 @@ impl Device {
         if let (true, Some(ev)) = (checkpoint, &trained.evaluation) {
             out.push(Action::Note(Note::Curve {
                 global_iteration: self.steps_done / p.delta_s,
+                local_step: self.steps_done,
                 evaluation: ev.clone(),
             }));
         }

@@ -171,10 +171,13 @@ pub enum Note {
         /// Work done.
         compute: ComputeTotals,
     },
-    /// A device's local model at a checkpoint (`eval.local_every`).
+    /// A device's local model at a checkpoint (`eval.local_every`, `eval.local_every_steps`),
+    /// before any averaging due at that step.
     Curve {
-        /// Its global iterations so far.
+        /// Its global iterations so far (completed blocks of Delta_s steps).
         global_iteration: u64,
+        /// Its local steps so far.
+        local_step: u64,
         /// The evaluation.
         evaluation: Evaluation,
     },

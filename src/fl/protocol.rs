@@ -27,8 +27,8 @@ pub struct Protocol {
     pub eval_examples: usize,
     /// Also evaluate each device's local model at evaluated rounds.
     pub device_models: bool,
-    /// Evaluate each device's local model every this many global iterations (curves.csv).
-    pub curve_every: Option<u64>,
+    /// Evaluate each device's local model every this many local steps (curves.csv).
+    pub curve_steps: Option<u64>,
     /// A device's total uplink bytes may not exceed this [B].
     pub budget_bytes: Option<u64>,
     /// One upload's airtime may not exceed this.
@@ -50,7 +50,7 @@ impl Default for Protocol {
             eval_every: 1,
             eval_examples: usize::MAX,
             device_models: false,
-            curve_every: None,
+            curve_steps: None,
             budget_bytes: None,
             budget_airtime: None,
         }

@@ -3,6 +3,8 @@
 
 use super::series::Point;
 use super::ReportError;
+use plotters::coord::ranged1d::ValueFormatter;
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::{Path, PathBuf};
@@ -25,6 +27,35 @@ const PALETTE: [RGBColor; 10] = [
     RGBColor(23, 190, 207),
 ];
 
+/// Palette index of reference lines (drawn in dark grey, never a series' colour).
+pub const REFERENCE: usize = usize::MAX;
+
+/// How an axis maps values to positions.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Scale {
+    /// Evenly spaced values.
+    Linear,
+    /// Evenly spaced decades.
+    Log,
+}
+
+impl Scale {
+    /// Log when the positive values span more than a decade (the largest is more than ten times
+    /// the smallest); linear otherwise. A log axis cannot show zero: such points are left out
+    /// (separate training on an uplink axis).
+    pub fn fit(values: impl Iterator<Item = f64>) -> Scale {
+        let (lo, hi) = values
+            .filter(|v| v.is_finite() && *v > 0.0)
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+                (lo.min(v), hi.max(v))
+            });
+        match lo > 0.0 && hi > 10.0 * lo {
+            true => Scale::Log,
+            false => Scale::Linear,
+        }
+    }
+}
+
 /// How a series is drawn.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Mark {
@@ -32,6 +63,9 @@ pub enum Mark {
     Line,
     /// A line through the means over a shaded mean +- std band.
     Band,
+    /// A dashed line through the means over a shaded band: a baseline, visible where another
+    /// curve coincides with it.
+    DashedBand,
     /// Small dots (individual runs).
     Dots,
     /// A large marker at the mean with +- std whiskers in x and y.
@@ -60,8 +94,76 @@ pub struct LineChart {
     pub x_label: String,
     /// Y axis label, with units.
     pub y_label: String,
+    /// How the x axis maps values ([`Scale::Log`] drops points with x <= 0).
+    pub x_scale: Scale,
+    /// The y axis never extends past this (1.0 for accuracies).
+    pub y_max: Option<f64>,
     /// The series, drawn in order.
     pub series: Vec<Series>,
+}
+
+impl LineChart {
+    /// A chart of `series` with a linear x axis and no y limit.
+    pub fn new(title: String, x_label: &str, y_label: &str, series: Vec<Series>) -> LineChart {
+        LineChart {
+            title,
+            x_label: x_label.into(),
+            y_label: y_label.into(),
+            x_scale: Scale::Linear,
+            y_max: None,
+            series,
+        }
+    }
+
+    /// The same chart with a log x axis when its x values span more than a decade.
+    pub fn fit_x(mut self) -> LineChart {
+        let xs = self
+            .series
+            .iter()
+            .flat_map(|s| s.points.iter().map(|p| p.x));
+        self.x_scale = Scale::fit(xs);
+        self
+    }
+
+    /// The same chart with its y axis stopping at `y_max`.
+    pub fn capped(mut self, y_max: f64) -> LineChart {
+        self.y_max = Some(y_max);
+        self
+    }
+
+    /// The y range drawn: the data's mean +- std, padded, with headroom for the legend, stopped
+    /// at `y_max` [y units].
+    pub fn y_range(&self) -> (f64, f64) {
+        let pts = self.series.iter().flat_map(|s| s.points.iter());
+        let (y0, y1) = span(pts.flat_map(|p| [p.y - p.y_std, p.y + p.y_std]));
+        let rows = self.series.iter().filter(|s| !s.label.is_empty()).count() as f64;
+        let y1 = y1 + (y1 - y0) * (0.04 * rows).min(0.3);
+        match self.y_max {
+            Some(cap) if y1 > cap => (y0.min(cap - 0.1 * (cap - y0).abs().max(1e-9)), cap),
+            _ => (y0, y1),
+        }
+    }
+
+    /// The x range drawn [x units]: padded linearly, or by a factor on a log axis (positive x
+    /// only).
+    pub fn x_range(&self) -> (f64, f64) {
+        let pts = || self.series.iter().flat_map(|s| s.points.iter());
+        match self.x_scale {
+            Scale::Linear => span(pts().flat_map(|p| [p.x - p.x_std, p.x + p.x_std])),
+            Scale::Log => {
+                let xs = pts().flat_map(|p| [p.x - p.x_std, p.x + p.x_std]);
+                let (lo, hi) = xs
+                    .filter(|x| x.is_finite() && *x > 0.0)
+                    .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
+                        (lo.min(x), hi.max(x))
+                    });
+                match lo <= hi {
+                    true => (lo / 1.25, hi * 1.25),
+                    false => (0.1, 10.0),
+                }
+            }
+        }
+    }
 }
 
 /// Bars stacked by layer, one bar per category.
@@ -152,24 +254,40 @@ fn span(values: impl Iterator<Item = f64>) -> (f64, f64) {
 }
 
 fn color(i: usize) -> RGBColor {
-    PALETTE[i % PALETTE.len()]
+    match i {
+        REFERENCE => RGBColor(60, 60, 60),
+        i => PALETTE[i % PALETTE.len()],
+    }
 }
 
 type Drawn<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
 
 fn draw_lines<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &LineChart) -> Drawn<DB> {
-    let pts = || chart.series.iter().flat_map(|s| s.points.iter());
-    let (x0, x1) = span(pts().flat_map(|p| [p.x - p.x_std, p.x + p.x_std]));
-    let (y0, y1) = span(pts().flat_map(|p| [p.y - p.y_std, p.y + p.y_std]));
-    // Headroom for the legend box in the upper right corner.
-    let rows = chart.series.iter().filter(|s| !s.label.is_empty()).count() as f64;
-    let y1 = y1 + (y1 - y0) * (0.04 * rows).min(0.3);
-    let mut ctx = ChartBuilder::on(root)
-        .caption(&chart.title, ("sans-serif", 20))
+    let (x0, x1) = chart.x_range();
+    let (y0, y1) = chart.y_range();
+    let mut builder = ChartBuilder::on(root);
+    builder
+        .caption(&chart.title, ("sans-serif", 18))
         .margin(12)
         .x_label_area_size(42)
-        .y_label_area_size(64)
-        .build_cartesian_2d(x0..x1, y0..y1)?;
+        .y_label_area_size(64);
+    match chart.x_scale {
+        Scale::Linear => fill_lines(builder.build_cartesian_2d(x0..x1, y0..y1)?, chart),
+        Scale::Log => fill_lines(
+            builder.build_cartesian_2d((x0..x1).log_scale(), y0..y1)?,
+            chart,
+        ),
+    }
+}
+
+/// Draws the mesh, the series and the legend of `chart` on a built coordinate system.
+fn fill_lines<'a, DB: DrawingBackend + 'a, X>(
+    mut ctx: ChartContext<'a, DB, Cartesian2d<X, RangedCoordf64>>,
+    chart: &LineChart,
+) -> Drawn<DB>
+where
+    X: Ranged<ValueType = f64> + ValueFormatter<f64>,
+{
     ctx.configure_mesh()
         .x_desc(chart.x_label.as_str())
         .y_desc(chart.y_label.as_str())
@@ -178,21 +296,34 @@ fn draw_lines<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &LineCha
         .label_style(("sans-serif", 13))
         .draw()?;
     let mut legend = false;
+    let log_x = chart.x_scale == Scale::Log;
     for s in &chart.series {
         let c = color(s.color);
-        let finite: Vec<&Point> = s.points.iter().filter(|p| p.y.is_finite()).collect();
+        let finite: Vec<&Point> = s
+            .points
+            .iter()
+            .filter(|p| p.y.is_finite() && (!log_x || p.x > 0.0))
+            .collect();
         let drawn = match s.mark {
-            Mark::Line | Mark::Band => {
-                if s.mark == Mark::Band && finite.iter().any(|p| p.y_std > 0.0) {
+            Mark::Line | Mark::Band | Mark::DashedBand => {
+                let banded = s.mark != Mark::Line;
+                if banded && finite.iter().any(|p| p.y_std > 0.0) {
                     let mut outline: Vec<(f64, f64)> =
                         finite.iter().map(|p| (p.x, p.y + p.y_std)).collect();
                     outline.extend(finite.iter().rev().map(|p| (p.x, p.y - p.y_std)));
                     ctx.draw_series(std::iter::once(Polygon::new(outline, c.mix(0.2).filled())))?;
                 }
-                ctx.draw_series(LineSeries::new(
-                    finite.iter().map(|p| (p.x, p.y)),
-                    c.stroke_width(2),
-                ))?
+                let points: Vec<(f64, f64)> = finite.iter().map(|p| (p.x, p.y)).collect();
+                if let [only] = points[..] {
+                    // A line of one point is invisible: mark it.
+                    ctx.draw_series(std::iter::once(Circle::new(only, 4, c.filled())))?;
+                }
+                match s.mark {
+                    Mark::DashedBand => {
+                        ctx.draw_series(DashedLineSeries::new(points, 9, 6, c.stroke_width(2)))?
+                    }
+                    _ => ctx.draw_series(LineSeries::new(points, c.stroke_width(2)))?,
+                }
             }
             Mark::Dots => ctx.draw_series(
                 finite
@@ -201,9 +332,13 @@ fn draw_lines<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &LineCha
             )?,
             Mark::ErrorBars => {
                 ctx.draw_series(finite.iter().flat_map(|p| {
+                    let left = match log_x && p.x - p.x_std <= 0.0 {
+                        true => p.x,
+                        false => p.x - p.x_std,
+                    };
                     [
                         PathElement::new(vec![(p.x, p.y - p.y_std), (p.x, p.y + p.y_std)], c),
-                        PathElement::new(vec![(p.x - p.x_std, p.y), (p.x + p.x_std, p.y)], c),
+                        PathElement::new(vec![(left, p.y), (p.x + p.x_std, p.y)], c),
                     ]
                 }))?;
                 ctx.draw_series(
@@ -221,8 +356,12 @@ fn draw_lines<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &LineCha
         }
     }
     if legend {
+        let position = match chart.y_max {
+            Some(_) => SeriesLabelPosition::LowerRight,
+            None => SeriesLabelPosition::UpperRight,
+        };
         ctx.configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
+            .position(position)
             .background_style(WHITE.mix(0.85))
             .border_style(BLACK.mix(0.4))
             .label_font(("sans-serif", 13))
@@ -388,5 +527,44 @@ mod tests {
         assert!(lo < 2.0 && hi > 2.0);
         let (lo, hi) = span([0.0, 10.0, f64::NAN].into_iter());
         assert_eq!((lo, hi), (-0.5, 10.5));
+    }
+
+    #[test]
+    fn log_scale_only_for_positive_ranges_past_a_decade() {
+        assert_eq!(Scale::fit([1.0, 8.0, 16.0, 400.0].into_iter()), Scale::Log);
+        assert_eq!(Scale::fit([1.0, 8.0].into_iter()), Scale::Linear);
+        assert_eq!(
+            Scale::fit([0.0, 400.0].into_iter()),
+            Scale::Linear,
+            "one positive"
+        );
+        assert_eq!(
+            Scale::fit([0.0, 2.0, 400.0].into_iter()),
+            Scale::Log,
+            "zero left out"
+        );
+        assert_eq!(Scale::fit([].into_iter()), Scale::Linear);
+    }
+
+    #[test]
+    fn capped_axes_stop_at_the_cap() {
+        let point = |y: f64| Point {
+            x: 1.0,
+            y,
+            y_std: 0.05,
+            x_std: 0.0,
+            n: 3,
+        };
+        let series = Series {
+            label: "tau = 1".into(),
+            points: vec![point(0.5), point(0.98)],
+            mark: Mark::Band,
+            color: 0,
+        };
+        let chart = LineChart::new("t".into(), "x", "accuracy", vec![series]);
+        assert!(chart.y_range().1 > 1.0, "uncapped: padding and legend room");
+        let (lo, hi) = chart.capped(1.0).y_range();
+        assert_eq!(hi, 1.0);
+        assert!(lo < 0.45);
     }
 }

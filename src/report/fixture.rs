@@ -125,10 +125,13 @@ pub fn write_curves(dir: &Path, mode: RawFlMode, seed: u64, floor: f64) {
             (0..2u32).map(move |device| super::records::CurvePoint {
                 device,
                 global_iteration: 40 * k,
+                local_step: 40 * k,
                 t_ns: 4_000_000 * k,
                 accuracy: 0.5,
                 tie_rate: 0.0,
                 test_nll: floor + 40.0 / k as f64 + seed as f64 + device as f64,
+                sampled_loglik: -200.0 * (floor / 2.0 + 20.0 / k as f64 + seed as f64),
+                examples: 200,
             })
         })
         .collect();

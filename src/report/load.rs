@@ -59,13 +59,17 @@ pub struct DeviceRow {
     pub accuracy: f64,
 }
 
-/// The `curves.csv` columns (local-model checkpoints, `eval.local_every`).
+/// The `curves.csv` columns (local-model checkpoints). Columns added later (`local_step`,
+/// `sampled_loglik`, `examples`) are optional, so older run folders still load.
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
 pub struct CurveRow {
     /// Device id.
     pub device: u32,
     /// The device's global iterations so far.
     pub global_iteration: u64,
+    /// The device's local steps so far (absent in older runs).
+    #[serde(default)]
+    pub local_step: Option<u64>,
     /// Virtual time of the checkpoint [ns].
     pub t_ns: u64,
     /// Test accuracy of its local model [fraction].
@@ -74,6 +78,13 @@ pub struct CurveRow {
     pub tie_rate: f64,
     /// Teacher-forced test NLL per example of its local model [nats].
     pub test_nll: f64,
+    /// Log-likelihood of its own free-running samples, summed over the test examples [nats]
+    /// (absent in older runs).
+    #[serde(default)]
+    pub sampled_loglik: Option<f64>,
+    /// Test examples evaluated (absent in older runs).
+    #[serde(default)]
+    pub examples: Option<u64>,
 }
 
 /// One run folder, read back.

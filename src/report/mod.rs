@@ -12,6 +12,7 @@ mod files;
 #[cfg(test)]
 pub(crate) mod fixture;
 pub mod html;
+pub mod labels;
 pub mod load;
 pub mod local;
 mod manifest;

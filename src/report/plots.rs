@@ -1,10 +1,17 @@
 //! The report's plots: learning curves (loss and accuracy against global iteration, virtual time
-//! and cumulative uplink, with std bands over trials), accuracy against budget, participation and
-//! losses per round, and per-device energy. Each is written as SVG and PNG.
+//! and cumulative uplink, with std bands over trials), the local-model loss of Figure 4 on both
+//! measures, accuracy against budget and against tau, participation and losses per round, and
+//! per-device energy (a distribution per device class past [`MAX_BARS`] devices). Each is
+//! written as SVG and PNG.
+//!
+//! Axis choices: an x axis is logarithmic when its values span more than a decade (Figure 4 keeps
+//! the paper's linear local-step axis); accuracy axes stop at 1. Every group keeps its colour
+//! (its index) in every chart; reference lines are dark grey.
 
-use super::chart::{Chart, LineChart, Mark, PlotFile, Series, StackedBars};
+use super::chart::{Chart, LineChart, Mark, PlotFile, Series, StackedBars, REFERENCE};
+use super::labels::{band_note, legend_labels, point_label};
 use super::load::RunGroup;
-use super::local;
+use super::local::{self, Measure, Normalisation};
 use super::series::{self, Count, Metric, XAxis};
 use super::tau;
 use super::ReportError;
@@ -25,22 +32,34 @@ fn slug(point: &str) -> String {
         .collect()
 }
 
+/// Past this many devices, per-device charts show distributions instead of one bar per device.
+pub const MAX_BARS: usize = 40;
+
+/// A single group's name for chart titles.
 fn legend(group: &RunGroup) -> String {
-    match group.runs.len() {
-        1 => group.point.clone(),
-        n => format!("{} ({n} trials)", group.point),
+    point_label(&group.point)
+}
+
+/// Separate training is drawn dashed, so that a curve that coincides with it (tau = T at the
+/// paper's time scale) stays visible.
+fn baseline_mark(group: &RunGroup) -> Mark {
+    match local::is_separate(group) {
+        true => Mark::DashedBand,
+        false => Mark::Band,
     }
 }
 
 /// One learning curve chart: `metric` against `axis`, one banded line per group.
 pub fn curve_chart(groups: &[RunGroup], metric: Metric, axis: XAxis) -> Chart {
+    let labels = legend_labels(groups);
     let series: Vec<Series> = groups
         .iter()
+        .zip(labels)
         .enumerate()
-        .map(|(i, g)| Series {
-            label: legend(g),
+        .map(|(i, (g, label))| Series {
+            label,
             points: series::curve(g, axis, metric),
-            mark: Mark::Band,
+            mark: baseline_mark(g),
             color: i,
         })
         .collect();
@@ -49,52 +68,65 @@ pub fn curve_chart(groups: &[RunGroup], metric: Metric, axis: XAxis) -> Chart {
         "{} vs {}{}",
         metric.slug(),
         axis.slug(),
-        if empty { " (no evaluated rounds)" } else { "" }
+        if empty {
+            " (no evaluated rounds)".to_string()
+        } else {
+            band_note(groups)
+        }
     );
-    Chart::Lines(LineChart {
-        title,
-        x_label: axis.label().into(),
-        y_label: metric.label().into(),
-        series,
+    let chart = LineChart::new(title, axis.label(), metric.label(), series).fit_x();
+    Chart::Lines(match metric {
+        Metric::Accuracy => chart.capped(1.0),
+        Metric::Loss => chart,
     })
 }
 
-/// The paper's Figure 4: the devices' mean local test loss against the global iteration, one
-/// banded line per group that has checkpoints (`curves.csv`). With a separate-training group,
-/// every curve is divided by its final loss and a line marks 1. `None` without checkpoints.
-pub fn local_loss_chart(groups: &[RunGroup]) -> Option<Chart> {
-    let reference = local::separate_reference(groups);
+/// The paper's Figure 4 on one loss measure: the devices' mean local test loss against the local
+/// step, one banded line per group that has checkpoints (`curves.csv`), divided as
+/// `normalisation` says; with [`Normalisation::Separate`] a line marks 1. `None` without
+/// checkpoints on that measure, or without a separate-training group when one is needed.
+pub fn local_loss_chart(
+    groups: &[RunGroup],
+    measure: Measure,
+    normalisation: Normalisation,
+) -> Option<Chart> {
+    let reference = local::separate_reference(groups, measure);
+    let labels = legend_labels(groups);
     let mut series: Vec<Series> = groups
         .iter()
+        .zip(labels)
         .enumerate()
-        .map(|(i, g)| {
-            let points = local::local_loss(g);
-            Series {
-                label: legend(g),
-                points: match reference {
-                    Some(r) => local::normalise(&points, r),
-                    None => points,
-                },
-                mark: Mark::Band,
+        .filter_map(|(i, (g, label))| {
+            let points = local::local_loss(g, measure);
+            Some(Series {
+                label,
+                points: local::normalised(&points, normalisation, reference)?,
+                mark: baseline_mark(g),
                 color: i,
-            }
+            })
         })
         .filter(|s| !s.points.is_empty())
         .collect();
     if series.is_empty() {
         return None;
     }
-    let (y_label, title) = match reference {
-        Some(_) => (
-            "local test loss / separate-training loss at convergence",
-            "local-model loss vs iteration, normalised by separate training",
+    let y_label = match normalisation {
+        Normalisation::Separate => format!(
+            "local loss / separate training's at convergence ({})",
+            measure.slug()
         ),
-        None => (
-            "local test loss (NLL per example, mean over devices)",
-            "local-model loss vs iteration",
-        ),
+        Normalisation::Initial => format!("local loss / its first checkpoint ({})", measure.slug()),
+        Normalisation::Raw => format!("local loss: {} [nats]", measure.label()),
     };
-    if reference.is_some() {
+    let title = format!(
+        "local-model loss ({}) vs local step{}",
+        match measure {
+            Measure::TeacherForced => "teacher-forced NLL",
+            Measure::Sampled => "own samples, original code",
+        },
+        band_note(groups)
+    );
+    if normalisation == Normalisation::Separate {
         let xs = series.iter().flat_map(|s| s.points.iter().map(|p| p.x));
         let (lo, hi) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
             (lo.min(x), hi.max(x))
@@ -110,15 +142,15 @@ pub fn local_loss_chart(groups: &[RunGroup]) -> Option<Chart> {
             label: "separate training at convergence".into(),
             points: vec![unit(lo), unit(hi)],
             mark: Mark::Line,
-            color: 7,
+            color: REFERENCE,
         });
     }
-    Some(Chart::Lines(LineChart {
-        title: title.into(),
-        x_label: XAxis::Iteration.label().into(),
-        y_label: y_label.into(),
+    Some(Chart::Lines(LineChart::new(
+        title,
+        "local step t (global iteration = t / Delta_s)",
+        &y_label,
         series,
-    }))
+    )))
 }
 
 /// Final accuracy against `fl.tau`, one line with std whiskers per set of groups that differ
@@ -136,19 +168,28 @@ pub fn tau_chart(groups: &[RunGroup]) -> Option<Chart> {
             mark: Mark::Line,
             color: i,
         });
+        let name = line.rsplit('/').next().unwrap_or(&line);
         series.push(Series {
-            label: line,
+            label: match name {
+                "-" => "final accuracy".to_string(),
+                _ => point_label(&line.replace('/', "-")),
+            },
             points,
             mark: Mark::ErrorBars,
             color: i,
         });
     }
-    Some(Chart::Lines(LineChart {
-        title: "final accuracy vs communication period tau".into(),
-        x_label: "tau [global iterations between uploads]".into(),
-        y_label: "final test accuracy".into(),
+    let title = format!(
+        "final accuracy vs communication period tau{}",
+        band_note(groups).replace("bands", "whiskers")
+    );
+    let chart = LineChart::new(
+        title,
+        "tau [global iterations between uploads]",
+        "final test accuracy",
         series,
-    }))
+    );
+    Some(Chart::Lines(chart.fit_x().capped(1.0)))
 }
 
 /// The family of a group: the subfolder before `/` when read from a parent of sweeps (each
@@ -206,12 +247,12 @@ pub fn budget_chart(groups: &[RunGroup]) -> Chart {
             });
         }
     }
-    Chart::Lines(LineChart {
-        title: "final accuracy vs uplink budget".into(),
-        x_label: "total uplink [MB]".into(),
-        y_label: "final test accuracy".into(),
-        series: all,
-    })
+    let title = format!(
+        "final accuracy vs uplink budget{}",
+        band_note(groups).replace("bands", "whiskers")
+    );
+    let chart = LineChart::new(title, "total uplink [MB]", "final test accuracy", all);
+    Chart::Lines(chart.fit_x().capped(1.0))
 }
 
 /// Participation and losses per round of one group (means over its trials).
@@ -226,17 +267,22 @@ pub fn participation_chart(group: &RunGroup) -> Chart {
             color: i,
         })
         .collect();
-    Chart::Lines(LineChart {
-        title: format!("participation and losses per round: {}", legend(group)),
-        x_label: "round".into(),
-        y_label: "messages or devices per round".into(),
+    Chart::Lines(LineChart::new(
+        format!("participation and losses per round: {}", legend(group)),
+        "round",
+        "messages or devices per round",
         series,
-    })
+    ))
 }
 
-/// Per-device energy of one group, stacked: radio transmit, radio receive, compute.
+/// Per-device energy of one group: stacked bars (radio transmit, radio receive, compute) for up
+/// to [`MAX_BARS`] devices, else the distribution of each device's total energy, one cumulative
+/// curve per device class.
 pub fn energy_chart(group: &RunGroup) -> Chart {
     let devices = series::energy(group);
+    if devices.len() > MAX_BARS {
+        return energy_distribution(group, &devices);
+    }
     let layer = |f: fn(&series::DeviceEnergy) -> f64| devices.iter().map(f).collect::<Vec<f64>>();
     Chart::Bars(StackedBars {
         title: format!("energy per device: {}", legend(group)),
@@ -251,6 +297,62 @@ pub fn energy_chart(group: &RunGroup) -> Chart {
     })
 }
 
+/// The share of devices whose total energy is at most x, one curve per device class.
+fn energy_distribution(group: &RunGroup, devices: &[series::DeviceEnergy]) -> Chart {
+    let class_of = |id: u32| {
+        group
+            .runs
+            .first()
+            .and_then(|r| r.devices.iter().find(|d| d.device == id))
+            .map_or_else(String::new, |d| d.class.clone())
+    };
+    let mut classes: Vec<(String, Vec<f64>)> = Vec::new();
+    for d in devices {
+        let class = class_of(d.device);
+        let total = d.tx_j + d.rx_j + d.compute_j;
+        match classes.iter_mut().find(|(c, _)| *c == class) {
+            Some((_, totals)) => totals.push(total),
+            None => classes.push((class, vec![total])),
+        }
+    }
+    let series = classes
+        .into_iter()
+        .enumerate()
+        .map(|(i, (class, mut totals))| {
+            totals.sort_by(f64::total_cmp);
+            let n = totals.len() as f64;
+            let points = totals
+                .iter()
+                .enumerate()
+                .map(|(k, &x)| series::Point {
+                    x,
+                    y: (k + 1) as f64 / n,
+                    y_std: 0.0,
+                    x_std: 0.0,
+                    n: 1,
+                })
+                .collect();
+            Series {
+                label: format!(
+                    "{} ({} devices)",
+                    if class.is_empty() { "devices" } else { &class },
+                    totals.len()
+                ),
+                points,
+                mark: Mark::Line,
+                color: i,
+            }
+        })
+        .collect();
+    let chart = LineChart::new(
+        format!("energy per device, distribution: {}", legend(group)),
+        "total energy of a device [J]",
+        "share of devices with at most this energy",
+        series,
+    );
+    Chart::Lines(chart.fit_x().capped(1.0))
+}
+
 /// Every chart of the report, with its file stem, in report order.
 pub fn charts(groups: &[RunGroup]) -> Vec<(String, Chart)> {
     let mut out = Vec::new();
@@ -260,8 +362,13 @@ pub fn charts(groups: &[RunGroup]) -> Vec<(String, Chart)> {
             out.push((name, curve_chart(groups, metric, axis)));
         }
     }
-    if let Some(chart) = local_loss_chart(groups) {
-        out.push(("local-loss-iteration".into(), chart));
+    for measure in Measure::ALL {
+        for normalisation in Normalisation::ALL {
+            if let Some(chart) = local_loss_chart(groups, measure, normalisation) {
+                let name = format!("local-{}-{}", measure.slug(), normalisation.slug());
+                out.push((name, chart));
+            }
+        }
     }
     out.push(("accuracy-budget".into(), budget_chart(groups)));
     if let Some(chart) = tau_chart(groups) {
@@ -362,7 +469,8 @@ mod tests {
         };
         let s = &chart.series[0];
         assert_eq!(s.mark, Mark::Band);
-        assert_eq!(s.label, "p (3 trials)");
+        assert_eq!(s.label, "p");
+        assert!(chart.title.contains("std over 3 trials"), "{}", chart.title);
         assert_eq!(s.points.len(), 4, "only the evaluated rounds");
         assert!(s.points.iter().all(|p| p.y_std > 0.0 && p.n == 3));
         // A band is a filled polygon: the SVG has one per series with spread.
@@ -386,13 +494,17 @@ mod tests {
             }
         }
         let groups = read_results(tmp.path()).expect("sweep folder");
-        let Some(Chart::Lines(chart)) = local_loss_chart(&groups) else {
+        let nll = Measure::TeacherForced;
+        let Some(Chart::Lines(chart)) = local_loss_chart(&groups, nll, Normalisation::Separate)
+        else {
             panic!("a line chart from curves.csv");
         };
-        assert!(chart.title.contains("normalised"), "{}", chart.title);
+        assert!(chart.y_label.contains("separate"), "{}", chart.y_label);
         assert_eq!(chart.series.len(), 3, "two groups and the unit line");
         let separate = &chart.series[0];
-        assert_eq!(separate.label, "separate (2 trials)");
+        assert_eq!(separate.label, "separate");
+        assert_eq!(separate.mark, Mark::DashedBand, "the baseline is dashed");
+        assert_eq!(chart.series[1].mark, Mark::Band);
         let last = separate.points.last().expect("points");
         assert!(
             (last.y - 1.0).abs() < 1e-12,
@@ -407,17 +519,32 @@ mod tests {
             .iter()
             .all(|p| p.y_std > 0.0 && p.n == 2));
         let unit = &chart.series[2];
+        assert_eq!(
+            unit.color, REFERENCE,
+            "the reference line takes no group's colour"
+        );
         assert_eq!(unit.points.len(), 2);
         assert!(unit.points.iter().all(|p| p.y == 1.0));
         assert_eq!((unit.points[0].x, unit.points[1].x), (40.0, 400.0));
+        // The sampled measure, per example: separate ends at 200 x (10 + 2 + 0.5) / 200 = 12.5.
+        let sampled = Measure::Sampled;
+        let Some(Chart::Lines(raw)) = local_loss_chart(&groups, sampled, Normalisation::Raw) else {
+            panic!("the sampled measure is plotted");
+        };
+        assert_eq!(raw.series.len(), 2, "no unit line without normalisation");
+        let sep_last = raw.series[0].points.last().expect("points").y;
+        assert!((sep_last - 12.5).abs() < 1e-12, "{sep_last}");
         let plots = write_plots(&groups, &tmp.path().join("plots")).expect("plots");
-        assert_eq!(
-            plots.len(),
-            6 + 1 + 1 + 2 * 2,
-            "the local-loss chart is added"
-        );
+        let names: Vec<&str> = plots.iter().map(|p| p.name.as_str()).collect();
+        for measure in ["nll", "sampled"] {
+            for norm in ["separate", "initial", "raw"] {
+                let name = format!("local-{measure}-{norm}");
+                assert!(names.contains(&name.as_str()), "{name} in {names:?}");
+            }
+        }
+        assert_eq!(plots.len(), 6 + 6 + 1 + 2 * 2, "six local-loss charts");
         let svg = &plots[6].svg;
-        assert_eq!(plots[6].name, "local-loss-iteration");
+        assert_eq!(plots[6].name, "local-nll-separate");
         check_svg(svg).expect("valid svg");
         assert!(svg.contains("<polygon"), "std bands drawn");
     }
@@ -450,7 +577,11 @@ mod tests {
         let tmp = tempfile::tempdir().expect("tempdir");
         write_run(&tmp.path().join("runs/p-t0"), "p", 0, 4, 8);
         let groups = read_results(tmp.path()).expect("sweep folder");
-        assert!(local_loss_chart(&groups).is_none());
+        for measure in Measure::ALL {
+            for normalisation in Normalisation::ALL {
+                assert!(local_loss_chart(&groups, measure, normalisation).is_none());
+            }
+        }
     }
 
     #[test]
@@ -489,5 +620,111 @@ mod tests {
     fn slugs_are_file_safe() {
         assert_eq!(slug("fl.tau=8,rate=0.25"), "fl.tau_8_rate_0.25");
         assert_eq!(slug("a/b c"), "a_b_c");
+    }
+
+    /// The axis choices of the issue "figures a researcher trusts", read from the chart data.
+    #[test]
+    fn axis_choices_follow_the_data() {
+        use crate::report::chart::Scale;
+        use crate::report::fixture::write_curves;
+        let tmp = tempfile::tempdir().expect("tempdir");
+        for (i, tau) in [1u64, 8, 400].into_iter().enumerate() {
+            for trial in 0..3 {
+                let run = tmp.path().join(format!("runs/p{i}-fl.tau={tau}-t{trial}"));
+                write_run(&run, "p", trial, tau, 12);
+                write_curves(&run, crate::scenario::raw::RawFlMode::Sync, trial, 10.0);
+            }
+        }
+        let groups = read_results(tmp.path()).expect("sweep folder");
+        let lines = |chart: Chart| match chart {
+            Chart::Lines(c) => c,
+            Chart::Bars(_) => panic!("a line chart"),
+        };
+        // Global iterations run from 2 (tau = 1) to 4800 (tau = 400): decades, so log. Virtual
+        // time runs from 2 ms to 12 ms: less than a decade, so linear.
+        let iteration = lines(curve_chart(&groups, Metric::Accuracy, XAxis::Iteration));
+        assert_eq!(iteration.x_scale, Scale::Log);
+        let time = lines(curve_chart(&groups, Metric::Loss, XAxis::VirtualTime));
+        assert_eq!(time.x_scale, Scale::Linear);
+        // Accuracy axes stop at 1; loss axes do not.
+        assert_eq!(iteration.y_max, Some(1.0));
+        assert!(iteration.y_range().1 <= 1.0);
+        assert_eq!(time.y_max, None);
+        // Legends read as settings, one colour per group in every chart, bands named.
+        let labels: Vec<&str> = iteration.series.iter().map(|s| s.label.as_str()).collect();
+        assert_eq!(labels, ["tau = 1", "tau = 8", "tau = 400"]);
+        assert!(
+            iteration.title.contains("std over 3 trials"),
+            "{}",
+            iteration.title
+        );
+        let local = lines(
+            local_loss_chart(&groups, Measure::TeacherForced, Normalisation::Initial)
+                .expect("curves"),
+        );
+        let colours = |c: &LineChart| c.series.iter().map(|s| s.color).collect::<Vec<_>>();
+        assert_eq!(colours(&local), colours(&iteration));
+        assert_eq!(
+            local.x_scale,
+            Scale::Linear,
+            "Figure 4 keeps the paper's axis"
+        );
+        // Accuracy against tau 1..400: a log tau axis, capped, with a legend that says what it is.
+        let tau = lines(tau_chart(&groups).expect("a tau line"));
+        assert_eq!(tau.x_scale, Scale::Log);
+        assert_eq!(tau.y_max, Some(1.0));
+        let legend: Vec<&str> = tau
+            .series
+            .iter()
+            .map(|s| s.label.as_str())
+            .filter(|l| !l.is_empty())
+            .collect();
+        assert_eq!(legend, ["final accuracy"]);
+    }
+
+    #[test]
+    fn many_devices_are_shown_as_a_distribution_per_class() {
+        use crate::report::chart::Scale;
+        use crate::report::load::{DeviceRow, RunData};
+        let devices = |n: u32| -> Vec<DeviceRow> {
+            (0..n)
+                .map(|d| DeviceRow {
+                    device: d,
+                    class: if d % 4 == 0 { "wearable" } else { "phone" }.into(),
+                    energy_tx_j: 1.0 + d as f64,
+                    ..DeviceRow::default()
+                })
+                .collect()
+        };
+        let group = |n: u32| RunGroup {
+            point: "p0-fl.devices=N".into(),
+            runs: vec![RunData {
+                name: "p0-t0".into(),
+                dir: "p0-t0".into(),
+                manifest: crate::report::fixture::manifest("p0", 0, 8, None),
+                summary: crate::report::fixture::summary("p0", 0, 1, f64::NAN, f64::NAN),
+                rounds: Vec::new(),
+                devices: devices(n),
+                curves: Vec::new(),
+            }],
+        };
+        assert!(matches!(
+            energy_chart(&group(MAX_BARS as u32)),
+            Chart::Bars(_)
+        ));
+        let Chart::Lines(cdf) = energy_chart(&group(100)) else {
+            panic!("a distribution past {MAX_BARS} devices");
+        };
+        let labels: Vec<&str> = cdf.series.iter().map(|s| s.label.as_str()).collect();
+        assert_eq!(labels, ["wearable (25 devices)", "phone (75 devices)"]);
+        for s in &cdf.series {
+            assert!(s
+                .points
+                .windows(2)
+                .all(|w| w[0].x <= w[1].x && w[0].y < w[1].y));
+            assert_eq!(s.points.last().map(|p| p.y), Some(1.0));
+        }
+        assert_eq!(cdf.x_scale, Scale::Log, "1 J to 100 J");
+        check_svg(&Chart::Lines(cdf).to_svg().expect("svg")).expect("valid svg");
     }
 }

@@ -112,22 +112,30 @@ pub struct DeviceRecord {
     pub learner_bytes: u64,
 }
 
-/// One device's local model on the test set at a checkpoint (`eval.local_every`): the data of
-/// the paper's Figure 4.
+/// One device's local model on the test set at a checkpoint (`eval.local_every` or
+/// `eval.local_every_steps`), evaluated before any averaging due at that step: the data of the
+/// paper's Figure 4, with both loss measures.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CurvePoint {
     /// The device.
     pub device: u32,
-    /// Its global iterations (blocks of Delta_s steps) so far.
+    /// Its global iterations (completed blocks of Delta_s steps) so far.
     pub global_iteration: u64,
+    /// Its local steps so far.
+    pub local_step: u64,
     /// Virtual time [ns].
     pub t_ns: u64,
     /// Test accuracy of its local model.
     pub accuracy: f64,
     /// Fraction of tied test examples.
     pub tie_rate: f64,
-    /// Teacher-forced test NLL per example.
+    /// Teacher-forced test NLL per example [nats].
     pub test_nll: f64,
+    /// The original code's measure: log-likelihood of the local model's own free-running samples
+    /// (every learnable neuron, outputs sampled), summed over the test examples and steps [nats].
+    pub sampled_loglik: f64,
+    /// Test examples evaluated.
+    pub examples: u64,
 }
 
 /// What happened to a message.

@@ -360,7 +360,10 @@ pub fn build(scenario: &Scenario) -> Result<Setup, ExperimentError> {
             n => n as usize,
         },
         device_models: scenario.eval.device_models,
-        curve_every: scenario.eval.local_every,
+        curve_steps: scenario.eval.local_every_steps.or(scenario
+            .eval
+            .local_every
+            .map(|n| n.saturating_mul(s.delta_s))),
         budget_bytes: scenario.budget.uplink_bytes,
         budget_airtime: scenario.budget.round_airtime,
     };

@@ -136,7 +136,7 @@ impl<'a> Recorder<'a> {
 
     /// The records, once the kernel is done.
     pub fn finish(mut self, events: u64) -> RunResult {
-        self.curves.sort_by_key(|c| (c.global_iteration, c.device));
+        self.curves.sort_by_key(|c| (c.local_step, c.device));
         RunResult {
             rounds: self.rounds.into_values().collect(),
             devices: self.devices,
@@ -205,14 +205,18 @@ impl Observer<Fl> for Recorder<'_> {
             }
             Note::Curve {
                 global_iteration,
+                local_step,
                 evaluation: ev,
             } => self.curves.push(CurvePoint {
                 device,
                 global_iteration,
+                local_step,
                 t_ns: now.0,
                 accuracy: ev.accuracy,
                 tie_rate: ev.ties as f64 / ev.examples.max(1) as f64,
                 test_nll: ev.nll,
+                sampled_loglik: ev.sampled_loglik,
+                examples: ev.examples as u64,
             }),
             Note::LocalModel {
                 round,

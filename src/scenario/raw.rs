@@ -400,6 +400,8 @@ pub struct RawEval {
     pub device_models: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub local_every: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub local_every_steps: Option<i64>,
 }
 
 /// `[output]`.

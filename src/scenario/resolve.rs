@@ -36,6 +36,7 @@ pub fn to_raw(s: &Scenario) -> RawScenario {
             test_examples_per_eval: int(s.eval.test_examples_per_eval),
             device_models: Some(s.eval.device_models),
             local_every: s.eval.local_every.and_then(int),
+            local_every_steps: s.eval.local_every_steps.and_then(int),
         }),
         output: Some(RawOutput {
             dir: Some(s.output.dir.display().to_string()),

@@ -251,6 +251,10 @@ pub struct EvalSpec {
     /// Evaluate every device's local model every N global iterations, into `curves.csv`
     /// (default none).
     pub local_every: Option<u64>,
+    /// Evaluate every device's local model every N local steps instead (the original code's
+    /// cadence, 40, is finer than one global iteration when Delta_s = 80); exclusive with
+    /// `local_every` (default none).
+    pub local_every_steps: Option<u64>,
 }
 
 /// `[output]`, validated.

@@ -64,6 +64,20 @@ pub fn validate(raw: &RawScenario, file: &str) -> Result<Scenario, ScenarioError
             Some(_) => Some(c.int("eval.local_every", eval.local_every, 1, 1, u64::MAX)?),
             None => None,
         },
+        local_every_steps: match eval.local_every_steps {
+            Some(_) => {
+                let why = "eval.local_every_steps is set: choose one cadence";
+                c.forbid("eval.local_every", &eval.local_every, why)?;
+                Some(c.int(
+                    "eval.local_every_steps",
+                    eval.local_every_steps,
+                    1,
+                    1,
+                    u64::MAX,
+                )?)
+            }
+            None => None,
+        },
     };
     let output = raw.output.clone().unwrap_or_default();
     let output = OutputSpec {

@@ -1,5 +1,6 @@
 //! Test-time inference and evaluation (SPEC section 2, "Evaluation").
 
+use super::fixed::FixedPass;
 use super::history::{SpikeHistory, Traces};
 use super::{
     log_prob, sigmoid, target_spike, Network, Params, RngSampler, SpikeQuery, SpikeSampler,
@@ -49,9 +50,6 @@ pub struct Inference {
     u: Vec<f64>,
     spikes: Vec<bool>,
     log_p: Vec<f64>,
-    /// With parameters fixed for the whole run (inside [`evaluate_with`]): per history slot, the
-    /// summed W rows of that step's spiking neurons, `[memory][L][K_a]`.
-    groups: Option<Vec<f64>>,
 }
 
 impl Inference {
@@ -64,18 +62,6 @@ impl Inference {
             u: vec![0.0; l_count],
             spikes: vec![false; l_count],
             log_p: vec![0.0; l_count],
-            groups: None,
-        }
-    }
-
-    /// State for a run in which the parameters never change: the potentials come from the summed
-    /// weights of each past step's spikes, computed once per step instead of once per lag.
-    fn with_fixed_params(net: &Network) -> Inference {
-        let cfg = net.config();
-        let size = cfg.memory * net.n_learnable_neurons() * cfg.k_ff;
-        Inference {
-            groups: Some(vec![0.0; size]),
-            ..Inference::new(net)
         }
     }
 
@@ -105,28 +91,13 @@ impl Inference {
             let fb = &self.traces.fb[l * k_fb..(l + 1) * k_fb];
             self.u[l] = params.gamma[l] + v.iter().zip(fb).map(|(a, b)| a * b).sum::<f64>();
         }
-        let l_count = self.u.len();
-        if let Some(groups) = &self.groups {
-            for m in 0..self.history.len() {
-                if self.history.lag(m).is_empty() {
-                    continue;
-                }
-                let a = net.ff_at_lag(m);
-                let at = self.history.slot_of_lag(m) * l_count * k_ff;
-                let group = &groups[at..at + l_count * k_ff];
-                for (u, g) in self.u.iter_mut().zip(group.chunks_exact(k_ff)) {
-                    *u += super::neuron::dot(g, a);
-                }
-            }
-        } else {
-            for &j in &self.traces.active {
-                let j = j as usize;
-                let trace = self.traces.ff_of(net, j);
-                for &l in net.postsynaptic(j) {
-                    let row = l as usize * n + j;
-                    let w = &params.w[row * k_ff..(row + 1) * k_ff];
-                    self.u[l as usize] += super::neuron::dot(w, trace);
-                }
+        for &j in &self.traces.active {
+            let j = j as usize;
+            let trace = self.traces.ff_of(net, j);
+            for &l in net.postsynaptic(j) {
+                let row = l as usize * n + j;
+                let w = &params.w[row * k_ff..(row + 1) * k_ff];
+                self.u[l as usize] += super::neuron::dot(w, trace);
             }
         }
         for l in 0..self.u.len() {
@@ -150,22 +121,6 @@ impl Inference {
         for (l, &s) in self.spikes.iter().enumerate() {
             if s {
                 slot.push((n_in + l) as u32);
-            }
-        }
-        if let Some(groups) = &mut self.groups {
-            let at = self.history.slot_of_lag(0) * l_count * k_ff;
-            let group = &mut groups[at..at + l_count * k_ff];
-            group.iter_mut().for_each(|g| *g = 0.0);
-            for &j in self.history.lag(0) {
-                let j = j as usize;
-                for &l in net.postsynaptic(j) {
-                    let l = l as usize;
-                    let row = l * n + j;
-                    let w = &params.w[row * k_ff..(row + 1) * k_ff];
-                    for (g, &w) in group[l * k_ff..(l + 1) * k_ff].iter_mut().zip(w) {
-                        *g += w;
-                    }
-                }
             }
         }
     }
@@ -197,7 +152,8 @@ pub fn evaluate(
 }
 
 /// [`evaluate`] with spikes from any sampler. Per example: a sampled pass (output counts,
-/// prediction, sampled log-likelihood), then a teacher-forced pass (NLL of the target trains).
+/// prediction, sampled log-likelihood), then a teacher-forced pass (NLL of the target trains);
+/// the inputs' part of the potentials is computed once and shared by both passes.
 /// Parameters of the wrong shape give an empty evaluation (accuracy 0, no predictions).
 pub fn evaluate_with(
     net: &Network,
@@ -218,15 +174,17 @@ pub fn evaluate_with(
         return eval;
     }
     let n_hidden = net.config().n_hidden;
-    let mut inference = Inference::with_fixed_params(net);
+    let mut pass = FixedPass::new(net);
     let mut counts = vec![0u64; net.config().n_outputs];
     let mut correct = 0usize;
     for (e, example) in examples.iter().enumerate() {
         counts.iter_mut().for_each(|c| *c = 0);
-        for (t, inputs) in example.steps.iter().enumerate() {
-            inference.step(net, params, inputs, e, t, OutputMode::Sampled, sampler);
-            eval.sampled_loglik += inference.log_p.iter().sum::<f64>();
-            for (c, &s) in counts.iter_mut().zip(&inference.spikes[n_hidden..]) {
+        pass.load(net, params, example.steps);
+        pass.restart();
+        for t in 0..example.steps.len() {
+            pass.step(net, params, e, t, OutputMode::Sampled, sampler);
+            eval.sampled_loglik += pass.log_p.iter().sum::<f64>();
+            for (c, &s) in counts.iter_mut().zip(&pass.spikes[n_hidden..]) {
                 *c += u64::from(s);
             }
         }
@@ -238,10 +196,11 @@ pub fn evaluate_with(
         eval.ties += usize::from(prediction.is_none());
         correct += usize::from(prediction == Some(example.label));
         eval.predictions.push(prediction);
-        for (t, inputs) in example.steps.iter().enumerate() {
+        pass.restart();
+        for t in 0..example.steps.len() {
             let mode = OutputMode::Clamped(example.label);
-            inference.step(net, params, inputs, e, t, mode, sampler);
-            eval.nll -= inference.log_p[n_hidden..].iter().sum::<f64>();
+            pass.step(net, params, e, t, mode, sampler);
+            eval.nll -= pass.log_p[n_hidden..].iter().sum::<f64>();
         }
     }
     eval.accuracy = correct as f64 / examples.len() as f64;

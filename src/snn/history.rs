@@ -39,12 +39,6 @@ impl SpikeHistory {
         &self.slots[(self.head + memory - m) % memory]
     }
 
-    /// Storage slot of lag `m` (m = 0 is the most recent step); stable until `memory` pushes.
-    pub(crate) fn slot_of_lag(&self, m: usize) -> usize {
-        let memory = self.slots.len();
-        (self.head + memory - m) % memory
-    }
-
     pub(crate) fn len(&self) -> usize {
         self.len
     }

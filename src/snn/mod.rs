@@ -14,6 +14,7 @@ mod basis;
 mod config;
 mod dense;
 mod eval;
+mod fixed;
 mod history;
 mod lazy;
 mod learner;

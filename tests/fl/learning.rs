@@ -1,8 +1,6 @@
 //! Federated learning works end to end on real MNIST digits: with one class per device,
 //! separate training stays near chance on the balanced test set while FL-SNN learns both classes.
 
-mod common;
-
 const FIG4_SMALL: &str = r#"
 name = "fig4-small"
 seed = 1
@@ -32,8 +30,8 @@ every = 1000
 #[test]
 fn fl_snn_beats_separate_training_with_one_class_per_device() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let fl = common::run_toml(tmp.path(), "fl", FIG4_SMALL, &[], 2);
-    let separate = common::run_toml(tmp.path(), "sep", FIG4_SMALL, &["fl.mode=separate"], 2);
+    let fl = crate::common::run_toml(tmp.path(), "fl", FIG4_SMALL, &[], 2);
+    let separate = crate::common::run_toml(tmp.path(), "sep", FIG4_SMALL, &["fl.mode=separate"], 2);
     let fl_acc = fl.summary.accuracy;
     let sep_devices: Vec<f64> = separate.result.devices.iter().map(|d| d.accuracy).collect();
     for acc in &sep_devices {

@@ -1,8 +1,6 @@
 //! Same scenario and seed give byte-identical rounds.csv, devices.csv and curves.csv, whatever the
 //! number of arbiter threads; another seed gives other results.
 
-mod common;
-
 const LOSSY: &str = r#"
 name = "determinism"
 seed = 21
@@ -47,7 +45,7 @@ fn files(
     sets: &[&str],
     threads: usize,
 ) -> (String, String, String) {
-    let out = common::run_toml(dir, tag, LOSSY, sets, threads);
+    let out = crate::common::run_toml(dir, tag, LOSSY, sets, threads);
     let read = |f: &str| std::fs::read_to_string(out.dir.join(f)).expect("output file");
     for f in ["manifest.json", "summary.json", "events.jsonl"] {
         assert!(out.dir.join(f).exists(), "{f} written");

@@ -1,8 +1,6 @@
 //! The report reads a run folder back as the types that wrote it: `manifest.json` as
 //! [`Manifest`], `summary.json` as [`RunSummary`], with NaN figures (written as `null`) intact.
 
-mod common;
-
 use flsnn::report::{Manifest, RunData};
 
 const SCENARIO: &str = r#"
@@ -25,7 +23,7 @@ every = 1000
 #[test]
 fn a_run_folder_reads_back_as_what_wrote_it() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let outcome = common::run_toml(tmp.path(), "typed", SCENARIO, &[], 2);
+    let outcome = crate::common::run_toml(tmp.path(), "typed", SCENARIO, &[], 2);
     let file = tmp.path().join("typed.toml");
     let scenario = flsnn::scenario::load(Some(&file), &[]).expect("scenario loads");
 

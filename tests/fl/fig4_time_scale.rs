@@ -6,8 +6,6 @@
 //! evaluated before any averaging due at that step), while tau = 1 leaves it early and ends
 //! lower. Orderings and identities only, no fitted numbers.
 
-mod common;
-
 use flsnn::report::CurvePoint;
 
 /// D = 60 examples of S' = 80 steps per device: S = 4800 steps, T = 60 global iterations at
@@ -43,7 +41,7 @@ const STEPS: u64 = 60 * 80;
 
 /// The devices' checkpoints of one run, by (local step, device).
 fn curves(dir: &std::path::Path, tag: &str, sets: &[&str]) -> Vec<CurvePoint> {
-    let out = common::run_toml(dir, tag, PAPER_TIME_SCALE, sets, 2);
+    let out = crate::common::run_toml(dir, tag, PAPER_TIME_SCALE, sets, 2);
     let mut curves = out.result.curves;
     curves.sort_by_key(|c| (c.local_step, c.device));
     let steps: Vec<u64> = curves.iter().map(|c| c.local_step).collect();

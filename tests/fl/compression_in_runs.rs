@@ -1,8 +1,6 @@
 //! Compression and budgets inside a full simulation: what is sent shrinks, budgets are enforced
 //! and counted, and learning still happens.
 
-mod common;
-
 const BASE: &str = r#"
 name = "compression"
 seed = 5
@@ -28,7 +26,7 @@ every = 1000
 
 fn run(tag: &str, sets: &[&str]) -> flsnn::run::RunOutcome {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let out = common::run_toml(tmp.path(), tag, BASE, sets, 2);
+    let out = crate::common::run_toml(tmp.path(), tag, BASE, sets, 2);
     // Keep the folder alive only as long as needed: results are in memory.
     drop(tmp);
     out

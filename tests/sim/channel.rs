@@ -1,7 +1,5 @@
 //! The simulated channel checked end to end against closed forms.
 
-mod common;
-
 use flsnn::report::RoundRecord;
 use serde_json::Value;
 
@@ -51,7 +49,7 @@ header = "40B"
 #[test]
 fn round_time_is_compute_plus_shared_transmission_plus_latency() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let out = common::run_toml(tmp.path(), "ideal", IDEAL, &[], 2);
+    let out = crate::common::run_toml(tmp.path(), "ideal", IDEAL, &[], 2);
     let rounds: &[RoundRecord] = &out.result.rounds;
     assert_eq!(rounds.len(), 3);
     let wire = wire_bytes(payload_bytes(), 1500, 40);
@@ -94,7 +92,7 @@ fn lossy_links_conserve_messages_and_respect_latency() {
         "fl.steps=200",
         "fl.deadline=1s",
     ];
-    let out = common::run_toml(tmp.path(), "lossy", IDEAL, &sets, 2);
+    let out = crate::common::run_toml(tmp.path(), "lossy", IDEAL, &sets, 2);
     let mut lost = 0;
     for r in &out.result.rounds {
         assert_eq!(

@@ -2,8 +2,6 @@
 //! models' test loss normalised by separate training's. Small tau ends lowest, every FL-SNN curve
 //! ends below 1, and rare exchange (large tau) gains less.
 
-mod common;
-
 const FIG4: &str = r#"
 name = "fig4-reduced"
 seed = 2
@@ -31,7 +29,7 @@ local_every = 80
 
 /// Mean over devices of the local test NLL at the last checkpoint.
 fn final_local_nll(dir: &std::path::Path, tag: &str, sets: &[&str]) -> f64 {
-    let out = common::run_toml(dir, tag, FIG4, sets, 2);
+    let out = crate::common::run_toml(dir, tag, FIG4, sets, 2);
     let last = out
         .result
         .curves

@@ -1,8 +1,6 @@
 //! The figures of a run agree with each other: the summary, rounds.csv, events.jsonl and the order
 //! in which rounds reach the sinks.
 
-mod common;
-
 use flsnn::report::{EventKind, NetEvent, RoundRecord, Sink};
 use flsnn::{run, scenario};
 use serde_json::Value;
@@ -57,7 +55,7 @@ fn events(dir: &std::path::Path) -> Vec<Value> {
 #[test]
 fn the_run_ends_when_its_last_round_closes_and_reports_one_final_evaluation() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let out = common::run_toml(tmp.path(), "cell", CELL, &[], 2);
+    let out = crate::common::run_toml(tmp.path(), "cell", CELL, &[], 2);
     let rounds = &out.result.rounds;
     let last = rounds.last().expect("rounds");
     // The deadline of the last round (2 s after it opened) is long past its close.
@@ -77,7 +75,7 @@ fn the_run_ends_when_its_last_round_closes_and_reports_one_final_evaluation() {
 #[test]
 fn every_message_event_carries_its_bytes_and_skipped_uploads_are_logged() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let out = common::run_toml(tmp.path(), "cell", CELL, &[], 2);
+    let out = crate::common::run_toml(tmp.path(), "cell", CELL, &[], 2);
     let events = events(&out.dir);
     let kind = |e: &Value| e["kind"].as_str().expect("kind").to_string();
     for e in events.iter().filter(|e| e["link"] == "down") {

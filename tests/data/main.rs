@@ -1,0 +1,5 @@
+//! Data readers, spike encoders and partitions.
+
+mod encoders;
+mod partition;
+mod readers;

@@ -1,0 +1,4 @@
+//! The channel components against closed forms and statistics.
+
+mod channel;
+mod statistics;

@@ -1,0 +1,8 @@
+//! Whole runs: the channel end to end against closed forms, determinism, the records.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod channel;
+mod determinism;
+mod records;

@@ -1,0 +1,5 @@
+//! The SNN: golden numbers from the original code, the learning rule, learning on real data.
+
+mod golden;
+mod learning;
+mod rule;

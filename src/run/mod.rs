@@ -17,8 +17,8 @@ use crate::fl::{
     Aggregation, DeviceSetup, DeviceStreams, LocalModel, Mode, Participation, Protocol,
 };
 use crate::net::{
-    Availability, AvailabilityTrace, Channel, ComputeEnergy, DownlinkMode, LinkConfig, NetError,
-    RadioEnergy, Rate, SharedUplink, Sharing,
+    Availability, AvailabilityTrace, Cell, Channel, ComputeEnergy, DownlinkMode, LinkConfig,
+    NetError, RadioEnergy, Rate, SharedUplink, Sharing,
 };
 use crate::prepare::{embedded_data_dir, Prepared, Source};
 use crate::report::{
@@ -367,6 +367,10 @@ pub fn build(scenario: &Scenario) -> Result<Setup, ExperimentError> {
     let shared = SharedUplink::new(uplink.rate, sharing);
     let channel =
         Channel::new(uplink, downlink, downlink_mode, shared, traces, seed).map_err(net_err)?;
+    let channel = match &scenario.cell {
+        None => channel,
+        Some(cell) => with_cell(channel, cell, &classes, &mut devices, seed).map_err(net_err)?,
+    };
     // No broadcast is smaller than a bare message header.
     let lookahead = channel.min_downlink_delay(HEADER_BYTES);
     for d in &mut devices {
@@ -403,6 +407,24 @@ pub fn build(scenario: &Scenario) -> Result<Setup, ExperimentError> {
         channel,
         codec,
     })
+}
+
+/// Puts `channel` in the scenario's cell: each device transmits at its class's power, and its
+/// radio draws that radiated power over the amplifier's efficiency on top of its class's
+/// transmit power.
+fn with_cell(
+    channel: Channel,
+    cell: &sc::CellSpec,
+    classes: &[usize],
+    devices: &mut [DeviceParts],
+    seed: u64,
+) -> Result<Channel, NetError> {
+    let powers: Vec<f64> = classes.iter().map(|&k| cell.tx_power_dbm[k]).collect();
+    for (device, dbm) in devices.iter_mut().zip(&powers) {
+        let radiated_w = 10f64.powf((dbm - 30.0) / 10.0);
+        device.energy.radio.tx_power_w += radiated_w / cell.pa_efficiency;
+    }
+    channel.with_cell(Cell::new(cell.config.clone(), &powers, seed)?)
 }
 
 fn link_config(spec: &sc::LinkSpec) -> Result<LinkConfig, NetError> {

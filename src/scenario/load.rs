@@ -271,4 +271,5 @@ fn rewrite_unknown_variant(m: &str) -> Option<String> {
     let rest = m.strip_prefix("enum ")?;
     let (name, value) = rest.split_once(" does not have variant constructor ")?;
     super::raw::unknown_variant_message(name, value)
+        .or_else(|| super::raw_cell::unknown_variant_message(name, value))
 }

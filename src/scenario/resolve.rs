@@ -46,6 +46,7 @@ pub fn to_raw(s: &Scenario) -> RawScenario {
             uplink_bytes: s.budget.uplink_bytes.map(format_size_bytes),
             round_airtime: s.budget.round_airtime.and_then(dur),
         }),
+        cell: s.cell.as_ref().map(|c| c.raw.clone()),
     }
 }
 

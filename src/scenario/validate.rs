@@ -5,6 +5,7 @@ use super::error::ScenarioError;
 use super::raw::*;
 use super::spec::*;
 use super::validate_budget::{validate_budget, validate_compression};
+use super::validate_cell::validate_cell;
 use super::validate_net::{validate_availability, validate_link, LinkDirection};
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -67,6 +68,7 @@ pub fn validate(raw: &RawScenario, file: &str) -> Result<Scenario, ScenarioError
     let compression =
         validate_compression(&c, raw.compression.clone().unwrap_or_default(), fl.tau)?;
     let budget = validate_budget(&c, raw.budget.clone().unwrap_or_default())?;
+    let cell = validate_cell(&c, raw, fl.devices, &device_classes, &uplink, &downlink)?;
     Ok(Scenario {
         name: raw.name.clone().unwrap_or_else(|| "unnamed".to_string()),
         seed: raw.seed.unwrap_or(1),
@@ -82,6 +84,7 @@ pub fn validate(raw: &RawScenario, file: &str) -> Result<Scenario, ScenarioError
         output,
         compression,
         budget,
+        cell,
         source: file.to_string(),
     })
 }

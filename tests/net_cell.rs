@@ -124,7 +124,11 @@ fn mean_snr_is_the_link_budget_over_the_path_loss_at_each_distance() {
 #[test]
 fn a_lone_upload_takes_its_bits_over_its_shannon_rate() {
     let distances = [50.0, 300.0];
-    for sharing in [Sharing::EqualShare, Sharing::ProcessorSharing, Sharing::Fifo] {
+    for sharing in [
+        Sharing::EqualShare,
+        Sharing::ProcessorSharing,
+        Sharing::Fifo,
+    ] {
         let mut ch = channel(
             config(&distances, Fading::None, shannon()),
             sharing,
@@ -174,7 +178,10 @@ fn table_rates_at_given_snrs_set_the_upload_time() {
             .expect("starts")
             .expect("on");
         let expected = ns(wire_bits(10_000) as f64 / (efficiency * BAND_HZ));
-        assert!((start.airtime.0 as f64 - expected).abs() <= 1.0, "device {d}");
+        assert!(
+            (start.airtime.0 as f64 - expected).abs() <= 1.0,
+            "device {d}"
+        );
     }
 }
 
@@ -189,9 +196,14 @@ fn ofdma_shares_add_up_to_the_band_and_tdma_queues() {
         Sharing::EqualShare,
         DownlinkMode::Broadcast,
     );
-    lone.start_upload(SimTime::ZERO, 0, payload).expect("starts");
+    lone.start_upload(SimTime::ZERO, 0, payload)
+        .expect("starts");
     let single = lone.complete_uplinks(SimTime(u64::MAX / 2))[0].arrival.0 as f64;
-    for sharing in [Sharing::EqualShare, Sharing::ProcessorSharing, Sharing::Fifo] {
+    for sharing in [
+        Sharing::EqualShare,
+        Sharing::ProcessorSharing,
+        Sharing::Fifo,
+    ] {
         let mut ch = channel(
             config(&distances, Fading::None, shannon()),
             sharing,
@@ -315,7 +327,10 @@ fn rician_mean_gain_is_one_over_a_million_blocks() {
         assert!((mean - 1.0).abs() < 5.0 * se, "K {k}: {mean} (se {se})");
         let var = g.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n as f64;
         let want = (1.0 + 2.0 * k) / ((k + 1.0) * (k + 1.0));
-        assert!((var - want).abs() < 0.02 * want.max(0.1), "K {k}: var {var}");
+        assert!(
+            (var - want).abs() < 0.02 * want.max(0.1),
+            "K {k}: var {var}"
+        );
     }
 }
 

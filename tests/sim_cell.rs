@@ -1,6 +1,7 @@
 //! Whole runs in a radio cell: identical outputs across arbiter threads with fading on; devices at
 //! the cell edge upload later, lose more and spend more energy than those near the base station,
-//! read back from `devices.csv`; without `[cell]` the distance and SNR columns are absent.
+//! read back from `devices.csv`; best-channel scheduling favours the devices near the base station;
+//! without `[cell]` the distance and SNR columns are absent.
 
 mod common;
 
@@ -66,7 +67,10 @@ fn devices(csv: &str) -> Vec<(f64, f64, f64, f64, f64)> {
     );
     lines
         .map(|l| {
-            let f: Vec<f64> = l.split(',').map(|v| v.parse().unwrap_or(f64::NAN)).collect();
+            let f: Vec<f64> = l
+                .split(',')
+                .map(|v| v.parse().unwrap_or(f64::NAN))
+                .collect();
             (f[dist], f[snr], f[air] / f[sent], f[lost], f[energy])
         })
         .collect()
@@ -117,4 +121,37 @@ fn without_a_cell_devices_csv_has_no_cell_columns() {
     let header = header.lines().next().expect("header");
     assert!(header.ends_with("learner_bytes"), "{header}");
     assert!(!header.contains("distance_m"));
+}
+
+#[test]
+fn best_channel_scheduling_asks_the_near_devices_more_often() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let sets = ["cell.scheduling=best-channel", "cell.scheduled=4"];
+    let out = common::run_toml(tmp.path(), "best", CELL, &sets, 2);
+    let rounds = read(&out, "rounds.csv");
+    let mut lines = rounds.lines();
+    let header: Vec<&str> = lines.next().expect("header").split(',').collect();
+    let col = header
+        .iter()
+        .position(|h| *h == "participants")
+        .expect("participants column");
+    for line in lines {
+        assert_eq!(line.split(',').nth(col), Some("4"), "{line}");
+    }
+    let csv = read(&out, "devices.csv");
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().expect("header").split(',').collect();
+    let at = |name: &str| header.iter().position(|h| *h == name).expect("column");
+    let (dist, sent) = (at("distance_m"), at("uploads_sent"));
+    let (mut near, mut far) = (0.0, 0.0);
+    for line in lines {
+        let f: Vec<&str> = line.split(',').collect();
+        let uploads: f64 = f[sent].parse().expect("number");
+        if f[dist].parse::<f64>().expect("number") < 100.0 {
+            near += uploads;
+        } else {
+            far += uploads;
+        }
+    }
+    assert!(near > 2.0 * far, "near {near} vs far {far}");
 }

@@ -111,6 +111,8 @@ pub struct UplinkDone {
     pub delivered: bool,
     /// When the base station has it (or learns it was lost).
     pub arrival: SimTime,
+    /// The SNR it was sent at, as the base station measures it [dB] (only in a cell).
+    pub snr_db: Option<f64>,
 }
 
 /// One device's copy of a broadcast.
@@ -142,7 +144,7 @@ pub struct Channel {
     up: Vec<LinkState>,
     down: Vec<LinkState>,
     availability: Vec<AvailabilityTrace>,
-    pending: BTreeMap<u64, (u32, Transmission, SimDuration)>,
+    pending: BTreeMap<u64, (u32, Transmission, SimDuration, Option<f64>)>,
     next_flow: u64,
     cell: Option<Cell>,
 }
@@ -265,11 +267,11 @@ impl Channel {
         if !self.is_on(d, now) {
             return Ok(None);
         }
-        let (tx, delay, size, airtime) = match &self.cell {
+        let (tx, delay, size, airtime, snr) = match &self.cell {
             None => {
                 let (tx, delay) = self.up[d as usize].send(payload);
                 let airtime = tx_time(tx.wire_bits, self.uplink.rate);
-                (tx, delay, tx.wire_bits, airtime)
+                (tx, delay, tx.wire_bits, airtime, None)
             }
             Some(cell) => {
                 let radio = cell.uplink(d, now);
@@ -280,13 +282,14 @@ impl Channel {
                     delay,
                     units as u64,
                     airtime_at(tx.wire_bits, radio.rate_bps),
+                    Some(radio.snr_db),
                 )
             }
         };
         let flow = self.next_flow;
         self.next_flow += 1;
         self.shared.start_flow(now, flow, size)?;
-        self.pending.insert(flow, (d, tx, delay));
+        self.pending.insert(flow, (d, tx, delay, snr));
         Ok(Some(UploadStart {
             flow,
             wire_bytes: tx.wire_bits / 8,
@@ -310,12 +313,13 @@ impl Channel {
             let Some((t, flow)) = self.shared.complete_next() else {
                 break;
             };
-            if let Some((device, tx, delay)) = self.pending.remove(&flow) {
+            if let Some((device, tx, delay, snr_db)) = self.pending.remove(&flow) {
                 done.push(UplinkDone {
                     flow,
                     device,
                     delivered: tx.delivered,
                     arrival: t + delay,
+                    snr_db,
                 });
             }
         }

@@ -279,6 +279,10 @@ pub fn build(scenario: &Scenario) -> Result<Setup, ExperimentError> {
         sc::Participation::Fraction(f) => Participation::Fraction(f),
         sc::Participation::Available => Participation::Available,
     };
+    let participation = match scenario.cell.as_ref().and_then(|c| c.scheduling) {
+        Some(policy) => Participation::Scheduled(policy),
+        None => participation,
+    };
     if mode != Mode::Sync && participation != Participation::All {
         return Err(bad(
             "fl.participation: only \"all\" is supported with fl.mode = non-blocking or separate"

@@ -61,6 +61,18 @@ pub enum RawErrorModel {
     Logistic,
 }
 
+/// Scheduling policies.
+#[derive(Copy, Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum RawScheduling {
+    All,
+    RandomK,
+    BestChannel,
+    RoundRobin,
+    ProportionalFair,
+    AgeOfUpdate,
+}
+
 /// `[cell]`.
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -133,6 +145,10 @@ pub struct RawCell {
     pub error_snr: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error_slope: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scheduling: Option<RawScheduling>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scheduled: Option<i64>,
 }
 
 /// serde's "unknown variant" message for a `[cell]` enum named `enum_name`.
@@ -148,6 +164,7 @@ pub(crate) fn unknown_variant_message(enum_name: &str, value: &str) -> Option<St
         "RawFading" => message::<RawFading>(value),
         "RawRateModel" => message::<RawRateModel>(value),
         "RawErrorModel" => message::<RawErrorModel>(value),
+        "RawScheduling" => message::<RawScheduling>(value),
         _ => None,
     }
 }

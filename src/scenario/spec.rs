@@ -334,6 +334,8 @@ pub struct CellSpec {
     /// Power-amplifier efficiency: a transmitting device draws its class's `tx_power` plus its
     /// radiated power over this (0..=1].
     pub pa_efficiency: f64,
+    /// Which devices the base station asks each round (`None`: `fl.participation` decides).
+    pub scheduling: Option<crate::fl::Scheduling>,
     /// The section as written (the resolved scenario writes it back verbatim).
     pub raw: super::raw_cell::RawCell,
 }

@@ -8,10 +8,11 @@
 
 use super::checks::Checker;
 use super::error::ScenarioError;
-use super::raw::RawScenario;
+use super::raw::{RawFlMode, RawParticipation, RawScenario};
 use super::raw_cell::*;
 use super::spec::{CellSpec, DeviceClass, LinkSpec};
 use super::units::{self, UnitError};
+use crate::fl::Scheduling;
 use crate::net::{
     CellConfig, ErrorModel, Fading, LinkBudget, LossModel, PathLoss, Placement, Position,
     RateModel, SightRule, LTE_CQI,
@@ -292,12 +293,65 @@ pub(crate) fn validate_cell(
         "an efficiency in (0, 1]",
         |v| v > 0.0 && v <= 1.0 && finite(v),
     )?;
+    let scheduling = scheduling(c, raw, &cell, devices)?;
     Ok(Some(CellSpec {
         config,
         tx_power_dbm,
         pa_efficiency,
+        scheduling,
         raw: cell,
     }))
+}
+
+fn scheduling(
+    c: &Checker,
+    raw: &RawScenario,
+    cell: &RawCell,
+    devices: u64,
+) -> Result<Option<Scheduling>, ScenarioError> {
+    let policy = cell.scheduling.unwrap_or(RawScheduling::All);
+    let make: fn(u32) -> Scheduling = match policy {
+        RawScheduling::All => {
+            c.forbid(
+                "cell.scheduled",
+                &cell.scheduled,
+                "only with a scheduling policy",
+            )?;
+            return Ok(None);
+        }
+        RawScheduling::RandomK => Scheduling::RandomK,
+        RawScheduling::BestChannel => Scheduling::BestChannel,
+        RawScheduling::RoundRobin => Scheduling::RoundRobin,
+        RawScheduling::ProportionalFair => Scheduling::ProportionalFair,
+        RawScheduling::AgeOfUpdate => Scheduling::AgeOfUpdate,
+    };
+    let fl = raw.fl.clone().unwrap_or_default();
+    if fl.participation.is_some_and(|p| p != RawParticipation::All) {
+        return Err(c.invalid(
+            "fl.participation",
+            "\"all\" (cell.scheduling picks the participants)",
+            format!("{:?}", fl.participation),
+        ));
+    }
+    if fl.mode.is_some_and(|m| m != RawFlMode::Sync) {
+        return Err(c.invalid(
+            "cell.scheduling",
+            "\"all\" unless fl.mode = \"sync\" (only synchronous rounds are scheduled)",
+            format!("{policy:?}"),
+        ));
+    }
+    let k = c.int(
+        "cell.scheduled",
+        Some(*c.require(
+            "cell.scheduled",
+            &cell.scheduled,
+            "a scheduling policy needs the number of devices per round",
+        )?),
+        1,
+        1,
+        devices,
+    )? as u32;
+    Ok(Some(make(k)))
 }
 
 fn placement(c: &Checker, cell: &RawCell, devices: u64) -> Result<Placement, ScenarioError> {
@@ -319,7 +373,11 @@ fn placement(c: &Checker, cell: &RawCell, devices: u64) -> Result<Placement, Sce
     };
     if kind != RawPlacement::Clusters {
         only("hot_spots", cell.hot_spots.is_some(), "\"clusters\"")?;
-        only("hot_spot_spread", cell.hot_spot_spread.is_some(), "\"clusters\"")?;
+        only(
+            "hot_spot_spread",
+            cell.hot_spot_spread.is_some(),
+            "\"clusters\"",
+        )?;
     }
     if kind != RawPlacement::Explicit {
         only("positions", cell.positions.is_some(), "\"explicit\"")?;
@@ -338,7 +396,9 @@ fn placement(c: &Checker, cell: &RawCell, devices: u64) -> Result<Placement, Sce
     };
     Ok(match kind {
         RawPlacement::Disc => {
-            only("inner_radius", cell.inner_radius.is_some(),
+            only(
+                "inner_radius",
+                cell.inner_radius.is_some(),
                 "\"annulus\" or \"clusters\"",
             )?;
             let (inner_m, outer_m) = annulus()?;
@@ -358,7 +418,9 @@ fn placement(c: &Checker, cell: &RawCell, devices: u64) -> Result<Placement, Sce
             }
         }
         RawPlacement::Explicit => {
-            only("radius", cell.radius.is_some(),
+            only(
+                "radius",
+                cell.radius.is_some(),
                 "\"disc\", \"annulus\" or \"clusters\"",
             )?;
             let rows = c.require(

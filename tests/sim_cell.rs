@@ -155,3 +155,27 @@ fn best_channel_scheduling_asks_the_near_devices_more_often() {
     }
     assert!(near > 2.0 * far, "near {near} vs far {far}");
 }
+
+#[test]
+fn shipped_cell_scenarios_resolve_and_load_back_equal() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    for file in ["scenarios/cell-edge.toml", "scenarios/urban-cell.toml"] {
+        let s = flsnn::scenario::load(Some(&root.join(file)), &[]).expect("valid scenario");
+        assert!(s.cell.is_some(), "{file} has a cell");
+        let again = flsnn::scenario::load_str(
+            &s.to_resolved_toml(),
+            "resolved.toml",
+            &[],
+            &Default::default(),
+        )
+        .expect("resolved TOML is valid");
+        assert_eq!(
+            flsnn::scenario::Scenario {
+                source: s.source.clone(),
+                ..again
+            },
+            s,
+            "{file}"
+        );
+    }
+}

@@ -8,7 +8,7 @@
 
 use super::error::NetError;
 use rand::Rng;
-use rand_distr::{Distribution, Normal};
+use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
 use std::f64::consts::TAU;
 
@@ -153,10 +153,11 @@ impl Placement {
                     .get(d as usize % hot_spots.len().max(1))
                     .copied()
                     .unwrap_or(Position { x_m: 0.0, y_m: 0.0 });
-                let offset = Normal::new(0.0, *spread_m).unwrap_or_else(|_| unit_normal());
+                let dx: f64 = StandardNormal.sample(device_rng);
+                let dy: f64 = StandardNormal.sample(device_rng);
                 Position {
-                    x_m: centre.x_m + offset.sample(device_rng),
-                    y_m: centre.y_m + offset.sample(device_rng),
+                    x_m: centre.x_m + spread_m * dx,
+                    y_m: centre.y_m + spread_m * dy,
                 }
             }
             Placement::Explicit(positions) => positions
@@ -165,10 +166,6 @@ impl Placement {
                 .unwrap_or(Position { x_m: 0.0, y_m: 0.0 }),
         }
     }
-}
-
-fn unit_normal() -> Normal<f64> {
-    Normal::new(0.0, 1.0).unwrap_or_else(|_| unreachable!("unit normal parameters are valid"))
 }
 
 /// A point uniform over the annulus `inner..outer` [m]: the radius is `sqrt` of a uniform draw

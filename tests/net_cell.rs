@@ -305,7 +305,7 @@ fn rayleigh_outage_matches_one_minus_exp_over_a_million_blocks() {
     let n = 1_000_000;
     let g = gains(Fading::Rayleigh, n);
     // P(SNR < theta) = 1 - exp(-theta / mean SNR): theta as a fraction of the mean.
-    for theta in [0.1, 0.5, 1.0, 2.0] {
+    for theta in [0.1f64, 0.5, 1.0, 2.0] {
         let p = 1.0 - (-theta).exp();
         let observed = g.iter().filter(|&&x| x < theta).count() as f64 / n as f64;
         let se = (p * (1.0 - p) / n as f64).sqrt();

@@ -12,8 +12,10 @@
 //! report     records, output folders (checked, locked destinations), metric sinks (csv, json,
 //!            jsonl), summary, plots, report.html
 //! sim        the kernel: virtual clock, calendar, actors hosting node work; generic, no FL
-//! fl         Device and BaseStation state machines (every protocol rule), compression
-//! net        the channel: latency, rate, shared uplink, loss + ARQ, availability, energy
+//! fl         Device and BaseStation state machines (every protocol rule), compression,
+//!            scheduling
+//! net        the channel: latency, rate, shared uplink, loss + ARQ, availability, energy; a radio
+//!            cell (placement, path loss, fading, link budget, SNR -> rate and packet errors)
 //! snn        probabilistic GLM spiking network, online learning rule, evaluation
 //! data       IDX, AEDAT (MNIST-DVS), N-MNIST readers; spike encoders; partitions
 //! rng, time  per-(node, purpose) random streams; integer-nanosecond virtual time

@@ -43,6 +43,10 @@ pub enum Purpose {
     Compute,
     /// Random choices of the upload compressor.
     Compression,
+    /// Position, line of sight and shadowing in the cell (hot-spot centres: base station).
+    CellPlacement,
+    /// Small-scale fading blocks.
+    Fading,
 }
 
 impl Purpose {
@@ -60,6 +64,8 @@ impl Purpose {
             Purpose::Participation => 10,
             Purpose::Compute => 11,
             Purpose::Compression => 12,
+            Purpose::CellPlacement => 13,
+            Purpose::Fading => 14,
         }
     }
 }

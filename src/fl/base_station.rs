@@ -8,7 +8,7 @@
 
 use crate::fl::compress::{Codec, CompressError};
 use crate::fl::message::{Action, GlobalModel, Msg, Note, Probe, Timer, Upload};
-use crate::fl::{Mode, Participation, Protocol};
+use crate::fl::{Mode, Participation, Protocol, Scheduler};
 use crate::net::AvailabilityTrace;
 use crate::time::SimTime;
 use rand::seq::index::sample;
@@ -60,6 +60,7 @@ pub struct BaseStation {
     rounds: BTreeMap<u64, Round>,
     participation_rng: ChaCha12Rng,
     availability: Vec<AvailabilityTrace>,
+    scheduler: Option<Scheduler>,
 }
 
 impl BaseStation {
@@ -75,6 +76,10 @@ impl BaseStation {
         availability: Vec<AvailabilityTrace>,
         participation_rng: ChaCha12Rng,
     ) -> BaseStation {
+        let scheduler = match protocol.participation {
+            Participation::Scheduled(policy) => Some(Scheduler::new(policy, devices)),
+            _ => None,
+        };
         let mut bs = BaseStation {
             protocol,
             devices,
@@ -83,8 +88,9 @@ impl BaseStation {
             rounds: BTreeMap::new(),
             participation_rng,
             availability,
+            scheduler,
         };
-        let first = bs.pick_participants(SimTime::ZERO);
+        let first = bs.pick_participants(0, SimTime::ZERO);
         bs.rounds.entry(0).or_default().expected = first;
         bs
     }
@@ -120,6 +126,9 @@ impl BaseStation {
                 if !late {
                     round.resolved.insert(upload.device);
                     round.received.push(upload.clone());
+                    if let Some(scheduler) = &mut self.scheduler {
+                        scheduler.delivered(upload.device, upload.round, upload.channel_quality_db);
+                    }
                 }
                 out.push(Action::Note(Note::UploadReceived {
                     device: upload.device,
@@ -128,8 +137,18 @@ impl BaseStation {
                 }));
                 self.close_if_complete(upload.round, now, &mut out)?;
             }
-            BaseStationInput::UploadLost { device, round }
-            | BaseStationInput::Skip { device, round } => {
+            BaseStationInput::UploadLost { device, round } => {
+                if let Some(scheduler) = &mut self.scheduler {
+                    scheduler.lost(device);
+                }
+                self.rounds
+                    .entry(round)
+                    .or_default()
+                    .resolved
+                    .insert(device);
+                self.close_if_complete(round, now, &mut out)?;
+            }
+            BaseStationInput::Skip { device, round } => {
                 self.rounds
                     .entry(round)
                     .or_default()
@@ -146,9 +165,15 @@ impl BaseStation {
         Ok(out)
     }
 
-    /// The participants of a round opened at `t`.
-    fn pick_participants(&mut self, t: SimTime) -> BTreeSet<u32> {
+    /// The participants of round `round`, opened at `t`.
+    fn pick_participants(&mut self, round: u64, t: SimTime) -> BTreeSet<u32> {
         let n = self.devices as usize;
+        if let (Mode::Sync, Some(scheduler)) = (self.protocol.mode, &mut self.scheduler) {
+            return scheduler
+                .pick(round, &mut self.participation_rng)
+                .into_iter()
+                .collect();
+        }
         match (self.protocol.mode, self.protocol.participation) {
             (Mode::Sync, Participation::Fraction(f)) => {
                 let k = ((f * n as f64).ceil() as usize).clamp(1, n.max(1));
@@ -241,7 +266,7 @@ impl BaseStation {
         }
         let next = r + 1;
         let next_expected = if next < self.protocol.rounds() {
-            Some(self.pick_participants(now))
+            Some(self.pick_participants(next, now))
         } else {
             None
         };
@@ -312,6 +337,18 @@ mod tests {
             payload: EncodedUpload::Full {
                 values: vec![value; MODEL],
             },
+            channel_quality_db: None,
+        }))
+    }
+
+    fn measured(device: u32, round: u64, snr_db: f64) -> BaseStationInput {
+        let BaseStationInput::Upload(u) = upload(device, round, 10, 1.0) else {
+            unreachable!("upload() makes an upload")
+        };
+        BaseStationInput::Upload(Arc::new(Upload {
+            channel_quality_db: Some(snr_db),
+            payload: u.payload.clone(),
+            ..*u
         }))
     }
 
@@ -518,5 +555,44 @@ mod tests {
             vec![3.0; MODEL],
             "(1 + 5) / 2"
         );
+    }
+
+    #[test]
+    fn best_channel_scheduling_uses_the_snrs_measured_on_uploads() {
+        use crate::fl::Scheduling;
+        let protocol = Protocol {
+            participation: Participation::Scheduled(Scheduling::BestChannel(2)),
+            ..sync(None)
+        };
+        let mut bs = station(protocol, 4, 1);
+        // Nothing measured yet: ties go to the smallest ids.
+        assert_eq!(bs.participants(0), vec![0, 1]);
+        bs.handle(t(0), BaseStationInput::Start).expect("start");
+        bs.handle(t(5), measured(0, 0, 4.0)).expect("upload");
+        let out = bs.handle(t(6), measured(1, 0, 25.0)).expect("upload");
+        // Devices 2 and 3 were never heard, so they count as best and are asked next.
+        assert_eq!(broadcasts(&out)[0].next_participants, vec![2, 3]);
+        bs.handle(t(10), measured(2, 1, -3.0)).expect("upload");
+        let out = bs.handle(t(11), measured(3, 1, 9.0)).expect("upload");
+        assert_eq!(broadcasts(&out)[0].next_participants, vec![1, 3]);
+        assert_eq!(bs.participants(2), vec![1, 3]);
+    }
+
+    #[test]
+    fn age_of_update_scheduling_asks_the_longest_unheard_devices() {
+        use crate::fl::Scheduling;
+        let protocol = Protocol {
+            participation: Participation::Scheduled(Scheduling::AgeOfUpdate(1)),
+            ..sync(Some(100))
+        };
+        let mut bs = station(protocol, 3, 1);
+        assert_eq!(bs.participants(0), vec![0]);
+        bs.handle(t(0), BaseStationInput::Start).expect("start");
+        let out = bs.handle(t(5), upload(0, 0, 10, 1.0)).expect("upload");
+        // Devices 1 and 2 have never delivered: the smaller id goes first.
+        assert_eq!(broadcasts(&out)[0].next_participants, vec![1]);
+        // Device 1 delivers in round 1: device 2, never heard, is now the oldest.
+        let out = bs.handle(t(9), upload(1, 1, 10, 1.0)).expect("upload");
+        assert_eq!(broadcasts(&out)[0].next_participants, vec![2]);
     }
 }

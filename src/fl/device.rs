@@ -286,6 +286,7 @@ impl Device {
             round,
             samples: self.setup.samples,
             payload,
+            channel_quality_db: None,
         }))));
     }
 }

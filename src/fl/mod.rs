@@ -12,6 +12,7 @@ mod local;
 pub mod message;
 pub mod model;
 mod protocol;
+pub mod schedule;
 
 pub use aggregate::Aggregation;
 pub use base_station::{BaseStation, BaseStationInput};
@@ -20,6 +21,7 @@ pub use evaluator::GlobalEvaluator;
 pub use local::{test_example, ComputeTotals, DeviceStreams, LocalError, LocalModel};
 pub use message::{Action, GlobalModel, Job, Msg, Note, Probe, Reading, Timer, Trained, Upload};
 pub use protocol::Protocol;
+pub use schedule::{Scheduler, Scheduling};
 
 /// How devices and the base station interact.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -41,4 +43,6 @@ pub enum Participation {
     Fraction(f64),
     /// The devices that are on when the round starts.
     Available,
+    /// The devices a scheduling policy picks from what the base station measured.
+    Scheduled(Scheduling),
 }

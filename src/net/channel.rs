@@ -7,10 +7,22 @@
 //! the base station one propagation latency (plus one retry delay per retransmission) after its
 //! last bit. A message whose packet exhausts its retries is lost; the base station learns of the
 //! loss at the time the message would have arrived.
+//!
+//! With a [`Cell`] ([`Channel::with_cell`]) each transmission's rate and packet error rate come
+//! from the sender's or receiver's SNR at the time it is sent (held for the whole message, block
+//! fading); the links' own rates and loss models are not used. The shared uplink then carries
+//! *resource units*: a flow of `b` bits at efficiency `e` [bit/s/Hz] needs `b / e` Hz-seconds of
+//! band, so the uplink's rate is the band [Hz] and its sharing rule splits the band: equal share
+//! is OFDMA with the band split equally among the devices sending at once, processor sharing
+//! re-splits it as flows start and end, FIFO is TDMA (one device at a time on the whole band).
+//! Each device keeps its power spectral density, so its SNR is that of the whole band and its
+//! radio energy is its power times its full-band airtime `b / (e B)`. The downlink broadcast is
+//! sent at the rate of the worst receiver, each receiver's retransmissions and unicast copies at
+//! its own rate.
 
 use super::{
-    tx_time, AvailabilityTrace, DownlinkMode, Link, LinkConfig, NetError, SharedUplink,
-    Transmission,
+    tx_time, AvailabilityTrace, Cell, CellDevice, DownlinkMode, Link, LinkConfig, LossModel,
+    LossState, NetError, Rate, SharedUplink, Transmission,
 };
 use crate::rng::{stream, Node, Purpose};
 use crate::time::{SimDuration, SimTime};
@@ -47,6 +59,32 @@ impl LinkState {
             .send(payload, &mut self.loss_rng, &mut self.latency_rng);
         (plan.transmission, plan.retry_wait + plan.latency)
     }
+
+    /// As `send`, each packet lost with probability `packet_error_rate`.
+    fn send_at(&mut self, payload: u64, packet_error_rate: f64) -> (Transmission, SimDuration) {
+        let model = LossModel::Bernoulli {
+            p: packet_error_rate.clamp(0.0, 1.0),
+        };
+        let Ok(mut loss) = LossState::new(model, &mut self.loss_rng) else {
+            unreachable!("a clamped Bernoulli probability is valid")
+        };
+        let plan = self.link.send_with_loss(
+            payload,
+            &mut loss,
+            &mut self.loss_rng,
+            &mut self.latency_rng,
+        );
+        (plan.transmission, plan.retry_wait + plan.latency)
+    }
+}
+
+/// Resource units per Hz-second of band in a cell's shared uplink (finer than a bit, so rounding
+/// a flow up to whole units costs under a nanosecond).
+const UNITS_PER_HZ_S: f64 = 1000.0;
+
+/// Time to send `bits` at `rate_bps` [ns], rounded up.
+fn airtime_at(bits: u64, rate_bps: f64) -> SimDuration {
+    SimDuration((bits as f64 * 1e9 / rate_bps).ceil() as u64)
 }
 
 /// An upload put on the uplink.
@@ -73,6 +111,8 @@ pub struct UplinkDone {
     pub delivered: bool,
     /// When the base station has it (or learns it was lost).
     pub arrival: SimTime,
+    /// The SNR it was sent at, as the base station measures it [dB] (only in a cell).
+    pub snr_db: Option<f64>,
 }
 
 /// One device's copy of a broadcast.
@@ -104,8 +144,9 @@ pub struct Channel {
     up: Vec<LinkState>,
     down: Vec<LinkState>,
     availability: Vec<AvailabilityTrace>,
-    pending: BTreeMap<u64, (u32, Transmission, SimDuration)>,
+    pending: BTreeMap<u64, (u32, Transmission, SimDuration, Option<f64>)>,
     next_flow: u64,
+    cell: Option<Cell>,
 }
 
 impl Channel {
@@ -152,7 +193,35 @@ impl Channel {
             availability,
             pending: BTreeMap::new(),
             next_flow: 0,
+            cell: None,
         })
+    }
+
+    /// The same channel in `cell`: rates and packet errors from each device's SNR (see the
+    /// module docs). The cell must hold one device per availability trace.
+    pub fn with_cell(mut self, cell: Cell) -> Result<Channel, NetError> {
+        if cell.devices() != self.availability.len() {
+            return Err(NetError::invalid(
+                "cell",
+                "devices",
+                cell.devices(),
+                "one device per device of the channel",
+            ));
+        }
+        let band = Rate::from_bps_f64(cell.config().uplink.bandwidth_hz * UNITS_PER_HZ_S)?;
+        self.shared = SharedUplink::new(band, self.shared.sharing());
+        self.cell = Some(cell);
+        Ok(self)
+    }
+
+    /// The cell, if the channel has one.
+    pub fn cell(&self) -> Option<&Cell> {
+        self.cell.as_ref()
+    }
+
+    /// Device `d`'s place in the cell, if the channel has one.
+    pub fn cell_device(&self, d: u32) -> Option<CellDevice> {
+        self.cell.as_ref().map(|c| c.device(d))
     }
 
     fn wire_bits(cfg: &LinkConfig, payload: u64) -> u64 {
@@ -165,7 +234,11 @@ impl Channel {
     /// having them: the engine's lookahead.
     pub fn min_downlink_delay(&self, payload: u64) -> SimDuration {
         let bits = Self::wire_bits(&self.downlink, payload);
-        self.downlink.latency.min_delay() + tx_time(bits, self.downlink.rate)
+        let transmission = match &self.cell {
+            None => tx_time(bits, self.downlink.rate),
+            Some(cell) => airtime_at(bits, cell.max_downlink_rate_bps()),
+        };
+        self.downlink.latency.min_delay() + transmission
     }
 
     /// Bytes on the wire for one uplink message of `payload` bytes, without retransmissions [B].
@@ -194,15 +267,33 @@ impl Channel {
         if !self.is_on(d, now) {
             return Ok(None);
         }
-        let (tx, delay) = self.up[d as usize].send(payload);
+        let (tx, delay, size, airtime, snr) = match &self.cell {
+            None => {
+                let (tx, delay) = self.up[d as usize].send(payload);
+                let airtime = tx_time(tx.wire_bits, self.uplink.rate);
+                (tx, delay, tx.wire_bits, airtime, None)
+            }
+            Some(cell) => {
+                let radio = cell.uplink(d, now);
+                let (tx, delay) = self.up[d as usize].send_at(payload, radio.packet_error_rate);
+                let units = (tx.wire_bits as f64 * UNITS_PER_HZ_S / radio.efficiency).ceil();
+                (
+                    tx,
+                    delay,
+                    units as u64,
+                    airtime_at(tx.wire_bits, radio.rate_bps),
+                    Some(radio.snr_db),
+                )
+            }
+        };
         let flow = self.next_flow;
         self.next_flow += 1;
-        self.shared.start_flow(now, flow, tx.wire_bits)?;
-        self.pending.insert(flow, (d, tx, delay));
+        self.shared.start_flow(now, flow, size)?;
+        self.pending.insert(flow, (d, tx, delay, snr));
         Ok(Some(UploadStart {
             flow,
             wire_bytes: tx.wire_bits / 8,
-            airtime: tx_time(tx.wire_bits, self.uplink.rate),
+            airtime,
             retransmissions: tx.retransmissions,
         }))
     }
@@ -222,12 +313,13 @@ impl Channel {
             let Some((t, flow)) = self.shared.complete_next() else {
                 break;
             };
-            if let Some((device, tx, delay)) = self.pending.remove(&flow) {
+            if let Some((device, tx, delay, snr_db)) = self.pending.remove(&flow) {
                 done.push(UplinkDone {
                     flow,
                     device,
                     delivered: tx.delivered,
                     arrival: t + delay,
+                    snr_db,
                 });
             }
         }
@@ -246,6 +338,9 @@ impl Channel {
         receivers: &[u32],
         payload: u64,
     ) -> Vec<DownlinkOutcome> {
+        if self.cell.is_some() {
+            return self.broadcast_in_cell(now, receivers, payload);
+        }
         let base_bits = Self::wire_bits(&self.downlink, payload);
         let rate = self.downlink.rate;
         let base_time = tx_time(base_bits, rate);
@@ -275,6 +370,60 @@ impl Channel {
                 air_bytes: air_bits / 8,
                 received_bytes: tx.wire_bits / 8,
                 airtime: tx_time(tx.wire_bits, rate),
+                retransmissions: tx.retransmissions,
+            });
+        }
+        out
+    }
+
+    /// [`Channel::broadcast`] in a cell: the common copy at the worst receiver's rate, each
+    /// receiver's retransmissions (broadcast) or copy (unicast) at its own rate, every packet
+    /// lost at the receiver's packet error rate.
+    fn broadcast_in_cell(
+        &mut self,
+        now: SimTime,
+        receivers: &[u32],
+        payload: u64,
+    ) -> Vec<DownlinkOutcome> {
+        let Some(cell) = &self.cell else {
+            return Vec::new();
+        };
+        let base_bits = Self::wire_bits(&self.downlink, payload);
+        let radios: Vec<_> = receivers.iter().map(|&d| cell.downlink(d, now)).collect();
+        let worst = radios
+            .iter()
+            .map(|r| r.rate_bps)
+            .fold(f64::INFINITY, f64::min);
+        let base_time = airtime_at(base_bits, worst);
+        let mut cursor = now;
+        let mut out = Vec::with_capacity(receivers.len());
+        for (i, (&d, radio)) in receivers.iter().zip(&radios).enumerate() {
+            let (tx, delay) = self.down[d as usize].send_at(payload, radio.packet_error_rate);
+            let extra_bits = tx.wire_bits.saturating_sub(base_bits);
+            let (finish, air_bits, airtime) = match self.downlink_mode {
+                DownlinkMode::Broadcast => {
+                    let extra = airtime_at(extra_bits, radio.rate_bps);
+                    let common = if i == 0 { base_bits } else { 0 };
+                    (
+                        now + base_time + extra,
+                        common + extra_bits,
+                        base_time + extra,
+                    )
+                }
+                DownlinkMode::Unicast => {
+                    let own = airtime_at(tx.wire_bits, radio.rate_bps);
+                    cursor += own;
+                    (cursor, tx.wire_bits, own)
+                }
+            };
+            let arrival = finish + delay;
+            out.push(DownlinkOutcome {
+                device: d,
+                delivered: tx.delivered && self.availability[d as usize].is_on(arrival),
+                arrival,
+                air_bytes: air_bits / 8,
+                received_bytes: tx.wire_bits / 8,
+                airtime,
                 retransmissions: tx.retransmissions,
             });
         }

@@ -130,6 +130,27 @@ impl Link {
             &mut self.loss,
             loss_rng,
         );
+        self.plan(transmission, latency_rng)
+    }
+
+    /// As [`Link::send`], with packets lost by `loss` instead of the link's own loss state (a
+    /// cell's packet error rate at the time of sending).
+    pub fn send_with_loss<L: Rng + ?Sized, D: Rng + ?Sized>(
+        &mut self,
+        payload: u64,
+        loss: &mut LossState,
+        loss_rng: &mut L,
+        latency_rng: &mut D,
+    ) -> MessagePlan {
+        let transmission = send_message(payload, &self.format, self.config.retries, loss, loss_rng);
+        self.plan(transmission, latency_rng)
+    }
+
+    fn plan<D: Rng + ?Sized>(
+        &self,
+        transmission: Transmission,
+        latency_rng: &mut D,
+    ) -> MessagePlan {
         MessagePlan {
             transmission,
             retry_wait: self.config.retry_delay * u64::from(transmission.retransmissions),

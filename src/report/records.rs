@@ -110,6 +110,14 @@ pub struct DeviceRecord {
     pub test_nll: f64,
     /// Bytes of its learning state.
     pub learner_bytes: u64,
+    /// Ground distance to the base station [m]; only with `[cell]` (without one the column is
+    /// left out, so `devices.csv` keeps its shape).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub distance_m: Option<f64>,
+    /// Uplink SNR without small-scale fading (path loss and shadowing only) [dB]; only with
+    /// `[cell]`, like `distance_m`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mean_snr_db: Option<f64>,
 }
 
 /// One device's local model on the test set at a checkpoint (`eval.local_every` or

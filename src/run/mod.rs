@@ -14,10 +14,10 @@ use crate::data::{DataError, Encoding, EventCamera};
 use crate::data::{Prepared, Source};
 use crate::fl::compress::Codec;
 use crate::fl::compress::HEADER_BYTES;
-use crate::fl::{DeviceSetup, DeviceStreams, LocalModel, Protocol};
+use crate::fl::{DeviceSetup, DeviceStreams, LocalModel, Participation, Protocol};
 use crate::net::{
-    Availability, AvailabilityTrace, Channel, ComputeEnergy, DownlinkMode, LinkConfig, NetError,
-    RadioEnergy, Rate, SharedUplink, Sharing,
+    Availability, AvailabilityTrace, Cell, Channel, ComputeEnergy, DownlinkMode, LinkConfig,
+    NetError, RadioEnergy, Rate, SharedUplink, Sharing,
 };
 use crate::report::{
     write_csv, write_json, Destination, EventLog, Existing, Manifest, OutKind, ProgressSink,
@@ -262,6 +262,10 @@ pub fn build(scenario: &Scenario) -> Result<Setup, ExperimentError> {
     let init_params = net.init_params(&mut stream(seed, Node::BaseStation, Purpose::Init));
 
     let (mode, participation) = (fl.mode, fl.participation);
+    let participation = match scenario.cell.as_ref().and_then(|c| c.scheduling) {
+        Some(policy) => Participation::Scheduled(policy),
+        None => participation,
+    };
     let availability = map_availability(&scenario.availability);
 
     let codec = Arc::new(
@@ -341,6 +345,10 @@ pub fn build(scenario: &Scenario) -> Result<Setup, ExperimentError> {
     let shared = SharedUplink::new(uplink.rate, sharing);
     let channel =
         Channel::new(uplink, downlink, downlink_mode, shared, traces, seed).map_err(net_err)?;
+    let channel = match &scenario.cell {
+        None => channel,
+        Some(cell) => with_cell(channel, cell, &classes, &mut devices, seed).map_err(net_err)?,
+    };
     // No broadcast is smaller than a bare message header.
     let lookahead = channel.min_downlink_delay(HEADER_BYTES);
     for d in &mut devices {
@@ -378,6 +386,24 @@ pub fn build(scenario: &Scenario) -> Result<Setup, ExperimentError> {
         codec,
         reused_examples,
     })
+}
+
+/// Puts `channel` in the scenario's cell: each device transmits at its class's power, and its
+/// radio draws that radiated power over the amplifier's efficiency on top of its class's
+/// transmit power.
+fn with_cell(
+    channel: Channel,
+    cell: &sc::CellSpec,
+    classes: &[usize],
+    devices: &mut [DeviceParts],
+    seed: u64,
+) -> Result<Channel, NetError> {
+    let powers: Vec<f64> = classes.iter().map(|&k| cell.tx_power_dbm[k]).collect();
+    for (device, dbm) in devices.iter_mut().zip(&powers) {
+        let radiated_w = 10f64.powf((dbm - 30.0) / 10.0);
+        device.energy.radio.tx_power_w += radiated_w / cell.pa_efficiency;
+    }
+    channel.with_cell(Cell::new(cell.config.clone(), &powers, seed)?)
 }
 
 fn link_config(spec: &sc::LinkSpec) -> Result<LinkConfig, NetError> {

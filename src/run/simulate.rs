@@ -75,10 +75,13 @@ pub fn simulate(
     let mut nodes = Vec::with_capacity(devices.len() + 1);
     let mut device_nodes = Vec::with_capacity(devices.len());
     for d in devices {
+        let place = channel.cell_device(d.setup.id);
         records.push(DeviceRecord {
             device: d.setup.id,
             class: d.class_name,
             samples: d.setup.samples as u64,
+            distance_m: place.map(|p| p.distance_m),
+            mean_snr_db: place.map(|p| p.mean_snr_up_db),
             ..DeviceRecord::default()
         });
         energy.push(d.energy);

@@ -5,12 +5,13 @@
 use crate::fl::compress::{payload_bytes, CompressError};
 use crate::fl::{
     Action, BaseStation, BaseStationInput, Device, DeviceInput, GlobalEvaluator, Job, LocalModel,
-    Msg, Note, Probe, Reading, Timer, Trained,
+    Msg, Note, Probe, Reading, Timer, Trained, Upload,
 };
 use crate::net::{Channel, DownlinkOutcome, NetError, UploadStart};
 use crate::sim::{self, Context, Effect, Input, NodeId, Transfer};
 use crate::time::SimTime;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// The base station's node id.
 pub const BASE_STATION: NodeId = 0;
@@ -337,6 +338,7 @@ impl sim::Medium<Fl> for CellMedium {
     fn wake(&mut self, now: SimTime, out: &mut Vec<Transfer<Fl>>) {
         for done in self.channel.complete_uplinks(now) {
             if let Some((from, msg)) = self.flights.remove(&done.flow) {
+                let msg = measured(msg, done.snr_db);
                 out.push(Transfer {
                     at: done.arrival,
                     from,
@@ -346,5 +348,19 @@ impl sim::Medium<Fl> for CellMedium {
                 });
             }
         }
+    }
+}
+
+/// `msg` as the base station receives it: an upload carries the SNR it measured (in a cell).
+fn measured(msg: Msg, snr_db: Option<f64>) -> Msg {
+    match (msg, snr_db) {
+        (Msg::Upload(u), Some(snr)) => Msg::Upload(Arc::new(Upload {
+            device: u.device,
+            round: u.round,
+            samples: u.samples,
+            payload: u.payload.clone(),
+            channel_quality_db: Some(snr),
+        })),
+        (msg, _) => msg,
     }
 }

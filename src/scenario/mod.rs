@@ -12,11 +12,13 @@ mod layer;
 pub mod load;
 pub mod name;
 pub mod raw;
+pub mod raw_cell;
 pub mod resolve;
 pub mod spec;
 pub mod units;
 pub mod validate;
 mod validate_budget;
+mod validate_cell;
 mod validate_net;
 
 pub use error::ScenarioError;

@@ -48,6 +48,9 @@ pub struct RawScenario {
     /// `[budget]`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub budget: Option<RawBudget>,
+    /// `[cell]`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cell: Option<super::raw_cell::RawCell>,
 }
 
 /// Where examples come from.

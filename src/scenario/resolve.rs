@@ -16,9 +16,10 @@ fn int(v: u64) -> Option<i64> {
     i64::try_from(v).ok()
 }
 
-/// The raw form of `s` with every key present.
+/// The raw form of `s` with every key present (with `[cell]`, the links' rates are left out:
+/// the cell sets them).
 pub fn to_raw(s: &Scenario) -> RawScenario {
-    RawScenario {
+    let mut raw = RawScenario {
         name: Some(s.name.clone()),
         seed: Some(s.seed),
         data: Some(raw_data(&s.data)),
@@ -47,7 +48,17 @@ pub fn to_raw(s: &Scenario) -> RawScenario {
             uplink_bytes: s.budget.uplink_bytes.map(format_size_bytes),
             round_airtime: s.budget.round_airtime.and_then(dur),
         }),
+        cell: s.cell.as_ref().map(|c| c.raw.clone()),
+    };
+    if let (Some(_), Some(channel)) = (&s.cell, raw.channel.as_mut()) {
+        for link in [&mut channel.uplink, &mut channel.downlink]
+            .into_iter()
+            .flatten()
+        {
+            link.rate = None;
+        }
     }
+    raw
 }
 
 fn raw_compression(c: &Compression) -> RawCompression {
@@ -164,7 +175,8 @@ fn raw_snn(s: &SnnSpec) -> RawSnn {
 
 fn raw_fl(f: &FlSpec) -> RawFl {
     let (participation, fraction) = match f.participation {
-        Participation::All => (RawParticipation::All, None),
+        // A scheduling policy is written back under [cell], where it was given.
+        Participation::All | Participation::Scheduled(_) => (RawParticipation::All, None),
         Participation::Available => (RawParticipation::Available, None),
         Participation::Fraction(x) => (RawParticipation::Fraction, Some(x)),
     };

@@ -39,6 +39,9 @@ pub struct Scenario {
     pub compression: Compression,
     /// `[budget]`: enforced communication limits (default none).
     pub budget: BudgetSpec,
+    /// `[cell]`: a radio cell giving each device its own link (default none: every device
+    /// shares the links of `[channel]`).
+    pub cell: Option<CellSpec>,
     /// Where the scenario came from: the file name or `"<embedded default>"`.
     pub source: String,
 }
@@ -274,4 +277,20 @@ pub struct BudgetSpec {
     pub uplink_bytes: Option<u64>,
     /// Airtime a device may spend on one upload [ns].
     pub round_airtime: Option<SimDuration>,
+}
+
+/// `[cell]`, validated.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CellSpec {
+    /// The cell's radio, ready for [`crate::net::Cell::new`].
+    pub config: crate::net::CellConfig,
+    /// Radiated transmit power of each device class, in class order [dBm].
+    pub tx_power_dbm: Vec<f64>,
+    /// Power-amplifier efficiency: a transmitting device draws its class's `tx_power` plus its
+    /// radiated power over this (0..=1].
+    pub pa_efficiency: f64,
+    /// Which devices the base station asks each round (`None`: `fl.participation` decides).
+    pub scheduling: Option<crate::fl::Scheduling>,
+    /// The section as written (the resolved scenario writes it back verbatim).
+    pub raw: super::raw_cell::RawCell,
 }

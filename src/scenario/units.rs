@@ -22,6 +22,18 @@ pub enum Quantity {
     Power,
     /// An energy, parsed to [J].
     Energy,
+    /// A ratio in decibels, parsed to [dB] (may be negative).
+    Decibel,
+    /// A power level, parsed to [dBm] (may be negative).
+    PowerLevel,
+    /// A noise density, parsed to [dBm/Hz] (may be negative).
+    NoiseDensity,
+    /// A distance, parsed to [m].
+    Distance,
+    /// A frequency or bandwidth, parsed to [Hz].
+    Frequency,
+    /// A speed, parsed to [m/s].
+    Speed,
 }
 
 impl Quantity {
@@ -33,6 +45,12 @@ impl Quantity {
             Quantity::Size => "a size like \"1500B\" (units: B, kB, MB, GB, KiB, MiB, GiB)",
             Quantity::Power => "a power like \"200mW\" (units: nW, uW, mW, W, kW)",
             Quantity::Energy => "an energy like \"5pJ\" (units: fJ, pJ, nJ, uJ, mJ, J)",
+            Quantity::Decibel => "a ratio like \"7dB\" or \"-3dB\" (unit: dB)",
+            Quantity::PowerLevel => "a power level like \"23dBm\" (unit: dBm)",
+            Quantity::NoiseDensity => "a noise density like \"-174dBm/Hz\" (unit: dBm/Hz)",
+            Quantity::Distance => "a distance like \"500m\" (units: m, km)",
+            Quantity::Frequency => "a frequency like \"3.5GHz\" (units: Hz, kHz, MHz, GHz)",
+            Quantity::Speed => "a speed like \"1.5m/s\" (unit: m/s)",
         }
     }
 
@@ -62,7 +80,7 @@ impl Quantity {
                 ("MiB", 1 << 20),
                 ("GiB", 1 << 30),
             ],
-            Quantity::Power | Quantity::Energy => &[],
+            _ => &[],
         }
     }
 
@@ -78,6 +96,12 @@ impl Quantity {
                 ("mJ", -3),
                 ("J", 0),
             ],
+            Quantity::Decibel => &[("dB", 0)],
+            Quantity::PowerLevel => &[("dBm", 0)],
+            Quantity::NoiseDensity => &[("dBm/Hz", 0)],
+            Quantity::Distance => &[("m", 0), ("km", 3)],
+            Quantity::Frequency => &[("Hz", 0), ("kHz", 3), ("MHz", 6), ("GHz", 9)],
+            Quantity::Speed => &[("m/s", 0)],
             Quantity::Duration | Quantity::Rate | Quantity::Size => &[],
         }
     }
@@ -241,6 +265,51 @@ pub fn parse_energy_j(input: &str) -> Result<f64, UnitError> {
     parse_real(input, Quantity::Energy)
 }
 
+/// Parses a level that may be negative (dB, dBm, dBm/Hz): an optional `-` then a real quantity.
+fn parse_signed(input: &str, quantity: Quantity) -> Result<f64, UnitError> {
+    let trimmed = input.trim();
+    let (sign, rest) = match trimmed.strip_prefix('-') {
+        Some(rest) => (-1.0, rest),
+        None => (1.0, trimmed),
+    };
+    parse_real(rest, quantity)
+        .map(|v| sign * v)
+        .map_err(|e| UnitError {
+            got: input.to_string(),
+            ..e
+        })
+}
+
+/// Parses a ratio such as `"7dB"` or `"-3dB"` into [dB].
+pub fn parse_db(input: &str) -> Result<f64, UnitError> {
+    parse_signed(input, Quantity::Decibel)
+}
+
+/// Parses a power level such as `"23dBm"` into [dBm].
+pub fn parse_dbm(input: &str) -> Result<f64, UnitError> {
+    parse_signed(input, Quantity::PowerLevel)
+}
+
+/// Parses a noise density such as `"-174dBm/Hz"` into [dBm/Hz].
+pub fn parse_dbm_per_hz(input: &str) -> Result<f64, UnitError> {
+    parse_signed(input, Quantity::NoiseDensity)
+}
+
+/// Parses a distance such as `"500m"` or `"1.2km"` into [m].
+pub fn parse_distance_m(input: &str) -> Result<f64, UnitError> {
+    parse_real(input, Quantity::Distance)
+}
+
+/// Parses a frequency such as `"3.5GHz"` or `"20MHz"` into [Hz].
+pub fn parse_frequency_hz(input: &str) -> Result<f64, UnitError> {
+    parse_real(input, Quantity::Frequency)
+}
+
+/// Parses a speed such as `"1.5m/s"` into [m/s].
+pub fn parse_speed_mps(input: &str) -> Result<f64, UnitError> {
+    parse_real(input, Quantity::Speed)
+}
+
 /// Formats an integer with the largest unit that divides it exactly.
 fn format_integer(value: u64, quantity: Quantity) -> String {
     let units = quantity.integer_units();
@@ -287,6 +356,24 @@ mod tests {
         assert_eq!(parse_duration_ns("1.4ns"), Ok(1));
         assert_eq!(parse_size_bytes("2.5kB"), Ok(2500));
         assert_eq!(parse_size_bytes(".5KiB"), Ok(512));
+    }
+
+    #[test]
+    fn radio_units_parse_strictly() {
+        assert_eq!(parse_dbm("23dBm"), Ok(23.0));
+        assert_eq!(parse_dbm_per_hz("-174dBm/Hz"), Ok(-174.0));
+        assert_eq!(parse_db("-3.5dB"), Ok(-3.5));
+        assert_eq!(parse_distance_m("1.2km"), Ok(1200.0));
+        assert_eq!(parse_frequency_hz("3.5GHz"), Ok(3.5e9));
+        assert_eq!(parse_frequency_hz("20MHz"), Ok(20e6));
+        assert_eq!(parse_speed_mps("1.5m/s"), Ok(1.5));
+        for bad in ["23", "23dB", "--3dBm", "-dBm", "23 dBm", "nandBm"] {
+            let err = parse_dbm(bad).expect_err(bad);
+            assert_eq!(err.got, bad);
+        }
+        assert!(parse_distance_m("-5m").is_err());
+        assert!(parse_frequency_hz("3.5Ghz").is_err());
+        assert!(parse_db("7dBm").is_err());
     }
 
     #[test]

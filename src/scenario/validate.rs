@@ -5,6 +5,7 @@ use super::error::ScenarioError;
 use super::raw::*;
 use super::spec::*;
 use super::validate_budget::{validate_budget, validate_compression};
+use super::validate_cell::validate_cell;
 use super::validate_net::{validate_availability, validate_link, LinkDirection};
 use crate::snn::SnnConfig;
 use std::collections::BTreeSet;
@@ -91,6 +92,7 @@ pub fn validate(raw: &RawScenario, file: &str) -> Result<Scenario, ScenarioError
     if let Err(why) = super::name::check(&name) {
         return Err(c.invalid("name", why, format!("{:?}", super::layer::excerpt(&name))));
     }
+    let cell = validate_cell(&c, raw, fl.devices, &device_classes, &uplink, &downlink)?;
     Ok(Scenario {
         name,
         seed: raw.seed.unwrap_or(1),
@@ -106,6 +108,7 @@ pub fn validate(raw: &RawScenario, file: &str) -> Result<Scenario, ScenarioError
         output,
         compression,
         budget,
+        cell,
         source: file.to_string(),
     })
 }

@@ -1,4 +1,5 @@
 //! The channel components against closed forms and statistics.
 
+mod cell;
 mod channel;
 mod statistics;

@@ -3,6 +3,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod cell;
 mod channel;
 mod determinism;
 mod records;

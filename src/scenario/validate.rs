@@ -12,6 +12,10 @@ use std::path::PathBuf;
 /// Upper bound on `fl.devices`.
 pub const MAX_DEVICES: u64 = 100_000;
 
+/// Upper bound on `fl.devices` with `fl.systems_only = true` (a systems-only device holds less
+/// than a kilobyte).
+pub const MAX_SYSTEMS_DEVICES: u64 = 10_000_000;
+
 /// Validates `raw`, read from `file` (used in error messages).
 pub fn validate(raw: &RawScenario, file: &str) -> Result<Scenario, ScenarioError> {
     let c = Checker {
@@ -335,8 +339,14 @@ fn validate_fl(
             steps,
         ));
     }
+    let systems_only = f.systems_only.unwrap_or(false);
+    let max_devices = if systems_only {
+        MAX_SYSTEMS_DEVICES
+    } else {
+        MAX_DEVICES
+    };
     Ok(FlSpec {
-        devices: c.int("fl.devices", f.devices, 2, 1, MAX_DEVICES)?,
+        devices: c.int("fl.devices", f.devices, 2, 1, max_devices)?,
         tau: c.int("fl.tau", f.tau, 8, 1, u64::MAX)?,
         mode: match f.mode.unwrap_or(RawFlMode::Sync) {
             RawFlMode::Sync => FlMode::Sync,
@@ -353,6 +363,7 @@ fn validate_fl(
             Some(d) => Some(c.positive_duration("fl.deadline", Some(d), 0)?),
         },
         participation,
+        systems_only,
     })
 }
 

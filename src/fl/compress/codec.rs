@@ -342,6 +342,7 @@ impl Codec {
                 fixed_rate::check(&self.layout, set, None)?;
                 fixed_rate::scatter(&self.layout, set, model);
             }
+            Broadcast::SizeOnly { .. } => {}
         }
         Ok(())
     }
@@ -396,6 +397,53 @@ impl Codec {
     /// Payload of an uncompressed model [B], for comparison.
     pub fn full_payload_bytes(&self) -> u64 {
         wire::HEADER_BYTES + self.candidates.len() as u64 * wire::FULL_VALUE_BYTES
+    }
+
+    /// Payload of every upload this codec makes [B], headers included: the size of what
+    /// [`Codec::encode`] returns, which depends only on the settings and the layout.
+    pub fn upload_bytes(&self) -> u64 {
+        let n = self.candidates.len();
+        let layout = &self.layout;
+        wire::HEADER_BYTES
+            + match self.compression {
+                Compression::None => n as u64 * wire::FULL_VALUE_BYTES,
+                Compression::FixedRate { rate, tau, .. } => {
+                    self.slices_bytes(fixed_rate::slice_count(rate, tau, layout.k_ff))
+                }
+                Compression::TopK { fraction, .. } | Compression::RandomK { fraction, .. } => {
+                    let k = sparsify::kept_count(fraction, n);
+                    wire::sparse_section_bytes(n, k, k)
+                }
+                Compression::Quantize { bits } => wire::quantized_section_bytes(n, bits),
+                Compression::Fp16 => n as u64 * wire::HALF_VALUE_BYTES,
+            }
+    }
+
+    /// Payload of the broadcast after a round in which `uploads` uploads arrived [B], headers
+    /// included, for systems-only runs. Exact for every setting but fixed-rate keep-local, whose
+    /// broadcast carries the union of the slices sent: that depends on the gradients, and is
+    /// counted here as K' slices (every device sent the same ones), the least it can be.
+    pub fn broadcast_bytes_after(&self, uploads: usize) -> u64 {
+        match self.compression {
+            Compression::FixedRate {
+                rate,
+                tau,
+                aggregation: super::FixedRateAggregation::KeepLocal,
+            } if uploads > 0 => {
+                let count = fixed_rate::slice_count(rate, tau, self.layout.k_ff);
+                wire::HEADER_BYTES + self.slices_bytes(count)
+            }
+            _ => self.full_payload_bytes(),
+        }
+    }
+
+    /// Index section and values of `count` slices of W with V and gamma [B].
+    fn slices_bytes(&self, count: usize) -> u64 {
+        let layout = &self.layout;
+        let count = count.min(layout.k_ff);
+        let per_slice = layout.synapse_count();
+        let values = (count * per_slice + layout.v_len() + layout.gamma_len()) as u64;
+        wire::slice_section_bytes(layout.k_ff, count, values)
     }
 }
 

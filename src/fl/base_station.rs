@@ -334,7 +334,9 @@ mod tests {
     fn values(global: &GlobalModel) -> Vec<f32> {
         match &*global.model {
             Broadcast::Full { values } => values.clone(),
-            Broadcast::Slices(_) => panic!("a full model was expected"),
+            Broadcast::Slices(_) | Broadcast::SizeOnly { .. } => {
+                panic!("a full model was expected")
+            }
         }
     }
 

@@ -48,6 +48,10 @@ enum Pending<R, Q> {
 
 type WorkResult<S> = Result<Option<<S as System>::Done>, <S as System>::Error>;
 type ProbeResult<S> = Result<<S as System>::Reading, <S as System>::Error>;
+/// A job in progress: its node and its result.
+type Work<S> = (NodeId, Pending<WorkResult<S>, WorkRequest<S>>);
+/// A probe taken: its node and its reading.
+type Probing<S> = (NodeId, Pending<ProbeResult<S>, ProbeRequest<S>>);
 
 /// Probes awaited at most this far behind the newest one (bounds memory, keeps actors busy).
 const PROBES_IN_FLIGHT: usize = 256;
@@ -69,9 +73,9 @@ pub(super) struct Kernel<'a, S: System> {
     medium: &'a mut dyn Medium<S>,
     observer: &'a mut dyn Observer<S>,
     /// Work in progress, by slot; `free` lists the empty slots.
-    works: Vec<Option<(NodeId, Pending<WorkResult<S>, WorkRequest<S>>)>>,
+    works: Vec<Option<Work<S>>>,
     free: Vec<u32>,
-    probes: VecDeque<(NodeId, Pending<ProbeResult<S>, ProbeRequest<S>>)>,
+    probes: VecDeque<Probing<S>>,
     /// Per node, the times of the messages on their way to it (earliest first).
     arrivals: Vec<BinaryHeap<Reverse<SimTime>>>,
     wake: Option<SimTime>,

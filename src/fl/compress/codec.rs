@@ -12,23 +12,26 @@ pub struct Codec {
     candidates: Vec<usize>,
 }
 
-/// A device's compression state, kept across rounds.
+/// A device's compression state, kept across rounds. It holds only what its compression reads:
+/// a reference for compressions that send updates, a residual for those with error feedback
+/// (each a flat model, 87 KB for 676-0-2); full models and fixed-rate slices need neither.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CompressorState {
     /// Flat model that updates are measured from: the last global model adopted, or the local
-    /// model at the last upload if no broadcast was adopted since.
+    /// model at the last upload if no broadcast was adopted since (empty: no updates sent).
     reference: Vec<f64>,
-    /// Error-feedback residual over the flat model: update not yet sent.
+    /// Error-feedback residual over the flat model: update not yet sent (empty: no error
+    /// feedback).
     residual: Vec<f64>,
 }
 
 impl CompressorState {
-    /// The model the next update is measured from (flat).
+    /// The model the next update is measured from (flat; empty unless updates are sent).
     pub fn reference(&self) -> &[f64] {
         &self.reference
     }
 
-    /// What was computed but not yet sent (flat; zero without error feedback).
+    /// What was computed but not yet sent (flat; empty without error feedback).
     pub fn residual(&self) -> &[f64] {
         &self.residual
     }
@@ -82,9 +85,31 @@ impl Codec {
     pub fn state(&self, initial_model: &[f64]) -> Result<CompressorState, CompressError> {
         self.check_len("initial model", initial_model)?;
         Ok(CompressorState {
-            reference: initial_model.to_vec(),
-            residual: vec![0.0; self.layout.len()],
+            reference: if self.compression.sends_updates() {
+                initial_model.to_vec()
+            } else {
+                Vec::new()
+            },
+            residual: if self.error_feedback() {
+                vec![0.0; self.layout.len()]
+            } else {
+                Vec::new()
+            },
         })
+    }
+
+    /// Whether the compression carries what it did not send to the next round.
+    fn error_feedback(&self) -> bool {
+        matches!(
+            self.compression,
+            Compression::TopK {
+                error_feedback: true,
+                ..
+            } | Compression::RandomK {
+                error_feedback: true,
+                ..
+            }
+        )
     }
 
     /// Compresses the device's flat `model`. `grad_abs` (shaped like W) is the |g_W| accumulated
@@ -131,7 +156,9 @@ impl Codec {
                 values: quantize::to_half(&self.update(state, model))?,
             },
         };
-        state.reference.copy_from_slice(model);
+        if self.compression.sends_updates() {
+            state.reference.copy_from_slice(model);
+        }
         Ok(upload)
     }
 
@@ -323,7 +350,9 @@ impl Codec {
         self.check_len("model", model)?;
         self.check_state(state)?;
         self.apply(broadcast, model)?;
-        state.reference.copy_from_slice(model);
+        if self.compression.sends_updates() {
+            state.reference.copy_from_slice(model);
+        }
         Ok(())
     }
 
@@ -390,8 +419,13 @@ impl Codec {
     }
 
     fn check_state(&self, state: &CompressorState) -> Result<(), CompressError> {
-        self.check_len("state reference", &state.reference)?;
-        self.check_len("state residual", &state.residual)
+        if self.compression.sends_updates() {
+            self.check_len("state reference", &state.reference)?;
+        }
+        if self.error_feedback() {
+            self.check_len("state residual", &state.residual)?;
+        }
+        Ok(())
     }
 
     /// Payload of an uncompressed model [B], for comparison.

@@ -25,13 +25,14 @@ measure() { # label devices scenario rate_kbps_per_device
     local wall cpu rss events
     wall=$(awk -F': ' '/Elapsed/ {n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; print s}' "$OUT/time")
     cpu=$(awk -F': ' '/User time|System time/ {s += $2} END {printf "%.2f", s}' "$OUT/time")
-    rss=$(awk -F': ' '/Maximum resident/ {printf "%.0f", $2 / 1024}' "$OUT/time")
+    rss=$(awk -F': ' '/Maximum resident/ {printf "%.1f", $2 / 1024}' "$OUT/time")
     events=$(grep -o '"events": [0-9]*' "$OUT/$label-$n/summary.json" | grep -o '[0-9]*$')
-    printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$label" "$n" "$wall" "$cpu" "$rss" \
-        "$((rss * 1024 / n))" "$events"
+    printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$label" "$n" "$cpu" "$wall" "$rss" \
+        "$events" "$(awk -v e="$events" -v c="$cpu" 'BEGIN {printf "%.2f M", e / c / 1e6}')"
 }
 
-echo "| run | devices | wall [s] | CPU [s] | peak RSS [MiB] | RSS per device [KiB] | calendar events |"
+# RSS per device: the difference in peak RSS between two rows over the difference in devices.
+echo "| run | devices | CPU [s] | wall [s] | peak RSS [MiB] | calendar events | events per CPU second |"
 echo "|---|---:|---:|---:|---:|---:|---:|"
 for n in $SYSTEMS; do measure systems-only "$n" scenarios/stress-systems.toml 200; done
 for n in $TRAINING; do measure training "$n" scenarios/stress-500.toml 100; done

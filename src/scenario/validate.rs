@@ -345,6 +345,19 @@ fn validate_fl(
     } else {
         MAX_DEVICES
     };
+    if let Some(n) = f
+        .devices
+        .filter(|&n| !systems_only && n > MAX_DEVICES as i64)
+    {
+        return Err(c.invalid(
+            "fl.devices",
+            &format!(
+                "an integer in [1, {MAX_DEVICES}] for training devices (up to \
+                 {MAX_SYSTEMS_DEVICES} with fl.systems_only = true)"
+            ),
+            n,
+        ));
+    }
     Ok(FlSpec {
         devices: c.int("fl.devices", f.devices, 2, 1, max_devices)?,
         tau: c.int("fl.tau", f.tau, 8, 1, u64::MAX)?,

@@ -66,8 +66,8 @@ pub struct BaseStation {
 impl BaseStation {
     /// A base station for `devices` devices holding the initial `global` model (W ++ V ++ gamma).
     /// It picks the first round's participants at once (they are told when the run is set up);
-    /// `availability` is what it knows of the devices' on/off periods (participation
-    /// `available`), `participation_rng` its stream for sampling participants.
+    /// `availability` is what it knows of the devices' on/off periods (read only with
+    /// participation `available`), `participation_rng` its stream for sampling participants.
     pub fn new(
         protocol: Arc<Protocol>,
         devices: u32,
@@ -141,19 +141,17 @@ impl BaseStation {
                 if let Some(scheduler) = &mut self.scheduler {
                     scheduler.lost(device);
                 }
-                self.rounds
-                    .entry(round)
-                    .or_default()
-                    .resolved
-                    .insert(device);
+                let state = self.rounds.entry(round).or_default();
+                if !state.closed {
+                    state.resolved.insert(device);
+                }
                 self.close_if_complete(round, now, &mut out)?;
             }
             BaseStationInput::Skip { device, round } => {
-                self.rounds
-                    .entry(round)
-                    .or_default()
-                    .resolved
-                    .insert(device);
+                let state = self.rounds.entry(round).or_default();
+                if !state.closed {
+                    state.resolved.insert(device);
+                }
                 self.close_if_complete(round, now, &mut out)?;
             }
             BaseStationInput::Timer(Timer::Deadline { round }) => {
@@ -239,6 +237,9 @@ impl BaseStation {
         let round = self.rounds.entry(r).or_default();
         round.open = false;
         round.closed = true;
+        // A closed round only needs to know that it is closed.
+        round.expected = BTreeSet::new();
+        round.resolved = BTreeSet::new();
         let received = std::mem::take(&mut round.received);
         let start = round.start;
         tracing::debug!(vt = %now, round = r, uploads = received.len(), "round closed");
@@ -369,7 +370,9 @@ mod tests {
     fn values(global: &GlobalModel) -> Vec<f32> {
         match &*global.model {
             Broadcast::Full { values } => values.clone(),
-            Broadcast::Slices(_) => panic!("a full model was expected"),
+            Broadcast::Slices(_) | Broadcast::SizeOnly { .. } => {
+                panic!("a full model was expected")
+            }
         }
     }
 

@@ -33,6 +33,9 @@ pub struct Protocol {
     pub budget_bytes: Option<u64>,
     /// One upload's airtime may not exceed this.
     pub budget_airtime: Option<SimDuration>,
+    /// Devices do not train and nothing is evaluated: uploads and broadcasts only have sizes
+    /// (a systems-only run).
+    pub systems_only: bool,
 }
 
 impl Default for Protocol {
@@ -53,6 +56,7 @@ impl Default for Protocol {
             curve_steps: None,
             budget_bytes: None,
             budget_airtime: None,
+            systems_only: false,
         }
     }
 }
@@ -74,14 +78,17 @@ impl Protocol {
         block.min(self.steps.saturating_sub(round * block))
     }
 
-    /// Whether round `round` is evaluated (every `eval_every` rounds, and the last).
+    /// Whether round `round` is evaluated (every `eval_every` rounds, and the last; never in a
+    /// systems-only run).
     pub fn evaluated(&self, round: u64) -> bool {
-        (round + 1).is_multiple_of(self.eval_every.max(1)) || round + 1 == self.rounds()
+        let periodic = (round + 1).is_multiple_of(self.eval_every.max(1));
+        !self.systems_only && (periodic || round + 1 == self.rounds())
     }
 
-    /// Whether devices evaluate their local models at evaluated rounds.
+    /// Whether devices evaluate their local models at evaluated rounds (never in a systems-only
+    /// run).
     pub fn evaluates_devices(&self) -> bool {
-        self.device_models || self.mode == Mode::Separate
+        !self.systems_only && (self.device_models || self.mode == Mode::Separate)
     }
 }
 

@@ -282,8 +282,6 @@ pub fn build(scenario: &Scenario) -> Result<Setup, ExperimentError> {
     for (i, shard) in shards.iter().enumerate() {
         let id = i as u32;
         let class = &scenario.device_classes[classes[i]];
-        let mut device_rng = stream(seed, Node::Device(id), Purpose::Data);
-        let examples = prepared.shard(shard, &mut device_rng);
         let avail_for_device = match &availability {
             Availability::Schedule(_) => device_schedule(&scenario.availability, id),
             other => other.clone(),
@@ -293,21 +291,28 @@ pub fn build(scenario: &Scenario) -> Result<Setup, ExperimentError> {
             AvailabilityTrace::new(&avail_for_device, ChaCha8Rng::seed_from_u64(avail_seed))
                 .map_err(|e| ExperimentError::Net(src.clone(), e))?;
         traces.push(trace.clone());
-        let streams = DeviceStreams {
-            training: stream(seed, Node::Device(id), Purpose::Training),
-            compression: stream(seed, Node::Device(id), Purpose::Compression),
-            test: stream(seed, Node::Device(id), Purpose::Test),
+        let (samples, local) = if fl.systems_only {
+            (shard.len(), None)
+        } else {
+            let examples =
+                prepared.shard(shard, &mut stream(seed, Node::Device(id), Purpose::Data));
+            let streams = DeviceStreams {
+                training: stream(seed, Node::Device(id), Purpose::Training),
+                compression: stream(seed, Node::Device(id), Purpose::Compression),
+                test: stream(seed, Node::Device(id), Purpose::Test),
+            };
+            let samples = examples.len();
+            let local = LocalModel::new(
+                net.clone(),
+                init_params.clone(),
+                examples,
+                test.clone(),
+                codec.clone(),
+                streams,
+            )
+            .map_err(|e| bad(format!("compression: {e}")))?;
+            (samples, Some(Box::new(local)))
         };
-        let samples = examples.len();
-        let local = LocalModel::new(
-            net.clone(),
-            init_params.clone(),
-            examples,
-            test.clone(),
-            codec.clone(),
-            streams,
-        )
-        .map_err(|e| bad(format!("compression: {e}")))?;
         devices.push(DeviceParts {
             setup: DeviceSetup {
                 id,
@@ -374,6 +379,7 @@ pub fn build(scenario: &Scenario) -> Result<Setup, ExperimentError> {
             .map(|n| n.saturating_mul(s.delta_s))),
         budget_bytes: scenario.budget.uplink_bytes,
         budget_airtime: scenario.budget.round_airtime,
+        systems_only: fl.systems_only,
     };
     Ok(Setup {
         seed,

@@ -5,7 +5,9 @@ use super::wiring::{BaseStationNode, CellMedium, DeviceNode, FlError, FlWorker};
 use crate::data::Example;
 use crate::fl::compress::Codec;
 use crate::fl::model::flatten;
-use crate::fl::{BaseStation, Device, DeviceSetup, GlobalEvaluator, LocalModel, Protocol};
+use crate::fl::{
+    BaseStation, Device, DeviceSetup, GlobalEvaluator, LocalModel, Participation, Protocol,
+};
 use crate::net::{AvailabilityTrace, Channel};
 use crate::report::{DeviceRecord, RunResult, Sink};
 use crate::rng::{stream, Node, Purpose};
@@ -17,8 +19,8 @@ use std::sync::Arc;
 pub struct DeviceParts {
     /// What its protocol knows of its situation.
     pub setup: DeviceSetup,
-    /// Its learning state.
-    pub local: LocalModel,
+    /// Its learning state; `None` in a systems-only run.
+    pub local: Option<Box<LocalModel>>,
     /// Name of its device class.
     pub class_name: String,
     /// Its energy models.
@@ -85,27 +87,35 @@ pub fn simulate(
             ..DeviceRecord::default()
         });
         energy.push(d.energy);
-        availability.push(d.availability);
+        // Only participation `available` reads them: a trace holds an RNG of a few hundred bytes.
+        if protocol.participation == Participation::Available {
+            availability.push(d.availability);
+        }
         device_nodes.push((d.setup, d.local));
     }
     let bs = BaseStation::new(
         protocol.clone(),
         n,
-        codec,
+        codec.clone(),
         flatten(&init_params),
         availability,
         stream(seed, Node::BaseStation, Purpose::Participation),
     );
     let first = bs.participants(0);
-    let evaluator = GlobalEvaluator::new(
-        net,
-        test,
-        init_params,
-        stream(seed, Node::BaseStation, Purpose::Test),
-    );
+    let upload_bytes = codec.upload_bytes();
+    let bs_worker = if protocol.systems_only {
+        FlWorker::SizeOnly { upload_bytes }
+    } else {
+        FlWorker::BaseStation(Box::new(GlobalEvaluator::new(
+            net,
+            test,
+            init_params,
+            stream(seed, Node::BaseStation, Purpose::Test),
+        )))
+    };
     nodes.push(sim::Node {
         model: Box::new(BaseStationNode { bs, devices: n }),
-        worker: Box::new(FlWorker::BaseStation(Box::new(evaluator))),
+        worker: Box::new(bs_worker),
     });
     for (mut setup, local) in device_nodes {
         setup.first_round = first.binary_search(&setup.id).is_ok();
@@ -114,7 +124,10 @@ pub fn simulate(
                 device: Device::new(setup, protocol.clone()),
                 evaluate_at_end: protocol.evaluates_devices(),
             }),
-            worker: Box::new(FlWorker::Device(Box::new(local))),
+            worker: Box::new(match local {
+                Some(local) => FlWorker::Device(local),
+                None => FlWorker::SizeOnly { upload_bytes },
+            }),
         });
     }
     let mut medium = CellMedium::new(channel);

@@ -2,10 +2,10 @@
 //! station is node 0, device `d` is node `d + 1`), their learning state as workers, and the cell's
 //! channel as the medium between them.
 
-use crate::fl::compress::{payload_bytes, CompressError};
+use crate::fl::compress::{payload_bytes, CompressError, EncodedUpload};
 use crate::fl::{
-    Action, BaseStation, BaseStationInput, Device, DeviceInput, GlobalEvaluator, Job, LocalModel,
-    Msg, Note, Probe, Reading, Timer, Trained, Upload,
+    Action, BaseStation, BaseStationInput, ComputeTotals, Device, DeviceInput, GlobalEvaluator,
+    Job, LocalModel, Msg, Note, Probe, Reading, Timer, Trained, Upload,
 };
 use crate::net::{Channel, DownlinkOutcome, NetError, UploadStart};
 use crate::sim::{self, Context, Effect, Input, NodeId, Transfer};
@@ -219,6 +219,12 @@ pub enum FlWorker {
     Device(Box<LocalModel>),
     /// The base station's evaluator.
     BaseStation(Box<GlobalEvaluator>),
+    /// A node of a systems-only run: it holds nothing, trains nothing and answers every upload
+    /// with a stand-in of `upload_bytes` [B]. Its work runs inline, on the kernel's thread.
+    SizeOnly {
+        /// Payload of an upload [B].
+        upload_bytes: u64,
+    },
 }
 
 impl sim::Worker<Fl> for FlWorker {
@@ -226,7 +232,24 @@ impl sim::Worker<Fl> for FlWorker {
         match self {
             FlWorker::Device(local) => Ok(local.work(job)?),
             FlWorker::BaseStation(_) => Err(FlError::Unexpected("job for the base station")),
+            FlWorker::SizeOnly { upload_bytes } => Ok(match job {
+                Job::Adopt(_) => None,
+                Job::Train { steps, upload, .. } => Some(Trained {
+                    compute: ComputeTotals {
+                        steps,
+                        ..ComputeTotals::default()
+                    },
+                    evaluation: None,
+                    upload: upload.then_some(EncodedUpload::SizeOnly {
+                        bytes: *upload_bytes,
+                    }),
+                }),
+            }),
         }
+    }
+
+    fn inline(&self) -> bool {
+        matches!(self, FlWorker::SizeOnly { .. })
     }
 
     fn probe(&mut self, probe: Probe) -> Result<Reading, FlError> {
@@ -243,12 +266,14 @@ impl sim::Worker<Fl> for FlWorker {
                 round,
                 evaluation: evaluator.evaluate(&model, examples),
             }),
-            (FlWorker::BaseStation(_), Probe::Final { .. }) => Ok(Reading::Final {
-                evaluation: None,
-                learner_bytes: 0,
-            }),
-            (FlWorker::Device(_), Probe::Global { .. }) => {
-                Err(FlError::Unexpected("global probe for a device"))
+            (FlWorker::BaseStation(_) | FlWorker::SizeOnly { .. }, Probe::Final { .. }) => {
+                Ok(Reading::Final {
+                    evaluation: None,
+                    learner_bytes: 0,
+                })
+            }
+            (FlWorker::Device(_) | FlWorker::SizeOnly { .. }, Probe::Global { .. }) => {
+                Err(FlError::Unexpected("global probe without an evaluator"))
             }
         }
     }

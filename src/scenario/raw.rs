@@ -224,6 +224,8 @@ pub struct RawFl {
     pub participation: Option<RawParticipation>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fraction: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub systems_only: Option<bool>,
 }
 
 /// One `[[device_class]]` entry.

@@ -196,6 +196,7 @@ fn raw_fl(f: &FlSpec) -> RawFl {
         deadline: f.deadline.and_then(dur),
         participation: Some(participation),
         fraction,
+        systems_only: f.systems_only.then_some(true),
     }
 }
 

@@ -155,6 +155,10 @@ pub struct FlSpec {
     pub deadline: Option<SimDuration>,
     /// Participation rule (default all).
     pub participation: Participation,
+    /// Devices do not train: uploads and broadcasts have the sizes the model and compression
+    /// would give, batches the compute time of their class, and nothing is evaluated (default
+    /// false). Allows up to [`super::validate::MAX_SYSTEMS_DEVICES`] devices.
+    pub systems_only: bool,
 }
 
 /// One device class, validated.

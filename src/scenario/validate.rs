@@ -18,6 +18,10 @@ pub const MAX_STEPS_PER_EXAMPLE: u64 = 100_000;
 /// Upper bound on `data.test_examples` and `partition.examples_per_device`.
 pub const MAX_EXAMPLES: u64 = 10_000_000;
 
+/// Upper bound on `fl.devices` with `fl.systems_only = true` (a systems-only device holds less
+/// than a kilobyte).
+pub const MAX_SYSTEMS_DEVICES: u64 = 10_000_000;
+
 /// Validates `raw`, read from `file` (used in error messages).
 pub fn validate(raw: &RawScenario, file: &str) -> Result<Scenario, ScenarioError> {
     let c = Checker {
@@ -371,8 +375,27 @@ fn validate_fl(
             tau,
         ));
     }
+    let systems_only = f.systems_only.unwrap_or(false);
+    let max_devices = if systems_only {
+        MAX_SYSTEMS_DEVICES
+    } else {
+        MAX_DEVICES
+    };
+    if let Some(n) = f
+        .devices
+        .filter(|&n| !systems_only && n > MAX_DEVICES as i64)
+    {
+        return Err(c.invalid(
+            "fl.devices",
+            &format!(
+                "an integer in [1, {MAX_DEVICES}] for training devices (up to \
+                 {MAX_SYSTEMS_DEVICES} with fl.systems_only = true)"
+            ),
+            n,
+        ));
+    }
     Ok(FlSpec {
-        devices: c.int("fl.devices", f.devices, 2, 1, MAX_DEVICES)?,
+        devices: c.int("fl.devices", f.devices, 2, 1, max_devices)?,
         tau,
         mode: match f.mode.unwrap_or(RawFlMode::Sync) {
             RawFlMode::Sync => Mode::Sync,
@@ -389,6 +412,7 @@ fn validate_fl(
             Some(d) => Some(c.positive_duration("fl.deadline", Some(d), 0)?),
         },
         participation,
+        systems_only,
     })
 }
 

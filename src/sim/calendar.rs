@@ -7,34 +7,37 @@ use crate::time::SimTime;
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
-struct Entry<E> {
+/// A heap entry: the event's key and the slot that holds it (the heap moves 24 bytes, not the
+/// event).
+#[derive(Copy, Clone)]
+struct Entry {
     time: SimTime,
-    source: u32,
     seq: u64,
-    event: E,
+    source: u32,
+    slot: u32,
 }
 
-impl<E> Entry<E> {
+impl Entry {
     fn key(&self) -> (SimTime, u32, u64) {
         (self.time, self.source, self.seq)
     }
 }
 
-impl<E> PartialEq for Entry<E> {
+impl PartialEq for Entry {
     fn eq(&self, other: &Self) -> bool {
         self.key() == other.key()
     }
 }
 
-impl<E> Eq for Entry<E> {}
+impl Eq for Entry {}
 
-impl<E> PartialOrd for Entry<E> {
+impl PartialOrd for Entry {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
     }
 }
 
-impl<E> Ord for Entry<E> {
+impl Ord for Entry {
     fn cmp(&self, other: &Self) -> Ordering {
         // BinaryHeap is a max-heap: reverse so that the earliest key comes out first.
         other.key().cmp(&self.key())
@@ -43,7 +46,10 @@ impl<E> Ord for Entry<E> {
 
 /// Pending events of a simulation.
 pub struct Calendar<E> {
-    heap: BinaryHeap<Entry<E>>,
+    heap: BinaryHeap<Entry>,
+    /// Events by slot; `free` lists the empty slots.
+    events: Vec<Option<E>>,
+    free: Vec<u32>,
     seq: u64,
 }
 
@@ -51,6 +57,8 @@ impl<E> Default for Calendar<E> {
     fn default() -> Self {
         Calendar {
             heap: BinaryHeap::new(),
+            events: Vec::new(),
+            free: Vec::new(),
             seq: 0,
         }
     }
@@ -58,19 +66,45 @@ impl<E> Default for Calendar<E> {
 
 impl<E> Calendar<E> {
     /// Schedules `event` at `time`, from node `source` (the tie-breaker after time).
+    ///
+    /// # Panics
+    /// With more than 2^32 events pending at once.
     pub fn schedule(&mut self, time: SimTime, source: u32, event: E) {
         self.seq += 1;
+        let slot = match self.free.pop() {
+            Some(slot) => {
+                self.events[slot as usize] = Some(event);
+                slot
+            }
+            None => {
+                self.events.push(Some(event));
+                u32::try_from(self.events.len() - 1).expect("under 2^32 pending events")
+            }
+        };
         self.heap.push(Entry {
             time,
-            source,
             seq: self.seq,
-            event,
+            source,
+            slot,
         });
     }
 
     /// Removes and returns the earliest event.
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
-        self.heap.pop().map(|e| (e.time, e.event))
+        let entry = self.heap.pop()?;
+        let event = self.events[entry.slot as usize].take()?;
+        self.free.push(entry.slot);
+        Some((entry.time, event))
+    }
+
+    /// Events pending [count].
+    pub fn len(&self) -> usize {
+        self.heap.len()
+    }
+
+    /// Whether nothing is pending.
+    pub fn is_empty(&self) -> bool {
+        self.heap.is_empty()
     }
 }
 

@@ -10,17 +10,20 @@
 
 use super::calendar::Calendar;
 use super::host::{Host, PostJob, RunJob, TakeProbe};
-use super::model::{Context, Effect, Input, Medium, Model, NodeId, Observer, System, Transfer};
+use super::model::{
+    Context, Effect, Input, Medium, Model, NodeId, Observer, System, Transfer, Worker,
+};
 use super::SimError;
 use crate::time::SimTime;
 use actix::dev::Request;
 use actix::prelude::*;
-use std::collections::{BTreeMap, VecDeque};
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
 
 enum Event<S: System> {
     Arrival(Transfer<S>),
     Timer { node: NodeId, timer: S::Timer },
-    WorkDone { work: u64 },
+    WorkDone { work: u32 },
     Wake { version: u64 },
 }
 
@@ -28,6 +31,27 @@ enum Event<S: System> {
 type WorkRequest<S> = Request<Host<S>, RunJob<S>>;
 /// A probe's pending reading.
 type ProbeRequest<S> = Request<Host<S>, TakeProbe<S>>;
+
+/// Where a node's work runs.
+pub(super) enum Hosting<S: System> {
+    /// On its actor.
+    Actor(Addr<Host<S>>),
+    /// On the kernel's thread, at once ([`Worker::inline`]).
+    Inline(Box<dyn Worker<S>>),
+}
+
+/// A job's result: awaited from the actor, or computed already.
+enum Pending<R, Q> {
+    Asked(Q),
+    Ready(R),
+}
+
+type WorkResult<S> = Result<Option<<S as System>::Done>, <S as System>::Error>;
+type ProbeResult<S> = Result<<S as System>::Reading, <S as System>::Error>;
+/// A job in progress: its node and its result.
+type Work<S> = (NodeId, Pending<WorkResult<S>, WorkRequest<S>>);
+/// A probe taken: its node and its reading.
+type Probing<S> = (NodeId, Pending<ProbeResult<S>, ProbeRequest<S>>);
 
 /// Probes awaited at most this far behind the newest one (bounds memory, keeps actors busy).
 const PROBES_IN_FLIGHT: usize = 256;
@@ -45,26 +69,32 @@ pub(super) struct Kernel<'a, S: System> {
     cal: Calendar<Event<S>>,
     now: SimTime,
     models: Vec<Box<dyn Model<S>>>,
-    hosts: Vec<Addr<Host<S>>>,
+    hosts: Vec<Hosting<S>>,
     medium: &'a mut dyn Medium<S>,
     observer: &'a mut dyn Observer<S>,
-    works: BTreeMap<u64, (NodeId, WorkRequest<S>)>,
-    next_work: u64,
-    probes: VecDeque<(NodeId, ProbeRequest<S>)>,
-    arrivals: Vec<BTreeMap<SimTime, u32>>,
+    /// Work in progress, by slot; `free` lists the empty slots.
+    works: Vec<Option<Work<S>>>,
+    free: Vec<u32>,
+    probes: VecDeque<Probing<S>>,
+    /// Per node, the times of the messages on their way to it (earliest first).
+    arrivals: Vec<BinaryHeap<Reverse<SimTime>>>,
     wake: Option<SimTime>,
     wake_version: u64,
     events: u64,
+    /// Buffers reused from event to event.
+    effects: Vec<Effect<S>>,
+    transfers: Vec<Transfer<S>>,
+    reports: Vec<S::Report>,
 }
 
 impl<'a, S: System> Kernel<'a, S> {
     pub(super) fn new(
         models: Vec<Box<dyn Model<S>>>,
-        hosts: Vec<Addr<Host<S>>>,
+        hosts: Vec<Hosting<S>>,
         medium: &'a mut dyn Medium<S>,
         observer: &'a mut dyn Observer<S>,
     ) -> Kernel<'a, S> {
-        let arrivals = (0..models.len()).map(|_| BTreeMap::new()).collect();
+        let arrivals = (0..models.len()).map(|_| BinaryHeap::new()).collect();
         Kernel {
             cal: Calendar::default(),
             now: SimTime::ZERO,
@@ -72,13 +102,16 @@ impl<'a, S: System> Kernel<'a, S> {
             hosts,
             medium,
             observer,
-            works: BTreeMap::new(),
-            next_work: 0,
+            works: Vec::new(),
+            free: Vec::new(),
             probes: VecDeque::new(),
             arrivals,
             wake: None,
             wake_version: 0,
             events: 0,
+            effects: Vec::new(),
+            transfers: Vec::new(),
+            reports: Vec::new(),
         }
     }
 
@@ -92,13 +125,8 @@ impl<'a, S: System> Kernel<'a, S> {
             match event {
                 Event::Arrival(transfer) => {
                     let to = transfer.to;
-                    let pending = &mut self.arrivals[to as usize];
-                    if let Some(n) = pending.get_mut(&t) {
-                        *n -= 1;
-                        if *n == 0 {
-                            pending.remove(&t);
-                        }
-                    }
+                    // Arrivals pop in time order: this one is the earliest on its way to `to`.
+                    self.arrivals[to as usize].pop();
                     self.observer.arrival(t, &transfer);
                     let (from, msg) = (transfer.from, transfer.msg);
                     let input = if transfer.delivered {
@@ -110,18 +138,23 @@ impl<'a, S: System> Kernel<'a, S> {
                 }
                 Event::Timer { node, timer } => self.handle(node, Input::Timer(timer)).await?,
                 Event::WorkDone { work } => {
-                    let (node, request) = self
+                    let (node, pending) = self
                         .works
-                        .remove(&work)
+                        .get_mut(work as usize)
+                        .and_then(Option::take)
                         .ok_or(SimError::Internal("work finished twice"))?;
-                    let done = request
-                        .await
-                        .map_err(|_| SimError::ActorGone { node, time: t })?
-                        .map_err(|error| SimError::Model {
-                            node,
-                            time: t,
-                            error,
-                        })?;
+                    self.free.push(work);
+                    let done = match pending {
+                        Pending::Ready(result) => result,
+                        Pending::Asked(request) => request
+                            .await
+                            .map_err(|_| SimError::ActorGone { node, time: t })?,
+                    }
+                    .map_err(|error| SimError::Model {
+                        node,
+                        time: t,
+                        error,
+                    })?;
                     if let Some(done) = done {
                         self.handle(node, Input::Done(done)).await?;
                     }
@@ -129,9 +162,10 @@ impl<'a, S: System> Kernel<'a, S> {
                 Event::Wake { version } => {
                     if version == self.wake_version {
                         self.wake = None;
-                        let mut transfers = Vec::new();
+                        let mut transfers = std::mem::take(&mut self.transfers);
                         self.medium.wake(t, &mut transfers);
-                        self.schedule_transfers(transfers);
+                        self.schedule_transfers(&mut transfers);
+                        self.transfers = transfers;
                         self.reschedule_wake();
                     }
                 }
@@ -139,10 +173,12 @@ impl<'a, S: System> Kernel<'a, S> {
         }
         let end = self.now;
         for node in 0..self.models.len() as NodeId {
-            let mut out = Vec::new();
+            let mut out = std::mem::take(&mut self.effects);
             let ctx = self.context(node);
             self.models[node as usize].end(ctx, &mut out);
-            self.apply(node, out).await?;
+            let applied = self.apply(node, &mut out).await;
+            self.effects = out;
+            applied?;
         }
         self.drain_probes(0).await?;
         Ok(KernelStats {
@@ -155,48 +191,54 @@ impl<'a, S: System> Kernel<'a, S> {
         Context {
             now: self.now,
             node,
-            next_arrival: self.arrivals[node as usize]
-                .range(self.now..)
-                .next()
-                .map(|(&t, _)| t),
+            next_arrival: self.arrivals[node as usize].peek().map(|r| r.0),
         }
     }
 
     async fn handle(&mut self, node: NodeId, input: Input<S>) -> Result<(), SimError<S::Error>> {
-        let mut out = Vec::new();
+        let mut out = std::mem::take(&mut self.effects);
         let ctx = self.context(node);
-        self.models[node as usize]
-            .handle(ctx, input, &mut out)
-            .map_err(|error| SimError::Model {
+        let applied = match self.models[node as usize].handle(ctx, input, &mut out) {
+            Ok(()) => self.apply(node, &mut out).await,
+            Err(error) => Err(SimError::Model {
                 node,
                 time: self.now,
                 error,
-            })?;
-        self.apply(node, out).await
+            }),
+        };
+        out.clear();
+        self.effects = out;
+        applied
     }
 
+    /// Carries out `effects` (left empty).
     async fn apply(
         &mut self,
         node: NodeId,
-        effects: Vec<Effect<S>>,
+        effects: &mut Vec<Effect<S>>,
     ) -> Result<(), SimError<S::Error>> {
         let now = self.now;
-        for effect in effects {
+        let failed = |error| SimError::Model {
+            node,
+            time: now,
+            error,
+        };
+        for effect in effects.drain(..) {
             match effect {
                 Effect::Send { to, msg } => {
-                    let (mut transfers, mut reports) = (Vec::new(), Vec::new());
-                    self.medium
-                        .send(now, node, &to, msg, &mut transfers, &mut reports)
-                        .map_err(|error| SimError::Model {
-                            node,
-                            time: now,
-                            error,
-                        })?;
-                    for report in reports {
+                    let mut transfers = std::mem::take(&mut self.transfers);
+                    let mut reports = std::mem::take(&mut self.reports);
+                    let sent = self
+                        .medium
+                        .send(now, node, &to, msg, &mut transfers, &mut reports);
+                    for report in reports.drain(..) {
                         self.models[node as usize].sent(&report);
                         self.observer.report(now, report);
                     }
-                    self.schedule_transfers(transfers);
+                    self.schedule_transfers(&mut transfers);
+                    self.transfers = transfers;
+                    self.reports = reports;
+                    sent.map_err(failed)?;
                     self.reschedule_wake();
                 }
                 Effect::Timer { at, timer } => {
@@ -206,17 +248,36 @@ impl<'a, S: System> Kernel<'a, S> {
                     self.cal.schedule(at, node, Event::Timer { node, timer });
                 }
                 Effect::Work { duration, job } => {
-                    let request = self.hosts[node as usize].send(RunJob(job));
-                    let work = self.next_work;
-                    self.next_work += 1;
-                    self.works.insert(work, (node, request));
+                    let pending = match &mut self.hosts[node as usize] {
+                        Hosting::Actor(host) => Pending::Asked(host.send(RunJob(job))),
+                        Hosting::Inline(worker) => Pending::Ready(worker.work(job)),
+                    };
+                    let work = match self.free.pop() {
+                        Some(slot) => {
+                            self.works[slot as usize] = Some((node, pending));
+                            slot
+                        }
+                        None => {
+                            self.works.push(Some((node, pending)));
+                            u32::try_from(self.works.len() - 1)
+                                .map_err(|_| SimError::Internal("over 2^32 jobs in progress"))?
+                        }
+                    };
                     self.cal
                         .schedule(now + duration, node, Event::WorkDone { work });
                 }
-                Effect::Post(job) => self.hosts[node as usize].do_send(PostJob(job)),
+                Effect::Post(job) => match &mut self.hosts[node as usize] {
+                    Hosting::Actor(host) => host.do_send(PostJob(job)),
+                    Hosting::Inline(worker) => {
+                        worker.work(job).map_err(failed)?;
+                    }
+                },
                 Effect::Probe(probe) => {
-                    let request = self.hosts[node as usize].send(TakeProbe(probe));
-                    self.probes.push_back((node, request));
+                    let pending = match &mut self.hosts[node as usize] {
+                        Hosting::Actor(host) => Pending::Asked(host.send(TakeProbe(probe))),
+                        Hosting::Inline(worker) => Pending::Ready(worker.probe(probe)),
+                    };
+                    self.probes.push_back((node, pending));
                     self.drain_probes(PROBES_IN_FLIGHT).await?;
                 }
                 Effect::Note(note) => self.observer.note(now, node, note),
@@ -225,11 +286,10 @@ impl<'a, S: System> Kernel<'a, S> {
         Ok(())
     }
 
-    fn schedule_transfers(&mut self, transfers: Vec<Transfer<S>>) {
-        for transfer in transfers {
-            *self.arrivals[transfer.to as usize]
-                .entry(transfer.at)
-                .or_default() += 1;
+    /// Puts `transfers` (left empty) on the calendar.
+    fn schedule_transfers(&mut self, transfers: &mut Vec<Transfer<S>>) {
+        for transfer in transfers.drain(..) {
+            self.arrivals[transfer.to as usize].push(Reverse(transfer.at));
             self.cal
                 .schedule(transfer.at, transfer.from, Event::Arrival(transfer));
         }
@@ -250,19 +310,26 @@ impl<'a, S: System> Kernel<'a, S> {
         }
     }
 
-    /// Awaits probes until at most `keep` are outstanding, handing readings to the observer.
+    /// Hands readings to the observer, in the order the probes were taken: those already taken,
+    /// and then, awaiting them, until at most `keep` are outstanding.
     async fn drain_probes(&mut self, keep: usize) -> Result<(), SimError<S::Error>> {
-        while self.probes.len() > keep {
-            let Some((node, request)) = self.probes.pop_front() else {
-                break;
+        loop {
+            let ready = matches!(self.probes.front(), Some((_, Pending::Ready(_))));
+            if !ready && self.probes.len() <= keep {
+                return Ok(());
+            }
+            let Some((node, pending)) = self.probes.pop_front() else {
+                return Ok(());
             };
             let time = self.now;
-            let reading = request
-                .await
-                .map_err(|_| SimError::ActorGone { node, time })?
-                .map_err(|error| SimError::Model { node, time, error })?;
+            let reading = match pending {
+                Pending::Ready(result) => result,
+                Pending::Asked(request) => request
+                    .await
+                    .map_err(|_| SimError::ActorGone { node, time })?,
+            }
+            .map_err(|error| SimError::Model { node, time, error })?;
             self.observer.reading(node, reading);
         }
-        Ok(())
     }
 }

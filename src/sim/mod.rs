@@ -56,8 +56,8 @@ pub struct Node<S: System> {
 }
 
 /// Runs a simulation of `nodes` (node `i` has id `i`) over `medium` until the calendar is empty,
-/// with the nodes' actors spread over `threads` arbiters (at least one). The outcome does not
-/// depend on `threads`.
+/// with the nodes' actors spread over `threads` arbiters (at least one; inline workers get no
+/// actor). The outcome does not depend on `threads`.
 pub fn run<S: System>(
     nodes: Vec<Node<S>>,
     medium: &mut dyn Medium<S>,
@@ -69,10 +69,19 @@ pub fn run<S: System>(
         let arbiters: Vec<Arbiter> = (0..threads.max(1)).map(|_| Arbiter::new()).collect();
         let mut models = Vec::with_capacity(nodes.len());
         let mut hosts = Vec::with_capacity(nodes.len());
-        for (i, node) in nodes.into_iter().enumerate() {
-            let host = Host::new(node.worker);
-            let arbiter = &arbiters[i % arbiters.len()];
-            hosts.push(Host::start_in_arbiter(&arbiter.handle(), move |_| host));
+        let mut actors = 0;
+        for node in nodes {
+            if node.worker.inline() {
+                hosts.push(kernel::Hosting::Inline(node.worker));
+            } else {
+                let host = Host::new(node.worker);
+                let arbiter = &arbiters[actors % arbiters.len()];
+                actors += 1;
+                hosts.push(kernel::Hosting::Actor(Host::start_in_arbiter(
+                    &arbiter.handle(),
+                    move |_| host,
+                )));
+            }
             models.push(node.model);
         }
         let result = kernel::Kernel::new(models, hosts, medium, observer)

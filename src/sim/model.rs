@@ -129,6 +129,12 @@ pub trait Worker<S: System>: Send + 'static {
     fn work(&mut self, job: S::Job) -> Result<Option<S::Done>, S::Error>;
     /// Takes a measurement.
     fn probe(&mut self, probe: S::Probe) -> Result<S::Reading, S::Error>;
+    /// Whether its work is so cheap that the kernel does it on its own thread, at once, rather
+    /// than on an actor (no actor is started for it). Jobs and probes still run in the order
+    /// they are asked for, and results still come back at the end of their virtual duration.
+    fn inline(&self) -> bool {
+        false
+    }
 }
 
 /// One copy of a message scheduled by the medium.

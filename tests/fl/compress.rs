@@ -207,7 +207,10 @@ fn fixed_rate_original_zeroes_unsent_slices() {
     let mut state = c.state(&local).expect("length");
     c.adopt(&mut state, &broadcast, &mut local).expect("adopt");
     assert_eq!(local, global);
-    assert_eq!(state.reference(), &global[..]);
+    assert!(
+        state.reference().is_empty(),
+        "fixed-rate sends model values: no reference kept"
+    );
 }
 
 #[test]
@@ -595,4 +598,70 @@ fn aggregation_does_not_depend_on_arrival_order() {
     let mut empty = vec![0.1; layout.len()];
     assert_eq!(c.aggregator().finish(&mut empty), Ok(None));
     assert_eq!(empty, vec![0.1; layout.len()]);
+}
+
+/// Systems-only runs send stand-ins of `Codec::upload_bytes`: it must be the size of every real
+/// upload, for every setting, and a round of stand-ins must aggregate to a stand-in broadcast of
+/// the size a real round gives.
+#[test]
+fn size_only_uploads_have_the_size_of_real_ones() {
+    let settings = [
+        Compression::None,
+        Compression::fixed_rate(8),
+        Compression::FixedRate {
+            rate: 0.5,
+            tau: 3,
+            aggregation: FixedRateAggregation::Original,
+        },
+        Compression::TopK {
+            fraction: 0.03,
+            error_feedback: true,
+        },
+        Compression::RandomK {
+            fraction: 0.4,
+            error_feedback: false,
+        },
+        Compression::Quantize { bits: 3 },
+        Compression::Fp16,
+    ];
+    for layout in [small_layout(), hundred_layout()] {
+        for setting in &settings {
+            let c = codec(setting.clone(), layout.clone());
+            let mut rng = ChaCha8Rng::seed_from_u64(21);
+            let mut state = c.state(&vec![0.0; layout.len()]).expect("length");
+            let grad: Vec<f64> = (0..layout.w_len()).map(|_| rng.random()).collect();
+            let mut real = c.aggregator();
+            let mut stand_in = c.aggregator();
+            for device in 0..3 {
+                let up = c
+                    .encode(&mut state, &model(&layout, device as f64), &grad, &mut rng)
+                    .expect("encode");
+                assert_eq!(payload_bytes(&up), c.upload_bytes(), "{setting:?}");
+                real.add(device, 1.0, &up).expect("add");
+                let bytes = c.upload_bytes();
+                stand_in
+                    .add(device, 1.0, &EncodedUpload::SizeOnly { bytes })
+                    .expect("add");
+            }
+            let mut global = vec![0.0; layout.len()];
+            let before = global.clone();
+            let broadcast = real.finish(&mut global).expect("finish").expect("a model");
+            let mut untouched = before.clone();
+            let sized = stand_in.finish(&mut untouched).expect("finish");
+            assert_eq!(untouched, before, "{setting:?}: stand-ins change nothing");
+            let Some(Broadcast::SizeOnly { bytes }) = sized else {
+                panic!("{setting:?}: stand-ins give a stand-in broadcast, got {sized:?}");
+            };
+            // Same slices everywhere (one gradient): the keep-local union is K' slices.
+            assert_eq!(
+                flsnn::fl::compress::broadcast_bytes(&broadcast),
+                bytes,
+                "{setting:?}"
+            );
+            assert_ne!(
+                global, before,
+                "{setting:?}: the real round changed the model"
+            );
+        }
+    }
 }

@@ -7,3 +7,4 @@ mod cell;
 mod channel;
 mod determinism;
 mod records;
+mod systems_only;

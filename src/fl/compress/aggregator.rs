@@ -3,12 +3,18 @@
 use super::FixedRateAggregation;
 use super::{fixed_rate, Broadcast, Codec, CompressError, Compression, Decoded, EncodedUpload};
 use ndarray::{ArrayView1, ArrayViewMut1};
+use std::collections::BTreeSet;
 
 /// Collects the decoded uploads of one round and combines them.
 #[derive(Clone, Debug)]
 pub struct Aggregator {
     codec: Codec,
     uploads: Vec<(u32, f64, Decoded)>,
+    /// Every device heard from.
+    devices: BTreeSet<u32>,
+    /// Size-only uploads (systems-only runs): their count and total weight.
+    size_only: usize,
+    size_only_weight: f64,
 }
 
 impl Codec {
@@ -17,6 +23,9 @@ impl Codec {
         Aggregator {
             codec: self.clone(),
             uploads: Vec::new(),
+            devices: BTreeSet::new(),
+            size_only: 0,
+            size_only_weight: 0.0,
         }
     }
 }
@@ -33,8 +42,13 @@ impl Aggregator {
         if !(weight.is_finite() && weight >= 0.0) {
             return Err(CompressError::Weight { device, weight });
         }
-        if self.uploads.iter().any(|u| u.0 == device) {
+        if !self.devices.insert(device) {
             return Err(CompressError::DuplicateDevice { device });
+        }
+        if let EncodedUpload::SizeOnly { .. } = upload {
+            self.size_only += 1;
+            self.size_only_weight += weight;
+            return Ok(());
         }
         let decoded = self.codec.decode(upload)?;
         self.uploads.push((device, weight, decoded));
@@ -43,12 +57,12 @@ impl Aggregator {
 
     /// Uploads stored so far [count].
     pub fn len(&self) -> usize {
-        self.uploads.len()
+        self.uploads.len() + self.size_only
     }
 
     /// Whether nothing was stored.
     pub fn is_empty(&self) -> bool {
-        self.uploads.is_empty()
+        self.len() == 0
     }
 
     /// Combines the uploads in device-id order, updates the BS's flat `global` model to what the
@@ -59,9 +73,26 @@ impl Aggregator {
     /// - fixed-rate: per slice, the weighted mean over the devices that sent it; V and gamma over
     ///   all. `Original` broadcasts the whole model with zeros in unsent slices; `KeepLocal`
     ///   broadcasts the sent slices only (`global` keeps its values elsewhere);
-    /// - updates: `global` += weighted mean of the decoded updates (unsent entries count as 0).
+    /// - updates: `global` += weighted mean of the decoded updates (unsent entries count as 0);
+    /// - size-only uploads (systems-only runs, none of the others): a size-only broadcast of the
+    ///   size the aggregation would give (see [`Codec::broadcast_bytes_after`]), `global`
+    ///   unchanged.
     pub fn finish(mut self, global: &mut [f64]) -> Result<Option<Broadcast>, CompressError> {
         self.codec.check_len("global model", global)?;
+        if self.size_only > 0 {
+            if !self.uploads.is_empty() {
+                return Err(CompressError::WrongKind {
+                    expected: "size-only",
+                    got: "a model",
+                });
+            }
+            if self.size_only_weight <= 0.0 {
+                return Ok(None);
+            }
+            return Ok(Some(Broadcast::SizeOnly {
+                bytes: self.codec.broadcast_bytes_after(self.size_only),
+            }));
+        }
         self.uploads.sort_by_key(|u| u.0);
         let total: f64 = self.uploads.iter().map(|u| u.1).sum();
         if self.uploads.is_empty() || total <= 0.0 {

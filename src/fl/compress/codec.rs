@@ -12,23 +12,26 @@ pub struct Codec {
     candidates: Vec<usize>,
 }
 
-/// A device's compression state, kept across rounds.
+/// A device's compression state, kept across rounds. It holds only what its compression reads:
+/// a reference for compressions that send updates, a residual for those with error feedback
+/// (each a flat model, 87 KB for 676-0-2); full models and fixed-rate slices need neither.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CompressorState {
     /// Flat model that updates are measured from: the last global model adopted, or the local
-    /// model at the last upload if no broadcast was adopted since.
+    /// model at the last upload if no broadcast was adopted since (empty: no updates sent).
     reference: Vec<f64>,
-    /// Error-feedback residual over the flat model: update not yet sent.
+    /// Error-feedback residual over the flat model: update not yet sent (empty: no error
+    /// feedback).
     residual: Vec<f64>,
 }
 
 impl CompressorState {
-    /// The model the next update is measured from (flat).
+    /// The model the next update is measured from (flat; empty unless updates are sent).
     pub fn reference(&self) -> &[f64] {
         &self.reference
     }
 
-    /// What was computed but not yet sent (flat; zero without error feedback).
+    /// What was computed but not yet sent (flat; empty without error feedback).
     pub fn residual(&self) -> &[f64] {
         &self.residual
     }
@@ -82,9 +85,31 @@ impl Codec {
     pub fn state(&self, initial_model: &[f64]) -> Result<CompressorState, CompressError> {
         self.check_len("initial model", initial_model)?;
         Ok(CompressorState {
-            reference: initial_model.to_vec(),
-            residual: vec![0.0; self.layout.len()],
+            reference: if self.compression.sends_updates() {
+                initial_model.to_vec()
+            } else {
+                Vec::new()
+            },
+            residual: if self.error_feedback() {
+                vec![0.0; self.layout.len()]
+            } else {
+                Vec::new()
+            },
         })
+    }
+
+    /// Whether the compression carries what it did not send to the next round.
+    fn error_feedback(&self) -> bool {
+        matches!(
+            self.compression,
+            Compression::TopK {
+                error_feedback: true,
+                ..
+            } | Compression::RandomK {
+                error_feedback: true,
+                ..
+            }
+        )
     }
 
     /// Compresses the device's flat `model`. `grad_abs` (shaped like W) is the |g_W| accumulated
@@ -131,7 +156,9 @@ impl Codec {
                 values: quantize::to_half(&self.update(state, model))?,
             },
         };
-        state.reference.copy_from_slice(model);
+        if self.compression.sends_updates() {
+            state.reference.copy_from_slice(model);
+        }
         Ok(upload)
     }
 
@@ -323,7 +350,9 @@ impl Codec {
         self.check_len("model", model)?;
         self.check_state(state)?;
         self.apply(broadcast, model)?;
-        state.reference.copy_from_slice(model);
+        if self.compression.sends_updates() {
+            state.reference.copy_from_slice(model);
+        }
         Ok(())
     }
 
@@ -342,6 +371,7 @@ impl Codec {
                 fixed_rate::check(&self.layout, set, None)?;
                 fixed_rate::scatter(&self.layout, set, model);
             }
+            Broadcast::SizeOnly { .. } => {}
         }
         Ok(())
     }
@@ -389,13 +419,65 @@ impl Codec {
     }
 
     fn check_state(&self, state: &CompressorState) -> Result<(), CompressError> {
-        self.check_len("state reference", &state.reference)?;
-        self.check_len("state residual", &state.residual)
+        if self.compression.sends_updates() {
+            self.check_len("state reference", &state.reference)?;
+        }
+        if self.error_feedback() {
+            self.check_len("state residual", &state.residual)?;
+        }
+        Ok(())
     }
 
     /// Payload of an uncompressed model [B], for comparison.
     pub fn full_payload_bytes(&self) -> u64 {
         wire::HEADER_BYTES + self.candidates.len() as u64 * wire::FULL_VALUE_BYTES
+    }
+
+    /// Payload of every upload this codec makes [B], headers included: the size of what
+    /// [`Codec::encode`] returns, which depends only on the settings and the layout.
+    pub fn upload_bytes(&self) -> u64 {
+        let n = self.candidates.len();
+        let layout = &self.layout;
+        wire::HEADER_BYTES
+            + match self.compression {
+                Compression::None => n as u64 * wire::FULL_VALUE_BYTES,
+                Compression::FixedRate { rate, tau, .. } => {
+                    self.slices_bytes(fixed_rate::slice_count(rate, tau, layout.k_ff))
+                }
+                Compression::TopK { fraction, .. } | Compression::RandomK { fraction, .. } => {
+                    let k = sparsify::kept_count(fraction, n);
+                    wire::sparse_section_bytes(n, k, k)
+                }
+                Compression::Quantize { bits } => wire::quantized_section_bytes(n, bits),
+                Compression::Fp16 => n as u64 * wire::HALF_VALUE_BYTES,
+            }
+    }
+
+    /// Payload of the broadcast after a round in which `uploads` uploads arrived [B], headers
+    /// included, for systems-only runs. Exact for every setting but fixed-rate keep-local, whose
+    /// broadcast carries the union of the slices sent: that depends on the gradients, and is
+    /// counted here as K' slices (every device sent the same ones), the least it can be.
+    pub fn broadcast_bytes_after(&self, uploads: usize) -> u64 {
+        match self.compression {
+            Compression::FixedRate {
+                rate,
+                tau,
+                aggregation: super::FixedRateAggregation::KeepLocal,
+            } if uploads > 0 => {
+                let count = fixed_rate::slice_count(rate, tau, self.layout.k_ff);
+                wire::HEADER_BYTES + self.slices_bytes(count)
+            }
+            _ => self.full_payload_bytes(),
+        }
+    }
+
+    /// Index section and values of `count` slices of W with V and gamma [B].
+    fn slices_bytes(&self, count: usize) -> u64 {
+        let layout = &self.layout;
+        let count = count.min(layout.k_ff);
+        let per_slice = layout.synapse_count();
+        let values = (count * per_slice + layout.v_len() + layout.gamma_len()) as u64;
+        wire::slice_section_bytes(layout.k_ff, count, values)
     }
 }
 

@@ -75,6 +75,11 @@ pub enum EncodedUpload {
         /// The values.
         values: Vec<f16>,
     },
+    /// A systems-only stand-in: the size of the upload the codec would make, and no values.
+    SizeOnly {
+        /// Application payload [B], headers included.
+        bytes: u64,
+    },
 }
 
 impl EncodedUpload {
@@ -86,6 +91,7 @@ impl EncodedUpload {
             EncodedUpload::Sparse { .. } => "sparse",
             EncodedUpload::Quantized { .. } => "quantized",
             EncodedUpload::Half { .. } => "half",
+            EncodedUpload::SizeOnly { .. } => "size-only",
         }
     }
 }
@@ -102,6 +108,12 @@ pub enum Broadcast {
     /// Some slices of W plus V and gamma (fixed-rate keep-local); a device keeps its own values
     /// elsewhere.
     Slices(SliceSet),
+    /// A systems-only stand-in: the size of the broadcast the aggregation would make, and no
+    /// values; a device adopting it keeps its model.
+    SizeOnly {
+        /// Application payload [B], headers included.
+        bytes: u64,
+    },
 }
 
 /// How a set of indices is written.
@@ -136,6 +148,9 @@ pub fn index_bits(candidates: usize, count: usize) -> u64 {
 
 /// Application payload of an upload [B], headers included, before packetisation.
 pub fn payload_bytes(upload: &EncodedUpload) -> u64 {
+    if let EncodedUpload::SizeOnly { bytes } = upload {
+        return *bytes;
+    }
     HEADER_BYTES
         + match upload {
             EncodedUpload::Full { values } => values.len() as u64 * FULL_VALUE_BYTES,
@@ -144,32 +159,45 @@ pub fn payload_bytes(upload: &EncodedUpload) -> u64 {
                 candidates,
                 indices,
                 values,
-            } => {
-                INDEX_HEADER_BYTES
-                    + bits_to_bytes(index_bits(*candidates, indices.len()))
-                    + values.len() as u64 * FULL_VALUE_BYTES
-            }
+            } => sparse_section_bytes(*candidates, indices.len(), values.len()),
             EncodedUpload::Quantized { bits, levels, .. } => {
-                SCALE_HEADER_BYTES + bits_to_bytes(levels.len() as u64 * u64::from(*bits))
+                quantized_section_bytes(levels.len(), *bits)
             }
             EncodedUpload::Half { values } => values.len() as u64 * HALF_VALUE_BYTES,
+            EncodedUpload::SizeOnly { .. } => 0,
         }
 }
 
 /// Application payload of a broadcast [B], headers included, before packetisation.
 pub fn broadcast_bytes(broadcast: &Broadcast) -> u64 {
-    HEADER_BYTES
-        + match broadcast {
-            Broadcast::Full { values } => values.len() as u64 * FULL_VALUE_BYTES,
-            Broadcast::Slices(set) => slice_set_bytes(set),
-        }
+    match broadcast {
+        Broadcast::Full { values } => HEADER_BYTES + values.len() as u64 * FULL_VALUE_BYTES,
+        Broadcast::Slices(set) => HEADER_BYTES + slice_set_bytes(set),
+        Broadcast::SizeOnly { bytes } => *bytes,
+    }
 }
 
 fn slice_set_bytes(set: &SliceSet) -> u64 {
     let values = (set.w.len() + set.v.len() + set.gamma.len()) as u64;
+    slice_section_bytes(set.basis, set.slices.len(), values)
+}
+
+/// Index section and values of a slice set [B]: `slices` of `basis` slices, `values` values.
+pub(crate) fn slice_section_bytes(basis: usize, slices: usize, values: u64) -> u64 {
+    INDEX_HEADER_BYTES + bits_to_bytes(index_bits(basis, slices)) + values * FULL_VALUE_BYTES
+}
+
+/// Index section and values of a sparse message [B]: `indices` of `candidates` positions,
+/// `values` values.
+pub(crate) fn sparse_section_bytes(candidates: usize, indices: usize, values: usize) -> u64 {
     INDEX_HEADER_BYTES
-        + bits_to_bytes(index_bits(set.basis, set.slices.len()))
-        + values * FULL_VALUE_BYTES
+        + bits_to_bytes(index_bits(candidates, indices))
+        + values as u64 * FULL_VALUE_BYTES
+}
+
+/// Scale section and levels of a quantised message [B]: `count` values of `bits` bits.
+pub(crate) fn quantized_section_bytes(count: usize, bits: u8) -> u64 {
+    SCALE_HEADER_BYTES + bits_to_bytes(count as u64 * u64::from(bits))
 }
 
 fn bits_to_bytes(bits: u64) -> u64 {

@@ -62,7 +62,7 @@ pub struct RunArgs {
     /// a TOML literal (8, 2.5, true, [1, 7], "text"), else taken as a string (5Mbps, fifo).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub sets: Vec<String>,
-    /// Run folder (default: <output.dir>/<name>-s<seed>). Must not exist, unless it holds an
+    /// Run folder (default: `<output.dir>/<name>-s<seed>`). Must not exist, unless it holds an
     /// earlier flsnn run and --force is given.
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -225,7 +225,7 @@ pub struct CameraArgs {
     /// Event camera: contrast threshold [log-intensity units] (default 0.3).
     #[arg(long)]
     pub threshold: Option<f64>,
-    /// Event camera: size of the motion (triangle side, or disc radius) [pixels] (default 1).
+    /// Event camera: size of the motion (triangle side, or disc radius) \[pixels\] (default 1).
     #[arg(long)]
     pub max_shift: Option<f64>,
     /// Event camera: motion path, saccades (N-MNIST-like triangle, default) or waypoints (random).
@@ -240,7 +240,7 @@ pub struct CameraArgs {
     /// Event camera: offset inside the logarithm, ln(log_eps + I).
     #[arg(long)]
     pub log_eps: Option<f64>,
-    /// Event camera: background noise events per pixel [Hz].
+    /// Event camera: background noise events per pixel \[Hz\].
     #[arg(long)]
     pub noise_hz: Option<f64>,
 }
@@ -316,7 +316,7 @@ pub struct SweepArgs {
     /// Override a key for every point, as for `run` (applied before the grid values).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub sets: Vec<String>,
-    /// Sweep folder (default: <output.dir>/<name>-sweep). Must not exist, unless it holds an
+    /// Sweep folder (default: `<output.dir>/<name>-sweep`). Must not exist, unless it holds an
     /// earlier flsnn sweep and --force or --resume is given.
     #[arg(long)]
     pub out: Option<PathBuf>,

@@ -9,7 +9,7 @@ use std::ops::{Add, AddAssign, Mul, Sub};
 )]
 pub struct SimTime(pub u64);
 
-/// A span of virtual time [ns].
+/// A span of virtual time \[ns\].
 #[derive(
     Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
 )]
@@ -19,7 +19,7 @@ impl SimTime {
     /// The start of every run.
     pub const ZERO: SimTime = SimTime(0);
 
-    /// Seconds since the start [s], for reports only.
+    /// Seconds since the start \[s\], for reports only.
     pub fn as_secs_f64(self) -> f64 {
         self.0 as f64 * 1e-9
     }
@@ -34,22 +34,22 @@ impl SimDuration {
     /// No time at all.
     pub const ZERO: SimDuration = SimDuration(0);
 
-    /// From nanoseconds [ns].
+    /// From nanoseconds \[ns\].
     pub const fn from_nanos(ns: u64) -> SimDuration {
         SimDuration(ns)
     }
 
-    /// From microseconds [us].
+    /// From microseconds \[us\].
     pub const fn from_micros(us: u64) -> SimDuration {
         SimDuration(us * 1_000)
     }
 
-    /// From milliseconds [ms].
+    /// From milliseconds \[ms\].
     pub const fn from_millis(ms: u64) -> SimDuration {
         SimDuration(ms * 1_000_000)
     }
 
-    /// From seconds [s], rounded to the nearest nanosecond; negative or NaN gives zero.
+    /// From seconds \[s\], rounded to the nearest nanosecond; negative or NaN gives zero.
     pub fn from_secs_f64(s: f64) -> SimDuration {
         if s.is_finite() && s > 0.0 {
             SimDuration((s * 1e9).round().min(u64::MAX as f64) as u64)
@@ -58,7 +58,7 @@ impl SimDuration {
         }
     }
 
-    /// Seconds [s], for reports and energy.
+    /// Seconds \[s\], for reports and energy.
     pub fn as_secs_f64(self) -> f64 {
         self.0 as f64 * 1e-9
     }

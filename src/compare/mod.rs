@@ -59,17 +59,17 @@ pub struct CompareRow {
     pub label: String,
     /// Trials averaged (1 for a run).
     pub trials: u64,
-    /// Final accuracy [fraction].
+    /// Final accuracy \[fraction\].
     pub accuracy: f64,
     /// Final test NLL [nats per example].
     pub test_nll: f64,
-    /// Uplink bytes, every attempt [B].
+    /// Uplink bytes, every attempt \[B\].
     pub bytes_up: f64,
-    /// Uplink airtime summed over the devices [s].
+    /// Uplink airtime summed over the devices \[s\].
     pub airtime_up_s: f64,
-    /// Energy of all devices: radio transmit + receive + compute [J].
+    /// Energy of all devices: radio transmit + receive + compute \[J\].
     pub energy_j: f64,
-    /// Virtual time at the end [s].
+    /// Virtual time at the end \[s\].
     pub virtual_time_s: f64,
     /// On the Pareto front of accuracy against uplink bytes.
     pub pareto: bool,

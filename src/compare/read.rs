@@ -48,7 +48,7 @@ pub fn read_run(dir: &Path) -> Result<CompareRow, CompareError> {
     })
 }
 
-/// The devices' uplink airtime summed, from `devices.csv` [s].
+/// The devices' uplink airtime summed, from `devices.csv` \[s\].
 fn read_airtime(dir: &Path) -> Result<f64, CompareError> {
     let path = dir.join("devices.csv");
     let table = Table::read(&path)?;

@@ -13,11 +13,11 @@ use super::error::{format_error, DataError};
 /// One address event of a DVS sensor.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DvsEvent {
-    /// Timestamp [us], as recorded.
+    /// Timestamp \[us\], as recorded.
     pub t_us: u64,
-    /// Column [pixels], 0..128 for the DVS128 (after jAER's x = 127 - raw x).
+    /// Column \[pixels\], 0..128 for the DVS128 (after jAER's x = 127 - raw x).
     pub x: u16,
-    /// Row [pixels], 0..128 for the DVS128 (not flipped).
+    /// Row \[pixels\], 0..128 for the DVS128 (not flipped).
     pub y: u16,
     /// True for an ON event (brightness increased).
     pub on: bool,
@@ -55,7 +55,7 @@ pub fn read_aedat(path: &Path) -> Result<Vec<DvsEvent>, DataError> {
     parse_aedat(&bytes, path)
 }
 
-/// Skip the `#` header lines; returns the body offset [bytes] and the version.
+/// Skip the `#` header lines; returns the body offset \[bytes\] and the version.
 fn parse_header(bytes: &[u8], path: &Path) -> Result<(usize, AedatVersion), DataError> {
     let mut pos = 0;
     let mut version = AedatVersion::V1;

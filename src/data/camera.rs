@@ -42,12 +42,12 @@ pub struct EventCamera {
     pub threshold: f64,
     /// Relative per-pixel threshold mismatch (standard deviation) [-].
     pub threshold_sigma: f64,
-    /// Largest displacement of the image from its start position [pixels] (capped at the image
+    /// Largest displacement of the image from its start position \[pixels\] (capped at the image
     /// size).
     pub max_shift_px: f64,
-    /// Width of one output time step [us].
+    /// Width of one output time step \[us\].
     pub bin_us: u64,
-    /// Duration of the motion [us]; `None` means the whole train (`steps * bin_us`).
+    /// Duration of the motion \[us\]; `None` means the whole train (`steps * bin_us`).
     pub duration_us: Option<u64>,
     /// Sensing frames per output step (time resolution of the emulation) [-].
     pub frames_per_bin: usize,
@@ -57,7 +57,7 @@ pub struct EventCamera {
     pub waypoints: usize,
     /// Offset inside the logarithm, ln(log_eps + I) with I in 0..=1 [-].
     pub log_eps: f64,
-    /// Rate of spurious background events per pixel [Hz].
+    /// Rate of spurious background events per pixel \[Hz\].
     pub noise_rate_hz: f64,
 }
 
@@ -185,7 +185,7 @@ impl Reference {
     }
 }
 
-/// Raw events of the emulated camera over `steps * cam.bin_us` [us]; x = column, y = row.
+/// Raw events of the emulated camera over `steps * cam.bin_us` \[us\]; x = column, y = row.
 pub fn camera_events(
     img: &Image,
     cam: &EventCamera,

@@ -35,7 +35,7 @@ pub enum DataError {
     Format {
         /// File concerned.
         path: PathBuf,
-        /// Byte offset [bytes] in the (decompressed) content where the problem was found.
+        /// Byte offset \[bytes\] in the (decompressed) content where the problem was found.
         offset: u64,
         /// What the format requires there.
         expected: String,

@@ -8,7 +8,7 @@ use super::error::{io_error, DataError};
 use super::nmnist::read_nmnist;
 use super::spikes::{bin_mnist_dvs, bin_window, Polarity, SensorWindow};
 
-/// Width of an MNIST-DVS time step in the FL-SNN preprocessing [us].
+/// Width of an MNIST-DVS time step in the FL-SNN preprocessing \[us\].
 pub const MNIST_DVS_BIN_US: u64 = 25_000;
 /// Last recording number of the MNIST-DVS training part (0001..=0900 train, 0901..=1000 test).
 pub const MNIST_DVS_LAST_TRAIN: u32 = 900;

@@ -3,9 +3,9 @@
 /// One grey-level image, row-major.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Image {
-    /// Width [pixels].
+    /// Width \[pixels\].
     pub width: usize,
-    /// Height [pixels].
+    /// Height \[pixels\].
     pub height: usize,
     /// Grey levels 0..=255, `height` rows of `width` values.
     pub pixels: Vec<u8>,

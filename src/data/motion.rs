@@ -25,8 +25,8 @@ pub(crate) struct MotionPath {
 }
 
 impl MotionPath {
-    /// Draw a path of `legs` legs (at least 1) over `duration_us` [us]; the size `shift_px`
-    /// [pixels] is capped at `limit_px` (beyond the image size nothing changes) and a non-finite
+    /// Draw a path of `legs` legs (at least 1) over `duration_us` \[us\]; the size `shift_px`
+    /// \[pixels\] is capped at `limit_px` (beyond the image size nothing changes) and a non-finite
     /// size means no motion.
     pub(crate) fn draw(
         motion: Motion,
@@ -64,7 +64,7 @@ impl MotionPath {
         }
     }
 
-    /// Largest distance from the start position [pixels].
+    /// Largest distance from the start position \[pixels\].
     pub(crate) fn reach(&self) -> f64 {
         self.points
             .iter()
@@ -72,7 +72,7 @@ impl MotionPath {
             .fold(0.0, f64::max)
     }
 
-    /// Offset (dx, dy) [pixels] at time `t_us`.
+    /// Offset (dx, dy) \[pixels\] at time `t_us`.
     pub(crate) fn at(&self, t_us: f64) -> (f64, f64) {
         let legs = self.points.len() - 1;
         if legs == 0 {

@@ -1,6 +1,6 @@
 //! N-MNIST recordings (Orchard et al. 2015): one file per sample, 5 bytes per event, 34x34 sensor.
 //!
-//! Byte 0 = x, byte 1 = y, byte 2 bit 7 = polarity (1 = ON), then a 23-bit timestamp [us]:
+//! Byte 0 = x, byte 1 = y, byte 2 bit 7 = polarity (1 = ON), then a 23-bit timestamp \[us\]:
 //! t = ((b2 & 0x7F) << 16) | (b3 << 8) | b4. A trailing partial record is ignored.
 
 use std::path::Path;
@@ -8,7 +8,7 @@ use std::path::Path;
 use super::aedat::DvsEvent;
 use super::error::DataError;
 
-/// Side of the N-MNIST sensor [pixels].
+/// Side of the N-MNIST sensor \[pixels\].
 pub const NMNIST_SIDE: u16 = 34;
 
 /// Read an N-MNIST `.bin` file.

@@ -80,7 +80,7 @@ fn folder_or_built_in(
     }
 }
 
-/// The bin width of recorded events [us]: `data.bin`, carried by the events encoding.
+/// The bin width of recorded events \[us\]: `data.bin`, carried by the events encoding.
 fn recording_bin_us(encoding: &Encoding) -> Result<u64, DataError> {
     match encoding {
         Encoding::Events { camera, .. } if camera.bin_us > 0 => Ok(camera.bin_us),

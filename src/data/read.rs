@@ -7,7 +7,7 @@ use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 
-/// Largest data file, or decompressed gzip content, accepted [bytes] (1 GiB; MNIST's largest file
+/// Largest data file, or decompressed gzip content, accepted \[bytes\] (1 GiB; MNIST's largest file
 /// is 47 MB).
 pub const MAX_DATA_BYTES: u64 = 1 << 30;
 

@@ -141,11 +141,11 @@ pub fn bin_events_from(
 /// A square crop window of the sensor: keeps `x0 <= x < x0 + side` and `y0 <= y < y0 + side`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SensorWindow {
-    /// First kept column [pixels].
+    /// First kept column \[pixels\].
     pub x0: u16,
-    /// First kept row [pixels].
+    /// First kept row \[pixels\].
     pub y0: u16,
-    /// Side of the window [pixels].
+    /// Side of the window \[pixels\].
     pub side: u16,
     /// Pixel numbering: true gives `(x - x0) * side + (y - y0)` (the FL-SNN MNIST-DVS layout),
     /// false gives the image layout `(y - y0) * side + (x - x0)`.

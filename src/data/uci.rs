@@ -6,7 +6,7 @@ use super::error::DataError;
 use super::idx::{gunzip_maybe, read_maybe_gz};
 use super::image::{Image, ImageSet};
 
-/// Side of a UCI digit [pixels].
+/// Side of a UCI digit \[pixels\].
 pub const UCI_SIDE: usize = 8;
 /// Largest raw UCI pixel value.
 pub const UCI_MAX: u32 = 16;

@@ -11,7 +11,7 @@ use crate::snn::{evaluate, Evaluation, Learner, Network, Params, SnnError, TestE
 use rand_chacha::ChaCha12Rng;
 use std::sync::Arc;
 
-/// Work a device has done [counts].
+/// Work a device has done \[counts\].
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct ComputeTotals {
     /// SNN time steps.

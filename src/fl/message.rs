@@ -38,7 +38,7 @@ pub struct Upload {
     pub samples: usize,
     /// The compressed model.
     pub payload: EncodedUpload,
-    /// SNR the base station measured on it [dB]; set by the channel on arrival (`None` from the
+    /// SNR the base station measured on it \[dB\]; set by the channel on arrival (`None` from the
     /// device, and without a cell).
     pub channel_quality_db: Option<f64>,
 }

@@ -29,7 +29,7 @@ pub struct Protocol {
     pub device_models: bool,
     /// Evaluate each device's local model every this many local steps (curves.csv).
     pub curve_steps: Option<u64>,
-    /// A device's total uplink bytes may not exceed this [B].
+    /// A device's total uplink bytes may not exceed this \[B\].
     pub budget_bytes: Option<u64>,
     /// One upload's airtime may not exceed this.
     pub budget_airtime: Option<SimDuration>,

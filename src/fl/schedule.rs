@@ -53,7 +53,7 @@ impl Scheduling {
 #[derive(Clone, Debug)]
 pub struct Scheduler {
     policy: Scheduling,
-    /// Last SNR measured on an upload [dB]; `None` until the device is heard.
+    /// Last SNR measured on an upload \[dB\]; `None` until the device is heard.
     measured_db: Vec<Option<f32>>,
     /// Average served efficiency [bit/s/Hz] (proportional fair).
     served: Vec<f32>,

@@ -11,13 +11,13 @@ use rand::Rng;
 pub struct Transmission {
     /// Every packet arrived.
     pub delivered: bool,
-    /// Packet transmissions, first attempts and retransmissions [packets].
+    /// Packet transmissions, first attempts and retransmissions \[packets\].
     pub attempts: u32,
-    /// Bits put on the air over all attempts, headers included [bit].
+    /// Bits put on the air over all attempts, headers included \[bit\].
     pub wire_bits: u64,
-    /// Retransmissions, i.e. attempts after a loss [packets].
+    /// Retransmissions, i.e. attempts after a loss \[packets\].
     pub retransmissions: u32,
-    /// Packet transmissions that were lost [packets]; `retransmissions` if delivered,
+    /// Packet transmissions that were lost \[packets\]; `retransmissions` if delivered,
     /// `retransmissions + 1` otherwise.
     pub lost_packets: u32,
 }

@@ -21,12 +21,12 @@ pub enum Availability {
     /// stationary distribution (on with probability `mean_on / (mean_on + mean_off)`), and by
     /// memorylessness the first period is then exponential too.
     OnOff {
-        /// Mean on period [ns], positive.
+        /// Mean on period \[ns\], positive.
         mean_on: SimDuration,
-        /// Mean off period [ns], positive.
+        /// Mean off period \[ns\], positive.
         mean_off: SimDuration,
     },
-    /// Off exactly during these `[start, end)` intervals [ns], sorted and not overlapping.
+    /// Off exactly during these `[start, end)` intervals \[ns\], sorted and not overlapping.
     Schedule(Vec<(SimTime, SimTime)>),
 }
 
@@ -90,7 +90,7 @@ impl OnOffGenerator {
 #[derive(Clone, Debug)]
 pub struct AvailabilityTrace {
     on_at_zero: bool,
-    /// Strictly increasing times at which the state flips [ns].
+    /// Strictly increasing times at which the state flips \[ns\].
     switches: Vec<SimTime>,
     generator: Option<OnOffGenerator>,
 }
@@ -170,7 +170,7 @@ impl AvailabilityTrace {
         self.switches.get(index).copied()
     }
 
-    /// Total on time within `[from, to)` [ns].
+    /// Total on time within `[from, to)` \[ns\].
     pub fn on_duration(&mut self, from: SimTime, to: SimTime) -> SimDuration {
         let mut total = SimDuration::ZERO;
         let mut t = from;

@@ -43,17 +43,17 @@ pub struct CellConfig {
     pub path_loss: PathLoss,
     /// Line of sight.
     pub sight: SightRule,
-    /// Log-normal shadowing standard deviation [dB]; `None` takes the path-loss model's.
+    /// Log-normal shadowing standard deviation \[dB\]; `None` takes the path-loss model's.
     pub shadowing_db: Option<f64>,
     /// Small-scale fading.
     pub fading: Fading,
-    /// Coherence time of the fading blocks [ns].
+    /// Coherence time of the fading blocks \[ns\].
     pub coherence: SimDuration,
     /// Uplink receiver (the base station) and antennas; `bandwidth_hz` is the uplink band.
     pub uplink: LinkBudget,
     /// Downlink receiver (a device) and antennas; `bandwidth_hz` is the downlink band.
     pub downlink: LinkBudget,
-    /// Base-station transmit power [dBm].
+    /// Base-station transmit power \[dBm\].
     pub bs_tx_power_dbm: f64,
     /// Spectral efficiency from SNR.
     pub rate: RateModel,
@@ -104,18 +104,18 @@ impl CellConfig {
 /// One device's place in the cell.
 #[derive(Copy, Clone, Debug, PartialEq)]
 pub struct CellDevice {
-    /// Ground distance to the base station [m].
+    /// Ground distance to the base station \[m\].
     pub distance_m: f64,
-    /// Uplink SNR without fading [dB].
+    /// Uplink SNR without fading \[dB\].
     pub mean_snr_up_db: f64,
-    /// Downlink SNR without fading [dB].
+    /// Downlink SNR without fading \[dB\].
     pub mean_snr_down_db: f64,
 }
 
 /// What one transmission gets from the radio.
 #[derive(Copy, Clone, Debug, PartialEq)]
 pub struct RadioLink {
-    /// SNR at the time of sending [dB].
+    /// SNR at the time of sending \[dB\].
     pub snr_db: f64,
     /// Spectral efficiency used [bit/s/Hz] (the table's lowest in outage).
     pub efficiency: f64,
@@ -134,7 +134,7 @@ pub struct Cell {
 }
 
 impl Cell {
-    /// Places one device per entry of `tx_power_dbm` (each device's transmit power [dBm]),
+    /// Places one device per entry of `tx_power_dbm` (each device's transmit power \[dBm\]),
     /// drawing from the streams of `seed`.
     pub fn new(config: CellConfig, tx_power_dbm: &[f64], seed: u64) -> Result<Cell, NetError> {
         config.validate()?;

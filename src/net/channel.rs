@@ -12,7 +12,7 @@
 //! from the sender's or receiver's SNR at the time it is sent (held for the whole message, block
 //! fading); the links' own rates and loss models are not used. The shared uplink then carries
 //! *resource units*: a flow of `b` bits at efficiency `e` [bit/s/Hz] needs `b / e` Hz-seconds of
-//! band, so the uplink's rate is the band [Hz] and its sharing rule splits the band: equal share
+//! band, so the uplink's rate is the band \[Hz\] and its sharing rule splits the band: equal share
 //! is OFDMA with the band split equally among the devices sending at once, processor sharing
 //! re-splits it as flows start and end, FIFO is TDMA (one device at a time on the whole band).
 //! Each device keeps its power spectral density, so its SNR is that of the whole band and its
@@ -82,7 +82,7 @@ impl LinkState {
 /// a flow up to whole units costs under a nanosecond).
 const UNITS_PER_HZ_S: f64 = 1000.0;
 
-/// Time to send `bits` at `rate_bps` [ns], rounded up.
+/// Time to send `bits` at `rate_bps` \[ns\], rounded up.
 fn airtime_at(bits: u64, rate_bps: f64) -> SimDuration {
     SimDuration((bits as f64 * 1e9 / rate_bps).ceil() as u64)
 }
@@ -92,7 +92,7 @@ fn airtime_at(bits: u64, rate_bps: f64) -> SimDuration {
 pub struct UploadStart {
     /// The flow's id in the shared uplink.
     pub flow: u64,
-    /// Bytes on the wire, every attempt [B].
+    /// Bytes on the wire, every attempt \[B\].
     pub wire_bytes: u64,
     /// Time the device's radio transmits at the full link rate.
     pub airtime: SimDuration,
@@ -111,7 +111,7 @@ pub struct UplinkDone {
     pub delivered: bool,
     /// When the base station has it (or learns it was lost).
     pub arrival: SimTime,
-    /// The SNR it was sent at, as the base station measures it [dB] (only in a cell).
+    /// The SNR it was sent at, as the base station measures it \[dB\] (only in a cell).
     pub snr_db: Option<f64>,
 }
 
@@ -124,10 +124,10 @@ pub struct DownlinkOutcome {
     pub delivered: bool,
     /// When it arrived (or was given up).
     pub arrival: SimTime,
-    /// Bytes this copy adds on air [B]: a broadcast's common copy is counted once (with the first
+    /// Bytes this copy adds on air \[B\]: a broadcast's common copy is counted once (with the first
     /// receiver), each receiver's retransmissions with it.
     pub air_bytes: u64,
-    /// Bytes the device receives, every attempt [B].
+    /// Bytes the device receives, every attempt \[B\].
     pub received_bytes: u64,
     /// Time the device's radio receives.
     pub airtime: SimDuration,
@@ -241,7 +241,7 @@ impl Channel {
         self.downlink.latency.min_delay() + transmission
     }
 
-    /// Bytes on the wire for one uplink message of `payload` bytes, without retransmissions [B].
+    /// Bytes on the wire for one uplink message of `payload` bytes, without retransmissions \[B\].
     pub fn uplink_wire_bytes(&self, payload: u64) -> u64 {
         Self::wire_bits(&self.uplink, payload) / 8
     }

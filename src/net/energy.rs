@@ -1,4 +1,4 @@
-//! Energy accounting [J]: radio power times airtime, and SNN compute energy from event counts.
+//! Energy accounting \[J\]: radio power times airtime, and SNN compute energy from event counts.
 
 use super::error::NetError;
 use crate::time::SimDuration;
@@ -7,9 +7,9 @@ use serde::{Deserialize, Serialize};
 /// A device's radio power draw.
 #[derive(Copy, Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RadioEnergy {
-    /// Power while transmitting [W].
+    /// Power while transmitting \[W\].
     pub tx_power_w: f64,
-    /// Power while receiving [W].
+    /// Power while receiving \[W\].
     pub rx_power_w: f64,
 }
 
@@ -20,12 +20,12 @@ impl RadioEnergy {
         check_non_negative("energy.radio", "rx_power_w", self.rx_power_w)
     }
 
-    /// Energy to transmit for `airtime` [J].
+    /// Energy to transmit for `airtime` \[J\].
     pub fn tx_energy(&self, airtime: SimDuration) -> f64 {
         self.tx_power_w * airtime.as_secs_f64()
     }
 
-    /// Energy to receive for `airtime` [J].
+    /// Energy to receive for `airtime` \[J\].
     pub fn rx_energy(&self, airtime: SimDuration) -> f64 {
         self.rx_power_w * airtime.as_secs_f64()
     }
@@ -34,9 +34,9 @@ impl RadioEnergy {
 /// Energy per SNN operation.
 #[derive(Copy, Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ComputeEnergy {
-    /// Energy per emitted spike [J].
+    /// Energy per emitted spike \[J\].
     pub per_spike_j: f64,
-    /// Energy per synaptic operation (a spike reaching one synapse) [J].
+    /// Energy per synaptic operation (a spike reaching one synapse) \[J\].
     pub per_synop_j: f64,
 }
 
@@ -47,7 +47,7 @@ impl ComputeEnergy {
         check_non_negative("energy.compute", "per_synop_j", self.per_synop_j)
     }
 
-    /// Energy for `spikes` spikes and `synops` synaptic operations [J].
+    /// Energy for `spikes` spikes and `synops` synaptic operations \[J\].
     pub fn energy(&self, spikes: u64, synops: u64) -> f64 {
         self.per_spike_j * spikes as f64 + self.per_synop_j * synops as f64
     }

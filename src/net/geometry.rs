@@ -3,7 +3,7 @@
 //! Placements: uniform over an annulus (a disc when the inner radius is zero), around hot spots
 //! (clusters) whose centres are uniform over the annulus, or an explicit list. A device's position
 //! is drawn from its own stream, so adding a device never moves another; hot-spot centres come
-//! from the base station's stream. Distances are ground (2-D) distances [m]; antenna heights enter
+//! from the base station's stream. Distances are ground (2-D) distances \[m\]; antenna heights enter
 //! in [`super::propagation`].
 
 use super::error::NetError;
@@ -12,17 +12,17 @@ use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
 use std::f64::consts::TAU;
 
-/// A point on the ground, the base station at the origin [m].
+/// A point on the ground, the base station at the origin \[m\].
 #[derive(Copy, Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Position {
-    /// East [m].
+    /// East \[m\].
     pub x_m: f64,
-    /// North [m].
+    /// North \[m\].
     pub y_m: f64,
 }
 
 impl Position {
-    /// Ground distance to the base station [m].
+    /// Ground distance to the base station \[m\].
     pub fn distance_m(&self) -> f64 {
         self.x_m.hypot(self.y_m)
     }
@@ -34,9 +34,9 @@ impl Position {
 pub enum Placement {
     /// Uniform over the area between `inner_m` and `outer_m` (a disc when `inner_m` is 0).
     Annulus {
-        /// Inner radius [m], >= 0.
+        /// Inner radius \[m\], >= 0.
         inner_m: f64,
-        /// Outer radius [m], > inner.
+        /// Outer radius \[m\], > inner.
         outer_m: f64,
     },
     /// `count` hot spots with centres uniform over the annulus; device `d` joins hot spot
@@ -44,11 +44,11 @@ pub enum Placement {
     Clusters {
         /// Number of hot spots, >= 1.
         count: u32,
-        /// Inner radius of the centres' annulus [m].
+        /// Inner radius of the centres' annulus \[m\].
         inner_m: f64,
-        /// Outer radius of the centres' annulus [m].
+        /// Outer radius of the centres' annulus \[m\].
         outer_m: f64,
-        /// Offset standard deviation per axis [m], >= 0.
+        /// Offset standard deviation per axis \[m\], >= 0.
         spread_m: f64,
     },
     /// Device `d` stands at `positions[d]` (one position per device).
@@ -168,7 +168,7 @@ impl Placement {
     }
 }
 
-/// A point uniform over the annulus `inner..outer` [m]: the radius is `sqrt` of a uniform draw
+/// A point uniform over the annulus `inner..outer` \[m\]: the radius is `sqrt` of a uniform draw
 /// between `inner^2` and `outer^2` (area grows with the radius squared), the angle uniform.
 pub fn uniform_in_annulus<R: Rng + ?Sized>(inner: f64, outer: f64, rng: &mut R) -> Position {
     let u: f64 = rng.random();

@@ -18,43 +18,43 @@ const NORMAL_RESAMPLE_LIMIT: u32 = 256;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Latency {
-    /// Always the same delay [ns].
+    /// Always the same delay \[ns\].
     Constant(SimDuration),
     /// Uniform over whole nanoseconds in `[min, max]` (both included).
     Uniform {
-        /// Smallest delay [ns].
+        /// Smallest delay \[ns\].
         min: SimDuration,
-        /// Largest delay [ns].
+        /// Largest delay \[ns\].
         max: SimDuration,
     },
     /// Normal truncated at zero by **resampling** negative draws (so the sample mean is that of
     /// the truncated distribution, e.g. `std * sqrt(2/pi)` when `mean = 0`).
     Normal {
-        /// Mean before truncation [ns].
+        /// Mean before truncation \[ns\].
         mean: SimDuration,
-        /// Standard deviation before truncation [ns].
+        /// Standard deviation before truncation \[ns\].
         std: SimDuration,
     },
     /// `median * exp(sigma * Z)` with `Z` standard normal; mean `median * exp(sigma^2 / 2)`.
     LogNormal {
-        /// Median [ns].
+        /// Median \[ns\].
         median: SimDuration,
-        /// Standard deviation of the log [dimensionless].
+        /// Standard deviation of the log \[dimensionless\].
         sigma: f64,
     },
     /// `shift + Exp(mean)`: a fixed part plus an exponential part; total mean `shift + mean`.
     ShiftedExponential {
-        /// Fixed part, the minimum [ns].
+        /// Fixed part, the minimum \[ns\].
         shift: SimDuration,
-        /// Mean of the exponential part [ns].
+        /// Mean of the exponential part \[ns\].
         mean: SimDuration,
     },
     /// Pareto with minimum `scale` and tail index `shape`; mean `shape * scale / (shape - 1)`
     /// when `shape > 1` (infinite otherwise).
     Pareto {
-        /// Minimum delay [ns].
+        /// Minimum delay \[ns\].
         scale: SimDuration,
-        /// Tail index [dimensionless], positive.
+        /// Tail index \[dimensionless\], positive.
         shape: f64,
     },
 }
@@ -80,7 +80,7 @@ impl Latency {
         }
     }
 
-    /// A lower bound on every sample [ns] (the simulator's lookahead).
+    /// A lower bound on every sample \[ns\] (the simulator's lookahead).
     pub fn min_delay(&self) -> SimDuration {
         match *self {
             Latency::Constant(d) => d,
@@ -91,7 +91,7 @@ impl Latency {
         }
     }
 
-    /// The distribution's mean [s], `None` when infinite (Pareto with `shape <= 1`) or, for the
+    /// The distribution's mean \[s\], `None` when infinite (Pareto with `shape <= 1`) or, for the
     /// truncated normal, not in closed form without the normal CDF (only `mean = 0` or `std = 0`
     /// are given).
     pub fn mean_secs(&self) -> Option<f64> {
@@ -116,7 +116,7 @@ impl Latency {
         }
     }
 
-    /// Draw one delay [ns]. Never below [`Latency::min_delay`].
+    /// Draw one delay \[ns\]. Never below [`Latency::min_delay`].
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> SimDuration {
         match *self {
             Latency::Constant(d) => d,

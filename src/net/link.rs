@@ -31,15 +31,15 @@ pub struct LinkConfig {
     pub latency: Latency,
     /// Transmission rate [bit/s] (for a shared uplink: the cell's total rate).
     pub rate: Rate,
-    /// Maximum packet size, header included [bytes].
+    /// Maximum packet size, header included \[bytes\].
     pub mtu_bytes: u64,
-    /// Header per packet [bytes].
+    /// Header per packet \[bytes\].
     pub header_bytes: u64,
     /// Packet loss model.
     pub loss: LossModel,
     /// Retransmissions allowed per packet.
     pub retries: u32,
-    /// Wait before each retransmission [ns].
+    /// Wait before each retransmission \[ns\].
     pub retry_delay: SimDuration,
 }
 
@@ -62,14 +62,14 @@ impl LinkConfig {
 pub struct MessagePlan {
     /// ARQ outcome: delivered or not, attempts, bits on the air.
     pub transmission: Transmission,
-    /// Total wait between retransmissions [ns].
+    /// Total wait between retransmissions \[ns\].
     pub retry_wait: SimDuration,
-    /// Latency drawn for this message [ns].
+    /// Latency drawn for this message \[ns\].
     pub latency: SimDuration,
 }
 
 impl MessagePlan {
-    /// Airtime on a dedicated link of `rate` [ns].
+    /// Airtime on a dedicated link of `rate` \[ns\].
     pub fn airtime(&self, rate: Rate) -> SimDuration {
         tx_time(self.transmission.wire_bits, rate)
     }

@@ -10,9 +10,9 @@ use serde::Serialize;
 /// Packet size limits of a link (build with [`PacketFormat::new`], which validates).
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct PacketFormat {
-    /// Maximum packet size on the wire, header included [bytes].
+    /// Maximum packet size on the wire, header included \[bytes\].
     mtu_bytes: u64,
-    /// Header added to every packet [bytes].
+    /// Header added to every packet \[bytes\].
     header_bytes: u64,
 }
 
@@ -33,17 +33,17 @@ impl PacketFormat {
         })
     }
 
-    /// Maximum packet size, header included [bytes].
+    /// Maximum packet size, header included \[bytes\].
     pub fn mtu_bytes(&self) -> u64 {
         self.mtu_bytes
     }
 
-    /// Per-packet header [bytes].
+    /// Per-packet header \[bytes\].
     pub fn header_bytes(&self) -> u64 {
         self.header_bytes
     }
 
-    /// Payload carried by a full packet [bytes].
+    /// Payload carried by a full packet \[bytes\].
     pub fn max_payload(&self) -> u64 {
         self.mtu_bytes - self.header_bytes
     }
@@ -59,7 +59,7 @@ impl PacketFormat {
         payload.saturating_add(self.packet_count(payload).saturating_mul(self.header_bytes))
     }
 
-    /// Wire size of each packet in order [bytes]: full packets, then the remainder.
+    /// Wire size of each packet in order \[bytes\]: full packets, then the remainder.
     pub fn packet_sizes(&self, payload: u64) -> impl Iterator<Item = u64> {
         let full = self.max_payload();
         let count = self.packet_count(payload);

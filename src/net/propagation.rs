@@ -1,7 +1,7 @@
-//! Large-scale propagation: path loss [dB] at a ground distance, the line-of-sight probability,
+//! Large-scale propagation: path loss \[dB\] at a ground distance, the line-of-sight probability,
 //! and the default log-normal shadowing spread.
 //!
-//! Models (d the distance [m], f the carrier [Hz], f_GHz = f / 1e9, c = 299 792 458 m/s):
+//! Models (d the distance \[m\], f the carrier \[Hz\], f_GHz = f / 1e9, c = 299 792 458 m/s):
 //!
 //! ```text
 //! free space    PL = 20 log10(4 pi d f / c)                       (Friis; d clamped to >= 1 m)
@@ -48,34 +48,34 @@ pub enum Sight {
 pub enum PathLoss {
     /// Friis free space.
     FreeSpace {
-        /// Carrier [Hz].
+        /// Carrier \[Hz\].
         carrier_hz: f64,
     },
     /// Free space up to `reference_m`, then `10 * exponent` dB per decade.
     LogDistance {
-        /// Carrier [Hz].
+        /// Carrier \[Hz\].
         carrier_hz: f64,
         /// Path-loss exponent n, >= 1.
         exponent: f64,
-        /// Reference distance d0 [m], > 0.
+        /// Reference distance d0 \[m\], > 0.
         reference_m: f64,
     },
     /// 3GPP TR 38.901 urban macro.
     Uma {
-        /// Carrier [Hz].
+        /// Carrier \[Hz\].
         carrier_hz: f64,
-        /// Base-station antenna height [m].
+        /// Base-station antenna height \[m\].
         bs_height_m: f64,
-        /// Device antenna height [m].
+        /// Device antenna height \[m\].
         ue_height_m: f64,
     },
     /// 3GPP TR 38.901 urban micro, street canyon.
     Umi {
-        /// Carrier [Hz].
+        /// Carrier \[Hz\].
         carrier_hz: f64,
-        /// Base-station antenna height [m].
+        /// Base-station antenna height \[m\].
         bs_height_m: f64,
-        /// Device antenna height [m].
+        /// Device antenna height \[m\].
         ue_height_m: f64,
     },
 }
@@ -148,7 +148,7 @@ impl PathLoss {
         }
     }
 
-    /// Path loss at ground distance `d_m` [m] for a device in `sight` [dB] (free space and
+    /// Path loss at ground distance `d_m` \[m\] for a device in `sight` \[dB\] (free space and
     /// log-distance ignore `sight`).
     pub fn loss_db(&self, d_m: f64, sight: Sight) -> f64 {
         match *self {
@@ -189,7 +189,7 @@ impl PathLoss {
         }
     }
 
-    /// Probability of line of sight at ground distance `d_m` [m] (1 for the models without
+    /// Probability of line of sight at ground distance `d_m` \[m\] (1 for the models without
     /// a LOS/NLOS distinction).
     pub fn los_probability(&self, d_m: f64) -> f64 {
         let decay = match self {
@@ -204,7 +204,7 @@ impl PathLoss {
         }
     }
 
-    /// The model's shadowing standard deviation in `sight` [dB] (0 for free space and
+    /// The model's shadowing standard deviation in `sight` \[dB\] (0 for free space and
     /// log-distance, which leave it to the scenario).
     pub fn shadowing_std_db(&self, sight: Sight) -> f64 {
         match (self, sight) {
@@ -216,7 +216,7 @@ impl PathLoss {
     }
 }
 
-/// Free-space path loss at `d_m` [m] and `carrier_hz` [Hz] [dB].
+/// Free-space path loss at `d_m` \[m\] and `carrier_hz` \[Hz\] \[dB\].
 pub fn free_space_db(d_m: f64, carrier_hz: f64) -> f64 {
     20.0 * (4.0 * std::f64::consts::PI * d_m * carrier_hz / SPEED_OF_LIGHT).log10()
 }

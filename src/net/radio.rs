@@ -2,7 +2,7 @@
 //! spectral efficiency, the error model its packet error rate.
 //!
 //! ```text
-//! SNR [dB] = P_tx + G_tx + G_rx - PL - shadowing + 10 log10(|h|^2) - (N0 + NF + 10 log10(B))
+//! SNR \[dB\] = P_tx + G_tx + G_rx - PL - shadowing + 10 log10(|h|^2) - (N0 + NF + 10 log10(B))
 //! Shannon:  efficiency = min(log2(1 + SNR / gap), max)          [bit/s/Hz]
 //! table:    efficiency of the highest entry whose SNR threshold the SNR reaches
 //! rate      = efficiency * bandwidth                            [bit/s]
@@ -14,15 +14,15 @@ use serde::{Deserialize, Serialize};
 /// One direction's receiver and antennas (the transmit power is the sender's).
 #[derive(Copy, Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LinkBudget {
-    /// Bandwidth B [Hz].
+    /// Bandwidth B \[Hz\].
     pub bandwidth_hz: f64,
-    /// Transmit antenna gain [dBi].
+    /// Transmit antenna gain \[dBi\].
     pub tx_gain_db: f64,
-    /// Receive antenna gain [dBi].
+    /// Receive antenna gain \[dBi\].
     pub rx_gain_db: f64,
     /// Thermal noise density N0 [dBm/Hz] (-174 at 290 K).
     pub noise_density_dbm_hz: f64,
-    /// Receiver noise figure NF [dB].
+    /// Receiver noise figure NF \[dB\].
     pub noise_figure_db: f64,
 }
 
@@ -50,13 +50,13 @@ impl LinkBudget {
         Ok(())
     }
 
-    /// Noise power in the band [dBm].
+    /// Noise power in the band \[dBm\].
     pub fn noise_dbm(&self) -> f64 {
         self.noise_density_dbm_hz + self.noise_figure_db + 10.0 * self.bandwidth_hz.log10()
     }
 
     /// SNR without small-scale fading of a sender at `tx_power_dbm` over `loss_db` of path
-    /// loss plus shadowing [dB].
+    /// loss plus shadowing \[dB\].
     pub fn mean_snr_db(&self, tx_power_dbm: f64, loss_db: f64) -> f64 {
         tx_power_dbm + self.tx_gain_db + self.rx_gain_db - loss_db - self.noise_dbm()
     }
@@ -65,7 +65,7 @@ impl LinkBudget {
 /// One row of a modulation-and-coding table.
 #[derive(Copy, Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct McsEntry {
-    /// Lowest SNR at which the entry is used [dB].
+    /// Lowest SNR at which the entry is used \[dB\].
     pub snr_db: f64,
     /// Its spectral efficiency [bit/s/Hz].
     pub efficiency: f64,
@@ -148,7 +148,7 @@ pub const SHANNON_FLOOR: f64 = 0.01;
 pub enum RateModel {
     /// Shannon capacity with an SNR gap, capped.
     Shannon {
-        /// SNR gap to capacity [dB], >= 0.
+        /// SNR gap to capacity \[dB\], >= 0.
         gap_db: f64,
         /// Highest efficiency [bit/s/Hz], > 0.
         max_efficiency: f64,
@@ -252,15 +252,15 @@ pub enum ErrorModel {
     None,
     /// Every packet is lost below `snr_db`, none at or above.
     Threshold {
-        /// The threshold [dB].
+        /// The threshold \[dB\].
         snr_db: f64,
     },
     /// A smooth block-error curve: `PER = 1 / (1 + exp((SNR - snr_db) / slope_db))`, one half at
     /// `snr_db`.
     Logistic {
-        /// SNR of 50 % packet error [dB].
+        /// SNR of 50 % packet error \[dB\].
         snr_db: f64,
-        /// Width of the waterfall [dB], > 0.
+        /// Width of the waterfall \[dB\], > 0.
         slope_db: f64,
     },
 }

@@ -57,12 +57,12 @@ impl Rate {
     }
 }
 
-/// Time to push `bits` through `rate` [ns], rounded up to the next nanosecond.
+/// Time to push `bits` through `rate` \[ns\], rounded up to the next nanosecond.
 pub fn tx_time(bits: u64, rate: Rate) -> SimDuration {
     tx_time_shared(bits, rate, 1)
 }
 
-/// Time to push `bits` through a `1/share` slice of `rate` [ns], rounded up:
+/// Time to push `bits` through a `1/share` slice of `rate` \[ns\], rounded up:
 /// `ceil(bits * share * 1e9 / rate)`. A `share` of zero is treated as one.
 pub fn tx_time_shared(bits: u64, rate: Rate, share: u64) -> SimDuration {
     let numerator = bits as u128 * share.max(1) as u128 * NANOS_PER_SEC;

@@ -43,8 +43,8 @@ pub enum Sharing {
 struct Flow {
     arrival: SimTime,
     bits: u64,
-    /// Sort key in `order`: finish time [ns] (equal share), finish tag [nano-bit] (processor
-    /// sharing) or arrival time [ns] (FIFO).
+    /// Sort key in `order`: finish time \[ns\] (equal share), finish tag [nano-bit] (processor
+    /// sharing) or arrival time \[ns\] (FIFO).
     key: u128,
 }
 
@@ -53,14 +53,14 @@ struct Flow {
 pub struct SharedUplink {
     rate: Rate,
     sharing: Sharing,
-    /// Time of the last event [ns].
+    /// Time of the last event \[ns\].
     now: SimTime,
     flows: BTreeMap<u64, Flow>,
     /// `(key, id)` of every active flow, smallest first.
     order: BTreeSet<(u128, u64)>,
     /// Processor sharing: service each active flow has received since the start [nano-bit].
     service: u128,
-    /// FIFO: when the last completed flow left the link [ns].
+    /// FIFO: when the last completed flow left the link \[ns\].
     free_at: SimTime,
 }
 
@@ -93,7 +93,7 @@ impl SharedUplink {
         self.flows.len()
     }
 
-    /// Start flow `id` of `bits` [bit] at `now`.
+    /// Start flow `id` of `bits` \[bit\] at `now`.
     pub fn start_flow(&mut self, now: SimTime, id: u64, bits: u64) -> Result<(), NetError> {
         if self.flows.contains_key(&id) {
             return Err(NetError::DuplicateFlow { id, now });

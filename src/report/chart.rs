@@ -10,7 +10,7 @@ use plotters::prelude::*;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-/// Width and height of every chart [px].
+/// Width and height of every chart \[px\].
 pub const SIZE: (u32, u32) = (800, 480);
 
 /// Colours, cycled by series (the "tab10" palette).

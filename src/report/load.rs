@@ -32,7 +32,7 @@ pub struct RoundRow {
     pub broadcasts_delivered: u64,
     /// Broadcast copies lost.
     pub broadcasts_lost: u64,
-    /// Uplink bytes in the round [B].
+    /// Uplink bytes in the round \[B\].
     pub bytes_up: u64,
     /// Test accuracy (NaN when not evaluated).
     pub accuracy: f64,
@@ -47,13 +47,13 @@ pub struct DeviceRow {
     pub device: u32,
     /// Device class name.
     pub class: String,
-    /// Uplink bytes [B].
+    /// Uplink bytes \[B\].
     pub bytes_up: u64,
-    /// Radio transmit energy [J].
+    /// Radio transmit energy \[J\].
     pub energy_tx_j: f64,
-    /// Radio receive energy [J].
+    /// Radio receive energy \[J\].
     pub energy_rx_j: f64,
-    /// SNN compute energy [J].
+    /// SNN compute energy \[J\].
     pub energy_compute_j: f64,
     /// Final local-model accuracy (NaN when not evaluated).
     pub accuracy: f64,
@@ -70,15 +70,15 @@ pub struct CurveRow {
     /// The device's local steps so far (absent in older runs).
     #[serde(default)]
     pub local_step: Option<u64>,
-    /// Virtual time of the checkpoint [ns].
+    /// Virtual time of the checkpoint \[ns\].
     pub t_ns: u64,
-    /// Test accuracy of its local model [fraction].
+    /// Test accuracy of its local model \[fraction\].
     pub accuracy: f64,
     /// Fraction of tied test examples.
     pub tie_rate: f64,
-    /// Teacher-forced test NLL per example of its local model [nats].
+    /// Teacher-forced test NLL per example of its local model \[nats\].
     pub test_nll: f64,
-    /// Log-likelihood of its own free-running samples, summed over the test examples [nats]
+    /// Log-likelihood of its own free-running samples, summed over the test examples \[nats\]
     /// (absent in older runs).
     #[serde(default)]
     pub sampled_loglik: Option<f64>,

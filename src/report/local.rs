@@ -11,10 +11,10 @@ use std::collections::BTreeMap;
 /// Which loss of a local model.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Measure {
-    /// Teacher-forced NLL of the target output trains, per example [nats].
+    /// Teacher-forced NLL of the target output trains, per example \[nats\].
     TeacherForced,
     /// The original code's measure: minus the log-likelihood of the model's own free-running
-    /// samples (every learnable neuron), per example [nats].
+    /// samples (every learnable neuron), per example \[nats\].
     Sampled,
 }
 
@@ -130,7 +130,7 @@ pub fn is_separate(group: &RunGroup) -> bool {
 }
 
 /// The separate-training loss at convergence on `measure`: the last checkpoint's mean loss of
-/// the first separate-training group with checkpoints and a positive final loss [nats].
+/// the first separate-training group with checkpoints and a positive final loss \[nats\].
 pub fn separate_reference(groups: &[RunGroup], measure: Measure) -> Option<f64> {
     groups
         .iter()

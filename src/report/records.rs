@@ -32,19 +32,19 @@ pub struct RoundRecord {
     pub broadcasts_delivered: u64,
     /// Broadcast copies lost or missed (device off).
     pub broadcasts_lost: u64,
-    /// Bytes on the uplink, every attempt, headers included [B].
+    /// Bytes on the uplink, every attempt, headers included \[B\].
     pub bytes_up: u64,
-    /// Bytes on the downlink [B].
+    /// Bytes on the downlink \[B\].
     pub bytes_down: u64,
     /// Packet retransmissions on the uplink.
     pub retransmissions_up: u64,
     /// Packet retransmissions on the downlink.
     pub retransmissions_down: u64,
-    /// Radio transmit energy of the devices [J].
+    /// Radio transmit energy of the devices \[J\].
     pub energy_tx_j: f64,
-    /// Radio receive energy of the devices [J].
+    /// Radio receive energy of the devices \[J\].
     pub energy_rx_j: f64,
-    /// SNN compute energy of the devices [J].
+    /// SNN compute energy of the devices \[J\].
     pub energy_compute_j: f64,
     /// Test accuracy of the global model (separate training: mean over devices); NaN when not evaluated.
     pub accuracy: f64,
@@ -89,19 +89,19 @@ pub struct DeviceRecord {
     pub broadcasts_received: u64,
     /// Global models missed.
     pub broadcasts_missed: u64,
-    /// Uplink bytes, every attempt [B].
+    /// Uplink bytes, every attempt \[B\].
     pub bytes_up: u64,
-    /// Downlink bytes received [B].
+    /// Downlink bytes received \[B\].
     pub bytes_down: u64,
-    /// Uplink airtime [s].
+    /// Uplink airtime \[s\].
     pub airtime_up_s: f64,
-    /// Downlink airtime [s].
+    /// Downlink airtime \[s\].
     pub airtime_down_s: f64,
-    /// Radio transmit energy [J].
+    /// Radio transmit energy \[J\].
     pub energy_tx_j: f64,
-    /// Radio receive energy [J].
+    /// Radio receive energy \[J\].
     pub energy_rx_j: f64,
-    /// SNN compute energy [J].
+    /// SNN compute energy \[J\].
     pub energy_compute_j: f64,
     /// Test accuracy of its final local model (NaN unless `eval.device_models` or separate
     /// training).
@@ -110,11 +110,11 @@ pub struct DeviceRecord {
     pub test_nll: f64,
     /// Bytes of its learning state.
     pub learner_bytes: u64,
-    /// Ground distance to the base station [m]; only with `[cell]` (without one the column is
+    /// Ground distance to the base station \[m\]; only with `[cell]` (without one the column is
     /// left out, so `devices.csv` keeps its shape).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub distance_m: Option<f64>,
-    /// Uplink SNR without small-scale fading (path loss and shadowing only) [dB]; only with
+    /// Uplink SNR without small-scale fading (path loss and shadowing only) \[dB\]; only with
     /// `[cell]`, like `distance_m`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mean_snr_db: Option<f64>,
@@ -131,16 +131,16 @@ pub struct CurvePoint {
     pub global_iteration: u64,
     /// Its local steps so far.
     pub local_step: u64,
-    /// Virtual time [ns].
+    /// Virtual time \[ns\].
     pub t_ns: u64,
     /// Test accuracy of its local model.
     pub accuracy: f64,
     /// Fraction of tied test examples.
     pub tie_rate: f64,
-    /// Teacher-forced test NLL per example [nats].
+    /// Teacher-forced test NLL per example \[nats\].
     pub test_nll: f64,
     /// The original code's measure: log-likelihood of the local model's own free-running samples
-    /// (every learnable neuron, outputs sampled), summed over the test examples and steps [nats].
+    /// (every learnable neuron, outputs sampled), summed over the test examples and steps \[nats\].
     pub sampled_loglik: f64,
     /// Test examples evaluated.
     pub examples: u64,
@@ -165,7 +165,7 @@ pub enum EventKind {
 /// One message event, for `events.jsonl`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NetEvent {
-    /// Virtual time [ns].
+    /// Virtual time \[ns\].
     pub t_ns: u64,
     /// What happened.
     pub kind: EventKind,
@@ -175,7 +175,7 @@ pub struct NetEvent {
     pub device: u32,
     /// The round the message belongs to.
     pub round: u64,
-    /// Bytes on the wire, every attempt [B].
+    /// Bytes on the wire, every attempt \[B\].
     pub bytes: u64,
 }
 

@@ -8,7 +8,7 @@ use super::load::{RoundRow, RunData, RunGroup};
 pub enum XAxis {
     /// Global iterations (blocks of Delta_s steps).
     Iteration,
-    /// Virtual time at the end of the round [s].
+    /// Virtual time at the end of the round \[s\].
     VirtualTime,
     /// Cumulative uplink bytes [MB = 1e6 B].
     UplinkBytes,
@@ -40,9 +40,9 @@ impl XAxis {
 /// A learning metric.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Metric {
-    /// Test accuracy [fraction].
+    /// Test accuracy \[fraction\].
     Accuracy,
-    /// Teacher-forced test NLL per example [nats].
+    /// Teacher-forced test NLL per example \[nats\].
     Loss,
 }
 
@@ -170,12 +170,12 @@ pub fn final_accuracy(run: &RunData) -> f64 {
         .unwrap_or(f64::NAN)
 }
 
-/// Total uplink bytes of a run [B].
+/// Total uplink bytes of a run \[B\].
 pub fn total_uplink(run: &RunData) -> u64 {
     run.rounds.iter().map(|r| r.bytes_up).sum()
 }
 
-/// Final accuracy against total uplink [MB]: one point per run, and the group's mean with its
+/// Final accuracy against total uplink \[MB\]: one point per run, and the group's mean with its
 /// spread. Runs without a final accuracy are left out.
 pub fn budget(group: &RunGroup) -> (Vec<Point>, Option<Point>) {
     let runs: Vec<Point> = group
@@ -256,16 +256,16 @@ pub fn per_round(group: &RunGroup, count: Count) -> Vec<Point> {
         .collect()
 }
 
-/// Mean energy of one device over the trials [J].
+/// Mean energy of one device over the trials \[J\].
 #[derive(Clone, Debug, PartialEq)]
 pub struct DeviceEnergy {
     /// Device id.
     pub device: u32,
-    /// Radio transmit [J].
+    /// Radio transmit \[J\].
     pub tx_j: f64,
-    /// Radio receive [J].
+    /// Radio receive \[J\].
     pub rx_j: f64,
-    /// SNN compute [J].
+    /// SNN compute \[J\].
     pub compute_j: f64,
 }
 

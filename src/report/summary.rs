@@ -33,9 +33,9 @@ pub struct RunSummary {
     /// Mean final test NLL of the devices' local models.
     #[serde(deserialize_with = "nan_if_null")]
     pub device_nll: f64,
-    /// Uplink bytes, every attempt [B].
+    /// Uplink bytes, every attempt \[B\].
     pub bytes_up: u64,
-    /// Downlink bytes [B].
+    /// Downlink bytes \[B\].
     pub bytes_down: u64,
     /// Uploads sent / delivered / lost / late / skipped while off.
     pub uploads: [u64; 5],
@@ -45,13 +45,13 @@ pub struct RunSummary {
     pub broadcasts: [u64; 2],
     /// Packet retransmissions: uplink, downlink.
     pub retransmissions: [u64; 2],
-    /// Radio transmit, radio receive and compute energy of all devices [J].
+    /// Radio transmit, radio receive and compute energy of all devices \[J\].
     #[serde(deserialize_with = "nans_if_null")]
     pub energy_j: [f64; 3],
-    /// Virtual time at the end [s].
+    /// Virtual time at the end \[s\].
     #[serde(deserialize_with = "nan_if_null")]
     pub virtual_time_s: f64,
-    /// Wall-clock time of the simulation [s].
+    /// Wall-clock time of the simulation \[s\].
     #[serde(deserialize_with = "nan_if_null")]
     pub wall_time_s: f64,
     /// Calendar events processed.
@@ -153,8 +153,10 @@ impl fmt::Display for RunSummary {
                 100.0 * self.tie_rate,
                 self.test_nll
             )?;
-        } else {
+        } else if self.accuracy.is_finite() {
             writeln!(f, "  global model    none (separate training)")?;
+        } else {
+            writeln!(f, "  global model    not evaluated (systems-only run)")?;
         }
         if self.device_accuracy.is_finite() {
             writeln!(

@@ -220,9 +220,9 @@ pub enum FlWorker {
     /// The base station's evaluator.
     BaseStation(Box<GlobalEvaluator>),
     /// A node of a systems-only run: it holds nothing, trains nothing and answers every upload
-    /// with a stand-in of `upload_bytes` [B]. Its work runs inline, on the kernel's thread.
+    /// with a stand-in of `upload_bytes` \[B\]. Its work runs inline, on the kernel's thread.
     SizeOnly {
-        /// Payload of an upload [B].
+        /// Payload of an upload \[B\].
         upload_bytes: u64,
     },
 }

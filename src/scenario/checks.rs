@@ -101,7 +101,7 @@ impl Checker {
         }
     }
 
-    /// A duration string, `default_ns` [ns] when absent.
+    /// A duration string, `default_ns` \[ns\] when absent.
     pub(crate) fn duration(
         &self,
         key: &str,
@@ -112,7 +112,7 @@ impl Checker {
             .map(SimDuration)
     }
 
-    /// A duration string that must be > 0, `default_ns` [ns] when absent.
+    /// A duration string that must be > 0, `default_ns` \[ns\] when absent.
     pub(crate) fn positive_duration(
         &self,
         key: &str,
@@ -148,7 +148,7 @@ impl Checker {
         Ok(r)
     }
 
-    /// A size string, `default` [bytes] when absent.
+    /// A size string, `default` \[bytes\] when absent.
     pub(crate) fn size(
         &self,
         key: &str,
@@ -158,7 +158,7 @@ impl Checker {
         self.unit(key, value, default, units::parse_size_bytes)
     }
 
-    /// A power string, `default` [W] when absent.
+    /// A power string, `default` \[W\] when absent.
     pub(crate) fn power(
         &self,
         key: &str,
@@ -168,7 +168,7 @@ impl Checker {
         self.unit(key, value, default, units::parse_power_w)
     }
 
-    /// An energy string, `default` [J] when absent.
+    /// An energy string, `default` \[J\] when absent.
     pub(crate) fn energy(
         &self,
         key: &str,

@@ -28,7 +28,7 @@ enum Step {
     Index(usize),
 }
 
-/// Longest quoted excerpt of a user's value in an error message [chars].
+/// Longest quoted excerpt of a user's value in an error message \[chars\].
 const EXCERPT: usize = 60;
 
 /// `s` cut to [`EXCERPT`] characters, marked with `...` when cut.

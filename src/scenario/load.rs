@@ -3,7 +3,7 @@
 //! `FLSNN_FL__TAU=8`; `FLSNN_DATA__CLASSES=1,7` may be written as a comma list), then
 //! `--set key.path=value` arguments. Override values are TOML literals, else strings, and are never
 //! converted: a value of the wrong type is an error naming the key and its origin (see
-//! [`super::layer`]). Every `FLSNN_` variable is taken as a scenario key, so an unknown one is an
+//! `layer.rs`). Every `FLSNN_` variable is taken as a scenario key, so an unknown one is an
 //! error.
 
 use super::error::ScenarioError;

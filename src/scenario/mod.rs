@@ -1,10 +1,10 @@
 //! Scenario files: typed schema, loading and layering, validation.
 //!
 //! Two stages: [`raw`] is the file as written (every key optional, unknown keys rejected), layered
-//! by [`load`] from the file, `FLSNN_*` environment variables and `--set key=value` arguments, strictly
+//! by [`load()`] from the file, `FLSNN_*` environment variables and `--set key=value` arguments, strictly
 //! typed (no coercion); [`validate`] turns it into a [`Scenario`] with checked, typed values (time
-//! in [ns] as [`crate::time::SimDuration`], rates in [bit/s], sizes in [bytes], power in [W], energy
-//! in [J]). Every error names the file, the key path and what is allowed.
+//! in \[ns\] as [`crate::time::SimDuration`], rates in [bit/s], sizes in \[bytes\], power in \[W\], energy
+//! in \[J\]). Every error names the file, the key path and what is allowed.
 
 mod checks;
 pub mod error;

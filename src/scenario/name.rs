@@ -2,7 +2,7 @@
 //! be a plain name: it can never climb out of `output.dir`, hide itself, or carry control
 //! characters into a terminal.
 
-/// Longest accepted name [chars].
+/// Longest accepted name \[chars\].
 pub const MAX_NAME_CHARS: usize = 100;
 
 /// What a plain name is, for error messages.

@@ -1,5 +1,5 @@
 //! The raw `[cell]` section: a radio cell as written, every key optional, unknown keys rejected.
-//! Checked and typed by [`super::validate_cell`].
+//! Checked and typed by `validate_cell.rs`.
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

@@ -92,7 +92,7 @@ pub struct DataSpec {
     pub classes: Vec<u8>,
     /// Steps per example S', >= 1 (default 80).
     pub steps_per_example: u64,
-    /// Event bin width [ns] (default 25 ms).
+    /// Event bin width \[ns\] (default 25 ms).
     pub bin: SimDuration,
     /// Event polarity handling (default merged).
     pub polarity: Polarity,
@@ -118,7 +118,7 @@ pub struct SnnSpec {
     pub k_ff: u64,
     /// Feedback basis functions K_b, >= 1 (default 1).
     pub k_fb: u64,
-    /// Basis memory tau [steps], >= 1 (default 10).
+    /// Basis memory tau \[steps\], >= 1 (default 10).
     pub memory: u64,
     /// Basis log-time scale mu (default 1.5).
     pub mu: f64,
@@ -151,7 +151,7 @@ pub struct FlSpec {
     pub steps: u64,
     /// Aggregation weights (default samples).
     pub aggregation: Aggregation,
-    /// BS deadline measured from the round start [ns]; `None` waits for all expected uploads.
+    /// BS deadline measured from the round start \[ns\]; `None` waits for all expected uploads.
     pub deadline: Option<SimDuration>,
     /// Participation rule (default all).
     pub participation: Participation,
@@ -168,15 +168,15 @@ pub struct DeviceClass {
     pub name: String,
     /// Share of devices, normalised so all classes sum to 1 [-].
     pub share: f64,
-    /// Virtual compute time per SNN step [ns], > 0 (default 100 us).
+    /// Virtual compute time per SNN step \[ns\], > 0 (default 100 us).
     pub step_time: SimDuration,
-    /// Radio transmit power [W] (default 0.2).
+    /// Radio transmit power \[W\] (default 0.2).
     pub tx_power_w: f64,
-    /// Radio receive power [W] (default 0.1).
+    /// Radio receive power \[W\] (default 0.1).
     pub rx_power_w: f64,
-    /// Energy per spike [J] (default 5 pJ).
+    /// Energy per spike \[J\] (default 5 pJ).
     pub energy_per_spike_j: f64,
-    /// Energy per synaptic operation [J] (default 1 pJ).
+    /// Energy per synaptic operation \[J\] (default 1 pJ).
     pub energy_per_synop_j: f64,
 }
 
@@ -204,15 +204,15 @@ pub struct LinkSpec {
     pub sharing: LinkSharing,
     /// Propagation/processing latency per message.
     pub latency: Latency,
-    /// Packet size including header [bytes], > header (default 1500).
+    /// Packet size including header \[bytes\], > header (default 1500).
     pub mtu_bytes: u64,
-    /// Header per packet [bytes] (default 40).
+    /// Header per packet \[bytes\] (default 40).
     pub header_bytes: u64,
     /// Packet loss model.
     pub loss: LossModel,
     /// ARQ retransmission limit (default 3).
     pub retries: u32,
-    /// Extra delay per retransmission [ns] (default 0).
+    /// Extra delay per retransmission \[ns\] (default 0).
     pub retry_delay: SimDuration,
 }
 
@@ -234,9 +234,9 @@ pub enum AvailabilitySpec {
     Always,
     /// Exponential on and off periods.
     OnOff {
-        /// Mean on period [ns] (default 60 s).
+        /// Mean on period \[ns\] (default 60 s).
         mean_on: SimDuration,
-        /// Mean off period [ns] (default 10 s).
+        /// Mean off period \[ns\] (default 10 s).
         mean_off: SimDuration,
     },
     /// Explicit outages, sorted by (device, off_from).
@@ -277,9 +277,9 @@ pub struct OutputSpec {
 /// upload (counted as `uploads_over_budget`).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct BudgetSpec {
-    /// Total uplink bytes a device may put on the air over the run, every attempt counted [B].
+    /// Total uplink bytes a device may put on the air over the run, every attempt counted \[B\].
     pub uplink_bytes: Option<u64>,
-    /// Airtime a device may spend on one upload [ns].
+    /// Airtime a device may spend on one upload \[ns\].
     pub round_airtime: Option<SimDuration>,
 }
 
@@ -288,7 +288,7 @@ pub struct BudgetSpec {
 pub struct CellSpec {
     /// The cell's radio, ready for [`crate::net::Cell::new`].
     pub config: crate::net::CellConfig,
-    /// Radiated transmit power of each device class, in class order [dBm].
+    /// Radiated transmit power of each device class, in class order \[dBm\].
     pub tx_power_dbm: Vec<f64>,
     /// Power-amplifier efficiency: a transmitting device draws its class's `tx_power` plus its
     /// radiated power over this (0..=1].

@@ -3,7 +3,7 @@
 //! A value is a plain decimal number (digits with at most one `.`, no sign, no exponent) followed
 //! directly by a unit suffix, e.g. `"25ms"`, `"2.5kbps"`, `"1KiB"`, `"200mW"`, `"5pJ"`. Bare numbers,
 //! negative values, unknown suffixes, `NaN`, `inf` and values that overflow are rejected.
-//! Integer quantities (time [ns], rate [bit/s], size [bytes]) are computed exactly in integer
+//! Integer quantities (time \[ns\], rate [bit/s], size \[bytes\]) are computed exactly in integer
 //! arithmetic and rounded to the nearest unit (halves round up), so `"1.5ns"` is 2 ns and
 //! `"0.3B"` is 0 bytes; range checks (e.g. "> 0") happen in validation.
 
@@ -12,25 +12,25 @@ use std::fmt;
 /// The physical quantity a unit string describes.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Quantity {
-    /// A span of virtual time, parsed to [ns].
+    /// A span of virtual time, parsed to \[ns\].
     Duration,
     /// A data rate, parsed to [bit/s] (SI prefixes, 1k = 1000).
     Rate,
-    /// A data size, parsed to [bytes] (kB = 1000 B, KiB = 1024 B).
+    /// A data size, parsed to \[bytes\] (kB = 1000 B, KiB = 1024 B).
     Size,
-    /// A power, parsed to [W].
+    /// A power, parsed to \[W\].
     Power,
-    /// An energy, parsed to [J].
+    /// An energy, parsed to \[J\].
     Energy,
-    /// A ratio in decibels, parsed to [dB] (may be negative).
+    /// A ratio in decibels, parsed to \[dB\] (may be negative).
     Decibel,
-    /// A power level, parsed to [dBm] (may be negative).
+    /// A power level, parsed to \[dBm\] (may be negative).
     PowerLevel,
     /// A noise density, parsed to [dBm/Hz] (may be negative).
     NoiseDensity,
-    /// A distance, parsed to [m].
+    /// A distance, parsed to \[m\].
     Distance,
-    /// A frequency or bandwidth, parsed to [Hz].
+    /// A frequency or bandwidth, parsed to \[Hz\].
     Frequency,
     /// A speed, parsed to [m/s].
     Speed,
@@ -188,7 +188,7 @@ fn split(input: &str, quantity: Quantity) -> Result<(Decimal<'_>, &str), UnitErr
     ))
 }
 
-/// Parses an integer quantity (duration [ns], rate [bit/s], size [bytes]), rounding to nearest.
+/// Parses an integer quantity (duration \[ns\], rate [bit/s], size \[bytes\]), rounding to nearest.
 fn parse_integer(input: &str, quantity: Quantity) -> Result<u64, UnitError> {
     let (decimal, suffix) = split(input, quantity)?;
     let err = |reason| UnitError {
@@ -211,7 +211,7 @@ fn parse_integer(input: &str, quantity: Quantity) -> Result<u64, UnitError> {
     u64::try_from(rounded).map_err(|_| err("value too large"))
 }
 
-/// Parses a real quantity (power [W], energy [J]) correctly rounded to the nearest `f64`.
+/// Parses a real quantity (power \[W\], energy \[J\]) correctly rounded to the nearest `f64`.
 fn parse_real(input: &str, quantity: Quantity) -> Result<f64, UnitError> {
     let (decimal, suffix) = split(input, quantity)?;
     let exponent = quantity
@@ -240,7 +240,7 @@ fn parse_real(input: &str, quantity: Quantity) -> Result<f64, UnitError> {
         })
 }
 
-/// Parses a duration such as `"25ms"` or `"1.5s"` into [ns].
+/// Parses a duration such as `"25ms"` or `"1.5s"` into \[ns\].
 pub fn parse_duration_ns(input: &str) -> Result<u64, UnitError> {
     parse_integer(input, Quantity::Duration)
 }
@@ -250,17 +250,17 @@ pub fn parse_rate_bps(input: &str) -> Result<u64, UnitError> {
     parse_integer(input, Quantity::Rate)
 }
 
-/// Parses a size such as `"1500B"`, `"2.5kB"` or `"1KiB"` into [bytes].
+/// Parses a size such as `"1500B"`, `"2.5kB"` or `"1KiB"` into \[bytes\].
 pub fn parse_size_bytes(input: &str) -> Result<u64, UnitError> {
     parse_integer(input, Quantity::Size)
 }
 
-/// Parses a power such as `"200mW"` into [W].
+/// Parses a power such as `"200mW"` into \[W\].
 pub fn parse_power_w(input: &str) -> Result<f64, UnitError> {
     parse_real(input, Quantity::Power)
 }
 
-/// Parses an energy such as `"5pJ"` into [J].
+/// Parses an energy such as `"5pJ"` into \[J\].
 pub fn parse_energy_j(input: &str) -> Result<f64, UnitError> {
     parse_real(input, Quantity::Energy)
 }
@@ -280,12 +280,12 @@ fn parse_signed(input: &str, quantity: Quantity) -> Result<f64, UnitError> {
         })
 }
 
-/// Parses a ratio such as `"7dB"` or `"-3dB"` into [dB].
+/// Parses a ratio such as `"7dB"` or `"-3dB"` into \[dB\].
 pub fn parse_db(input: &str) -> Result<f64, UnitError> {
     parse_signed(input, Quantity::Decibel)
 }
 
-/// Parses a power level such as `"23dBm"` into [dBm].
+/// Parses a power level such as `"23dBm"` into \[dBm\].
 pub fn parse_dbm(input: &str) -> Result<f64, UnitError> {
     parse_signed(input, Quantity::PowerLevel)
 }
@@ -295,12 +295,12 @@ pub fn parse_dbm_per_hz(input: &str) -> Result<f64, UnitError> {
     parse_signed(input, Quantity::NoiseDensity)
 }
 
-/// Parses a distance such as `"500m"` or `"1.2km"` into [m].
+/// Parses a distance such as `"500m"` or `"1.2km"` into \[m\].
 pub fn parse_distance_m(input: &str) -> Result<f64, UnitError> {
     parse_real(input, Quantity::Distance)
 }
 
-/// Parses a frequency such as `"3.5GHz"` or `"20MHz"` into [Hz].
+/// Parses a frequency such as `"3.5GHz"` or `"20MHz"` into \[Hz\].
 pub fn parse_frequency_hz(input: &str) -> Result<f64, UnitError> {
     parse_real(input, Quantity::Frequency)
 }
@@ -321,7 +321,7 @@ fn format_integer(value: u64, quantity: Quantity) -> String {
     format!("{}{}", u128::from(value) / best.1, best.0)
 }
 
-/// Formats [ns] as a duration string that [`parse_duration_ns`] reads back exactly.
+/// Formats \[ns\] as a duration string that [`parse_duration_ns`] reads back exactly.
 pub fn format_duration_ns(ns: u64) -> String {
     format_integer(ns, Quantity::Duration)
 }
@@ -331,17 +331,17 @@ pub fn format_rate_bps(bps: u64) -> String {
     format_integer(bps, Quantity::Rate)
 }
 
-/// Formats [bytes] as a size string that [`parse_size_bytes`] reads back exactly.
+/// Formats \[bytes\] as a size string that [`parse_size_bytes`] reads back exactly.
 pub fn format_size_bytes(bytes: u64) -> String {
     format_integer(bytes, Quantity::Size)
 }
 
-/// Formats a finite, non-negative [W] value so that [`parse_power_w`] reads it back exactly.
+/// Formats a finite, non-negative \[W\] value so that [`parse_power_w`] reads it back exactly.
 pub fn format_power_w(watts: f64) -> String {
     format!("{watts}W")
 }
 
-/// Formats a finite, non-negative [J] value so that [`parse_energy_j`] reads it back exactly.
+/// Formats a finite, non-negative \[J\] value so that [`parse_energy_j`] reads it back exactly.
 pub fn format_energy_j(joules: f64) -> String {
     format!("{joules}J")
 }

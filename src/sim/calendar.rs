@@ -97,7 +97,7 @@ impl<E> Calendar<E> {
         Some((entry.time, event))
     }
 
-    /// Events pending [count].
+    /// Events pending \[count\].
     pub fn len(&self) -> usize {
         self.heap.len()
     }

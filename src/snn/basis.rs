@@ -2,8 +2,8 @@
 
 use std::f64::consts::PI;
 
-/// Raised-cosine basis bank `[k][m]` for `k` functions over `memory` lags; lag `m = 0` is the step
-/// `t-1`. `a_k[m] = 1/2 + 1/2 cos(clip(pi mu ln(m+1) - k pi/2, -pi, pi))` [dimensionless].
+/// Raised-cosine basis bank `[k]\[m\]` for `k` functions over `memory` lags; lag `m = 0` is the step
+/// `t-1`. `a_k\[m\] = 1/2 + 1/2 cos(clip(pi mu ln(m+1) - k pi/2, -pi, pi))` \[dimensionless\].
 pub fn raised_cosine(k: usize, memory: usize, mu: f64) -> Vec<Vec<f64>> {
     (0..k)
         .map(|kk| {

@@ -5,29 +5,29 @@ use super::{SnnError, Topology};
 /// Sizes, basis banks and learning-rule constants of one SNN.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SnnConfig {
-    /// Exogenous input neurons N_X [count].
+    /// Exogenous input neurons N_X \[count\].
     pub n_inputs: usize,
-    /// Hidden neurons N_H [count].
+    /// Hidden neurons N_H \[count\].
     pub n_hidden: usize,
-    /// Output neurons N_Y, one per class [count].
+    /// Output neurons N_Y, one per class \[count\].
     pub n_outputs: usize,
-    /// Feedforward basis functions K_a [count] (paper: 8).
+    /// Feedforward basis functions K_a \[count\] (paper: 8).
     pub k_ff: usize,
-    /// Feedback basis functions K_b [count] (paper: 1).
+    /// Feedback basis functions K_b \[count\] (paper: 1).
     pub k_fb: usize,
-    /// Memory of both banks tau [steps] (paper: 10).
+    /// Memory of both banks tau \[steps\] (paper: 10).
     pub memory: usize,
-    /// Raised-cosine stretch mu [dimensionless] (paper: 1.5).
+    /// Raised-cosine stretch mu \[dimensionless\] (paper: 1.5).
     pub mu: f64,
-    /// Initial weights are uniform in [-w0, w0] [dimensionless] (paper: 0.01).
+    /// Initial weights are uniform in [-w0, w0] \[dimensionless\] (paper: 0.01).
     pub w0: f64,
-    /// Learning rate eta [dimensionless] (paper: 0.05).
+    /// Learning rate eta \[dimensionless\] (paper: 0.05).
     pub eta: f64,
     /// Smoothing of eligibility traces and learning signal kappa, in [0, 1) (paper: 0.05).
     pub kappa: f64,
-    /// Steps per local update Delta_s [steps] (paper: 1).
+    /// Steps per local update Delta_s \[steps\] (paper: 1).
     pub delta_s: usize,
-    /// Weight of the hidden-rate KL term alpha [dimensionless] (paper: 1).
+    /// Weight of the hidden-rate KL term alpha \[dimensionless\] (paper: 1).
     pub alpha: f64,
     /// Target hidden firing probability rho, in (0, 1) (paper: 0.3).
     pub rho: f64,

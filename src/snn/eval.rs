@@ -20,14 +20,14 @@ pub struct TestExample<'a> {
 pub struct Evaluation {
     /// Share of examples whose unique most-spiking output is the label; ties are wrong [0..1].
     pub accuracy: f64,
-    /// Examples whose top output count was shared (including all silent) [count].
+    /// Examples whose top output count was shared (including all silent) \[count\].
     pub ties: usize,
-    /// Examples evaluated [count].
+    /// Examples evaluated \[count\].
     pub examples: usize,
-    /// Teacher-forced negative log-likelihood of the target output trains, mean per example [nats].
+    /// Teacher-forced negative log-likelihood of the target output trains, mean per example \[nats\].
     pub nll: f64,
     /// The original code's measure: log-likelihood of the sampled spikes of all learnable neurons,
-    /// summed over examples and steps [nats].
+    /// summed over examples and steps \[nats\].
     pub sampled_loglik: f64,
     /// Predicted class per example, `None` on a tie.
     pub predictions: Vec<Option<usize>>,
@@ -135,7 +135,7 @@ impl Inference {
         &self.spikes
     }
 
-    /// log p of the learnable neurons' spikes at the last step, `[L]` [nats].
+    /// log p of the learnable neurons' spikes at the last step, `[L]` \[nats\].
     pub fn log_probas(&self) -> &[f64] {
         &self.log_p
     }

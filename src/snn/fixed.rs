@@ -22,7 +22,7 @@ pub(crate) struct FixedPass {
     u: Vec<f64>,
     /// Spikes of the current step, `[L]`.
     pub(crate) spikes: Vec<bool>,
-    /// log p of the current step's spikes, `[L]` [nats].
+    /// log p of the current step's spikes, `[L]` \[nats\].
     pub(crate) log_p: Vec<f64>,
 }
 

@@ -10,9 +10,9 @@ pub(crate) struct SpikeHistory {
     head: usize,
     /// Steps stored since the last reset, at most `memory`.
     len: usize,
-    /// Resets so far [count].
+    /// Resets so far \[count\].
     epoch: u64,
-    /// Pushes so far [count].
+    /// Pushes so far \[count\].
     pushes: u64,
 }
 

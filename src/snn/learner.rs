@@ -123,7 +123,7 @@ impl Learner {
         Ok(())
     }
 
-    /// Completed blocks, i.e. local updates or global iterations [count].
+    /// Completed blocks, i.e. local updates or global iterations \[count\].
     pub fn global_iterations(&self) -> u64 {
         self.blocks
     }
@@ -153,7 +153,7 @@ impl Learner {
         }
     }
 
-    /// Heap and inline size of this learner [bytes].
+    /// Heap and inline size of this learner \[bytes\].
     pub fn memory_bytes(&self) -> usize {
         let vecs = self.params.w.capacity()
             + self.w.capacity()

@@ -3,7 +3,7 @@
 use super::{raised_cosine, Params, SnnConfig, SnnError};
 use rand::Rng;
 
-/// Smallest eligibility decay factor still considered non-negligible [dimensionless].
+/// Smallest eligibility decay factor still considered non-negligible \[dimensionless\].
 const NEGLIGIBLE_DECAY: f64 = 1e-30;
 
 /// Configuration plus everything derived from it once; shared read-only by many devices.
@@ -118,22 +118,22 @@ impl Network {
         &self.cfg
     }
 
-    /// All neurons N = N_X + N_H + N_Y [count].
+    /// All neurons N = N_X + N_H + N_Y \[count\].
     pub fn n_neurons(&self) -> usize {
         self.n_neurons
     }
 
-    /// Learnable (hidden and output) neurons L [count].
+    /// Learnable (hidden and output) neurons L \[count\].
     pub fn n_learnable_neurons(&self) -> usize {
         self.n_learnable_neurons
     }
 
-    /// Learnable parameters in use: K_a per synapse, plus V and gamma [count].
+    /// Learnable parameters in use: K_a per synapse, plus V and gamma \[count\].
     pub fn n_learnable(&self) -> usize {
         self.synapse_count * self.cfg.k_ff + self.n_learnable_neurons * (self.cfg.k_fb + 1)
     }
 
-    /// Synapses allowed by the topology [count].
+    /// Synapses allowed by the topology \[count\].
     pub fn synapse_count(&self) -> usize {
         self.synapse_count
     }

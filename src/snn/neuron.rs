@@ -1,9 +1,9 @@
 //! Scalar neuron maths: sigmoid, log-likelihoods in softplus form, target trains.
 
-/// Output targets fire every `TARGET_PERIOD` steps of an example [steps].
+/// Output targets fire every `TARGET_PERIOD` steps of an example \[steps\].
 pub const TARGET_PERIOD: usize = 5;
 
-/// Logistic function [probability].
+/// Logistic function \[probability\].
 #[inline]
 pub fn sigmoid(u: f64) -> f64 {
     1.0 / (1.0 + (-u).exp())
@@ -30,7 +30,7 @@ pub(crate) fn softplus(x: f64) -> f64 {
     x.max(0.0) + (-x.abs()).exp().ln_1p()
 }
 
-/// `log p(s | u)` of a Bernoulli(sigmoid(u)) spike `s` [nats], in softplus form.
+/// `log p(s | u)` of a Bernoulli(sigmoid(u)) spike `s` \[nats\], in softplus form.
 #[inline]
 pub fn log_prob(spike: bool, u: f64) -> f64 {
     if spike {
@@ -40,7 +40,7 @@ pub fn log_prob(spike: bool, u: f64) -> f64 {
     }
 }
 
-/// Hidden neuron's KL term `s ln(sigma/rho) + (1-s) ln((1-sigma)/(1-rho))` [nats].
+/// Hidden neuron's KL term `s ln(sigma/rho) + (1-s) ln((1-sigma)/(1-rho))` \[nats\].
 #[inline]
 pub(crate) fn hidden_kl_term(spike: bool, u: f64, ln_rho: f64, ln_one_minus_rho: f64) -> f64 {
     if spike {

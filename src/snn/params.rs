@@ -3,11 +3,11 @@
 /// W, V and gamma of every learnable neuron, flat and row-major.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Params {
-    /// Feedforward weights `[L][N][K_a]`; masked entries are 0 [dimensionless].
+    /// Feedforward weights `[L][N][K_a]`; masked entries are 0 \[dimensionless\].
     pub w: Vec<f64>,
-    /// Feedback weights `[L][K_b]` [dimensionless].
+    /// Feedback weights `[L][K_b]` \[dimensionless\].
     pub v: Vec<f64>,
-    /// Biases `[L]` [dimensionless].
+    /// Biases `[L]` \[dimensionless\].
     pub gamma: Vec<f64>,
 }
 

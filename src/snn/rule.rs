@@ -5,9 +5,9 @@ use super::{Network, Params, SnnError, SpikeSampler};
 /// Work done by one training step.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct StepStats {
-    /// Spikes of the learnable neurons this step (sampled hidden, clamped outputs) [count].
+    /// Spikes of the learnable neurons this step (sampled hidden, clamped outputs) \[count\].
     pub spikes: u64,
-    /// Non-zero trace-times-weight terms used for the potentials [count].
+    /// Non-zero trace-times-weight terms used for the potentials \[count\].
     pub synaptic_ops: u64,
 }
 
@@ -31,19 +31,19 @@ pub trait OnlineLearner {
     /// # Errors
     /// [`SnnError::ParamsShape`] when `p` does not have `net`'s shapes; the learner is unchanged.
     fn adopt_params(&mut self, net: &Network, p: &Params) -> Result<(), SnnError>;
-    /// Completed blocks (local updates) [count].
+    /// Completed blocks (local updates) \[count\].
     fn blocks(&self) -> u64;
     /// Potentials u of the last step, `[L]`.
     fn potentials(&self) -> &[f64];
     /// Spikes of the learnable neurons at the last step, `[L]`.
     fn learnable_spikes(&self) -> &[bool];
-    /// log p of the learnable neurons' spikes at the last step, `[L]` [nats].
+    /// log p of the learnable neurons' spikes at the last step, `[L]` \[nats\].
     fn log_probas(&self) -> &[f64];
-    /// Learning-signal term r(t) of the last step [nats].
+    /// Learning-signal term r(t) of the last step \[nats\].
     fn step_signal(&self) -> f64;
-    /// Sum R_b of r(t) over the last completed block [nats].
+    /// Sum R_b of r(t) over the last completed block \[nats\].
     fn block_signal(&self) -> f64;
-    /// Smoothed learning signal l_b after the last completed block [nats].
+    /// Smoothed learning signal l_b after the last completed block \[nats\].
     fn learning_signal(&self) -> f64;
     /// Feedforward trace of neuron `j` at the last step (history before it), K_a values.
     fn ff_trace(&self, j: usize) -> Vec<f64>;
@@ -53,7 +53,7 @@ pub trait OnlineLearner {
 
 /// Decides the learnable spikes of a training step from the potentials `u` (hidden sampled,
 /// outputs clamped to the target of `label`), fills `spikes`, `log_p`, `err = s - sigmoid(u)`, and
-/// returns the learning-signal term r(t) [nats].
+/// returns the learning-signal term r(t) \[nats\].
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn respond(
     net: &Network,

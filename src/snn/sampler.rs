@@ -5,13 +5,13 @@ use rand::Rng;
 /// One request for a sampled spike.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct SpikeQuery {
-    /// Example index within the evaluated set (0 while training) [count].
+    /// Example index within the evaluated set (0 while training) \[count\].
     pub example: usize,
-    /// Step within the example [steps].
+    /// Step within the example \[steps\].
     pub step: usize,
     /// Learnable neuron index `l` (hidden first, then outputs).
     pub learnable: usize,
-    /// Model probability of a spike, `sigmoid(u)` [probability].
+    /// Model probability of a spike, `sigmoid(u)` \[probability\].
     pub probability: f64,
 }
 

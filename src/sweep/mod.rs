@@ -156,7 +156,7 @@ pub struct SweepOutcome {
     pub dir: PathBuf,
     /// One result per grid point, in grid order.
     pub points: Vec<PointResult>,
-    /// Wall-clock time of the whole sweep [s].
+    /// Wall-clock time of the whole sweep \[s\].
     pub wall_time_s: f64,
 }
 

@@ -4,8 +4,8 @@ use crate::report::DeviceRecord;
 use crate::report::RunSummary;
 
 /// Names of the final metrics, in the order of [`metrics_of`]'s values and of `sweep.csv`'s
-/// columns. Units: accuracy and device_accuracy [fraction], test_nll and device_nll [nats per
-/// example], bytes [B], energy [J], time [s], uploads_lost [uploads].
+/// columns. Units: accuracy and device_accuracy \[fraction\], test_nll and device_nll [nats per
+/// example], bytes \[B\], energy \[J\], time \[s\], uploads_lost \[uploads\].
 pub const METRICS: [&str; 12] = [
     "accuracy",
     "test_nll",

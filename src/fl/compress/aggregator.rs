@@ -55,7 +55,7 @@ impl Aggregator {
         Ok(())
     }
 
-    /// Uploads stored so far [count].
+    /// Uploads stored so far \[count\].
     pub fn len(&self) -> usize {
         self.uploads.len() + self.size_only
     }

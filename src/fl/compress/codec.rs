@@ -428,12 +428,12 @@ impl Codec {
         Ok(())
     }
 
-    /// Payload of an uncompressed model [B], for comparison.
+    /// Payload of an uncompressed model \[B\], for comparison.
     pub fn full_payload_bytes(&self) -> u64 {
         wire::HEADER_BYTES + self.candidates.len() as u64 * wire::FULL_VALUE_BYTES
     }
 
-    /// Payload of every upload this codec makes [B], headers included: the size of what
+    /// Payload of every upload this codec makes \[B\], headers included: the size of what
     /// [`Codec::encode`] returns, which depends only on the settings and the layout.
     pub fn upload_bytes(&self) -> u64 {
         let n = self.candidates.len();
@@ -453,7 +453,7 @@ impl Codec {
             }
     }
 
-    /// Payload of the broadcast after a round in which `uploads` uploads arrived [B], headers
+    /// Payload of the broadcast after a round in which `uploads` uploads arrived \[B\], headers
     /// included, for systems-only runs. Exact for every setting but fixed-rate keep-local, whose
     /// broadcast carries the union of the slices sent: that depends on the gradients, and is
     /// counted here as K' slices (every device sent the same ones), the least it can be.
@@ -471,7 +471,7 @@ impl Codec {
         }
     }
 
-    /// Index section and values of `count` slices of W with V and gamma [B].
+    /// Index section and values of `count` slices of W with V and gamma \[B\].
     fn slices_bytes(&self, count: usize) -> u64 {
         let layout = &self.layout;
         let count = count.min(layout.k_ff);

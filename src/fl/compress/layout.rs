@@ -6,13 +6,13 @@ use super::CompressError;
 /// sent), V is `[l][k_fb]`, gamma is `[l]`. The flat model vector is W ++ V ++ gamma.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ModelLayout {
-    /// Learnable (hidden and output) neurons [count].
+    /// Learnable (hidden and output) neurons \[count\].
     pub l: usize,
-    /// All neurons, the possible presynaptic ones [count].
+    /// All neurons, the possible presynaptic ones \[count\].
     pub n: usize,
-    /// Feedforward basis functions [count].
+    /// Feedforward basis functions \[count\].
     pub k_ff: usize,
-    /// Feedback basis functions [count].
+    /// Feedback basis functions \[count\].
     pub k_fb: usize,
     /// `[l][n]` row-major: whether the synapse from neuron j to learnable neuron i exists.
     pub mask: Vec<bool>,
@@ -35,22 +35,22 @@ impl ModelLayout {
         Ok(())
     }
 
-    /// Length of W [values].
+    /// Length of W \[values\].
     pub fn w_len(&self) -> usize {
         self.l * self.n * self.k_ff
     }
 
-    /// Length of V [values].
+    /// Length of V \[values\].
     pub fn v_len(&self) -> usize {
         self.l * self.k_fb
     }
 
-    /// Length of gamma [values].
+    /// Length of gamma \[values\].
     pub fn gamma_len(&self) -> usize {
         self.l
     }
 
-    /// Length of the flat model W ++ V ++ gamma [values].
+    /// Length of the flat model W ++ V ++ gamma \[values\].
     pub fn len(&self) -> usize {
         self.w_len() + self.v_len() + self.gamma_len()
     }
@@ -60,12 +60,12 @@ impl ModelLayout {
         self.len() == 0
     }
 
-    /// Synapses present in the mask [count].
+    /// Synapses present in the mask \[count\].
     pub fn synapse_count(&self) -> usize {
         self.mask.iter().filter(|&&m| m).count()
     }
 
-    /// Values that can be sent: every present synapse's `k_ff` weights, V and gamma [count].
+    /// Values that can be sent: every present synapse's `k_ff` weights, V and gamma \[count\].
     pub fn candidate_count(&self) -> usize {
         self.synapse_count() * self.k_ff + self.v_len() + self.gamma_len()
     }

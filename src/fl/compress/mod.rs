@@ -66,7 +66,7 @@ pub enum Compression {
         /// 0.25 when omitted.
         #[serde(default = "default_rate")]
         rate: f64,
-        /// Global iterations between uploads [count] >= 1; K' = round(tau * rate).
+        /// Global iterations between uploads \[count\] >= 1; K' = round(tau * rate).
         tau: usize,
         /// How the BS combines the slices; keep-local when omitted.
         #[serde(default)]
@@ -74,7 +74,7 @@ pub enum Compression {
     },
     /// The largest-magnitude entries of the update (plus the residual with error feedback).
     TopK {
-        /// Share of the sendable values sent [fraction] in (0, 1].
+        /// Share of the sendable values sent \[fraction\] in (0, 1].
         fraction: f64,
         /// Carry what was not sent to the next round.
         error_feedback: bool,
@@ -82,14 +82,14 @@ pub enum Compression {
     /// Uniformly random entries of the update (plus the residual with error feedback), not
     /// rescaled.
     RandomK {
-        /// Share of the sendable values sent [fraction] in (0, 1].
+        /// Share of the sendable values sent \[fraction\] in (0, 1].
         fraction: f64,
         /// Carry what was not sent to the next round.
         error_feedback: bool,
     },
     /// Stochastic uniform quantisation of the update between its min and max.
     Quantize {
-        /// Bits per value [bits], 1..=16.
+        /// Bits per value \[bits\], 1..=16.
         bits: u8,
     },
     /// The update in IEEE half precision.

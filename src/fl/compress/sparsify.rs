@@ -3,7 +3,7 @@
 use rand::Rng;
 
 /// Values kept out of `candidates` for a share `fraction`: round(fraction * candidates),
-/// clamped to 1..=candidates (0 when there are no candidates) [count].
+/// clamped to 1..=candidates (0 when there are no candidates) \[count\].
 pub fn kept_count(fraction: f64, candidates: usize) -> usize {
     if candidates == 0 {
         return 0;

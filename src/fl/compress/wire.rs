@@ -14,21 +14,21 @@
 
 use half::f16;
 
-/// Application header of every message [B]: sender id, round, kind, value count (u32 each).
+/// Application header of every message \[B\]: sender id, round, kind, value count (u32 each).
 pub const HEADER_BYTES: u64 = 16;
-/// Header of an index section [B]: coding flag (1 bit) and index count (31 bits).
+/// Header of an index section \[B\]: coding flag (1 bit) and index count (31 bits).
 pub const INDEX_HEADER_BYTES: u64 = 4;
-/// Scale section of a quantised message [B]: min and max as two f32.
+/// Scale section of a quantised message \[B\]: min and max as two f32.
 pub const SCALE_HEADER_BYTES: u64 = 8;
-/// A full-precision value on the wire [B] (f32).
+/// A full-precision value on the wire \[B\] (f32).
 pub const FULL_VALUE_BYTES: u64 = 4;
-/// A half-precision value on the wire [B] (f16).
+/// A half-precision value on the wire \[B\] (f16).
 pub const HALF_VALUE_BYTES: u64 = 2;
 
 /// The chosen basis slices of W (ascending), their present entries, V and gamma.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SliceSet {
-    /// Basis functions of W, the candidates of the slice index [count] (k_ff).
+    /// Basis functions of W, the candidates of the slice index \[count\] (k_ff).
     pub basis: usize,
     /// Indices k of the slices sent, strictly ascending.
     pub slices: Vec<usize>,
@@ -52,7 +52,7 @@ pub enum EncodedUpload {
     Slices(SliceSet),
     /// Top-k or random-k update: positions among the sendable values and their update values.
     Sparse {
-        /// Sendable values, the candidates of the index [count].
+        /// Sendable values, the candidates of the index \[count\].
         candidates: usize,
         /// Positions sent, strictly ascending, each `< candidates`.
         indices: Vec<u32>,
@@ -61,7 +61,7 @@ pub enum EncodedUpload {
     },
     /// Stochastically quantised update of every sendable value.
     Quantized {
-        /// Bits per value [bits].
+        /// Bits per value \[bits\].
         bits: u8,
         /// Lowest level [update units].
         lo: f32,
@@ -77,7 +77,7 @@ pub enum EncodedUpload {
     },
     /// A systems-only stand-in: the size of the upload the codec would make, and no values.
     SizeOnly {
-        /// Application payload [B], headers included.
+        /// Application payload \[B\], headers included.
         bytes: u64,
     },
 }
@@ -111,7 +111,7 @@ pub enum Broadcast {
     /// A systems-only stand-in: the size of the broadcast the aggregation would make, and no
     /// values; a device adopting it keeps its model.
     SizeOnly {
-        /// Application payload [B], headers included.
+        /// Application payload \[B\], headers included.
         bytes: u64,
     },
 }
@@ -123,7 +123,7 @@ pub enum IndexCoding {
     Bitmap,
     /// Each index in a fixed number of bits.
     List {
-        /// Bits per index [bits] = ceil(log2(candidates)).
+        /// Bits per index \[bits\] = ceil(log2(candidates)).
         bits_per_index: u32,
     },
 }
@@ -138,7 +138,7 @@ pub fn index_coding(candidates: usize, count: usize) -> IndexCoding {
     }
 }
 
-/// Bits of the indices of `count` positions among `candidates`, in the cheaper coding [bits].
+/// Bits of the indices of `count` positions among `candidates`, in the cheaper coding \[bits\].
 pub fn index_bits(candidates: usize, count: usize) -> u64 {
     match index_coding(candidates, count) {
         IndexCoding::Bitmap => candidates as u64,
@@ -146,7 +146,7 @@ pub fn index_bits(candidates: usize, count: usize) -> u64 {
     }
 }
 
-/// Application payload of an upload [B], headers included, before packetisation.
+/// Application payload of an upload \[B\], headers included, before packetisation.
 pub fn payload_bytes(upload: &EncodedUpload) -> u64 {
     if let EncodedUpload::SizeOnly { bytes } = upload {
         return *bytes;
@@ -168,7 +168,7 @@ pub fn payload_bytes(upload: &EncodedUpload) -> u64 {
         }
 }
 
-/// Application payload of a broadcast [B], headers included, before packetisation.
+/// Application payload of a broadcast \[B\], headers included, before packetisation.
 pub fn broadcast_bytes(broadcast: &Broadcast) -> u64 {
     match broadcast {
         Broadcast::Full { values } => HEADER_BYTES + values.len() as u64 * FULL_VALUE_BYTES,
@@ -182,12 +182,12 @@ fn slice_set_bytes(set: &SliceSet) -> u64 {
     slice_section_bytes(set.basis, set.slices.len(), values)
 }
 
-/// Index section and values of a slice set [B]: `slices` of `basis` slices, `values` values.
+/// Index section and values of a slice set \[B\]: `slices` of `basis` slices, `values` values.
 pub(crate) fn slice_section_bytes(basis: usize, slices: usize, values: u64) -> u64 {
     INDEX_HEADER_BYTES + bits_to_bytes(index_bits(basis, slices)) + values * FULL_VALUE_BYTES
 }
 
-/// Index section and values of a sparse message [B]: `indices` of `candidates` positions,
+/// Index section and values of a sparse message \[B\]: `indices` of `candidates` positions,
 /// `values` values.
 pub(crate) fn sparse_section_bytes(candidates: usize, indices: usize, values: usize) -> u64 {
     INDEX_HEADER_BYTES
@@ -195,7 +195,7 @@ pub(crate) fn sparse_section_bytes(candidates: usize, indices: usize, values: us
         + values as u64 * FULL_VALUE_BYTES
 }
 
-/// Scale section and levels of a quantised message [B]: `count` values of `bits` bits.
+/// Scale section and levels of a quantised message \[B\]: `count` values of `bits` bits.
 pub(crate) fn quantized_section_bytes(count: usize, bits: u8) -> u64 {
     SCALE_HEADER_BYTES + bits_to_bytes(count as u64 * u64::from(bits))
 }

@@ -8,6 +8,9 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, Once};
 
+/// Name of the bookkeeping folder beside a destination (temporary folders and locks).
+pub const WORK_DIR: &str = ".flsnn";
+
 static LIVE: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 static WATCH: Once = Once::new();
 
@@ -56,7 +59,7 @@ fn remove_all(paths: &mut Vec<PathBuf>) {
         if let Some(parent) = path.parent() {
             if parent
                 .file_name()
-                .is_some_and(|n| n == super::destination::WORK_DIR)
+                .is_some_and(|n| n == WORK_DIR)
             {
                 let _ = std::fs::remove_dir(parent);
             }

@@ -11,13 +11,10 @@
 //! `NAME.tmp-PID` and `NAME.old-PID`. Leftovers of a killed run are removed by the next run that
 //! takes the lock; `report` never looks inside `.flsnn/`.
 
-use super::cleanup;
+use super::cleanup::{self, WORK_DIR};
 use super::ReportError;
 use std::fs::{self, File, OpenOptions};
 use std::path::{Path, PathBuf};
-
-/// Name of the bookkeeping folder beside a destination.
-pub const WORK_DIR: &str = ".flsnn";
 
 /// What a destination is for.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]

@@ -82,11 +82,6 @@ impl Device {
         }
     }
 
-    /// Its id.
-    pub fn id(&self) -> u32 {
-        self.setup.id
-    }
-
     /// Bytes its radio put on the uplink, every attempt: counted against its byte budget.
     pub fn sent(&mut self, wire_bytes: u64) {
         self.bytes_up += wire_bytes;

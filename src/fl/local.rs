@@ -99,11 +99,6 @@ impl LocalModel {
         })
     }
 
-    /// Its number of local examples.
-    pub fn samples(&self) -> usize {
-        self.shard.len()
-    }
-
     /// Runs a job of the device's protocol.
     pub fn work(&mut self, job: Job) -> Result<Option<Trained>, LocalError> {
         match job {

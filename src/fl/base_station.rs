@@ -95,7 +95,8 @@ impl BaseStation {
         bs
     }
 
-    /// The devices expected in round `round`, once it is open.
+    /// The devices picked for round `round`: the first round's from construction on, a later
+    /// round's once it opens.
     pub fn participants(&self, round: u64) -> Vec<u32> {
         self.rounds
             .get(&round)
@@ -197,7 +198,14 @@ impl BaseStation {
         round.expected = expected;
         round.open = true;
         round.start = now;
-        let ready = round.resolved.len() >= round.expected.len();
+        // Every upload of this round may already be in (non-blocking devices ran ahead). A round
+        // that nobody takes part in waits for its deadline, so that empty rounds do not run out
+        // all at one instant; without a deadline it closes at once.
+        let ready = if round.expected.is_empty() {
+            self.protocol.deadline.is_none()
+        } else {
+            round.resolved.is_superset(&round.expected)
+        };
         if let Some(deadline) = self.protocol.deadline {
             out.push(Action::Timer {
                 at: now + deadline,
@@ -205,8 +213,6 @@ impl BaseStation {
             });
         }
         if ready {
-            // Every upload of this round is already in (non-blocking devices ran ahead) or
-            // nobody takes part: close at once.
             out.push(Action::Timer {
                 at: now,
                 timer: Timer::Deadline { round: r },
@@ -511,6 +517,41 @@ mod tests {
             ChaCha12Rng::seed_from_u64(1),
         );
         assert_eq!(bs.participants(0), vec![0]);
+    }
+
+    #[test]
+    fn a_round_nobody_takes_part_in_waits_for_its_deadline() {
+        let protocol = Protocol {
+            participation: Participation::Available,
+            deadline: Some(SimDuration::from_millis(50)),
+            ..sync(None)
+        };
+        let off = Availability::Schedule(vec![(t(0), t(1_000))]);
+        let availability = (0..2)
+            .map(|_| AvailabilityTrace::new(&off, ChaCha8Rng::seed_from_u64(1)).expect("valid"))
+            .collect();
+        let mut bs = BaseStation::new(
+            Arc::new(protocol),
+            2,
+            codec(),
+            vec![0.0; MODEL],
+            availability,
+            ChaCha12Rng::seed_from_u64(1),
+        );
+        assert!(bs.participants(0).is_empty());
+        let start = bs.handle(t(0), BaseStationInput::Start).expect("start");
+        let timers: Vec<SimTime> = start
+            .iter()
+            .filter_map(|a| match a {
+                Action::Timer { at, .. } => Some(*at),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            timers,
+            vec![t(50)],
+            "no close at once: rounds would run out at one instant"
+        );
     }
 
     #[test]

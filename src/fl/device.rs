@@ -176,7 +176,14 @@ impl Device {
         chunk.checkpoint = curve_steps.is_some_and(|e| (self.steps_done + steps).is_multiple_of(e));
         let evaluate_round = chunk.last && p.evaluates_devices() && p.evaluated(chunk.round);
         let job = Job::Train {
-            adopt: self.adopt.take(),
+            // A synchronous device adopts a model that reached it mid-round when it starts its
+            // next round, whatever its checkpoints; a non-blocking one at the next chunk.
+            adopt: if p.mode == Mode::NonBlocking || chunk.steps_left == p.round_steps(chunk.round)
+            {
+                self.adopt.take()
+            } else {
+                None
+            },
             steps,
             evaluate: if evaluate_round || chunk.checkpoint {
                 p.eval_examples

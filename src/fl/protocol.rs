@@ -31,7 +31,8 @@ pub struct Protocol {
     pub curve_steps: Option<u64>,
     /// A device's total uplink bytes may not exceed this \[B\].
     pub budget_bytes: Option<u64>,
-    /// One upload's airtime may not exceed this.
+    /// One upload's airtime at the uplink's nominal rate (`channel.uplink.rate`) may not exceed
+    /// this.
     pub budget_airtime: Option<SimDuration>,
     /// Devices do not train and nothing is evaluated: uploads and broadcasts only have sizes
     /// (a systems-only run).

@@ -241,16 +241,6 @@ impl Channel {
         self.downlink.latency.min_delay() + transmission
     }
 
-    /// Bytes on the wire for one uplink message of `payload` bytes, without retransmissions \[B\].
-    pub fn uplink_wire_bytes(&self, payload: u64) -> u64 {
-        Self::wire_bits(&self.uplink, payload) / 8
-    }
-
-    /// Airtime of `bytes` on the uplink at its full rate.
-    pub fn uplink_airtime(&self, bytes: u64) -> SimDuration {
-        tx_time(bytes * 8, self.uplink.rate)
-    }
-
     /// Whether device `d` is on at `t`.
     pub fn is_on(&mut self, d: u32, t: SimTime) -> bool {
         self.availability[d as usize].is_on(t)

@@ -57,10 +57,7 @@ fn remove_all(paths: &mut Vec<PathBuf>) {
         }
         // The bookkeeping folder goes too once empty (it fails harmlessly while it is not).
         if let Some(parent) = path.parent() {
-            if parent
-                .file_name()
-                .is_some_and(|n| n == WORK_DIR)
-            {
+            if parent.file_name().is_some_and(|n| n == WORK_DIR) {
                 let _ = std::fs::remove_dir(parent);
             }
         }

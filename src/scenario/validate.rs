@@ -417,8 +417,8 @@ fn validate_fl(
 }
 
 /// Rules across keys of the protocol: participation other than "all" needs a base station that
-/// waits for a chosen set (synchronous mode), and a synchronous base station whose devices can
-/// be off needs a deadline, or it would wait forever for an upload that is never sent.
+/// waits for a chosen set (synchronous mode), and a base station whose devices can be off needs a
+/// deadline, or it would wait forever for an upload that is never sent.
 fn check_protocol(
     c: &Checker,
     fl: &FlSpec,
@@ -431,7 +431,10 @@ fn check_protocol(
             format!("{:?}", fl.participation).to_lowercase(),
         ));
     }
-    if fl.mode == Mode::Sync && *availability != AvailabilitySpec::Always && fl.deadline.is_none() {
+    if fl.mode != Mode::Separate
+        && *availability != AvailabilitySpec::Always
+        && fl.deadline.is_none()
+    {
         return Err(c.invalid(
             "fl.deadline",
             "a deadline when devices can be off (availability.kind is not \"always\"): the base station would wait forever for an upload that is never sent",

@@ -96,16 +96,6 @@ impl<E> Calendar<E> {
         self.free.push(entry.slot);
         Some((entry.time, event))
     }
-
-    /// Events pending \[count\].
-    pub fn len(&self) -> usize {
-        self.heap.len()
-    }
-
-    /// Whether nothing is pending.
-    pub fn is_empty(&self) -> bool {
-        self.heap.is_empty()
-    }
 }
 
 #[cfg(test)]

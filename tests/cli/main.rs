@@ -2,6 +2,7 @@
 
 mod commands;
 mod compare;
+mod memory;
 mod outputs;
 mod portable_binary;
 mod sweep;

@@ -74,6 +74,7 @@ impl ExperimentError {
     /// Whether the user's input (scenario or data) is at fault.
     pub fn is_input_error(&self) -> bool {
         match self {
+            ExperimentError::Sim(SimError::ClockOverflow { .. }) => true,
             ExperimentError::Sim(_) => false,
             ExperimentError::Report(e) => e.is_input_error(),
             _ => true,

@@ -1,5 +1,6 @@
 //! The binary: commands, outputs and their safety, sweeps, compare.
 
+mod clock;
 mod commands;
 mod compare;
 mod memory;

@@ -142,6 +142,7 @@ pub fn report(dir: &Path) -> Result<(), CliError> {
 /// (the data files are read when a run starts).
 pub fn validate(file: &Path, sets: &[String]) -> Result<(), CliError> {
     let scenario = scenario::load(Some(file), sets).map_err(|e| CliError::Input(e.to_string()))?;
+    scenario::memory::check_work(&scenario).map_err(CliError::Input)?;
     let limit = scenario::memory::default_limit();
     let limit = if limit == u64::MAX {
         "no limit: physical memory unknown".to_string()

@@ -121,6 +121,7 @@ pub fn check(scenario: &Scenario) -> Result<(), ExperimentError> {
 /// Runs `scenario` and writes its run folder atomically. The destination is checked and locked
 /// before anything is built or run.
 pub fn run(scenario: &Scenario, options: &RunOptions) -> Result<RunOutcome, ExperimentError> {
+    sc::memory::check_work(scenario).map_err(ExperimentError::Memory)?;
     sc::memory::check_limit(scenario, options.max_memory, "--max-memory")
         .map_err(ExperimentError::Memory)?;
     let dest = options.out.clone().unwrap_or_else(|| {

@@ -208,6 +208,61 @@ pub fn check_limit(scenario: &Scenario, limit: u64, flag: &str) -> Result<Memory
     ))
 }
 
+/// Most SNN work a training run may ask for: devices x local steps x weights per step
+/// (`(hidden + outputs) x (inputs + hidden + outputs)`). The 676-0-2 network does about 2 x 10^8
+/// of these per second and core, so the bound is about a week of computing.
+pub const MAX_WORK: u128 = 100_000_000_000_000;
+
+/// Virtual time a run may span: half the clock (2^63 ns, about 292 years), so that every sum of
+/// times stays inside it.
+pub const MAX_VIRTUAL_NS: u128 = 1 << 63;
+
+/// Refuses work that cannot finish: SNN work past [`MAX_WORK`], and local computing or round
+/// deadlines that alone run the virtual clock past [`MAX_VIRTUAL_NS`]. Names the keys.
+pub fn check_work(scenario: &Scenario) -> Result<(), String> {
+    let fl = &scenario.fl;
+    let file = &scenario.source;
+    if !fl.systems_only {
+        let learnable = u128::from(scenario.snn.hidden) + scenario.outputs() as u128;
+        let neurons = u128::from(inputs(scenario)) + learnable;
+        let work = u128::from(fl.devices)
+            .saturating_mul(u128::from(fl.steps))
+            .saturating_mul(learnable.saturating_mul(neurons));
+        if work > MAX_WORK {
+            return Err(format!(
+                "{file}: fl.devices = {} x fl.steps = {} local steps of a network with snn.hidden \
+                 = {} is about {work:.1e} synaptic weight updates, more than the {MAX_WORK:.0e} \
+                 that finish in about a week; lower fl.devices, fl.steps or snn.hidden (or set \
+                 fl.systems_only = true to simulate the network alone)",
+                fl.devices, fl.steps, scenario.snn.hidden
+            ));
+        }
+    }
+    for (i, class) in scenario.device_classes.iter().enumerate() {
+        let ns = u128::from(class.step_time.0).saturating_mul(u128::from(fl.steps));
+        if ns >= MAX_VIRTUAL_NS {
+            return Err(format!(
+                "{file}: device_class[{i}].step_time x fl.steps = {} x {} ns of local computing \
+                 runs the virtual clock past 2^63 ns (about 292 years); lower either",
+                class.step_time.0, fl.steps
+            ));
+        }
+    }
+    if let Some(deadline) = fl.deadline {
+        let per_round = u128::from(fl.tau).saturating_mul(u128::from(scenario.snn.delta_s));
+        let rounds = u128::from(fl.steps).div_ceil(per_round.max(1));
+        if u128::from(deadline.0).saturating_mul(rounds) >= MAX_VIRTUAL_NS {
+            return Err(format!(
+                "{file}: fl.deadline x rounds (fl.steps / (fl.tau x snn.delta_s)) = {} ns x {rounds} \
+                 runs the virtual clock past 2^63 ns (about 292 years); lower fl.deadline or \
+                 fl.steps",
+                deadline.0
+            ));
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -256,6 +311,32 @@ mod tests {
         ] {
             assert!(e.contains(key), "{e}");
         }
+    }
+
+    #[test]
+    fn work_that_cannot_finish_is_refused_naming_the_keys() {
+        assert_eq!(check_work(&scenario(&[])), Ok(()));
+        let e = check_work(&scenario(&["fl.devices=100000", "fl.steps=100000000"])).unwrap_err();
+        for key in ["fl.devices", "fl.steps", "snn.hidden"] {
+            assert!(e.contains(key), "{e}");
+        }
+        let systems = scenario(&[
+            "fl.devices=100000",
+            "fl.steps=100000000",
+            "fl.systems_only=true",
+        ]);
+        assert_eq!(check_work(&systems), Ok(()));
+        let slow = scenario(&["fl.steps=1000000000000000", "fl.systems_only=true"]);
+        let e = check_work(&slow).unwrap_err();
+        assert!(e.contains("device_class[0].step_time"), "{e}");
+        let late = scenario(&[
+            "fl.deadline=\"100000000s\"",
+            "fl.steps=1000000000",
+            "fl.tau=1",
+            "fl.systems_only=true",
+        ]);
+        let e = check_work(&late).unwrap_err();
+        assert!(e.contains("fl.deadline"), "{e}");
     }
 
     #[test]

@@ -235,12 +235,14 @@ pub fn run(options: &SweepOptions) -> Result<SweepOutcome, SweepError> {
             point: point.label(),
             source: Box::new(source),
         })?;
-        scenario::memory::check_limit(&scenario, options.max_memory, "--max-memory").map_err(
-            |message| SweepError::Run {
+        scenario::memory::check_work(&scenario)
+            .and_then(|()| {
+                scenario::memory::check_limit(&scenario, options.max_memory, "--max-memory")
+            })
+            .map_err(|message| SweepError::Run {
                 dir: PathBuf::from(point.label()),
                 source: Box::new(experiment::ExperimentError::Memory(message)),
-            },
-        )?;
+            })?;
         let name = point.dir_name(points.len());
         let mut result = PointResult {
             point: point.clone(),

@@ -134,3 +134,33 @@ fn validate_prints_the_estimate_and_a_run_records_it_in_the_manifest() {
         .expect("an estimate");
     assert!(bytes > 1 << 20, "{bytes}");
 }
+
+#[test]
+fn a_run_that_cannot_finish_is_refused_naming_the_keys_and_writes_nothing() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let cases: [(&[&str], &str); 2] = [
+        (
+            &["--set", "fl.devices=100000", "--set", "fl.steps=100000000"],
+            "fl.steps",
+        ),
+        (
+            &[
+                "--set",
+                "fl.systems_only=true",
+                "--set",
+                "fl.steps=1000000000000000",
+            ],
+            "step_time",
+        ),
+    ];
+    for (sets, key) in cases {
+        let mut args = vec!["run", "--out", "run"];
+        args.extend(sets);
+        let out = flsnn(&args, tmp.path());
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(err.contains(key), "expected {key:?} in: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+        assert!(tree(tmp.path()).is_empty(), "{:?}", tree(tmp.path()));
+    }
+}

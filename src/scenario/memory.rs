@@ -248,9 +248,22 @@ pub fn check_work(scenario: &Scenario) -> Result<(), String> {
             ));
         }
     }
+    let per_round = u128::from(fl.tau).saturating_mul(u128::from(scenario.snn.delta_s));
+    let rounds = u128::from(fl.steps).div_ceil(per_round.max(1));
+    for (key, link) in [
+        ("channel.uplink.latency", &scenario.uplink),
+        ("channel.downlink.latency", &scenario.downlink),
+    ] {
+        let least = u128::from(least_latency(&link.latency).0);
+        if least.saturating_mul(rounds) >= MAX_VIRTUAL_NS {
+            return Err(format!(
+                "{file}: {key} x rounds (fl.steps / (fl.tau x snn.delta_s)) = at least {least} ns \
+                 x {rounds} runs the virtual clock past 2^63 ns (about 292 years); lower {key} \
+                 or fl.steps"
+            ));
+        }
+    }
     if let Some(deadline) = fl.deadline {
-        let per_round = u128::from(fl.tau).saturating_mul(u128::from(scenario.snn.delta_s));
-        let rounds = u128::from(fl.steps).div_ceil(per_round.max(1));
         if u128::from(deadline.0).saturating_mul(rounds) >= MAX_VIRTUAL_NS {
             return Err(format!(
                 "{file}: fl.deadline x rounds (fl.steps / (fl.tau x snn.delta_s)) = {} ns x {rounds} \
@@ -261,6 +274,18 @@ pub fn check_work(scenario: &Scenario) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// The least delay `latency` can draw.
+fn least_latency(latency: &super::spec::Latency) -> crate::time::SimDuration {
+    use super::spec::Latency;
+    match *latency {
+        Latency::Constant(d) => d,
+        Latency::Uniform { min, .. } => min,
+        Latency::ShiftedExponential { shift, .. } => shift,
+        Latency::Pareto { scale, .. } => scale,
+        Latency::Normal { .. } | Latency::LogNormal { .. } => crate::time::SimDuration::ZERO,
+    }
 }
 
 #[cfg(test)]
@@ -337,6 +362,14 @@ mod tests {
         ]);
         let e = check_work(&late).unwrap_err();
         assert!(e.contains("fl.deadline"), "{e}");
+        let far = scenario(&[
+            "channel.uplink.latency={kind=\"constant\",value=\"100000000s\"}",
+            "fl.steps=1000000000",
+            "fl.tau=1",
+            "fl.systems_only=true",
+        ]);
+        let e = check_work(&far).unwrap_err();
+        assert!(e.contains("channel.uplink.latency"), "{e}");
     }
 
     #[test]

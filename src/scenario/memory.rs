@@ -11,7 +11,7 @@ use std::fmt;
 
 /// A training run's steady base: program, runtime, the evaluator [bytes].
 const BASE_BYTES: u64 = 17 * MIB;
-/// A training run's peak while the data set is read and decoded, before devices exist [bytes].
+/// A run's peak while the data set is read and decoded, before devices exist [bytes].
 const LOAD_PEAK_BYTES: u64 = 24 * MIB;
 /// A systems-only run's base (no data set, no models) [bytes].
 const SYSTEMS_BASE_BYTES: u64 = 19 * MIB / 2;
@@ -80,7 +80,9 @@ pub fn estimate(scenario: &Scenario) -> MemoryEstimate {
     let m = |a: u64, b: u64| a.saturating_mul(b);
     let devices = scenario.fl.devices;
     if scenario.fl.systems_only {
-        let total = SYSTEMS_BASE_BYTES.saturating_add(m(devices, SYSTEMS_DEVICE_BYTES));
+        let total = SYSTEMS_BASE_BYTES
+            .saturating_add(m(devices, SYSTEMS_DEVICE_BYTES))
+            .max(LOAD_PEAK_BYTES);
         return MemoryEstimate {
             base: SYSTEMS_BASE_BYTES,
             test_set: 0,
@@ -311,7 +313,9 @@ mod tests {
         ] {
             assert!(estimate(&scenario(&[set])).total > base, "{set}");
         }
-        assert!(estimate(&scenario(&["fl.systems_only=true"])).total < base);
+        let systems = estimate(&scenario(&["fl.systems_only=true", "fl.devices=100000"]));
+        assert!(systems.per_device < estimate(&scenario(&[])).per_device);
+        assert!(systems.total > base);
     }
 
     #[test]

@@ -75,6 +75,20 @@ pub struct RunArgs {
     /// Also write events.jsonl (every send, delivery and drop).
     #[arg(long)]
     pub events: bool,
+    /// Refuse a run whose estimated memory (printed by `flsnn validate`) exceeds this size, e.g.
+    /// 8GiB (default: 80% of physical memory).
+    #[arg(long, value_name = "SIZE", value_parser = parse_max_memory)]
+    pub max_memory: Option<u64>,
+}
+
+/// `--max-memory`: a size in the scenario's units (`8GiB`, `512MB`, `1500B`).
+fn parse_max_memory(text: &str) -> Result<u64, String> {
+    scenario::units::parse_size_bytes(text).map_err(|e| e.to_string())
+}
+
+/// The memory limit of a run: `--max-memory`, else the default share of physical memory.
+fn max_memory(flag: Option<u64>) -> u64 {
+    flag.unwrap_or_else(scenario::memory::default_limit)
 }
 
 fn cores() -> usize {
@@ -95,6 +109,7 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
         events: events || scenario.output.events,
         progress: true,
         command_line: std::env::args().collect(),
+        max_memory: max_memory(args.max_memory),
     };
     let outcome = experiment::run(&scenario, &options)?;
     println!("{}", outcome.summary);
@@ -127,9 +142,21 @@ pub fn report(dir: &Path) -> Result<(), CliError> {
 /// (the data files are read when a run starts).
 pub fn validate(file: &Path, sets: &[String]) -> Result<(), CliError> {
     let scenario = scenario::load(Some(file), sets).map_err(|e| CliError::Input(e.to_string()))?;
+    scenario::memory::check_work(&scenario).map_err(CliError::Input)?;
+    let limit = scenario::memory::default_limit();
+    let limit = if limit == u64::MAX {
+        "no limit: physical memory unknown".to_string()
+    } else {
+        format!(
+            "default limit {}, {}% of physical memory",
+            scenario::memory::human(limit),
+            scenario::memory::DEFAULT_SHARE_PERCENT
+        )
+    };
     print_quietly(&format!(
-        "{}: valid\n{}\n",
+        "{}: valid\n# memory estimate: {} ({limit}; --max-memory to change)\n{}\n",
         file.display(),
+        scenario::memory::estimate(&scenario),
         scenario.to_resolved_toml()
     ))
 }
@@ -330,6 +357,10 @@ pub struct SweepArgs {
     /// Runs at a time, 1 to 1024 (default: number of cores); each run uses one thread.
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
     pub jobs: Option<u64>,
+    /// Refuse a sweep with a run whose estimated memory (printed by `flsnn validate`) exceeds this size, e.g.
+    /// 8GiB (default: 80% of physical memory).
+    #[arg(long, value_name = "SIZE", value_parser = parse_max_memory)]
+    pub max_memory: Option<u64>,
 }
 
 fn sweep_error(e: sweep::SweepError) -> CliError {
@@ -360,6 +391,7 @@ pub fn sweep(args: &SweepArgs) -> Result<(), CliError> {
         jobs: args.jobs.map_or_else(cores, |j| j as usize),
         progress: true,
         command_line: std::env::args().collect(),
+        max_memory: max_memory(args.max_memory),
     };
     let outcome = sweep::run(&options).map_err(sweep_error)?;
     let runs: usize = outcome.points.iter().map(|p| p.runs.len()).sum();

@@ -18,6 +18,8 @@ pub struct SimDuration(pub u64);
 impl SimTime {
     /// The start of every run.
     pub const ZERO: SimTime = SimTime(0);
+    /// The end of the virtual clock; sums saturate here, and the kernel refuses an event due at it.
+    pub const MAX: SimTime = SimTime(u64::MAX);
 
     /// Seconds since the start \[s\], for reports only.
     pub fn as_secs_f64(self) -> f64 {

@@ -15,6 +15,7 @@ pub fn manifest(name: &str, seed: u64, tau: u64, mode: Option<RawFlMode>) -> Man
         seed,
         threads: 1,
         reused_examples: 0,
+        memory_estimate_bytes: 0,
         scenario: RawScenario {
             name: Some(name.into()),
             seed: Some(seed),

@@ -23,6 +23,10 @@ pub struct Manifest {
     /// because the data pool ran out: 0 when the shards are disjoint.
     #[serde(default)]
     pub reused_examples: u64,
+    /// The run's peak memory as estimated from the scenario before it started [bytes]
+    /// (`flsnn validate` prints it; 0 in runs written before the estimate existed).
+    #[serde(default)]
+    pub memory_estimate_bytes: u64,
 }
 
 impl Manifest {
@@ -35,6 +39,7 @@ impl Manifest {
             threads,
             scenario: resolve::to_raw(scenario),
             reused_examples: 0,
+            memory_estimate_bytes: crate::scenario::memory::estimate(scenario).total,
         }
     }
 

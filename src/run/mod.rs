@@ -65,12 +65,16 @@ pub enum ExperimentError {
     /// Results could not be written.
     #[error("writing results: {0}")]
     Report(#[from] ReportError),
+    /// The run's estimated memory exceeds the limit (`--max-memory`).
+    #[error("{0}")]
+    Memory(String),
 }
 
 impl ExperimentError {
     /// Whether the user's input (scenario or data) is at fault.
     pub fn is_input_error(&self) -> bool {
         match self {
+            ExperimentError::Sim(SimError::ClockOverflow { .. }) => true,
             ExperimentError::Sim(_) => false,
             ExperimentError::Report(e) => e.is_input_error(),
             _ => true,
@@ -93,6 +97,8 @@ pub struct RunOptions {
     pub progress: bool,
     /// The command line, for the manifest.
     pub command_line: Vec<String>,
+    /// Refuse a run whose estimated memory exceeds this [bytes] (`--max-memory`).
+    pub max_memory: u64,
 }
 
 /// A finished run.
@@ -115,6 +121,9 @@ pub fn check(scenario: &Scenario) -> Result<(), ExperimentError> {
 /// Runs `scenario` and writes its run folder atomically. The destination is checked and locked
 /// before anything is built or run.
 pub fn run(scenario: &Scenario, options: &RunOptions) -> Result<RunOutcome, ExperimentError> {
+    sc::memory::check_work(scenario).map_err(ExperimentError::Memory)?;
+    sc::memory::check_limit(scenario, options.max_memory, "--max-memory")
+        .map_err(ExperimentError::Memory)?;
     let dest = options.out.clone().unwrap_or_else(|| {
         scenario
             .output

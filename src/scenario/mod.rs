@@ -10,6 +10,7 @@ mod checks;
 pub mod error;
 mod layer;
 pub mod load;
+pub mod memory;
 pub mod name;
 pub mod raw;
 pub mod raw_cell;

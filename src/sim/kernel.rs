@@ -120,6 +120,21 @@ impl<'a, S: System> Kernel<'a, S> {
             self.handle(node, Input::Start).await?;
         }
         while let Some((t, event)) = self.cal.pop() {
+            if t == SimTime::MAX {
+                let origin = match &event {
+                    Event::Arrival(transfer) => format!("a transfer from node {}", transfer.from),
+                    Event::Timer { node, .. } => format!("a timer of node {node}"),
+                    Event::WorkDone { work } => match self.works.get(*work as usize) {
+                        Some(Some((node, _))) => format!("the work of node {node}"),
+                        _ => "a work".to_string(),
+                    },
+                    Event::Wake { .. } => "the medium".to_string(),
+                };
+                return Err(SimError::ClockOverflow {
+                    origin,
+                    time: self.now,
+                });
+            }
             self.now = t;
             self.events += 1;
             match event {

@@ -42,6 +42,19 @@ pub enum SimError<E: std::fmt::Display> {
         /// When.
         time: crate::time::SimTime,
     },
+    /// An event fell due past the end of the virtual clock (2^64 ns, about 584 years): a delay
+    /// too long for the run. Times add saturating, so a due time at the clock's end is an overflow.
+    #[error(
+        "the virtual clock overflows: {origin} scheduled, at virtual time {time}, an event past \
+         its end (2^64 ns, about 584 years); a latency, deadline, step time or retry delay of the \
+         scenario is too long"
+    )]
+    ClockOverflow {
+        /// What scheduled the event (a node, or the medium).
+        origin: String,
+        /// The virtual time it was scheduled at (the last event's time).
+        time: crate::time::SimTime,
+    },
     /// An invariant of the kernel broke (a bug).
     #[error("internal simulator error: {0}")]
     Internal(&'static str),

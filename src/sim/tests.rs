@@ -170,3 +170,50 @@ fn the_outcome_does_not_depend_on_the_thread_count() {
     assert_eq!(one.readings, three.readings);
     assert_eq!(stats_one, stats_three);
 }
+
+/// Asks, at start, for work lasting `duration` (node 0 only).
+struct Slow {
+    duration: SimDuration,
+}
+
+impl Model<Ring> for Slow {
+    fn handle(
+        &mut self,
+        ctx: Context,
+        input: Input<Ring>,
+        out: &mut Vec<Effect<Ring>>,
+    ) -> Result<(), String> {
+        if matches!(input, Input::Start) && ctx.node == 0 {
+            out.push(Effect::Work {
+                duration: self.duration,
+                job: 2,
+            });
+        }
+        Ok(())
+    }
+}
+
+fn slow(duration: SimDuration) -> Result<KernelStats, SimError<String>> {
+    let nodes = (0..2)
+        .map(|_| Node {
+            model: Box::new(Slow { duration }) as Box<dyn Model<Ring>>,
+            worker: Box::new(Squarer { last: 0 }) as Box<dyn Worker<Ring>>,
+        })
+        .collect();
+    run(nodes, &mut Wire, &mut Log::default(), 1)
+}
+
+#[test]
+fn an_event_past_the_end_of_the_clock_is_an_error_naming_its_node() {
+    let longest = SimDuration(u64::MAX - 1);
+    let stats = slow(longest).expect("the last representable time is reached");
+    assert_eq!(stats.end, SimTime::ZERO + longest);
+    match slow(SimDuration(u64::MAX)) {
+        Err(e @ SimError::ClockOverflow { .. }) => {
+            let text = e.to_string();
+            assert!(text.contains("node 0"), "{text}");
+            assert!(text.contains("virtual clock overflows"), "{text}");
+        }
+        other => panic!("expected a clock overflow, got {:?}", other.map(|s| s.end)),
+    }
+}

@@ -122,6 +122,8 @@ pub struct SweepOptions {
     pub progress: bool,
     /// The command line, for the manifests.
     pub command_line: Vec<String>,
+    /// Refuse the sweep when a run's estimated memory exceeds this [bytes] (`--max-memory`).
+    pub max_memory: u64,
 }
 
 /// One grid point's results.
@@ -233,6 +235,14 @@ pub fn run(options: &SweepOptions) -> Result<SweepOutcome, SweepError> {
             point: point.label(),
             source: Box::new(source),
         })?;
+        scenario::memory::check_work(&scenario)
+            .and_then(|()| {
+                scenario::memory::check_limit(&scenario, options.max_memory, "--max-memory")
+            })
+            .map_err(|message| SweepError::Run {
+                dir: PathBuf::from(point.label()),
+                source: Box::new(experiment::ExperimentError::Memory(message)),
+            })?;
         let name = point.dir_name(points.len());
         let mut result = PointResult {
             point: point.clone(),
@@ -387,6 +397,7 @@ fn run_tasks(
                     events: task.scenario.output.events,
                     progress: false,
                     command_line: options.command_line.clone(),
+                    max_memory: options.max_memory,
                 };
                 let outcome = experiment::run(&task.scenario, &run_options).map_err(|source| {
                     SweepError::Run {

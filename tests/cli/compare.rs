@@ -126,6 +126,7 @@ fn a_sweep_folder_gives_one_row_per_point() {
         jobs: 2,
         progress: false,
         command_line: Vec::new(),
+        max_memory: u64::MAX,
     };
     let outcome = sweep::run(&options).expect("sweep");
     // A run that is both more accurate and cheaper than anything in the sweep, and one worse.

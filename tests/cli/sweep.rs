@@ -27,6 +27,7 @@ fn options(out: PathBuf, grid: &[&str], trials: u64, jobs: usize) -> SweepOption
         jobs,
         progress: false,
         command_line: vec!["test".into()],
+        max_memory: u64::MAX,
     }
 }
 

@@ -18,6 +18,7 @@ pub fn run_toml(dir: &Path, tag: &str, toml: &str, sets: &[&str], threads: usize
         events: true,
         progress: false,
         command_line: vec![],
+        max_memory: u64::MAX,
     };
     run::run(&sc, &opts).expect("run succeeds")
 }

@@ -37,8 +37,19 @@ fn validate_reads_no_data_and_builds_no_device() {
     );
     let text = String::from_utf8_lossy(&ok.stdout);
     assert!(text.contains("devices = 100000"), "{text}");
-    // The data folder does not exist: only a run reads it, and says so.
-    let run = flsnn(&["run", "huge.toml", "--out", "r"], tmp.path());
+    // The data folder does not exist: only a run reads it, and says so (past the memory check,
+    // which would refuse 100,000 training devices on a small machine).
+    let run = flsnn(
+        &[
+            "run",
+            "huge.toml",
+            "--out",
+            "r",
+            "--max-memory",
+            "100000GiB",
+        ],
+        tmp.path(),
+    );
     assert_eq!(run.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&run.stderr).contains("no-such-folder"));
 }

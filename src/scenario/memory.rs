@@ -1,0 +1,386 @@
+//! A run's memory, estimated from the validated scenario before anything is loaded or allocated,
+//! and the limit a run must fit (`--max-memory`, default a fraction of physical memory).
+//!
+//! The model is calibrated against peak RSS (`/usr/bin/time -v flsnn run ...`) on the shipped
+//! scenarios and on 1,000-device and systems-only runs (README, "Safety"): a fixed base (program,
+//! the bundled data set and its decoded images), the test set's spike trains, and per device its
+//! shard's spike trains plus the copies of its model (weights, learner state, lazy rows).
+
+use super::spec::{DataSource, Encoding, Polarity, Scenario};
+use std::fmt;
+
+/// A training run's steady base: program, runtime, the evaluator [bytes].
+const BASE_BYTES: u64 = 17 * MIB;
+/// A run's peak while the data set is read and decoded, before devices exist [bytes].
+const LOAD_PEAK_BYTES: u64 = 24 * MIB;
+/// A systems-only run's base (no data set, no models) [bytes].
+const SYSTEMS_BASE_BYTES: u64 = 19 * MIB / 2;
+/// Per spike-train time step: the step's vector [bytes]...
+const SPIKE_STEP_BYTES: u64 = 24;
+/// ...plus, per input channel, the active channels at the rate of the shipped encoders [bytes,
+/// 1 / `CHANNEL_DIV`].
+const CHANNEL_DIV: u64 = 10;
+/// Copies of the model's weights a training device holds, as a fraction (numerator /
+/// `COPIES_DIV`): weights, learner, lazy rows and their stamps, the received global model, the
+/// upload.
+const MODEL_COPIES: u64 = 24;
+const COPIES_DIV: u64 = 5;
+/// Copies of the test set's spike trains (encoded set, evaluator), as a fraction (numerator /
+/// `COPIES_DIV`).
+const TEST_COPIES: u64 = 8;
+/// A systems-only device: its state machine, link and channel state, records [bytes].
+const SYSTEMS_DEVICE_BYTES: u64 = 4050;
+/// A training device's fixed state besides its model and shard [bytes].
+const TRAINING_DEVICE_BYTES: u64 = 16 * KIB;
+
+const KIB: u64 = 1024;
+const MIB: u64 = 1024 * KIB;
+
+/// Default limit: this share of physical memory [percent].
+pub const DEFAULT_SHARE_PERCENT: u64 = 80;
+
+/// The estimated peak memory of a run, by part [bytes].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MemoryEstimate {
+    /// Program, runtime, data set.
+    pub base: u64,
+    /// The test set's spike trains.
+    pub test_set: u64,
+    /// One device (shard, model copies, state).
+    pub per_device: u64,
+    /// Number of devices.
+    pub devices: u64,
+    /// The whole run.
+    pub total: u64,
+}
+
+/// Input channels N_X the data source gives, without reading it: 26x26 cropped MNIST (676), 8x8
+/// UCI digits (64), 34x34 N-MNIST (1156), MNIST-DVS binned to 28x28 (784); twice that with split
+/// polarity.
+pub fn inputs(scenario: &Scenario) -> u64 {
+    let pixels: u64 = match scenario.data.source {
+        DataSource::Mnist => 26 * 26,
+        DataSource::UciDigits => 8 * 8,
+        DataSource::NMnist => 34 * 34,
+        DataSource::MnistDvs => 28 * 28,
+    };
+    let split = match scenario.data.encoding {
+        Encoding::Events => scenario.data.polarity == Polarity::Split,
+        Encoding::Rate => false,
+    };
+    if split {
+        2 * pixels
+    } else {
+        pixels
+    }
+}
+
+/// The estimate of `scenario`'s peak memory. Saturates at `u64::MAX` (always refused).
+pub fn estimate(scenario: &Scenario) -> MemoryEstimate {
+    let m = |a: u64, b: u64| a.saturating_mul(b);
+    let devices = scenario.fl.devices;
+    if scenario.fl.systems_only {
+        let total = SYSTEMS_BASE_BYTES
+            .saturating_add(m(devices, SYSTEMS_DEVICE_BYTES))
+            .max(LOAD_PEAK_BYTES);
+        return MemoryEstimate {
+            base: SYSTEMS_BASE_BYTES,
+            test_set: 0,
+            per_device: SYSTEMS_DEVICE_BYTES,
+            devices,
+            total,
+        };
+    }
+    let inputs = inputs(scenario);
+    let train = m(
+        scenario.data.steps_per_example,
+        SPIKE_STEP_BYTES.saturating_add(inputs / CHANNEL_DIV),
+    );
+    let test_set = m(m(scenario.data.test_examples, train), TEST_COPIES) / COPIES_DIV;
+    // The weights w: one row of k_ff basis weights per learnable neuron (hidden and outputs)
+    // and neuron (inputs, hidden, outputs), 8 bytes each.
+    let learnable = scenario
+        .snn
+        .hidden
+        .saturating_add(scenario.outputs() as u64);
+    let weights = m(
+        m(
+            m(learnable, inputs.saturating_add(learnable)),
+            scenario.snn.k_ff,
+        ),
+        8,
+    );
+    let per_device = TRAINING_DEVICE_BYTES
+        .saturating_add(m(weights, MODEL_COPIES) / COPIES_DIV)
+        .saturating_add(m(scenario.partition.examples_per_device, train));
+    let total = BASE_BYTES
+        .saturating_add(test_set)
+        .saturating_add(m(devices, per_device))
+        .max(LOAD_PEAK_BYTES);
+    MemoryEstimate {
+        base: BASE_BYTES,
+        test_set,
+        per_device,
+        devices,
+        total,
+    }
+}
+
+/// Bytes shown with a binary unit, one decimal (`23.4 MiB`).
+pub fn human(bytes: u64) -> String {
+    const UNITS: [&str; 6] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+impl fmt::Display for MemoryEstimate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} ({} base + {} test set + {} devices x {})",
+            human(self.total),
+            human(self.base),
+            human(self.test_set),
+            self.devices,
+            human(self.per_device)
+        )
+    }
+}
+
+/// Physical memory from `/proc/meminfo` (`MemTotal`), if readable.
+pub fn physical_memory() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    meminfo_total(&text)
+}
+
+fn meminfo_total(text: &str) -> Option<u64> {
+    let line = text.lines().find(|l| l.starts_with("MemTotal:"))?;
+    let mut words = line.split_whitespace().skip(1);
+    let value: u64 = words.next()?.parse().ok()?;
+    match words.next() {
+        Some("kB") => value.checked_mul(1024),
+        None => Some(value),
+        Some(_) => None,
+    }
+}
+
+/// The default limit: [`DEFAULT_SHARE_PERCENT`] of physical memory (no limit when unknown).
+pub fn default_limit() -> u64 {
+    physical_memory().map_or(u64::MAX, |total| total / 100 * DEFAULT_SHARE_PERCENT)
+}
+
+/// Refuses a run of `scenario` whose estimate exceeds `limit` [bytes], naming the keys that drive
+/// the size and `flag`, the option that changes the limit.
+pub fn check_limit(scenario: &Scenario, limit: u64, flag: &str) -> Result<MemoryEstimate, String> {
+    let estimate = estimate(scenario);
+    if estimate.total <= limit {
+        return Ok(estimate);
+    }
+    let keys = if scenario.fl.systems_only {
+        format!(
+            "fl.devices = {} with fl.systems_only = true",
+            scenario.fl.devices
+        )
+    } else {
+        format!(
+            "fl.devices = {} x (partition.examples_per_device = {} x data.steps_per_example = {}, \
+             snn.hidden = {}), data.test_examples = {}; fl.systems_only = true needs no model or \
+             data per device",
+            scenario.fl.devices,
+            scenario.partition.examples_per_device,
+            scenario.data.steps_per_example,
+            scenario.snn.hidden,
+            scenario.data.test_examples
+        )
+    };
+    Err(format!(
+        "{}: the run needs an estimated {estimate}, more than the limit of {} ({flag}); the size \
+         is driven by {keys}",
+        scenario.source,
+        human(limit)
+    ))
+}
+
+/// Most SNN work a training run may ask for: devices x local steps x weights per step
+/// (`(hidden + outputs) x (inputs + hidden + outputs)`). The 676-0-2 network does about 2 x 10^8
+/// of these per second and core, so the bound is about a week of computing.
+pub const MAX_WORK: u128 = 100_000_000_000_000;
+
+/// Virtual time a run may span: half the clock (2^63 ns, about 292 years), so that every sum of
+/// times stays inside it.
+pub const MAX_VIRTUAL_NS: u128 = 1 << 63;
+
+/// Refuses work that cannot finish: SNN work past [`MAX_WORK`], and local computing or round
+/// deadlines that alone run the virtual clock past [`MAX_VIRTUAL_NS`]. Names the keys.
+pub fn check_work(scenario: &Scenario) -> Result<(), String> {
+    let fl = &scenario.fl;
+    let file = &scenario.source;
+    if !fl.systems_only {
+        let learnable = u128::from(scenario.snn.hidden) + scenario.outputs() as u128;
+        let neurons = u128::from(inputs(scenario)) + learnable;
+        let work = u128::from(fl.devices)
+            .saturating_mul(u128::from(fl.steps))
+            .saturating_mul(learnable.saturating_mul(neurons));
+        if work > MAX_WORK {
+            return Err(format!(
+                "{file}: fl.devices = {} x fl.steps = {} local steps of a network with snn.hidden \
+                 = {} is about {work:.1e} synaptic weight updates, more than the {MAX_WORK:.0e} \
+                 that finish in about a week; lower fl.devices, fl.steps or snn.hidden (or set \
+                 fl.systems_only = true to simulate the network alone)",
+                fl.devices, fl.steps, scenario.snn.hidden
+            ));
+        }
+    }
+    for (i, class) in scenario.device_classes.iter().enumerate() {
+        let ns = u128::from(class.step_time.0).saturating_mul(u128::from(fl.steps));
+        if ns >= MAX_VIRTUAL_NS {
+            return Err(format!(
+                "{file}: device_class[{i}].step_time x fl.steps = {} x {} ns of local computing \
+                 runs the virtual clock past 2^63 ns (about 292 years); lower either",
+                class.step_time.0, fl.steps
+            ));
+        }
+    }
+    let per_round = u128::from(fl.tau).saturating_mul(u128::from(scenario.snn.delta_s));
+    let rounds = u128::from(fl.steps).div_ceil(per_round.max(1));
+    for (key, link) in [
+        ("channel.uplink.latency", &scenario.uplink),
+        ("channel.downlink.latency", &scenario.downlink),
+    ] {
+        let least = u128::from(least_latency(&link.latency).0);
+        if least.saturating_mul(rounds) >= MAX_VIRTUAL_NS {
+            return Err(format!(
+                "{file}: {key} x rounds (fl.steps / (fl.tau x snn.delta_s)) = at least {least} ns \
+                 x {rounds} runs the virtual clock past 2^63 ns (about 292 years); lower {key} \
+                 or fl.steps"
+            ));
+        }
+    }
+    if let Some(deadline) = fl.deadline {
+        if u128::from(deadline.0).saturating_mul(rounds) >= MAX_VIRTUAL_NS {
+            return Err(format!(
+                "{file}: fl.deadline x rounds (fl.steps / (fl.tau x snn.delta_s)) = {} ns x {rounds} \
+                 runs the virtual clock past 2^63 ns (about 292 years); lower fl.deadline or \
+                 fl.steps",
+                deadline.0
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The least delay `latency` can draw.
+fn least_latency(latency: &super::spec::Latency) -> crate::time::SimDuration {
+    use super::spec::Latency;
+    match *latency {
+        Latency::Constant(d) => d,
+        Latency::Uniform { min, .. } => min,
+        Latency::ShiftedExponential { shift, .. } => shift,
+        Latency::Pareto { scale, .. } => scale,
+        Latency::Normal { .. } | Latency::LogNormal { .. } => crate::time::SimDuration::ZERO,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scenario(sets: &[&str]) -> Scenario {
+        let env = std::collections::BTreeMap::new();
+        let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
+        crate::scenario::load_str(crate::scenario::DEFAULT_SCENARIO, "default", &sets, &env)
+            .expect("default scenario")
+    }
+
+    #[test]
+    fn the_estimate_grows_with_each_driving_key() {
+        let base = estimate(&scenario(&[])).total;
+        for set in [
+            "fl.devices=400",
+            "partition.examples_per_device=500",
+            "data.steps_per_example=800",
+            "snn.hidden=100",
+            "data.test_examples=1000",
+        ] {
+            assert!(estimate(&scenario(&[set])).total > base, "{set}");
+        }
+        let systems = estimate(&scenario(&["fl.systems_only=true", "fl.devices=100000"]));
+        assert!(systems.per_device < estimate(&scenario(&[])).per_device);
+        assert!(systems.total > base);
+    }
+
+    #[test]
+    fn split_polarity_doubles_the_inputs() {
+        let merged = scenario(&["data.encoding=events"]);
+        let split = scenario(&["data.encoding=events", "data.polarity=split"]);
+        assert_eq!(inputs(&merged), 676);
+        assert_eq!(inputs(&split), 2 * 676);
+        assert_eq!(inputs(&scenario(&["data.source=uci-digits"])), 64);
+    }
+
+    #[test]
+    fn past_the_limit_the_refusal_names_the_keys() {
+        let s = scenario(&[]);
+        assert!(check_limit(&s, u64::MAX, "--max-memory").is_ok());
+        let e = check_limit(&s, 1024, "--max-memory").unwrap_err();
+        for key in [
+            "fl.devices",
+            "data.steps_per_example",
+            "snn.hidden",
+            "--max-memory",
+        ] {
+            assert!(e.contains(key), "{e}");
+        }
+    }
+
+    #[test]
+    fn work_that_cannot_finish_is_refused_naming_the_keys() {
+        assert_eq!(check_work(&scenario(&[])), Ok(()));
+        let e = check_work(&scenario(&["fl.devices=100000", "fl.steps=100000000"])).unwrap_err();
+        for key in ["fl.devices", "fl.steps", "snn.hidden"] {
+            assert!(e.contains(key), "{e}");
+        }
+        let systems = scenario(&[
+            "fl.devices=100000",
+            "fl.steps=100000000",
+            "fl.systems_only=true",
+        ]);
+        assert_eq!(check_work(&systems), Ok(()));
+        let slow = scenario(&["fl.steps=1000000000000000", "fl.systems_only=true"]);
+        let e = check_work(&slow).unwrap_err();
+        assert!(e.contains("device_class[0].step_time"), "{e}");
+        let late = scenario(&[
+            "fl.deadline=\"100000000s\"",
+            "fl.steps=1000000000",
+            "fl.tau=1",
+            "fl.systems_only=true",
+        ]);
+        let e = check_work(&late).unwrap_err();
+        assert!(e.contains("fl.deadline"), "{e}");
+        let far = scenario(&[
+            "channel.uplink.latency={kind=\"constant\",value=\"100000000s\"}",
+            "fl.steps=1000000000",
+            "fl.tau=1",
+            "fl.systems_only=true",
+        ]);
+        let e = check_work(&far).unwrap_err();
+        assert!(e.contains("channel.uplink.latency"), "{e}");
+    }
+
+    #[test]
+    fn meminfo_total_reads_kilobytes() {
+        let text = "MemTotal:       16318412 kB\nMemFree: 1 kB\n";
+        assert_eq!(meminfo_total(text), Some(16318412 * 1024));
+        assert_eq!(meminfo_total("MemFree: 1 kB\n"), None);
+        assert_eq!(meminfo_total("MemTotal: x kB\n"), None);
+    }
+}

@@ -23,7 +23,7 @@ pub struct Manifest {
     /// because the data pool ran out: 0 when the shards are disjoint.
     #[serde(default)]
     pub reused_examples: u64,
-    /// The run's peak memory as estimated from the scenario before it started [bytes]
+    /// The run's peak memory as estimated from the scenario before it started \[bytes\]
     /// (`flsnn validate` prints it; 0 in runs written before the estimate existed).
     #[serde(default)]
     pub memory_estimate_bytes: u64,

@@ -97,7 +97,7 @@ pub struct RunOptions {
     pub progress: bool,
     /// The command line, for the manifest.
     pub command_line: Vec<String>,
-    /// Refuse a run whose estimated memory exceeds this [bytes] (`--max-memory`).
+    /// Refuse a run whose estimated memory exceeds this \[bytes\] (`--max-memory`).
     pub max_memory: u64,
 }
 

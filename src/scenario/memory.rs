@@ -9,13 +9,13 @@
 use super::spec::{DataSource, Encoding, Polarity, Scenario};
 use std::fmt;
 
-/// A training run's steady base: program, runtime, the evaluator [bytes].
+/// A training run's steady base: program, runtime, the evaluator \[bytes\].
 const BASE_BYTES: u64 = 17 * MIB;
-/// A run's peak while the data set is read and decoded, before devices exist [bytes].
+/// A run's peak while the data set is read and decoded, before devices exist \[bytes\].
 const LOAD_PEAK_BYTES: u64 = 24 * MIB;
-/// A systems-only run's base (no data set, no models) [bytes].
+/// A systems-only run's base (no data set, no models) \[bytes\].
 const SYSTEMS_BASE_BYTES: u64 = 19 * MIB / 2;
-/// Per spike-train time step: the step's vector [bytes]...
+/// Per spike-train time step: the step's vector \[bytes\]...
 const SPIKE_STEP_BYTES: u64 = 24;
 /// ...plus, per input channel, the active channels at the rate of the shipped encoders [bytes,
 /// 1 / `CHANNEL_DIV`].
@@ -28,18 +28,18 @@ const COPIES_DIV: u64 = 5;
 /// Copies of the test set's spike trains (encoded set, evaluator), as a fraction (numerator /
 /// `COPIES_DIV`).
 const TEST_COPIES: u64 = 8;
-/// A systems-only device: its state machine, link and channel state, records [bytes].
+/// A systems-only device: its state machine, link and channel state, records \[bytes\].
 const SYSTEMS_DEVICE_BYTES: u64 = 4050;
-/// A training device's fixed state besides its model and shard [bytes].
+/// A training device's fixed state besides its model and shard \[bytes\].
 const TRAINING_DEVICE_BYTES: u64 = 16 * KIB;
 
 const KIB: u64 = 1024;
 const MIB: u64 = 1024 * KIB;
 
-/// Default limit: this share of physical memory [percent].
+/// Default limit: this share of physical memory \[percent\].
 pub const DEFAULT_SHARE_PERCENT: u64 = 80;
 
-/// The estimated peak memory of a run, by part [bytes].
+/// The estimated peak memory of a run, by part \[bytes\].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct MemoryEstimate {
     /// Program, runtime, data set.
@@ -178,7 +178,7 @@ pub fn default_limit() -> u64 {
     physical_memory().map_or(u64::MAX, |total| total / 100 * DEFAULT_SHARE_PERCENT)
 }
 
-/// Refuses a run of `scenario` whose estimate exceeds `limit` [bytes], naming the keys that drive
+/// Refuses a run of `scenario` whose estimate exceeds `limit` \[bytes\], naming the keys that drive
 /// the size and `flag`, the option that changes the limit.
 pub fn check_limit(scenario: &Scenario, limit: u64, flag: &str) -> Result<MemoryEstimate, String> {
     let estimate = estimate(scenario);

@@ -122,7 +122,7 @@ pub struct SweepOptions {
     pub progress: bool,
     /// The command line, for the manifests.
     pub command_line: Vec<String>,
-    /// Refuse the sweep when a run's estimated memory exceeds this [bytes] (`--max-memory`).
+    /// Refuse the sweep when a run's estimated memory exceeds this \[bytes\] (`--max-memory`).
     pub max_memory: u64,
 }
 

@@ -316,14 +316,28 @@ mod tests {
 
     fn station(protocol: Protocol, devices: u32, seed: u64) -> BaseStation {
         let availability = (0..devices).map(|_| AvailabilityTrace::always()).collect();
+        station_with(protocol, availability, seed)
+    }
+
+    fn station_with(
+        protocol: Protocol,
+        availability: Vec<AvailabilityTrace>,
+        seed: u64,
+    ) -> BaseStation {
         BaseStation::new(
             Arc::new(protocol),
-            devices,
+            availability.len() as u32,
             codec(),
             vec![0.0; MODEL],
             availability,
             ChaCha12Rng::seed_from_u64(seed),
         )
+    }
+
+    /// Off from 0 to 1 s.
+    fn off_first_second() -> AvailabilityTrace {
+        let off = Availability::Schedule(vec![(t(0), t(1_000))]);
+        AvailabilityTrace::new(&off, ChaCha8Rng::seed_from_u64(1)).expect("valid")
     }
 
     fn sync(deadline_ms: Option<u64>) -> Protocol {
@@ -503,19 +517,8 @@ mod tests {
             deadline: Some(SimDuration::from_millis(50)),
             ..sync(None)
         };
-        let off = Availability::Schedule(vec![(t(0), t(1_000))]);
-        let availability = vec![
-            AvailabilityTrace::always(),
-            AvailabilityTrace::new(&off, ChaCha8Rng::seed_from_u64(1)).expect("valid"),
-        ];
-        let bs = BaseStation::new(
-            Arc::new(protocol),
-            2,
-            codec(),
-            vec![0.0; MODEL],
-            availability,
-            ChaCha12Rng::seed_from_u64(1),
-        );
+        let availability = vec![AvailabilityTrace::always(), off_first_second()];
+        let bs = station_with(protocol, availability, 1);
         assert_eq!(bs.participants(0), vec![0]);
     }
 
@@ -526,18 +529,7 @@ mod tests {
             deadline: Some(SimDuration::from_millis(50)),
             ..sync(None)
         };
-        let off = Availability::Schedule(vec![(t(0), t(1_000))]);
-        let availability = (0..2)
-            .map(|_| AvailabilityTrace::new(&off, ChaCha8Rng::seed_from_u64(1)).expect("valid"))
-            .collect();
-        let mut bs = BaseStation::new(
-            Arc::new(protocol),
-            2,
-            codec(),
-            vec![0.0; MODEL],
-            availability,
-            ChaCha12Rng::seed_from_u64(1),
-        );
+        let mut bs = station_with(protocol, vec![off_first_second(), off_first_second()], 1);
         assert!(bs.participants(0).is_empty());
         let start = bs.handle(t(0), BaseStationInput::Start).expect("start");
         let timers: Vec<SimTime> = start

@@ -1,15 +1,6 @@
 //! The virtual clock never saturates silently (issue 8), through the binary.
 
-use std::path::Path;
-use std::process::{Command, Output};
-
-fn flsnn(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_flsnn"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("the binary runs")
-}
+use crate::flsnn;
 
 #[test]
 fn a_latency_that_runs_the_clock_past_its_end_is_refused_naming_the_key_and_writes_nothing() {

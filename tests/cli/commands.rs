@@ -1,15 +1,8 @@
 //! The `flsnn` binary as a user meets it: the default job runs, bad input gives a clear error and
 //! exit code 2, never a panic.
 
-use std::process::{Command, Output};
-
-fn flsnn(args: &[&str], cwd: &std::path::Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_flsnn"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("the binary runs")
-}
+use crate::flsnn;
+use std::process::Output;
 
 fn text(out: &Output) -> (String, String) {
     (

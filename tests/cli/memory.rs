@@ -1,21 +1,9 @@
 //! Resources are bounded before they are used (issue 8), through the binary: the memory estimate
 //! printed by `validate` and written in the manifest, and the refusal past `--max-memory`.
 
+use crate::{flsnn, stderr};
 use std::fs;
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn flsnn(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_flsnn"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("the binary runs")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
 
 /// Every file and folder under `dir`, as paths relative to it, sorted.
 fn tree(dir: &Path) -> Vec<String> {

@@ -2,6 +2,7 @@
 //! path and its contents untouched), what `--force` replaces, the lock, the cleanup of temporary
 //! folders after an error, a signal or a killed run, and `report` never writing through a link.
 
+use crate::{flsnn, stderr};
 use std::fs::{self, File};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -16,23 +17,11 @@ const SMALL: [&str; 6] = [
     "partition.examples_per_device=4",
 ];
 
-fn flsnn(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_flsnn"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("the binary runs")
-}
-
 fn run_small(out: &str, extra: &[&str], cwd: &Path) -> Output {
     let mut args = vec!["run", "--out", out];
     args.extend(SMALL);
     args.extend(extra);
     flsnn(&args, cwd)
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 fn refused(out: &Output, fragment: &str) {

@@ -2,6 +2,7 @@
 //! models' test loss normalised by separate training's. Small tau ends lowest, every FL-SNN curve
 //! ends below 1, and rare exchange (large tau) gains less.
 
+use crate::with_ideal_links;
 const FIG4: &str = r#"
 name = "fig4-reduced"
 seed = 2
@@ -16,12 +17,6 @@ eta = 0.01
 [fl]
 devices = 2
 aggregation = "plain"
-[channel.uplink]
-rate = "100Mbps"
-latency = { kind = "constant", value = "1ms" }
-[channel.downlink]
-rate = "100Mbps"
-latency = { kind = "constant", value = "1ms" }
 [eval]
 every = 100000
 local_every = 80
@@ -29,7 +24,7 @@ local_every = 80
 
 /// Mean over devices of the local test NLL at the last checkpoint.
 fn final_local_nll(dir: &std::path::Path, tag: &str, sets: &[&str]) -> f64 {
-    let out = crate::common::run_toml(dir, tag, FIG4, sets, 2);
+    let out = crate::common::run_toml(dir, tag, &with_ideal_links(FIG4), sets, 2);
     let last = out
         .result
         .curves

@@ -6,6 +6,7 @@
 //! evaluated before any averaging due at that step), while tau = 1 leaves it early and ends
 //! lower. Orderings and identities only, no fitted numbers.
 
+use crate::with_ideal_links;
 use flsnn::report::CurvePoint;
 
 /// D = 60 examples of S' = 80 steps per device: S = 4800 steps, T = 60 global iterations at
@@ -26,12 +27,6 @@ eta = 0.000625
 [fl]
 devices = 2
 aggregation = "plain"
-[channel.uplink]
-rate = "100Mbps"
-latency = { kind = "constant", value = "1ms" }
-[channel.downlink]
-rate = "100Mbps"
-latency = { kind = "constant", value = "1ms" }
 [eval]
 every = 100000
 local_every_steps = 400
@@ -41,7 +36,7 @@ const STEPS: u64 = 60 * 80;
 
 /// The devices' checkpoints of one run, by (local step, device).
 fn curves(dir: &std::path::Path, tag: &str, sets: &[&str]) -> Vec<CurvePoint> {
-    let out = crate::common::run_toml(dir, tag, PAPER_TIME_SCALE, sets, 2);
+    let out = crate::common::run_toml(dir, tag, &with_ideal_links(PAPER_TIME_SCALE), sets, 2);
     let mut curves = out.result.curves;
     curves.sort_by_key(|c| (c.local_step, c.device));
     let steps: Vec<u64> = curves.iter().map(|c| c.local_step).collect();

@@ -1,6 +1,7 @@
 //! Federated learning works end to end on real MNIST digits: with one class per device,
 //! separate training stays near chance on the balanced test set while FL-SNN learns both classes.
 
+use crate::with_ideal_links;
 const FIG4_SMALL: &str = r#"
 name = "fig4-small"
 seed = 1
@@ -17,12 +18,6 @@ eta = 0.01
 devices = 2
 tau = 8
 aggregation = "plain"
-[channel.uplink]
-rate = "100Mbps"
-latency = { kind = "constant", value = "1ms" }
-[channel.downlink]
-rate = "100Mbps"
-latency = { kind = "constant", value = "1ms" }
 [eval]
 every = 1000
 "#;
@@ -30,8 +25,14 @@ every = 1000
 #[test]
 fn fl_snn_beats_separate_training_with_one_class_per_device() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let fl = crate::common::run_toml(tmp.path(), "fl", FIG4_SMALL, &[], 2);
-    let separate = crate::common::run_toml(tmp.path(), "sep", FIG4_SMALL, &["fl.mode=separate"], 2);
+    let fl = crate::common::run_toml(tmp.path(), "fl", &with_ideal_links(FIG4_SMALL), &[], 2);
+    let separate = crate::common::run_toml(
+        tmp.path(),
+        "sep",
+        &with_ideal_links(FIG4_SMALL),
+        &["fl.mode=separate"],
+        2,
+    );
     let fl_acc = fl.summary.accuracy;
     let sep_devices: Vec<f64> = separate.result.devices.iter().map(|d| d.accuracy).collect();
     for acc in &sep_devices {

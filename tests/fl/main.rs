@@ -3,6 +3,21 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+/// A fast, ideal link both ways (100 Mbit/s, 1 ms): the network is not the subject.
+const IDEAL_LINKS: &str = r#"
+[channel.uplink]
+rate = "100Mbps"
+latency = { kind = "constant", value = "1ms" }
+[channel.downlink]
+rate = "100Mbps"
+latency = { kind = "constant", value = "1ms" }
+"#;
+
+/// `scenario` (TOML without channel tables) over [`IDEAL_LINKS`].
+fn with_ideal_links(scenario: &str) -> String {
+    format!("{scenario}{IDEAL_LINKS}")
+}
+
 mod compress;
 mod compression_in_runs;
 mod fig4_ordering;

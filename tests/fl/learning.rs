@@ -2,6 +2,7 @@
 //! separate training stays near chance on the balanced test set while FL-SNN learns both classes.
 
 use crate::with_ideal_links;
+
 const FIG4_SMALL: &str = r#"
 name = "fig4-small"
 seed = 1

@@ -47,6 +47,10 @@ pub enum Purpose {
     CellPlacement,
     /// Small-scale fading blocks.
     Fading,
+    /// Receiver noise of over-the-air aggregation (base station).
+    AirNoise,
+    /// Device movement in the cell.
+    Mobility,
 }
 
 impl Purpose {
@@ -66,6 +70,8 @@ impl Purpose {
             Purpose::Compression => 12,
             Purpose::CellPlacement => 13,
             Purpose::Fading => 14,
+            Purpose::AirNoise => 15,
+            Purpose::Mobility => 16,
         }
     }
 }

@@ -8,7 +8,7 @@
 
 use crate::fl::compress::{Codec, CompressError};
 use crate::fl::message::{Action, GlobalModel, Msg, Note, Probe, Timer, Upload};
-use crate::fl::{Mode, Participation, Protocol, Scheduler};
+use crate::fl::{AirReceiver, Mode, Participation, Protocol, Scheduler};
 use crate::net::AvailabilityTrace;
 use crate::time::SimTime;
 use rand::seq::index::sample;
@@ -61,6 +61,7 @@ pub struct BaseStation {
     participation_rng: ChaCha12Rng,
     availability: Vec<AvailabilityTrace>,
     scheduler: Option<Scheduler>,
+    air: Option<AirReceiver>,
 }
 
 impl BaseStation {
@@ -89,10 +90,17 @@ impl BaseStation {
             participation_rng,
             availability,
             scheduler,
+            air: None,
         };
         let first = bs.pick_participants(0, SimTime::ZERO);
         bs.rounds.entry(0).or_default().expected = first;
         bs
+    }
+
+    /// The same base station receiving uploads over the air: each aggregate gets `air`'s noise.
+    pub fn with_over_the_air(mut self, air: AirReceiver) -> BaseStation {
+        self.air = Some(air);
+        self
     }
 
     /// The devices picked for round `round`: the first round's from construction on, a later
@@ -254,7 +262,13 @@ impl BaseStation {
             let weight = self.protocol.aggregation.weight(upload.samples);
             aggregator.add(upload.device, weight, &upload.payload)?;
         }
-        let model = match aggregator.finish(&mut self.global)? {
+        let combined = match &mut self.air {
+            None => aggregator.finish(&mut self.global)?,
+            Some(air) => aggregator.finish_with(&mut self.global, |mean, amplitude| {
+                air.perturb(mean, amplitude)
+            })?,
+        };
+        let model = match combined {
             Some(b) => b,
             None => self.codec.full_broadcast(&self.global)?,
         };

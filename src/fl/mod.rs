@@ -4,6 +4,7 @@
 //! clocks, no I/O: `sim` hosts them and `run` wires them to the channel.
 
 mod aggregate;
+mod air;
 mod base_station;
 pub mod compress;
 mod device;
@@ -15,6 +16,7 @@ mod protocol;
 pub mod schedule;
 
 pub use aggregate::Aggregation;
+pub use air::AirReceiver;
 pub use base_station::{BaseStation, BaseStationInput};
 pub use device::{Device, DeviceInput, DeviceSetup};
 pub use evaluator::GlobalEvaluator;

@@ -13,10 +13,13 @@
 //! [`propagation`] and [`fading`] give its path gain at any instant, [`radio`] turns the SNR into
 //! a rate and a packet error rate that feed the same ARQ and shared uplink.
 //!
+//! [`aircomp`] replaces the digital uplink of a cell by over-the-air aggregation.
+//!
 //! [`availability`] decides whether a device can take part at all, [`energy`] turns airtime and
 //! spike counts into joules, [`channel`] composes them
 //! into the cell that carries every message between devices and the base station.
 
+pub mod aircomp;
 pub mod arq;
 pub mod availability;
 pub mod cell;
@@ -35,6 +38,7 @@ pub mod radio;
 pub mod rate;
 pub mod uplink;
 
+pub use aircomp::OverTheAir;
 pub use arq::{send_message, Transmission};
 pub use availability::{Availability, AvailabilityTrace};
 pub use cell::{Cell, CellConfig, CellDevice, RadioLink, SightRule};

@@ -337,6 +337,7 @@ pub fn build(scenario: &Scenario) -> Result<Setup, ExperimentError> {
                 radio: RadioEnergy {
                     tx_power_w: class.tx_power_w,
                     rx_power_w: class.rx_power_w,
+                    amplifier_w: 0.0,
                 },
                 compute: ComputeEnergy {
                     per_spike_j: class.energy_per_spike_j,
@@ -417,8 +418,13 @@ fn with_cell(
     for (device, dbm) in devices.iter_mut().zip(&powers) {
         let radiated_w = 10f64.powf((dbm - 30.0) / 10.0);
         device.energy.radio.tx_power_w += radiated_w / cell.pa_efficiency;
+        device.energy.radio.amplifier_w = radiated_w / cell.pa_efficiency;
     }
-    channel.with_cell(Cell::new(cell.config.clone(), &powers, seed)?)
+    let channel = channel.with_cell(Cell::new(cell.config.clone(), &powers, seed)?)?;
+    match cell.over_the_air {
+        None => Ok(channel),
+        Some(air) => channel.with_over_the_air(air),
+    }
 }
 
 fn link_config(spec: &sc::LinkSpec) -> Result<LinkConfig, NetError> {

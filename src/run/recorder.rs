@@ -255,7 +255,9 @@ impl Observer<Fl> for Recorder<'_> {
                 round,
                 start,
             } => {
-                let energy = self.energy[device as usize].radio.tx_energy(start.airtime);
+                let energy = self.energy[device as usize]
+                    .radio
+                    .tx_energy_at(start.airtime, start.power_scale);
                 let dev = &mut self.devices[device as usize];
                 dev.uploads_sent += 1;
                 dev.bytes_up += start.wire_bytes;

@@ -6,7 +6,8 @@ use crate::data::Example;
 use crate::fl::compress::Codec;
 use crate::fl::model::flatten;
 use crate::fl::{
-    BaseStation, Device, DeviceSetup, GlobalEvaluator, LocalModel, Participation, Protocol,
+    AirReceiver, BaseStation, Device, DeviceSetup, GlobalEvaluator, LocalModel, Participation,
+    Protocol,
 };
 use crate::net::{AvailabilityTrace, Channel};
 use crate::report::{DeviceRecord, RunResult, Sink};
@@ -101,6 +102,13 @@ pub fn simulate(
         availability,
         stream(seed, Node::BaseStation, Purpose::Participation),
     );
+    let bs = match channel.over_the_air() {
+        None => bs,
+        Some(air) => bs.with_over_the_air(AirReceiver::new(
+            air,
+            stream(seed, Node::BaseStation, Purpose::AirNoise),
+        )),
+    };
     let first = bs.participants(0);
     let upload_bytes = codec.upload_bytes();
     let bs_worker = if protocol.systems_only {

@@ -2,7 +2,7 @@
 //! station is node 0, device `d` is node `d + 1`), their learning state as workers, and the cell's
 //! channel as the medium between them.
 
-use crate::fl::compress::{payload_bytes, CompressError, EncodedUpload};
+use crate::fl::compress::{analog_values, payload_bytes, CompressError, EncodedUpload};
 use crate::fl::{
     Action, BaseStation, BaseStationInput, ComputeTotals, Device, DeviceInput, GlobalEvaluator,
     Job, LocalModel, Msg, Note, Probe, Reading, Timer, Trained, Upload,
@@ -308,10 +308,17 @@ impl sim::Medium<Fl> for CellMedium {
         match &msg {
             Msg::Upload(upload) => {
                 let (device, round) = (upload.device, upload.round);
-                let started = self
-                    .channel
-                    .start_upload(now, device, payload_bytes(&upload.payload))
-                    .map_err(|error| FlError::Net { round, error })?;
+                let payload = payload_bytes(&upload.payload);
+                let started = match self.channel.over_the_air() {
+                    None => self.channel.start_upload(now, device, payload),
+                    Some(_) => self.channel.start_analog_upload(
+                        now,
+                        device,
+                        analog_values(&upload.payload),
+                        payload,
+                    ),
+                }
+                .map_err(|error| FlError::Net { round, error })?;
                 match started {
                     Some(start) => {
                         self.flights.insert(start.flow, (from, msg));

@@ -18,6 +18,7 @@ pub mod resolve;
 pub mod spec;
 pub mod units;
 pub mod validate;
+mod validate_air;
 mod validate_budget;
 mod validate_cell;
 mod validate_net;

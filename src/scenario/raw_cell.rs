@@ -73,6 +73,14 @@ pub enum RawScheduling {
     AgeOfUpdate,
 }
 
+/// How the uplink carries the uploads.
+#[derive(Copy, Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum RawCellAggregation {
+    Digital,
+    OverTheAir,
+}
+
 /// `[cell]`.
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -149,4 +157,10 @@ pub struct RawCell {
     pub scheduling: Option<RawScheduling>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scheduled: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aggregation: Option<RawCellAggregation>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub air_threshold: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub air_noise: Option<bool>,
 }

@@ -295,6 +295,8 @@ pub struct CellSpec {
     pub pa_efficiency: f64,
     /// Which devices the base station asks each round (`None`: `fl.participation` decides).
     pub scheduling: Option<crate::fl::Scheduling>,
+    /// Over-the-air aggregation (`None`: digital uploads).
+    pub over_the_air: Option<crate::net::OverTheAir>,
     /// The section as written (the resolved scenario writes it back verbatim).
     pub raw: super::raw_cell::RawCell,
 }

@@ -22,7 +22,7 @@ type Parse = fn(&str) -> Result<f64, UnitError>;
 
 impl Checker {
     /// A real unit string parsed by `parse`, `default` when absent.
-    fn level(
+    pub(crate) fn level(
         &self,
         key: &str,
         value: Option<&String>,
@@ -294,11 +294,13 @@ pub(crate) fn validate_cell(
         |v| v > 0.0 && v <= 1.0 && finite(v),
     )?;
     let scheduling = scheduling(c, raw, &cell, devices)?;
+    let over_the_air = super::validate_air::over_the_air(c, raw, &cell)?;
     Ok(Some(CellSpec {
         config,
         tx_power_dbm,
         pa_efficiency,
         scheduling,
+        over_the_air,
         raw: cell,
     }))
 }

@@ -18,6 +18,7 @@ fn with_ideal_links(scenario: &str) -> String {
     format!("{scenario}{IDEAL_LINKS}")
 }
 
+mod aircomp;
 mod compress;
 mod compression_in_runs;
 mod fig4_ordering;

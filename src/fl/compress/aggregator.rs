@@ -30,6 +30,14 @@ impl Codec {
     }
 }
 
+/// The values a decoded upload carries (a model or an update).
+fn decoded_values(decoded: &Decoded) -> &[f64] {
+    match decoded {
+        Decoded::Model(x) | Decoded::Update(x) => x,
+        Decoded::Slices { model, .. } => model,
+    }
+}
+
 impl Aggregator {
     /// Decodes and stores `device`'s upload, to count with `weight` (e.g. its number of local
     /// examples, or 1 for a plain average).
@@ -77,7 +85,19 @@ impl Aggregator {
     /// - size-only uploads (systems-only runs, none of the others): a size-only broadcast of the
     ///   size the aggregation would give (see [`Codec::broadcast_bytes_after`]), `global`
     ///   unchanged.
-    pub fn finish(mut self, global: &mut [f64]) -> Result<Option<Broadcast>, CompressError> {
+    pub fn finish(self, global: &mut [f64]) -> Result<Option<Broadcast>, CompressError> {
+        self.finish_with(global, |_, _| {})
+    }
+
+    /// As [`Aggregator::finish`], and before it is broadcast the combined model of full models
+    /// or updates is handed to `perturb` with `A / W`: the largest weighted root-mean-square
+    /// upload `A = max_k w_k rms(x_k)` over the total weight `W` (over-the-air aggregation adds
+    /// its noise there).
+    pub fn finish_with(
+        mut self,
+        global: &mut [f64],
+        perturb: impl FnOnce(&mut [f64], f64),
+    ) -> Result<Option<Broadcast>, CompressError> {
         self.codec.check_len("global model", global)?;
         if self.size_only > 0 {
             if !self.uploads.is_empty() {
@@ -108,12 +128,19 @@ impl Aggregator {
                 };
                 let mut sum = ArrayViewMut1::from(&mut next[..]);
                 for (_, weight, decoded) in &self.uploads {
-                    let values = match decoded {
-                        Decoded::Model(x) | Decoded::Update(x) => x,
-                        Decoded::Slices { model, .. } => model,
-                    };
-                    sum.scaled_add(weight / total, &ArrayView1::from(&values[..]));
+                    let values = decoded_values(decoded);
+                    sum.scaled_add(weight / total, &ArrayView1::from(values));
                 }
+                let amplitude = self
+                    .uploads
+                    .iter()
+                    .map(|(_, weight, decoded)| {
+                        let values = decoded_values(decoded);
+                        let power = values.iter().map(|v| v * v).sum::<f64>();
+                        weight * (power / values.len().max(1) as f64).sqrt()
+                    })
+                    .fold(0.0, f64::max);
+                perturb(&mut next, amplitude / total);
                 self.codec.full_broadcast(&next)?
             }
         };

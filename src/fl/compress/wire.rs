@@ -168,6 +168,16 @@ pub fn payload_bytes(upload: &EncodedUpload) -> u64 {
         }
 }
 
+/// Real values an upload sends as analog symbols over the air: a full model's values (a
+/// size-only stand-in: its payload past the header, in f32 values); other encodings are digital
+/// and are sent as their payload's f32 words.
+pub fn analog_values(upload: &EncodedUpload) -> u64 {
+    match upload {
+        EncodedUpload::Full { values } => values.len() as u64,
+        other => payload_bytes(other).saturating_sub(HEADER_BYTES) / FULL_VALUE_BYTES,
+    }
+}
+
 /// Application payload of a broadcast \[B\], headers included, before packetisation.
 pub fn broadcast_bytes(broadcast: &Broadcast) -> u64 {
     match broadcast {

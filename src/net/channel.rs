@@ -291,7 +291,7 @@ impl Channel {
         if !self.is_on(d, now) {
             return Ok(None);
         }
-        let (tx, delay, size, airtime, snr) = match &self.cell {
+        let (tx, delay, size, airtime, snr) = match &mut self.cell {
             None => {
                 let (tx, delay) = self.up[d as usize].send(payload);
                 let airtime = tx_time(tx.wire_bits, self.uplink.rate);
@@ -332,7 +332,7 @@ impl Channel {
         values: u64,
         payload: u64,
     ) -> Result<Option<UploadStart>, NetError> {
-        let (Some(air), Some(cell)) = (self.air, &self.cell) else {
+        let (Some(air), Some(cell)) = (self.air, &mut self.cell) else {
             return Err(NetError::invalid(
                 "over_the_air",
                 "upload",
@@ -470,7 +470,7 @@ impl Channel {
         receivers: &[u32],
         payload: u64,
     ) -> Vec<DownlinkOutcome> {
-        let Some(cell) = &self.cell else {
+        let Some(cell) = &mut self.cell else {
             return Vec::new();
         };
         let base_bits = Self::wire_bits(&self.downlink, payload);

@@ -414,13 +414,38 @@ fn with_cell(
     devices: &mut [DeviceParts],
     seed: u64,
 ) -> Result<Channel, NetError> {
-    let powers: Vec<f64> = classes.iter().map(|&k| cell.tx_power_dbm[k]).collect();
-    for (device, dbm) in devices.iter_mut().zip(&powers) {
+    // Group 0 is the cell itself, group g + 1 the devices of cell.override[g].
+    let group: Vec<u16> = if cell.overrides.is_empty() {
+        Vec::new()
+    } else {
+        classes
+            .iter()
+            .enumerate()
+            .map(|(d, &k)| {
+                cell.overrides
+                    .iter()
+                    .position(|o| o.devices.covers(d as u64, k))
+                    .map_or(0, |g| g as u16 + 1)
+            })
+            .collect()
+    };
+    let spec_of = |d: usize| match group.get(d) {
+        Some(&g) if g > 0 => &cell.overrides[usize::from(g) - 1].cell,
+        _ => cell,
+    };
+    let mut powers = Vec::with_capacity(classes.len());
+    for (d, (device, &k)) in devices.iter_mut().zip(classes).enumerate() {
+        let spec = spec_of(d);
+        let dbm = spec.tx_power_dbm[k];
         let radiated_w = 10f64.powf((dbm - 30.0) / 10.0);
-        device.energy.radio.tx_power_w += radiated_w / cell.pa_efficiency;
-        device.energy.radio.amplifier_w = radiated_w / cell.pa_efficiency;
+        device.energy.radio.tx_power_w += radiated_w / spec.pa_efficiency;
+        device.energy.radio.amplifier_w = radiated_w / spec.pa_efficiency;
+        powers.push(dbm);
     }
-    let channel = channel.with_cell(Cell::new(cell.config.clone(), &powers, seed)?)?;
+    let configs = std::iter::once(cell.config.clone())
+        .chain(cell.overrides.iter().map(|o| o.cell.config.clone()))
+        .collect();
+    let channel = channel.with_cell(Cell::grouped(configs, group, &powers, seed)?)?;
     match cell.over_the_air {
         None => Ok(channel),
         Some(air) => channel.with_over_the_air(air),

@@ -297,6 +297,41 @@ pub struct CellSpec {
     pub scheduling: Option<crate::fl::Scheduling>,
     /// Over-the-air aggregation (`None`: digital uploads).
     pub over_the_air: Option<crate::net::OverTheAir>,
+    /// `cell.override`: groups of devices with configurations of their own, in order.
+    pub overrides: Vec<CellOverride>,
     /// The section as written (the resolved scenario writes it back verbatim).
     pub raw: super::raw_cell::RawCell,
+}
+
+/// Which devices a `cell.override` entry covers.
+#[derive(Clone, Debug, PartialEq)]
+pub enum DeviceSelector {
+    /// Devices `first..=last`.
+    Range {
+        /// The first device.
+        first: u64,
+        /// The last device (included).
+        last: u64,
+    },
+    /// Every device of the class with this index.
+    Class(usize),
+}
+
+impl DeviceSelector {
+    /// Whether device `d` of class `class` is covered.
+    pub fn covers(&self, d: u64, class: usize) -> bool {
+        match *self {
+            DeviceSelector::Range { first, last } => (first..=last).contains(&d),
+            DeviceSelector::Class(k) => k == class,
+        }
+    }
+}
+
+/// One `cell.override` entry: its devices and the cell as they see it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CellOverride {
+    /// The devices.
+    pub devices: DeviceSelector,
+    /// The cell merged with the override's keys (its `overrides` empty).
+    pub cell: CellSpec,
 }

@@ -350,6 +350,7 @@ pub fn build(scenario: &Scenario) -> Result<Setup, ExperimentError> {
 
     let sharing = match scenario.uplink.sharing {
         sc::LinkSharing::ProcessorSharing => Sharing::ProcessorSharing,
+        sc::LinkSharing::Proportional => Sharing::Proportional,
         sc::LinkSharing::Fifo => Sharing::Fifo,
         _ => Sharing::EqualShare,
     };

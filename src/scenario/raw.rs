@@ -263,6 +263,7 @@ pub struct RawChannel {
 #[serde(rename_all = "kebab-case")]
 pub enum RawSharing {
     EqualShare,
+    Proportional,
     ProcessorSharing,
     Fifo,
     Broadcast,

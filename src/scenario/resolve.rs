@@ -215,6 +215,7 @@ fn raw_device_class(k: &DeviceClass) -> RawDeviceClass {
 fn raw_link(l: &LinkSpec) -> RawLink {
     let sharing = match l.sharing {
         LinkSharing::EqualShare => RawSharing::EqualShare,
+        LinkSharing::Proportional => RawSharing::Proportional,
         LinkSharing::ProcessorSharing => RawSharing::ProcessorSharing,
         LinkSharing::Fifo => RawSharing::Fifo,
         LinkSharing::Broadcast => RawSharing::Broadcast,

@@ -185,6 +185,8 @@ pub struct DeviceClass {
 pub enum LinkSharing {
     /// Uplink: equal share among concurrent senders (default uplink).
     EqualShare,
+    /// Uplink: senders starting together split their share in proportion to their sizes.
+    Proportional,
     /// Uplink: processor sharing.
     ProcessorSharing,
     /// Uplink: FIFO queue at the BS.

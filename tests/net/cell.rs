@@ -401,3 +401,46 @@ fn a_device_moving_away_sees_the_path_loss_of_where_it_is_and_a_wall_adds_its_lo
         "static"
     );
 }
+
+#[test]
+fn proportional_ofdma_shares_add_up_to_the_band_and_end_together() {
+    // Four devices at different distances start together. Each one's share of the band is its
+    // lone (whole-band) airtime over the time it took; under the proportional split they all
+    // end together and their shares add up to the band, as the equal split's quarters do.
+    let distances = [60.0, 150.0, 280.0, 420.0];
+    let payload = 20_000;
+    let lone: Vec<f64> = (0..4)
+        .map(|d| {
+            let mut ch = channel(
+                config(&distances, Fading::None, shannon()),
+                Sharing::EqualShare,
+                DownlinkMode::Broadcast,
+            );
+            ch.start_upload(SimTime::ZERO, d, payload).expect("starts");
+            ch.complete_uplinks(SimTime(u64::MAX / 2))[0].arrival.0 as f64
+        })
+        .collect();
+    for sharing in [Sharing::EqualShare, Sharing::Proportional] {
+        let mut ch = channel(
+            config(&distances, Fading::None, shannon()),
+            sharing,
+            DownlinkMode::Broadcast,
+        );
+        for d in 0..4 {
+            ch.start_upload(SimTime::ZERO, d, payload).expect("starts");
+        }
+        let mut done = ch.complete_uplinks(SimTime(u64::MAX / 2));
+        done.sort_by_key(|u| u.device);
+        let shares: f64 = done
+            .iter()
+            .map(|u| lone[u.device as usize] / u.arrival.0 as f64)
+            .sum();
+        assert!(
+            (shares - 1.0).abs() < 1e-6,
+            "{sharing:?}: shares add to {shares}"
+        );
+        let first = done[0].arrival.0;
+        let together = done.iter().all(|u| u.arrival.0.abs_diff(first) <= 1);
+        assert_eq!(together, sharing == Sharing::Proportional, "{sharing:?}");
+    }
+}

@@ -129,5 +129,9 @@ fn bench_channel(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_channel);
+criterion_group! {
+    name = benches;
+    config = Criterion::default().without_plots();
+    targets = bench_channel
+}
 criterion_main!(benches);

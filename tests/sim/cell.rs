@@ -206,6 +206,21 @@ fn one_override_line_puts_two_devices_behind_a_wall() {
     let open = crate::common::run_toml(tmp.path(), "open", CELL, &[], 1);
     let wall = [r#"cell.override=[{ devices = [0, 1], extra_loss = "30dB" }]"#];
     let walled = crate::common::run_toml(tmp.path(), "wall", CELL, &wall, 1);
+    // The resolved scenario keeps the override and loads back equal.
+    let s = flsnn::scenario::load(
+        Some(&tmp.path().join("wall.toml")),
+        &wall[..].iter().map(|w| w.to_string()).collect::<Vec<_>>(),
+    )
+    .expect("valid scenario");
+    assert_eq!(s.cell.as_ref().map(|c| c.overrides.len()), Some(1));
+    let again = flsnn::scenario::load_str(
+        &s.to_resolved_toml(),
+        "resolved.toml",
+        &[],
+        &Default::default(),
+    )
+    .expect("resolved TOML is valid");
+    assert_eq!(again.cell, s.cell);
     let (a, b) = (read(&open, "devices.csv"), read(&walled, "devices.csv"));
     let (before, after) = (column(&a, "mean_snr_db"), column(&b, "mean_snr_db"));
     for d in 0..8 {

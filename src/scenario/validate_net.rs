@@ -14,6 +14,10 @@ pub(crate) enum LinkDirection {
     Downlink,
 }
 
+/// The uplink's sharing rules, as written.
+const UPLINK_SHARINGS: &str =
+    "one of \"equal-share\", \"proportional\", \"processor-sharing\", \"fifo\"";
+
 pub(crate) fn validate_link(
     c: &Checker,
     l: RawLink,
@@ -24,45 +28,42 @@ pub(crate) fn validate_link(
         LinkDirection::Downlink => ("channel.downlink", 50_000_000),
     };
     let key = |field: &str| format!("{prefix}.{field}");
-    let sharing =
-        match dir {
-            LinkDirection::Uplink => {
-                c.forbid(
-                    &key("mode"),
-                    &l.mode,
-                    "the uplink uses `sharing`; `mode` is for the downlink",
-                )?;
-                match l.sharing.unwrap_or(RawSharing::EqualShare) {
-                    RawSharing::EqualShare => LinkSharing::EqualShare,
-                    RawSharing::Proportional => LinkSharing::Proportional,
-                    RawSharing::ProcessorSharing => LinkSharing::ProcessorSharing,
-                    RawSharing::Fifo => LinkSharing::Fifo,
-                    other => return Err(c.invalid(
-                        &key("sharing"),
-                        "one of \"equal-share\", \"proportional\", \"processor-sharing\", \"fifo\"",
+    let sharing = match dir {
+        LinkDirection::Uplink => {
+            c.forbid(
+                &key("mode"),
+                &l.mode,
+                "the uplink uses `sharing`; `mode` is for the downlink",
+            )?;
+            match l.sharing.unwrap_or(RawSharing::EqualShare) {
+                RawSharing::EqualShare => LinkSharing::EqualShare,
+                RawSharing::Proportional => LinkSharing::Proportional,
+                RawSharing::ProcessorSharing => LinkSharing::ProcessorSharing,
+                RawSharing::Fifo => LinkSharing::Fifo,
+                other => {
+                    return Err(c.invalid(&key("sharing"), UPLINK_SHARINGS, format!("{other:?}")))
+                }
+            }
+        }
+        LinkDirection::Downlink => {
+            c.forbid(
+                &key("sharing"),
+                &l.sharing,
+                "the downlink uses `mode`; `sharing` is for the uplink",
+            )?;
+            match l.mode.unwrap_or(RawSharing::Broadcast) {
+                RawSharing::Broadcast => LinkSharing::Broadcast,
+                RawSharing::Unicast => LinkSharing::Unicast,
+                other => {
+                    return Err(c.invalid(
+                        &key("mode"),
+                        "one of \"broadcast\", \"unicast\"",
                         format!("{other:?}"),
-                    )),
+                    ))
                 }
             }
-            LinkDirection::Downlink => {
-                c.forbid(
-                    &key("sharing"),
-                    &l.sharing,
-                    "the downlink uses `mode`; `sharing` is for the uplink",
-                )?;
-                match l.mode.unwrap_or(RawSharing::Broadcast) {
-                    RawSharing::Broadcast => LinkSharing::Broadcast,
-                    RawSharing::Unicast => LinkSharing::Unicast,
-                    other => {
-                        return Err(c.invalid(
-                            &key("mode"),
-                            "one of \"broadcast\", \"unicast\"",
-                            format!("{other:?}"),
-                        ))
-                    }
-                }
-            }
-        };
+        }
+    };
     let mtu_bytes = c.size(&key("mtu"), l.mtu.as_ref(), 1500)?;
     let header_bytes = c.size(&key("header"), l.header.as_ref(), 40)?;
     if mtu_bytes <= header_bytes {

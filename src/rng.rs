@@ -47,6 +47,10 @@ pub enum Purpose {
     CellPlacement,
     /// Small-scale fading blocks.
     Fading,
+    /// Devices a fault picks at random (`[[faults]]` `fraction`; base station).
+    FaultTargets,
+    /// Damage to uploads (corruption faults).
+    Corruption,
 }
 
 impl Purpose {
@@ -66,6 +70,8 @@ impl Purpose {
             Purpose::Compression => 12,
             Purpose::CellPlacement => 13,
             Purpose::Fading => 14,
+            Purpose::FaultTargets => 15,
+            Purpose::Corruption => 16,
         }
     }
 }

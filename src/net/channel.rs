@@ -22,7 +22,7 @@
 
 use super::{
     tx_time, AvailabilityTrace, Cell, CellDevice, DownlinkMode, Link, LinkConfig, LossModel,
-    LossState, NetError, Rate, SharedUplink, Transmission,
+    LossState, NetError, PathFaults, Rate, SharedUplink, Transmission,
 };
 use crate::rng::{stream, Node, Purpose};
 use crate::time::{SimDuration, SimTime};
@@ -147,6 +147,7 @@ pub struct Channel {
     pending: BTreeMap<u64, (u32, Transmission, SimDuration, Option<f64>)>,
     next_flow: u64,
     cell: Option<Cell>,
+    faults: PathFaults,
 }
 
 impl Channel {
@@ -194,6 +195,7 @@ impl Channel {
             pending: BTreeMap::new(),
             next_flow: 0,
             cell: None,
+            faults: PathFaults::new(devices as usize, seed),
         })
     }
 
@@ -239,6 +241,33 @@ impl Channel {
             Some(cell) => airtime_at(bits, cell.max_downlink_rate_bps()),
         };
         self.downlink.latency.min_delay() + transmission
+    }
+
+    /// The faults on its paths (the fault timeline's outages, partitions, downed radios and
+    /// corruptions).
+    pub fn faults(&self) -> &PathFaults {
+        &self.faults
+    }
+
+    /// The faults on its paths, to start or end one.
+    pub fn faults_mut(&mut self) -> &mut PathFaults {
+        &mut self.faults
+    }
+
+    /// Aborts at `now` every upload of device `d` still on the uplink (its radio went down): the
+    /// flows are removed and their bits stop. Returns their flow ids, in order.
+    pub fn abort_uploads(&mut self, now: SimTime, d: u32) -> Vec<u64> {
+        let flows: Vec<u64> = self
+            .pending
+            .iter()
+            .filter(|(_, p)| p.0 == d)
+            .map(|(&f, _)| f)
+            .collect();
+        for &flow in &flows {
+            self.pending.remove(&flow);
+            self.shared.cancel_flow(now, flow);
+        }
+        flows
     }
 
     /// Whether device `d` is on at `t`.

@@ -25,6 +25,7 @@ pub mod downlink;
 pub mod energy;
 pub mod error;
 pub mod fading;
+pub mod faults;
 pub mod geometry;
 pub mod latency;
 pub mod link;
@@ -37,6 +38,7 @@ pub mod uplink;
 
 pub use arq::{send_message, Transmission};
 pub use availability::{Availability, AvailabilityTrace};
+pub use faults::{Cut, Damage, PathFaults, Spells};
 pub use cell::{Cell, CellConfig, CellDevice, RadioLink, SightRule};
 pub use channel::{Channel, DownlinkOutcome, UplinkDone, UploadStart};
 pub use downlink::DownlinkMode;

@@ -3,6 +3,7 @@
 
 mod recorder;
 mod simulate;
+pub mod faults;
 pub mod train;
 mod wiring;
 
@@ -286,6 +287,7 @@ pub fn build(scenario: &Scenario) -> Result<Setup, ExperimentError> {
     let downlink = link_config(&scenario.downlink).map_err(net_err)?;
     let test = Arc::new(std::mem::take(&mut prepared.test));
     let classes = scenario.device_class_assignment();
+    let shared_init = Arc::new(init_params.clone());
     let mut devices = Vec::with_capacity(shards.len());
     let mut traces = Vec::with_capacity(shards.len());
     for (i, shard) in shards.iter().enumerate() {
@@ -313,7 +315,7 @@ pub fn build(scenario: &Scenario) -> Result<Setup, ExperimentError> {
             let samples = examples.len();
             let local = LocalModel::new(
                 net.clone(),
-                init_params.clone(),
+                shared_init.clone(),
                 examples,
                 test.clone(),
                 codec.clone(),
@@ -390,7 +392,9 @@ pub fn build(scenario: &Scenario) -> Result<Setup, ExperimentError> {
         budget_airtime: scenario.budget.round_airtime,
         systems_only: fl.systems_only,
     };
+    let faults = faults::resolve(&scenario.faults, &classes, seed);
     Ok(Setup {
+        faults,
         seed,
         net,
         test,

@@ -14,12 +14,14 @@ pub mod memory;
 pub mod name;
 pub mod raw;
 pub mod raw_cell;
+pub mod raw_faults;
 pub mod resolve;
 pub mod spec;
 pub mod units;
 pub mod validate;
 mod validate_budget;
 mod validate_cell;
+mod validate_faults;
 mod validate_net;
 
 pub use error::ScenarioError;

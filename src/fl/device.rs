@@ -516,6 +516,7 @@ mod tests {
             upload: upload.then(|| EncodedUpload::Full {
                 values: vec![0.5; 100],
             }),
+            epoch: 0,
         })
     }
 

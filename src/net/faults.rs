@@ -47,8 +47,7 @@ impl Spells {
 
     /// Whether a fault was in force at some instant of `[from, to]` (as known at `to`).
     pub fn touches(&self, from: SimTime, to: SimTime) -> bool {
-        (self.open > 0 && self.began <= to)
-            || self.past.iter().any(|&(b, e)| b <= to && e > from)
+        (self.open > 0 && self.began <= to) || self.past.iter().any(|&(b, e)| b <= to && e > from)
     }
 }
 
@@ -199,14 +198,22 @@ mod tests {
         f.outage().start(t(10));
         f.outage().end(t(20));
         assert_eq!(f.cut(0, t(0), t(9), true), None, "before");
-        assert_eq!(f.cut(0, t(0), t(10), true), Some(Cut::Outage), "arrives as it starts");
+        assert_eq!(
+            f.cut(0, t(0), t(10), true),
+            Some(Cut::Outage),
+            "arrives as it starts"
+        );
         assert_eq!(f.cut(0, t(12), t(15), false), Some(Cut::Outage), "inside");
         assert_eq!(f.cut(0, t(5), t(30), true), Some(Cut::Outage), "across");
         assert_eq!(f.cut(0, t(20), t(30), true), None, "sent as it ends");
         if let Some(p) = f.partition(1) {
             p.start(t(40));
         }
-        assert_eq!(f.cut(1, t(50), t(60), true), Some(Cut::Partition), "still open");
+        assert_eq!(
+            f.cut(1, t(50), t(60), true),
+            Some(Cut::Partition),
+            "still open"
+        );
         assert_eq!(f.cut(0, t(50), t(60), true), None, "only device 1");
         if let Some(r) = f.radio(0) {
             r.start(t(70));

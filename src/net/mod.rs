@@ -38,13 +38,13 @@ pub mod uplink;
 
 pub use arq::{send_message, Transmission};
 pub use availability::{Availability, AvailabilityTrace};
-pub use faults::{Cut, Damage, PathFaults, Spells};
 pub use cell::{Cell, CellConfig, CellDevice, RadioLink, SightRule};
 pub use channel::{Channel, DownlinkOutcome, UplinkDone, UploadStart};
 pub use downlink::DownlinkMode;
 pub use energy::{ComputeEnergy, RadioEnergy};
 pub use error::NetError;
 pub use fading::Fading;
+pub use faults::{Cut, Damage, PathFaults, Spells};
 pub use geometry::{Placement, Position};
 pub use latency::Latency;
 pub use link::{Link, LinkConfig, MessagePlan};

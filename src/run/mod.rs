@@ -1,9 +1,9 @@
 //! A scenario turned into a run: validated scenario -> ready objects (data shards, SNN, devices,
 //! channel) -> the FL models wired into the kernel -> run folder; and central training.
 
+pub mod faults;
 mod recorder;
 mod simulate;
-pub mod faults;
 pub mod train;
 mod wiring;
 

@@ -83,11 +83,27 @@ fn fault(
         }
     };
     let is = |k: RawFaultKind| raw_kind == k;
-    only("round_logic", f.round_logic.is_some() && !is(RawFaultKind::Outage), "\"outage\"")?;
+    only(
+        "round_logic",
+        f.round_logic.is_some() && !is(RawFaultKind::Outage),
+        "\"outage\"",
+    )?;
     let corruption = is(RawFaultKind::Corruption);
-    only("probability", f.probability.is_some() && !corruption, "\"corruption\"")?;
-    only("undetected", f.undetected.is_some() && !corruption, "\"corruption\"")?;
-    only("factor", f.factor.is_some() && !is(RawFaultKind::Slowdown), "\"slowdown\"")?;
+    only(
+        "probability",
+        f.probability.is_some() && !corruption,
+        "\"corruption\"",
+    )?;
+    only(
+        "undetected",
+        f.undetected.is_some() && !corruption,
+        "\"corruption\"",
+    )?;
+    only(
+        "factor",
+        f.factor.is_some() && !is(RawFaultKind::Slowdown),
+        "\"slowdown\"",
+    )?;
     let probability = |field: &str, v: Option<f64>| {
         c.real(&key(field), v, 0.0, "a probability in [0, 1]", |p| {
             (0.0..=1.0).contains(&p)
@@ -114,11 +130,19 @@ fn fault(
             }
         }
         RawFaultKind::Slowdown => {
-            c.require(&key("factor"), &f.factor, "a slowdown needs its step-time factor")?;
+            c.require(
+                &key("factor"),
+                &f.factor,
+                "a slowdown needs its step-time factor",
+            )?;
             FaultKind::Slowdown {
-                factor: c.real(&key("factor"), f.factor, 1.0, "a number in (0, 1000]", |x| {
-                    x > 0.0 && x <= 1000.0
-                })?,
+                factor: c.real(
+                    &key("factor"),
+                    f.factor,
+                    1.0,
+                    "a number in (0, 1000]",
+                    |x| x > 0.0 && x <= 1000.0,
+                )?,
             }
         }
     };
@@ -298,9 +322,13 @@ fn targets(
     }
     let fraction = match f.fraction {
         None => None,
-        Some(_) => Some(c.real(&key("fraction"), f.fraction, 1.0, "a number in (0, 1]", |x| {
-            x > 0.0 && x <= 1.0
-        })?),
+        Some(_) => Some(c.real(
+            &key("fraction"),
+            f.fraction,
+            1.0,
+            "a number in (0, 1]",
+            |x| x > 0.0 && x <= 1.0,
+        )?),
     };
     Ok(FaultTargets {
         devices: ids,

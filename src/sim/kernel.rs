@@ -15,11 +15,11 @@ use super::model::{
     When, Worker,
 };
 use super::SimError;
+use crate::time::SimDuration;
 use crate::time::SimTime;
 use actix::dev::Request;
 use actix::prelude::*;
 use std::cmp::Reverse;
-use crate::time::SimDuration;
 use std::collections::{BTreeMap, BinaryHeap, VecDeque};
 
 enum Event<S: System> {
@@ -123,7 +123,9 @@ impl<'a, S: System> Kernel<'a, S> {
         {
             match when {
                 When::At(t) => cal.schedule(t, source(target), Event::Timeline { target, event }),
-                When::Cue { cue, delay } => cues.entry(cue).or_default().push((delay, target, event)),
+                When::Cue { cue, delay } => {
+                    cues.entry(cue).or_default().push((delay, target, event))
+                }
             }
         }
         Kernel {

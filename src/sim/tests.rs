@@ -109,7 +109,13 @@ impl Medium<Ring> for Wire {
         Ok(())
     }
 
-    fn event(&mut self, _now: SimTime, _v: u64, _out: &mut Vec<Transfer<Ring>>, reports: &mut Vec<()>) {
+    fn event(
+        &mut self,
+        _now: SimTime,
+        _v: u64,
+        _out: &mut Vec<Transfer<Ring>>,
+        reports: &mut Vec<()>,
+    ) {
         reports.push(());
     }
 }
@@ -270,8 +276,12 @@ fn timeline_events_fall_due_at_their_time_or_after_their_cue_and_only_once() {
     ];
     for threads in [1, 2] {
         let (log, _) = ring_with(threads, timeline_copy(&timeline));
-        let events: Vec<(NodeId, SimTime, u64)> =
-            log.notes.iter().copied().filter(|n| (1_000..2_000).contains(&n.2)).collect();
+        let events: Vec<(NodeId, SimTime, u64)> = log
+            .notes
+            .iter()
+            .copied()
+            .filter(|n| (1_000..2_000).contains(&n.2))
+            .collect();
         assert_eq!(events, vec![(1, ms(15), 1_009), (0, ms(26), 1_007)]);
         assert_eq!(
             log.events,

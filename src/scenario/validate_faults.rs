@@ -13,7 +13,25 @@ pub const MAX_FAULTS: usize = 10_000;
 
 /// Most device slots over all entries' targets (each entry counts the devices it may name: every
 /// device when it names classes, a fraction or nothing).
-pub const MAX_FAULT_TARGETS: u64 = 10_000_000;
+pub const MAX_FAULT_TARGETS: u64 = 1_000_000;
+
+/// The devices an entry may name, at most.
+fn target_bound(f: &FaultSpec, devices: u64) -> u64 {
+    match (&f.kind, f.targets.devices.is_empty(), f.targets.classes.is_empty()) {
+        (FaultKind::Outage(_), _, _) => 0,
+        (_, false, true) => f.targets.devices.len() as u64,
+        _ => devices,
+    }
+}
+
+/// The device slots of all of `faults` in a run of `devices` devices, at most (for the memory
+/// estimate).
+pub(crate) fn fault_targets(faults: &[FaultSpec], devices: u64) -> u64 {
+    faults
+        .iter()
+        .map(|f| target_bound(f, devices))
+        .fold(0, u64::saturating_add)
+}
 
 /// Validates `raw` for a run of `fl` with `rounds` rounds and `classes`.
 pub(crate) fn validate_faults(
@@ -37,11 +55,7 @@ pub(crate) fn validate_faults(
     let mut out = Vec::with_capacity(raw.len());
     for (i, f) in raw.iter().enumerate() {
         let spec = fault(c, i, f, fl, rounds, classes)?;
-        slots += match (spec.targets.devices.is_empty(), &spec.kind) {
-            (_, FaultKind::Outage(_)) => 0,
-            (false, _) if spec.targets.classes.is_empty() => spec.targets.devices.len() as u64,
-            _ => fl.devices,
-        };
+        slots = slots.saturating_add(target_bound(&spec, fl.devices));
         if slots > MAX_FAULT_TARGETS {
             return Err(c.invalid(
                 &format!("faults[{i}]"),
@@ -302,6 +316,13 @@ fn targets(
         };
         let lo = c.int(&k, Some(lo), 0, 0, last)?;
         let hi = c.int(&k, Some(hi), 0, lo, last)?;
+        if ids.len() as u64 + (hi - lo + 1) > MAX_FAULT_TARGETS {
+            return Err(c.invalid(
+                &k,
+                &format!("ranges naming at most {MAX_FAULT_TARGETS} devices in all"),
+                format!("{r:?}"),
+            ));
+        }
         ids.extend((lo..=hi).map(|d| d as u32));
     }
     ids.sort_unstable();

@@ -254,13 +254,13 @@ impl Channel {
         &mut self.faults
     }
 
-    /// Aborts at `now` every upload of device `d` still on the uplink (its radio went down): the
-    /// flows are removed and their bits stop. Returns their flow ids, in order.
-    pub fn abort_uploads(&mut self, now: SimTime, d: u32) -> Vec<u64> {
+    /// Aborts at `now` every upload of `devices` (in id order) still on the uplink (their radios
+    /// went down): the flows are removed and their bits stop. Returns their flow ids, in order.
+    pub fn abort_uploads(&mut self, now: SimTime, devices: &[u32]) -> Vec<u64> {
         let flows: Vec<u64> = self
             .pending
             .iter()
-            .filter(|(_, p)| p.0 == d)
+            .filter(|(_, p)| devices.binary_search(&p.0).is_ok())
             .map(|(&f, _)| f)
             .collect();
         for &flow in &flows {

@@ -433,15 +433,16 @@ impl sim::Medium<Fl> for CellMedium {
         match fault.kind {
             FaultKind::Crash | FaultKind::Pause => {
                 for &d in &fault.devices {
-                    let Some(radio) = self.channel.faults_mut().radio(d) else {
-                        continue;
-                    };
-                    if !fault.start {
-                        radio.end(now);
-                        continue;
+                    if let Some(radio) = self.channel.faults_mut().radio(d) {
+                        if fault.start {
+                            radio.start(now);
+                        } else {
+                            radio.end(now);
+                        }
                     }
-                    radio.start(now);
-                    for flow in self.channel.abort_uploads(now, d) {
+                }
+                if fault.start {
+                    for flow in self.channel.abort_uploads(now, &fault.devices) {
                         if let Some((_, Msg::Upload(u), ..)) = self.flights.remove(&flow) {
                             reports.push(LinkReport::UploadAborted {
                                 device: u.device,

@@ -185,7 +185,12 @@ impl Device {
                 }
             }
             DeviceInput::Trained(trained) => {
-                if trained.epoch == self.faults.epoch && self.chunk.is_some() {
+                let f = &self.faults;
+                if trained.epoch != f.epoch || self.chunk.is_none() {
+                    // Work lost in a crash.
+                } else if f.pauses == 0 && f.shift == SimDuration::ZERO {
+                    self.trained(trained, now, next_arrival, &mut out);
+                } else {
                     self.faults.held = Some((now, trained));
                     self.release(now, next_arrival, &mut out);
                 }

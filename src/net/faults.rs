@@ -10,7 +10,6 @@ use crate::rng::{stream, Node, Purpose};
 use crate::time::SimTime;
 use rand::Rng;
 use rand_chacha::ChaCha12Rng;
-use std::collections::BTreeMap;
 
 /// The spells of one fault on one path: the one in force (faults may overlap) and those past.
 #[derive(Clone, Debug, Default)]
@@ -90,7 +89,8 @@ pub struct PathFaults {
     radio: Vec<Spells>,
     partition: Vec<Spells>,
     corruption: Vec<Corruption>,
-    damage_rng: BTreeMap<u32, ChaCha12Rng>,
+    /// Each device's damage stream, made at its first draw.
+    damage_rng: Vec<Option<ChaCha12Rng>>,
 }
 
 impl PathFaults {
@@ -102,7 +102,7 @@ impl PathFaults {
             radio: vec![Spells::default(); devices],
             partition: vec![Spells::default(); devices],
             corruption: Vec::new(),
-            damage_rng: BTreeMap::new(),
+            damage_rng: vec![None; devices],
         }
     }
 
@@ -147,10 +147,11 @@ impl PathFaults {
                 continue;
             }
             let seed = self.seed;
-            let rng = self
-                .damage_rng
-                .entry(d)
-                .or_insert_with(|| stream(seed, Node::Device(d), Purpose::Corruption));
+            let Some(slot) = self.damage_rng.get_mut(d as usize) else {
+                return damage;
+            };
+            let rng =
+                slot.get_or_insert_with(|| stream(seed, Node::Device(d), Purpose::Corruption));
             let u: f64 = rng.random();
             if u < c.detected {
                 return Damage::Detected;

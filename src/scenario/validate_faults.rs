@@ -17,7 +17,11 @@ pub const MAX_FAULT_TARGETS: u64 = 1_000_000;
 
 /// The devices an entry may name, at most.
 fn target_bound(f: &FaultSpec, devices: u64) -> u64 {
-    match (&f.kind, f.targets.devices.is_empty(), f.targets.classes.is_empty()) {
+    match (
+        &f.kind,
+        f.targets.devices.is_empty(),
+        f.targets.classes.is_empty(),
+    ) {
         (FaultKind::Outage(_), _, _) => 0,
         (_, false, true) => f.targets.devices.len() as u64,
         _ => devices,

@@ -105,9 +105,7 @@ fn check_accounting(run: &Run) {
     for (i, x) in r
         .rounds
         .iter()
-        .map(outcomes_round)
-        .enumerate()
-        .flat_map(|(_, o)| o.into_iter().enumerate())
+        .flat_map(|round| outcomes_round(round).into_iter().enumerate())
     {
         by_round[i] += x;
     }

@@ -51,6 +51,10 @@ pub enum Purpose {
     AirNoise,
     /// Device movement in the cell.
     Mobility,
+    /// Devices a fault picks at random (`[[faults]]` `fraction`; base station).
+    FaultTargets,
+    /// Damage to uploads (corruption faults).
+    Corruption,
 }
 
 impl Purpose {
@@ -72,6 +76,8 @@ impl Purpose {
             Purpose::Fading => 14,
             Purpose::AirNoise => 15,
             Purpose::Mobility => 16,
+            Purpose::FaultTargets => 17,
+            Purpose::Corruption => 18,
         }
     }
 }

@@ -8,7 +8,9 @@
 
 use crate::fl::compress::{Codec, CompressError};
 use crate::fl::message::{Action, GlobalModel, Msg, Note, Probe, Timer, Upload};
-use crate::fl::{AirReceiver, Mode, Participation, Protocol, Scheduler};
+use crate::fl::{
+    AirReceiver, FaultEvent, FaultKind, Mode, OutagePolicy, Participation, Protocol, Scheduler,
+};
 use crate::net::AvailabilityTrace;
 use crate::time::SimTime;
 use rand::seq::index::sample;
@@ -39,6 +41,21 @@ pub enum BaseStationInput {
     },
     /// A timer fired.
     Timer(Timer),
+    /// A fault of the timeline starts or ends on it (an outage).
+    Fault(FaultEvent),
+}
+
+/// The outages in force and what the round logic put off meanwhile.
+#[derive(Clone, Debug, Default)]
+struct Outages {
+    /// Outages in force (they may overlap).
+    count: u32,
+    /// What the round logic does meanwhile (the latest outage's choice).
+    policy: OutagePolicy,
+    /// When the current one began.
+    began: SimTime,
+    /// Deadlines that fell due during it: (round, due time).
+    deadlines: Vec<(u64, SimTime)>,
 }
 
 #[derive(Debug, Default)]
@@ -62,6 +79,7 @@ pub struct BaseStation {
     availability: Vec<AvailabilityTrace>,
     scheduler: Option<Scheduler>,
     air: Option<AirReceiver>,
+    outages: Outages,
 }
 
 impl BaseStation {
@@ -91,6 +109,7 @@ impl BaseStation {
             availability,
             scheduler,
             air: None,
+            outages: Outages::default(),
         };
         let first = bs.pick_participants(0, SimTime::ZERO);
         bs.rounds.entry(0).or_default().expected = first;
@@ -164,12 +183,76 @@ impl BaseStation {
                 self.close_if_complete(round, now, &mut out)?;
             }
             BaseStationInput::Timer(Timer::Deadline { round }) => {
-                if self.rounds.get(&round).is_some_and(|r| r.open) {
+                if self.frozen() {
+                    self.outages.deadlines.push((round, now));
+                } else if self.rounds.get(&round).is_some_and(|r| r.open) {
                     self.close_round(round, now, &mut out)?;
                 }
             }
+            BaseStationInput::Timer(Timer::Release { .. }) => {}
+            BaseStationInput::Fault(fault) => self.fault(fault, now, &mut out)?,
         }
         Ok(out)
+    }
+
+    /// Whether an outage stops the round logic.
+    fn frozen(&self) -> bool {
+        self.outages.count > 0 && self.outages.policy != OutagePolicy::Deadline
+    }
+
+    /// An outage starts or ends.
+    fn fault(
+        &mut self,
+        fault: FaultEvent,
+        now: SimTime,
+        out: &mut Vec<Action>,
+    ) -> Result<(), CompressError> {
+        let FaultKind::Outage(policy) = fault.kind else {
+            return Ok(());
+        };
+        let o = &mut self.outages;
+        if fault.start {
+            o.count += 1;
+            if o.count == 1 {
+                o.policy = policy;
+                o.began = now;
+            }
+            return Ok(());
+        }
+        o.count = o.count.saturating_sub(1);
+        if o.count > 0 {
+            return Ok(());
+        }
+        let (began, policy) = (o.began, o.policy);
+        let deadlines = std::mem::take(&mut o.deadlines);
+        let open: Vec<u64> = self
+            .rounds
+            .iter()
+            .filter(|(_, r)| r.open)
+            .map(|(&k, _)| k)
+            .collect();
+        match policy {
+            OutagePolicy::Deadline => {}
+            OutagePolicy::Wait => {
+                for (round, due) in deadlines {
+                    out.push(Action::Timer {
+                        at: now + due.saturating_since(began),
+                        timer: Timer::Deadline { round },
+                    });
+                }
+                for round in open {
+                    self.close_if_complete(round, now, out)?;
+                }
+            }
+            OutagePolicy::Close => {
+                for round in open {
+                    if self.rounds.get(&round).is_some_and(|r| r.open) {
+                        self.close_round(round, now, out)?;
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 
     /// The participants of round `round`, opened at `t`.
@@ -202,6 +285,7 @@ impl BaseStation {
             round: r,
             participants: expected.len() as u64,
         }));
+        out.push(Action::Cue(r));
         let round = self.rounds.entry(r).or_default();
         round.expected = expected;
         round.open = true;
@@ -234,8 +318,9 @@ impl BaseStation {
         now: SimTime,
         out: &mut Vec<Action>,
     ) -> Result<(), CompressError> {
+        let frozen = self.frozen();
         let round = self.rounds.entry(r).or_default();
-        if round.open && round.resolved.is_superset(&round.expected) {
+        if round.open && !frozen && round.resolved.is_superset(&round.expected) {
             self.close_round(r, now, out)?;
         }
         Ok(())

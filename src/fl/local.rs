@@ -35,6 +35,8 @@ impl ComputeTotals {
 /// step, wrapping around at the end of its shard, and compresses what it uploads.
 pub struct LocalModel {
     net: Arc<Network>,
+    /// The model it started from, to start again from after a crash.
+    initial: Arc<Params>,
     test: Arc<Vec<Example>>,
     learner: Learner,
     shard: Vec<Example>,
@@ -73,19 +75,16 @@ impl LocalModel {
     /// evaluated on `test`.
     pub fn new(
         net: Arc<Network>,
-        params: Params,
+        params: Arc<Params>,
         shard: Vec<Example>,
         test: Arc<Vec<Example>>,
         codec: Arc<Codec>,
         streams: DeviceStreams,
     ) -> Result<LocalModel, LocalError> {
-        let compressor = codec.state(&flatten(&params))?;
-        let mut learner = Learner::new(&net, params)?;
-        if matches!(codec.compression(), Compression::FixedRate { .. }) {
-            learner.track_abs_grad_full(true);
-        }
+        let (learner, compressor) = Self::fresh(&net, &params, &codec)?;
         Ok(LocalModel {
             net,
+            initial: params,
             test,
             learner,
             shard,
@@ -97,6 +96,28 @@ impl LocalModel {
             compression_rng: streams.compression,
             test_rng: streams.test,
         })
+    }
+
+    /// A learner and a compressor state starting from `params`.
+    fn fresh(
+        net: &Network,
+        params: &Params,
+        codec: &Codec,
+    ) -> Result<(Learner, CompressorState), LocalError> {
+        let compressor = codec.state(&flatten(params))?;
+        let mut learner = Learner::new(net, params.clone())?;
+        if matches!(codec.compression(), Compression::FixedRate { .. }) {
+            learner.track_abs_grad_full(true);
+        }
+        Ok((learner, compressor))
+    }
+
+    /// Forgets the local model and learning state (a crash): the learner and the compressor
+    /// (error-feedback residuals included) start again from the initial model. The place in the
+    /// shard and the random streams go on.
+    pub fn reset(&mut self) -> Result<(), LocalError> {
+        (self.learner, self.compressor) = Self::fresh(&self.net, &self.initial, &self.codec)?;
+        Ok(())
     }
 
     /// Runs a job of the device's protocol.
@@ -111,6 +132,7 @@ impl LocalModel {
                 steps,
                 evaluate,
                 upload,
+                epoch,
             } => {
                 if let Some(model) = adopt {
                     self.adopt(&model)?;
@@ -128,7 +150,12 @@ impl LocalModel {
                     compute,
                     evaluation,
                     upload,
+                    epoch,
                 }))
+            }
+            Job::Reset => {
+                self.reset()?;
+                Ok(None)
             }
         }
     }

@@ -29,7 +29,7 @@
 
 use super::{
     tx_time, AvailabilityTrace, Cell, CellDevice, DownlinkMode, Link, LinkConfig, LossModel,
-    LossState, NetError, OverTheAir, Rate, SharedUplink, Transmission,
+    LossState, NetError, OverTheAir, PathFaults, Rate, SharedUplink, Transmission,
 };
 use crate::rng::{stream, Node, Purpose};
 use crate::time::{SimDuration, SimTime};
@@ -159,6 +159,7 @@ pub struct Channel {
     air: Option<OverTheAir>,
     /// Over-the-air uploads by (last symbol sent, flow): sender, included, latency, SNR.
     analog: BTreeMap<(SimTime, u64), (u32, bool, SimDuration, f64)>,
+    faults: PathFaults,
 }
 
 impl Channel {
@@ -208,6 +209,7 @@ impl Channel {
             cell: None,
             air: None,
             analog: BTreeMap::new(),
+            faults: PathFaults::new(devices as usize, seed),
         })
     }
 
@@ -273,6 +275,33 @@ impl Channel {
             Some(cell) => airtime_at(bits, cell.max_downlink_rate_bps()),
         };
         self.downlink.latency.min_delay() + transmission
+    }
+
+    /// The faults on its paths (the fault timeline's outages, partitions, downed radios and
+    /// corruptions).
+    pub fn faults(&self) -> &PathFaults {
+        &self.faults
+    }
+
+    /// The faults on its paths, to start or end one.
+    pub fn faults_mut(&mut self) -> &mut PathFaults {
+        &mut self.faults
+    }
+
+    /// Aborts at `now` every upload of `devices` (in id order) still on the uplink (their radios
+    /// went down): the flows are removed and their bits stop. Returns their flow ids, in order.
+    pub fn abort_uploads(&mut self, now: SimTime, devices: &[u32]) -> Vec<u64> {
+        let flows: Vec<u64> = self
+            .pending
+            .iter()
+            .filter(|(_, p)| devices.binary_search(&p.0).is_ok())
+            .map(|(&f, _)| f)
+            .collect();
+        for &flow in &flows {
+            self.pending.remove(&flow);
+            self.shared.cancel_flow(now, flow);
+        }
+        flows
     }
 
     /// Whether device `d` is on at `t`.

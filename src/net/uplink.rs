@@ -155,6 +155,22 @@ impl SharedUplink {
         Some((time, id))
     }
 
+    /// Removes flow `id` at `now`, its sender having stopped; `false` if there is no such flow.
+    /// The other flows go on: under processor sharing and FIFO they have the link to themselves
+    /// from now, under equal share they keep the finish times their start gave them.
+    pub fn cancel_flow(&mut self, now: SimTime, id: u64) -> bool {
+        self.advance_service(now);
+        let Some(flow) = self.flows.remove(&id) else {
+            return false;
+        };
+        let head = self.order.first().is_some_and(|&(_, h)| h == id);
+        self.order.remove(&(flow.key, id));
+        if self.sharing == Sharing::Fifo && head {
+            self.free_at = self.free_at.max(now);
+        }
+        true
+    }
+
     /// Collect every completion at or before `now`, in order, and move the clock to `now`.
     pub fn advance_to(&mut self, now: SimTime) -> Result<Vec<(SimTime, u64)>, NetError> {
         if now < self.now {
@@ -270,6 +286,25 @@ mod tests {
 
     fn kbps(n: u64) -> Rate {
         Rate::from_bps(n * 1_000).expect("positive")
+    }
+
+    #[test]
+    fn a_cancelled_flow_frees_the_link_for_the_others() {
+        let ms = |m: u64| SimTime::ZERO + crate::time::SimDuration::from_millis(m);
+        // 1 kbit/s; two flows of 100 bits: FIFO serves the first in 100 ms, then the second.
+        let mut fifo = SharedUplink::new(kbps(1), Sharing::Fifo);
+        fifo.start_flow(ms(0), 1, 100).expect("start");
+        fifo.start_flow(ms(0), 2, 100).expect("start");
+        assert!(fifo.cancel_flow(ms(40), 1));
+        assert!(!fifo.cancel_flow(ms(40), 1), "already gone");
+        assert_eq!(fifo.next_completion(), Some((ms(140), 2)));
+        // Processor sharing: each gets half until 40 ms (20 bits), then the survivor all of it.
+        let mut ps = SharedUplink::new(kbps(1), Sharing::ProcessorSharing);
+        ps.start_flow(ms(0), 1, 100).expect("start");
+        ps.start_flow(ms(0), 2, 100).expect("start");
+        assert!(ps.cancel_flow(ms(40), 1));
+        assert_eq!(ps.next_completion(), Some((ms(120), 2)));
+        assert_eq!(ps.active_flows(), 1);
     }
 
     #[test]

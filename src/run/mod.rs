@@ -1,6 +1,7 @@
 //! A scenario turned into a run: validated scenario -> ready objects (data shards, SNN, devices,
 //! channel) -> the FL models wired into the kernel -> run folder; and central training.
 
+pub mod faults;
 mod recorder;
 mod simulate;
 pub mod train;
@@ -286,6 +287,7 @@ pub fn build(scenario: &Scenario) -> Result<Setup, ExperimentError> {
     let downlink = link_config(&scenario.downlink).map_err(net_err)?;
     let test = Arc::new(std::mem::take(&mut prepared.test));
     let classes = scenario.device_class_assignment();
+    let shared_init = Arc::new(init_params.clone());
     let mut devices = Vec::with_capacity(shards.len());
     let mut traces = Vec::with_capacity(shards.len());
     for (i, shard) in shards.iter().enumerate() {
@@ -313,7 +315,7 @@ pub fn build(scenario: &Scenario) -> Result<Setup, ExperimentError> {
             let samples = examples.len();
             let local = LocalModel::new(
                 net.clone(),
-                init_params.clone(),
+                shared_init.clone(),
                 examples,
                 test.clone(),
                 codec.clone(),
@@ -392,7 +394,9 @@ pub fn build(scenario: &Scenario) -> Result<Setup, ExperimentError> {
         budget_airtime: scenario.budget.round_airtime,
         systems_only: fl.systems_only,
     };
+    let faults = faults::resolve(&scenario.faults, &classes, seed);
     Ok(Setup {
+        faults,
         seed,
         net,
         test,

@@ -6,8 +6,8 @@ use crate::data::Example;
 use crate::fl::compress::Codec;
 use crate::fl::model::flatten;
 use crate::fl::{
-    AirReceiver, BaseStation, Device, DeviceSetup, GlobalEvaluator, LocalModel, Participation,
-    Protocol,
+    AirReceiver, BaseStation, Device, DeviceSetup, Fault, GlobalEvaluator, LocalModel,
+    Participation, Protocol,
 };
 use crate::net::{AvailabilityTrace, Channel};
 use crate::report::{DeviceRecord, RunResult, Sink};
@@ -50,6 +50,8 @@ pub struct Setup {
     pub codec: Arc<Codec>,
     /// Shard entries that repeat an example (0 when the shards are disjoint).
     pub reused_examples: u64,
+    /// The fault timeline, targets resolved.
+    pub faults: Vec<Fault>,
 }
 
 /// Runs `setup` to the end with the actors spread over `threads` arbiters; the records do not
@@ -69,6 +71,7 @@ pub fn simulate(
         channel,
         codec,
         reused_examples: _,
+        faults,
     } = setup;
     let protocol = Arc::new(protocol);
     let n = devices.len() as u32;
@@ -139,7 +142,14 @@ pub fn simulate(
         });
     }
     let mut medium = CellMedium::new(channel);
-    let mut recorder = Recorder::new((*protocol).clone(), records, energy, sink);
-    let stats = sim::run(nodes, &mut medium, &mut recorder, threads)?;
+    let timeline = super::faults::timeline(&faults);
+    let mut recorder = Recorder::new(
+        (*protocol).clone(),
+        records,
+        energy,
+        !faults.is_empty(),
+        sink,
+    );
+    let stats = sim::run(nodes, &mut medium, &mut recorder, timeline, threads)?;
     Ok(recorder.finish(stats.events))
 }

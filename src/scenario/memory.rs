@@ -33,6 +33,10 @@ const SYSTEMS_DEVICE_BYTES: u64 = 4050;
 /// A training device's fixed state besides its model and shard \[bytes\].
 const TRAINING_DEVICE_BYTES: u64 = 16 * KIB;
 
+/// One device a fault concerns, for each of its start and end: the timeline entries for the
+/// channel and the device, and their calendar slots \[bytes\].
+const FAULT_TARGET_BYTES: u64 = 400;
+
 const KIB: u64 = 1024;
 const MIB: u64 = 1024 * KIB;
 
@@ -79,12 +83,17 @@ pub fn inputs(scenario: &Scenario) -> u64 {
 pub fn estimate(scenario: &Scenario) -> MemoryEstimate {
     let m = |a: u64, b: u64| a.saturating_mul(b);
     let devices = scenario.fl.devices;
+    let faults = m(
+        super::validate_faults::fault_targets(&scenario.faults, devices),
+        FAULT_TARGET_BYTES,
+    );
     if scenario.fl.systems_only {
-        let total = SYSTEMS_BASE_BYTES
+        let base = SYSTEMS_BASE_BYTES.saturating_add(faults);
+        let total = base
             .saturating_add(m(devices, SYSTEMS_DEVICE_BYTES))
             .max(LOAD_PEAK_BYTES);
         return MemoryEstimate {
-            base: SYSTEMS_BASE_BYTES,
+            base,
             test_set: 0,
             per_device: SYSTEMS_DEVICE_BYTES,
             devices,
@@ -113,12 +122,13 @@ pub fn estimate(scenario: &Scenario) -> MemoryEstimate {
     let per_device = TRAINING_DEVICE_BYTES
         .saturating_add(m(weights, MODEL_COPIES) / COPIES_DIV)
         .saturating_add(m(scenario.partition.examples_per_device, train));
-    let total = BASE_BYTES
+    let base = BASE_BYTES.saturating_add(faults);
+    let total = base
         .saturating_add(test_set)
         .saturating_add(m(devices, per_device))
         .max(LOAD_PEAK_BYTES);
     MemoryEstimate {
-        base: BASE_BYTES,
+        base,
         test_set,
         per_device,
         devices,

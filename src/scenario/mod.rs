@@ -14,6 +14,7 @@ pub mod memory;
 pub mod name;
 pub mod raw;
 pub mod raw_cell;
+pub mod raw_faults;
 pub mod resolve;
 pub mod spec;
 pub mod units;
@@ -21,6 +22,7 @@ pub mod validate;
 mod validate_air;
 mod validate_budget;
 mod validate_cell;
+mod validate_faults;
 mod validate_net;
 mod validate_override;
 

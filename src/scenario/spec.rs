@@ -42,8 +42,37 @@ pub struct Scenario {
     /// `[cell]`: a radio cell giving each device its own link (default none: every device
     /// shares the links of `[channel]`).
     pub cell: Option<CellSpec>,
+    /// `[[faults]]`: the fault timeline (default none).
+    pub faults: Vec<FaultSpec>,
     /// Where the scenario came from: the file name or `"<embedded default>"`.
     pub source: String,
+}
+
+/// One `[[faults]]` entry.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FaultSpec {
+    /// Its kind and parameters.
+    pub kind: crate::fl::FaultKind,
+    /// When it starts.
+    pub start: crate::fl::FaultTime,
+    /// When it ends (`None`: at the end of the run).
+    pub end: Option<crate::fl::FaultTime>,
+    /// The devices it concerns (none for an outage).
+    pub targets: FaultTargets,
+    /// The entry as written (for the resolved scenario).
+    pub raw: super::raw_faults::RawFault,
+}
+
+/// The devices a fault concerns: those listed (ids, ranges, classes; every device when none is
+/// listed), of which a random `fraction` when given.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FaultTargets {
+    /// Device ids listed, ranges expanded, in id order.
+    pub devices: Vec<u32>,
+    /// Indices of the device classes listed.
+    pub classes: Vec<usize>,
+    /// Keep this fraction of them, drawn at random (rounded up, at least one).
+    pub fraction: Option<f64>,
 }
 
 /// Data sources.

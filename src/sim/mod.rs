@@ -15,7 +15,8 @@ mod model;
 pub use calendar::Calendar;
 pub use kernel::KernelStats;
 pub use model::{
-    Context, Effect, Input, Medium, Model, NodeId, Observer, System, Transfer, Worker,
+    Context, Effect, Input, Medium, Model, NodeId, Observer, Scheduled, System, Target, Transfer,
+    When, Worker,
 };
 
 use actix::prelude::*;
@@ -70,11 +71,13 @@ pub struct Node<S: System> {
 
 /// Runs a simulation of `nodes` (node `i` has id `i`) over `medium` until the calendar is empty,
 /// with the nodes' actors spread over `threads` arbiters (at least one; inline workers get no
-/// actor). The outcome does not depend on `threads`.
+/// actor), handing the events of `timeline` to their targets when they fall due. The outcome does
+/// not depend on `threads`.
 pub fn run<S: System>(
     nodes: Vec<Node<S>>,
     medium: &mut dyn Medium<S>,
     observer: &mut dyn Observer<S>,
+    timeline: Vec<Scheduled<S>>,
     threads: usize,
 ) -> Result<KernelStats, SimError<S::Error>> {
     let system = actix::System::new();
@@ -97,7 +100,7 @@ pub fn run<S: System>(
             }
             models.push(node.model);
         }
-        let result = kernel::Kernel::new(models, hosts, medium, observer)
+        let result = kernel::Kernel::new(models, hosts, medium, observer, timeline)
             .run()
             .await;
         for a in &arbiters {

@@ -16,6 +16,7 @@ impl System for Ring {
     type Note = (SimTime, u64);
     type Report = ();
     type Error = String;
+    type Event = u64;
 }
 
 /// Passes the token on after squaring it on its actor (1 ms of work), until it reaches `stop`.
@@ -38,8 +39,10 @@ impl Model<Ring> for Counter {
                 msg: 2,
             }),
             Input::Start | Input::Timer(()) => {}
+            Input::Event(v) => out.push(Effect::Note((ctx.now, 1_000 + v))),
             Input::Message { msg, .. } => {
                 out.push(Effect::Note((ctx.now, msg)));
+                out.push(Effect::Cue(msg));
                 if msg < self.stop {
                     out.push(Effect::Work {
                         duration: SimDuration::from_millis(1),
@@ -97,12 +100,23 @@ impl Medium<Ring> for Wire {
                 at: now + SimDuration::from_millis(10),
                 from,
                 to,
+                sent: now,
                 delivered: true,
                 msg,
             });
             reports.push(());
         }
         Ok(())
+    }
+
+    fn event(
+        &mut self,
+        _now: SimTime,
+        _v: u64,
+        _out: &mut Vec<Transfer<Ring>>,
+        reports: &mut Vec<()>,
+    ) {
+        reports.push(());
     }
 }
 
@@ -111,6 +125,7 @@ struct Log {
     notes: Vec<(NodeId, SimTime, u64)>,
     readings: Vec<(NodeId, u64)>,
     reports: usize,
+    events: Vec<(SimTime, Target, u64)>,
 }
 
 impl Observer<Ring> for Log {
@@ -124,9 +139,16 @@ impl Observer<Ring> for Log {
     fn reading(&mut self, node: NodeId, reading: u64) {
         self.readings.push((node, reading));
     }
+    fn event(&mut self, now: SimTime, target: Target, event: &u64) {
+        self.events.push((now, target, *event));
+    }
 }
 
 fn ring(threads: usize) -> (Log, KernelStats) {
+    ring_with(threads, Vec::new())
+}
+
+fn ring_with(threads: usize, timeline: Vec<Scheduled<Ring>>) -> (Log, KernelStats) {
     let nodes = (0..3)
         .map(|i| Node {
             model: Box::new(Counter {
@@ -138,7 +160,7 @@ fn ring(threads: usize) -> (Log, KernelStats) {
         })
         .collect();
     let mut log = Log::default();
-    let stats = run(nodes, &mut Wire, &mut log, threads).expect("the ring runs");
+    let stats = run(nodes, &mut Wire, &mut log, timeline, threads).expect("the ring runs");
     (log, stats)
 }
 
@@ -200,7 +222,7 @@ fn slow(duration: SimDuration) -> Result<KernelStats, SimError<String>> {
             worker: Box::new(Squarer { last: 0 }) as Box<dyn Worker<Ring>>,
         })
         .collect();
-    run(nodes, &mut Wire, &mut Log::default(), 1)
+    run(nodes, &mut Wire, &mut Log::default(), Vec::new(), 1)
 }
 
 #[test]
@@ -216,4 +238,69 @@ fn an_event_past_the_end_of_the_clock_is_an_error_naming_its_node() {
         }
         other => panic!("expected a clock overflow, got {:?}", other.map(|s| s.end)),
     }
+}
+
+#[test]
+fn timeline_events_fall_due_at_their_time_or_after_their_cue_and_only_once() {
+    let ms = |m: u64| SimTime::ZERO + SimDuration::from_millis(m);
+    let timeline = vec![
+        Scheduled {
+            when: When::At(ms(15)),
+            target: Target::Node(1),
+            event: 9,
+        },
+        // Node 2 receives token 4 at 21 ms and raises cue 4; the token comes back as a
+        // message worth 4 nowhere else, so the event falls due once, 5 ms later.
+        Scheduled {
+            when: When::Cue {
+                cue: 4,
+                delay: SimDuration::from_millis(5),
+            },
+            target: Target::Node(0),
+            event: 7,
+        },
+        Scheduled {
+            when: When::At(ms(30)),
+            target: Target::Medium,
+            event: 3,
+        },
+        // Nobody raises cue 5: never due.
+        Scheduled {
+            when: When::Cue {
+                cue: 5,
+                delay: SimDuration::ZERO,
+            },
+            target: Target::Node(2),
+            event: 8,
+        },
+    ];
+    for threads in [1, 2] {
+        let (log, _) = ring_with(threads, timeline_copy(&timeline));
+        let events: Vec<(NodeId, SimTime, u64)> = log
+            .notes
+            .iter()
+            .copied()
+            .filter(|n| (1_000..2_000).contains(&n.2))
+            .collect();
+        assert_eq!(events, vec![(1, ms(15), 1_009), (0, ms(26), 1_007)]);
+        assert_eq!(
+            log.events,
+            vec![
+                (ms(15), Target::Node(1), 9),
+                (ms(26), Target::Node(0), 7),
+                (ms(30), Target::Medium, 3),
+            ]
+        );
+        assert_eq!(log.reports, 6, "five hops and the medium's event");
+    }
+}
+
+fn timeline_copy(t: &[Scheduled<Ring>]) -> Vec<Scheduled<Ring>> {
+    t.iter()
+        .map(|s| Scheduled {
+            when: s.when,
+            target: s.target,
+            event: s.event,
+        })
+        .collect()
 }

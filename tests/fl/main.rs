@@ -21,6 +21,8 @@ fn with_ideal_links(scenario: &str) -> String {
 mod aircomp;
 mod compress;
 mod compression_in_runs;
+mod fault_models;
+mod fault_runs;
 mod fig4_ordering;
 mod fig4_time_scale;
 mod learning;

@@ -32,6 +32,21 @@ pub(crate) struct LazyRows {
     /// Last hidden catch-up `(stamp, blocks, sum, decay)`: rows of one presynaptic neuron
     /// usually share their stamp.
     memo: (u64, u64, f64, f64),
+    /// Last output catch-up `(blocks - stamp, sum, decay)`.
+    memo_out: (u64, f64, f64),
+    /// Delta_s = 1 path: presynaptic neurons whose hidden rows were touched, queued like
+    /// `pending` under their rows' stamp (one entry per neuron instead of one per row).
+    pending_pre: Vec<Vec<u32>>,
+    /// Stamp (mod 2^32, a filter before the rows' own stamps) given to the hidden rows of each
+    /// presynaptic neuron by its last fused touch, `[N]`.
+    last_touch: Vec<u32>,
+    /// The open fused block's per-neuron constants, `[L]`: `coeff` (`(1 - kappa) err`, or `err`
+    /// in block 0), `scale` (eta, or eta l_b for hidden neurons) and `|err|`.
+    coeff: Vec<f64>,
+    scale: Vec<f64>,
+    abs_err: Vec<f64>,
+    /// The open fused block's trace decay (kappa, or 0 in block 0).
+    pre: f64,
 }
 
 impl LazyRows {
@@ -52,6 +67,13 @@ impl LazyRows {
             kappa: cfg.kappa,
             eta: cfg.eta,
             memo: (u64::MAX, 0, 0.0, 0.0),
+            memo_out: (0, 0.0, 0.0),
+            pending_pre: vec![Vec::new(); ring],
+            last_touch: vec![u32::MAX; net.n_neurons()],
+            coeff: vec![0.0; net.n_learnable_neurons()],
+            scale: vec![0.0; net.n_learnable_neurons()],
+            abs_err: vec![0.0; net.n_learnable_neurons()],
+            pre: 0.0,
         }
     }
 
@@ -80,13 +102,17 @@ impl LazyRows {
                 self.memo = (stamp, blocks, sum, decay);
                 (sum, decay)
             }
+        } else if self.memo_out.0 == n {
+            (self.memo_out.1, self.memo_out.2)
         } else {
             let decay = if n >= ring {
                 0.0
             } else {
                 self.kappa.powi(n as i32)
             };
-            (self.kappa * (1.0 - decay) / (1.0 - self.kappa), decay)
+            let sum = self.kappa * (1.0 - decay) / (1.0 - self.kappa);
+            self.memo_out = (n, sum, decay);
+            (sum, decay)
         };
         let scale = self.eta * sum;
         let span = row * self.k..(row + 1) * self.k;
@@ -121,7 +147,13 @@ impl LazyRows {
     }
 
     /// Ends block `blocks` with smoothed learning signal `signal`; returns the new block count.
-    pub(crate) fn end_block(&mut self, w: &mut [f64], blocks: u64, signal: f64) -> u64 {
+    pub(crate) fn end_block(
+        &mut self,
+        net: &Network,
+        w: &mut [f64],
+        blocks: u64,
+        signal: f64,
+    ) -> u64 {
         let hidden_scale = self.eta * signal;
         for &row in &self.touched {
             let row = row as usize;
@@ -135,7 +167,7 @@ impl LazyRows {
                 *w += scale * *e;
             }
         }
-        let slot = self.record_signal_and_flush(w, blocks, signal);
+        let slot = self.record_signal_and_flush(net, w, blocks, signal);
         for &row in &self.touched {
             if self.is_hidden(row as usize) {
                 self.pending[slot].push(row);
@@ -148,7 +180,13 @@ impl LazyRows {
     /// Stores `l_b` of block `blocks` and flushes the hidden rows last stamped R blocks before
     /// its end (their traces are now below 1e-30 of their size). Returns the queue slot of rows
     /// stamped `blocks + 1`, now empty.
-    fn record_signal_and_flush(&mut self, w: &mut [f64], blocks: u64, signal: f64) -> usize {
+    fn record_signal_and_flush(
+        &mut self,
+        net: &Network,
+        w: &mut [f64],
+        blocks: u64,
+        signal: f64,
+    ) -> usize {
         let ring = self.signals.len() as u64;
         self.signals[(blocks % ring) as usize] = signal;
         self.memo.0 = u64::MAX;
@@ -164,61 +202,128 @@ impl LazyRows {
             }
             queue.clear();
             self.pending[slot] = queue;
+            let mut queue = std::mem::take(&mut self.pending_pre[slot]);
+            for &j in &queue {
+                let j = j as usize;
+                if self.last_touch[j] != due as u32 {
+                    continue;
+                }
+                let n_hidden = self.n_hidden;
+                let posts = net.postsynaptic(j).iter();
+                let hidden = posts.take_while(|&&l| (l as usize) < n_hidden);
+                for &l in hidden {
+                    let row = self.row(l as usize, j);
+                    if self.stamp[row] == due {
+                        self.catch_up(w, row, done);
+                    }
+                }
+            }
+            queue.clear();
+            self.pending_pre[slot] = queue;
         } else {
             self.pending[slot].clear();
+            self.pending_pre[slot].clear();
         }
         slot
     }
 
     /// Delta_s = 1 fast path, before the gradients of block `blocks` (its only step): stores the
-    /// block's learning signal and flushes due rows. Rows then go through
-    /// [`LazyRows::fused_update`], and the block needs no [`LazyRows::end_block`].
-    pub(crate) fn open_fused_block(&mut self, w: &mut [f64], blocks: u64, signal: f64) {
-        let _ = self.record_signal_and_flush(w, blocks, signal);
+    /// block's learning signal, flushes due rows and fixes the block's per-neuron constants from
+    /// the errors `err = s - sigmoid(u)`, `[L]`. Rows then go through
+    /// [`LazyRows::fused_presynaptic`], and the block needs no [`LazyRows::end_block`].
+    pub(crate) fn open_fused_block(
+        &mut self,
+        net: &Network,
+        w: &mut [f64],
+        blocks: u64,
+        signal: f64,
+        err: &[f64],
+    ) {
+        let _ = self.record_signal_and_flush(net, w, blocks, signal);
+        self.pre = if blocks == 0 { 0.0 } else { self.kappa };
+        let hidden_scale = self.eta * signal;
+        for (l, &err) in err.iter().enumerate() {
+            self.coeff[l] = if blocks == 0 {
+                err
+            } else {
+                (1.0 - self.kappa) * err
+            };
+            self.scale[l] = if l < self.n_hidden {
+                hidden_scale
+            } else {
+                self.eta
+            };
+            self.abs_err[l] = err.abs();
+        }
     }
 
-    /// Delta_s = 1 fast path for a caught-up row: `e = kappa e + (1 - kappa) err x` (or
-    /// `e = err x` in block 0), then `theta += scale e` with `scale` = eta (outputs,
-    /// `hidden_scale = None`) or eta l_b (hidden rows, `hidden_scale = Some(eta l_b)`).
+    /// Delta_s = 1 fast path for the caught-up rows `j -> l`, `l` in `posts`, of one presynaptic
+    /// neuron with trace `x`: `e = kappa e + (1 - kappa) err_l x` (or `e = err_l x` in block 0),
+    /// then `theta += scale_l e` (see [`LazyRows::open_fused_block`]). With `next` (j's trace at
+    /// the coming step) adds `theta . next` to `carry[l]`. Returns `sum_l |err_l|` in `posts`
+    /// order.
     #[inline]
-    pub(crate) fn fused_update(
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn fused_presynaptic(
         &mut self,
         w: &mut [f64],
-        row: usize,
+        j: usize,
+        posts: &[u32],
         blocks: u64,
-        err: f64,
         x: &[f64],
-        hidden_scale: Option<f64>,
-    ) {
-        self.stamp[row] = blocks + 1;
-        let (pre, coeff) = if blocks == 0 {
-            (0.0, err)
-        } else {
-            (self.kappa, (1.0 - self.kappa) * err)
-        };
-        let hidden = hidden_scale.is_some();
-        let scale = hidden_scale.unwrap_or(self.eta);
-        let span = row * self.k..(row + 1) * self.k;
-        let (w, e) = (&mut w[span.clone()], &mut self.e[span]);
-        if let (Ok(w), Ok(e), Ok(x)) = (
-            <&mut [f64; 8]>::try_from(&mut *w),
-            <&mut [f64; 8]>::try_from(&mut *e),
-            <&[f64; 8]>::try_from(x),
-        ) {
-            for k in 0..8 {
-                e[k] = pre * e[k] + coeff * x[k];
-                w[k] += scale * e[k];
+        next: Option<&[f64]>,
+        carry: &mut [f64],
+    ) -> f64 {
+        let stamp = blocks + 1;
+        let base = j * self.l_count;
+        let (pre, k) = (self.pre, self.k);
+        let mut abs_err_sum = 0.0;
+        match (<&[f64; 8]>::try_from(x), next.map(<&[f64; 8]>::try_from)) {
+            (Ok(x), None | Some(Ok(_))) => {
+                let next = next.and_then(|n| <&[f64; 8]>::try_from(n).ok());
+                for &l in posts {
+                    let l = l as usize;
+                    let row = base + l;
+                    self.stamp[row] = stamp;
+                    abs_err_sum += self.abs_err[l];
+                    let (coeff, scale) = (self.coeff[l], self.scale[l]);
+                    let span = row * 8..(row + 1) * 8;
+                    let w: &mut [f64; 8] = (&mut w[span.clone()]).try_into().expect("K = 8");
+                    let e: &mut [f64; 8] = (&mut self.e[span]).try_into().expect("K = 8");
+                    for k in 0..8 {
+                        e[k] = pre * e[k] + coeff * x[k];
+                        w[k] += scale * e[k];
+                    }
+                    if let Some(next) = next {
+                        carry[l] += super::neuron::dot(w, next);
+                    }
+                }
             }
-        } else {
-            for ((w, e), &x) in w.iter_mut().zip(e.iter_mut()).zip(x) {
-                *e = pre * *e + coeff * x;
-                *w += scale * *e;
+            _ => {
+                for &l in posts {
+                    let l = l as usize;
+                    let row = base + l;
+                    self.stamp[row] = stamp;
+                    abs_err_sum += self.abs_err[l];
+                    let (coeff, scale) = (self.coeff[l], self.scale[l]);
+                    let span = row * k..(row + 1) * k;
+                    let (w, e) = (&mut w[span.clone()], &mut self.e[span]);
+                    for ((w, e), &x) in w.iter_mut().zip(e.iter_mut()).zip(x) {
+                        *e = pre * *e + coeff * x;
+                        *w += scale * *e;
+                    }
+                    if let Some(next) = next {
+                        carry[l] += super::neuron::dot(w, next);
+                    }
+                }
             }
         }
-        if hidden {
+        if posts.first().is_some_and(|&l| (l as usize) < self.n_hidden) {
             let ring = self.signals.len() as u64;
-            self.pending[((blocks + 1) % ring) as usize].push(row as u32);
+            self.pending_pre[(stamp % ring) as usize].push(j as u32);
+            self.last_touch[j] = stamp as u32;
         }
+        abs_err_sum
     }
 
     /// Brings every row up to date (touched rows of the open block keep their pending update)
@@ -226,6 +331,7 @@ impl LazyRows {
     pub(crate) fn catch_up_all(&mut self, w: &mut [f64], blocks: u64) {
         let ring = self.signals.len() as u64;
         self.pending.iter_mut().for_each(Vec::clear);
+        self.pending_pre.iter_mut().for_each(Vec::clear);
         for row in 0..self.stamp.len() {
             self.catch_up(w, row, blocks);
             let nonzero = self.e[row * self.k..(row + 1) * self.k]
@@ -277,11 +383,14 @@ impl LazyRows {
 
     pub(crate) fn memory_bytes(&self) -> usize {
         (self.e.capacity() + self.signals.capacity()) * 8
+            + (self.coeff.capacity() + self.scale.capacity() + self.abs_err.capacity()) * 8
             + self.stamp.capacity() * 8
+            + self.last_touch.capacity() * 4
             + self.touched.capacity() * 4
             + self
                 .pending
                 .iter()
+                .chain(&self.pending_pre)
                 .map(|q| q.capacity() * 4 + 24)
                 .sum::<usize>()
     }

@@ -288,11 +288,12 @@ impl LazyRows {
                     abs_err_sum += self.abs_err[l];
                     let (coeff, scale) = (self.coeff[l], self.scale[l]);
                     let span = row * 8..(row + 1) * 8;
-                    let w: &mut [f64; 8] = (&mut w[span.clone()]).try_into().expect("K = 8");
-                    let e: &mut [f64; 8] = (&mut self.e[span]).try_into().expect("K = 8");
-                    for k in 0..8 {
-                        e[k] = pre * e[k] + coeff * x[k];
-                        w[k] += scale * e[k];
+                    let (w, e) = (&mut w[span.clone()], &mut self.e[span]);
+                    if let (Ok(w), Ok(e)) = (
+                        <&mut [f64; 8]>::try_from(&mut *w),
+                        <&mut [f64; 8]>::try_from(&mut *e),
+                    ) {
+                        fused_row(w, e, x, pre, coeff, scale);
                     }
                     if let Some(next) = next {
                         carry[l] += super::neuron::dot(w, next);
@@ -394,4 +395,18 @@ impl LazyRows {
                 .map(|q| q.capacity() * 4 + 24)
                 .sum::<usize>()
     }
+}
+
+/// One K = 8 row of [`LazyRows::fused_presynaptic`]: `e = pre e + coeff x`, then `w += scale e`,
+/// written as whole-row passes so that both vectorise.
+#[inline(always)]
+fn fused_row(w: &mut [f64; 8], e: &mut [f64; 8], x: &[f64; 8], pre: f64, coeff: f64, scale: f64) {
+    let mut next = [0.0; 8];
+    for k in 0..8 {
+        next[k] = pre * e[k] + coeff * x[k];
+    }
+    for k in 0..8 {
+        w[k] += scale * next[k];
+    }
+    *e = next;
 }

@@ -15,6 +15,10 @@
 
 use super::Network;
 
+/// Flag of a flush-queue entry standing for every hidden row of presynaptic neuron
+/// `entry & !PRESYNAPTIC` (used while rows fit in 31 bits).
+const PRESYNAPTIC: u32 = 1 << 31;
+
 /// The eligibility of W and the lazy bookkeeping; W itself is passed in (it lives in `Params`).
 #[derive(Clone, Debug)]
 pub(crate) struct LazyRows {
@@ -32,21 +36,6 @@ pub(crate) struct LazyRows {
     /// Last hidden catch-up `(stamp, blocks, sum, decay)`: rows of one presynaptic neuron
     /// usually share their stamp.
     memo: (u64, u64, f64, f64),
-    /// Last output catch-up `(blocks - stamp, sum, decay)`.
-    memo_out: (u64, f64, f64),
-    /// Delta_s = 1 path: presynaptic neurons whose hidden rows were touched, queued like
-    /// `pending` under their rows' stamp (one entry per neuron instead of one per row).
-    pending_pre: Vec<Vec<u32>>,
-    /// Stamp (mod 2^32, a filter before the rows' own stamps) given to the hidden rows of each
-    /// presynaptic neuron by its last fused touch, `[N]`.
-    last_touch: Vec<u32>,
-    /// The open fused block's per-neuron constants, `[L]`: `coeff` (`(1 - kappa) err`, or `err`
-    /// in block 0), `scale` (eta, or eta l_b for hidden neurons) and `|err|`.
-    coeff: Vec<f64>,
-    scale: Vec<f64>,
-    abs_err: Vec<f64>,
-    /// The open fused block's trace decay (kappa, or 0 in block 0).
-    pre: f64,
 }
 
 impl LazyRows {
@@ -67,13 +56,6 @@ impl LazyRows {
             kappa: cfg.kappa,
             eta: cfg.eta,
             memo: (u64::MAX, 0, 0.0, 0.0),
-            memo_out: (0, 0.0, 0.0),
-            pending_pre: vec![Vec::new(); ring],
-            last_touch: vec![u32::MAX; net.n_neurons()],
-            coeff: vec![0.0; net.n_learnable_neurons()],
-            scale: vec![0.0; net.n_learnable_neurons()],
-            abs_err: vec![0.0; net.n_learnable_neurons()],
-            pre: 0.0,
         }
     }
 
@@ -102,17 +84,13 @@ impl LazyRows {
                 self.memo = (stamp, blocks, sum, decay);
                 (sum, decay)
             }
-        } else if self.memo_out.0 == n {
-            (self.memo_out.1, self.memo_out.2)
         } else {
             let decay = if n >= ring {
                 0.0
             } else {
                 self.kappa.powi(n as i32)
             };
-            let sum = self.kappa * (1.0 - decay) / (1.0 - self.kappa);
-            self.memo_out = (n, sum, decay);
-            (sum, decay)
+            (self.kappa * (1.0 - decay) / (1.0 - self.kappa), decay)
         };
         let scale = self.eta * sum;
         let span = row * self.k..(row + 1) * self.k;
@@ -195,41 +173,30 @@ impl LazyRows {
         if done >= ring {
             let due = done - ring;
             let mut queue = std::mem::take(&mut self.pending[slot]);
-            for &row in &queue {
-                if self.stamp[row as usize] == due {
-                    self.catch_up(w, row as usize, done);
+            for &entry in &queue {
+                if let Some(j) = self.presynaptic_entry(entry) {
+                    let n_hidden = self.n_hidden;
+                    let posts = net.postsynaptic(j).iter();
+                    for &l in posts.take_while(|&&l| (l as usize) < n_hidden) {
+                        let row = self.row(l as usize, j);
+                        if self.stamp[row] == due {
+                            self.catch_up(w, row, done);
+                        }
+                    }
+                } else if self.stamp[entry as usize] == due {
+                    self.catch_up(w, entry as usize, done);
                 }
             }
             queue.clear();
             self.pending[slot] = queue;
-            let mut queue = std::mem::take(&mut self.pending_pre[slot]);
-            for &j in &queue {
-                let j = j as usize;
-                if self.last_touch[j] != due as u32 {
-                    continue;
-                }
-                let n_hidden = self.n_hidden;
-                let posts = net.postsynaptic(j).iter();
-                let hidden = posts.take_while(|&&l| (l as usize) < n_hidden);
-                for &l in hidden {
-                    let row = self.row(l as usize, j);
-                    if self.stamp[row] == due {
-                        self.catch_up(w, row, done);
-                    }
-                }
-            }
-            queue.clear();
-            self.pending_pre[slot] = queue;
         } else {
             self.pending[slot].clear();
-            self.pending_pre[slot].clear();
         }
         slot
     }
 
     /// Delta_s = 1 fast path, before the gradients of block `blocks` (its only step): stores the
-    /// block's learning signal, flushes due rows and fixes the block's per-neuron constants from
-    /// the errors `err = s - sigmoid(u)`, `[L]`. Rows then go through
+    /// block's learning signal and flushes due rows. Rows then go through
     /// [`LazyRows::fused_presynaptic`], and the block needs no [`LazyRows::end_block`].
     pub(crate) fn open_fused_block(
         &mut self,
@@ -237,31 +204,24 @@ impl LazyRows {
         w: &mut [f64],
         blocks: u64,
         signal: f64,
-        err: &[f64],
     ) {
         let _ = self.record_signal_and_flush(net, w, blocks, signal);
-        self.pre = if blocks == 0 { 0.0 } else { self.kappa };
-        let hidden_scale = self.eta * signal;
-        for (l, &err) in err.iter().enumerate() {
-            self.coeff[l] = if blocks == 0 {
-                err
-            } else {
-                (1.0 - self.kappa) * err
-            };
-            self.scale[l] = if l < self.n_hidden {
-                hidden_scale
-            } else {
-                self.eta
-            };
-            self.abs_err[l] = err.abs();
-        }
+    }
+
+    /// The presynaptic neuron of a queue entry standing for all its hidden rows (see
+    /// [`LazyRows::fused_presynaptic`]), or `None` for a single row.
+    #[inline]
+    fn presynaptic_entry(&self, entry: u32) -> Option<usize> {
+        (self.stamp.len() <= PRESYNAPTIC as usize && entry & PRESYNAPTIC != 0)
+            .then_some((entry & !PRESYNAPTIC) as usize)
     }
 
     /// Delta_s = 1 fast path for the caught-up rows `j -> l`, `l` in `posts`, of one presynaptic
     /// neuron with trace `x`: `e = kappa e + (1 - kappa) err_l x` (or `e = err_l x` in block 0),
-    /// then `theta += scale_l e` (see [`LazyRows::open_fused_block`]). With `next` (j's trace at
-    /// the coming step) adds `theta . next` to `carry[l]`. Returns `sum_l |err_l|` in `posts`
-    /// order.
+    /// then `theta += scale e` with `scale` = eta (outputs) or `hidden_scale` = eta l_b (hidden
+    /// rows). With `next` (j's trace at the coming step) adds `theta . next` to `carry[l]`.
+    /// Returns `sum_l |err_l|` in `posts` order. Touched hidden rows are queued for their flush
+    /// as one entry for the neuron (one per row when rows do not fit 31 bits).
     #[inline]
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn fused_presynaptic(
@@ -273,10 +233,19 @@ impl LazyRows {
         x: &[f64],
         next: Option<&[f64]>,
         carry: &mut [f64],
+        err: &[f64],
+        hidden_scale: f64,
     ) -> f64 {
         let stamp = blocks + 1;
         let base = j * self.l_count;
-        let (pre, k) = (self.pre, self.k);
+        let (pre, first) = if blocks == 0 {
+            (0.0, true)
+        } else {
+            (self.kappa, false)
+        };
+        let (k, n_hidden, eta) = (self.k, self.n_hidden, self.eta);
+        let coeff = |err: f64| if first { err } else { (1.0 - self.kappa) * err };
+        let scale = |l: usize| if l < n_hidden { hidden_scale } else { eta };
         let mut abs_err_sum = 0.0;
         match (<&[f64; 8]>::try_from(x), next.map(<&[f64; 8]>::try_from)) {
             (Ok(x), None | Some(Ok(_))) => {
@@ -285,8 +254,8 @@ impl LazyRows {
                     let l = l as usize;
                     let row = base + l;
                     self.stamp[row] = stamp;
-                    abs_err_sum += self.abs_err[l];
-                    let (coeff, scale) = (self.coeff[l], self.scale[l]);
+                    abs_err_sum += err[l].abs();
+                    let (coeff, scale) = (coeff(err[l]), scale(l));
                     let span = row * 8..(row + 1) * 8;
                     let (w, e) = (&mut w[span.clone()], &mut self.e[span]);
                     if let (Ok(w), Ok(e)) = (
@@ -305,8 +274,8 @@ impl LazyRows {
                     let l = l as usize;
                     let row = base + l;
                     self.stamp[row] = stamp;
-                    abs_err_sum += self.abs_err[l];
-                    let (coeff, scale) = (self.coeff[l], self.scale[l]);
+                    abs_err_sum += err[l].abs();
+                    let (coeff, scale) = (coeff(err[l]), scale(l));
                     let span = row * k..(row + 1) * k;
                     let (w, e) = (&mut w[span.clone()], &mut self.e[span]);
                     for ((w, e), &x) in w.iter_mut().zip(e.iter_mut()).zip(x) {
@@ -319,10 +288,15 @@ impl LazyRows {
                 }
             }
         }
-        if posts.first().is_some_and(|&l| (l as usize) < self.n_hidden) {
-            let ring = self.signals.len() as u64;
-            self.pending_pre[(stamp % ring) as usize].push(j as u32);
-            self.last_touch[j] = stamp as u32;
+        let ring = self.signals.len() as u64;
+        let queue = &mut self.pending[(stamp % ring) as usize];
+        if posts.first().is_some_and(|&l| (l as usize) < n_hidden) {
+            if self.stamp.len() <= PRESYNAPTIC as usize {
+                queue.push(PRESYNAPTIC | j as u32);
+            } else {
+                let hidden = posts.iter().take_while(|&&l| (l as usize) < n_hidden);
+                queue.extend(hidden.map(|&l| (base + l as usize) as u32));
+            }
         }
         abs_err_sum
     }
@@ -332,7 +306,6 @@ impl LazyRows {
     pub(crate) fn catch_up_all(&mut self, w: &mut [f64], blocks: u64) {
         let ring = self.signals.len() as u64;
         self.pending.iter_mut().for_each(Vec::clear);
-        self.pending_pre.iter_mut().for_each(Vec::clear);
         for row in 0..self.stamp.len() {
             self.catch_up(w, row, blocks);
             let nonzero = self.e[row * self.k..(row + 1) * self.k]
@@ -384,14 +357,11 @@ impl LazyRows {
 
     pub(crate) fn memory_bytes(&self) -> usize {
         (self.e.capacity() + self.signals.capacity()) * 8
-            + (self.coeff.capacity() + self.scale.capacity() + self.abs_err.capacity()) * 8
             + self.stamp.capacity() * 8
-            + self.last_touch.capacity() * 4
             + self.touched.capacity() * 4
             + self
                 .pending
                 .iter()
-                .chain(&self.pending_pre)
                 .map(|q| q.capacity() * 4 + 24)
                 .sum::<usize>()
     }

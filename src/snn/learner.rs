@@ -278,8 +278,7 @@ impl OnlineLearner for Learner {
         let signal = smooth_signal(cfg.kappa, blocks, self.learning_signal, self.block_sum);
         let fused = cfg.delta_s == 1;
         if fused {
-            self.rows
-                .open_fused_block(net, &mut self.w, blocks, signal, &self.err);
+            self.rows.open_fused_block(net, &mut self.w, blocks, signal);
         }
 
         // This step's spikes, and the neurons they make active: not covered by `carry`.
@@ -317,6 +316,8 @@ impl OnlineLearner for Learner {
                     trace,
                     next,
                     &mut self.carry,
+                    &self.err,
+                    cfg.eta * signal,
                 )
             } else {
                 let mut abs_err_sum = 0.0;

@@ -32,15 +32,19 @@ fn random_inputs(
         .collect()
 }
 
-struct Case {
-    cfg: SnnConfig,
-    steps: usize,
-    s_prime: usize,
-    density: f64,
-    average_every: Option<usize>,
+/// One sparse-vs-dense comparison: network, steps, example length \[steps\], input density and
+/// an optional model adoption every so many steps.
+#[derive(Debug)]
+pub(super) struct Case {
+    pub(super) cfg: SnnConfig,
+    pub(super) steps: usize,
+    pub(super) s_prime: usize,
+    pub(super) density: f64,
+    pub(super) average_every: Option<usize>,
 }
 
-fn compare(case: &Case, seed: u64) {
+/// Runs both learners on the same random inputs and sampled spikes and checks every step.
+pub(super) fn compare(case: &Case, seed: u64) {
     let net = Network::new(case.cfg.clone()).expect("valid config");
     let n_l = net.n_learnable_neurons();
     let mut rng = ChaCha8Rng::seed_from_u64(seed);

@@ -19,6 +19,9 @@ use super::Network;
 /// `entry & !PRESYNAPTIC` (used while rows fit in 31 bits).
 const PRESYNAPTIC: u32 = 1 << 31;
 
+/// Second key of an output catch-up memo (never a block count).
+const OUTPUT_MEMO: u64 = u64::MAX;
+
 /// The eligibility of W and the lazy bookkeeping; W itself is passed in (it lives in `Params`).
 #[derive(Clone, Debug)]
 pub(crate) struct LazyRows {
@@ -34,7 +37,8 @@ pub(crate) struct LazyRows {
     kappa: f64,
     eta: f64,
     /// Last hidden catch-up `(stamp, blocks, sum, decay)`: rows of one presynaptic neuron
-    /// usually share their stamp.
+    /// usually share their stamp. Without hidden neurons, the last output catch-up
+    /// `(blocks - stamp, OUTPUT_MEMO, sum, decay)`.
     memo: (u64, u64, f64, f64),
 }
 
@@ -84,13 +88,19 @@ impl LazyRows {
                 self.memo = (stamp, blocks, sum, decay);
                 (sum, decay)
             }
+        } else if self.n_hidden == 0 && self.memo.0 == n && self.memo.1 == OUTPUT_MEMO {
+            (self.memo.2, self.memo.3)
         } else {
             let decay = if n >= ring {
                 0.0
             } else {
                 self.kappa.powi(n as i32)
             };
-            (self.kappa * (1.0 - decay) / (1.0 - self.kappa), decay)
+            let sum = self.kappa * (1.0 - decay) / (1.0 - self.kappa);
+            if self.n_hidden == 0 {
+                self.memo = (n, OUTPUT_MEMO, sum, decay);
+            }
+            (sum, decay)
         };
         let scale = self.eta * sum;
         let span = row * self.k..(row + 1) * self.k;

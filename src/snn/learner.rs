@@ -197,7 +197,7 @@ impl Learner {
         self.blocks = if fused {
             self.blocks + 1
         } else {
-            self.rows.end_block(&mut self.w, self.blocks, signal)
+            self.rows.end_block(net, &mut self.w, self.blocks, signal)
         };
         self.learning_signal = signal;
         self.last_block_sum = self.block_sum;
@@ -278,7 +278,7 @@ impl OnlineLearner for Learner {
         let signal = smooth_signal(cfg.kappa, blocks, self.learning_signal, self.block_sum);
         let fused = cfg.delta_s == 1;
         if fused {
-            self.rows.open_fused_block(&mut self.w, blocks, signal);
+            self.rows.open_fused_block(net, &mut self.w, blocks, signal);
         }
 
         // This step's spikes, and the neurons they make active: not covered by `carry`.
@@ -297,40 +297,46 @@ impl OnlineLearner for Learner {
 
         // Gradients into the eligibility rows of the active synapses.
         let weight = self.rows.gradient_weight(blocks);
-        let hidden_scale = cfg.eta * signal;
-        let (n, n_hidden) = (net.n_neurons(), cfg.n_hidden);
+        let n = net.n_neurons();
         for &j in &self.traces.active {
             let j = j as usize;
             let trace = self.traces.ff_of(net, j);
-            let next = if carrying {
-                self.traces.next_ff_of(net, j, self.spiked_now[j])
-            } else {
-                None
-            };
-            let mut abs_err_sum = 0.0;
-            for &l in net.postsynaptic(j) {
-                let l = l as usize;
-                let row = self.rows.row(l, j);
-                let err = self.err[l];
-                abs_err_sum += err.abs();
-                if fused {
-                    let scale = (l < n_hidden).then_some(hidden_scale);
-                    self.rows
-                        .fused_update(&mut self.w, row, blocks, err, trace, scale);
-                    if let Some(x) = next {
-                        let w = &self.w[row * k_ff..(row + 1) * k_ff];
-                        self.carry[l] += super::neuron::dot(w, x);
-                    }
+            let posts = net.postsynaptic(j);
+            let abs_err_sum = if fused {
+                let next = if carrying {
+                    self.traces.next_ff_of(net, j, self.spiked_now[j])
                 } else {
+                    None
+                };
+                self.rows.fused_presynaptic(
+                    &mut self.w,
+                    j,
+                    posts,
+                    blocks,
+                    trace,
+                    next,
+                    &mut self.carry,
+                    &self.err,
+                    cfg.eta * signal,
+                )
+            } else {
+                let mut abs_err_sum = 0.0;
+                for &l in posts {
+                    let l = l as usize;
+                    let err = self.err[l];
+                    abs_err_sum += err.abs();
                     let scaled = weight * err;
-                    let e = self.rows.touch(row, blocks);
+                    let e = self.rows.touch(self.rows.row(l, j), blocks);
                     for (e, &x) in e.iter_mut().zip(trace) {
                         *e += scaled * x;
                     }
                 }
-                if let Some(full) = &mut self.abs_grad_full {
-                    let abs_err = err.abs();
-                    let at = (l * n + j) * k_ff;
+                abs_err_sum
+            };
+            if let Some(full) = &mut self.abs_grad_full {
+                for &l in posts {
+                    let abs_err = self.err[l as usize].abs();
+                    let at = (l as usize * n + j) * k_ff;
                     for (a, &x) in full[at..at + k_ff].iter_mut().zip(trace) {
                         *a += abs_err * x.abs();
                     }

@@ -10,33 +10,46 @@ use super::spikes::SpikeTrain;
 /// A non-finite or negative `gain` gives a silent train.
 pub fn rate_encode(img: &Image, steps: usize, gain: f64, rng: &mut impl Rng) -> SpikeTrain {
     let channels = img.width * img.height;
+    let plan = rate_plan(img, gain);
+    let steps = (0..steps)
+        .map(|_| {
+            let mut step = Vec::new();
+            rate_step(&plan, rng, &mut step);
+            step
+        })
+        .collect();
+    SpikeTrain { channels, steps }
+}
+
+/// The channels of `img` that can spike under rate coding with `gain`, ascending, each with its
+/// spike probability min(1, gain * pixel / 255) (> 0). A non-finite or negative `gain` gives
+/// none.
+pub fn rate_plan(img: &Image, gain: f64) -> Vec<(u32, f64)> {
+    let channels = img.width * img.height;
     let gain = if gain.is_finite() && gain > 0.0 {
         gain
     } else {
         0.0
     };
-    let probs: Vec<f64> = img
-        .pixels
+    img.pixels
         .iter()
         .take(channels)
-        .map(|&p| (gain * f64::from(p) / 255.0).min(1.0))
-        .collect();
-    let active: Vec<u32> = (0..probs.len() as u32)
-        .filter(|&c| probs[c as usize] > 0.0)
-        .collect();
-    let steps = (0..steps)
-        .map(|_| {
-            active
-                .iter()
-                .copied()
-                .filter(|&c| {
-                    let p = probs[c as usize];
-                    p >= 1.0 || rng.random::<f64>() < p
-                })
-                .collect()
-        })
-        .collect();
-    SpikeTrain { channels, steps }
+        .enumerate()
+        .map(|(c, &p)| (c as u32, (gain * f64::from(p) / 255.0).min(1.0)))
+        .filter(|&(_, p)| p > 0.0)
+        .collect()
+}
+
+/// One step of rate coding from a [`rate_plan`]: the channels that spike, written to `out`
+/// (cleared first). Draws one uniform number per channel with probability below 1, in channel
+/// order, so that steps drawn one at a time from a stream equal [`rate_encode`]'s.
+pub fn rate_step(plan: &[(u32, f64)], rng: &mut impl Rng, out: &mut Vec<u32>) {
+    out.clear();
+    out.extend(
+        plan.iter()
+            .filter(|&&(_, p)| p >= 1.0 || rng.random::<f64>() < p)
+            .map(|&(c, _)| c),
+    );
 }
 
 #[cfg(test)]

@@ -5,11 +5,13 @@ use super::{fixed_rate, Broadcast, Codec, CompressError, Compression, Decoded, E
 use ndarray::{ArrayView1, ArrayViewMut1};
 use std::collections::BTreeSet;
 
-/// Collects the decoded uploads of one round and combines them.
+/// Collects the uploads of one round and combines them. Uploads are decoded one at a time when
+/// the round is combined, so a round holds its uploads as they arrived (compressed, f32) and
+/// one decoded model at a time, not one decoded model per device.
 #[derive(Clone, Debug)]
-pub struct Aggregator {
-    codec: Codec,
-    uploads: Vec<(u32, f64, Decoded)>,
+pub struct Aggregator<'a> {
+    codec: &'a Codec,
+    uploads: Vec<(u32, f64, &'a EncodedUpload)>,
     /// Every device heard from.
     devices: BTreeSet<u32>,
     /// Size-only uploads (systems-only runs): their count and total weight.
@@ -19,9 +21,9 @@ pub struct Aggregator {
 
 impl Codec {
     /// An empty aggregator for one round.
-    pub fn aggregator(&self) -> Aggregator {
+    pub fn aggregator(&self) -> Aggregator<'_> {
         Aggregator {
-            codec: self.clone(),
+            codec: self,
             uploads: Vec::new(),
             devices: BTreeSet::new(),
             size_only: 0,
@@ -30,14 +32,14 @@ impl Codec {
     }
 }
 
-impl Aggregator {
-    /// Decodes and stores `device`'s upload, to count with `weight` (e.g. its number of local
-    /// examples, or 1 for a plain average).
+impl<'a> Aggregator<'a> {
+    /// Takes `device`'s upload, to count with `weight` (e.g. its number of local examples, or 1
+    /// for a plain average); it is decoded (and checked) by [`Aggregator::finish`].
     pub fn add(
         &mut self,
         device: u32,
         weight: f64,
-        upload: &EncodedUpload,
+        upload: &'a EncodedUpload,
     ) -> Result<(), CompressError> {
         if !(weight.is_finite() && weight >= 0.0) {
             return Err(CompressError::Weight { device, weight });
@@ -50,8 +52,7 @@ impl Aggregator {
             self.size_only_weight += weight;
             return Ok(());
         }
-        let decoded = self.codec.decode(upload)?;
-        self.uploads.push((device, weight, decoded));
+        self.uploads.push((device, weight, upload));
         Ok(())
     }
 
@@ -107,8 +108,9 @@ impl Aggregator {
                     vec![0.0; global.len()]
                 };
                 let mut sum = ArrayViewMut1::from(&mut next[..]);
-                for (_, weight, decoded) in &self.uploads {
-                    let values = match decoded {
+                for (_, weight, upload) in &self.uploads {
+                    let decoded = self.codec.decode(upload)?;
+                    let values = match &decoded {
                         Decoded::Model(x) | Decoded::Update(x) => x,
                         Decoded::Slices { model, .. } => model,
                     };
@@ -124,10 +126,14 @@ impl Aggregator {
 
     fn fixed_rate(&self, aggregation: FixedRateAggregation) -> Result<Broadcast, CompressError> {
         let layout = self.codec.layout();
-        let uploads: Vec<(f64, &[f64], &[usize])> = self
+        let decoded = self
             .uploads
             .iter()
-            .filter_map(|(_, weight, decoded)| match decoded {
+            .map(|(_, weight, upload)| Ok((*weight, self.codec.decode(upload)?)))
+            .collect::<Result<Vec<_>, CompressError>>()?;
+        let uploads: Vec<(f64, &[f64], &[usize])> = decoded
+            .iter()
+            .filter_map(|(weight, decoded)| match decoded {
                 Decoded::Slices { slices, model } => Some((*weight, &model[..], &slices[..])),
                 _ => None,
             })

@@ -173,6 +173,9 @@ impl LocalModel {
     /// Adopts the global model (all of it, or the slices it carries); eligibility traces,
     /// learning signal and history stay local.
     pub fn adopt(&mut self, global: &Broadcast) -> Result<(), LocalError> {
+        if let Some(model) = self.codec.adopt_whole(&mut self.compressor, global)? {
+            return Ok(self.learner.set_params_flat(&model)?);
+        }
         let net = &*self.net;
         let params = self.learner.params(net);
         let mut model = flatten(params);

@@ -117,13 +117,41 @@ impl Learner {
     /// [`SnnError::ParamsShape`] when `p` does not have `net`'s shapes; the learner is unchanged.
     pub fn set_params(&mut self, net: &Network, p: &Params) -> Result<(), SnnError> {
         net.check_params(p)?;
+        self.adopt_parts(&p.w, &p.v, &p.gamma);
+        Ok(())
+    }
+
+    /// Adopts a global model laid out flat, W ++ V ++ gamma (the `Params` layouts one after
+    /// another), without building a `Params`: W is written once into its internal layout.
+    ///
+    /// # Errors
+    /// [`SnnError::ParamsShape`] (field `flat`) when `flat` has the wrong length; the learner is
+    /// unchanged.
+    pub fn set_params_flat(&mut self, flat: &[f64]) -> Result<(), SnnError> {
+        let (nw, nv) = (self.w.len(), self.params.v.len());
+        let expected = nw + nv + self.params.gamma.len();
+        if flat.len() != expected {
+            return Err(SnnError::ParamsShape {
+                field: "flat",
+                found: flat.len(),
+                expected,
+            });
+        }
+        let (w, rest) = flat.split_at(nw);
+        let (v, gamma) = rest.split_at(nv);
+        self.adopt_parts(w, v, gamma);
+        Ok(())
+    }
+
+    /// Brings the stale rows' eligibility up to date (their W is overwritten next), then takes
+    /// `w` (`Params` layout), `v` and `gamma`, whose shapes are checked.
+    fn adopt_parts(&mut self, w: &[f64], v: &[f64], gamma: &[f64]) {
         self.rows.catch_up_all(&mut self.w, self.blocks);
-        self.rows.to_internal_layout(&p.w, &mut self.w);
+        self.rows.to_internal_layout(w, &mut self.w);
         self.carry_valid = false;
         self.shed_params_view();
-        self.params.v.copy_from_slice(&p.v);
-        self.params.gamma.copy_from_slice(&p.gamma);
-        Ok(())
+        self.params.v.copy_from_slice(v);
+        self.params.gamma.copy_from_slice(gamma);
     }
 
     /// Drops the `Params`-layout copy of W that [`Learner::params`] fills (W is then held once,

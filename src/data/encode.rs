@@ -10,44 +10,66 @@ use super::spikes::SpikeTrain;
 /// A non-finite or negative `gain` gives a silent train.
 pub fn rate_encode(img: &Image, steps: usize, gain: f64, rng: &mut impl Rng) -> SpikeTrain {
     let channels = img.width * img.height;
-    let plan = rate_plan(img, gain);
+    let table = RateTable::new(gain);
+    let plan = rate_plan(img, &table);
     let steps = (0..steps)
         .map(|_| {
             let mut step = Vec::new();
-            rate_step(&plan, rng, &mut step);
+            rate_step(&plan, &table, rng, &mut step);
             step
         })
         .collect();
     SpikeTrain { channels, steps }
 }
 
-/// The channels of `img` that can spike under rate coding with `gain`, ascending, each with its
-/// spike probability min(1, gain * pixel / 255) (> 0). A non-finite or negative `gain` gives
-/// none.
-pub fn rate_plan(img: &Image, gain: f64) -> Vec<(u32, f64)> {
+/// Rate coding's spike probability per grey level, min(1, gain * level / 255); all zero for a
+/// non-finite or negative gain.
+#[derive(Clone, Debug)]
+pub struct RateTable([f64; 256]);
+
+impl RateTable {
+    /// The table for `gain`.
+    pub fn new(gain: f64) -> RateTable {
+        let gain = if gain.is_finite() && gain > 0.0 {
+            gain
+        } else {
+            0.0
+        };
+        RateTable(std::array::from_fn(|level| {
+            (gain * f64::from(level as u8) / 255.0).min(1.0)
+        }))
+    }
+
+    /// The spike probability of grey level `level`.
+    pub fn probability(&self, level: u8) -> f64 {
+        self.0[usize::from(level)]
+    }
+}
+
+/// The channels of `img` that can spike under rate coding with `table` (probability > 0),
+/// ascending, each with its grey level.
+pub fn rate_plan(img: &Image, table: &RateTable) -> Vec<(u32, u8)> {
     let channels = img.width * img.height;
-    let gain = if gain.is_finite() && gain > 0.0 {
-        gain
-    } else {
-        0.0
-    };
     img.pixels
         .iter()
         .take(channels)
         .enumerate()
-        .map(|(c, &p)| (c as u32, (gain * f64::from(p) / 255.0).min(1.0)))
-        .filter(|&(_, p)| p > 0.0)
+        .filter(|&(_, &level)| table.probability(level) > 0.0)
+        .map(|(c, &level)| (c as u32, level))
         .collect()
 }
 
 /// One step of rate coding from a [`rate_plan`]: the channels that spike, written to `out`
 /// (cleared first). Draws one uniform number per channel with probability below 1, in channel
 /// order, so that steps drawn one at a time from a stream equal [`rate_encode`]'s.
-pub fn rate_step(plan: &[(u32, f64)], rng: &mut impl Rng, out: &mut Vec<u32>) {
+pub fn rate_step(plan: &[(u32, u8)], table: &RateTable, rng: &mut impl Rng, out: &mut Vec<u32>) {
     out.clear();
     out.extend(
         plan.iter()
-            .filter(|&&(_, p)| p >= 1.0 || rng.random::<f64>() < p)
+            .filter(|&&(_, level)| {
+                let p = table.probability(level);
+                p >= 1.0 || rng.random::<f64>() < p
+            })
             .map(|&(c, _)| c),
     );
 }

@@ -8,33 +8,45 @@
 //! drawn for a whole example when the walk reaches it; recordings are read from the pool.
 
 use super::prepare::Pool;
-use super::{crop_center, emulate_events, rate_plan, rate_step, Encoding, Prepared};
+use super::{crop_center, emulate_events, rate_plan, rate_step, Encoding, Prepared, RateTable};
 use super::{Example, SpikeTrain};
 use rand_chacha::ChaCha12Rng;
 use std::sync::Arc;
 
-/// The training pool shared by every device, with each image's rate-coding plan.
+/// The training pool shared by every device. Under rate coding it keeps, per image, only the
+/// channels that can spike and their grey levels (the images themselves are dropped).
 pub struct SharedPool {
     prepared: Prepared,
-    /// Per pool image under rate coding: the channels that can spike and their probabilities.
-    rate: Vec<Vec<(u32, f64)>>,
+    /// Rate coding's probabilities per grey level.
+    table: RateTable,
+    /// Per pool image under rate coding: the channels that can spike, with their grey levels.
+    rate: Vec<Vec<(u32, u8)>>,
 }
 
 impl SharedPool {
     /// Shares `prepared`'s pool (its test set is not used here).
-    pub fn new(prepared: Prepared) -> SharedPool {
-        let rate = match (&prepared.pool, &prepared.encoding) {
-            (Pool::Images(set), Encoding::Rate { gain }) => set
-                .images
+    pub fn new(mut prepared: Prepared) -> SharedPool {
+        let gain = match prepared.encoding {
+            Encoding::Rate { gain } => gain,
+            Encoding::Events { .. } => 0.0,
+        };
+        let table = RateTable::new(gain);
+        let crop = prepared.crop;
+        let rate = match (&mut prepared.pool, &prepared.encoding) {
+            (Pool::Images(set), Encoding::Rate { .. }) => std::mem::take(&mut set.images)
                 .iter()
-                .map(|img| match prepared.crop {
-                    Some(size) => rate_plan(&crop_center(img, size), *gain),
-                    None => rate_plan(img, *gain),
+                .map(|img| match crop {
+                    Some(size) => rate_plan(&crop_center(img, size), &table),
+                    None => rate_plan(img, &table),
                 })
                 .collect(),
             _ => Vec::new(),
         };
-        SharedPool { prepared, rate }
+        SharedPool {
+            prepared,
+            table,
+            rate,
+        }
     }
 
     /// The prepared data set.
@@ -46,7 +58,7 @@ impl SharedPool {
     pub fn plan_bytes(&self) -> usize {
         self.rate
             .iter()
-            .map(|p| p.capacity() * std::mem::size_of::<(u32, f64)>() + 24)
+            .map(|p| p.capacity() * std::mem::size_of::<(u32, u8)>() + 24)
             .sum()
     }
 }
@@ -114,7 +126,12 @@ impl Shard {
             (Pool::Spikes(examples), _) => step_of(&examples[index], step),
             (Pool::Images(_), Some(train)) => train.steps.get(step).map_or(&[][..], |s| &s[..]),
             (Pool::Images(_), None) if step < pool.prepared.steps => {
-                rate_step(&pool.rate[index], &mut self.rng, &mut self.inputs);
+                rate_step(
+                    &pool.rate[index],
+                    &pool.table,
+                    &mut self.rng,
+                    &mut self.inputs,
+                );
                 &self.inputs[..]
             }
             (Pool::Images(_), None) => &[][..],

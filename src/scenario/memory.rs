@@ -4,9 +4,11 @@
 //! The model is calibrated against peak RSS (`/usr/bin/time -v flsnn run ...`) on the shipped
 //! scenarios and on 1,000-device and systems-only runs (README, "Safety"): a fixed base (program,
 //! the bundled data set and its decoded images), the test set's spike trains, and per device its
-//! shard's spike trains plus the copies of its model (weights, learner state, lazy rows).
+//! shard (pool indices and one example's spike train) plus the copies of its model (weights,
+//! eligibility, lazy-row stamps, the upload waiting for its round to close).
 
 use super::spec::{DataSource, Encoding, Polarity, Scenario};
+use crate::fl::compress::Compression;
 use std::fmt;
 
 /// A training run's steady base: program, runtime, the evaluator \[bytes\].
@@ -21,10 +23,15 @@ const SPIKE_STEP_BYTES: u64 = 24;
 /// 1 / `CHANNEL_DIV`].
 const CHANNEL_DIV: u64 = 10;
 /// Copies of the model's weights a training device holds, as a fraction (numerator /
-/// `COPIES_DIV`): weights, learner, lazy rows and their stamps, the received global model, the
-/// upload.
-const MODEL_COPIES: u64 = 24;
+/// `COPIES_DIV`): the weights and their eligibility traces (2), the lazy rows' stamps (1/8), its
+/// upload waiting at the base station for the round to close (1/2, f32), and allocator slack.
+const MODEL_COPIES: u64 = 15;
+/// One more copy for compressions that send updates (the reference model), one for error
+/// feedback (the residual), one for fixed-rate (the per-weight |g_W| accumulator).
+const EXTRA_COPY: u64 = 5;
 const COPIES_DIV: u64 = 5;
+/// Per local example: its pool index and the stream position its encoding starts at \[bytes\].
+const SHARD_EXAMPLE_BYTES: u64 = 24;
 /// Copies of the test set's spike trains (encoded set, evaluator), as a fraction (numerator /
 /// `COPIES_DIV`).
 const TEST_COPIES: u64 = 8;
@@ -110,9 +117,29 @@ pub fn estimate(scenario: &Scenario) -> MemoryEstimate {
         ),
         8,
     );
+    let c = &scenario.compression;
+    let copies = MODEL_COPIES
+        + EXTRA_COPY * u64::from(c.sends_updates())
+        + EXTRA_COPY
+            * u64::from(matches!(
+                c,
+                Compression::TopK {
+                    error_feedback: true,
+                    ..
+                } | Compression::RandomK {
+                    error_feedback: true,
+                    ..
+                } | Compression::FixedRate { .. }
+            ));
+    // The shard is indices into the shared pool, encoded as consumed: one example's spike
+    // train at a time (emulated events) and its place in the walk.
     let per_device = TRAINING_DEVICE_BYTES
-        .saturating_add(m(weights, MODEL_COPIES) / COPIES_DIV)
-        .saturating_add(m(scenario.partition.examples_per_device, train));
+        .saturating_add(m(weights, copies) / COPIES_DIV)
+        .saturating_add(train)
+        .saturating_add(m(
+            scenario.partition.examples_per_device,
+            SHARD_EXAMPLE_BYTES,
+        ));
     let total = BASE_BYTES
         .saturating_add(test_set)
         .saturating_add(m(devices, per_device))

@@ -219,14 +219,14 @@ pub fn check_limit(scenario: &Scenario, limit: u64, flag: &str) -> Result<Memory
         )
     } else {
         format!(
-            "fl.devices = {} x (partition.examples_per_device = {} x data.steps_per_example = {}, \
-             snn.hidden = {}), data.test_examples = {}; fl.systems_only = true needs no model or \
-             data per device",
+            "fl.devices = {} x (snn.hidden = {}, partition.examples_per_device = {}), \
+             data.test_examples = {} x data.steps_per_example = {}; fl.systems_only = true needs \
+             no model or data per device",
             scenario.fl.devices,
-            scenario.partition.examples_per_device,
-            scenario.data.steps_per_example,
             scenario.snn.hidden,
-            scenario.data.test_examples
+            scenario.partition.examples_per_device,
+            scenario.data.test_examples,
+            scenario.data.steps_per_example
         )
     };
     Err(format!(
@@ -333,13 +333,18 @@ mod tests {
         let base = estimate(&scenario(&[])).total;
         for set in [
             "fl.devices=400",
-            "partition.examples_per_device=500",
             "data.steps_per_example=800",
             "snn.hidden=100",
             "data.test_examples=1000",
         ] {
             assert!(estimate(&scenario(&[set])).total > base, "{set}");
         }
+        // A local example is an index into the shared pool: a few bytes per device, below the
+        // loading peak that floors the total of a small run.
+        let many = scenario(&["partition.examples_per_device=500", "fl.devices=10000"]);
+        let few = scenario(&["fl.devices=10000"]);
+        assert!(estimate(&many).per_device > estimate(&few).per_device);
+        assert!(estimate(&many).total > estimate(&few).total);
         let systems = estimate(&scenario(&["fl.systems_only=true", "fl.devices=100000"]));
         assert!(systems.per_device < estimate(&scenario(&[])).per_device);
         assert!(systems.total > base);

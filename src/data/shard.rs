@@ -48,19 +48,6 @@ impl SharedPool {
             rate,
         }
     }
-
-    /// The prepared data set.
-    pub fn prepared(&self) -> &Prepared {
-        &self.prepared
-    }
-
-    /// Heap bytes of the rate plans.
-    pub fn plan_bytes(&self) -> usize {
-        self.rate
-            .iter()
-            .map(|p| p.capacity() * std::mem::size_of::<(u32, u8)>() + 24)
-            .sum()
-    }
 }
 
 /// One device's examples and its place among them.

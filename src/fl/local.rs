@@ -1,7 +1,7 @@
 //! A device's learning state: its shard of real data, its SNN learner, its place in the shard and
 //! its compressor. Its host (the device's actor) runs the jobs the device's protocol asks for.
 
-use crate::data::Example;
+use crate::data::{Example, Shard};
 use crate::fl::compress::{
     Broadcast, Codec, CompressError, Compression, CompressorState, EncodedUpload,
 };
@@ -39,9 +39,7 @@ pub struct LocalModel {
     initial: Arc<Params>,
     test: Arc<Vec<Example>>,
     learner: Learner,
-    shard: Vec<Example>,
-    example: usize,
-    step: usize,
+    shard: Shard,
     training_rng: ChaCha12Rng,
     codec: Arc<Codec>,
     compressor: CompressorState,
@@ -71,12 +69,12 @@ pub struct DeviceStreams {
 }
 
 impl LocalModel {
-    /// A device holding `shard`, starting from `params`, compressing its uploads with `codec`,
+    /// A device walking through `shard`, starting from `params`, compressing its uploads with `codec`,
     /// evaluated on `test`.
     pub fn new(
         net: Arc<Network>,
         params: Arc<Params>,
-        shard: Vec<Example>,
+        shard: Shard,
         test: Arc<Vec<Example>>,
         codec: Arc<Codec>,
         streams: DeviceStreams,
@@ -88,8 +86,6 @@ impl LocalModel {
             test,
             learner,
             shard,
-            example: 0,
-            step: 0,
             training_rng: streams.training,
             codec,
             compressor,
@@ -164,7 +160,7 @@ impl LocalModel {
     pub fn finish(&mut self, evaluate: bool) -> Reading {
         Reading::Final {
             evaluation: evaluate.then(|| self.evaluate(self.test.len())),
-            learner_bytes: self.learner.memory_bytes(),
+            learner_bytes: self.learner.memory_bytes() + self.shard.memory_bytes(),
         }
     }
 
@@ -172,23 +168,16 @@ impl LocalModel {
     pub fn train(&mut self, steps: u64) -> ComputeTotals {
         let net = &*self.net;
         let mut done = ComputeTotals::default();
-        if self.shard.is_empty() {
-            return done;
-        }
         for _ in 0..steps {
-            let ex = &self.shard[self.example];
-            let inputs = ex.spikes.steps.get(self.step).map_or(&[][..], |s| &s[..]);
-            let stats =
-                self.learner
-                    .train_step(net, inputs, ex.label, self.step, &mut self.training_rng);
+            let Some((inputs, label, step)) = self.shard.next_step() else {
+                break;
+            };
+            let stats = self
+                .learner
+                .train_step(net, inputs, label, step, &mut self.training_rng);
             done.steps += 1;
             done.spikes += stats.spikes;
             done.synaptic_ops += stats.synaptic_ops;
-            self.step += 1;
-            if self.step >= ex.spikes.steps.len() {
-                self.step = 0;
-                self.example = (self.example + 1) % self.shard.len();
-            }
         }
         done
     }
@@ -204,12 +193,16 @@ impl LocalModel {
             &mut self.compression_rng,
         )?;
         self.learner.reset_abs_grad();
+        self.learner.shed_params_view();
         Ok(upload)
     }
 
     /// Adopts the global model (all of it, or the slices it carries); eligibility traces,
     /// learning signal and history stay local.
     pub fn adopt(&mut self, global: &Broadcast) -> Result<(), LocalError> {
+        if let Some(model) = self.codec.adopt_whole(&mut self.compressor, global)? {
+            return Ok(self.learner.set_params_flat(&model)?);
+        }
         let net = &*self.net;
         let params = self.learner.params(net);
         let mut model = flatten(params);
@@ -222,7 +215,9 @@ impl LocalModel {
     pub fn evaluate(&mut self, n: usize) -> Evaluation {
         let examples: Vec<TestExample<'_>> = self.test[..n].iter().map(test_example).collect();
         let params = self.learner.params(&self.net);
-        evaluate(&self.net, params, &examples, &mut self.test_rng)
+        let evaluation = evaluate(&self.net, params, &examples, &mut self.test_rng);
+        self.learner.shed_params_view();
+        evaluation
     }
 }
 

@@ -12,7 +12,7 @@ pub use simulate::{simulate, DeviceParts, Setup};
 pub use wiring::{node_of, CellMedium, Fl, FlError, LinkReport, BASE_STATION};
 
 use crate::data::{DataError, Encoding, EventCamera};
-use crate::data::{Prepared, Source};
+use crate::data::{Prepared, Shard, SharedPool, Source};
 use crate::fl::compress::Codec;
 use crate::fl::compress::HEADER_BYTES;
 use crate::fl::{DeviceSetup, DeviceStreams, LocalModel, Participation, Protocol};
@@ -286,6 +286,7 @@ pub fn build(scenario: &Scenario) -> Result<Setup, ExperimentError> {
     let uplink = link_config(&scenario.uplink).map_err(net_err)?;
     let downlink = link_config(&scenario.downlink).map_err(net_err)?;
     let test = Arc::new(std::mem::take(&mut prepared.test));
+    let pool = Arc::new(SharedPool::new(prepared));
     let classes = scenario.device_class_assignment();
     let shared_init = Arc::new(init_params.clone());
     let mut devices = Vec::with_capacity(shards.len());
@@ -305,8 +306,8 @@ pub fn build(scenario: &Scenario) -> Result<Setup, ExperimentError> {
         let (samples, local) = if fl.systems_only {
             (shard.len(), None)
         } else {
-            let examples =
-                prepared.shard(shard, &mut stream(seed, Node::Device(id), Purpose::Data));
+            let data = stream(seed, Node::Device(id), Purpose::Data);
+            let examples = Shard::new(pool.clone(), shard, data);
             let streams = DeviceStreams {
                 training: stream(seed, Node::Device(id), Purpose::Training),
                 compression: stream(seed, Node::Device(id), Purpose::Compression),

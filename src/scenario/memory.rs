@@ -4,9 +4,11 @@
 //! The model is calibrated against peak RSS (`/usr/bin/time -v flsnn run ...`) on the shipped
 //! scenarios and on 1,000-device and systems-only runs (README, "Safety"): a fixed base (program,
 //! the bundled data set and its decoded images), the test set's spike trains, and per device its
-//! shard's spike trains plus the copies of its model (weights, learner state, lazy rows).
+//! shard (pool indices and one example's spike train) plus the copies of its model (weights,
+//! eligibility, lazy-row stamps, the upload waiting for its round to close).
 
 use super::spec::{DataSource, Encoding, Polarity, Scenario};
+use crate::fl::compress::Compression;
 use std::fmt;
 
 /// A training run's steady base: program, runtime, the evaluator \[bytes\].
@@ -21,10 +23,15 @@ const SPIKE_STEP_BYTES: u64 = 24;
 /// 1 / `CHANNEL_DIV`].
 const CHANNEL_DIV: u64 = 10;
 /// Copies of the model's weights a training device holds, as a fraction (numerator /
-/// `COPIES_DIV`): weights, learner, lazy rows and their stamps, the received global model, the
-/// upload.
-const MODEL_COPIES: u64 = 24;
+/// `COPIES_DIV`): the weights and their eligibility traces (2), the lazy rows' stamps (1/8), its
+/// upload waiting at the base station for the round to close (1/2, f32), and allocator slack.
+const MODEL_COPIES: u64 = 15;
+/// One more copy for compressions that send updates (the reference model), one for error
+/// feedback (the residual), one for fixed-rate (the per-weight |g_W| accumulator).
+const EXTRA_COPY: u64 = 5;
 const COPIES_DIV: u64 = 5;
+/// Per local example: its pool index and the stream position its encoding starts at \[bytes\].
+const SHARD_EXAMPLE_BYTES: u64 = 24;
 /// Copies of the test set's spike trains (encoded set, evaluator), as a fraction (numerator /
 /// `COPIES_DIV`).
 const TEST_COPIES: u64 = 8;
@@ -119,9 +126,29 @@ pub fn estimate(scenario: &Scenario) -> MemoryEstimate {
         ),
         8,
     );
+    let c = &scenario.compression;
+    let copies = MODEL_COPIES
+        + EXTRA_COPY * u64::from(c.sends_updates())
+        + EXTRA_COPY
+            * u64::from(matches!(
+                c,
+                Compression::TopK {
+                    error_feedback: true,
+                    ..
+                } | Compression::RandomK {
+                    error_feedback: true,
+                    ..
+                } | Compression::FixedRate { .. }
+            ));
+    // The shard is indices into the shared pool, encoded as consumed: one example's spike
+    // train at a time (emulated events) and its place in the walk.
     let per_device = TRAINING_DEVICE_BYTES
-        .saturating_add(m(weights, MODEL_COPIES) / COPIES_DIV)
-        .saturating_add(m(scenario.partition.examples_per_device, train));
+        .saturating_add(m(weights, copies) / COPIES_DIV)
+        .saturating_add(train)
+        .saturating_add(m(
+            scenario.partition.examples_per_device,
+            SHARD_EXAMPLE_BYTES,
+        ));
     let base = BASE_BYTES.saturating_add(faults);
     let total = base
         .saturating_add(test_set)
@@ -202,14 +229,14 @@ pub fn check_limit(scenario: &Scenario, limit: u64, flag: &str) -> Result<Memory
         )
     } else {
         format!(
-            "fl.devices = {} x (partition.examples_per_device = {} x data.steps_per_example = {}, \
-             snn.hidden = {}), data.test_examples = {}; fl.systems_only = true needs no model or \
-             data per device",
+            "fl.devices = {} x (snn.hidden = {}, partition.examples_per_device = {}), \
+             data.test_examples = {} x data.steps_per_example = {}; fl.systems_only = true needs \
+             no model or data per device",
             scenario.fl.devices,
-            scenario.partition.examples_per_device,
-            scenario.data.steps_per_example,
             scenario.snn.hidden,
-            scenario.data.test_examples
+            scenario.partition.examples_per_device,
+            scenario.data.test_examples,
+            scenario.data.steps_per_example
         )
     };
     Err(format!(
@@ -316,13 +343,18 @@ mod tests {
         let base = estimate(&scenario(&[])).total;
         for set in [
             "fl.devices=400",
-            "partition.examples_per_device=500",
             "data.steps_per_example=800",
             "snn.hidden=100",
             "data.test_examples=1000",
         ] {
             assert!(estimate(&scenario(&[set])).total > base, "{set}");
         }
+        // A local example is an index into the shared pool: a few bytes per device, below the
+        // loading peak that floors the total of a small run.
+        let many = scenario(&["partition.examples_per_device=500", "fl.devices=10000"]);
+        let few = scenario(&["fl.devices=10000"]);
+        assert!(estimate(&many).per_device > estimate(&few).per_device);
+        assert!(estimate(&many).total > estimate(&few).total);
         let systems = estimate(&scenario(&["fl.systems_only=true", "fl.devices=100000"]));
         assert!(systems.per_device < estimate(&scenario(&[])).per_device);
         assert!(systems.total > base);

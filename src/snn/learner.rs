@@ -13,7 +13,8 @@ pub struct Learner {
     rows: LazyRows,
     /// W in the internal `[N][L][K]` layout; a row is current only once caught up.
     w: Vec<f64>,
-    /// V and gamma are always current; `params.w` is refreshed from `w` by `params()`.
+    /// V and gamma are always current; `params.w` is a view of `w` in the `Params` layout,
+    /// refreshed by `params()` and dropped by `shed_params_view()` (empty between the two).
     params: Params,
     elig_v: Vec<f64>,
     elig_gamma: Vec<f64>,
@@ -48,13 +49,14 @@ impl Learner {
     ///
     /// # Errors
     /// [`SnnError::ParamsShape`] when `params` does not have `net`'s shapes.
-    pub fn new(net: &Network, params: Params) -> Result<Learner, SnnError> {
+    pub fn new(net: &Network, mut params: Params) -> Result<Learner, SnnError> {
         net.check_params(&params)?;
         let cfg = net.config();
         let l_count = net.n_learnable_neurons();
         let rows = LazyRows::new(net);
         let mut w = vec![0.0; params.w.len()];
         rows.to_internal_layout(&params.w, &mut w);
+        params.w = Vec::new();
         Ok(Learner {
             rows,
             w,
@@ -104,6 +106,7 @@ impl Learner {
     pub fn params(&mut self, net: &Network) -> &Params {
         let _ = net;
         self.rows.catch_up_all(&mut self.w, self.blocks);
+        self.params.w.resize(self.w.len(), 0.0);
         self.rows.to_param_layout(&self.w, &mut self.params.w);
         &self.params
     }
@@ -114,13 +117,47 @@ impl Learner {
     /// [`SnnError::ParamsShape`] when `p` does not have `net`'s shapes; the learner is unchanged.
     pub fn set_params(&mut self, net: &Network, p: &Params) -> Result<(), SnnError> {
         net.check_params(p)?;
-        self.rows.catch_up_all(&mut self.w, self.blocks);
-        self.rows.to_internal_layout(&p.w, &mut self.w);
-        self.carry_valid = false;
-        self.params.w.copy_from_slice(&p.w);
-        self.params.v.copy_from_slice(&p.v);
-        self.params.gamma.copy_from_slice(&p.gamma);
+        self.adopt_parts(&p.w, &p.v, &p.gamma);
         Ok(())
+    }
+
+    /// Adopts a global model laid out flat, W ++ V ++ gamma (the `Params` layouts one after
+    /// another), without building a `Params`: W is written once into its internal layout.
+    ///
+    /// # Errors
+    /// [`SnnError::ParamsShape`] (field `flat`) when `flat` has the wrong length; the learner is
+    /// unchanged.
+    pub fn set_params_flat(&mut self, flat: &[f64]) -> Result<(), SnnError> {
+        let (nw, nv) = (self.w.len(), self.params.v.len());
+        let expected = nw + nv + self.params.gamma.len();
+        if flat.len() != expected {
+            return Err(SnnError::ParamsShape {
+                field: "flat",
+                found: flat.len(),
+                expected,
+            });
+        }
+        let (w, rest) = flat.split_at(nw);
+        let (v, gamma) = rest.split_at(nv);
+        self.adopt_parts(w, v, gamma);
+        Ok(())
+    }
+
+    /// Brings the stale rows' eligibility up to date (their W is overwritten next), then takes
+    /// `w` (`Params` layout), `v` and `gamma`, whose shapes are checked.
+    fn adopt_parts(&mut self, w: &[f64], v: &[f64], gamma: &[f64]) {
+        self.rows.catch_up_all(&mut self.w, self.blocks);
+        self.rows.to_internal_layout(w, &mut self.w);
+        self.carry_valid = false;
+        self.shed_params_view();
+        self.params.v.copy_from_slice(v);
+        self.params.gamma.copy_from_slice(gamma);
+    }
+
+    /// Drops the `Params`-layout copy of W that [`Learner::params`] fills (W is then held once,
+    /// in the internal layout); the next call to `params` rebuilds it.
+    pub fn shed_params_view(&mut self) {
+        self.params.w = Vec::new();
     }
 
     /// Completed blocks, i.e. local updates or global iterations \[count\].
@@ -142,7 +179,7 @@ impl Learner {
 
     /// Turns the per-entry |g_W| accumulator on (allocating `[L][N][K_a]`) or off.
     pub fn track_abs_grad_full(&mut self, on: bool) {
-        self.abs_grad_full = on.then(|| vec![0.0; self.params.w.len()]);
+        self.abs_grad_full = on.then(|| vec![0.0; self.w.len()]);
     }
 
     /// Zeroes the |g_W| accumulators (after an upload).

@@ -44,12 +44,15 @@ fn uploads(len: usize) -> Vec<(u32, f64, Vec<f32>)> {
 /// The aggregate of `uploads` received over `air` (noise drawn with `seed`).
 fn received(codec: &Codec, uploads: &[(u32, f64, Vec<f32>)], air: Option<OverTheAir>) -> Vec<f64> {
     let mut global = vec![0.0; codec.layout().len()];
-    let mut aggregator = codec.aggregator();
-    for (d, w, values) in uploads {
-        let upload = EncodedUpload::Full {
+    let encoded: Vec<EncodedUpload> = uploads
+        .iter()
+        .map(|(_, _, values)| EncodedUpload::Full {
             values: values.clone(),
-        };
-        aggregator.add(*d, *w, &upload).expect("adds");
+        })
+        .collect();
+    let mut aggregator = codec.aggregator();
+    for ((d, w, _), upload) in uploads.iter().zip(&encoded) {
+        aggregator.add(*d, *w, upload).expect("adds");
     }
     match air {
         None => aggregator.finish(&mut global),

@@ -425,3 +425,41 @@ fn per_basis_abs_gradient_equals_the_sum_of_the_full_tracker() {
     }
     assert!(learner.memory_bytes() > full.len() * 8);
 }
+
+#[test]
+fn adopting_a_flat_model_equals_adopting_its_params() {
+    let net = Network::new(config(9, 3, 2, 2, 0.2)).expect("valid config");
+    let mut rng = ChaCha8Rng::seed_from_u64(31);
+    let mut init = net.init_params(&mut rng);
+    init.w.iter_mut().for_each(|w| *w *= 20.0);
+    let inputs = random_inputs(&mut rng, 9, 300, 0.3);
+    let mut by_params = Learner::new(&net, init.clone()).expect("shapes");
+    let mut by_flat = Learner::new(&net, init).expect("shapes");
+    let (mut rng_a, mut rng_b) = (ChaCha8Rng::seed_from_u64(5), ChaCha8Rng::seed_from_u64(5));
+    for (s, step) in inputs.iter().enumerate() {
+        let (label, t) = ((s / 25) % 2, s % 25);
+        by_params.train_step(&net, step, label, t, &mut rng_a);
+        by_flat.train_step(&net, step, label, t, &mut rng_b);
+        if s % 11 == 10 {
+            let global = net.init_params(&mut rng);
+            let flat: Vec<f64> = [&global.w[..], &global.v, &global.gamma].concat();
+            by_params.set_params(&net, &global).expect("shapes");
+            by_flat.set_params_flat(&flat).expect("length");
+        }
+    }
+    let bits = |p: &Params| {
+        [&p.w[..], &p.v, &p.gamma]
+            .concat()
+            .iter()
+            .map(|x| x.to_bits())
+            .collect::<Vec<_>>()
+    };
+    let a = bits(by_params.params(&net));
+    assert_eq!(a, bits(by_flat.params(&net)));
+    assert!(by_flat.set_params_flat(&[0.0; 3]).is_err());
+    assert_eq!(
+        a,
+        bits(by_flat.params(&net)),
+        "a refused model changes nothing"
+    );
+}

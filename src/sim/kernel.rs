@@ -13,6 +13,7 @@ use super::host::{Host, PostJob, RunJob, TakeProbe};
 use super::model::{
     Context, Effect, Input, Medium, Model, NodeId, Observer, System, Transfer, Worker,
 };
+use super::transport::{Ticket, Transport, TransportError};
 use super::SimError;
 use crate::time::SimTime;
 use actix::dev::Request;
@@ -38,12 +39,15 @@ pub(super) enum Hosting<S: System> {
     Actor(Addr<Host<S>>),
     /// On the kernel's thread, at once ([`Worker::inline`]).
     Inline(Box<dyn Worker<S>>),
+    /// Elsewhere, through the kernel's transport.
+    Remote,
 }
 
-/// A job's result: awaited from the actor, or computed already.
+/// A job's result: awaited from the actor, computed already, or awaited from the transport.
 enum Pending<R, Q> {
     Asked(Q),
     Ready(R),
+    Away(Ticket),
 }
 
 type WorkResult<S> = Result<Option<<S as System>::Done>, <S as System>::Error>;
@@ -72,6 +76,7 @@ pub(super) struct Kernel<'a, S: System> {
     hosts: Vec<Hosting<S>>,
     medium: &'a mut dyn Medium<S>,
     observer: &'a mut dyn Observer<S>,
+    transport: Option<&'a mut dyn Transport<S>>,
     /// Work in progress, by slot; `free` lists the empty slots.
     works: Vec<Option<Work<S>>>,
     free: Vec<u32>,
@@ -93,6 +98,7 @@ impl<'a, S: System> Kernel<'a, S> {
         hosts: Vec<Hosting<S>>,
         medium: &'a mut dyn Medium<S>,
         observer: &'a mut dyn Observer<S>,
+        transport: Option<&'a mut dyn Transport<S>>,
     ) -> Kernel<'a, S> {
         let arrivals = (0..models.len()).map(|_| BinaryHeap::new()).collect();
         Kernel {
@@ -102,6 +108,7 @@ impl<'a, S: System> Kernel<'a, S> {
             hosts,
             medium,
             observer,
+            transport,
             works: Vec::new(),
             free: Vec::new(),
             probes: VecDeque::new(),
@@ -164,6 +171,10 @@ impl<'a, S: System> Kernel<'a, S> {
                         Pending::Asked(request) => request
                             .await
                             .map_err(|_| SimError::ActorGone { node, time: t })?,
+                        Pending::Away(ticket) => self
+                            .transport()?
+                            .done(ticket)
+                            .map_err(|e| remote(node, t, e))?,
                     }
                     .map_err(|error| SimError::Model {
                         node,
@@ -200,6 +211,14 @@ impl<'a, S: System> Kernel<'a, S> {
             end,
             events: self.events,
         })
+    }
+
+    /// The transport of remote nodes (a node is remote only when there is one).
+    fn transport(&mut self) -> Result<&mut dyn Transport<S>, SimError<S::Error>> {
+        match &mut self.transport {
+            Some(t) => Ok(&mut **t),
+            None => Err(SimError::Internal("a remote node without a transport")),
+        }
     }
 
     fn context(&self, node: NodeId) -> Context {
@@ -266,6 +285,11 @@ impl<'a, S: System> Kernel<'a, S> {
                     let pending = match &mut self.hosts[node as usize] {
                         Hosting::Actor(host) => Pending::Asked(host.send(RunJob(job))),
                         Hosting::Inline(worker) => Pending::Ready(worker.work(job)),
+                        Hosting::Remote => Pending::Away(
+                            self.transport()?
+                                .work(node, job)
+                                .map_err(|e| remote(node, now, e))?,
+                        ),
                     };
                     let work = match self.free.pop() {
                         Some(slot) => {
@@ -286,11 +310,20 @@ impl<'a, S: System> Kernel<'a, S> {
                     Hosting::Inline(worker) => {
                         worker.work(job).map_err(failed)?;
                     }
+                    Hosting::Remote => self
+                        .transport()?
+                        .post(node, job)
+                        .map_err(|e| remote(node, now, e))?,
                 },
                 Effect::Probe(probe) => {
                     let pending = match &mut self.hosts[node as usize] {
                         Hosting::Actor(host) => Pending::Asked(host.send(TakeProbe(probe))),
                         Hosting::Inline(worker) => Pending::Ready(worker.probe(probe)),
+                        Hosting::Remote => Pending::Away(
+                            self.transport()?
+                                .probe(node, probe)
+                                .map_err(|e| remote(node, now, e))?,
+                        ),
                     };
                     self.probes.push_back((node, pending));
                     self.drain_probes(PROBES_IN_FLIGHT).await?;
@@ -342,9 +375,22 @@ impl<'a, S: System> Kernel<'a, S> {
                 Pending::Asked(request) => request
                     .await
                     .map_err(|_| SimError::ActorGone { node, time })?,
+                Pending::Away(ticket) => self
+                    .transport()?
+                    .reading(ticket)
+                    .map_err(|e| remote(node, time, e))?,
             }
             .map_err(|error| SimError::Model { node, time, error })?;
             self.observer.reading(node, reading);
         }
+    }
+}
+
+/// A transport's failure, for the node it was carrying work of.
+fn remote<E: std::fmt::Display>(node: NodeId, time: SimTime, error: TransportError) -> SimError<E> {
+    SimError::Remote {
+        node,
+        time,
+        message: error.0,
     }
 }

@@ -22,3 +22,31 @@ pub fn run_toml(dir: &Path, tag: &str, toml: &str, sets: &[&str], threads: usize
     };
     run::run(&sc, &opts).expect("run succeeds")
 }
+
+/// Every file of a run folder (by name), with the fields that legitimately differ between two
+/// runs of the same scenario removed: the wall-clock figures of `summary.json` and the threads and
+/// command line of `manifest.json`.
+#[allow(dead_code)]
+pub fn run_files(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut files = std::collections::BTreeMap::new();
+    for entry in std::fs::read_dir(dir).expect("run folder") {
+        let path = entry.expect("entry").path();
+        let name = path.file_name().expect("name").to_string_lossy().into_owned();
+        let mut bytes = std::fs::read(&path).expect("file");
+        let drop: &[&str] = match name.as_str() {
+            "summary.json" => &["wall_time_s", "events_per_s"],
+            "manifest.json" => &["threads", "command_line"],
+            _ => &[],
+        };
+        if !drop.is_empty() {
+            let mut v: serde_json::Value = serde_json::from_slice(&bytes).expect("json");
+            let map = v.as_object_mut().expect("an object");
+            for key in drop {
+                assert!(map.remove(*key).is_some(), "{name} has {key}");
+            }
+            bytes = serde_json::to_vec_pretty(&v).expect("json");
+        }
+        files.insert(name, bytes);
+    }
+    files
+}

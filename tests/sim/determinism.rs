@@ -1,7 +1,7 @@
 //! Same scenario and seed give byte-identical rounds.csv, devices.csv and curves.csv, whatever the
 //! number of arbiter threads; another seed gives other results.
 
-const LOSSY: &str = r#"
+pub(crate) const LOSSY: &str = r#"
 name = "determinism"
 seed = 21
 [data]

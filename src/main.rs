@@ -48,14 +48,48 @@ enum Command {
 fn main() -> ExitCode {
     let args = Args::parse();
     cli::init_tracing();
-    let outcome = match args.command {
+    #[cfg(feature = "mpi")]
+    if let Some(link) = flsnn::mpi::MpiLink::launched() {
+        return finish(ranked(args.command, link));
+    }
+    finish(one_process(args.command))
+}
+
+/// Under an MPI launcher: `run` and `sweep` spread over the ranks, other commands on rank 0.
+#[cfg(feature = "mpi")]
+fn ranked(
+    command: Command,
+    link: Result<flsnn::mpi::MpiLink, String>,
+) -> Result<(), cli::CliError> {
+    use flsnn::run::spread::{self, Link};
+    let mut link = link.map_err(cli::CliError::Failed)?;
+    let rank = link.rank();
+    match command {
+        Command::Run(run) if rank == 0 => {
+            let outcome = cli::run_on(&run, Some(&mut link));
+            let stopped = spread::stop(&mut link).map_err(cli::CliError::Failed);
+            outcome.and(stopped)
+        }
+        Command::Run(run) => cli::serve(&run, &mut link),
+        Command::Sweep(sweep) if rank == 0 => cli::sweep_on(&sweep, Some(&mut link)),
+        Command::Sweep(sweep) => cli::sweep_serve(&sweep, &mut link),
+        other if rank == 0 => one_process(other),
+        _ => Ok(()),
+    }
+}
+
+fn one_process(command: Command) -> Result<(), cli::CliError> {
+    match command {
         Command::Run(run) => cli::run(&run),
         Command::Validate { file, sets } => cli::validate(&file, &sets),
         Command::Report { dir } => cli::report(&dir),
         Command::Train(train) => cli::train(&train),
         Command::Sweep(sweep) => cli::sweep(&sweep),
         Command::Compare { dirs, csv } => cli::compare(&dirs, csv.as_deref()),
-    };
+    }
+}
+
+fn finish(outcome: Result<(), cli::CliError>) -> ExitCode {
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

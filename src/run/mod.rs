@@ -198,6 +198,7 @@ pub fn run_on(
                     ops = t.ops,
                     bytes_out = t.bytes_out,
                     bytes_in = t.bytes_in,
+                    waited_s = t.waited.as_secs_f64(),
                     "traffic between ranks"
                 );
                 result
@@ -244,6 +245,7 @@ pub fn serve(
     threads: usize,
 ) -> Result<spread::Served, ExperimentError> {
     let rank = link.rank();
+    let started = std::time::Instant::now();
     let placement = placement(scenario, link.ranks());
     let mine = |d: u32| placement.get(d as usize) == Some(&rank);
     let (workers, failed) = match build_for(scenario, &mine) {
@@ -260,7 +262,16 @@ pub fn serve(
         Err(e) => (Vec::new(), Some(e)),
     };
     let broken = failed.as_ref().map(|e| format!("building its devices: {e}"));
+    let built = started.elapsed().as_secs_f64();
     let served = spread::serve(link, workers, broken, threads).map_err(ExperimentError::Ranks)?;
+    tracing::info!(
+        rank,
+        built_s = built,
+        served_s = started.elapsed().as_secs_f64() - built,
+        batches = served.batches,
+        ops = served.ops,
+        "served"
+    );
     match failed {
         Some(e) => Err(e),
         None => Ok(served),

@@ -146,6 +146,8 @@ pub struct Traffic {
     pub bytes_out: u64,
     /// Bytes received from serving ranks \[B\].
     pub bytes_in: u64,
+    /// Wall-clock time rank 0 waited for answers.
+    pub waited: std::time::Duration,
 }
 
 /// Work for one rank, not sent yet.
@@ -263,7 +265,9 @@ impl<'l> Dispatch<'l> {
     }
 
     fn collect(&mut self, rank: usize) -> Result<(), String> {
+        let asked = std::time::Instant::now();
         let bytes = self.link.recv(rank as u32)?;
+        self.traffic.waited += asked.elapsed();
         self.waiting[rank] = false;
         self.traffic.bytes_in += bytes.len() as u64;
         let answers: Vec<Answer> = decode(&bytes, rank as u32)?;
@@ -336,6 +340,10 @@ impl sim::Transport<Fl> for Dispatch<'_> {
                 "a reading came back for the job of ticket {ticket}"
             ))),
         }
+    }
+
+    fn flush(&mut self) -> Result<(), TransportError> {
+        Dispatch::flush(self).map_err(TransportError)
     }
 
     fn reading(&mut self, ticket: Ticket) -> Result<Measured<Fl>, TransportError> {

@@ -168,9 +168,12 @@ impl<'a, S: System> Kernel<'a, S> {
                     self.free.push(work);
                     let done = match pending {
                         Pending::Ready(result) => result,
-                        Pending::Asked(request) => request
-                            .await
-                            .map_err(|_| SimError::ActorGone { node, time: t })?,
+                        Pending::Asked(request) => {
+                            self.flush(node)?;
+                            request
+                                .await
+                                .map_err(|_| SimError::ActorGone { node, time: t })?
+                        }
                         Pending::Away(ticket) => self
                             .transport()?
                             .done(ticket)
@@ -218,6 +221,16 @@ impl<'a, S: System> Kernel<'a, S> {
         match &mut self.transport {
             Some(t) => Ok(&mut **t),
             None => Err(SimError::Internal("a remote node without a transport")),
+        }
+    }
+
+    /// Lets the transport start on what it was handed before the kernel waits for `node`'s
+    /// actor, so remote work runs while local work does.
+    fn flush(&mut self, node: NodeId) -> Result<(), SimError<S::Error>> {
+        let now = self.now;
+        match &mut self.transport {
+            Some(t) => t.flush().map_err(|e| remote(node, now, e)),
+            None => Ok(()),
         }
     }
 
@@ -372,9 +385,12 @@ impl<'a, S: System> Kernel<'a, S> {
             let time = self.now;
             let reading = match pending {
                 Pending::Ready(result) => result,
-                Pending::Asked(request) => request
-                    .await
-                    .map_err(|_| SimError::ActorGone { node, time })?,
+                Pending::Asked(request) => {
+                    self.flush(node)?;
+                    request
+                        .await
+                        .map_err(|_| SimError::ActorGone { node, time })?
+                }
                 Pending::Away(ticket) => self
                     .transport()?
                     .reading(ticket)

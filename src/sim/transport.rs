@@ -34,4 +34,8 @@ pub trait Transport<S: System> {
     fn done(&mut self, ticket: Ticket) -> Result<Outcome<S>, TransportError>;
     /// The reading of the probe of `ticket` (waits for it).
     fn reading(&mut self, ticket: Ticket) -> Result<Measured<S>, TransportError>;
+    /// The kernel is about to wait for a local actor: start computing what was handed over.
+    fn flush(&mut self) -> Result<(), TransportError> {
+        Ok(())
+    }
 }

@@ -70,11 +70,20 @@ fn ranked(
             let stopped = spread::stop(&mut link).map_err(cli::CliError::Failed);
             outcome.and(stopped)
         }
-        Command::Run(run) => cli::serve(&run, &mut link),
         Command::Sweep(sweep) if rank == 0 => cli::sweep_on(&sweep, Some(&mut link)),
-        Command::Sweep(sweep) => cli::sweep_serve(&sweep, &mut link),
         other if rank == 0 => one_process(other),
+        Command::Run(run) => cli::serve(&run, &mut link).map_err(|e| on_rank(rank, e)),
+        Command::Sweep(sweep) => cli::sweep_serve(&sweep, &mut link).map_err(|e| on_rank(rank, e)),
         _ => Ok(()),
+    }
+}
+
+/// An error of a serving rank, naming it.
+#[cfg(feature = "mpi")]
+fn on_rank(rank: u32, e: cli::CliError) -> cli::CliError {
+    match e {
+        cli::CliError::Input(m) => cli::CliError::Input(format!("rank {rank}: {m}")),
+        cli::CliError::Failed(m) => cli::CliError::Failed(format!("rank {rank}: {m}")),
     }
 }
 

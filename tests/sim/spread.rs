@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 fn scenario(dir: &Path) -> Scenario {
     let file = dir.join("lossy.toml");
-    std::fs::write(&file, crate::determinism::LOSSY).expect("write scenario");
+    std::fs::write(&file, crate::common::LOSSY).expect("write scenario");
     scenario::load(Some(&file), &[]).expect("scenario loads")
 }
 

@@ -2,8 +2,8 @@
 
 use crate::compare;
 use crate::data::{EventCamera, Motion};
-use crate::run::train::{self, Encoding, TrainOptions};
 use crate::run::spread::{self, Link};
+use crate::run::train::{self, Encoding, TrainOptions};
 use crate::run::{self as experiment, RunOptions};
 use crate::scenario;
 use crate::sweep::{self, GridAxis, SweepOptions};

@@ -52,7 +52,24 @@ fn main() -> ExitCode {
     if let Some(link) = flsnn::mpi::MpiLink::launched() {
         return finish(ranked(args.command, link));
     }
+    #[cfg(not(feature = "mpi"))]
+    if let Some(ranks) = launched_on_ranks() {
+        return finish(Err(cli::CliError::Input(format!(
+            "started as one of {ranks} MPI ranks, but this flsnn was built without MPI: every \
+             rank would run the whole command; build it with `cargo build --release --features \
+             mpi`"
+        ))));
+    }
     finish(one_process(args.command))
+}
+
+/// The number of ranks an MPI launcher started, when more than one.
+#[cfg(not(feature = "mpi"))]
+fn launched_on_ranks() -> Option<u64> {
+    ["OMPI_COMM_WORLD_SIZE", "PMI_SIZE"]
+        .iter()
+        .filter_map(|v| std::env::var(v).ok()?.parse::<u64>().ok())
+        .find(|&n| n > 1)
 }
 
 /// Under an MPI launcher: `run` and `sweep` spread over the ranks, other commands on rank 0.

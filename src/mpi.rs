@@ -14,8 +14,8 @@
 
 use crate::run::spread::Link;
 use mpi::environment::Universe;
-use mpi::topology::{Communicator, SimpleCommunicator};
 use mpi::point_to_point::{Destination, MatchedReceiveVec, Source};
+use mpi::topology::{Communicator, SimpleCommunicator};
 use mpi::Threading;
 
 /// This process's end of the MPI world.
@@ -26,12 +26,7 @@ pub struct MpiLink {
 }
 
 /// Environment variables a launcher (`mpirun`, `srun`) sets on every rank it starts.
-const LAUNCHED_BY: [&str; 4] = [
-    "OMPI_COMM_WORLD_SIZE",
-    "PMIX_RANK",
-    "PMI_SIZE",
-    "PMI_RANK",
-];
+const LAUNCHED_BY: [&str; 4] = ["OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_SIZE", "PMI_RANK"];
 
 impl MpiLink {
     /// Initialises MPI when this process was started by an MPI launcher; `None` otherwise (a
@@ -40,15 +35,13 @@ impl MpiLink {
         if !LAUNCHED_BY.iter().any(|v| std::env::var_os(v).is_some()) {
             return None;
         }
-        Some(
-            match mpi::initialize_with_threading(Threading::Funneled) {
-                Some((universe, _)) => Ok(MpiLink {
-                    world: universe.world(),
-                    _universe: universe,
-                }),
-                None => Err("MPI is already initialised".into()),
-            },
-        )
+        Some(match mpi::initialize_with_threading(Threading::Funneled) {
+            Some((universe, _)) => Ok(MpiLink {
+                world: universe.world(),
+                _universe: universe,
+            }),
+            None => Err("MPI is already initialised".into()),
+        })
     }
 }
 

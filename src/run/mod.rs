@@ -261,7 +261,9 @@ pub fn serve(
         }
         Err(e) => (Vec::new(), Some(e)),
     };
-    let broken = failed.as_ref().map(|e| format!("building its devices: {e}"));
+    let broken = failed
+        .as_ref()
+        .map(|e| format!("building its devices: {e}"));
     let built = started.elapsed().as_secs_f64();
     let served = spread::serve(link, workers, broken, threads).map_err(ExperimentError::Ranks)?;
     tracing::info!(

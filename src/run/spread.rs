@@ -188,7 +188,9 @@ impl<'l> Dispatch<'l> {
     /// A transport over `link` for devices placed by `device_rank` (device id -> rank).
     pub fn new(link: &'l mut dyn Link, device_rank: &[u32]) -> Dispatch<'l> {
         let ranks = link.ranks() as usize;
-        let rank_of = std::iter::once(0).chain(device_rank.iter().copied()).collect();
+        let rank_of = std::iter::once(0)
+            .chain(device_rank.iter().copied())
+            .collect();
         Dispatch {
             link,
             rank_of,
@@ -206,7 +208,12 @@ impl<'l> Dispatch<'l> {
         self.traffic
     }
 
-    fn push(&mut self, node: NodeId, answered: bool, task: impl FnOnce(&mut Queue) -> Task) -> Ticket {
+    fn push(
+        &mut self,
+        node: NodeId,
+        answered: bool,
+        task: impl FnOnce(&mut Queue) -> Task,
+    ) -> Ticket {
         let rank = self.rank_of.get(node as usize).copied().unwrap_or(0);
         let ticket = self.next;
         self.next += 1;
@@ -284,7 +291,9 @@ impl<'l> Dispatch<'l> {
                 return reply.map_err(|e| TransportError(format!("rank {rank}: {e}")));
             }
             let Some(&rank) = self.pending.get(&ticket) else {
-                return Err(TransportError(format!("no work handed over as ticket {ticket}")));
+                return Err(TransportError(format!(
+                    "no work handed over as ticket {ticket}"
+                )));
             };
             let rank = rank as usize;
             let outcome = if self.waiting[rank] {
@@ -411,7 +420,10 @@ impl Hosted {
                 })))
             }
             Task::Adopt(i) => {
-                let trained = self.worker.work(Job::Adopt(model(i)?)).map_err(|e| e.to_string())?;
+                let trained = self
+                    .worker
+                    .work(Job::Adopt(model(i)?))
+                    .map_err(|e| e.to_string())?;
                 Ok(Reply::Trained(trained.map(|t| TrainedWire {
                     compute: t.compute,
                     evaluation: t.evaluation,
@@ -419,7 +431,11 @@ impl Hosted {
                 })))
             }
             Task::Final { evaluate } => {
-                match self.worker.probe(Probe::Final { evaluate }).map_err(|e| e.to_string())? {
+                match self
+                    .worker
+                    .probe(Probe::Final { evaluate })
+                    .map_err(|e| e.to_string())?
+                {
                     Reading::Final {
                         evaluation,
                         learner_bytes,

@@ -32,7 +32,11 @@ pub fn run_files(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
     let mut files = std::collections::BTreeMap::new();
     for entry in std::fs::read_dir(dir).expect("run folder") {
         let path = entry.expect("entry").path();
-        let name = path.file_name().expect("name").to_string_lossy().into_owned();
+        let name = path
+            .file_name()
+            .expect("name")
+            .to_string_lossy()
+            .into_owned();
         let mut bytes = std::fs::read(&path).expect("file");
         let drop: &[&str] = match name.as_str() {
             "summary.json" => &["wall_time_s", "events_per_s"],

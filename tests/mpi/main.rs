@@ -62,7 +62,13 @@ fn run_folders_are_identical_for_one_two_and_three_ranks() {
     let file = scenario(tmp.path());
     let run = |cmd: &mut Command, out: &str, threads: &str, sets: &[&str]| {
         let out = tmp.path().join(out);
-        let args = ["run", file.to_str().expect("utf-8"), "--events", "--threads", threads];
+        let args = [
+            "run",
+            file.to_str().expect("utf-8"),
+            "--events",
+            "--threads",
+            threads,
+        ];
         ok(
             cmd.args(args)
                 .args(sets)
@@ -77,7 +83,12 @@ fn run_folders_are_identical_for_one_two_and_three_ranks() {
     let reference = run(&mut flsnn(), "one", "2", &[]);
     assert!(reference.contains_key("events.jsonl") && reference.contains_key("curves.csv"));
     for (ranks, threads) in [(1, "2"), (2, "1"), (3, "1"), (3, "2")] {
-        let files = run(&mut mpirun(ranks), &format!("k{ranks}-t{threads}"), threads, &[]);
+        let files = run(
+            &mut mpirun(ranks),
+            &format!("k{ranks}-t{threads}"),
+            threads,
+            &[],
+        );
         assert!(
             files == reference,
             "{ranks} ranks x {threads} threads differ from one process"
@@ -93,10 +104,19 @@ fn a_sweep_over_ranks_writes_the_same_table() {
     let file = scenario(tmp.path());
     let sweep = |cmd: &mut Command, out: &str| {
         let out = tmp.path().join(out);
-        let args = ["sweep", file.to_str().expect("utf-8"), "--grid", "fl.tau=20,40"];
+        let args = [
+            "sweep",
+            file.to_str().expect("utf-8"),
+            "--grid",
+            "fl.tau=20,40",
+        ];
         let args = args.iter().chain(&["--trials", "2", "--jobs", "1"]);
         ok(
-            cmd.args(args).arg("--out").arg(&out).output().expect("sweeps"),
+            cmd.args(args)
+                .arg("--out")
+                .arg(&out)
+                .output()
+                .expect("sweeps"),
             "sweep",
         );
         let runs = std::fs::read_dir(out.join("runs")).expect("runs").count();
@@ -128,7 +148,11 @@ fn rank_pid(mark: &str, rank: u32) -> Option<u32> {
     let want_mark = format!("XTEST_MARK_OF_FLSNN={mark}");
     let want_rank = format!("OMPI_COMM_WORLD_RANK={rank}");
     for entry in std::fs::read_dir("/proc").ok()?.flatten() {
-        let Some(pid) = entry.file_name().to_str().and_then(|p| p.parse::<u32>().ok()) else {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|p| p.parse::<u32>().ok())
+        else {
             continue;
         };
         let Ok(env) = std::fs::read(entry.path().join("environ")) else {
@@ -165,7 +189,10 @@ fn a_rank_that_dies_fails_the_run_and_leaves_nothing() {
         if let Some(pid) = rank_pid(&mark, 1) {
             break pid;
         }
-        assert!(started.elapsed() < Duration::from_secs(60), "rank 1 never started");
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "rank 1 never started"
+        );
         std::thread::sleep(Duration::from_millis(50));
     };
     // Let it build and serve a few windows, then kill it.
@@ -177,7 +204,10 @@ fn a_rank_that_dies_fails_the_run_and_leaves_nothing() {
     if !killed.success() {
         let _ = child.kill();
         let output = child.wait_with_output().expect("mpirun ends");
-        panic!("rank 1 gone before the kill: {}", String::from_utf8_lossy(&output.stderr));
+        panic!(
+            "rank 1 gone before the kill: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
     }
     let output = child.wait_with_output().expect("mpirun ends");
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -191,5 +221,9 @@ fn a_rank_that_dies_fails_the_run_and_leaves_nothing() {
         .expect("listing")
         .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
         .collect();
-    assert_eq!(left, vec!["lossy.toml".to_string()], "no temporary folder left");
+    assert_eq!(
+        left,
+        vec!["lossy.toml".to_string()],
+        "no temporary folder left"
+    );
 }

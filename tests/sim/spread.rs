@@ -65,7 +65,10 @@ fn spread_over_ranks_writes_the_same_folder_as_one_process() {
     let mut other = sc.clone();
     other.seed += 1;
     let dir = spread_run(&other, tmp.path().join("reseeded"), 2, 1);
-    assert!(crate::common::run_files(&dir) != reference, "the seed matters");
+    assert!(
+        crate::common::run_files(&dir) != reference,
+        "the seed matters"
+    );
 }
 
 #[test]
@@ -73,8 +76,16 @@ fn placement_is_balanced_seeded_and_mixed() {
     let a = spread::assignment(7, 100, 3);
     let count = |r| a.iter().filter(|&&x| x == r).count();
     assert_eq!((count(0), count(1), count(2)), (34, 33, 33));
-    assert_eq!(a, spread::assignment(7, 100, 3), "the same seed, the same placement");
-    assert_ne!(a, spread::assignment(8, 100, 3), "another seed, another placement");
+    assert_eq!(
+        a,
+        spread::assignment(7, 100, 3),
+        "the same seed, the same placement"
+    );
+    assert_ne!(
+        a,
+        spread::assignment(8, 100, 3),
+        "another seed, another placement"
+    );
     assert_ne!(a[..3], [0, 1, 2], "not a plain round-robin of the ids");
 }
 
@@ -107,5 +118,9 @@ fn a_rank_that_dies_fails_the_run_and_leaves_nothing() {
         .expect("listing")
         .map(|e| e.expect("entry").file_name())
         .collect();
-    assert_eq!(left, vec![std::ffi::OsString::from("lossy.toml")], "no leftovers");
+    assert_eq!(
+        left,
+        vec![std::ffi::OsString::from("lossy.toml")],
+        "no leftovers"
+    );
 }

@@ -316,7 +316,7 @@ pub fn run_on(
     let started = std::time::Instant::now();
     let ranks = link.as_deref().map_or(1, |l| l.ranks());
     let mine: Vec<usize> = (0..tasks.len())
-        .filter(|i| *i as u32 % ranks == 0)
+        .filter(|i| (*i as u32).is_multiple_of(ranks))
         .collect();
     let own = run_tasks(&tasks, &mine, &dest, options);
     let mut metrics: Vec<Vec<f64>> = vec![Vec::new(); tasks.len()];
@@ -417,7 +417,7 @@ fn claim(options: &SweepOptions, plan: Plan) -> Result<(Plan, Destination), Swee
         (_, true) => Existing::Resume,
         _ => Existing::Refuse,
     };
-    let mut claimed = Destination::claim(&dest, OutKind::Sweep, existing).map_err(|e| {
+    let mut claimed = Destination::claim(dest, OutKind::Sweep, existing).map_err(|e| {
         if e.is_input_error() {
             SweepError::Destination(e)
         } else {
@@ -427,7 +427,7 @@ fn claim(options: &SweepOptions, plan: Plan) -> Result<(Plan, Destination), Swee
     // Every point is built (data read, network and channel made) before any run starts.
     for task in tasks
         .iter()
-        .filter(|t| t.scenario.seed == first_seed(&results, t.point))
+        .filter(|t| t.scenario.seed == first_seed(results, t.point))
     {
         experiment::check(&task.scenario).map_err(|source| SweepError::Run {
             dir: task.dir.clone(),
@@ -441,14 +441,14 @@ fn claim(options: &SweepOptions, plan: Plan) -> Result<(Plan, Destination), Swee
         trials: options.trials,
         sets: &options.sets,
         grid: &options.grid,
-        points: &results,
-        scenario: scenario::resolve::to_raw(&base),
+        points: results,
+        scenario: scenario::resolve::to_raw(base),
     };
     if claimed.has_earlier() && existing == Existing::Resume {
-        same_plan(&dest, &manifest)?;
+        same_plan(dest, &manifest)?;
     } else {
         claimed.remove_earlier()?;
-        std::fs::create_dir(&dest).map_err(|source| ReportError::Io {
+        std::fs::create_dir(dest).map_err(|source| ReportError::Io {
             path: dest.clone(),
             source,
         })?;

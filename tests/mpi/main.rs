@@ -159,7 +159,7 @@ fn rank_pid(mark: &str, rank: u32) -> Option<u32> {
             continue;
         };
         let vars: Vec<&[u8]> = env.split(|b| *b == 0).collect();
-        let has = |v: &str| vars.iter().any(|x| *x == v.as_bytes());
+        let has = |v: &str| vars.contains(&v.as_bytes());
         if has(&want_mark) && has(&want_rank) {
             return Some(pid);
         }

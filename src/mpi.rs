@@ -65,9 +65,9 @@ impl Link for MpiLink {
         Ok(())
     }
 
-    /// Polls for the message, sleeping between polls (from [`FIRST_NAP`] doubling up to
-    /// [`LONGEST_NAP`]) rather than spinning as a blocking receive does, so a waiting rank leaves
-    /// its core to the threads computing.
+    /// Polls for the message, sleeping between polls (from 20 us doubling up to 1 ms) rather
+    /// than spinning as a blocking receive does, so a waiting rank leaves its core to the threads
+    /// computing.
     fn recv(&mut self, from: u32) -> Result<Vec<u8>, String> {
         let process = self.world.process_at_rank(from as i32);
         let mut nap = FIRST_NAP;

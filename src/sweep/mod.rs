@@ -320,12 +320,7 @@ pub fn run_on(
         .collect();
     let own = run_tasks(&tasks, &mine, &dest, options);
     let mut metrics: Vec<Vec<f64>> = vec![Vec::new(); tasks.len()];
-    let mut failed = own.as_ref().err().map(|e| e.to_string());
-    if let Ok(own) = own {
-        for (i, m) in mine.iter().zip(own) {
-            metrics[*i] = m;
-        }
-    }
+    let mut failed = None;
     if let Some(link) = link {
         for rank in 1..link.ranks() {
             let share: Result<Vec<(usize, Vec<f64>)>, String> = link
@@ -348,6 +343,10 @@ pub fn run_on(
                 }
             }
         }
+    }
+    // This rank's own failure first, as in one process; then another rank's.
+    for (i, m) in mine.iter().zip(own?) {
+        metrics[*i] = m;
     }
     if let Some(message) = failed {
         return Err(SweepError::Ranks(message));

@@ -2,6 +2,7 @@
 
 use crate::compare;
 use crate::data::{EventCamera, Motion};
+use crate::run::spread::{self, Link};
 use crate::run::train::{self, Encoding, TrainOptions};
 use crate::run::{self as experiment, RunOptions};
 use crate::scenario;
@@ -97,6 +98,12 @@ fn cores() -> usize {
 
 /// `flsnn run`.
 pub fn run(args: &RunArgs) -> Result<(), CliError> {
+    run_on(args, None)
+}
+
+/// `flsnn run` as rank 0 of `link` (when given): the other ranks host their share of the
+/// devices ([`serve`]). The serving ranks are not told to stop.
+pub fn run_on(args: &RunArgs, link: Option<&mut dyn Link>) -> Result<(), CliError> {
     crate::report::cleanup::on_signals();
     let scenario = scenario::load(args.file.as_deref(), &args.sets)
         .map_err(|e| CliError::Input(e.to_string()))?;
@@ -111,10 +118,27 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
         command_line: std::env::args().collect(),
         max_memory: max_memory(args.max_memory),
     };
-    let outcome = experiment::run(&scenario, &options)?;
+    let outcome = experiment::run_on(&scenario, &options, link)?;
     println!("{}", outcome.summary);
     println!("  results         {}", outcome.dir.display());
     Ok(())
+}
+
+/// `flsnn run` on a serving rank (1..) of `link`: hosts this rank's share of the devices until
+/// rank 0 says stop. A scenario that does not load is reported to rank 0 with the first work it
+/// hands over (rank 0 loads the same scenario, so it normally fails first).
+pub fn serve(args: &RunArgs, link: &mut dyn Link) -> Result<(), CliError> {
+    let threads = args.threads.map_or_else(cores, |t| t as usize);
+    match scenario::load(args.file.as_deref(), &args.sets) {
+        Ok(scenario) => experiment::serve(&scenario, link, threads)
+            .map(|_| ())
+            .map_err(CliError::from),
+        Err(e) => {
+            let why = Some(format!("loading the scenario: {e}"));
+            spread::serve(link, Vec::new(), why, threads).map_err(CliError::Failed)?;
+            Err(CliError::Input(e.to_string()))
+        }
+    }
 }
 
 /// `flsnn report`: plots and `report.html` for a run or sweep folder.
@@ -373,7 +397,10 @@ fn sweep_error(e: sweep::SweepError) -> CliError {
 
 /// `flsnn sweep`.
 pub fn sweep(args: &SweepArgs) -> Result<(), CliError> {
-    crate::report::cleanup::on_signals();
+    sweep_on(args, None)
+}
+
+fn sweep_options(args: &SweepArgs) -> Result<SweepOptions, CliError> {
     let grid = args
         .grid
         .iter()
@@ -393,7 +420,25 @@ pub fn sweep(args: &SweepArgs) -> Result<(), CliError> {
         command_line: std::env::args().collect(),
         max_memory: max_memory(args.max_memory),
     };
-    let outcome = sweep::run(&options).map_err(sweep_error)?;
+    Ok(options)
+}
+
+/// `flsnn sweep` on a serving rank (1..) of `link`: runs its share of the runs once rank 0 has
+/// claimed the sweep folder.
+pub fn sweep_serve(args: &SweepArgs, link: &mut dyn Link) -> Result<(), CliError> {
+    crate::report::cleanup::on_signals();
+    let options = SweepOptions {
+        progress: false,
+        ..sweep_options(args)?
+    };
+    sweep::serve(&options, link).map_err(sweep_error)
+}
+
+/// `flsnn sweep` as rank 0 of `link` (when given): every rank runs a share of the runs.
+pub fn sweep_on(args: &SweepArgs, link: Option<&mut dyn Link>) -> Result<(), CliError> {
+    crate::report::cleanup::on_signals();
+    let options = sweep_options(args)?;
+    let outcome = sweep::run_on(&options, link).map_err(sweep_error)?;
     let runs: usize = outcome.points.iter().map(|p| p.runs.len()).sum();
     println!(
         "sweep: {} points x {} trials = {runs} runs in {:.2} s (wall)",

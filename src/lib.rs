@@ -19,6 +19,7 @@
 //! snn        probabilistic GLM spiking network, online learning rule, evaluation
 //! data       IDX, AEDAT (MNIST-DVS), N-MNIST readers; spike encoders; partitions
 //! rng, time  per-(node, purpose) random streams; integer-nanosecond virtual time
+//! mpi        (feature `mpi`) the link between the ranks of `mpirun -np K flsnn run|sweep`
 //! ```
 //!
 //! Data flows from `data` (spike trains per device) into `snn` (one network per device). The
@@ -30,6 +31,8 @@ pub mod cli;
 pub mod compare;
 pub mod data;
 pub mod fl;
+#[cfg(feature = "mpi")]
+pub mod mpi;
 pub mod net;
 pub mod report;
 pub mod rng;

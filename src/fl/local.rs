@@ -12,7 +12,7 @@ use rand_chacha::ChaCha12Rng;
 use std::sync::Arc;
 
 /// Work a device has done \[counts\].
-#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ComputeTotals {
     /// SNN time steps.
     pub steps: u64,

@@ -4,12 +4,13 @@
 pub mod faults;
 mod recorder;
 mod simulate;
+pub mod spread;
 pub mod train;
 mod wiring;
 
 pub use recorder::{DeviceEnergy, Recorder};
-pub use simulate::{simulate, DeviceParts, Setup};
-pub use wiring::{node_of, CellMedium, Fl, FlError, LinkReport, BASE_STATION};
+pub use simulate::{simulate, simulate_spread, DeviceParts, Elsewhere, Setup};
+pub use wiring::{node_of, CellMedium, Fl, FlError, FlWorker, LinkReport, BASE_STATION};
 
 use crate::data::{DataError, Encoding, EventCamera};
 use crate::data::{Prepared, Shard, SharedPool, Source};
@@ -69,6 +70,9 @@ pub enum ExperimentError {
     /// The run's estimated memory exceeds the limit (`--max-memory`).
     #[error("{0}")]
     Memory(String),
+    /// The ranks of a spread run could not talk (a rank died, a message was garbled).
+    #[error("between ranks: {0}")]
+    Ranks(String),
 }
 
 impl ExperimentError {
@@ -122,6 +126,17 @@ pub fn check(scenario: &Scenario) -> Result<(), ExperimentError> {
 /// Runs `scenario` and writes its run folder atomically. The destination is checked and locked
 /// before anything is built or run.
 pub fn run(scenario: &Scenario, options: &RunOptions) -> Result<RunOutcome, ExperimentError> {
+    run_on(scenario, options, None)
+}
+
+/// [`run`] as rank 0 of `link` (when given): the devices placed on other ranks
+/// ([`spread::assignment`]) are hosted there, served by [`serve`]; the run folder is the same
+/// byte for byte. The serving ranks are not told to stop ([`spread::stop`]).
+pub fn run_on(
+    scenario: &Scenario,
+    options: &RunOptions,
+    link: Option<&mut dyn spread::Link>,
+) -> Result<RunOutcome, ExperimentError> {
     sc::memory::check_work(scenario).map_err(ExperimentError::Memory)?;
     sc::memory::check_limit(scenario, options.max_memory, "--max-memory")
         .map_err(ExperimentError::Memory)?;
@@ -143,7 +158,10 @@ pub fn run(scenario: &Scenario, options: &RunOptions) -> Result<RunOutcome, Expe
             ExperimentError::Report(e)
         }
     })?;
-    let setup = build(scenario)?;
+    let placement = link.as_ref().map(|link| placement(scenario, link.ranks()));
+    let setup = build_for(scenario, &|d| {
+        placement.as_ref().is_none_or(|p| p[d as usize] == 0)
+    })?;
     let reused_examples = setup.reused_examples;
     if reused_examples > 0 {
         tracing::warn!(
@@ -165,7 +183,29 @@ pub fn run(scenario: &Scenario, options: &RunOptions) -> Result<RunOutcome, Expe
     let result = {
         let inner = events.as_mut().map(|e| e as &mut dyn Sink);
         let mut progress = ProgressSink::new(if options.progress { rounds } else { 0 }, inner);
-        let result = simulate(setup, &mut progress, options.threads);
+        let result = match (link, &placement) {
+            (Some(link), Some(placement)) => {
+                let mut dispatch = spread::Dispatch::new(link, placement);
+                let result = simulate_spread(
+                    setup,
+                    &mut progress,
+                    options.threads,
+                    Some((placement, &mut dispatch)),
+                );
+                let t = dispatch.traffic();
+                tracing::info!(
+                    ranks = placement.iter().max().map_or(1, |r| r + 1),
+                    batches = t.batches,
+                    ops = t.ops,
+                    bytes_out = t.bytes_out,
+                    bytes_in = t.bytes_in,
+                    waited_s = t.waited.as_secs_f64(),
+                    "traffic between ranks"
+                );
+                result
+            }
+            _ => simulate(setup, &mut progress, options.threads),
+        };
         progress.finish();
         result?
     };
@@ -191,8 +231,67 @@ pub fn run(scenario: &Scenario, options: &RunOptions) -> Result<RunOutcome, Expe
     })
 }
 
+/// The rank of each device of `scenario` spread over `ranks` ranks.
+fn placement(scenario: &Scenario, ranks: u32) -> Vec<u32> {
+    spread::assignment(scenario.seed, scenario.fl.devices as u32, ranks)
+}
+
+/// A serving rank of a spread run (rank 1.. of `link`; rank 0 runs [`run_on`]): builds the
+/// workers of its own devices and computes the work rank 0 hands them over `threads` threads,
+/// until rank 0 says stop. If its workers cannot be built, every answer carries the error (so
+/// rank 0 fails with it) and the error is returned after the stop.
+pub fn serve(
+    scenario: &Scenario,
+    link: &mut dyn spread::Link,
+    threads: usize,
+) -> Result<spread::Served, ExperimentError> {
+    let rank = link.rank();
+    let started = std::time::Instant::now();
+    let placement = placement(scenario, link.ranks());
+    let mine = |d: u32| placement.get(d as usize) == Some(&rank);
+    let (workers, failed) = match build_for(scenario, &mine) {
+        Ok(setup) => {
+            let upload_bytes = setup.codec.upload_bytes();
+            let workers = setup
+                .devices
+                .into_iter()
+                .filter(|d| mine(d.setup.id))
+                .map(|d| (d.setup.id, FlWorker::for_device(d.local, upload_bytes)))
+                .collect();
+            (workers, None)
+        }
+        Err(e) => (Vec::new(), Some(e)),
+    };
+    let broken = failed
+        .as_ref()
+        .map(|e| format!("building its devices: {e}"));
+    let built = started.elapsed().as_secs_f64();
+    let served = spread::serve(link, workers, broken, threads).map_err(ExperimentError::Ranks)?;
+    tracing::info!(
+        rank,
+        built_s = built,
+        served_s = started.elapsed().as_secs_f64() - built,
+        batches = served.batches,
+        ops = served.ops,
+        "served"
+    );
+    match failed {
+        Some(e) => Err(e),
+        None => Ok(served),
+    }
+}
+
 /// Builds every object a run needs from a validated scenario.
 pub fn build(scenario: &Scenario) -> Result<Setup, ExperimentError> {
+    build_for(scenario, &|_| true)
+}
+
+/// [`build`], with the learning state (data shard, local model) made only for the devices `here`
+/// selects; the others get none, as in a systems-only run, and are hosted elsewhere.
+pub fn build_for(
+    scenario: &Scenario,
+    here: &dyn Fn(u32) -> bool,
+) -> Result<Setup, ExperimentError> {
     let src = scenario.source.clone();
     let seed = scenario.seed;
     let bad = |message: String| ExperimentError::Scenario {
@@ -303,7 +402,7 @@ pub fn build(scenario: &Scenario) -> Result<Setup, ExperimentError> {
             AvailabilityTrace::new(&avail_for_device, ChaCha8Rng::seed_from_u64(avail_seed))
                 .map_err(|e| ExperimentError::Net(src.clone(), e))?;
         traces.push(trace.clone());
-        let (samples, local) = if fl.systems_only {
+        let (samples, local) = if fl.systems_only || !here(id) {
             (shard.len(), None)
         } else {
             let data = stream(seed, Node::Device(id), Purpose::Data);

@@ -1,7 +1,7 @@
 //! Assembly: a run's ready objects wired into the kernel as node models, workers and the medium.
 
 use super::recorder::{DeviceEnergy, Recorder};
-use super::wiring::{BaseStationNode, CellMedium, DeviceNode, FlError, FlWorker};
+use super::wiring::{BaseStationNode, CellMedium, DeviceNode, Fl, FlError, FlWorker};
 use crate::data::Example;
 use crate::fl::compress::Codec;
 use crate::fl::model::flatten;
@@ -12,7 +12,7 @@ use crate::fl::{
 use crate::net::{AvailabilityTrace, Channel};
 use crate::report::{DeviceRecord, RunResult, Sink};
 use crate::rng::{stream, Node, Purpose};
-use crate::sim::{self, SimError};
+use crate::sim::{self, SimError, Transport};
 use crate::snn::{Network, Params};
 use std::sync::Arc;
 
@@ -60,6 +60,20 @@ pub fn simulate(
     setup: Setup,
     sink: &mut dyn Sink,
     threads: usize,
+) -> Result<RunResult, SimError<FlError>> {
+    simulate_spread(setup, sink, threads, None)
+}
+
+/// Devices hosted on other ranks: the rank of each device (by id) and the transport to them.
+pub type Elsewhere<'a> = (&'a [u32], &'a mut dyn Transport<Fl>);
+
+/// [`simulate`] with the workers of the devices not placed on rank 0 hosted elsewhere, through
+/// the transport; the records depend neither on `threads` nor on the placement.
+pub fn simulate_spread(
+    setup: Setup,
+    sink: &mut dyn Sink,
+    threads: usize,
+    elsewhere: Option<Elsewhere>,
 ) -> Result<RunResult, SimError<FlError>> {
     let Setup {
         seed,
@@ -124,22 +138,22 @@ pub fn simulate(
             stream(seed, Node::BaseStation, Purpose::Test),
         )))
     };
-    nodes.push(sim::Node {
-        model: Box::new(BaseStationNode { bs, devices: n }),
-        worker: Box::new(bs_worker),
-    });
+    nodes.push((
+        Box::new(BaseStationNode { bs, devices: n }) as Box<dyn sim::Model<Fl>>,
+        Some(Box::new(bs_worker) as Box<dyn sim::Worker<Fl>>),
+    ));
     for (mut setup, local) in device_nodes {
         setup.first_round = first.binary_search(&setup.id).is_ok();
-        nodes.push(sim::Node {
-            model: Box::new(DeviceNode {
-                device: Device::new(setup, protocol.clone()),
-                evaluate_at_end: protocol.evaluates_devices(),
-            }),
-            worker: Box::new(match local {
-                Some(local) => FlWorker::Device(local),
-                None => FlWorker::SizeOnly { upload_bytes },
-            }),
+        let here = elsewhere
+            .as_ref()
+            .is_none_or(|(ranks, _)| ranks.get(setup.id as usize) == Some(&0));
+        let model: Box<dyn sim::Model<Fl>> = Box::new(DeviceNode {
+            device: Device::new(setup, protocol.clone()),
+            evaluate_at_end: protocol.evaluates_devices(),
         });
+        let worker: Option<Box<dyn sim::Worker<Fl>>> =
+            here.then(|| Box::new(FlWorker::for_device(local, upload_bytes)) as _);
+        nodes.push((model, worker));
     }
     let mut medium = CellMedium::new(channel);
     let timeline = super::faults::timeline(&faults);
@@ -150,6 +164,14 @@ pub fn simulate(
         !faults.is_empty(),
         sink,
     );
-    let stats = sim::run(nodes, &mut medium, &mut recorder, timeline, threads)?;
+    let transport = elsewhere.map(|(_, transport)| transport as &mut dyn Transport<Fl>);
+    let stats = sim::run_spread(
+        nodes,
+        &mut medium,
+        &mut recorder,
+        timeline,
+        threads,
+        transport,
+    )?;
     Ok(recorder.finish(stats.events))
 }

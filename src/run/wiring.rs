@@ -254,6 +254,17 @@ pub enum FlWorker {
     },
 }
 
+impl FlWorker {
+    /// A device's worker: its local model, or a size-only stand-in answering with uploads of
+    /// `upload_bytes` \[B\] (systems-only runs).
+    pub fn for_device(local: Option<Box<LocalModel>>, upload_bytes: u64) -> FlWorker {
+        match local {
+            Some(local) => FlWorker::Device(local),
+            None => FlWorker::SizeOnly { upload_bytes },
+        }
+    }
+}
+
 impl sim::Worker<Fl> for FlWorker {
     fn work(&mut self, job: Job) -> Result<Option<Trained>, FlError> {
         match self {

@@ -14,6 +14,7 @@ use super::model::{
     Context, Effect, Input, Medium, Model, NodeId, Observer, Scheduled, System, Target, Transfer,
     When, Worker,
 };
+use super::transport::{Ticket, Transport, TransportError};
 use super::SimError;
 use crate::time::SimDuration;
 use crate::time::SimTime;
@@ -53,12 +54,15 @@ pub(super) enum Hosting<S: System> {
     Actor(Addr<Host<S>>),
     /// On the kernel's thread, at once ([`Worker::inline`]).
     Inline(Box<dyn Worker<S>>),
+    /// Elsewhere, through the kernel's transport.
+    Remote,
 }
 
-/// A job's result: awaited from the actor, or computed already.
+/// A job's result: awaited from the actor, computed already, or awaited from the transport.
 enum Pending<R, Q> {
     Asked(Q),
     Ready(R),
+    Away(Ticket),
 }
 
 type WorkResult<S> = Result<Option<<S as System>::Done>, <S as System>::Error>;
@@ -87,6 +91,7 @@ pub(super) struct Kernel<'a, S: System> {
     hosts: Vec<Hosting<S>>,
     medium: &'a mut dyn Medium<S>,
     observer: &'a mut dyn Observer<S>,
+    transport: Option<&'a mut dyn Transport<S>>,
     /// Work in progress, by slot; `free` lists the empty slots.
     works: Vec<Option<Work<S>>>,
     free: Vec<u32>,
@@ -111,6 +116,7 @@ impl<'a, S: System> Kernel<'a, S> {
         medium: &'a mut dyn Medium<S>,
         observer: &'a mut dyn Observer<S>,
         timeline: Vec<Scheduled<S>>,
+        transport: Option<&'a mut dyn Transport<S>>,
     ) -> Kernel<'a, S> {
         let arrivals = (0..models.len()).map(|_| BinaryHeap::new()).collect();
         let mut cal = Calendar::default();
@@ -135,6 +141,7 @@ impl<'a, S: System> Kernel<'a, S> {
             hosts,
             medium,
             observer,
+            transport,
             works: Vec::new(),
             free: Vec::new(),
             probes: VecDeque::new(),
@@ -202,9 +209,16 @@ impl<'a, S: System> Kernel<'a, S> {
                     self.free.push(work);
                     let done = match pending {
                         Pending::Ready(result) => result,
-                        Pending::Asked(request) => request
-                            .await
-                            .map_err(|_| SimError::ActorGone { node, time: t })?,
+                        Pending::Asked(request) => {
+                            self.flush(node)?;
+                            request
+                                .await
+                                .map_err(|_| SimError::ActorGone { node, time: t })?
+                        }
+                        Pending::Away(ticket) => self
+                            .transport()?
+                            .done(ticket)
+                            .map_err(|e| remote(node, t, e))?,
                     }
                     .map_err(|error| SimError::Model {
                         node,
@@ -259,6 +273,24 @@ impl<'a, S: System> Kernel<'a, S> {
             end,
             events: self.events,
         })
+    }
+
+    /// The transport of remote nodes (a node is remote only when there is one).
+    fn transport(&mut self) -> Result<&mut dyn Transport<S>, SimError<S::Error>> {
+        match &mut self.transport {
+            Some(t) => Ok(&mut **t),
+            None => Err(SimError::Internal("a remote node without a transport")),
+        }
+    }
+
+    /// Lets the transport start on what it was handed before the kernel waits for `node`'s
+    /// actor, so remote work runs while local work does.
+    fn flush(&mut self, node: NodeId) -> Result<(), SimError<S::Error>> {
+        let now = self.now;
+        match &mut self.transport {
+            Some(t) => t.flush().map_err(|e| remote(node, now, e)),
+            None => Ok(()),
+        }
     }
 
     fn context(&self, node: NodeId) -> Context {
@@ -325,6 +357,11 @@ impl<'a, S: System> Kernel<'a, S> {
                     let pending = match &mut self.hosts[node as usize] {
                         Hosting::Actor(host) => Pending::Asked(host.send(RunJob(job))),
                         Hosting::Inline(worker) => Pending::Ready(worker.work(job)),
+                        Hosting::Remote => Pending::Away(
+                            self.transport()?
+                                .work(node, job)
+                                .map_err(|e| remote(node, now, e))?,
+                        ),
                     };
                     let work = match self.free.pop() {
                         Some(slot) => {
@@ -345,11 +382,20 @@ impl<'a, S: System> Kernel<'a, S> {
                     Hosting::Inline(worker) => {
                         worker.work(job).map_err(failed)?;
                     }
+                    Hosting::Remote => self
+                        .transport()?
+                        .post(node, job)
+                        .map_err(|e| remote(node, now, e))?,
                 },
                 Effect::Probe(probe) => {
                     let pending = match &mut self.hosts[node as usize] {
                         Hosting::Actor(host) => Pending::Asked(host.send(TakeProbe(probe))),
                         Hosting::Inline(worker) => Pending::Ready(worker.probe(probe)),
+                        Hosting::Remote => Pending::Away(
+                            self.transport()?
+                                .probe(node, probe)
+                                .map_err(|e| remote(node, now, e))?,
+                        ),
                     };
                     self.probes.push_back((node, pending));
                     self.drain_probes(PROBES_IN_FLIGHT).await?;
@@ -405,12 +451,28 @@ impl<'a, S: System> Kernel<'a, S> {
             let time = self.now;
             let reading = match pending {
                 Pending::Ready(result) => result,
-                Pending::Asked(request) => request
-                    .await
-                    .map_err(|_| SimError::ActorGone { node, time })?,
+                Pending::Asked(request) => {
+                    self.flush(node)?;
+                    request
+                        .await
+                        .map_err(|_| SimError::ActorGone { node, time })?
+                }
+                Pending::Away(ticket) => self
+                    .transport()?
+                    .reading(ticket)
+                    .map_err(|e| remote(node, time, e))?,
             }
             .map_err(|error| SimError::Model { node, time, error })?;
             self.observer.reading(node, reading);
         }
+    }
+}
+
+/// A transport's failure, for the node it was carrying work of.
+fn remote<E: std::fmt::Display>(node: NodeId, time: SimTime, error: TransportError) -> SimError<E> {
+    SimError::Remote {
+        node,
+        time,
+        message: error.0,
     }
 }

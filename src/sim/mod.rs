@@ -11,6 +11,7 @@ mod calendar;
 mod host;
 mod kernel;
 mod model;
+mod transport;
 
 pub use calendar::Calendar;
 pub use kernel::KernelStats;
@@ -18,6 +19,7 @@ pub use model::{
     Context, Effect, Input, Medium, Model, NodeId, Observer, Scheduled, System, Target, Transfer,
     When, Worker,
 };
+pub use transport::{Measured, Outcome, Ticket, Transport, TransportError};
 
 use actix::prelude::*;
 use host::Host;
@@ -42,6 +44,17 @@ pub enum SimError<E: std::fmt::Display> {
         node: NodeId,
         /// When.
         time: crate::time::SimTime,
+    },
+    /// The transport carrying a remote node's work failed (a peer process died, or a message
+    /// was garbled).
+    #[error("the work of node {node} could not be carried out elsewhere (virtual time {time}): {message}")]
+    Remote {
+        /// The node.
+        node: NodeId,
+        /// When.
+        time: crate::time::SimTime,
+        /// What went wrong.
+        message: String,
     },
     /// An event fell due past the end of the virtual clock (2^64 ns, about 584 years): a delay
     /// too long for the run. Times add saturating, so a due time at the clock's end is an overflow.
@@ -80,17 +93,43 @@ pub fn run<S: System>(
     timeline: Vec<Scheduled<S>>,
     threads: usize,
 ) -> Result<KernelStats, SimError<S::Error>> {
+    let nodes = nodes
+        .into_iter()
+        .map(|n| (n.model, Some(n.worker)))
+        .collect();
+    run_spread(nodes, medium, observer, timeline, threads, None)
+}
+
+/// A node whose worker is hosted here (`Some`) or elsewhere (`None`: its work goes through the
+/// transport).
+pub type Placed<S> = (Box<dyn Model<S>>, Option<Box<dyn Worker<S>>>);
+
+/// [`run`] with some workers hosted elsewhere: the work of a node without a worker goes through
+/// `transport`. The outcome depends neither on `threads` nor on where the workers are.
+pub fn run_spread<'a, S: System>(
+    nodes: Vec<Placed<S>>,
+    medium: &'a mut dyn Medium<S>,
+    observer: &'a mut dyn Observer<S>,
+    timeline: Vec<Scheduled<S>>,
+    threads: usize,
+    transport: Option<&'a mut dyn Transport<S>>,
+) -> Result<KernelStats, SimError<S::Error>> {
     let system = actix::System::new();
     system.block_on(async move {
         let arbiters: Vec<Arbiter> = (0..threads.max(1)).map(|_| Arbiter::new()).collect();
         let mut models = Vec::with_capacity(nodes.len());
         let mut hosts = Vec::with_capacity(nodes.len());
         let mut actors = 0;
-        for node in nodes {
-            if node.worker.inline() {
-                hosts.push(kernel::Hosting::Inline(node.worker));
+        for (model, worker) in nodes {
+            let Some(worker) = worker else {
+                hosts.push(kernel::Hosting::Remote);
+                models.push(model);
+                continue;
+            };
+            if worker.inline() {
+                hosts.push(kernel::Hosting::Inline(worker));
             } else {
-                let host = Host::new(node.worker);
+                let host = Host::new(worker);
                 let arbiter = &arbiters[actors % arbiters.len()];
                 actors += 1;
                 hosts.push(kernel::Hosting::Actor(Host::start_in_arbiter(
@@ -98,9 +137,9 @@ pub fn run<S: System>(
                     move |_| host,
                 )));
             }
-            models.push(node.model);
+            models.push(model);
         }
-        let result = kernel::Kernel::new(models, hosts, medium, observer, timeline)
+        let result = kernel::Kernel::new(models, hosts, medium, observer, timeline, transport)
             .run()
             .await;
         for a in &arbiters {

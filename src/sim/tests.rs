@@ -193,6 +193,95 @@ fn the_outcome_does_not_depend_on_the_thread_count() {
     assert_eq!(stats_one, stats_three);
 }
 
+/// Hosts workers "elsewhere": queues what it is handed and computes it only when a result is
+/// asked for, all of it at once, as a remote rank computes a batch.
+#[derive(Default)]
+struct Batching {
+    workers: std::collections::BTreeMap<NodeId, Squarer>,
+    queued: Vec<(Ticket, NodeId, Option<u64>)>,
+    answers: std::collections::BTreeMap<Ticket, u64>,
+    next: Ticket,
+    batches: u32,
+}
+
+impl Batching {
+    fn hand(&mut self, node: NodeId, job: Option<u64>) -> Ticket {
+        self.next += 1;
+        self.queued.push((self.next, node, job));
+        self.next
+    }
+
+    fn answer(&mut self, ticket: Ticket) -> Result<u64, TransportError> {
+        if !self.queued.is_empty() {
+            self.batches += 1;
+        }
+        for (t, node, job) in self.queued.drain(..) {
+            let worker = self.workers.get_mut(&node).expect("hosted");
+            let answer = match job {
+                Some(job) => worker.work(job).expect("works").expect("answers"),
+                None => worker.probe(()).expect("reads"),
+            };
+            self.answers.insert(t, answer);
+        }
+        self.answers
+            .remove(&ticket)
+            .ok_or_else(|| TransportError(format!("no ticket {ticket}")))
+    }
+}
+
+impl Transport<Ring> for Batching {
+    fn work(&mut self, node: NodeId, job: u64) -> Result<Ticket, TransportError> {
+        Ok(self.hand(node, Some(job)))
+    }
+    fn post(&mut self, _node: NodeId, _job: u64) -> Result<(), TransportError> {
+        Err(TransportError("the ring posts nothing".into()))
+    }
+    fn probe(&mut self, node: NodeId, (): ()) -> Result<Ticket, TransportError> {
+        Ok(self.hand(node, None))
+    }
+    fn done(&mut self, ticket: Ticket) -> Result<Outcome<Ring>, TransportError> {
+        self.answer(ticket).map(|a| Ok(Some(a)))
+    }
+    fn reading(&mut self, ticket: Ticket) -> Result<Measured<Ring>, TransportError> {
+        self.answer(ticket).map(Ok)
+    }
+}
+
+#[test]
+fn workers_elsewhere_give_the_same_outcome_as_actors() {
+    let (here, stats_here) = ring(2);
+    let mut transport = Batching::default();
+    transport.workers.insert(1, Squarer { last: 0 });
+    let nodes: Vec<Placed<Ring>> = (0..3)
+        .map(|i| {
+            let model = Box::new(Counter {
+                next: (i + 1) % 3,
+                stop: 1_000,
+                squared: 0,
+            }) as Box<dyn Model<Ring>>;
+            let worker = (i != 1).then(|| Box::new(Squarer { last: 0 }) as Box<dyn Worker<Ring>>);
+            (model, worker)
+        })
+        .collect();
+    let mut log = Log::default();
+    let stats = run_spread(
+        nodes,
+        &mut Wire,
+        &mut log,
+        Vec::new(),
+        2,
+        Some(&mut transport),
+    )
+    .expect("runs");
+    assert_eq!(log.notes, here.notes);
+    assert_eq!(log.readings, here.readings);
+    assert_eq!(stats, stats_here);
+    assert!(
+        transport.batches >= 2,
+        "node 1's jobs and its probe went elsewhere"
+    );
+}
+
 /// Asks, at start, for work lasting `duration` (node 0 only).
 struct Slow {
     duration: SimDuration,

@@ -23,6 +23,7 @@ pub use grid::{cross_product, GridAxis, GridPoint};
 pub use stats::{mean_std, metrics_of, summarise, METRICS};
 
 use crate::report::{write_csv, write_json, Destination, Existing, OutKind, ReportError};
+use crate::run::spread::Link;
 use crate::run::{self as experiment, ExperimentError, RunOptions};
 use crate::scenario::{self, Scenario, ScenarioError};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -75,6 +76,9 @@ pub enum SweepError {
     /// The sweep's own files could not be written.
     #[error("writing the sweep: {0}")]
     Report(#[from] ReportError),
+    /// A rank of a spread sweep failed, or the ranks could not talk.
+    #[error("between ranks: {0}")]
+    Ranks(String),
     /// The worker threads could not be started.
     #[error("starting {jobs} worker threads: {message}")]
     Threads {
@@ -94,7 +98,7 @@ impl SweepError {
             | SweepError::Scenario { .. }
             | SweepError::Destination(_) => true,
             SweepError::Run { source, .. } => source.is_input_error(),
-            SweepError::Report(_) | SweepError::Threads { .. } => false,
+            SweepError::Report(_) | SweepError::Threads { .. } | SweepError::Ranks(_) => false,
         }
     }
 }
@@ -188,6 +192,20 @@ pub const MAX_JOBS: usize = 1024;
 /// `options.jobs` at a time. Each run is moved into `DIR/runs/` as soon as it finishes, so a
 /// failure or a kill keeps the finished ones, and `resume` skips them.
 pub fn run(options: &SweepOptions) -> Result<SweepOutcome, SweepError> {
+    run_on(options, None)
+}
+
+/// What a sweep will run: the base scenario, the points (with their seeds and run folders), the
+/// runs in task order, and the sweep folder.
+struct Plan {
+    base: Scenario,
+    results: Vec<PointResult>,
+    tasks: Vec<Task>,
+    dest: PathBuf,
+}
+
+/// Checks the options and loads the scenario of every grid point.
+fn plan(options: &SweepOptions) -> Result<Plan, SweepError> {
     if options.trials == 0 {
         return Err(SweepError::BadOption {
             option: "--trials",
@@ -265,51 +283,74 @@ pub fn run(options: &SweepOptions) -> Result<SweepOutcome, SweepError> {
         }
         results.push(result);
     }
-    let existing = match (options.force, options.resume) {
-        (true, _) => Existing::Replace,
-        (_, true) => Existing::Resume,
-        _ => Existing::Refuse,
-    };
-    let mut claimed = Destination::claim(&dest, OutKind::Sweep, existing).map_err(|e| {
-        if e.is_input_error() {
-            SweepError::Destination(e)
-        } else {
-            SweepError::Report(e)
-        }
-    })?;
-    // Every point is built (data read, network and channel made) before any run starts.
-    for task in tasks
-        .iter()
-        .filter(|t| t.scenario.seed == first_seed(&results, t.point))
-    {
-        experiment::check(&task.scenario).map_err(|source| SweepError::Run {
-            dir: task.dir.clone(),
-            source: Box::new(source),
-        })?;
-    }
-    let manifest = SweepManifest {
-        flsnn_version: env!("CARGO_PKG_VERSION"),
-        command_line: &options.command_line,
-        seed_rule: "trial t of a grid point runs with the point's scenario seed + t",
-        trials: options.trials,
-        sets: &options.sets,
-        grid: &options.grid,
-        points: &results,
-        scenario: scenario::resolve::to_raw(&base),
-    };
-    if claimed.has_earlier() && existing == Existing::Resume {
-        same_plan(&dest, &manifest)?;
-    } else {
-        claimed.remove_earlier()?;
-        std::fs::create_dir(&dest).map_err(|source| ReportError::Io {
-            path: dest.clone(),
-            source,
-        })?;
-        write_json(&dest.join("sweep.json"), &manifest)?;
-    }
+    Ok(Plan {
+        base,
+        results,
+        tasks,
+        dest,
+    })
+}
 
+/// [`run`] as rank 0 of `link` (when given): rank `r` runs the tasks `i` with `i % ranks == r`
+/// (ranks 1.. in [`serve`], writing their run folders into the same sweep folder, which must
+/// be on a file system every rank sees) and sends their metrics here; `sweep.csv` is the same
+/// byte for byte as one process's.
+pub fn run_on(
+    options: &SweepOptions,
+    mut link: Option<&mut dyn Link>,
+) -> Result<SweepOutcome, SweepError> {
+    let planned = plan(options).and_then(|plan| claim(options, plan));
+    if let Some(link) = link.as_deref_mut() {
+        let go = planned.is_ok();
+        for rank in 1..link.ranks() {
+            send(link, rank, &go)?;
+        }
+    }
+    let (plan, claimed) = planned?;
+    let Plan {
+        mut results,
+        tasks,
+        dest,
+        ..
+    } = plan;
     let started = std::time::Instant::now();
-    let metrics = run_tasks(&tasks, &dest, options)?;
+    let ranks = link.as_deref().map_or(1, |l| l.ranks());
+    let mine: Vec<usize> = (0..tasks.len())
+        .filter(|i| (*i as u32).is_multiple_of(ranks))
+        .collect();
+    let own = run_tasks(&tasks, &mine, &dest, options);
+    let mut metrics: Vec<Vec<f64>> = vec![Vec::new(); tasks.len()];
+    let mut failed = None;
+    if let Some(link) = link {
+        for rank in 1..link.ranks() {
+            let share: Result<Vec<(usize, Vec<f64>)>, String> = link
+                .recv(rank)
+                .and_then(|bytes| {
+                    postcard::from_bytes(&bytes)
+                        .map_err(|e| format!("a garbled message from rank {rank}: {e}"))
+                })
+                .and_then(|share| share);
+            match share {
+                Ok(share) => {
+                    for (i, m) in share {
+                        if let Some(slot) = metrics.get_mut(i) {
+                            *slot = m;
+                        }
+                    }
+                }
+                Err(e) => {
+                    failed.get_or_insert(format!("rank {rank}: {e}"));
+                }
+            }
+        }
+    }
+    // This rank's own failure first, as in one process; then another rank's.
+    for (i, m) in mine.iter().zip(own?) {
+        metrics[*i] = m;
+    }
+    if let Some(message) = failed {
+        return Err(SweepError::Ranks(message));
+    }
     for result in &mut results {
         let trials: Vec<Vec<f64>> = tasks
             .iter()
@@ -326,6 +367,93 @@ pub fn run(options: &SweepOptions) -> Result<SweepOutcome, SweepError> {
         points: results,
         wall_time_s: started.elapsed().as_secs_f64(),
     })
+}
+
+/// A serving rank of a spread sweep (rank 1.. of `link`; rank 0 runs [`run_on`]): once rank 0
+/// has checked and claimed the sweep folder, runs its share of the tasks and sends rank 0 their
+/// metrics (or the first failure).
+pub fn serve(options: &SweepOptions, link: &mut dyn Link) -> Result<(), SweepError> {
+    let go: bool = link
+        .recv(0)
+        .and_then(|bytes| postcard::from_bytes(&bytes).map_err(|e| e.to_string()))
+        .map_err(SweepError::Ranks)?;
+    if !go {
+        // Rank 0 refused the sweep and says why.
+        return Ok(());
+    }
+    let (rank, ranks) = (link.rank(), link.ranks());
+    let share = plan(options).and_then(|plan| {
+        let mine: Vec<usize> = (0..plan.tasks.len())
+            .filter(|i| *i as u32 % ranks == rank)
+            .collect();
+        let options = SweepOptions {
+            progress: false,
+            ..options.clone()
+        };
+        let metrics = run_tasks(&plan.tasks, &mine, &plan.dest, &options)?;
+        Ok(mine.into_iter().zip(metrics).collect::<Vec<_>>())
+    });
+    let reply = share.as_ref().map_err(|e| e.to_string());
+    send(link, 0, &reply)?;
+    share.map(|_| ())
+}
+
+fn send<T: Serialize>(link: &mut dyn Link, to: u32, value: &T) -> Result<(), SweepError> {
+    let bytes = postcard::to_stdvec(value).map_err(|e| SweepError::Ranks(e.to_string()))?;
+    link.send(to, &bytes).map_err(SweepError::Ranks)
+}
+
+/// Checks every point's build, claims the sweep folder and writes `sweep.json`.
+fn claim(options: &SweepOptions, plan: Plan) -> Result<(Plan, Destination), SweepError> {
+    let Plan {
+        base,
+        results,
+        tasks,
+        dest,
+    } = &plan;
+    let existing = match (options.force, options.resume) {
+        (true, _) => Existing::Replace,
+        (_, true) => Existing::Resume,
+        _ => Existing::Refuse,
+    };
+    let mut claimed = Destination::claim(dest, OutKind::Sweep, existing).map_err(|e| {
+        if e.is_input_error() {
+            SweepError::Destination(e)
+        } else {
+            SweepError::Report(e)
+        }
+    })?;
+    // Every point is built (data read, network and channel made) before any run starts.
+    for task in tasks
+        .iter()
+        .filter(|t| t.scenario.seed == first_seed(results, t.point))
+    {
+        experiment::check(&task.scenario).map_err(|source| SweepError::Run {
+            dir: task.dir.clone(),
+            source: Box::new(source),
+        })?;
+    }
+    let manifest = SweepManifest {
+        flsnn_version: env!("CARGO_PKG_VERSION"),
+        command_line: &options.command_line,
+        seed_rule: "trial t of a grid point runs with the point's scenario seed + t",
+        trials: options.trials,
+        sets: &options.sets,
+        grid: &options.grid,
+        points: results,
+        scenario: scenario::resolve::to_raw(base),
+    };
+    if claimed.has_earlier() && existing == Existing::Resume {
+        same_plan(dest, &manifest)?;
+    } else {
+        claimed.remove_earlier()?;
+        std::fs::create_dir(dest).map_err(|source| ReportError::Io {
+            path: dest.clone(),
+            source,
+        })?;
+        write_json(&dest.join("sweep.json"), &manifest)?;
+    }
+    Ok((plan, claimed))
 }
 
 /// Most runs (points x trials) in one sweep.
@@ -367,12 +495,14 @@ fn same_plan(dest: &Path, manifest: &SweepManifest) -> Result<(), SweepError> {
     }
 }
 
-/// Runs every task, `options.jobs` at a time; the metrics come back in task order.
+/// Runs the tasks `mine`, `options.jobs` at a time; the metrics come back in that order.
 fn run_tasks(
     tasks: &[Task],
+    mine: &[usize],
     root: &Path,
     options: &SweepOptions,
 ) -> Result<Vec<Vec<f64>>, SweepError> {
+    let tasks: Vec<&Task> = mine.iter().filter_map(|&i| tasks.get(i)).collect();
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(options.jobs.min(tasks.len().max(1)))
         .build()

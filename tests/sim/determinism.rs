@@ -1,43 +1,7 @@
 //! Same scenario and seed give byte-identical rounds.csv, devices.csv and curves.csv, whatever the
 //! number of arbiter threads; another seed gives other results.
 
-const LOSSY: &str = r#"
-name = "determinism"
-seed = 21
-[data]
-classes = [1, 7]
-test_examples = 40
-[partition]
-scheme = "dirichlet"
-dirichlet_alpha = 0.5
-examples_per_device = 6
-[fl]
-devices = 6
-tau = 40
-deadline = "400ms"
-[[device_class]]
-name = "fast"
-share = 2.0
-step_time = "100us"
-[[device_class]]
-name = "slow"
-share = 1.0
-step_time = "1ms"
-[channel.uplink]
-rate = "20Mbps"
-sharing = "processor-sharing"
-latency = { kind = "uniform", min = "1ms", max = "30ms" }
-loss = { kind = "gilbert-elliott", mean_loss = 0.05, mean_burst = 3.0 }
-retries = 1
-[channel.downlink]
-rate = "50Mbps"
-latency = { kind = "lognormal", median = "5ms", sigma = 0.5 }
-loss = { kind = "bernoulli", p = 0.01 }
-[eval]
-every = 2
-device_models = true
-local_every_steps = 60
-"#;
+use crate::common::LOSSY;
 
 fn files(
     dir: &std::path::Path,

@@ -8,4 +8,5 @@ mod cell;
 mod channel;
 mod determinism;
 mod records;
+mod spread;
 mod systems_only;

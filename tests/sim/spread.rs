@@ -1,0 +1,126 @@
+//! A run with its device workers spread over ranks (here threads of this process, over the
+//! in-process link; `tests/mpi` does the same over MPI) writes the same run folder, byte for byte,
+//! as one process; a rank that dies fails the run and leaves nothing at the destination.
+
+use flsnn::run::spread::{self, ChannelLink, Link};
+use flsnn::run::{self, ExperimentError, RunOptions};
+use flsnn::scenario::{self, Scenario};
+use std::path::{Path, PathBuf};
+
+fn scenario(dir: &Path) -> Scenario {
+    let file = dir.join("lossy.toml");
+    std::fs::write(&file, crate::common::LOSSY).expect("write scenario");
+    scenario::load(Some(&file), &[]).expect("scenario loads")
+}
+
+fn options(out: PathBuf, threads: usize) -> RunOptions {
+    RunOptions {
+        out: Some(out),
+        force: false,
+        threads,
+        events: true,
+        progress: false,
+        command_line: vec![],
+        max_memory: u64::MAX,
+    }
+}
+
+/// Runs `sc` over `ranks` in-process ranks with `threads` threads each.
+fn spread_run(sc: &Scenario, out: PathBuf, ranks: u32, threads: usize) -> PathBuf {
+    let mut links = ChannelLink::mesh(ranks);
+    let servers: Vec<_> = links
+        .drain(1..)
+        .map(|mut link| {
+            let sc = sc.clone();
+            std::thread::spawn(move || run::serve(&sc, &mut link, threads))
+        })
+        .collect();
+    let mut link = links.pop().expect("rank 0");
+    let outcome = run::run_on(sc, &options(out, threads), Some(&mut link));
+    spread::stop(&mut link).expect("stop");
+    let mut ops = 0;
+    for server in servers {
+        ops += server.join().expect("joins").expect("serves").ops;
+    }
+    assert_eq!(ops > 0, ranks > 1, "other ranks computed work");
+    outcome.expect("runs").dir
+}
+
+#[test]
+fn spread_over_ranks_writes_the_same_folder_as_one_process() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let sc = scenario(tmp.path());
+    let one = run::run(&sc, &options(tmp.path().join("one"), 2))
+        .expect("runs")
+        .dir;
+    let reference = crate::common::run_files(&one);
+    assert!(reference.contains_key("events.jsonl") && reference.contains_key("curves.csv"));
+    for (ranks, threads) in [(1, 1), (2, 1), (3, 2)] {
+        let dir = spread_run(&sc, tmp.path().join(format!("k{ranks}")), ranks, threads);
+        assert!(
+            crate::common::run_files(&dir) == reference,
+            "{ranks} ranks x {threads} threads differ from one process"
+        );
+    }
+    let mut other = sc.clone();
+    other.seed += 1;
+    let dir = spread_run(&other, tmp.path().join("reseeded"), 2, 1);
+    assert!(
+        crate::common::run_files(&dir) != reference,
+        "the seed matters"
+    );
+}
+
+#[test]
+fn placement_is_balanced_seeded_and_mixed() {
+    let a = spread::assignment(7, 100, 3);
+    let count = |r| a.iter().filter(|&&x| x == r).count();
+    assert_eq!((count(0), count(1), count(2)), (34, 33, 33));
+    assert_eq!(
+        a,
+        spread::assignment(7, 100, 3),
+        "the same seed, the same placement"
+    );
+    assert_ne!(
+        a,
+        spread::assignment(8, 100, 3),
+        "another seed, another placement"
+    );
+    assert_ne!(a[..3], [0, 1, 2], "not a plain round-robin of the ids");
+}
+
+/// A rank that answers nothing: it takes its first batch and dies.
+struct Dies(ChannelLink);
+
+#[test]
+fn a_rank_that_dies_fails_the_run_and_leaves_nothing() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let sc = scenario(tmp.path());
+    let mut links = ChannelLink::mesh(2);
+    let Dies(mut dying) = Dies(links.pop().expect("rank 1"));
+    let server = std::thread::spawn(move || {
+        let first = dying.recv(0);
+        drop(dying);
+        first.map(|bytes| bytes.len())
+    });
+    let mut link = links.pop().expect("rank 0");
+    let out = tmp.path().join("out");
+    let err = match run::run_on(&sc, &options(out.clone(), 1), Some(&mut link)) {
+        Err(e) => e,
+        Ok(_) => panic!("a run with a dead rank succeeded"),
+    };
+    assert!(server.join().expect("joins").expect("got a batch") > 0);
+    assert!(matches!(err, ExperimentError::Sim(_)), "{err}");
+    let message = err.to_string();
+    assert!(message.contains("rank 1 is gone"), "{message}");
+    assert!(!out.exists(), "nothing at the destination");
+    let left: Vec<_> = std::fs::read_dir(tmp.path())
+        .expect("listing")
+        .map(|e| e.expect("entry").file_name())
+        .collect();
+    assert_eq!(
+        left,
+        vec![std::ffi::OsString::from("lossy.toml")],
+        "no leftovers"
+    );
+}

@@ -8,10 +8,40 @@ use flsnn::scenario::{self, Scenario};
 use std::path::{Path, PathBuf};
 
 fn scenario(dir: &Path) -> Scenario {
-    let file = dir.join("lossy.toml");
-    std::fs::write(&file, crate::common::LOSSY).expect("write scenario");
+    scenario_of(dir, crate::common::LOSSY)
+}
+
+fn scenario_of(dir: &Path, text: &str) -> Scenario {
+    let file = dir.join("scenario.toml");
+    std::fs::write(&file, text).expect("write scenario");
     scenario::load(Some(&file), &[]).expect("scenario loads")
 }
+
+/// The lossy scenario with faults on its timeline: a crash of half the devices (the crash
+/// resets cross ranks), a pause, an outage and corrupted uploads.
+const FAULTS: &str = r#"
+[[faults]]
+kind = "crash"
+round = 1
+end_round = 3
+fraction = 0.5
+[[faults]]
+kind = "pause"
+round = 2
+end_round = 4
+devices = [1]
+[[faults]]
+kind = "outage"
+round = 4
+duration = "100ms"
+round_logic = "close"
+[[faults]]
+kind = "corruption"
+start = "0s"
+classes = ["slow"]
+probability = 0.3
+undetected = 0.1
+"#;
 
 fn options(out: PathBuf, threads: usize) -> RunOptions {
     RunOptions {
@@ -46,22 +76,32 @@ fn spread_run(sc: &Scenario, out: PathBuf, ranks: u32, threads: usize) -> PathBu
     outcome.expect("runs").dir
 }
 
-#[test]
-fn spread_over_ranks_writes_the_same_folder_as_one_process() {
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let sc = scenario(tmp.path());
-    let one = run::run(&sc, &options(tmp.path().join("one"), 2))
+/// Runs `sc` in one process and over 1, 2 and 3 ranks; every run folder is the same, byte for
+/// byte. Returns the one-process folder's files.
+fn same_folder_over_ranks(
+    tmp: &Path,
+    sc: &Scenario,
+) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let one = run::run(sc, &options(tmp.join("one"), 2))
         .expect("runs")
         .dir;
     let reference = crate::common::run_files(&one);
     assert!(reference.contains_key("events.jsonl") && reference.contains_key("curves.csv"));
     for (ranks, threads) in [(1, 1), (2, 1), (3, 2)] {
-        let dir = spread_run(&sc, tmp.path().join(format!("k{ranks}")), ranks, threads);
+        let dir = spread_run(sc, tmp.join(format!("k{ranks}")), ranks, threads);
         assert!(
             crate::common::run_files(&dir) == reference,
             "{ranks} ranks x {threads} threads differ from one process"
         );
     }
+    reference
+}
+
+#[test]
+fn spread_over_ranks_writes_the_same_folder_as_one_process() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let sc = scenario(tmp.path());
+    let reference = same_folder_over_ranks(tmp.path(), &sc);
     let mut other = sc.clone();
     other.seed += 1;
     let dir = spread_run(&other, tmp.path().join("reseeded"), 2, 1);
@@ -69,6 +109,25 @@ fn spread_over_ranks_writes_the_same_folder_as_one_process() {
         crate::common::run_files(&dir) != reference,
         "the seed matters"
     );
+}
+
+#[test]
+fn a_faulty_run_spread_over_ranks_writes_the_same_folder_as_one_process() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let sc = scenario_of(tmp.path(), &format!("{}{FAULTS}", crate::common::LOSSY));
+    let files = same_folder_over_ranks(tmp.path(), &sc);
+    let events = String::from_utf8_lossy(&files["events.jsonl"]);
+    for kind in ["crash", "pause", "outage", "corruption"] {
+        assert!(
+            events.contains(&format!("\"link\":\"{kind}\"")),
+            "{kind} is on the timeline"
+        );
+    }
+    let devices = String::from_utf8_lossy(&files["devices.csv"]);
+    assert!(devices
+        .lines()
+        .next()
+        .is_some_and(|h| h.contains("crashes")));
 }
 
 #[test]
@@ -120,7 +179,7 @@ fn a_rank_that_dies_fails_the_run_and_leaves_nothing() {
         .collect();
     assert_eq!(
         left,
-        vec![std::ffi::OsString::from("lossy.toml")],
+        vec![std::ffi::OsString::from("scenario.toml")],
         "no leftovers"
     );
 }

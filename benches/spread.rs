@@ -37,27 +37,10 @@ fn workers() -> Vec<(u32, FlWorker)> {
 fn window(dispatch: &mut Dispatch, jobs: &[(u32, Job)]) {
     let tickets: Vec<_> = jobs
         .iter()
-        .map(|(node, job)| dispatch.work(*node, clone(job)).expect("handed over"))
+        .map(|(node, job)| dispatch.work(*node, job.clone()).expect("handed over"))
         .collect();
     for t in tickets {
         dispatch.done(t).expect("answered").expect("computed");
-    }
-}
-
-fn clone(job: &Job) -> Job {
-    match job {
-        Job::Train {
-            adopt,
-            steps,
-            evaluate,
-            upload,
-        } => Job::Train {
-            adopt: adopt.clone(),
-            steps: *steps,
-            evaluate: *evaluate,
-            upload: *upload,
-        },
-        Job::Adopt(m) => Job::Adopt(m.clone()),
     }
 }
 
@@ -81,6 +64,7 @@ fn bench(c: &mut Criterion, link: &mut dyn Link, transport: &str) {
                     steps: 80,
                     evaluate: 0,
                     upload: true,
+                    epoch: 0,
                 };
                 (d + 1, job)
             })
@@ -97,7 +81,7 @@ fn bench(c: &mut Criterion, link: &mut dyn Link, transport: &str) {
             b.iter(|| {
                 // A posted job has no answer: follow it with one that has, to close the window.
                 let (node, job) = &jobs[0];
-                dispatch.post(*node, clone(job)).expect("handed over");
+                dispatch.post(*node, job.clone()).expect("handed over");
                 window(&mut dispatch, &[(1, train())]);
             })
         });
@@ -116,6 +100,7 @@ fn train() -> Job {
         steps: 1,
         evaluate: 0,
         upload: true,
+        epoch: 0,
     }
 }
 

@@ -77,7 +77,7 @@ pub enum Timer {
 }
 
 /// Work on a node's learning state.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub enum Job {
     /// Adopt a global model (when given), train `steps` local steps, evaluate the local model on
     /// `evaluate` test examples (0: none), and compress the model for upload when asked.

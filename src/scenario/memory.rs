@@ -39,6 +39,10 @@ const TEST_COPIES: u64 = 8;
 const SYSTEMS_DEVICE_BYTES: u64 = 4050;
 /// A training device's fixed state besides its model and shard \[bytes\].
 const TRAINING_DEVICE_BYTES: u64 = 16 * KIB;
+/// A moving device's walk in the cell (`cell.mobility`) \[bytes\].
+const MOBILITY_DEVICE_BYTES: u64 = 64;
+/// A device's override group (`cell.override`) \[bytes\].
+const OVERRIDE_DEVICE_BYTES: u64 = 2;
 
 /// One device a fault concerns, for each of its start and end: the timeline entries for the
 /// channel and the device, and their calendar slots \[bytes\].
@@ -86,6 +90,15 @@ pub fn inputs(scenario: &Scenario) -> u64 {
     }
 }
 
+/// A device's state in the cell beyond its link: its walk and its override group.
+fn cell_device_bytes(scenario: &Scenario) -> u64 {
+    scenario.cell.as_ref().map_or(0, |cell| {
+        let moving = !matches!(cell.config.mobility, crate::net::Mobility::Static);
+        MOBILITY_DEVICE_BYTES * u64::from(moving)
+            + OVERRIDE_DEVICE_BYTES * u64::from(!cell.overrides.is_empty())
+    })
+}
+
 /// The estimate of `scenario`'s peak memory. Saturates at `u64::MAX` (always refused).
 pub fn estimate(scenario: &Scenario) -> MemoryEstimate {
     let m = |a: u64, b: u64| a.saturating_mul(b);
@@ -94,15 +107,17 @@ pub fn estimate(scenario: &Scenario) -> MemoryEstimate {
         super::validate_faults::fault_targets(&scenario.faults, devices),
         FAULT_TARGET_BYTES,
     );
+    let cell = cell_device_bytes(scenario);
     if scenario.fl.systems_only {
         let base = SYSTEMS_BASE_BYTES.saturating_add(faults);
+        let per_device = SYSTEMS_DEVICE_BYTES + cell;
         let total = base
-            .saturating_add(m(devices, SYSTEMS_DEVICE_BYTES))
+            .saturating_add(m(devices, per_device))
             .max(LOAD_PEAK_BYTES);
         return MemoryEstimate {
             base,
             test_set: 0,
-            per_device: SYSTEMS_DEVICE_BYTES,
+            per_device,
             devices,
             total,
         };
@@ -142,7 +157,7 @@ pub fn estimate(scenario: &Scenario) -> MemoryEstimate {
             ));
     // The shard is indices into the shared pool, encoded as consumed: one example's spike
     // train at a time (emulated events) and its place in the walk.
-    let per_device = TRAINING_DEVICE_BYTES
+    let per_device = (TRAINING_DEVICE_BYTES + cell)
         .saturating_add(m(weights, copies) / COPIES_DIV)
         .saturating_add(train)
         .saturating_add(m(
@@ -358,6 +373,26 @@ mod tests {
         let systems = estimate(&scenario(&["fl.systems_only=true", "fl.devices=100000"]));
         assert!(systems.per_device < estimate(&scenario(&[])).per_device);
         assert!(systems.total > base);
+    }
+
+    #[test]
+    fn a_moving_or_overridden_cell_costs_more_per_device() {
+        let cell = |sets: &[&str]| {
+            let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
+            let file =
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/cell-edge.toml");
+            estimate(&crate::scenario::load(Some(&file), &sets).expect("cell-edge loads"))
+                .per_device
+        };
+        let still = cell(&[]);
+        let moving = cell(&[
+            "cell.mobility=\"random-waypoint\"",
+            "cell.min_speed=\"1m/s\"",
+            "cell.max_speed=\"2m/s\"",
+        ]);
+        assert_eq!(moving, still + MOBILITY_DEVICE_BYTES);
+        let walled = cell(&["cell.override=[{devices=[0,4],extra_loss=\"20dB\"}]"]);
+        assert_eq!(walled, still + OVERRIDE_DEVICE_BYTES);
     }
 
     #[test]

@@ -41,7 +41,7 @@ pub enum BaseStationInput {
     Timer(Timer),
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 struct Round {
     expected: BTreeSet<u32>,
     resolved: BTreeSet<u32>,
@@ -52,6 +52,7 @@ struct Round {
 }
 
 /// The base station's protocol state and the global model.
+#[derive(serde::Serialize, serde::Deserialize)]
 pub struct BaseStation {
     protocol: Arc<Protocol>,
     devices: u32,

@@ -30,7 +30,7 @@ pub enum DeviceInput {
 }
 
 /// What a device knows of its situation.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct DeviceSetup {
     /// Device id (0-based, dense).
     pub id: u32,
@@ -47,7 +47,7 @@ pub struct DeviceSetup {
     pub first_round: bool,
 }
 
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 struct Chunk {
     round: u64,
     steps_left: u64,
@@ -57,7 +57,7 @@ struct Chunk {
 }
 
 /// A device's protocol state.
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub struct Device {
     setup: DeviceSetup,
     protocol: Arc<Protocol>,

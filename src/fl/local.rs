@@ -12,7 +12,7 @@ use rand_chacha::ChaCha12Rng;
 use std::sync::Arc;
 
 /// Work a device has done \[counts\].
-#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ComputeTotals {
     /// SNN time steps.
     pub steps: u64,
@@ -42,6 +42,32 @@ pub struct LocalModel {
     step: usize,
     training_rng: ChaCha12Rng,
     codec: Arc<Codec>,
+    compressor: CompressorState,
+    compression_rng: ChaCha12Rng,
+    test_rng: ChaCha12Rng,
+}
+
+/// What of a [`LocalModel`] changes as it runs (the rest, its network, shard, test set and codec,
+/// comes from the scenario): learner, place in the shard, compressor (error-feedback residual
+/// included) and random streams.
+#[derive(serde::Serialize)]
+struct LocalView<'a> {
+    learner: &'a Learner,
+    example: usize,
+    step: usize,
+    training_rng: &'a ChaCha12Rng,
+    compressor: &'a CompressorState,
+    compression_rng: &'a ChaCha12Rng,
+    test_rng: &'a ChaCha12Rng,
+}
+
+/// [`LocalView`], owned.
+#[derive(serde::Deserialize)]
+struct LocalState {
+    learner: Learner,
+    example: usize,
+    step: usize,
+    training_rng: ChaCha12Rng,
     compressor: CompressorState,
     compression_rng: ChaCha12Rng,
     test_rng: ChaCha12Rng,
@@ -97,6 +123,43 @@ impl LocalModel {
             compression_rng: streams.compression,
             test_rng: streams.test,
         })
+    }
+
+    /// Its changing state, encoded ([`LocalModel::restore`] takes it up).
+    pub fn save(&self) -> Result<Vec<u8>, postcard::Error> {
+        postcard::to_stdvec(&LocalView {
+            learner: &self.learner,
+            example: self.example,
+            step: self.step,
+            training_rng: &self.training_rng,
+            compressor: &self.compressor,
+            compression_rng: &self.compression_rng,
+            test_rng: &self.test_rng,
+        })
+    }
+
+    /// Takes up a state [`LocalModel::save`] encoded for this device; an error says what does
+    /// not fit (nothing is changed then).
+    pub fn restore(&mut self, bytes: &[u8]) -> Result<(), String> {
+        let state: LocalState = postcard::from_bytes(bytes).map_err(|e| e.to_string())?;
+        if !state.learner.fits(&self.net) {
+            return Err("the saved learner does not fit the scenario's network".into());
+        }
+        if state.example >= self.shard.len().max(1) {
+            return Err(format!(
+                "the saved place in the shard (example {}) is past its {} examples",
+                state.example,
+                self.shard.len()
+            ));
+        }
+        self.learner = state.learner;
+        self.example = state.example;
+        self.step = state.step;
+        self.training_rng = state.training_rng;
+        self.compressor = state.compressor;
+        self.compression_rng = state.compression_rng;
+        self.test_rng = state.test_rng;
+        Ok(())
     }
 
     /// Runs a job of the device's protocol.

@@ -102,7 +102,7 @@ impl CellConfig {
 }
 
 /// One device's place in the cell.
-#[derive(Copy, Clone, Debug, PartialEq)]
+#[derive(Copy, Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CellDevice {
     /// Ground distance to the base station \[m\].
     pub distance_m: f64,
@@ -113,7 +113,7 @@ pub struct CellDevice {
 }
 
 /// What one transmission gets from the radio.
-#[derive(Copy, Clone, Debug, PartialEq)]
+#[derive(Copy, Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RadioLink {
     /// SNR at the time of sending \[dB\].
     pub snr_db: f64,
@@ -126,7 +126,7 @@ pub struct RadioLink {
 }
 
 /// A cell: its configuration and every device's place.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Cell {
     config: CellConfig,
     devices: Vec<CellDevice>,

@@ -76,8 +76,20 @@ pub enum LinkReport {
     },
 }
 
-/// The FL system's types.
+/// The FL system's types. A saved part ([`sim::System::Saved`]) is the part's own state encoded
+/// with postcard: a node model's protocol state, a worker's learning state, the channel, or the
+/// recorder's tally.
 pub struct Fl;
+
+/// Encodes `value` for a snapshot.
+fn encode<T: serde::Serialize + ?Sized>(value: &T) -> Option<Vec<u8>> {
+    postcard::to_stdvec(value).ok()
+}
+
+/// Decodes a part saved by [`encode`], naming `what` it is when it does not decode.
+pub(super) fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8], what: &str) -> Result<T, String> {
+    postcard::from_bytes(bytes).map_err(|e| format!("{what}: {e}"))
+}
 
 impl sim::System for Fl {
     type Msg = Msg;
@@ -89,6 +101,7 @@ impl sim::System for Fl {
     type Note = Note;
     type Report = LinkReport;
     type Error = FlError;
+    type Saved = Vec<u8>;
 }
 
 fn effects(actions: Vec<Action>, devices: u32, out: &mut Vec<Effect<Fl>>) {
@@ -153,6 +166,10 @@ impl sim::Model<Fl> for DeviceNode {
         }
     }
 
+    fn save(&self) -> Option<Vec<u8>> {
+        encode(&self.device)
+    }
+
     fn end(&mut self, _ctx: Context, out: &mut Vec<Effect<Fl>>) {
         out.push(Effect::Probe(Probe::Final {
             evaluate: self.evaluate_at_end,
@@ -211,6 +228,43 @@ impl sim::Model<Fl> for BaseStationNode {
         effects(actions, self.devices, out);
         Ok(())
     }
+
+    fn save(&self) -> Option<Vec<u8>> {
+        encode(&self.bs)
+    }
+}
+
+impl DeviceNode {
+    /// Takes up its saved protocol state.
+    pub fn restore(&mut self, saved: &[u8]) -> Result<(), String> {
+        self.device = decode(saved, "device protocol")?;
+        Ok(())
+    }
+}
+
+impl BaseStationNode {
+    /// Takes up its saved protocol state.
+    pub fn restore(&mut self, saved: &[u8]) -> Result<(), String> {
+        self.bs = decode(saved, "base station")?;
+        Ok(())
+    }
+}
+
+impl FlWorker {
+    /// Takes up its saved learning state.
+    pub fn restore(&mut self, saved: &[u8]) -> Result<(), String> {
+        match self {
+            FlWorker::Device(local) => local.restore(saved),
+            FlWorker::BaseStation(evaluator) => {
+                evaluator.set_rng(decode(saved, "base-station evaluator")?);
+                Ok(())
+            }
+            FlWorker::SizeOnly { .. } => match saved.is_empty() {
+                true => Ok(()),
+                false => Err("a learning state saved for a systems-only node".into()),
+            },
+        }
+    }
 }
 
 /// A node's learning state, hosted by its actor.
@@ -252,6 +306,14 @@ impl sim::Worker<Fl> for FlWorker {
         matches!(self, FlWorker::SizeOnly { .. })
     }
 
+    fn save(&self) -> Option<Vec<u8>> {
+        match self {
+            FlWorker::Device(local) => local.save().ok(),
+            FlWorker::BaseStation(evaluator) => encode(evaluator.rng()),
+            FlWorker::SizeOnly { .. } => Some(Vec::new()),
+        }
+    }
+
     fn probe(&mut self, probe: Probe) -> Result<Reading, FlError> {
         match (self, probe) {
             (FlWorker::Device(local), Probe::Final { evaluate }) => Ok(local.finish(evaluate)),
@@ -280,6 +342,7 @@ impl sim::Worker<Fl> for FlWorker {
 }
 
 /// The cell's channel as the kernel's medium.
+#[derive(serde::Serialize, serde::Deserialize)]
 pub struct CellMedium {
     channel: Channel,
     flights: BTreeMap<u64, (NodeId, Msg)>,
@@ -292,6 +355,12 @@ impl CellMedium {
             channel,
             flights: BTreeMap::new(),
         }
+    }
+
+    /// Takes up its saved state (channel and uploads in flight).
+    pub fn restore(&mut self, saved: &[u8]) -> Result<(), String> {
+        *self = decode(saved, "channel")?;
+        Ok(())
     }
 }
 
@@ -358,6 +427,10 @@ impl sim::Medium<Fl> for CellMedium {
 
     fn next_wake(&self) -> Option<SimTime> {
         self.channel.next_uplink_completion()
+    }
+
+    fn save(&self) -> Option<Vec<u8>> {
+        encode(self)
     }
 
     fn wake(&mut self, now: SimTime, out: &mut Vec<Transfer<Fl>>) {

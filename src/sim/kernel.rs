@@ -9,17 +9,21 @@
 //! were taken.
 
 use super::calendar::Calendar;
-use super::host::{Host, PostJob, RunJob, TakeProbe};
+use super::host::{Host, PostJob, RunJob, SaveWorker, TakeProbe};
 use super::model::{
     Context, Effect, Input, Medium, Model, NodeId, Observer, System, Transfer, Worker,
 };
+use super::snapshot::{Saver, SnapshotView};
 use super::SimError;
 use crate::time::SimTime;
 use actix::dev::Request;
 use actix::prelude::*;
+use serde::{Deserialize, Serialize};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 
+#[derive(Serialize, Deserialize)]
+#[serde(bound = "")]
 enum Event<S: System> {
     Arrival(Transfer<S>),
     Timer { node: NodeId, timer: S::Timer },
@@ -40,10 +44,12 @@ pub(super) enum Hosting<S: System> {
     Inline(Box<dyn Worker<S>>),
 }
 
-/// A job's result: awaited from the actor, or computed already.
+/// A job's result: awaited from the actor, or computed already. `Resolved` is a result that
+/// was asked of an actor and awaited early (for a snapshot): it is handed on as if still asked.
 enum Pending<R, Q> {
     Asked(Q),
     Ready(R),
+    Resolved(R),
 }
 
 type WorkResult<S> = Result<Option<<S as System>::Done>, <S as System>::Error>;
@@ -65,6 +71,37 @@ pub struct KernelStats {
     pub events: u64,
 }
 
+/// The kernel's own state in a snapshot (see [`super::Snapshot`]).
+#[derive(Deserialize)]
+#[serde(bound = "")]
+pub struct Resume<S: System> {
+    now: SimTime,
+    events: u64,
+    cal: Calendar<Event<S>>,
+    works: Vec<Option<(NodeId, Option<S::Done>)>>,
+    free: Vec<u32>,
+    /// Readings not yet handed to the observer: node, handed on eagerly (computed inline), reading.
+    probes: Vec<(NodeId, bool, S::Reading)>,
+    arrivals: Vec<BinaryHeap<Reverse<SimTime>>>,
+    wake: Option<SimTime>,
+    wake_version: u64,
+}
+
+/// [`Resume`]'s fields, borrowed from the kernel, for encoding.
+#[derive(Serialize)]
+#[serde(bound = "")]
+pub(super) struct ResumeView<'k, S: System> {
+    now: SimTime,
+    events: u64,
+    cal: &'k Calendar<Event<S>>,
+    works: Vec<Option<(NodeId, &'k Option<S::Done>)>>,
+    free: &'k [u32],
+    probes: Vec<(NodeId, bool, &'k S::Reading)>,
+    arrivals: &'k [BinaryHeap<Reverse<SimTime>>],
+    wake: Option<SimTime>,
+    wake_version: u64,
+}
+
 pub(super) struct Kernel<'a, S: System> {
     cal: Calendar<Event<S>>,
     now: SimTime,
@@ -72,6 +109,9 @@ pub(super) struct Kernel<'a, S: System> {
     hosts: Vec<Hosting<S>>,
     medium: &'a mut dyn Medium<S>,
     observer: &'a mut dyn Observer<S>,
+    saver: Option<&'a mut dyn Saver<S>>,
+    /// Whether the nodes have been started (false for a fresh run, true for a resumed one).
+    started: bool,
     /// Work in progress, by slot; `free` lists the empty slots.
     works: Vec<Option<Work<S>>>,
     free: Vec<u32>,
@@ -93,6 +133,7 @@ impl<'a, S: System> Kernel<'a, S> {
         hosts: Vec<Hosting<S>>,
         medium: &'a mut dyn Medium<S>,
         observer: &'a mut dyn Observer<S>,
+        saver: Option<&'a mut dyn Saver<S>>,
     ) -> Kernel<'a, S> {
         let arrivals = (0..models.len()).map(|_| BinaryHeap::new()).collect();
         Kernel {
@@ -102,6 +143,8 @@ impl<'a, S: System> Kernel<'a, S> {
             hosts,
             medium,
             observer,
+            saver,
+            started: false,
             works: Vec::new(),
             free: Vec::new(),
             probes: VecDeque::new(),
@@ -115,9 +158,50 @@ impl<'a, S: System> Kernel<'a, S> {
         }
     }
 
+    /// Takes up a saved kernel state (its parts restored already).
+    pub(super) fn resume(&mut self, state: Resume<S>) -> Result<(), SimError<S::Error>> {
+        let nodes = self.models.len();
+        let fits = state.arrivals.len() == nodes
+            && state.works.iter().flatten().all(|(n, _)| (*n as usize) < nodes)
+            && state.probes.iter().all(|(n, _, _)| (*n as usize) < nodes);
+        if !fits {
+            return Err(SimError::Save(format!(
+                "the snapshot holds {} nodes, the simulation {nodes}",
+                state.arrivals.len()
+            )));
+        }
+        self.now = state.now;
+        self.events = state.events;
+        self.cal = state.cal;
+        self.works = state
+            .works
+            .into_iter()
+            .map(|w| w.map(|(node, done)| (node, Pending::Ready(Ok(done)))))
+            .collect();
+        self.free = state.free;
+        self.probes = state
+            .probes
+            .into_iter()
+            .map(|(node, eager, reading)| {
+                let pending = match eager {
+                    true => Pending::Ready(Ok(reading)),
+                    false => Pending::Resolved(Ok(reading)),
+                };
+                (node, pending)
+            })
+            .collect();
+        self.arrivals = state.arrivals;
+        self.wake = state.wake;
+        self.wake_version = state.wake_version;
+        self.started = true;
+        Ok(())
+    }
+
     pub(super) async fn run(mut self) -> Result<KernelStats, SimError<S::Error>> {
-        for node in 0..self.models.len() as NodeId {
-            self.handle(node, Input::Start).await?;
+        if !self.started {
+            for node in 0..self.models.len() as NodeId {
+                self.handle(node, Input::Start).await?;
+            }
         }
         while let Some((t, event)) = self.cal.pop() {
             if t == SimTime::MAX {
@@ -160,7 +244,7 @@ impl<'a, S: System> Kernel<'a, S> {
                         .ok_or(SimError::Internal("work finished twice"))?;
                     self.free.push(work);
                     let done = match pending {
-                        Pending::Ready(result) => result,
+                        Pending::Ready(result) | Pending::Resolved(result) => result,
                         Pending::Asked(request) => request
                             .await
                             .map_err(|_| SimError::ActorGone { node, time: t })?,
@@ -184,6 +268,14 @@ impl<'a, S: System> Kernel<'a, S> {
                         self.reschedule_wake();
                     }
                 }
+            }
+            if let Some(saver) = self.saver.take() {
+                let saved = match saver.due(self.now, self.observer.progress()) {
+                    true => self.save(saver).await,
+                    false => Ok(()),
+                };
+                self.saver = Some(saver);
+                saved?;
             }
         }
         let end = self.now;
@@ -325,6 +417,108 @@ impl<'a, S: System> Kernel<'a, S> {
         }
     }
 
+    /// Saves the simulation as it stands between two events and hands it to `saver`. Work and
+    /// probes still computing on the actors are awaited first; the outcome of the run does not
+    /// change.
+    async fn save(&mut self, saver: &mut dyn Saver<S>) -> Result<(), SimError<S::Error>> {
+        let time = self.now;
+        for slot in self.works.iter_mut() {
+            let Some((node, pending)) = slot else {
+                continue;
+            };
+            let node = *node;
+            let result = match std::mem::replace(pending, Pending::Ready(Ok(None))) {
+                Pending::Asked(request) => request
+                    .await
+                    .map_err(|_| SimError::ActorGone { node, time })?,
+                Pending::Ready(result) | Pending::Resolved(result) => result,
+            };
+            let done = result.map_err(|error| SimError::Model { node, time, error })?;
+            *pending = Pending::Ready(Ok(done));
+        }
+        for (node, pending) in std::mem::take(&mut self.probes) {
+            let (result, eager) = match pending {
+                Pending::Asked(request) => (
+                    request
+                        .await
+                        .map_err(|_| SimError::ActorGone { node, time })?,
+                    false,
+                ),
+                Pending::Ready(result) => (result, true),
+                Pending::Resolved(result) => (result, false),
+            };
+            let reading = result.map_err(|error| SimError::Model { node, time, error })?;
+            let pending = match eager {
+                true => Pending::Ready(Ok(reading)),
+                false => Pending::Resolved(Ok(reading)),
+            };
+            self.probes.push_back((node, pending));
+        }
+        let unsaved = |what: String| SimError::Save(format!("{what} cannot be saved"));
+        let mut models = Vec::with_capacity(self.models.len());
+        for (node, model) in self.models.iter().enumerate() {
+            models.push(model.save().ok_or_else(|| unsaved(format!("node {node}")))?);
+        }
+        let mut workers = Vec::with_capacity(self.hosts.len());
+        for (node, host) in self.hosts.iter().enumerate() {
+            let node = node as NodeId;
+            let saved = match host {
+                Hosting::Actor(addr) => addr
+                    .send(SaveWorker(std::marker::PhantomData))
+                    .await
+                    .map_err(|_| SimError::ActorGone { node, time })?,
+                Hosting::Inline(worker) => Ok(worker.save()),
+            }
+            .map_err(|error| SimError::Model { node, time, error })?;
+            workers.push(saved.ok_or_else(|| unsaved(format!("the worker of node {node}")))?);
+        }
+        let medium = self
+            .medium
+            .save()
+            .ok_or_else(|| unsaved("the medium".into()))?;
+        let observer = self
+            .observer
+            .save()
+            .ok_or_else(|| unsaved("the observer".into()))?;
+        let works = self
+            .works
+            .iter()
+            .map(|slot| match slot {
+                Some((node, Pending::Ready(Ok(done)))) => Ok(Some((*node, done))),
+                None => Ok(None),
+                Some(_) => Err(SimError::Internal("a work left unresolved by a save")),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let probes = self
+            .probes
+            .iter()
+            .map(|(node, pending)| match pending {
+                Pending::Ready(Ok(r)) => Ok((*node, true, r)),
+                Pending::Resolved(Ok(r)) => Ok((*node, false, r)),
+                _ => Err(SimError::Internal("a probe left unresolved by a save")),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let view = SnapshotView {
+            kernel: ResumeView {
+                now: self.now,
+                events: self.events,
+                cal: &self.cal,
+                works,
+                free: &self.free,
+                probes,
+                arrivals: &self.arrivals,
+                wake: self.wake,
+                wake_version: self.wake_version,
+            },
+            models,
+            workers,
+            medium,
+            observer,
+        };
+        let bytes = postcard::to_stdvec(&view).map_err(|e| SimError::Save(e.to_string()))?;
+        saver.keep(self.now, bytes).map_err(SimError::Save)
+    }
+
     /// Hands readings to the observer, in the order the probes were taken: those already taken,
     /// and then, awaiting them, until at most `keep` are outstanding.
     async fn drain_probes(&mut self, keep: usize) -> Result<(), SimError<S::Error>> {
@@ -338,7 +532,7 @@ impl<'a, S: System> Kernel<'a, S> {
             };
             let time = self.now;
             let reading = match pending {
-                Pending::Ready(result) => result,
+                Pending::Ready(result) | Pending::Resolved(result) => result,
                 Pending::Asked(request) => request
                     .await
                     .map_err(|_| SimError::ActorGone { node, time })?,

@@ -11,9 +11,11 @@ mod calendar;
 mod host;
 mod kernel;
 mod model;
+mod snapshot;
 
 pub use calendar::Calendar;
-pub use kernel::KernelStats;
+pub use kernel::{KernelStats, Resume};
+pub use snapshot::{Saver, Snapshot};
 pub use model::{
     Context, Effect, Input, Medium, Model, NodeId, Observer, System, Transfer, Worker,
 };
@@ -55,6 +57,9 @@ pub enum SimError<E: std::fmt::Display> {
         /// The virtual time it was scheduled at (the last event's time).
         time: crate::time::SimTime,
     },
+    /// The simulation could not be saved or taken up again.
+    #[error("snapshot: {0}")]
+    Save(String),
     /// An invariant of the kernel broke (a bug).
     #[error("internal simulator error: {0}")]
     Internal(&'static str),
@@ -77,6 +82,20 @@ pub fn run<S: System>(
     observer: &mut dyn Observer<S>,
     threads: usize,
 ) -> Result<KernelStats, SimError<S::Error>> {
+    run_saving(nodes, medium, observer, threads, None, None)
+}
+
+/// [`run`], saving the simulation whenever `saver` says so, and, with `resume`, taking it up
+/// from a [`Snapshot`] (whose parts the caller has restored into `nodes`, `medium` and
+/// `observer`) instead of starting it.
+pub fn run_saving<'a, S: System>(
+    nodes: Vec<Node<S>>,
+    medium: &'a mut dyn Medium<S>,
+    observer: &'a mut dyn Observer<S>,
+    threads: usize,
+    resume: Option<Resume<S>>,
+    saver: Option<&'a mut dyn Saver<S>>,
+) -> Result<KernelStats, SimError<S::Error>> {
     let system = actix::System::new();
     system.block_on(async move {
         let arbiters: Vec<Arbiter> = (0..threads.max(1)).map(|_| Arbiter::new()).collect();
@@ -97,9 +116,14 @@ pub fn run<S: System>(
             }
             models.push(node.model);
         }
-        let result = kernel::Kernel::new(models, hosts, medium, observer)
-            .run()
-            .await;
+        let mut kernel = kernel::Kernel::new(models, hosts, medium, observer, saver);
+        let result = match resume {
+            Some(state) => match kernel.resume(state) {
+                Ok(()) => kernel.run().await,
+                Err(e) => Err(e),
+            },
+            None => kernel.run().await,
+        };
         for a in &arbiters {
             a.stop();
         }

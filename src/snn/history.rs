@@ -3,7 +3,7 @@
 use super::Network;
 
 /// The last `memory` steps' spikes of the current example, as sorted-free index lists.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub(crate) struct SpikeHistory {
     slots: Vec<Vec<u32>>,
     /// Slot of the most recent step.
@@ -67,7 +67,7 @@ impl SpikeHistory {
 /// With a lag-pattern table ([`Network::ff_by_mask`]) each neuron keeps a bit mask of the lags
 /// at which it spiked, shifted once per step, and its trace is a table row: a step costs the
 /// recently active neurons only. Without the table the traces are summed from the history.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Traces {
     /// Neurons with a (possibly) non-zero feedforward trace.
     pub(crate) active: Vec<u32>,

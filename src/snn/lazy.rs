@@ -16,7 +16,7 @@
 use super::Network;
 
 /// The eligibility of W and the lazy bookkeeping; W itself is passed in (it lives in `Params`).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub(crate) struct LazyRows {
     pub(crate) e: Vec<f64>,
     stamp: Vec<u64>,

@@ -8,7 +8,7 @@ use super::{Network, Params, RngSampler, SnnError, SpikeSampler};
 
 /// One device's learning state: parameters (W rows lazily up to date), eligibility traces,
 /// learning signal, block accumulators, spike history and the |g_W| accumulators.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Learner {
     rows: LazyRows,
     /// W in the internal `[N][L][K]` layout; a row is current only once caught up.
@@ -151,6 +151,13 @@ impl Learner {
         if let Some(full) = &mut self.abs_grad_full {
             full.iter_mut().for_each(|a| *a = 0.0);
         }
+    }
+
+    /// Whether its arrays have `net`'s shapes (a learner restored from a checkpoint).
+    pub fn fits(&self, net: &Network) -> bool {
+        net.check_params(&self.params).is_ok()
+            && self.w.len() == self.params.w.len()
+            && self.u.len() == net.n_learnable_neurons()
     }
 
     /// Heap and inline size of this learner \[bytes\].

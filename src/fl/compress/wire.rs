@@ -26,7 +26,7 @@ pub const FULL_VALUE_BYTES: u64 = 4;
 pub const HALF_VALUE_BYTES: u64 = 2;
 
 /// The chosen basis slices of W (ascending), their present entries, V and gamma.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SliceSet {
     /// Basis functions of W, the candidates of the slice index \[count\] (k_ff).
     pub basis: usize,
@@ -41,7 +41,7 @@ pub struct SliceSet {
 }
 
 /// One device's upload as it crosses the channel. Decode it with `Codec::decode`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum EncodedUpload {
     /// Every present value of the model, in layout order.
     Full {
@@ -97,7 +97,7 @@ impl EncodedUpload {
 }
 
 /// What the BS sends back after a round.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Broadcast {
     /// The whole global model: every present value in layout order; a device overwrites its
     /// whole model.
@@ -117,7 +117,7 @@ pub enum Broadcast {
 }
 
 /// How a set of indices is written.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum IndexCoding {
     /// One bit per candidate position.
     Bitmap,

@@ -150,9 +150,11 @@ impl<'a> Recorder<'a> {
         self.t = tally;
     }
 
-    /// Bytes the sink had written when `tally` was saved.
-    pub fn sink_mark(tally: &Tally) -> u64 {
-        tally.sink_mark
+    /// Bytes the sink had written when `saved` (a tally saved in a snapshot) was saved, and
+    /// the rounds complete by then.
+    pub fn saved_mark(saved: &[u8]) -> Result<(u64, u64), String> {
+        let tally: Tally = super::wiring::decode(saved, "records")?;
+        Ok((tally.sink_mark, tally.next_emit))
     }
 
     /// The records, once the kernel is done.

@@ -1,7 +1,7 @@
 //! Assembly: a run's ready objects wired into the kernel as node models, workers and the medium.
 
 use super::recorder::{DeviceEnergy, Recorder};
-use super::wiring::{BaseStationNode, CellMedium, DeviceNode, FlError, FlWorker};
+use super::wiring::{decode, BaseStationNode, CellMedium, DeviceNode, Fl, FlError, FlWorker};
 use crate::data::Example;
 use crate::fl::compress::Codec;
 use crate::fl::model::flatten;
@@ -58,6 +58,18 @@ pub fn simulate(
     sink: &mut dyn Sink,
     threads: usize,
 ) -> Result<RunResult, SimError<FlError>> {
+    simulate_saving(setup, sink, threads, None, None)
+}
+
+/// [`simulate`], saving it whenever `saver` says so and, with `resume`, taking it up from a
+/// snapshot of the same scenario (its sink already cut back to the snapshot's mark).
+pub fn simulate_saving(
+    setup: Setup,
+    sink: &mut dyn Sink,
+    threads: usize,
+    resume: Option<sim::Snapshot<Fl>>,
+    saver: Option<&mut dyn sim::Saver<Fl>>,
+) -> Result<RunResult, SimError<FlError>> {
     let Setup {
         seed,
         net,
@@ -113,25 +125,72 @@ pub fn simulate(
             stream(seed, Node::BaseStation, Purpose::Test),
         )))
     };
+    let (kernel, saved) = match resume {
+        Some(snapshot) => {
+            let sim::Snapshot {
+                kernel,
+                models,
+                workers,
+                medium,
+                observer,
+            } = snapshot;
+            if models.len() != device_nodes.len() + 1 || workers.len() != models.len() {
+                return Err(SimError::Save(format!(
+                    "the snapshot holds {} nodes, the scenario {}",
+                    models.len(),
+                    device_nodes.len() + 1
+                )));
+            }
+            (
+                Some(kernel),
+                Some((models.into_iter().zip(workers), medium, observer)),
+            )
+        }
+        None => (None, None),
+    };
+    let (mut parts, saved) = match saved {
+        Some((parts, medium, observer)) => (Some(parts), Some((medium, observer))),
+        None => (None, None),
+    };
+    let mut restored = |node: usize, model: &mut dyn FnMut(&[u8]) -> Result<(), String>, worker: &mut FlWorker| {
+        match parts.as_mut().and_then(Iterator::next) {
+            None => Ok(()),
+            Some((m, w)) => model(&m)
+                .and_then(|()| worker.restore(&w))
+                .map_err(|e| SimError::Save(format!("node {node}: {e}"))),
+        }
+    };
+    let mut bs = BaseStationNode { bs, devices: n };
+    let mut bs_worker = bs_worker;
+    restored(0, &mut |m| bs.restore(m), &mut bs_worker)?;
     nodes.push(sim::Node {
-        model: Box::new(BaseStationNode { bs, devices: n }),
+        model: Box::new(bs),
         worker: Box::new(bs_worker),
     });
-    for (mut setup, local) in device_nodes {
+    for (i, (mut setup, local)) in device_nodes.into_iter().enumerate() {
         setup.first_round = first.binary_search(&setup.id).is_ok();
+        let mut model = DeviceNode {
+            device: Device::new(setup, protocol.clone()),
+            evaluate_at_end: protocol.evaluates_devices(),
+        };
+        let mut worker = match local {
+            Some(local) => FlWorker::Device(local),
+            None => FlWorker::SizeOnly { upload_bytes },
+        };
+        restored(i + 1, &mut |m| model.restore(m), &mut worker)?;
         nodes.push(sim::Node {
-            model: Box::new(DeviceNode {
-                device: Device::new(setup, protocol.clone()),
-                evaluate_at_end: protocol.evaluates_devices(),
-            }),
-            worker: Box::new(match local {
-                Some(local) => FlWorker::Device(local),
-                None => FlWorker::SizeOnly { upload_bytes },
-            }),
+            model: Box::new(model),
+            worker: Box::new(worker),
         });
     }
+    drop(restored);
     let mut medium = CellMedium::new(channel);
     let mut recorder = Recorder::new((*protocol).clone(), records, energy, sink);
-    let stats = sim::run(nodes, &mut medium, &mut recorder, threads)?;
+    if let Some((m, o)) = saved {
+        medium.restore(&m).map_err(SimError::Save)?;
+        recorder.restore(decode(&o, "records").map_err(SimError::Save)?);
+    }
+    let saver = saver.map(|s| -> &mut dyn sim::Saver<Fl> { s });
+    let stats = sim::run_saving(nodes, &mut medium, &mut recorder, threads, kernel, saver)?;
     Ok(recorder.finish(stats.events))
 }

@@ -87,6 +87,13 @@ pub struct Resume<S: System> {
     wake_version: u64,
 }
 
+impl<S: System> Resume<S> {
+    /// The virtual time of the snapshot.
+    pub fn now(&self) -> SimTime {
+        self.now
+    }
+}
+
 /// [`Resume`]'s fields, borrowed from the kernel, for encoding.
 #[derive(Serialize)]
 #[serde(bound = "")]

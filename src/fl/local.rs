@@ -126,8 +126,8 @@ impl LocalModel {
     }
 
     /// Its changing state, encoded ([`LocalModel::restore`] takes it up).
-    pub fn save(&self) -> Result<Vec<u8>, postcard::Error> {
-        postcard::to_stdvec(&LocalView {
+    pub fn save(&self) -> Result<Vec<u8>, String> {
+        crate::sim::encode(&LocalView {
             learner: &self.learner,
             example: self.example,
             step: self.step,
@@ -141,7 +141,7 @@ impl LocalModel {
     /// Takes up a state [`LocalModel::save`] encoded for this device; an error says what does
     /// not fit (nothing is changed then).
     pub fn restore(&mut self, bytes: &[u8]) -> Result<(), String> {
-        let state: LocalState = postcard::from_bytes(bytes).map_err(|e| e.to_string())?;
+        let state: LocalState = crate::sim::decode(bytes)?;
         if !state.learner.fits(&self.net) {
             return Err("the saved learner does not fit the scenario's network".into());
         }

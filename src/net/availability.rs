@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 /// How a device goes on and off.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(tag = "kind", content = "value", rename_all = "snake_case")]
 pub enum Availability {
     /// Never off.
     Always,

@@ -98,7 +98,7 @@ fn push_block(out: &mut Vec<u8>, bytes: &[u8]) {
 
 /// The bytes of a checkpoint file.
 pub fn encode(meta: &Meta, snapshot: &[u8]) -> Vec<u8> {
-    let head = postcard::to_stdvec(meta).unwrap_or_default();
+    let head = crate::sim::encode(meta).unwrap_or_default();
     let mut out = Vec::with_capacity(snapshot.len() + snapshot.len() / BLOCK * 12 + 256);
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&FORMAT.to_le_bytes());
@@ -161,7 +161,7 @@ pub fn decode(bytes: &[u8]) -> Result<(Meta, Vec<u8>), String> {
         ));
     }
     let (head, mut at) = block(bytes, 12)?;
-    let meta: Meta = postcard::from_bytes(head)
+    let meta: Meta = crate::sim::decode(head)
         .map_err(|e| format!("corrupt: the header block at offset 12 does not decode: {e}"))?;
     let mut snapshot = Vec::new();
     loop {
@@ -224,7 +224,7 @@ fn write_file(dir: &Path, bytes: &[u8], stall: bool) -> std::io::Result<()> {
     File::open(dir)?.sync_all()
 }
 
-/// Test hook (`FLSNN_TEST_STALL`): says where it stopped, then waits to be killed.
+/// Test hook (`FLSNNTEST_STALL`): says where it stopped, then waits to be killed.
 fn stall_here(what: &str) {
     eprintln!("flsnn: test stall {what}");
     loop {
@@ -232,7 +232,8 @@ fn stall_here(what: &str) {
     }
 }
 
-/// Where a test asks a run to stop and wait to be killed: `FLSNN_TEST_STALL=event:N` (after
+/// Where a test asks a run to stop and wait to be killed (not `FLSNN_*`: those set scenario
+/// keys): `FLSNNTEST_STALL=event:N` (after
 /// the N-th calendar event of this process) or `checkpoint:K` (halfway through writing its
 /// K-th checkpoint). Only the tests set it.
 #[derive(Copy, Clone, Debug, Default)]
@@ -245,7 +246,7 @@ enum Stall {
 
 impl Stall {
     fn from_env() -> Stall {
-        let Ok(v) = std::env::var("FLSNN_TEST_STALL") else {
+        let Ok(v) = std::env::var("FLSNNTEST_STALL") else {
             return Stall::Never;
         };
         let parse = |n: &str| n.parse::<u64>().ok();

@@ -214,7 +214,7 @@ pub fn run(scenario: &Scenario, options: &RunOptions) -> Result<RunOutcome, Expe
     let resumed_meta = resumed.as_ref().map(|(meta, _)| meta.clone());
     let (snapshot, mark, rounds_done) = match resumed {
         Some((_, snapshot)) => {
-            let (mark, rounds) = Recorder::saved_mark(&snapshot.observer)
+            let (mark, rounds) = Recorder::saved_mark(&snapshot.observer.0)
                 .map_err(|e| ExperimentError::Checkpoint(format!("{FILE}: {e}", FILE = checkpoint::FILE)))?;
             (Some(snapshot), mark, rounds)
         }

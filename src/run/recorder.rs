@@ -6,7 +6,7 @@ use super::wiring::{Fl, LinkReport};
 use crate::fl::{Msg, Note, Protocol, Reading};
 use crate::net::{ComputeEnergy, RadioEnergy};
 use crate::report::{CurvePoint, DeviceRecord, EventKind, NetEvent, RoundRecord, RunResult, Sink};
-use crate::sim::{NodeId, Observer, Transfer};
+use crate::sim::{Bytes, NodeId, Observer, Transfer};
 use crate::snn::Evaluation;
 use crate::time::SimTime;
 use std::collections::{BTreeMap, BTreeSet};
@@ -355,9 +355,9 @@ impl Observer<Fl> for Recorder<'_> {
         self.t.next_emit
     }
 
-    fn save(&mut self) -> Option<Vec<u8>> {
+    fn save(&mut self) -> Result<Bytes, String> {
         self.t.sink_mark = self.sink.mark();
-        postcard::to_stdvec(&self.t).ok()
+        crate::sim::encode(&self.t).map(Bytes)
     }
 
     fn reading(&mut self, node: NodeId, reading: Reading) {

@@ -155,8 +155,8 @@ pub fn simulate_saving(
     let mut restored = |node: usize, model: &mut dyn FnMut(&[u8]) -> Result<(), String>, worker: &mut FlWorker| {
         match parts.as_mut().and_then(Iterator::next) {
             None => Ok(()),
-            Some((m, w)) => model(&m)
-                .and_then(|()| worker.restore(&w))
+            Some((m, w)) => model(&m.0)
+                .and_then(|()| worker.restore(&w.0))
                 .map_err(|e| SimError::Save(format!("node {node}: {e}"))),
         }
     };
@@ -187,8 +187,8 @@ pub fn simulate_saving(
     let mut medium = CellMedium::new(channel);
     let mut recorder = Recorder::new((*protocol).clone(), records, energy, sink);
     if let Some((m, o)) = saved {
-        medium.restore(&m).map_err(SimError::Save)?;
-        recorder.restore(decode(&o, "records").map_err(SimError::Save)?);
+        medium.restore(&m.0).map_err(SimError::Save)?;
+        recorder.restore(decode(&o.0, "records").map_err(SimError::Save)?);
     }
     let saver = saver.map(|s| -> &mut dyn sim::Saver<Fl> { s });
     let stats = sim::run_saving(nodes, &mut medium, &mut recorder, threads, kernel, saver)?;

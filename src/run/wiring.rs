@@ -8,7 +8,7 @@ use crate::fl::{
     Job, LocalModel, Msg, Note, Probe, Reading, Timer, Trained, Upload,
 };
 use crate::net::{Channel, DownlinkOutcome, NetError, UploadStart};
-use crate::sim::{self, Context, Effect, Input, NodeId, Transfer};
+use crate::sim::{self, Bytes, Context, Effect, Input, NodeId, Transfer};
 use crate::time::SimTime;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -77,18 +77,18 @@ pub enum LinkReport {
 }
 
 /// The FL system's types. A saved part ([`sim::System::Saved`]) is the part's own state encoded
-/// with postcard: a node model's protocol state, a worker's learning state, the channel, or the
+/// as the kernel encodes snapshots ([`sim::encode`]): a node model's protocol state, a worker's learning state, the channel, or the
 /// recorder's tally.
 pub struct Fl;
 
 /// Encodes `value` for a snapshot.
-fn encode<T: serde::Serialize + ?Sized>(value: &T) -> Option<Vec<u8>> {
-    postcard::to_stdvec(value).ok()
+fn encode<T: serde::Serialize + ?Sized>(value: &T) -> Result<Bytes, String> {
+    sim::encode(value).map(Bytes)
 }
 
 /// Decodes a part saved by [`encode`], naming `what` it is when it does not decode.
 pub(super) fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8], what: &str) -> Result<T, String> {
-    postcard::from_bytes(bytes).map_err(|e| format!("{what}: {e}"))
+    sim::decode(bytes).map_err(|e| format!("{what}: {e}"))
 }
 
 impl sim::System for Fl {
@@ -101,7 +101,7 @@ impl sim::System for Fl {
     type Note = Note;
     type Report = LinkReport;
     type Error = FlError;
-    type Saved = Vec<u8>;
+    type Saved = Bytes;
 }
 
 fn effects(actions: Vec<Action>, devices: u32, out: &mut Vec<Effect<Fl>>) {
@@ -166,7 +166,7 @@ impl sim::Model<Fl> for DeviceNode {
         }
     }
 
-    fn save(&self) -> Option<Vec<u8>> {
+    fn save(&self) -> Result<Bytes, String> {
         encode(&self.device)
     }
 
@@ -229,7 +229,7 @@ impl sim::Model<Fl> for BaseStationNode {
         Ok(())
     }
 
-    fn save(&self) -> Option<Vec<u8>> {
+    fn save(&self) -> Result<Bytes, String> {
         encode(&self.bs)
     }
 }
@@ -306,11 +306,11 @@ impl sim::Worker<Fl> for FlWorker {
         matches!(self, FlWorker::SizeOnly { .. })
     }
 
-    fn save(&self) -> Option<Vec<u8>> {
+    fn save(&self) -> Result<Bytes, String> {
         match self {
-            FlWorker::Device(local) => local.save().ok(),
+            FlWorker::Device(local) => local.save().map(Bytes),
             FlWorker::BaseStation(evaluator) => encode(evaluator.rng()),
-            FlWorker::SizeOnly { .. } => Some(Vec::new()),
+            FlWorker::SizeOnly { .. } => Ok(Bytes::default()),
         }
     }
 
@@ -429,7 +429,7 @@ impl sim::Medium<Fl> for CellMedium {
         self.channel.next_uplink_completion()
     }
 
-    fn save(&self) -> Option<Vec<u8>> {
+    fn save(&self) -> Result<Bytes, String> {
         encode(self)
     }
 

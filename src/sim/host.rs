@@ -86,11 +86,11 @@ impl<S: System> Handler<TakeProbe<S>> for Host<S> {
 pub struct SaveWorker<S: System>(pub std::marker::PhantomData<fn() -> S>);
 
 impl<S: System> Message for SaveWorker<S> {
-    type Result = Result<Option<S::Saved>, S::Error>;
+    type Result = Result<Result<S::Saved, String>, S::Error>;
 }
 
 impl<S: System> Handler<SaveWorker<S>> for Host<S> {
-    type Result = Result<Option<S::Saved>, S::Error>;
+    type Result = Result<Result<S::Saved, String>, S::Error>;
 
     fn handle(&mut self, _: SaveWorker<S>, _: &mut Self::Context) -> Self::Result {
         self.check()?;

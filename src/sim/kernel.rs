@@ -461,10 +461,10 @@ impl<'a, S: System> Kernel<'a, S> {
             };
             self.probes.push_back((node, pending));
         }
-        let unsaved = |what: String| SimError::Save(format!("{what} cannot be saved"));
+        let unsaved = |what: String| move |why| SimError::Save(format!("{what}: {why}"));
         let mut models = Vec::with_capacity(self.models.len());
         for (node, model) in self.models.iter().enumerate() {
-            models.push(model.save().ok_or_else(|| unsaved(format!("node {node}")))?);
+            models.push(model.save().map_err(unsaved(format!("node {node}")))?);
         }
         let mut workers = Vec::with_capacity(self.hosts.len());
         for (node, host) in self.hosts.iter().enumerate() {
@@ -477,16 +477,16 @@ impl<'a, S: System> Kernel<'a, S> {
                 Hosting::Inline(worker) => Ok(worker.save()),
             }
             .map_err(|error| SimError::Model { node, time, error })?;
-            workers.push(saved.ok_or_else(|| unsaved(format!("the worker of node {node}")))?);
+            workers.push(saved.map_err(unsaved(format!("the worker of node {node}")))?);
         }
         let medium = self
             .medium
             .save()
-            .ok_or_else(|| unsaved("the medium".into()))?;
+            .map_err(unsaved("the medium".into()))?;
         let observer = self
             .observer
             .save()
-            .ok_or_else(|| unsaved("the observer".into()))?;
+            .map_err(unsaved("the observer".into()))?;
         let works = self
             .works
             .iter()
@@ -522,7 +522,7 @@ impl<'a, S: System> Kernel<'a, S> {
             medium,
             observer,
         };
-        let bytes = postcard::to_stdvec(&view).map_err(|e| SimError::Save(e.to_string()))?;
+        let bytes = super::snapshot::encode(&view).map_err(SimError::Save)?;
         saver.keep(self.now, bytes).map_err(SimError::Save)
     }
 

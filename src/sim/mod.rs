@@ -15,7 +15,7 @@ mod snapshot;
 
 pub use calendar::Calendar;
 pub use kernel::{KernelStats, Resume};
-pub use snapshot::{Saver, Snapshot};
+pub use snapshot::{decode, encode, Bytes, Saver, Snapshot};
 pub use model::{
     Context, Effect, Input, Medium, Model, NodeId, Observer, System, Transfer, Worker,
 };

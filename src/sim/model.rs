@@ -129,9 +129,9 @@ pub trait Model<S: System> {
     /// The simulation is over (the calendar is empty): the last effects, typically probes.
     fn end(&mut self, _ctx: Context, _out: &mut Vec<Effect<S>>) {}
 
-    /// Its state, to be saved in a snapshot (`None`: it cannot be saved).
-    fn save(&self) -> Option<S::Saved> {
-        None
+    /// Its state, to be saved in a snapshot (an error says why it cannot be saved).
+    fn save(&self) -> Result<S::Saved, String> {
+        Err("it cannot be saved".into())
     }
 }
 
@@ -148,10 +148,10 @@ pub trait Worker<S: System>: Send + 'static {
         false
     }
 
-    /// Its state after every job asked of it so far, to be saved in a snapshot (`None`: it
-    /// cannot be saved).
-    fn save(&self) -> Option<S::Saved> {
-        None
+    /// Its state after every job asked of it so far, to be saved in a snapshot (an error says
+    /// why it cannot be saved).
+    fn save(&self) -> Result<S::Saved, String> {
+        Err("it cannot be saved".into())
     }
 }
 
@@ -193,9 +193,9 @@ pub trait Medium<S: System> {
     /// Wakes the medium at `now`: the copies it can now schedule go to `out`.
     fn wake(&mut self, _now: SimTime, _out: &mut Vec<Transfer<S>>) {}
 
-    /// Its state, to be saved in a snapshot (`None`: it cannot be saved).
-    fn save(&self) -> Option<S::Saved> {
-        None
+    /// Its state, to be saved in a snapshot (an error says why it cannot be saved).
+    fn save(&self) -> Result<S::Saved, String> {
+        Err("it cannot be saved".into())
     }
 }
 
@@ -215,9 +215,9 @@ pub trait Observer<S: System> {
         0
     }
 
-    /// What it has recorded so far, to be saved in a snapshot (`None`: it cannot be saved). It
-    /// may flush what it wrote, so that the saved state matches its outputs.
-    fn save(&mut self) -> Option<S::Saved> {
-        None
+    /// What it has recorded so far, to be saved in a snapshot (an error says why it cannot be
+    /// saved). It may flush what it wrote, so that the saved state matches its outputs.
+    fn save(&mut self) -> Result<S::Saved, String> {
+        Err("it cannot be saved".into())
     }
 }

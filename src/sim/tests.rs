@@ -16,7 +16,7 @@ impl System for Ring {
     type Note = (SimTime, u64);
     type Report = ();
     type Error = String;
-    type Saved = u64;
+    type Saved = Bytes;
 }
 
 /// Passes the token on after squaring it on its actor (1 ms of work), until it reaches `stop`.

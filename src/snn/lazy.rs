@@ -18,10 +18,15 @@ use super::Network;
 /// The eligibility of W and the lazy bookkeeping; W itself is passed in (it lives in `Params`).
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub(crate) struct LazyRows {
+    #[serde(with = "super::capacity")]
     pub(crate) e: Vec<f64>,
+    #[serde(with = "super::capacity")]
     stamp: Vec<u64>,
+    #[serde(with = "super::capacity")]
     touched: Vec<u32>,
+    #[serde(with = "super::capacity::nested")]
     pending: Vec<Vec<u32>>,
+    #[serde(with = "super::capacity")]
     signals: Vec<f64>,
     k: usize,
     n: usize,

@@ -12,6 +12,7 @@ use super::{Network, Params, RngSampler, SnnError, SpikeSampler};
 pub struct Learner {
     rows: LazyRows,
     /// W in the internal `[N][L][K]` layout; a row is current only once caught up.
+    #[serde(with = "super::capacity")]
     w: Vec<f64>,
     /// V and gamma are always current; `params.w` is refreshed from `w` by `params()`.
     params: Params,
@@ -26,20 +27,26 @@ pub struct Learner {
     learning_signal: f64,
     history: SpikeHistory,
     traces: Traces,
+    #[serde(with = "super::capacity")]
     u: Vec<f64>,
+    #[serde(with = "super::capacity")]
     spikes: Vec<bool>,
     log_p: Vec<f64>,
     err: Vec<f64>,
     step_signal: f64,
+    #[serde(with = "super::capacity")]
     abs_grad_basis: Vec<f64>,
     abs_grad_full: Option<Vec<f64>>,
     /// Delta_s = 1: next step's potentials from the neurons that stay active, `[L]`, summed
     /// while their rows were updated; valid while `carry_valid`.
+    #[serde(with = "super::capacity")]
     carry: Vec<f64>,
     carry_valid: bool,
     /// Neurons that spiked at the last step with an empty window before: not in `carry`.
+    #[serde(with = "super::capacity")]
     fresh: Vec<u32>,
     /// Spiked at the current step, `[N]` (cleared after each step).
+    #[serde(with = "super::capacity")]
     spiked_now: Vec<bool>,
 }
 

@@ -10,6 +10,7 @@
 //! Spikes are sampled through a [`SpikeSampler`]: [`RngSampler`] draws `U < p` from a seeded RNG,
 //! and any closure `FnMut(&SpikeQuery) -> bool` can inject spikes (golden tests).
 
+mod capacity;
 mod basis;
 mod config;
 mod dense;

@@ -30,7 +30,7 @@ pub const FILE: &str = "checkpoint.bin";
 /// How often to save.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Every {
-    /// Each time this many more rounds are complete.
+    /// Each time this many more rounds have closed.
     Rounds(u64),
     /// Each time this much more virtual time has passed.
     Time(SimDuration),
@@ -73,7 +73,7 @@ pub struct Meta {
     pub events: bool,
     /// Virtual time of the checkpoint.
     pub at: SimTime,
-    /// Rounds complete at the checkpoint.
+    /// Rounds closed at the checkpoint.
     pub rounds: u64,
 }
 
@@ -184,7 +184,14 @@ pub fn decode(bytes: &[u8]) -> Result<(Meta, Vec<u8>), String> {
 /// flsnn; every error names the file.
 pub fn read(dir: &Path, scenario_hash: u64) -> Result<(Meta, Snapshot<Fl>), String> {
     let path = dir.join(FILE);
-    let bytes = fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let bytes = fs::read(&path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => format!(
+            "{}: the run stopped before its first checkpoint; start it again (same command, \
+             with --force)",
+            path.display()
+        ),
+        _ => format!("{}: {e}", path.display()),
+    })?;
     let bad = |why: String| format!("{}: {why}", path.display());
     let (meta, snapshot) = decode(&bytes).map_err(bad)?;
     let version = env!("CARGO_PKG_VERSION");

@@ -42,6 +42,8 @@ pub struct Tally {
     wire_bytes: BTreeMap<(bool, u32, u64), u64>,
     complete: BTreeSet<u64>,
     next_emit: u64,
+    /// Rounds closed (their records may still wait for an evaluation).
+    closed: u64,
     /// Bytes the sink had written when the tally was saved (see [`Sink::mark`]).
     sink_mark: u64,
 }
@@ -74,6 +76,7 @@ impl<'a> Recorder<'a> {
                 wire_bytes: BTreeMap::new(),
                 complete: BTreeSet::new(),
                 next_emit: 0,
+                closed: 0,
                 sink_mark: 0,
             },
             sink,
@@ -129,6 +132,7 @@ impl<'a> Recorder<'a> {
     /// Folds the devices' local-model evaluations of round `r` into its record.
     fn close(&mut self, r: u64, start: SimTime, end: SimTime) {
         let local = self.t.local.remove(&r);
+        self.t.closed += 1;
         let rec = self.record(r);
         rec.start_ns = start.0;
         rec.end_ns = end.0;
@@ -151,10 +155,10 @@ impl<'a> Recorder<'a> {
     }
 
     /// Bytes the sink had written when `saved` (a tally saved in a snapshot) was saved, and
-    /// the rounds complete by then.
+    /// the rounds closed by then.
     pub fn saved_mark(saved: &[u8]) -> Result<(u64, u64), String> {
         let tally: Tally = super::wiring::decode(saved, "records")?;
-        Ok((tally.sink_mark, tally.next_emit))
+        Ok((tally.sink_mark, tally.closed))
     }
 
     /// The records, once the kernel is done.
@@ -352,7 +356,7 @@ impl Observer<Fl> for Recorder<'_> {
     }
 
     fn progress(&self) -> u64 {
-        self.t.next_emit
+        self.t.closed
     }
 
     fn save(&mut self) -> Result<Bytes, String> {

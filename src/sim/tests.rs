@@ -63,6 +63,10 @@ impl Model<Ring> for Counter {
     fn end(&mut self, _ctx: Context, out: &mut Vec<Effect<Ring>>) {
         out.push(Effect::Probe(()));
     }
+
+    fn save(&self) -> Result<Bytes, String> {
+        encode(&(self.next, self.stop, self.squared)).map(Bytes)
+    }
 }
 
 struct Squarer {
@@ -77,6 +81,10 @@ impl Worker<Ring> for Squarer {
 
     fn probe(&mut self, (): ()) -> Result<u64, String> {
         Ok(self.last)
+    }
+
+    fn save(&self) -> Result<Bytes, String> {
+        encode(&self.last).map(Bytes)
     }
 }
 
@@ -105,9 +113,13 @@ impl Medium<Ring> for Wire {
         }
         Ok(())
     }
+
+    fn save(&self) -> Result<Bytes, String> {
+        Ok(Bytes::default())
+    }
 }
 
-#[derive(Default)]
+#[derive(Default, serde::Serialize, serde::Deserialize)]
 struct Log {
     notes: Vec<(NodeId, SimTime, u64)>,
     readings: Vec<(NodeId, u64)>,
@@ -124,6 +136,14 @@ impl Observer<Ring> for Log {
     fn arrival(&mut self, _now: SimTime, _transfer: &Transfer<Ring>) {}
     fn reading(&mut self, node: NodeId, reading: u64) {
         self.readings.push((node, reading));
+    }
+
+    fn progress(&self) -> u64 {
+        self.notes.len() as u64
+    }
+
+    fn save(&mut self) -> Result<Bytes, String> {
+        encode(&*self).map(Bytes)
     }
 }
 
@@ -217,4 +237,92 @@ fn an_event_past_the_end_of_the_clock_is_an_error_naming_its_node() {
         }
         other => panic!("expected a clock overflow, got {:?}", other.map(|s| s.end)),
     }
+}
+
+/// Keeps a snapshot after every event.
+#[derive(Default)]
+struct EveryEvent {
+    snapshots: Vec<(SimTime, Vec<u8>)>,
+}
+
+impl Saver<Ring> for EveryEvent {
+    fn due(&mut self, _now: SimTime, _progress: u64) -> bool {
+        true
+    }
+    fn keep(&mut self, now: SimTime, snapshot: Vec<u8>) -> Result<(), String> {
+        self.snapshots.push((now, snapshot));
+        Ok(())
+    }
+}
+
+#[test]
+fn a_run_taken_up_from_any_snapshot_ends_as_if_never_stopped() {
+    let (whole, whole_stats) = ring(1);
+    let nodes = || -> Vec<Node<Ring>> {
+        (0..3)
+            .map(|i| Node {
+                model: Box::new(Counter {
+                    next: (i + 1) % 3,
+                    stop: 1_000,
+                    squared: 0,
+                }) as Box<dyn Model<Ring>>,
+                worker: Box::new(Squarer { last: 0 }) as Box<dyn Worker<Ring>>,
+            })
+            .collect()
+    };
+    // Saved on two threads (work in flight on the actors is awaited into the snapshot) ...
+    let mut saver = EveryEvent::default();
+    let mut log = Log::default();
+    let stats = run_saving(nodes(), &mut Wire, &mut log, 2, None, Some(&mut saver))
+        .expect("the ring runs while saving");
+    assert_eq!(log.notes, whole.notes, "saving changes nothing");
+    assert_eq!(stats, whole_stats);
+    assert_eq!(saver.snapshots.len() as u64, whole_stats.events);
+    // ... and taken up on one, from each snapshot in turn.
+    for (at, bytes) in &saver.snapshots {
+        let snapshot = Snapshot::<Ring>::decode(bytes).expect("decodes");
+        let mut restored = nodes();
+        for (node, (model, worker)) in snapshot.models.iter().zip(&snapshot.workers).enumerate() {
+            let (next, stop, squared): (NodeId, u64, u64) = decode(&model.0).expect("model");
+            restored[node].model = Box::new(Counter {
+                next,
+                stop,
+                squared,
+            });
+            restored[node].worker = Box::new(Squarer {
+                last: decode(&worker.0).expect("worker"),
+            });
+        }
+        let mut log: Log = decode(&snapshot.observer.0).expect("observer");
+        let stats = run_saving(restored, &mut Wire, &mut log, 1, Some(snapshot.kernel), None)
+            .expect("the ring runs on");
+        assert_eq!(log.notes, whole.notes, "from {at}");
+        assert_eq!(log.readings, whole.readings, "from {at}");
+        assert_eq!(log.reports, whole.reports, "from {at}");
+        assert_eq!(stats, whole_stats, "from {at}");
+    }
+}
+
+#[test]
+fn a_damaged_snapshot_is_an_error_not_a_panic() {
+    let mut saver = EveryEvent::default();
+    let nodes: Vec<Node<Ring>> = (0..3)
+        .map(|i| Node {
+            model: Box::new(Counter {
+                next: (i + 1) % 3,
+                stop: 1_000,
+                squared: 0,
+            }) as Box<dyn Model<Ring>>,
+            worker: Box::new(Squarer { last: 0 }) as Box<dyn Worker<Ring>>,
+        })
+        .collect();
+    run_saving(nodes, &mut Wire, &mut Log::default(), 1, None, Some(&mut saver)).expect("runs");
+    let (_, bytes) = &saver.snapshots[3];
+    for cut in 0..bytes.len() {
+        assert!(Snapshot::<Ring>::decode(&bytes[..cut]).is_err(), "cut at {cut}");
+    }
+    let mut longer = bytes.clone();
+    longer.push(0);
+    let err = Snapshot::<Ring>::decode(&longer).err().expect("left over");
+    assert!(err.contains("left over"), "{err}");
 }

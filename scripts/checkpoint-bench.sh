@@ -20,12 +20,12 @@ trap 'rm -rf "$OUT"' EXIT
 cd "$OUT"
 
 echo "== checkpoint figures (one run, --checkpoint-every $EVERY)"
-"$BIN" run "$SC" --out ck --checkpoint-every "$EVERY" | grep -E "checkpoints|time "
+"$BIN" run "$SC" --out ck --checkpoint-every "$EVERY" 2>/dev/null | grep -E "checkpoints|time "
 rm -rf ck
 
 echo "== with checkpoints (A) against without (B)"
-farm-bench -n 5 --timeout 600 -- "$BIN" run "$SC" --out a --force --checkpoint-every "$EVERY" \
-  --vs "$BIN run $SC --out b --force"
+farm-bench -n 3 --timeout 600 --vs "$BIN run $SC --out b --force" \
+  -- "$BIN" run "$SC" --out a --force --checkpoint-every "$EVERY"
 
 echo "== resume from checkpoint $HALF (A) against a whole run (B)"
 FLSNNTEST_STALL=checkpoint:$((HALF + 1)) "$BIN" run "$SC" --out r --checkpoint-every "$EVERY" \
@@ -35,5 +35,5 @@ until grep -q "test stall" stall.log; do sleep 0.2; done
 kill -9 "$PID"; wait "$PID" 2>/dev/null || true
 mv .flsnn/r.run saved.run
 ls -l saved.run
-farm-bench -n 5 --timeout 600 -- sh -c "rm -rf r .flsnn/r.run && mkdir -p .flsnn && cp -r saved.run .flsnn/r.run && exec $BIN run $SC --resume r" \
-  --vs "$BIN run $SC --out b --force"
+farm-bench -n 3 --timeout 600 --vs "$BIN run $SC --out b --force" \
+  -- sh -c "rm -rf r .flsnn/r.run && mkdir -p .flsnn && cp -r saved.run .flsnn/r.run && exec $BIN run $SC --resume r"

@@ -120,9 +120,7 @@ fn block(bytes: &[u8], at: usize) -> Result<(&[u8], usize), String> {
         )
     };
     let len_end = at + 4;
-    let len = bytes
-        .get(at..len_end)
-        .ok_or_else(|| truncated(len_end))?;
+    let len = bytes.get(at..len_end).ok_or_else(|| truncated(len_end))?;
     let len = u32::from_le_bytes([len[0], len[1], len[2], len[3]]) as usize;
     if len > BLOCK.max(1 << 16) {
         return Err(format!(
@@ -368,7 +366,9 @@ mod tests {
 
     #[test]
     fn a_file_round_trips_over_several_blocks() {
-        let snapshot: Vec<u8> = (0..(2 * BLOCK + 17)).map(|i| (i * 31 % 251) as u8).collect();
+        let snapshot: Vec<u8> = (0..(2 * BLOCK + 17))
+            .map(|i| (i * 31 % 251) as u8)
+            .collect();
         let bytes = encode(&meta(), &snapshot);
         let (m, s) = decode(&bytes).unwrap();
         assert_eq!(m, meta());
@@ -396,7 +396,9 @@ mod tests {
         assert!(err.contains("offset"), "{err}");
         bytes[at] ^= 1;
         bytes[0] = b'X';
-        assert!(decode(&bytes).unwrap_err().contains("not an flsnn checkpoint"));
+        assert!(decode(&bytes)
+            .unwrap_err()
+            .contains("not an flsnn checkpoint"));
     }
 
     #[test]

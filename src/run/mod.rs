@@ -171,9 +171,9 @@ pub fn run(scenario: &Scenario, options: &RunOptions) -> Result<RunOutcome, Expe
                 resumable.display()
             )))
         }
-        (true, true) => Some(
-            checkpoint::read(&resumable, hash).map_err(|e| ExperimentError::Checkpoint(e))?,
-        ),
+        (true, true) => {
+            Some(checkpoint::read(&resumable, hash).map_err(|e| ExperimentError::Checkpoint(e))?)
+        }
         (false, true) if options.checkpoint_every.is_some() && !options.force => {
             return Err(refuse(format!(
                 "has an interrupted checkpointed run ({}); pass --resume to finish it or --force \
@@ -182,11 +182,12 @@ pub fn run(scenario: &Scenario, options: &RunOptions) -> Result<RunOutcome, Expe
             )))
         }
         (false, true) if options.checkpoint_every.is_some() => {
-            std::fs::remove_dir_all(&resumable)
-                .map_err(|e| ExperimentError::Report(ReportError::Io {
+            std::fs::remove_dir_all(&resumable).map_err(|e| {
+                ExperimentError::Report(ReportError::Io {
                     path: resumable.clone(),
                     source: e,
-                }))?;
+                })
+            })?;
             None
         }
         (false, _) => None,
@@ -214,8 +215,9 @@ pub fn run(scenario: &Scenario, options: &RunOptions) -> Result<RunOutcome, Expe
     let resumed_meta = resumed.as_ref().map(|(meta, _)| meta.clone());
     let (snapshot, mark, rounds_done) = match resumed {
         Some((_, snapshot)) => {
-            let (mark, rounds) = Recorder::saved_mark(&snapshot.observer.0)
-                .map_err(|e| ExperimentError::Checkpoint(format!("{FILE}: {e}", FILE = checkpoint::FILE)))?;
+            let (mark, rounds) = Recorder::saved_mark(&snapshot.observer.0).map_err(|e| {
+                ExperimentError::Checkpoint(format!("{FILE}: {e}", FILE = checkpoint::FILE))
+            })?;
             (Some(snapshot), mark, rounds)
         }
         None => (None, 0, 0),
@@ -278,7 +280,10 @@ pub fn run(scenario: &Scenario, options: &RunOptions) -> Result<RunOutcome, Expe
     manifest.reused_examples = reused_examples;
     write_json(&dir.file("manifest.json"), &manifest)?;
     if saver.is_some() {
-        for name in [checkpoint::FILE.to_string(), format!("{}.tmp", checkpoint::FILE)] {
+        for name in [
+            checkpoint::FILE.to_string(),
+            format!("{}.tmp", checkpoint::FILE),
+        ] {
             let path = dir.file(&name);
             if std::fs::symlink_metadata(&path).is_ok() {
                 std::fs::remove_file(&path).map_err(|source| ReportError::Io { path, source })?;

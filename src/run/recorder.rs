@@ -202,7 +202,11 @@ impl Observer<Fl> for Recorder<'_> {
                 round,
                 late,
             } => {
-                let bytes = self.t.wire_bytes.remove(&(true, device, round)).unwrap_or(0);
+                let bytes = self
+                    .t
+                    .wire_bytes
+                    .remove(&(true, device, round))
+                    .unwrap_or(0);
                 self.record(round);
                 let (rec, dev) = (
                     self.t.rounds.entry(round).or_default(),
@@ -282,7 +286,9 @@ impl Observer<Fl> for Recorder<'_> {
                 round,
                 start,
             } => {
-                let energy = self.t.energy[device as usize].radio.tx_energy(start.airtime);
+                let energy = self.t.energy[device as usize]
+                    .radio
+                    .tx_energy(start.airtime);
                 let dev = &mut self.t.devices[device as usize];
                 dev.uploads_sent += 1;
                 dev.bytes_up += start.wire_bytes;
@@ -293,7 +299,8 @@ impl Observer<Fl> for Recorder<'_> {
                 rec.bytes_up += start.wire_bytes;
                 rec.retransmissions_up += u64::from(start.retransmissions);
                 rec.energy_tx_j += energy;
-                self.t.wire_bytes
+                self.t
+                    .wire_bytes
                     .insert((true, device, round), start.wire_bytes);
                 self.emit(now, EventKind::Send, "up", device, round, start.wire_bytes);
             }
@@ -313,7 +320,8 @@ impl Observer<Fl> for Recorder<'_> {
                 rec.bytes_down += o.air_bytes;
                 rec.retransmissions_down += u64::from(o.retransmissions);
                 rec.energy_rx_j += energy;
-                self.t.wire_bytes
+                self.t
+                    .wire_bytes
                     .insert((false, o.device, round), o.received_bytes);
                 self.emit(
                     now,
@@ -331,7 +339,11 @@ impl Observer<Fl> for Recorder<'_> {
         match &transfer.msg {
             Msg::Global(global) => {
                 let (device, round) = (transfer.to - 1, global.round);
-                let bytes = self.t.wire_bytes.remove(&(false, device, round)).unwrap_or(0);
+                let bytes = self
+                    .t
+                    .wire_bytes
+                    .remove(&(false, device, round))
+                    .unwrap_or(0);
                 let rec = self.record(round);
                 let kind = if transfer.delivered {
                     rec.broadcasts_delivered += 1;
@@ -346,7 +358,11 @@ impl Observer<Fl> for Recorder<'_> {
             }
             Msg::Upload(upload) if !transfer.delivered => {
                 let (device, round) = (upload.device, upload.round);
-                let bytes = self.t.wire_bytes.remove(&(true, device, round)).unwrap_or(0);
+                let bytes = self
+                    .t
+                    .wire_bytes
+                    .remove(&(true, device, round))
+                    .unwrap_or(0);
                 self.record(round).uploads_lost += 1;
                 self.t.devices[device as usize].uploads_lost += 1;
                 self.emit(now, EventKind::Drop, "up", device, round, bytes);

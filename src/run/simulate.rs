@@ -152,14 +152,15 @@ pub fn simulate_saving(
         Some((parts, medium, observer)) => (Some(parts), Some((medium, observer))),
         None => (None, None),
     };
-    let mut restored = |node: usize, model: &mut dyn FnMut(&[u8]) -> Result<(), String>, worker: &mut FlWorker| {
-        match parts.as_mut().and_then(Iterator::next) {
-            None => Ok(()),
-            Some((m, w)) => model(&m.0)
-                .and_then(|()| worker.restore(&w.0))
-                .map_err(|e| SimError::Save(format!("node {node}: {e}"))),
-        }
-    };
+    let mut restored =
+        |node: usize, model: &mut dyn FnMut(&[u8]) -> Result<(), String>, worker: &mut FlWorker| {
+            match parts.as_mut().and_then(Iterator::next) {
+                None => Ok(()),
+                Some((m, w)) => model(&m.0)
+                    .and_then(|()| worker.restore(&w.0))
+                    .map_err(|e| SimError::Save(format!("node {node}: {e}"))),
+            }
+        };
     let mut bs = BaseStationNode { bs, devices: n };
     let mut bs_worker = bs_worker;
     restored(0, &mut |m| bs.restore(m), &mut bs_worker)?;

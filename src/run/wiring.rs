@@ -87,7 +87,10 @@ fn encode<T: serde::Serialize + ?Sized>(value: &T) -> Result<Bytes, String> {
 }
 
 /// Decodes a part saved by [`encode`], naming `what` it is when it does not decode.
-pub(super) fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8], what: &str) -> Result<T, String> {
+pub(super) fn decode<T: serde::de::DeserializeOwned>(
+    bytes: &[u8],
+    what: &str,
+) -> Result<T, String> {
     sim::decode(bytes).map_err(|e| format!("{what}: {e}"))
 }
 

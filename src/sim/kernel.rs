@@ -169,7 +169,11 @@ impl<'a, S: System> Kernel<'a, S> {
     pub(super) fn resume(&mut self, state: Resume<S>) -> Result<(), SimError<S::Error>> {
         let nodes = self.models.len();
         let fits = state.arrivals.len() == nodes
-            && state.works.iter().flatten().all(|(n, _)| (*n as usize) < nodes)
+            && state
+                .works
+                .iter()
+                .flatten()
+                .all(|(n, _)| (*n as usize) < nodes)
             && state.probes.iter().all(|(n, _, _)| (*n as usize) < nodes);
         if !fits {
             return Err(SimError::Save(format!(
@@ -479,10 +483,7 @@ impl<'a, S: System> Kernel<'a, S> {
             .map_err(|error| SimError::Model { node, time, error })?;
             workers.push(saved.map_err(unsaved(format!("the worker of node {node}")))?);
         }
-        let medium = self
-            .medium
-            .save()
-            .map_err(unsaved("the medium".into()))?;
+        let medium = self.medium.save().map_err(unsaved("the medium".into()))?;
         let observer = self
             .observer
             .save()

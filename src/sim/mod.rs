@@ -15,10 +15,10 @@ mod snapshot;
 
 pub use calendar::Calendar;
 pub use kernel::{KernelStats, Resume};
-pub use snapshot::{decode, encode, Bytes, Saver, Snapshot};
 pub use model::{
     Context, Effect, Input, Medium, Model, NodeId, Observer, System, Transfer, Worker,
 };
+pub use snapshot::{decode, encode, Bytes, Saver, Snapshot};
 
 use actix::prelude::*;
 use host::Host;

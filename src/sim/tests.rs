@@ -294,8 +294,15 @@ fn a_run_taken_up_from_any_snapshot_ends_as_if_never_stopped() {
             });
         }
         let mut log: Log = decode(&snapshot.observer.0).expect("observer");
-        let stats = run_saving(restored, &mut Wire, &mut log, 1, Some(snapshot.kernel), None)
-            .expect("the ring runs on");
+        let stats = run_saving(
+            restored,
+            &mut Wire,
+            &mut log,
+            1,
+            Some(snapshot.kernel),
+            None,
+        )
+        .expect("the ring runs on");
         assert_eq!(log.notes, whole.notes, "from {at}");
         assert_eq!(log.readings, whole.readings, "from {at}");
         assert_eq!(log.reports, whole.reports, "from {at}");
@@ -316,10 +323,21 @@ fn a_damaged_snapshot_is_an_error_not_a_panic() {
             worker: Box::new(Squarer { last: 0 }) as Box<dyn Worker<Ring>>,
         })
         .collect();
-    run_saving(nodes, &mut Wire, &mut Log::default(), 1, None, Some(&mut saver)).expect("runs");
+    run_saving(
+        nodes,
+        &mut Wire,
+        &mut Log::default(),
+        1,
+        None,
+        Some(&mut saver),
+    )
+    .expect("runs");
     let (_, bytes) = &saver.snapshots[3];
     for cut in 0..bytes.len() {
-        assert!(Snapshot::<Ring>::decode(&bytes[..cut]).is_err(), "cut at {cut}");
+        assert!(
+            Snapshot::<Ring>::decode(&bytes[..cut]).is_err(),
+            "cut at {cut}"
+        );
     }
     let mut longer = bytes.clone();
     longer.push(0);

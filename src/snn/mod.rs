@@ -10,8 +10,8 @@
 //! Spikes are sampled through a [`SpikeSampler`]: [`RngSampler`] draws `U < p` from a seeded RNG,
 //! and any closure `FnMut(&SpikeQuery) -> bool` can inject spikes (golden tests).
 
-mod capacity;
 mod basis;
+mod capacity;
 mod config;
 mod dense;
 mod eval;

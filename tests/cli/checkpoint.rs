@@ -102,9 +102,16 @@ fn same_outputs(a: &Path, b: &Path) {
     for name in names(a) {
         let (x, y) = (a.join(&name), b.join(&name));
         if name.ends_with(".json") {
-            assert_eq!(json_without_run_fields(&x), json_without_run_fields(&y), "{name}");
+            assert_eq!(
+                json_without_run_fields(&x),
+                json_without_run_fields(&y),
+                "{name}"
+            );
         } else {
-            assert!(fs::read(&x).unwrap() == fs::read(&y).unwrap(), "{name} differs");
+            assert!(
+                fs::read(&x).unwrap() == fs::read(&y).unwrap(),
+                "{name} differs"
+            );
         }
     }
 }
@@ -115,7 +122,9 @@ fn a_killed_run_resumed_ends_as_if_never_stopped_on_any_threads() {
     let cwd = tmp.path();
     let reference = flsnn(&run_args("reference", "1", &[]), cwd);
     assert!(reference.status.success(), "{}", stderr(&reference));
-    let names = fs::read_dir(cwd.join("reference")).expect("run folder").count();
+    let names = fs::read_dir(cwd.join("reference"))
+        .expect("run folder")
+        .count();
     assert!(names >= 5, "rounds, devices, events, summary, manifest");
     // (where it is killed, threads before, threads after)
     let cases = [

@@ -325,7 +325,7 @@ impl Saver<Fl> for Checkpointer {
                 Every::Rounds(n) => self.next_rounds = progress.saturating_add(n),
                 Every::Time(d) => {
                     while self.next_time <= now {
-                        self.next_time = self.next_time + d;
+                        self.next_time += d;
                     }
                 }
             }

@@ -172,7 +172,7 @@ pub fn run(scenario: &Scenario, options: &RunOptions) -> Result<RunOutcome, Expe
             )))
         }
         (true, true) => {
-            Some(checkpoint::read(&resumable, hash).map_err(|e| ExperimentError::Checkpoint(e))?)
+            Some(checkpoint::read(&resumable, hash).map_err(ExperimentError::Checkpoint)?)
         }
         (false, true) if options.checkpoint_every.is_some() && !options.force => {
             return Err(refuse(format!(

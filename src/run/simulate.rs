@@ -184,7 +184,6 @@ pub fn simulate_saving(
             worker: Box::new(worker),
         });
     }
-    drop(restored);
     let mut medium = CellMedium::new(channel);
     let mut recorder = Recorder::new((*protocol).clone(), records, energy, sink);
     if let Some((m, o)) = saved {

@@ -94,6 +94,9 @@ impl<S: System> Resume<S> {
     }
 }
 
+/// A saved work slot: its node and its result, borrowed.
+type SavedWork<'k, S> = Option<(NodeId, &'k Option<<S as System>::Done>)>;
+
 /// [`Resume`]'s fields, borrowed from the kernel, for encoding.
 #[derive(Serialize)]
 #[serde(bound = "")]
@@ -101,7 +104,7 @@ pub(super) struct ResumeView<'k, S: System> {
     now: SimTime,
     events: u64,
     cal: &'k Calendar<Event<S>>,
-    works: Vec<Option<(NodeId, &'k Option<S::Done>)>>,
+    works: Vec<SavedWork<'k, S>>,
     free: &'k [u32],
     probes: Vec<(NodeId, bool, &'k S::Reading)>,
     arrivals: &'k [BinaryHeap<Reverse<SimTime>>],

@@ -149,7 +149,7 @@ impl<'a> Recorder<'a> {
         rec.test_nll = ev.nll;
     }
 
-    /// Takes up a saved tally (its sink was brought back to [`Tally::sink_mark`]).
+    /// Takes up a saved tally (its sink already cut back to the bytes it had written then).
     pub fn restore(&mut self, tally: Tally) {
         self.t = tally;
     }

@@ -128,10 +128,66 @@ fn bench_systems_only(c: &mut Criterion) {
     group.finish();
 }
 
+/// One fault of every kind on the systems-only cell: 10% of the devices crash and 10% pause, the
+/// base station is out for a second, a tenth of the cell is cut off, every upload may be
+/// corrupted, half the devices slow down for three rounds.
+const FAULTS: &str = r#"
+[[faults]]
+kind = "crash"
+start = "2s"
+end = "6s"
+fraction = 0.1
+[[faults]]
+kind = "pause"
+start = "1s"
+duration = "2s"
+fraction = 0.1
+[[faults]]
+kind = "outage"
+start = "5s"
+duration = "1s"
+[[faults]]
+kind = "partition"
+start = "3s"
+end = "4s"
+fraction = 0.1
+[[faults]]
+kind = "corruption"
+start = "0s"
+probability = 0.05
+undetected = 0.01
+[[faults]]
+kind = "slowdown"
+round = 2
+end_round = 5
+fraction = 0.5
+factor = 2.0
+"#;
+
+/// The cost of fault handling: the systems-only cell of 1,000 devices with and without
+/// [`FAULTS`].
+fn bench_faults(c: &mut Criterion) {
+    let mut group = c.benchmark_group("faults");
+    group.sample_size(10);
+    for (label, faults) in [("without faults", ""), ("with every kind", FAULTS)] {
+        let text = format!("{}{faults}", systems_only(1_000));
+        let sc = scenario::load_str(&text, "faults-bench", &[], &Default::default())
+            .expect("bench scenario loads");
+        group.bench_function(format!("1000 devices x 10 rounds, {label}"), |b| {
+            b.iter_batched(
+                || run::build(&sc).expect("build"),
+                |setup| run::simulate(setup, &mut NullSink, 1).expect("run"),
+                criterion::BatchSize::LargeInput,
+            )
+        });
+    }
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     // Plots off: criterion's plotters output panics with this crate's font-less plotters features.
     config = Criterion::default().without_plots();
-    targets = bench_engine, bench_systems_only
+    targets = bench_engine, bench_systems_only, bench_faults
 }
 criterion_main!(benches);

@@ -47,6 +47,14 @@ pub enum Purpose {
     CellPlacement,
     /// Small-scale fading blocks.
     Fading,
+    /// Receiver noise of over-the-air aggregation (base station).
+    AirNoise,
+    /// Device movement in the cell.
+    Mobility,
+    /// Devices a fault picks at random (`[[faults]]` `fraction`; base station).
+    FaultTargets,
+    /// Damage to uploads (corruption faults).
+    Corruption,
 }
 
 impl Purpose {
@@ -66,6 +74,10 @@ impl Purpose {
             Purpose::Compression => 12,
             Purpose::CellPlacement => 13,
             Purpose::Fading => 14,
+            Purpose::AirNoise => 15,
+            Purpose::Mobility => 16,
+            Purpose::FaultTargets => 17,
+            Purpose::Corruption => 18,
         }
     }
 }

@@ -10,33 +10,68 @@ use super::spikes::SpikeTrain;
 /// A non-finite or negative `gain` gives a silent train.
 pub fn rate_encode(img: &Image, steps: usize, gain: f64, rng: &mut impl Rng) -> SpikeTrain {
     let channels = img.width * img.height;
-    let gain = if gain.is_finite() && gain > 0.0 {
-        gain
-    } else {
-        0.0
-    };
-    let probs: Vec<f64> = img
-        .pixels
-        .iter()
-        .take(channels)
-        .map(|&p| (gain * f64::from(p) / 255.0).min(1.0))
-        .collect();
-    let active: Vec<u32> = (0..probs.len() as u32)
-        .filter(|&c| probs[c as usize] > 0.0)
-        .collect();
+    let table = RateTable::new(gain);
+    let plan = rate_plan(img, &table);
     let steps = (0..steps)
         .map(|_| {
-            active
-                .iter()
-                .copied()
-                .filter(|&c| {
-                    let p = probs[c as usize];
-                    p >= 1.0 || rng.random::<f64>() < p
-                })
-                .collect()
+            let mut step = Vec::new();
+            rate_step(&plan, &table, rng, &mut step);
+            step
         })
         .collect();
     SpikeTrain { channels, steps }
+}
+
+/// Rate coding's spike probability per grey level, min(1, gain * level / 255); all zero for a
+/// non-finite or negative gain.
+#[derive(Clone, Debug)]
+pub struct RateTable([f64; 256]);
+
+impl RateTable {
+    /// The table for `gain`.
+    pub fn new(gain: f64) -> RateTable {
+        let gain = if gain.is_finite() && gain > 0.0 {
+            gain
+        } else {
+            0.0
+        };
+        RateTable(std::array::from_fn(|level| {
+            (gain * f64::from(level as u8) / 255.0).min(1.0)
+        }))
+    }
+
+    /// The spike probability of grey level `level`.
+    pub fn probability(&self, level: u8) -> f64 {
+        self.0[usize::from(level)]
+    }
+}
+
+/// The channels of `img` that can spike under rate coding with `table` (probability > 0),
+/// ascending, each with its grey level.
+pub fn rate_plan(img: &Image, table: &RateTable) -> Vec<(u32, u8)> {
+    let channels = img.width * img.height;
+    img.pixels
+        .iter()
+        .take(channels)
+        .enumerate()
+        .filter(|&(_, &level)| table.probability(level) > 0.0)
+        .map(|(c, &level)| (c as u32, level))
+        .collect()
+}
+
+/// One step of rate coding from a [`rate_plan`]: the channels that spike, written to `out`
+/// (cleared first). Draws one uniform number per channel with probability below 1, in channel
+/// order, so that steps drawn one at a time from a stream equal [`rate_encode`]'s.
+pub fn rate_step(plan: &[(u32, u8)], table: &RateTable, rng: &mut impl Rng, out: &mut Vec<u32>) {
+    out.clear();
+    out.extend(
+        plan.iter()
+            .filter(|&&(_, level)| {
+                let p = table.probability(level);
+                p >= 1.0 || rng.random::<f64>() < p
+            })
+            .map(|&(c, _)| c),
+    );
 }
 
 #[cfg(test)]

@@ -28,6 +28,7 @@ mod nmnist;
 mod partition;
 mod prepare;
 pub mod read;
+mod shard;
 mod spikes;
 mod uci;
 
@@ -39,7 +40,7 @@ pub use bundled::{
 };
 pub use camera::{camera_events, emulate_events, EventCamera};
 pub use dataset::{encode_images, train_test_split, Encoding, Example, TrainTest};
-pub use encode::rate_encode;
+pub use encode::{rate_encode, rate_plan, rate_step, RateTable};
 pub use error::DataError;
 pub use folders::{
     load_mnist_dvs_dir, load_nmnist_dir, parse_mnist_dvs_name, DvsSplit, MNIST_DVS_BIN_US,
@@ -53,5 +54,6 @@ pub use motion::Motion;
 pub use nmnist::{parse_nmnist, read_nmnist, write_nmnist, NMNIST_SIDE};
 pub use partition::{partition, reused_examples, PartitionScheme};
 pub use prepare::{embedded_data_dir, Prepared, Source};
+pub use shard::{Shard, ShardState, SharedPool};
 pub use spikes::{bin_events_from, bin_mnist_dvs, bin_window, Polarity, SensorWindow, SpikeTrain};
 pub use uci::{load_uci_digits, parse_uci_digits, UCI_MAX, UCI_SIDE};

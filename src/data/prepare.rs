@@ -53,8 +53,8 @@ pub struct Prepared {
     /// Steps per example (S').
     pub steps: usize,
     classes: Vec<u8>,
-    crop: Option<usize>,
-    encoding: Encoding,
+    pub(super) crop: Option<usize>,
+    pub(super) encoding: Encoding,
 }
 
 /// The folder that stands for the built-in data sets: `data`, relative to the working folder.

@@ -8,7 +8,9 @@
 
 use crate::fl::compress::{Codec, CompressError};
 use crate::fl::message::{Action, GlobalModel, Msg, Note, Probe, Timer, Upload};
-use crate::fl::{Mode, Participation, Protocol, Scheduler};
+use crate::fl::{
+    AirReceiver, FaultEvent, FaultKind, Mode, OutagePolicy, Participation, Protocol, Scheduler,
+};
 use crate::net::AvailabilityTrace;
 use crate::time::SimTime;
 use rand::seq::index::sample;
@@ -39,6 +41,21 @@ pub enum BaseStationInput {
     },
     /// A timer fired.
     Timer(Timer),
+    /// A fault of the timeline starts or ends on it (an outage).
+    Fault(FaultEvent),
+}
+
+/// The outages in force and what the round logic put off meanwhile.
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+struct Outages {
+    /// Outages in force (they may overlap).
+    count: u32,
+    /// What the round logic does meanwhile (the latest outage's choice).
+    policy: OutagePolicy,
+    /// When the current one began.
+    began: SimTime,
+    /// Deadlines that fell due during it: (round, due time).
+    deadlines: Vec<(u64, SimTime)>,
 }
 
 #[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
@@ -62,6 +79,8 @@ pub struct BaseStation {
     participation_rng: ChaCha12Rng,
     availability: Vec<AvailabilityTrace>,
     scheduler: Option<Scheduler>,
+    air: Option<AirReceiver>,
+    outages: Outages,
 }
 
 impl BaseStation {
@@ -90,10 +109,18 @@ impl BaseStation {
             participation_rng,
             availability,
             scheduler,
+            air: None,
+            outages: Outages::default(),
         };
         let first = bs.pick_participants(0, SimTime::ZERO);
         bs.rounds.entry(0).or_default().expected = first;
         bs
+    }
+
+    /// The same base station receiving uploads over the air: each aggregate gets `air`'s noise.
+    pub fn with_over_the_air(mut self, air: AirReceiver) -> BaseStation {
+        self.air = Some(air);
+        self
     }
 
     /// The devices picked for round `round`: the first round's from construction on, a later
@@ -157,12 +184,76 @@ impl BaseStation {
                 self.close_if_complete(round, now, &mut out)?;
             }
             BaseStationInput::Timer(Timer::Deadline { round }) => {
-                if self.rounds.get(&round).is_some_and(|r| r.open) {
+                if self.frozen() {
+                    self.outages.deadlines.push((round, now));
+                } else if self.rounds.get(&round).is_some_and(|r| r.open) {
                     self.close_round(round, now, &mut out)?;
                 }
             }
+            BaseStationInput::Timer(Timer::Release { .. }) => {}
+            BaseStationInput::Fault(fault) => self.fault(fault, now, &mut out)?,
         }
         Ok(out)
+    }
+
+    /// Whether an outage stops the round logic.
+    fn frozen(&self) -> bool {
+        self.outages.count > 0 && self.outages.policy != OutagePolicy::Deadline
+    }
+
+    /// An outage starts or ends.
+    fn fault(
+        &mut self,
+        fault: FaultEvent,
+        now: SimTime,
+        out: &mut Vec<Action>,
+    ) -> Result<(), CompressError> {
+        let FaultKind::Outage(policy) = fault.kind else {
+            return Ok(());
+        };
+        let o = &mut self.outages;
+        if fault.start {
+            o.count += 1;
+            if o.count == 1 {
+                o.policy = policy;
+                o.began = now;
+            }
+            return Ok(());
+        }
+        o.count = o.count.saturating_sub(1);
+        if o.count > 0 {
+            return Ok(());
+        }
+        let (began, policy) = (o.began, o.policy);
+        let deadlines = std::mem::take(&mut o.deadlines);
+        let open: Vec<u64> = self
+            .rounds
+            .iter()
+            .filter(|(_, r)| r.open)
+            .map(|(&k, _)| k)
+            .collect();
+        match policy {
+            OutagePolicy::Deadline => {}
+            OutagePolicy::Wait => {
+                for (round, due) in deadlines {
+                    out.push(Action::Timer {
+                        at: now + due.saturating_since(began),
+                        timer: Timer::Deadline { round },
+                    });
+                }
+                for round in open {
+                    self.close_if_complete(round, now, out)?;
+                }
+            }
+            OutagePolicy::Close => {
+                for round in open {
+                    if self.rounds.get(&round).is_some_and(|r| r.open) {
+                        self.close_round(round, now, out)?;
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 
     /// The participants of round `round`, opened at `t`.
@@ -195,6 +286,7 @@ impl BaseStation {
             round: r,
             participants: expected.len() as u64,
         }));
+        out.push(Action::Cue(r));
         let round = self.rounds.entry(r).or_default();
         round.expected = expected;
         round.open = true;
@@ -227,8 +319,9 @@ impl BaseStation {
         now: SimTime,
         out: &mut Vec<Action>,
     ) -> Result<(), CompressError> {
+        let frozen = self.frozen();
         let round = self.rounds.entry(r).or_default();
-        if round.open && round.resolved.is_superset(&round.expected) {
+        if round.open && !frozen && round.resolved.is_superset(&round.expected) {
             self.close_round(r, now, out)?;
         }
         Ok(())
@@ -255,7 +348,13 @@ impl BaseStation {
             let weight = self.protocol.aggregation.weight(upload.samples);
             aggregator.add(upload.device, weight, &upload.payload)?;
         }
-        let model = match aggregator.finish(&mut self.global)? {
+        let combined = match &mut self.air {
+            None => aggregator.finish(&mut self.global)?,
+            Some(air) => aggregator.finish_with(&mut self.global, |mean, amplitude| {
+                air.perturb(mean, amplitude)
+            })?,
+        };
+        let model = match combined {
             Some(b) => b,
             None => self.codec.full_broadcast(&self.global)?,
         };

@@ -9,8 +9,8 @@
 //! boundary after its arrival.
 
 use crate::fl::compress::{payload_bytes, Broadcast};
-use crate::fl::message::{Action, GlobalModel, Job, Msg, Note, Trained, Upload};
-use crate::fl::{Mode, Protocol};
+use crate::fl::message::{Action, GlobalModel, Job, Msg, Note, Timer, Trained, Upload};
+use crate::fl::{FaultEvent, FaultKind, Mode, Protocol};
 use crate::net::{tx_time, LinkConfig};
 use crate::time::{SimDuration, SimTime};
 use std::collections::VecDeque;
@@ -27,6 +27,10 @@ pub enum DeviceInput {
     GlobalMissed(Arc<GlobalModel>),
     /// A chunk of local work finished.
     Trained(Trained),
+    /// A timer it set fired.
+    Timer(Timer),
+    /// A fault of the timeline starts or ends on it (crash, pause, slowdown).
+    Fault(FaultEvent),
 }
 
 /// What a device knows of its situation.
@@ -66,6 +70,34 @@ pub struct Device {
     adopt: Option<Arc<Broadcast>>,
     steps_done: u64,
     bytes_up: u64,
+    faults: DeviceFaults,
+}
+
+/// What the timeline's faults did to a device (all zero or empty without faults).
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+pub struct DeviceFaults {
+    /// Crashes in force (they may overlap); it is down while any is.
+    crashes: u32,
+    /// Pauses in force.
+    pauses: u32,
+    /// When the current pause began.
+    paused_at: SimTime,
+    /// When the chunk in progress began.
+    chunk_began: SimTime,
+    /// Pause time the chunk in progress owes: it ends this much after its nominal end.
+    shift: SimDuration,
+    /// A chunk whose work came back, and its nominal end, held until it is due.
+    held: Option<(SimTime, Trained)>,
+    /// Work epoch: results of an earlier epoch (work lost in a crash) are dropped.
+    epoch: u64,
+    /// Ticket of the latest release timer.
+    ticket: u64,
+    /// A crashed device in synchronous or non-blocking mode waits for a global model.
+    rejoining: bool,
+    /// In separate training, the round a crashed device starts again.
+    resume_round: Option<u64>,
+    /// Step-time factors of the slowdowns in force.
+    slowdowns: Vec<f64>,
 }
 
 impl Device {
@@ -79,7 +111,23 @@ impl Device {
             adopt: None,
             steps_done: 0,
             bytes_up: 0,
+            faults: DeviceFaults::default(),
         }
+    }
+
+    /// Whether it is down (crashed).
+    pub fn is_down(&self) -> bool {
+        self.faults.crashes > 0
+    }
+
+    /// Its step time now (slowdowns included).
+    fn step_time(&self) -> u64 {
+        let step = self.setup.step_time.0.max(1);
+        if self.faults.slowdowns.is_empty() {
+            return step;
+        }
+        let factor: f64 = self.faults.slowdowns.iter().product();
+        ((step as f64 * factor).round() as u64).max(1)
     }
 
     /// Bytes its radio put on the uplink, every attempt: counted against its byte budget.
@@ -95,7 +143,18 @@ impl Device {
         input: DeviceInput,
     ) -> Vec<Action> {
         let mut out = Vec::new();
+        if self.is_down() && !matches!(input, DeviceInput::Fault(_)) {
+            // A crashed device does nothing; its aborted work comes back and is dropped.
+            return out;
+        }
         match input {
+            DeviceInput::Fault(fault) => self.fault(fault, now, next_arrival, &mut out),
+            DeviceInput::Timer(Timer::Release { ticket }) => {
+                if ticket == self.faults.ticket {
+                    self.release(now, next_arrival, &mut out);
+                }
+            }
+            DeviceInput::Timer(Timer::Deadline { .. }) => {}
             DeviceInput::Start => {
                 let starts = match self.protocol.mode {
                     Mode::Sync => self.setup.first_round,
@@ -111,12 +170,121 @@ impl Device {
                 } else {
                     out.push(Action::Post(Job::Adopt(global.model.clone())));
                 }
+                if std::mem::take(&mut self.faults.rejoining)
+                    && self.protocol.mode == Mode::NonBlocking
+                    && global.round + 1 < self.protocol.rounds()
+                {
+                    self.start_round(global.round + 1, now, next_arrival, &mut out);
+                }
                 self.follow(&global, now, next_arrival, &mut out);
             }
-            DeviceInput::GlobalMissed(global) => self.follow(&global, now, next_arrival, &mut out),
-            DeviceInput::Trained(trained) => self.trained(trained, now, next_arrival, &mut out),
+            DeviceInput::GlobalMissed(global) => {
+                if !(self.faults.rejoining && self.protocol.mode == Mode::NonBlocking) {
+                    self.faults.rejoining = false;
+                    self.follow(&global, now, next_arrival, &mut out);
+                }
+            }
+            DeviceInput::Trained(trained) => {
+                let f = &self.faults;
+                if trained.epoch != f.epoch || self.chunk.is_none() {
+                    // Work lost in a crash.
+                } else if f.pauses == 0 && f.shift == SimDuration::ZERO {
+                    self.trained(trained, now, next_arrival, &mut out);
+                } else {
+                    self.faults.held = Some((now, trained));
+                    self.release(now, next_arrival, &mut out);
+                }
+            }
         }
         out
+    }
+
+    /// A fault starts or ends on it.
+    fn fault(
+        &mut self,
+        fault: FaultEvent,
+        now: SimTime,
+        next_arrival: Option<SimTime>,
+        out: &mut Vec<Action>,
+    ) {
+        let f = &mut self.faults;
+        match (fault.kind, fault.start) {
+            (FaultKind::Crash, true) => {
+                f.crashes += 1;
+                if f.crashes > 1 {
+                    return;
+                }
+                let round = self.chunk.as_ref().map(|c| c.round);
+                f.resume_round = round.or(self.queued.front().copied()).or(f.resume_round);
+                f.epoch += 1;
+                f.ticket += 1;
+                f.held = None;
+                f.shift = SimDuration::ZERO;
+                f.rejoining = false;
+                self.chunk = None;
+                self.queued.clear();
+                self.adopt = None;
+                out.push(Action::Post(Job::Reset));
+            }
+            (FaultKind::Crash, false) => {
+                f.crashes = f.crashes.saturating_sub(1);
+                if f.crashes > 0 {
+                    return;
+                }
+                match self.protocol.mode {
+                    Mode::Separate => {
+                        if let Some(round) = f.resume_round.take() {
+                            self.start_round(round, now, next_arrival, out);
+                        }
+                    }
+                    Mode::Sync | Mode::NonBlocking => f.rejoining = true,
+                }
+            }
+            (FaultKind::Pause, true) => {
+                f.pauses += 1;
+                if f.pauses == 1 {
+                    f.paused_at = now;
+                }
+            }
+            (FaultKind::Pause, false) => {
+                f.pauses = f.pauses.saturating_sub(1);
+                if f.pauses == 0 {
+                    if self.chunk.is_some() {
+                        f.shift += now.saturating_since(f.paused_at.max(f.chunk_began));
+                    }
+                    self.release(now, next_arrival, out);
+                }
+            }
+            (FaultKind::Slowdown { factor }, true) => f.slowdowns.push(factor),
+            (FaultKind::Slowdown { factor }, false) => {
+                if let Some(i) = f.slowdowns.iter().position(|&x| x == factor) {
+                    f.slowdowns.remove(i);
+                }
+            }
+            (FaultKind::Outage(_) | FaultKind::Partition | FaultKind::Corruption { .. }, _) => {}
+        }
+    }
+
+    /// Hands on a finished chunk once it is due (its nominal end plus the pause time it owes)
+    /// and no pause holds it back.
+    fn release(&mut self, now: SimTime, next_arrival: Option<SimTime>, out: &mut Vec<Action>) {
+        let f = &mut self.faults;
+        let Some((end, _)) = &f.held else { return };
+        if f.pauses > 0 {
+            return;
+        }
+        let due = *end + f.shift;
+        if due > now {
+            f.ticket += 1;
+            out.push(Action::Timer {
+                at: due,
+                timer: Timer::Release { ticket: f.ticket },
+            });
+            return;
+        }
+        if let Some((_, trained)) = f.held.take() {
+            self.trained(trained, now, next_arrival, out);
+        }
     }
 
     /// In synchronous mode a device asked to take part in the next round starts it on receiving
@@ -155,8 +323,11 @@ impl Device {
     }
 
     fn next_chunk(&mut self, now: SimTime, next_arrival: Option<SimTime>, out: &mut Vec<Action>) {
+        let step = self.step_time();
+        self.faults.chunk_began = now;
+        self.faults.shift = SimDuration::ZERO;
+        let epoch = self.faults.epoch;
         let p = &self.protocol;
-        let step = self.setup.step_time.0.max(1);
         let curve_steps = p.curve_steps.map(|n| n.max(1));
         let Some(chunk) = self.chunk.as_mut() else {
             return;
@@ -191,6 +362,7 @@ impl Device {
                 0
             },
             upload: chunk.last && p.mode != Mode::Separate,
+            epoch,
         };
         out.push(Action::Work {
             duration: SimDuration(step) * steps,
@@ -349,6 +521,7 @@ mod tests {
             upload: upload.then(|| EncodedUpload::Full {
                 values: vec![0.5; 100],
             }),
+            epoch: 0,
         })
     }
 

@@ -1,7 +1,7 @@
 //! A device's learning state: its shard of real data, its SNN learner, its place in the shard and
 //! its compressor. Its host (the device's actor) runs the jobs the device's protocol asks for.
 
-use crate::data::Example;
+use crate::data::{Example, Shard, ShardState};
 use crate::fl::compress::{
     Broadcast, Codec, CompressError, Compression, CompressorState, EncodedUpload,
 };
@@ -35,11 +35,11 @@ impl ComputeTotals {
 /// step, wrapping around at the end of its shard, and compresses what it uploads.
 pub struct LocalModel {
     net: Arc<Network>,
+    /// The model it started from, to start again from after a crash.
+    initial: Arc<Params>,
     test: Arc<Vec<Example>>,
     learner: Learner,
-    shard: Vec<Example>,
-    example: usize,
-    step: usize,
+    shard: Shard,
     training_rng: ChaCha12Rng,
     codec: Arc<Codec>,
     compressor: CompressorState,
@@ -47,14 +47,13 @@ pub struct LocalModel {
     test_rng: ChaCha12Rng,
 }
 
-/// What of a [`LocalModel`] changes as it runs (the rest, its network, shard, test set and codec,
-/// comes from the scenario): learner, place in the shard, compressor (error-feedback residual
-/// included) and random streams.
+/// What of a [`LocalModel`] changes as it runs (the rest, its network, initial model, shared
+/// pool, test set and codec, comes from the scenario): learner, shard (its examples, place and
+/// data stream, not its pool), compressor (error-feedback residual included) and random streams.
 #[derive(serde::Serialize)]
 struct LocalView<'a> {
     learner: &'a Learner,
-    example: usize,
-    step: usize,
+    shard: &'a Shard,
     training_rng: &'a ChaCha12Rng,
     compressor: &'a CompressorState,
     compression_rng: &'a ChaCha12Rng,
@@ -65,8 +64,7 @@ struct LocalView<'a> {
 #[derive(serde::Deserialize)]
 struct LocalState {
     learner: Learner,
-    example: usize,
-    step: usize,
+    shard: ShardState,
     training_rng: ChaCha12Rng,
     compressor: CompressorState,
     compression_rng: ChaCha12Rng,
@@ -95,28 +93,23 @@ pub struct DeviceStreams {
 }
 
 impl LocalModel {
-    /// A device holding `shard`, starting from `params`, compressing its uploads with `codec`,
+    /// A device walking through `shard`, starting from `params`, compressing its uploads with `codec`,
     /// evaluated on `test`.
     pub fn new(
         net: Arc<Network>,
-        params: Params,
-        shard: Vec<Example>,
+        params: Arc<Params>,
+        shard: Shard,
         test: Arc<Vec<Example>>,
         codec: Arc<Codec>,
         streams: DeviceStreams,
     ) -> Result<LocalModel, LocalError> {
-        let compressor = codec.state(&flatten(&params))?;
-        let mut learner = Learner::new(&net, params)?;
-        if matches!(codec.compression(), Compression::FixedRate { .. }) {
-            learner.track_abs_grad_full(true);
-        }
+        let (learner, compressor) = Self::fresh(&net, &params, &codec)?;
         Ok(LocalModel {
             net,
+            initial: params,
             test,
             learner,
             shard,
-            example: 0,
-            step: 0,
             training_rng: streams.training,
             codec,
             compressor,
@@ -129,8 +122,7 @@ impl LocalModel {
     pub fn save(&self) -> Result<Vec<u8>, String> {
         crate::sim::encode(&LocalView {
             learner: &self.learner,
-            example: self.example,
-            step: self.step,
+            shard: &self.shard,
             training_rng: &self.training_rng,
             compressor: &self.compressor,
             compression_rng: &self.compression_rng,
@@ -145,20 +137,34 @@ impl LocalModel {
         if !state.learner.fits(&self.net) {
             return Err("the saved learner does not fit the scenario's network".into());
         }
-        if state.example >= self.shard.len().max(1) {
-            return Err(format!(
-                "the saved place in the shard (example {}) is past its {} examples",
-                state.example,
-                self.shard.len()
-            ));
-        }
+        self.shard.restore(state.shard)?;
         self.learner = state.learner;
-        self.example = state.example;
-        self.step = state.step;
         self.training_rng = state.training_rng;
         self.compressor = state.compressor;
         self.compression_rng = state.compression_rng;
         self.test_rng = state.test_rng;
+        Ok(())
+    }
+
+    /// A learner and a compressor state starting from `params`.
+    fn fresh(
+        net: &Network,
+        params: &Params,
+        codec: &Codec,
+    ) -> Result<(Learner, CompressorState), LocalError> {
+        let compressor = codec.state(&flatten(params))?;
+        let mut learner = Learner::new(net, params.clone())?;
+        if matches!(codec.compression(), Compression::FixedRate { .. }) {
+            learner.track_abs_grad_full(true);
+        }
+        Ok((learner, compressor))
+    }
+
+    /// Forgets the local model and learning state (a crash): the learner and the compressor
+    /// (error-feedback residuals included) start again from the initial model. The place in the
+    /// shard and the random streams go on.
+    pub fn reset(&mut self) -> Result<(), LocalError> {
+        (self.learner, self.compressor) = Self::fresh(&self.net, &self.initial, &self.codec)?;
         Ok(())
     }
 
@@ -174,6 +180,7 @@ impl LocalModel {
                 steps,
                 evaluate,
                 upload,
+                epoch,
             } => {
                 if let Some(model) = adopt {
                     self.adopt(&model)?;
@@ -191,7 +198,12 @@ impl LocalModel {
                     compute,
                     evaluation,
                     upload,
+                    epoch,
                 }))
+            }
+            Job::Reset => {
+                self.reset()?;
+                Ok(None)
             }
         }
     }
@@ -200,7 +212,7 @@ impl LocalModel {
     pub fn finish(&mut self, evaluate: bool) -> Reading {
         Reading::Final {
             evaluation: evaluate.then(|| self.evaluate(self.test.len())),
-            learner_bytes: self.learner.memory_bytes(),
+            learner_bytes: self.learner.memory_bytes() + self.shard.memory_bytes(),
         }
     }
 
@@ -208,23 +220,16 @@ impl LocalModel {
     pub fn train(&mut self, steps: u64) -> ComputeTotals {
         let net = &*self.net;
         let mut done = ComputeTotals::default();
-        if self.shard.is_empty() {
-            return done;
-        }
         for _ in 0..steps {
-            let ex = &self.shard[self.example];
-            let inputs = ex.spikes.steps.get(self.step).map_or(&[][..], |s| &s[..]);
-            let stats =
-                self.learner
-                    .train_step(net, inputs, ex.label, self.step, &mut self.training_rng);
+            let Some((inputs, label, step)) = self.shard.next_step() else {
+                break;
+            };
+            let stats = self
+                .learner
+                .train_step(net, inputs, label, step, &mut self.training_rng);
             done.steps += 1;
             done.spikes += stats.spikes;
             done.synaptic_ops += stats.synaptic_ops;
-            self.step += 1;
-            if self.step >= ex.spikes.steps.len() {
-                self.step = 0;
-                self.example = (self.example + 1) % self.shard.len();
-            }
         }
         done
     }
@@ -240,12 +245,16 @@ impl LocalModel {
             &mut self.compression_rng,
         )?;
         self.learner.reset_abs_grad();
+        self.learner.shed_params_view();
         Ok(upload)
     }
 
     /// Adopts the global model (all of it, or the slices it carries); eligibility traces,
     /// learning signal and history stay local.
     pub fn adopt(&mut self, global: &Broadcast) -> Result<(), LocalError> {
+        if let Some(model) = self.codec.adopt_whole(&mut self.compressor, global)? {
+            return Ok(self.learner.set_params_flat(&model)?);
+        }
         let net = &*self.net;
         let params = self.learner.params(net);
         let mut model = flatten(params);
@@ -258,7 +267,9 @@ impl LocalModel {
     pub fn evaluate(&mut self, n: usize) -> Evaluation {
         let examples: Vec<TestExample<'_>> = self.test[..n].iter().map(test_example).collect();
         let params = self.learner.params(&self.net);
-        evaluate(&self.net, params, &examples, &mut self.test_rng)
+        let evaluation = evaluate(&self.net, params, &examples, &mut self.test_rng);
+        self.learner.shed_params_view();
+        evaluation
     }
 }
 

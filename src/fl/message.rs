@@ -61,13 +61,18 @@ impl GlobalModel {
     }
 }
 
-/// A timer of the base station.
+/// A timer of the base station or a device.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Timer {
-    /// The deadline of a round.
+    /// The deadline of a round (base station).
     Deadline {
         /// The round.
         round: u64,
+    },
+    /// A device's chunk of work, held back by a pause, is done (device).
+    Release {
+        /// Its ticket: only the device's latest release timer counts.
+        ticket: u64,
     },
 }
 
@@ -85,13 +90,17 @@ pub enum Job {
         evaluate: usize,
         /// Compress the model for upload afterwards.
         upload: bool,
+        /// The device's work epoch, handed back in [`Trained`] (a crash starts a new one).
+        epoch: u64,
     },
     /// Adopt a global model, with no other work.
     Adopt(Arc<Broadcast>),
+    /// Forget the local model and learning state: back to the initial model (a crash).
+    Reset,
 }
 
 /// What a training job produced.
-#[derive(Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Trained {
     /// Work done.
     pub compute: ComputeTotals,
@@ -99,6 +108,8 @@ pub struct Trained {
     pub evaluation: Option<Evaluation>,
     /// The compressed model, when asked for.
     pub upload: Option<EncodedUpload>,
+    /// The work epoch of the job.
+    pub epoch: u64,
 }
 
 /// A measurement on a node's state, for the records.
@@ -230,4 +241,6 @@ pub enum Action {
     Probe(Probe),
     /// A note for the recorder.
     Note(Note),
+    /// Raise a cue of the timeline: round `r` opened.
+    Cue(u64),
 }

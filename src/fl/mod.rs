@@ -4,10 +4,12 @@
 //! clocks, no I/O: `sim` hosts them and `run` wires them to the channel.
 
 mod aggregate;
+mod air;
 mod base_station;
 pub mod compress;
 mod device;
 mod evaluator;
+mod fault;
 mod local;
 pub mod message;
 pub mod model;
@@ -15,9 +17,11 @@ mod protocol;
 pub mod schedule;
 
 pub use aggregate::Aggregation;
+pub use air::AirReceiver;
 pub use base_station::{BaseStation, BaseStationInput};
 pub use device::{Device, DeviceInput, DeviceSetup};
 pub use evaluator::GlobalEvaluator;
+pub use fault::{Fault, FaultEvent, FaultKind, FaultTime, OutagePolicy};
 pub use local::{test_example, ComputeTotals, DeviceStreams, LocalError, LocalModel};
 pub use message::{Action, GlobalModel, Job, Msg, Note, Probe, Reading, Timer, Trained, Upload};
 pub use protocol::Protocol;

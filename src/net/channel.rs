@@ -19,10 +19,17 @@
 //! radio energy is its power times its full-band airtime `b / (e B)`. The downlink broadcast is
 //! sent at the rate of the worst receiver, each receiver's retransmissions and unicast copies at
 //! its own rate.
+//!
+//! Over the air ([`Channel::with_over_the_air`], see [`super::aircomp`]) an upload is a block of
+//! analog values sent on the whole band, superposed on the others rather than sharing the band
+//! with them: it leaves the device `ceil(values / 2) / B` after it starts, whatever the number of
+//! devices, at the power that brings it to the threshold SNR; a device whose SNR is below the
+//! threshold sits out, and the base station counts its upload as lost when the slot ends. No
+//! packets, no ARQ, no packet errors: the noise of the sum is the base station's to add.
 
 use super::{
     tx_time, AvailabilityTrace, Cell, CellDevice, DownlinkMode, Link, LinkConfig, LossModel,
-    LossState, NetError, Rate, SharedUplink, Transmission,
+    LossState, NetError, OverTheAir, PathFaults, Rate, SharedUplink, Transmission,
 };
 use crate::rng::{stream, Node, Purpose};
 use crate::time::{SimDuration, SimTime};
@@ -99,6 +106,8 @@ pub struct UploadStart {
     pub airtime: SimDuration,
     /// Packet retransmissions.
     pub retransmissions: u32,
+    /// Fraction of the device's maximum radiated power it transmits at (1 but over the air).
+    pub power_scale: f64,
 }
 
 /// An upload whose last bit left the uplink.
@@ -149,6 +158,10 @@ pub struct Channel {
     pending: BTreeMap<u64, (u32, Transmission, SimDuration, Option<f64>)>,
     next_flow: u64,
     cell: Option<Cell>,
+    air: Option<OverTheAir>,
+    /// Over-the-air uploads by (last symbol sent, flow): sender, included, latency, SNR.
+    analog: BTreeMap<(SimTime, u64), (u32, bool, SimDuration, f64)>,
+    faults: PathFaults,
 }
 
 impl Channel {
@@ -196,6 +209,9 @@ impl Channel {
             pending: BTreeMap::new(),
             next_flow: 0,
             cell: None,
+            air: None,
+            analog: BTreeMap::new(),
+            faults: PathFaults::new(devices as usize, seed),
         })
     }
 
@@ -214,6 +230,26 @@ impl Channel {
         self.shared = SharedUplink::new(band, self.shared.sharing());
         self.cell = Some(cell);
         Ok(self)
+    }
+
+    /// The same channel with over-the-air uploads (see the module docs); it must be in a cell.
+    pub fn with_over_the_air(mut self, air: OverTheAir) -> Result<Channel, NetError> {
+        air.validate()?;
+        if self.cell.is_none() {
+            return Err(NetError::invalid(
+                "over_the_air",
+                "cell",
+                "none",
+                "a cell (the inversion needs each device's SNR)",
+            ));
+        }
+        self.air = Some(air);
+        Ok(self)
+    }
+
+    /// The over-the-air settings, if uploads go over the air.
+    pub fn over_the_air(&self) -> Option<OverTheAir> {
+        self.air
     }
 
     /// The cell, if the channel has one.
@@ -243,6 +279,33 @@ impl Channel {
         self.downlink.latency.min_delay() + transmission
     }
 
+    /// The faults on its paths (the fault timeline's outages, partitions, downed radios and
+    /// corruptions).
+    pub fn faults(&self) -> &PathFaults {
+        &self.faults
+    }
+
+    /// The faults on its paths, to start or end one.
+    pub fn faults_mut(&mut self) -> &mut PathFaults {
+        &mut self.faults
+    }
+
+    /// Aborts at `now` every upload of `devices` (in id order) still on the uplink (their radios
+    /// went down): the flows are removed and their bits stop. Returns their flow ids, in order.
+    pub fn abort_uploads(&mut self, now: SimTime, devices: &[u32]) -> Vec<u64> {
+        let flows: Vec<u64> = self
+            .pending
+            .iter()
+            .filter(|(_, p)| devices.binary_search(&p.0).is_ok())
+            .map(|(&f, _)| f)
+            .collect();
+        for &flow in &flows {
+            self.pending.remove(&flow);
+            self.shared.cancel_flow(now, flow);
+        }
+        flows
+    }
+
     /// Whether device `d` is on at `t`.
     pub fn is_on(&mut self, d: u32, t: SimTime) -> bool {
         self.availability[d as usize].is_on(t)
@@ -259,7 +322,7 @@ impl Channel {
         if !self.is_on(d, now) {
             return Ok(None);
         }
-        let (tx, delay, size, airtime, snr) = match &self.cell {
+        let (tx, delay, size, airtime, snr) = match &mut self.cell {
             None => {
                 let (tx, delay) = self.up[d as usize].send(payload);
                 let airtime = tx_time(tx.wire_bits, self.uplink.rate);
@@ -287,17 +350,78 @@ impl Channel {
             wire_bytes: tx.wire_bits / 8,
             airtime,
             retransmissions: tx.retransmissions,
+            power_scale: 1.0,
         }))
     }
 
-    /// When the next upload leaves the shared uplink.
+    /// Puts device `d`'s block of `values` analog values on the air at `now` (over the air only;
+    /// `payload` bytes are what it stands for); `None` when the device is off.
+    pub fn start_analog_upload(
+        &mut self,
+        now: SimTime,
+        d: u32,
+        values: u64,
+        payload: u64,
+    ) -> Result<Option<UploadStart>, NetError> {
+        let (Some(air), Some(cell)) = (self.air, &mut self.cell) else {
+            return Err(NetError::invalid(
+                "over_the_air",
+                "upload",
+                d,
+                "a channel with over-the-air uploads",
+            ));
+        };
+        if !self.availability[d as usize].is_on(now) {
+            return Ok(None);
+        }
+        let snr_db = cell.uplink(d, now).snr_db;
+        let airtime = OverTheAir::airtime(values, cell.config().uplink.bandwidth_hz);
+        let latency = self
+            .uplink
+            .latency
+            .sample(&mut self.up[d as usize].latency_rng);
+        let scale = air.power_scale(snr_db);
+        let flow = self.next_flow;
+        self.next_flow += 1;
+        self.analog
+            .insert((now + airtime, flow), (d, scale.is_some(), latency, snr_db));
+        Ok(Some(UploadStart {
+            flow,
+            wire_bytes: if scale.is_some() { payload } else { 0 },
+            airtime: if scale.is_some() {
+                airtime
+            } else {
+                SimDuration::ZERO
+            },
+            retransmissions: 0,
+            power_scale: scale.unwrap_or(0.0),
+        }))
+    }
+
+    /// When the next upload leaves the uplink.
     pub fn next_uplink_completion(&self) -> Option<SimTime> {
-        self.shared.next_completion().map(|(t, _)| t)
+        let analog = self.analog.keys().next().map(|&(t, _)| t);
+        let digital = self.shared.next_completion().map(|(t, _)| t);
+        analog.into_iter().chain(digital).min()
     }
 
     /// Completes every upload whose last bit leaves the uplink at or before `now`.
     pub fn complete_uplinks(&mut self, now: SimTime) -> Vec<UplinkDone> {
         let mut done = Vec::new();
+        while let Some(entry) = self.analog.first_entry() {
+            let (t, flow) = *entry.key();
+            if t > now {
+                break;
+            }
+            let (device, delivered, latency, snr_db) = entry.remove();
+            done.push(UplinkDone {
+                flow,
+                device,
+                delivered,
+                arrival: t + latency,
+                snr_db: Some(snr_db),
+            });
+        }
         while let Some((t, _)) = self.shared.next_completion() {
             if t > now {
                 break;
@@ -377,7 +501,7 @@ impl Channel {
         receivers: &[u32],
         payload: u64,
     ) -> Vec<DownlinkOutcome> {
-        let Some(cell) = &self.cell else {
+        let Some(cell) = &mut self.cell else {
             return Vec::new();
         };
         let base_bits = Self::wire_bits(&self.downlink, payload);

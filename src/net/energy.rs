@@ -11,18 +11,29 @@ pub struct RadioEnergy {
     pub tx_power_w: f64,
     /// Power while receiving \[W\].
     pub rx_power_w: f64,
+    /// The part of `tx_power_w` the amplifier draws for the radiated power at its maximum \[W\]
+    /// (0 outside a cell): a transmission at a fraction of the maximum power draws that fraction
+    /// of it.
+    pub amplifier_w: f64,
 }
 
 impl RadioEnergy {
     /// Check that both powers are finite and non-negative.
     pub fn validate(&self) -> Result<(), NetError> {
         check_non_negative("energy.radio", "tx_power_w", self.tx_power_w)?;
-        check_non_negative("energy.radio", "rx_power_w", self.rx_power_w)
+        check_non_negative("energy.radio", "rx_power_w", self.rx_power_w)?;
+        check_non_negative("energy.radio", "amplifier_w", self.amplifier_w)
     }
 
     /// Energy to transmit for `airtime` \[J\].
     pub fn tx_energy(&self, airtime: SimDuration) -> f64 {
         self.tx_power_w * airtime.as_secs_f64()
+    }
+
+    /// Energy to transmit for `airtime` at `power_scale` of the maximum radiated power \[J\]
+    /// (equal to [`RadioEnergy::tx_energy`] at 1).
+    pub fn tx_energy_at(&self, airtime: SimDuration, power_scale: f64) -> f64 {
+        (self.tx_power_w - self.amplifier_w * (1.0 - power_scale)) * airtime.as_secs_f64()
     }
 
     /// Energy to receive for `airtime` \[J\].
@@ -79,9 +90,13 @@ mod tests {
         let radio = RadioEnergy {
             tx_power_w: 0.2,
             rx_power_w: 0.1,
+            amplifier_w: 0.12,
         };
         let airtime = SimDuration::from_millis(250);
         assert!((radio.tx_energy(airtime) - 0.05).abs() < 1e-15);
+        assert_eq!(radio.tx_energy_at(airtime, 1.0), radio.tx_energy(airtime));
+        // A tenth of the radiated power: 0.08 + 0.012 W for 0.25 s.
+        assert!((radio.tx_energy_at(airtime, 0.1) - 0.023).abs() < 1e-15);
         assert!((radio.rx_energy(airtime) - 0.025).abs() < 1e-15);
     }
 
@@ -99,6 +114,7 @@ mod tests {
         let radio = RadioEnergy {
             tx_power_w: -1.0,
             rx_power_w: 0.1,
+            amplifier_w: 0.0,
         };
         assert!(radio.validate().is_err());
         let compute = ComputeEnergy {

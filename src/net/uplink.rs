@@ -32,6 +32,11 @@ pub enum Sharing {
     /// A flow gets `rate / n`, `n` the number of flows active when it starts (itself and any
     /// flow starting at the same instant included), fixed for its lifetime (an FDMA/TDMA slot).
     EqualShare,
+    /// The flows starting at one instant take `m / n` of the rate (`m` of them among the `n`
+    /// active), split in proportion to their sizes, fixed for their lifetime: they all finish
+    /// together, `sum(bits) n / (m rate)` after they start (an OFDMA split that equalises the
+    /// senders' latencies).
+    Proportional,
     /// At every instant the rate is split equally among all active flows.
     ProcessorSharing,
     /// One flow at a time at the full rate, in arrival order (ties by id).
@@ -105,6 +110,7 @@ impl SharedUplink {
                 let share = self.reshare_simultaneous(now, bits);
                 (now + tx_time_shared(bits, self.rate, share)).0 as u128
             }
+            Sharing::Proportional => self.reshare_proportional(now, bits),
             Sharing::ProcessorSharing => self.service + bits as u128 * NANOS_PER_SEC,
             Sharing::Fifo => now.0 as u128,
         };
@@ -124,7 +130,7 @@ impl SharedUplink {
     pub fn next_completion(&self) -> Option<(SimTime, u64)> {
         let &(key, id) = self.order.first()?;
         let time = match self.sharing {
-            Sharing::EqualShare => SimTime(saturate(key)),
+            Sharing::EqualShare | Sharing::Proportional => SimTime(saturate(key)),
             Sharing::ProcessorSharing => {
                 let left = key.saturating_sub(self.service);
                 let ns = (left * self.flows.len() as u128).div_ceil(self.rate.bps() as u128);
@@ -147,6 +153,22 @@ impl SharedUplink {
         }
         self.free_at = time;
         Some((time, id))
+    }
+
+    /// Removes flow `id` at `now`, its sender having stopped; `false` if there is no such flow.
+    /// The other flows go on: under processor sharing and FIFO they have the link to themselves
+    /// from now, under equal share they keep the finish times their start gave them.
+    pub fn cancel_flow(&mut self, now: SimTime, id: u64) -> bool {
+        self.advance_service(now);
+        let Some(flow) = self.flows.remove(&id) else {
+            return false;
+        };
+        let head = self.order.first().is_some_and(|&(_, h)| h == id);
+        self.order.remove(&(flow.key, id));
+        if self.sharing == Sharing::Fifo && head {
+            self.free_at = self.free_at.max(now);
+        }
+        true
     }
 
     /// Collect every completion at or before `now`, in order, and move the clock to `now`.
@@ -194,6 +216,40 @@ impl SharedUplink {
         share
     }
 
+    /// Proportional split: the finish time of a flow of `bits` starting at `now`, shared with
+    /// the flows that started at this same instant (moved to it), `n` counting every flow busy
+    /// at `now` plus itself, `m` the flows of this instant.
+    fn reshare_proportional(&mut self, now: SimTime, bits: u64) -> u128 {
+        if bits == 0 {
+            return now.0 as u128;
+        }
+        let busy = self
+            .order
+            .iter()
+            .filter(|(finish, _)| *finish > now.0 as u128)
+            .count() as u128;
+        let simultaneous: Vec<(u64, Flow)> = self
+            .flows
+            .iter()
+            .filter(|(_, flow)| flow.arrival == now && flow.bits > 0)
+            .map(|(&id, &flow)| (id, flow))
+            .collect();
+        let m = simultaneous.len() as u128 + 1;
+        let total = simultaneous
+            .iter()
+            .map(|(_, f)| f.bits as u128)
+            .sum::<u128>()
+            + bits as u128;
+        let ns = (total * (busy + 1) * NANOS_PER_SEC).div_ceil(m * self.rate.bps() as u128);
+        let key = now.0 as u128 + u128::from(saturate(ns));
+        for (id, flow) in simultaneous {
+            self.order.remove(&(flow.key, id));
+            self.order.insert((key, id));
+            self.flows.insert(id, Flow { key, ..flow });
+        }
+        key
+    }
+
     /// `now` must not precede the last event nor an uncollected completion.
     fn check_time(&self, now: SimTime) -> Result<(), NetError> {
         if now < self.now {
@@ -233,9 +289,29 @@ mod tests {
     }
 
     #[test]
+    fn a_cancelled_flow_frees_the_link_for_the_others() {
+        let ms = |m: u64| SimTime::ZERO + crate::time::SimDuration::from_millis(m);
+        // 1 kbit/s; two flows of 100 bits: FIFO serves the first in 100 ms, then the second.
+        let mut fifo = SharedUplink::new(kbps(1), Sharing::Fifo);
+        fifo.start_flow(ms(0), 1, 100).expect("start");
+        fifo.start_flow(ms(0), 2, 100).expect("start");
+        assert!(fifo.cancel_flow(ms(40), 1));
+        assert!(!fifo.cancel_flow(ms(40), 1), "already gone");
+        assert_eq!(fifo.next_completion(), Some((ms(140), 2)));
+        // Processor sharing: each gets half until 40 ms (20 bits), then the survivor all of it.
+        let mut ps = SharedUplink::new(kbps(1), Sharing::ProcessorSharing);
+        ps.start_flow(ms(0), 1, 100).expect("start");
+        ps.start_flow(ms(0), 2, 100).expect("start");
+        assert!(ps.cancel_flow(ms(40), 1));
+        assert_eq!(ps.next_completion(), Some((ms(120), 2)));
+        assert_eq!(ps.active_flows(), 1);
+    }
+
+    #[test]
     fn zero_bit_flows_complete_at_once_and_take_no_share() {
         for sharing in [
             Sharing::EqualShare,
+            Sharing::Proportional,
             Sharing::ProcessorSharing,
             Sharing::Fifo,
         ] {
@@ -273,5 +349,24 @@ mod tests {
         let expected: Vec<(SimTime, u64)> =
             (1..=3).map(|k| (SimTime(k * 1_000_000_000), k)).collect();
         assert_eq!(forward, expected);
+    }
+
+    #[test]
+    fn a_proportional_split_ends_simultaneous_flows_together() {
+        // 1, 2 and 3 kbit on 3 kbit/s: shares 1/6, 2/6, 3/6 of the rate, all done at 2 s. A flow
+        // starting at 1 s while they are busy gets 1/4 of the rate (1 of 4 active): its 1.5 kbit
+        // take 2 s.
+        let mut uplink = SharedUplink::new(kbps(3), Sharing::Proportional);
+        for id in 1..=3 {
+            uplink
+                .start_flow(SimTime::ZERO, id, 1_000 * id)
+                .expect("start");
+        }
+        uplink
+            .start_flow(SimTime(1_000_000_000), 4, 1_500)
+            .expect("start");
+        let done: Vec<(SimTime, u64)> = std::iter::from_fn(|| uplink.complete_next()).collect();
+        let s = |k: u64| SimTime(k * 1_000_000_000);
+        assert_eq!(done, vec![(s(2), 1), (s(2), 2), (s(2), 3), (s(3), 4)]);
     }
 }

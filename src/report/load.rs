@@ -34,6 +34,15 @@ pub struct RoundRow {
     pub broadcasts_lost: u64,
     /// Uplink bytes in the round \[B\].
     pub bytes_up: u64,
+    /// Radio transmit energy of the round \[J\].
+    #[serde(default)]
+    pub energy_tx_j: f64,
+    /// Radio receive energy of the round \[J\].
+    #[serde(default)]
+    pub energy_rx_j: f64,
+    /// SNN compute energy of the round \[J\].
+    #[serde(default)]
+    pub energy_compute_j: f64,
     /// Test accuracy (NaN when not evaluated).
     pub accuracy: f64,
     /// Teacher-forced test NLL per example (NaN when not evaluated).

@@ -431,7 +431,7 @@ mod tests {
         let out = tmp.path().join("plots");
         let plots = write_plots(&groups, &out).expect("plots");
         // 6 curves, the budget plot, then participation and energy per point.
-        assert_eq!(plots.len(), 6 + 1 + 2 * 2);
+        assert_eq!(plots.len(), 8 + 1 + 2 * 2);
         for p in &plots {
             let svg = std::fs::read_to_string(&p.svg_path).expect("svg file");
             assert_eq!(svg, p.svg);
@@ -542,9 +542,9 @@ mod tests {
                 assert!(names.contains(&name.as_str()), "{name} in {names:?}");
             }
         }
-        assert_eq!(plots.len(), 6 + 6 + 1 + 2 * 2, "six local-loss charts");
-        let svg = &plots[6].svg;
-        assert_eq!(plots[6].name, "local-nll-separate");
+        assert_eq!(plots.len(), 8 + 6 + 1 + 2 * 2, "six local-loss charts");
+        let svg = &plots[8].svg;
+        assert_eq!(plots[8].name, "local-nll-separate");
         check_svg(svg).expect("valid svg");
         assert!(svg.contains("<polygon"), "std bands drawn");
     }

@@ -56,6 +56,20 @@ pub struct RoundRecord {
     pub device_accuracy: f64,
     /// Mean teacher-forced test NLL of the devices' local models, else NaN.
     pub device_nll: f64,
+    /// Uploads that arrived damaged and were caught by the checksum (not delivered); this and
+    /// the fault columns below only with `[[faults]]` (without, the columns are left out).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uploads_corrupted: Option<u64>,
+    /// Uploads aborted on the uplink: their device crashed or paused.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uploads_aborted: Option<u64>,
+    /// Delivered or late uploads damaged unseen (values flipped); part of those counts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uploads_tampered: Option<u64>,
+    /// Faults (per device, or one per outage) that started while the round was the latest
+    /// opened.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fault_starts: Option<u64>,
 }
 
 /// Per-device totals of a run.
@@ -118,6 +132,28 @@ pub struct DeviceRecord {
     /// `[cell]`, like `distance_m`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mean_snr_db: Option<f64>,
+    /// Uploads caught damaged by the checksum; this and the fault columns below only with
+    /// `[[faults]]`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uploads_corrupted: Option<u64>,
+    /// Uploads aborted by a crash or pause.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uploads_aborted: Option<u64>,
+    /// Delivered or late uploads damaged unseen.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uploads_tampered: Option<u64>,
+    /// Crashes it suffered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub crashes: Option<u64>,
+    /// Pauses.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pauses: Option<u64>,
+    /// Partitions that cut it off.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub partitions: Option<u64>,
+    /// Slowdowns.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub slowdowns: Option<u64>,
 }
 
 /// One device's local model on the test set at a checkpoint (`eval.local_every` or
@@ -160,6 +196,16 @@ pub enum EventKind {
     Late,
     /// Not sent: the device was off.
     Skip,
+    /// Aborted on the uplink: the device crashed or paused.
+    Abort,
+    /// Arrived damaged; the checksum caught it (not delivered).
+    Corrupt,
+    /// Arrived damaged unseen (values flipped); a `deliver` or `late` event follows.
+    Tamper,
+    /// A fault starts on the device (`link` names its kind, `fault` its index).
+    FaultStart,
+    /// A fault ends on the device.
+    FaultEnd,
 }
 
 /// One message event, for `events.jsonl`.
@@ -169,7 +215,7 @@ pub struct NetEvent {
     pub t_ns: u64,
     /// What happened.
     pub kind: EventKind,
-    /// "up" or "down".
+    /// "up" or "down"; for a fault event, the fault's kind.
     pub link: &'static str,
     /// The device at the other end from the base station.
     pub device: u32,
@@ -177,6 +223,9 @@ pub struct NetEvent {
     pub round: u64,
     /// Bytes on the wire, every attempt \[B\].
     pub bytes: u64,
+    /// The fault's index in `[[faults]]` (fault events only; the key is left out otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fault: Option<u32>,
 }
 
 impl NetEvent {

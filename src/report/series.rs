@@ -12,11 +12,18 @@ pub enum XAxis {
     VirtualTime,
     /// Cumulative uplink bytes [MB = 1e6 B].
     UplinkBytes,
+    /// Cumulative energy of all devices: radio tx and rx and compute \[J\].
+    Energy,
 }
 
 impl XAxis {
     /// Every axis, in plot order.
-    pub const ALL: [XAxis; 3] = [XAxis::Iteration, XAxis::VirtualTime, XAxis::UplinkBytes];
+    pub const ALL: [XAxis; 4] = [
+        XAxis::Iteration,
+        XAxis::VirtualTime,
+        XAxis::UplinkBytes,
+        XAxis::Energy,
+    ];
 
     /// Axis label, with units.
     pub fn label(self) -> &'static str {
@@ -24,6 +31,7 @@ impl XAxis {
             XAxis::Iteration => "global iteration",
             XAxis::VirtualTime => "virtual time [s]",
             XAxis::UplinkBytes => "cumulative uplink [MB]",
+            XAxis::Energy => "cumulative device energy [J]",
         }
     }
 
@@ -33,6 +41,7 @@ impl XAxis {
             XAxis::Iteration => "iteration",
             XAxis::VirtualTime => "time",
             XAxis::UplinkBytes => "uplink",
+            XAxis::Energy => "energy",
         }
     }
 }
@@ -118,14 +127,17 @@ fn point(xs: &[f64], ys: &[f64]) -> Point {
 /// The x value of every round of a run, in row order.
 fn xs_of(run: &RunData, axis: XAxis) -> Vec<f64> {
     let mut uplink = 0u64;
+    let mut energy = 0.0;
     run.rounds
         .iter()
         .map(|r| {
             uplink += r.bytes_up;
+            energy += r.energy_tx_j + r.energy_rx_j + r.energy_compute_j;
             match axis {
                 XAxis::Iteration => r.global_iteration as f64,
                 XAxis::VirtualTime => r.end_ns as f64 * 1e-9,
                 XAxis::UplinkBytes => uplink as f64 * 1e-6,
+                XAxis::Energy => energy,
             }
         })
         .collect()

@@ -2,6 +2,7 @@
 //! channel) -> the FL models wired into the kernel -> run folder; and central training.
 
 pub mod checkpoint;
+pub mod faults;
 mod recorder;
 mod simulate;
 pub mod train;
@@ -12,7 +13,7 @@ pub use simulate::{simulate, simulate_saving, DeviceParts, Setup};
 pub use wiring::{node_of, CellMedium, Fl, FlError, LinkReport, BASE_STATION};
 
 use crate::data::{DataError, Encoding, EventCamera};
-use crate::data::{Prepared, Source};
+use crate::data::{Prepared, Shard, SharedPool, Source};
 use crate::fl::compress::Codec;
 use crate::fl::compress::HEADER_BYTES;
 use crate::fl::{DeviceSetup, DeviceStreams, LocalModel, Participation, Protocol};
@@ -395,7 +396,9 @@ pub fn build(scenario: &Scenario) -> Result<Setup, ExperimentError> {
     let uplink = link_config(&scenario.uplink).map_err(net_err)?;
     let downlink = link_config(&scenario.downlink).map_err(net_err)?;
     let test = Arc::new(std::mem::take(&mut prepared.test));
+    let pool = Arc::new(SharedPool::new(prepared));
     let classes = scenario.device_class_assignment();
+    let shared_init = Arc::new(init_params.clone());
     let mut devices = Vec::with_capacity(shards.len());
     let mut traces = Vec::with_capacity(shards.len());
     for (i, shard) in shards.iter().enumerate() {
@@ -413,8 +416,8 @@ pub fn build(scenario: &Scenario) -> Result<Setup, ExperimentError> {
         let (samples, local) = if fl.systems_only {
             (shard.len(), None)
         } else {
-            let examples =
-                prepared.shard(shard, &mut stream(seed, Node::Device(id), Purpose::Data));
+            let data = stream(seed, Node::Device(id), Purpose::Data);
+            let examples = Shard::new(pool.clone(), shard, data);
             let streams = DeviceStreams {
                 training: stream(seed, Node::Device(id), Purpose::Training),
                 compression: stream(seed, Node::Device(id), Purpose::Compression),
@@ -423,7 +426,7 @@ pub fn build(scenario: &Scenario) -> Result<Setup, ExperimentError> {
             let samples = examples.len();
             let local = LocalModel::new(
                 net.clone(),
-                init_params.clone(),
+                shared_init.clone(),
                 examples,
                 test.clone(),
                 codec.clone(),
@@ -447,6 +450,7 @@ pub fn build(scenario: &Scenario) -> Result<Setup, ExperimentError> {
                 radio: RadioEnergy {
                     tx_power_w: class.tx_power_w,
                     rx_power_w: class.rx_power_w,
+                    amplifier_w: 0.0,
                 },
                 compute: ComputeEnergy {
                     per_spike_j: class.energy_per_spike_j,
@@ -459,6 +463,7 @@ pub fn build(scenario: &Scenario) -> Result<Setup, ExperimentError> {
 
     let sharing = match scenario.uplink.sharing {
         sc::LinkSharing::ProcessorSharing => Sharing::ProcessorSharing,
+        sc::LinkSharing::Proportional => Sharing::Proportional,
         sc::LinkSharing::Fifo => Sharing::Fifo,
         _ => Sharing::EqualShare,
     };
@@ -500,7 +505,9 @@ pub fn build(scenario: &Scenario) -> Result<Setup, ExperimentError> {
         budget_airtime: scenario.budget.round_airtime,
         systems_only: fl.systems_only,
     };
+    let faults = faults::resolve(&scenario.faults, &classes, seed);
     Ok(Setup {
+        faults,
         seed,
         net,
         test,
@@ -523,12 +530,42 @@ fn with_cell(
     devices: &mut [DeviceParts],
     seed: u64,
 ) -> Result<Channel, NetError> {
-    let powers: Vec<f64> = classes.iter().map(|&k| cell.tx_power_dbm[k]).collect();
-    for (device, dbm) in devices.iter_mut().zip(&powers) {
+    // Group 0 is the cell itself, group g + 1 the devices of cell.override[g].
+    let group: Vec<u16> = if cell.overrides.is_empty() {
+        Vec::new()
+    } else {
+        classes
+            .iter()
+            .enumerate()
+            .map(|(d, &k)| {
+                cell.overrides
+                    .iter()
+                    .position(|o| o.devices.covers(d as u64, k))
+                    .map_or(0, |g| g as u16 + 1)
+            })
+            .collect()
+    };
+    let spec_of = |d: usize| match group.get(d) {
+        Some(&g) if g > 0 => &cell.overrides[usize::from(g) - 1].cell,
+        _ => cell,
+    };
+    let mut powers = Vec::with_capacity(classes.len());
+    for (d, (device, &k)) in devices.iter_mut().zip(classes).enumerate() {
+        let spec = spec_of(d);
+        let dbm = spec.tx_power_dbm[k];
         let radiated_w = 10f64.powf((dbm - 30.0) / 10.0);
-        device.energy.radio.tx_power_w += radiated_w / cell.pa_efficiency;
+        device.energy.radio.tx_power_w += radiated_w / spec.pa_efficiency;
+        device.energy.radio.amplifier_w = radiated_w / spec.pa_efficiency;
+        powers.push(dbm);
     }
-    channel.with_cell(Cell::new(cell.config.clone(), &powers, seed)?)
+    let configs = std::iter::once(cell.config.clone())
+        .chain(cell.overrides.iter().map(|o| o.cell.config.clone()))
+        .collect();
+    let channel = channel.with_cell(Cell::grouped(configs, group, &powers, seed)?)?;
+    match cell.over_the_air {
+        None => Ok(channel),
+        Some(air) => channel.with_over_the_air(air),
+    }
 }
 
 fn link_config(spec: &sc::LinkSpec) -> Result<LinkConfig, NetError> {

@@ -3,10 +3,10 @@
 //! `events.jsonl`. Rounds go to the sink in round order, once complete.
 
 use super::wiring::{Fl, LinkReport};
-use crate::fl::{Msg, Note, Protocol, Reading};
+use crate::fl::{FaultEvent, FaultKind, Msg, Note, Protocol, Reading};
 use crate::net::{ComputeEnergy, RadioEnergy};
 use crate::report::{CurvePoint, DeviceRecord, EventKind, NetEvent, RoundRecord, RunResult, Sink};
-use crate::sim::{Bytes, NodeId, Observer, Transfer};
+use crate::sim::{Bytes, NodeId, Observer, Target, Transfer};
 use crate::snn::Evaluation;
 use crate::time::SimTime;
 use std::collections::{BTreeMap, BTreeSet};
@@ -46,6 +46,12 @@ pub struct Tally {
     closed: u64,
     /// Bytes the sink had written when the tally was saved (see [`Sink::mark`]).
     sink_mark: u64,
+    /// The run has a fault timeline: the fault columns are counted.
+    faults: bool,
+    /// The latest round the base station opened.
+    open_round: u64,
+    /// Uploads just reported corrupted, whose arrival is not a loss.
+    corrupted: BTreeSet<(u32, u64)>,
 }
 
 /// Builds a run's records.
@@ -56,13 +62,26 @@ pub struct Recorder<'a> {
 
 impl<'a> Recorder<'a> {
     /// A recorder for devices described by `devices` (their records' fixed columns) and
-    /// `energy`, pushing rounds and events to `sink`.
+    /// `energy`, pushing rounds and events to `sink`; with `faults`, the fault columns are
+    /// counted (else left out).
     pub fn new(
         protocol: Protocol,
-        devices: Vec<DeviceRecord>,
+        mut devices: Vec<DeviceRecord>,
         energy: Vec<DeviceEnergy>,
+        faults: bool,
         sink: &'a mut dyn Sink,
     ) -> Recorder<'a> {
+        if faults {
+            for d in &mut devices {
+                d.uploads_corrupted = Some(0);
+                d.uploads_aborted = Some(0);
+                d.uploads_tampered = Some(0);
+                d.crashes = Some(0);
+                d.pauses = Some(0);
+                d.partitions = Some(0);
+                d.slowdowns = Some(0);
+            }
+        }
         Recorder {
             t: Tally {
                 protocol,
@@ -78,6 +97,9 @@ impl<'a> Recorder<'a> {
                 next_emit: 0,
                 closed: 0,
                 sink_mark: 0,
+                faults,
+                open_round: 0,
+                corrupted: BTreeSet::new(),
             },
             sink,
         }
@@ -85,7 +107,12 @@ impl<'a> Recorder<'a> {
 
     fn record(&mut self, r: u64) -> &mut RoundRecord {
         let tau = self.t.protocol.tau;
+        let count = self.t.faults.then_some(0);
         self.t.rounds.entry(r).or_insert_with(|| RoundRecord {
+            uploads_corrupted: count,
+            uploads_aborted: count,
+            uploads_tampered: count,
+            fault_starts: count,
             round: r,
             global_iteration: (r + 1) * tau,
             accuracy: f64::NAN,
@@ -114,7 +141,64 @@ impl<'a> Recorder<'a> {
                 device,
                 round,
                 bytes,
+                fault: None,
             });
+        }
+    }
+
+    /// Adds one to a fault column.
+    fn bump(count: &mut Option<u64>) {
+        if let Some(n) = count {
+            *n += 1;
+        }
+    }
+
+    /// A fault starts or ends: counted, and one event per device it concerns (every device for
+    /// an outage).
+    fn fault(&mut self, now: SimTime, fault: &FaultEvent) {
+        let round = self.t.open_round;
+        let devices: Vec<u32> = match fault.kind {
+            FaultKind::Outage(_) => (0..self.t.devices.len() as u32).collect(),
+            _ => fault.devices.clone(),
+        };
+        if fault.start {
+            let starts = match fault.kind {
+                FaultKind::Outage(_) => 1,
+                _ => devices.len() as u64,
+            };
+            if let Some(n) = &mut self.record(round).fault_starts {
+                *n += starts;
+            }
+            for &d in &fault.devices {
+                let Some(dev) = self.t.devices.get_mut(d as usize) else {
+                    continue;
+                };
+                match fault.kind {
+                    FaultKind::Crash => Self::bump(&mut dev.crashes),
+                    FaultKind::Pause => Self::bump(&mut dev.pauses),
+                    FaultKind::Partition => Self::bump(&mut dev.partitions),
+                    FaultKind::Slowdown { .. } => Self::bump(&mut dev.slowdowns),
+                    FaultKind::Outage(_) | FaultKind::Corruption { .. } => {}
+                }
+            }
+        }
+        if self.sink.wants_events() {
+            let kind = if fault.start {
+                EventKind::FaultStart
+            } else {
+                EventKind::FaultEnd
+            };
+            for device in devices {
+                self.sink.event(&NetEvent {
+                    t_ns: now.0,
+                    kind,
+                    link: fault.kind.name(),
+                    device,
+                    round,
+                    bytes: 0,
+                    fault: Some(fault.fault),
+                });
+            }
         }
     }
 
@@ -185,6 +269,7 @@ impl Observer<Fl> for Recorder<'_> {
                 let rec = self.record(round);
                 rec.participants = participants;
                 rec.start_ns = now.0;
+                self.t.open_round = round;
             }
             Note::RoundClosed {
                 round,
@@ -288,7 +373,7 @@ impl Observer<Fl> for Recorder<'_> {
             } => {
                 let energy = self.t.energy[device as usize]
                     .radio
-                    .tx_energy(start.airtime);
+                    .tx_energy_at(start.airtime, start.power_scale);
                 let dev = &mut self.t.devices[device as usize];
                 dev.uploads_sent += 1;
                 dev.bytes_up += start.wire_bytes;
@@ -332,6 +417,39 @@ impl Observer<Fl> for Recorder<'_> {
                     o.received_bytes,
                 );
             }
+            LinkReport::UploadAborted { device, round } => {
+                let bytes = self
+                    .t
+                    .wire_bytes
+                    .remove(&(true, device, round))
+                    .unwrap_or(0);
+                Self::bump(&mut self.record(round).uploads_aborted);
+                Self::bump(&mut self.t.devices[device as usize].uploads_aborted);
+                self.emit(now, EventKind::Abort, "up", device, round, bytes);
+            }
+            LinkReport::UploadCorrupted { device, round } => {
+                let bytes = self
+                    .t
+                    .wire_bytes
+                    .remove(&(true, device, round))
+                    .unwrap_or(0);
+                self.t.corrupted.insert((device, round));
+                Self::bump(&mut self.record(round).uploads_corrupted);
+                Self::bump(&mut self.t.devices[device as usize].uploads_corrupted);
+                self.emit(now, EventKind::Corrupt, "up", device, round, bytes);
+            }
+            LinkReport::UploadTampered { device, round } => {
+                Self::bump(&mut self.record(round).uploads_tampered);
+                Self::bump(&mut self.t.devices[device as usize].uploads_tampered);
+                self.emit(now, EventKind::Tamper, "up", device, round, 0);
+            }
+        }
+    }
+
+    fn event(&mut self, now: SimTime, target: Target, fault: &FaultEvent) {
+        // Every fault has one event for the channel: it is recorded there, once.
+        if target == Target::Medium {
+            self.fault(now, fault);
         }
     }
 
@@ -358,6 +476,9 @@ impl Observer<Fl> for Recorder<'_> {
             }
             Msg::Upload(upload) if !transfer.delivered => {
                 let (device, round) = (upload.device, upload.round);
+                if self.t.corrupted.remove(&(device, round)) {
+                    return;
+                }
                 let bytes = self
                     .t
                     .wire_bytes

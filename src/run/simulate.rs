@@ -6,7 +6,8 @@ use crate::data::Example;
 use crate::fl::compress::Codec;
 use crate::fl::model::flatten;
 use crate::fl::{
-    BaseStation, Device, DeviceSetup, GlobalEvaluator, LocalModel, Participation, Protocol,
+    AirReceiver, BaseStation, Device, DeviceSetup, Fault, GlobalEvaluator, LocalModel,
+    Participation, Protocol,
 };
 use crate::net::{AvailabilityTrace, Channel};
 use crate::report::{DeviceRecord, RunResult, Sink};
@@ -49,6 +50,8 @@ pub struct Setup {
     pub codec: Arc<Codec>,
     /// Shard entries that repeat an example (0 when the shards are disjoint).
     pub reused_examples: u64,
+    /// The fault timeline, targets resolved.
+    pub faults: Vec<Fault>,
 }
 
 /// Runs `setup` to the end with the actors spread over `threads` arbiters; the records do not
@@ -80,6 +83,7 @@ pub fn simulate_saving(
         channel,
         codec,
         reused_examples: _,
+        faults,
     } = setup;
     let protocol = Arc::new(protocol);
     let n = devices.len() as u32;
@@ -113,6 +117,13 @@ pub fn simulate_saving(
         availability,
         stream(seed, Node::BaseStation, Purpose::Participation),
     );
+    let bs = match channel.over_the_air() {
+        None => bs,
+        Some(air) => bs.with_over_the_air(AirReceiver::new(
+            air,
+            stream(seed, Node::BaseStation, Purpose::AirNoise),
+        )),
+    };
     let first = bs.participants(0);
     let upload_bytes = codec.upload_bytes();
     let bs_worker = if protocol.systems_only {
@@ -185,12 +196,27 @@ pub fn simulate_saving(
         });
     }
     let mut medium = CellMedium::new(channel);
-    let mut recorder = Recorder::new((*protocol).clone(), records, energy, sink);
+    let timeline = super::faults::timeline(&faults);
+    let mut recorder = Recorder::new(
+        (*protocol).clone(),
+        records,
+        energy,
+        !faults.is_empty(),
+        sink,
+    );
     if let Some((m, o)) = saved {
         medium.restore(&m.0).map_err(SimError::Save)?;
         recorder.restore(decode(&o.0, "records").map_err(SimError::Save)?);
     }
     let saver = saver.map(|s| -> &mut dyn sim::Saver<Fl> { s });
-    let stats = sim::run_saving(nodes, &mut medium, &mut recorder, threads, kernel, saver)?;
+    let stats = sim::run_saving(
+        nodes,
+        &mut medium,
+        &mut recorder,
+        timeline,
+        threads,
+        kernel,
+        saver,
+    )?;
     Ok(recorder.finish(stats.events))
 }

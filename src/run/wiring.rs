@@ -2,12 +2,12 @@
 //! station is node 0, device `d` is node `d + 1`), their learning state as workers, and the cell's
 //! channel as the medium between them.
 
-use crate::fl::compress::{payload_bytes, CompressError, EncodedUpload};
+use crate::fl::compress::{analog_values, payload_bytes, CompressError, EncodedUpload};
 use crate::fl::{
-    Action, BaseStation, BaseStationInput, ComputeTotals, Device, DeviceInput, GlobalEvaluator,
-    Job, LocalModel, Msg, Note, Probe, Reading, Timer, Trained, Upload,
+    Action, BaseStation, BaseStationInput, ComputeTotals, Device, DeviceInput, FaultEvent,
+    FaultKind, GlobalEvaluator, Job, LocalModel, Msg, Note, Probe, Reading, Timer, Trained, Upload,
 };
-use crate::net::{Channel, DownlinkOutcome, NetError, UploadStart};
+use crate::net::{Channel, Damage, DownlinkOutcome, NetError, UploadStart};
 use crate::sim::{self, Bytes, Context, Effect, Input, NodeId, Transfer};
 use crate::time::SimTime;
 use std::collections::BTreeMap;
@@ -74,6 +74,27 @@ pub enum LinkReport {
         /// What the channel made of it.
         outcome: DownlinkOutcome,
     },
+    /// An upload on the uplink was aborted: its device's radio went down (crash, pause).
+    UploadAborted {
+        /// The device.
+        device: u32,
+        /// Its round.
+        round: u64,
+    },
+    /// An upload arrived damaged and the checksum caught it: it counts as lost.
+    UploadCorrupted {
+        /// The device.
+        device: u32,
+        /// Its round.
+        round: u64,
+    },
+    /// An upload arrived damaged unseen (every value's sign flipped): it goes on to aggregation.
+    UploadTampered {
+        /// The device.
+        device: u32,
+        /// Its round.
+        round: u64,
+    },
 }
 
 /// The FL system's types. A saved part ([`sim::System::Saved`]) is the part's own state encoded
@@ -105,6 +126,7 @@ impl sim::System for Fl {
     type Report = LinkReport;
     type Error = FlError;
     type Saved = Bytes;
+    type Event = FaultEvent;
 }
 
 fn effects(actions: Vec<Action>, devices: u32, out: &mut Vec<Effect<Fl>>) {
@@ -123,6 +145,7 @@ fn effects(actions: Vec<Action>, devices: u32, out: &mut Vec<Effect<Fl>>) {
             Action::Post(job) => Effect::Post(job),
             Action::Probe(probe) => Effect::Probe(probe),
             Action::Note(note) => Effect::Note(note),
+            Action::Cue(cue) => Effect::Cue(cue),
         });
     }
 }
@@ -153,10 +176,11 @@ impl sim::Model<Fl> for DeviceNode {
                 ..
             } => DeviceInput::GlobalMissed(g),
             Input::Done(trained) => DeviceInput::Trained(trained),
+            Input::Timer(timer) => DeviceInput::Timer(timer),
+            Input::Event(fault) => DeviceInput::Fault(fault),
             Input::Message { .. } | Input::Lost { .. } => {
                 return Err(FlError::Unexpected("for a device"))
             }
-            Input::Timer(_) => return Err(FlError::Unexpected("timer for a device")),
         };
         let actions = self.device.handle(ctx.now, ctx.next_arrival, input);
         effects(actions, 0, out);
@@ -213,6 +237,7 @@ impl sim::Model<Fl> for BaseStationNode {
                 ..
             } => BaseStationInput::Skip { device, round },
             Input::Timer(timer) => BaseStationInput::Timer(timer),
+            Input::Event(fault) => BaseStationInput::Fault(fault),
             Input::Message { .. } | Input::Lost { .. } | Input::Done(_) => {
                 return Err(FlError::Unexpected("for the base station"))
             }
@@ -222,7 +247,9 @@ impl sim::Model<Fl> for BaseStationNode {
             BaseStationInput::UploadLost { round, .. }
             | BaseStationInput::Skip { round, .. }
             | BaseStationInput::Timer(Timer::Deadline { round }) => *round,
-            BaseStationInput::Start => 0,
+            BaseStationInput::Start
+            | BaseStationInput::Timer(Timer::Release { .. })
+            | BaseStationInput::Fault(_) => 0,
         };
         let actions = self
             .bs
@@ -291,7 +318,12 @@ impl sim::Worker<Fl> for FlWorker {
             FlWorker::BaseStation(_) => Err(FlError::Unexpected("job for the base station")),
             FlWorker::SizeOnly { upload_bytes } => Ok(match job {
                 Job::Adopt(_) => None,
-                Job::Train { steps, upload, .. } => Some(Trained {
+                Job::Train {
+                    steps,
+                    upload,
+                    epoch,
+                    ..
+                } => Some(Trained {
                     compute: ComputeTotals {
                         steps,
                         ..ComputeTotals::default()
@@ -300,7 +332,9 @@ impl sim::Worker<Fl> for FlWorker {
                     upload: upload.then_some(EncodedUpload::SizeOnly {
                         bytes: *upload_bytes,
                     }),
+                    epoch,
                 }),
+                Job::Reset => None,
             }),
         }
     }
@@ -344,11 +378,17 @@ impl sim::Worker<Fl> for FlWorker {
     }
 }
 
+/// An upload on the uplink: its sender, the message, when it was sent and what corruption did
+/// to it.
+type Flight = (NodeId, Msg, SimTime, Damage);
+
 /// The cell's channel as the kernel's medium.
 #[derive(serde::Serialize, serde::Deserialize)]
 pub struct CellMedium {
     channel: Channel,
-    flights: BTreeMap<u64, (NodeId, Msg)>,
+    flights: BTreeMap<u64, Flight>,
+    /// Damaged uploads whose last bit left, by (device, round): judged on arrival.
+    damaged: BTreeMap<(u32, u64), Damage>,
 }
 
 impl CellMedium {
@@ -357,6 +397,7 @@ impl CellMedium {
         CellMedium {
             channel,
             flights: BTreeMap::new(),
+            damaged: BTreeMap::new(),
         }
     }
 
@@ -380,13 +421,21 @@ impl sim::Medium<Fl> for CellMedium {
         match &msg {
             Msg::Upload(upload) => {
                 let (device, round) = (upload.device, upload.round);
-                let started = self
-                    .channel
-                    .start_upload(now, device, payload_bytes(&upload.payload))
-                    .map_err(|error| FlError::Net { round, error })?;
+                let payload = payload_bytes(&upload.payload);
+                let started = match self.channel.over_the_air() {
+                    None => self.channel.start_upload(now, device, payload),
+                    Some(_) => self.channel.start_analog_upload(
+                        now,
+                        device,
+                        analog_values(&upload.payload),
+                        payload,
+                    ),
+                }
+                .map_err(|error| FlError::Net { round, error })?;
                 match started {
                     Some(start) => {
-                        self.flights.insert(start.flow, (from, msg));
+                        let damage = self.channel.faults_mut().damage(device);
+                        self.flights.insert(start.flow, (from, msg, now, damage));
                         reports.push(LinkReport::Upload {
                             device,
                             round,
@@ -402,6 +451,7 @@ impl sim::Medium<Fl> for CellMedium {
                         at: now,
                         from,
                         to,
+                        sent: now,
                         delivered: true,
                         msg: msg.clone(),
                     });
@@ -415,6 +465,7 @@ impl sim::Medium<Fl> for CellMedium {
                         at: outcome.arrival,
                         from,
                         to: node_of(outcome.device),
+                        sent: now,
                         delivered: outcome.delivered,
                         msg: msg.clone(),
                     });
@@ -438,16 +489,128 @@ impl sim::Medium<Fl> for CellMedium {
 
     fn wake(&mut self, now: SimTime, out: &mut Vec<Transfer<Fl>>) {
         for done in self.channel.complete_uplinks(now) {
-            if let Some((from, msg)) = self.flights.remove(&done.flow) {
+            if let Some((from, msg, sent, damage)) = self.flights.remove(&done.flow) {
                 let msg = measured(msg, done.snr_db);
+                if let (Msg::Upload(u), true) = (&msg, damage != Damage::Clean) {
+                    self.damaged.insert((u.device, u.round), damage);
+                }
                 out.push(Transfer {
                     at: done.arrival,
                     from,
                     to: BASE_STATION,
+                    sent,
                     delivered: done.delivered,
                     msg,
                 });
             }
+        }
+    }
+
+    fn event(
+        &mut self,
+        now: SimTime,
+        fault: FaultEvent,
+        _out: &mut Vec<Transfer<Fl>>,
+        reports: &mut Vec<LinkReport>,
+    ) {
+        match fault.kind {
+            FaultKind::Crash | FaultKind::Pause => {
+                for &d in &fault.devices {
+                    if let Some(radio) = self.channel.faults_mut().radio(d) {
+                        if fault.start {
+                            radio.start(now);
+                        } else {
+                            radio.end(now);
+                        }
+                    }
+                }
+                if fault.start {
+                    for flow in self.channel.abort_uploads(now, &fault.devices) {
+                        if let Some((_, Msg::Upload(u), ..)) = self.flights.remove(&flow) {
+                            reports.push(LinkReport::UploadAborted {
+                                device: u.device,
+                                round: u.round,
+                            });
+                        }
+                    }
+                }
+            }
+            FaultKind::Outage(_) if fault.start => self.channel.faults_mut().outage().start(now),
+            FaultKind::Outage(_) => self.channel.faults_mut().outage().end(now),
+            FaultKind::Partition => {
+                for &d in &fault.devices {
+                    if let Some(p) = self.channel.faults_mut().partition(d) {
+                        if fault.start {
+                            p.start(now);
+                        } else {
+                            p.end(now);
+                        }
+                    }
+                }
+            }
+            FaultKind::Corruption {
+                detected,
+                undetected,
+            } => {
+                let faults = self.channel.faults_mut();
+                if fault.start {
+                    faults.corrupt(fault.fault, fault.devices, detected, undetected);
+                } else {
+                    faults.stop_corrupting(fault.fault);
+                }
+            }
+            FaultKind::Slowdown { .. } => {}
+        }
+    }
+
+    fn arrive(&mut self, now: SimTime, transfer: &mut Transfer<Fl>, reports: &mut Vec<LinkReport>) {
+        match &transfer.msg {
+            Msg::Upload(u) => {
+                let (device, round) = (u.device, u.round);
+                let damage = self.damaged.remove(&(device, round));
+                if !transfer.delivered {
+                    return;
+                }
+                if self
+                    .channel
+                    .faults()
+                    .cut(device, transfer.sent, now, true)
+                    .is_some()
+                {
+                    transfer.delivered = false;
+                    return;
+                }
+                match damage {
+                    Some(Damage::Detected) => {
+                        transfer.delivered = false;
+                        reports.push(LinkReport::UploadCorrupted { device, round });
+                    }
+                    Some(Damage::Undetected) => {
+                        transfer.msg = Msg::Upload(Arc::new(Upload {
+                            device,
+                            round,
+                            samples: u.samples,
+                            payload: u.payload.negated(),
+                            channel_quality_db: u.channel_quality_db,
+                        }));
+                        reports.push(LinkReport::UploadTampered { device, round });
+                    }
+                    Some(Damage::Clean) | None => {}
+                }
+            }
+            Msg::Global(_) => {
+                let device = transfer.to.wrapping_sub(1);
+                if transfer.delivered
+                    && self
+                        .channel
+                        .faults()
+                        .cut(device, transfer.sent, now, false)
+                        .is_some()
+                {
+                    transfer.delivered = false;
+                }
+            }
+            Msg::Skip { .. } => {}
         }
     }
 }

@@ -194,7 +194,7 @@ fn join(parent: &str, child: &str) -> String {
 }
 
 /// serde's messages, reworded into the scenario's error kinds.
-fn from_serde(file: String, key: String, message: String) -> ScenarioError {
+pub(crate) fn from_serde(file: String, key: String, message: String) -> ScenarioError {
     if let Some(rest) = message.strip_prefix("unknown field `") {
         let (name, tail) = rest.split_once('`').unwrap_or((rest, ""));
         let allowed = tail

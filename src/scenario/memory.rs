@@ -4,9 +4,11 @@
 //! The model is calibrated against peak RSS (`/usr/bin/time -v flsnn run ...`) on the shipped
 //! scenarios and on 1,000-device and systems-only runs (README, "Safety"): a fixed base (program,
 //! the bundled data set and its decoded images), the test set's spike trains, and per device its
-//! shard's spike trains plus the copies of its model (weights, learner state, lazy rows).
+//! shard (pool indices and one example's spike train) plus the copies of its model (weights,
+//! eligibility, lazy-row stamps, the upload waiting for its round to close).
 
 use super::spec::{DataSource, Encoding, Polarity, Scenario};
+use crate::fl::compress::Compression;
 use std::fmt;
 
 /// A training run's steady base: program, runtime, the evaluator \[bytes\].
@@ -21,10 +23,15 @@ const SPIKE_STEP_BYTES: u64 = 24;
 /// 1 / `CHANNEL_DIV`].
 const CHANNEL_DIV: u64 = 10;
 /// Copies of the model's weights a training device holds, as a fraction (numerator /
-/// `COPIES_DIV`): weights, learner, lazy rows and their stamps, the received global model, the
-/// upload.
-const MODEL_COPIES: u64 = 24;
+/// `COPIES_DIV`): the weights and their eligibility traces (2), the lazy rows' stamps (1/8), its
+/// upload waiting at the base station for the round to close (1/2, f32), and allocator slack.
+const MODEL_COPIES: u64 = 15;
+/// One more copy for compressions that send updates (the reference model), one for error
+/// feedback (the residual), one for fixed-rate (the per-weight |g_W| accumulator).
+const EXTRA_COPY: u64 = 5;
 const COPIES_DIV: u64 = 5;
+/// Per local example: its pool index and the stream position its encoding starts at \[bytes\].
+const SHARD_EXAMPLE_BYTES: u64 = 24;
 /// Copies of the test set's spike trains (encoded set, evaluator), as a fraction (numerator /
 /// `COPIES_DIV`).
 const TEST_COPIES: u64 = 8;
@@ -32,6 +39,10 @@ const TEST_COPIES: u64 = 8;
 const SYSTEMS_DEVICE_BYTES: u64 = 4050;
 /// A training device's fixed state besides its model and shard \[bytes\].
 const TRAINING_DEVICE_BYTES: u64 = 16 * KIB;
+
+/// One device a fault concerns, for each of its start and end: the timeline entries for the
+/// channel and the device, and their calendar slots \[bytes\].
+const FAULT_TARGET_BYTES: u64 = 400;
 
 const KIB: u64 = 1024;
 const MIB: u64 = 1024 * KIB;
@@ -79,12 +90,17 @@ pub fn inputs(scenario: &Scenario) -> u64 {
 pub fn estimate(scenario: &Scenario) -> MemoryEstimate {
     let m = |a: u64, b: u64| a.saturating_mul(b);
     let devices = scenario.fl.devices;
+    let faults = m(
+        super::validate_faults::fault_targets(&scenario.faults, devices),
+        FAULT_TARGET_BYTES,
+    );
     if scenario.fl.systems_only {
-        let total = SYSTEMS_BASE_BYTES
+        let base = SYSTEMS_BASE_BYTES.saturating_add(faults);
+        let total = base
             .saturating_add(m(devices, SYSTEMS_DEVICE_BYTES))
             .max(LOAD_PEAK_BYTES);
         return MemoryEstimate {
-            base: SYSTEMS_BASE_BYTES,
+            base,
             test_set: 0,
             per_device: SYSTEMS_DEVICE_BYTES,
             devices,
@@ -110,15 +126,36 @@ pub fn estimate(scenario: &Scenario) -> MemoryEstimate {
         ),
         8,
     );
+    let c = &scenario.compression;
+    let copies = MODEL_COPIES
+        + EXTRA_COPY * u64::from(c.sends_updates())
+        + EXTRA_COPY
+            * u64::from(matches!(
+                c,
+                Compression::TopK {
+                    error_feedback: true,
+                    ..
+                } | Compression::RandomK {
+                    error_feedback: true,
+                    ..
+                } | Compression::FixedRate { .. }
+            ));
+    // The shard is indices into the shared pool, encoded as consumed: one example's spike
+    // train at a time (emulated events) and its place in the walk.
     let per_device = TRAINING_DEVICE_BYTES
-        .saturating_add(m(weights, MODEL_COPIES) / COPIES_DIV)
-        .saturating_add(m(scenario.partition.examples_per_device, train));
-    let total = BASE_BYTES
+        .saturating_add(m(weights, copies) / COPIES_DIV)
+        .saturating_add(train)
+        .saturating_add(m(
+            scenario.partition.examples_per_device,
+            SHARD_EXAMPLE_BYTES,
+        ));
+    let base = BASE_BYTES.saturating_add(faults);
+    let total = base
         .saturating_add(test_set)
         .saturating_add(m(devices, per_device))
         .max(LOAD_PEAK_BYTES);
     MemoryEstimate {
-        base: BASE_BYTES,
+        base,
         test_set,
         per_device,
         devices,
@@ -192,14 +229,14 @@ pub fn check_limit(scenario: &Scenario, limit: u64, flag: &str) -> Result<Memory
         )
     } else {
         format!(
-            "fl.devices = {} x (partition.examples_per_device = {} x data.steps_per_example = {}, \
-             snn.hidden = {}), data.test_examples = {}; fl.systems_only = true needs no model or \
-             data per device",
+            "fl.devices = {} x (snn.hidden = {}, partition.examples_per_device = {}), \
+             data.test_examples = {} x data.steps_per_example = {}; fl.systems_only = true needs \
+             no model or data per device",
             scenario.fl.devices,
-            scenario.partition.examples_per_device,
-            scenario.data.steps_per_example,
             scenario.snn.hidden,
-            scenario.data.test_examples
+            scenario.partition.examples_per_device,
+            scenario.data.test_examples,
+            scenario.data.steps_per_example
         )
     };
     Err(format!(
@@ -306,13 +343,18 @@ mod tests {
         let base = estimate(&scenario(&[])).total;
         for set in [
             "fl.devices=400",
-            "partition.examples_per_device=500",
             "data.steps_per_example=800",
             "snn.hidden=100",
             "data.test_examples=1000",
         ] {
             assert!(estimate(&scenario(&[set])).total > base, "{set}");
         }
+        // A local example is an index into the shared pool: a few bytes per device, below the
+        // loading peak that floors the total of a small run.
+        let many = scenario(&["partition.examples_per_device=500", "fl.devices=10000"]);
+        let few = scenario(&["fl.devices=10000"]);
+        assert!(estimate(&many).per_device > estimate(&few).per_device);
+        assert!(estimate(&many).total > estimate(&few).total);
         let systems = estimate(&scenario(&["fl.systems_only=true", "fl.devices=100000"]));
         assert!(systems.per_device < estimate(&scenario(&[])).per_device);
         assert!(systems.total > base);

@@ -14,13 +14,17 @@ pub mod memory;
 pub mod name;
 pub mod raw;
 pub mod raw_cell;
+pub mod raw_faults;
 pub mod resolve;
 pub mod spec;
 pub mod units;
 pub mod validate;
+mod validate_air;
 mod validate_budget;
 mod validate_cell;
+mod validate_faults;
 mod validate_net;
+mod validate_override;
 
 pub use error::ScenarioError;
 pub use load::{load, load_str, load_with_env, DEFAULT_SCENARIO, EMBEDDED_NAME};
@@ -76,22 +80,27 @@ impl Scenario {
     /// class furthest behind its share after `d + 1` devices (ties to the lower index), so each
     /// class gets its share of devices to within one.
     pub fn device_class_assignment(&self) -> Vec<usize> {
-        let mut counts = vec![0u64; self.device_classes.len()];
-        let mut out = Vec::with_capacity(self.fl.devices as usize);
-        for d in 0..self.fl.devices {
-            let n = (d + 1) as f64;
-            let mut best = 0;
-            let mut best_deficit = f64::NEG_INFINITY;
-            for (k, class) in self.device_classes.iter().enumerate() {
-                let deficit = class.share * n - counts[k] as f64;
-                if deficit > best_deficit {
-                    best = k;
-                    best_deficit = deficit;
-                }
-            }
-            counts[best] += 1;
-            out.push(best);
-        }
-        out
+        class_assignment(&self.device_classes, self.fl.devices)
     }
+}
+
+/// The class of each of the first `devices` devices (see [`Scenario::device_class_assignment`]).
+pub(crate) fn class_assignment(classes: &[spec::DeviceClass], devices: u64) -> Vec<usize> {
+    let mut counts = vec![0u64; classes.len()];
+    let mut out = Vec::with_capacity(devices as usize);
+    for d in 0..devices {
+        let n = (d + 1) as f64;
+        let mut best = 0;
+        let mut best_deficit = f64::NEG_INFINITY;
+        for (k, class) in classes.iter().enumerate() {
+            let deficit = class.share * n - counts[k] as f64;
+            if deficit > best_deficit {
+                best = k;
+                best_deficit = deficit;
+            }
+        }
+        counts[best] += 1;
+        out.push(best);
+    }
+    out
 }

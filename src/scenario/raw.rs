@@ -51,6 +51,9 @@ pub struct RawScenario {
     /// `[cell]`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cell: Option<super::raw_cell::RawCell>,
+    /// `[[faults]]`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub faults: Option<Vec<super::raw_faults::RawFault>>,
 }
 
 /// Where examples come from.
@@ -263,6 +266,7 @@ pub struct RawChannel {
 #[serde(rename_all = "kebab-case")]
 pub enum RawSharing {
     EqualShare,
+    Proportional,
     ProcessorSharing,
     Fifo,
     Broadcast,

@@ -73,6 +73,23 @@ pub enum RawScheduling {
     AgeOfUpdate,
 }
 
+/// Mobility models.
+#[derive(Copy, Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum RawMobility {
+    Static,
+    ConstantVelocity,
+    RandomWaypoint,
+}
+
+/// How the uplink carries the uploads.
+#[derive(Copy, Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum RawCellAggregation {
+    Digital,
+    OverTheAir,
+}
+
 /// `[cell]`.
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -149,4 +166,22 @@ pub struct RawCell {
     pub scheduling: Option<RawScheduling>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scheduled: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub extra_loss: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mobility: Option<RawMobility>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_speed: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_speed: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aggregation: Option<RawCellAggregation>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub air_threshold: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub air_noise: Option<bool>,
+    /// `override`: each a table of `devices = [first, last]` or `class = "name"` and per-device
+    /// `[cell]` keys (checked by `validate_override.rs`).
+    #[serde(rename = "override", skip_serializing_if = "Option::is_none")]
+    pub overrides: Option<Vec<toml::Table>>,
 }

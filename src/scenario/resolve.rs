@@ -49,6 +49,7 @@ pub fn to_raw(s: &Scenario) -> RawScenario {
             round_airtime: s.budget.round_airtime.and_then(dur),
         }),
         cell: s.cell.as_ref().map(|c| c.raw.clone()),
+        faults: (!s.faults.is_empty()).then(|| s.faults.iter().map(|f| f.raw.clone()).collect()),
     };
     if let (Some(_), Some(channel)) = (&s.cell, raw.channel.as_mut()) {
         for link in [&mut channel.uplink, &mut channel.downlink]
@@ -215,6 +216,7 @@ fn raw_device_class(k: &DeviceClass) -> RawDeviceClass {
 fn raw_link(l: &LinkSpec) -> RawLink {
     let sharing = match l.sharing {
         LinkSharing::EqualShare => RawSharing::EqualShare,
+        LinkSharing::Proportional => RawSharing::Proportional,
         LinkSharing::ProcessorSharing => RawSharing::ProcessorSharing,
         LinkSharing::Fifo => RawSharing::Fifo,
         LinkSharing::Broadcast => RawSharing::Broadcast,

@@ -42,8 +42,37 @@ pub struct Scenario {
     /// `[cell]`: a radio cell giving each device its own link (default none: every device
     /// shares the links of `[channel]`).
     pub cell: Option<CellSpec>,
+    /// `[[faults]]`: the fault timeline (default none).
+    pub faults: Vec<FaultSpec>,
     /// Where the scenario came from: the file name or `"<embedded default>"`.
     pub source: String,
+}
+
+/// One `[[faults]]` entry.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FaultSpec {
+    /// Its kind and parameters.
+    pub kind: crate::fl::FaultKind,
+    /// When it starts.
+    pub start: crate::fl::FaultTime,
+    /// When it ends (`None`: at the end of the run).
+    pub end: Option<crate::fl::FaultTime>,
+    /// The devices it concerns (none for an outage).
+    pub targets: FaultTargets,
+    /// The entry as written (for the resolved scenario).
+    pub raw: super::raw_faults::RawFault,
+}
+
+/// The devices a fault concerns: those listed (ids, ranges, classes; every device when none is
+/// listed), of which a random `fraction` when given.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FaultTargets {
+    /// Device ids listed, ranges expanded, in id order.
+    pub devices: Vec<u32>,
+    /// Indices of the device classes listed.
+    pub classes: Vec<usize>,
+    /// Keep this fraction of them, drawn at random (rounded up, at least one).
+    pub fraction: Option<f64>,
 }
 
 /// Data sources.
@@ -185,6 +214,8 @@ pub struct DeviceClass {
 pub enum LinkSharing {
     /// Uplink: equal share among concurrent senders (default uplink).
     EqualShare,
+    /// Uplink: senders starting together split their share in proportion to their sizes.
+    Proportional,
     /// Uplink: processor sharing.
     ProcessorSharing,
     /// Uplink: FIFO queue at the BS.
@@ -295,6 +326,43 @@ pub struct CellSpec {
     pub pa_efficiency: f64,
     /// Which devices the base station asks each round (`None`: `fl.participation` decides).
     pub scheduling: Option<crate::fl::Scheduling>,
+    /// Over-the-air aggregation (`None`: digital uploads).
+    pub over_the_air: Option<crate::net::OverTheAir>,
+    /// `cell.override`: groups of devices with configurations of their own, in order.
+    pub overrides: Vec<CellOverride>,
     /// The section as written (the resolved scenario writes it back verbatim).
     pub raw: super::raw_cell::RawCell,
+}
+
+/// Which devices a `cell.override` entry covers.
+#[derive(Clone, Debug, PartialEq)]
+pub enum DeviceSelector {
+    /// Devices `first..=last`.
+    Range {
+        /// The first device.
+        first: u64,
+        /// The last device (included).
+        last: u64,
+    },
+    /// Every device of the class with this index.
+    Class(usize),
+}
+
+impl DeviceSelector {
+    /// Whether device `d` of class `class` is covered.
+    pub fn covers(&self, d: u64, class: usize) -> bool {
+        match *self {
+            DeviceSelector::Range { first, last } => (first..=last).contains(&d),
+            DeviceSelector::Class(k) => k == class,
+        }
+    }
+}
+
+/// One `cell.override` entry: its devices and the cell as they see it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CellOverride {
+    /// The devices.
+    pub devices: DeviceSelector,
+    /// The cell merged with the override's keys (its `overrides` empty).
+    pub cell: CellSpec,
 }

@@ -6,6 +6,7 @@ use super::raw::*;
 use super::spec::*;
 use super::validate_budget::{validate_budget, validate_compression};
 use super::validate_cell::validate_cell;
+use super::validate_faults::validate_faults;
 use super::validate_net::{validate_availability, validate_link, LinkDirection};
 use crate::snn::SnnConfig;
 use std::collections::BTreeSet;
@@ -97,6 +98,8 @@ pub fn validate(raw: &RawScenario, file: &str) -> Result<Scenario, ScenarioError
         return Err(c.invalid("name", why, format!("{:?}", super::layer::excerpt(&name))));
     }
     let cell = validate_cell(&c, raw, fl.devices, &device_classes, &uplink, &downlink)?;
+    let rounds = fl.steps.div_ceil((fl.tau * snn.delta_s).max(1)).max(1);
+    let faults = validate_faults(&c, raw.faults.as_deref(), &fl, rounds, &device_classes)?;
     Ok(Scenario {
         name,
         seed: raw.seed.unwrap_or(1),
@@ -113,6 +116,7 @@ pub fn validate(raw: &RawScenario, file: &str) -> Result<Scenario, ScenarioError
         compression,
         budget,
         cell,
+        faults,
         source: file.to_string(),
     })
 }

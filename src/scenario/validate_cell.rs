@@ -14,7 +14,7 @@ use super::spec::{CellSpec, DeviceClass, LinkSpec};
 use super::units::{self, UnitError};
 use crate::fl::Scheduling;
 use crate::net::{
-    CellConfig, ErrorModel, Fading, LinkBudget, LossModel, PathLoss, Placement, Position,
+    CellConfig, ErrorModel, Fading, LinkBudget, LossModel, Mobility, PathLoss, Placement, Position,
     RateModel, SightRule, LTE_CQI,
 };
 
@@ -22,7 +22,7 @@ type Parse = fn(&str) -> Result<f64, UnitError>;
 
 impl Checker {
     /// A real unit string parsed by `parse`, `default` when absent.
-    fn level(
+    pub(crate) fn level(
         &self,
         key: &str,
         value: Option<&String>,
@@ -93,6 +93,20 @@ pub(crate) fn validate_cell(
             ));
         }
     }
+    let mut spec = validate_one(c, raw, &cell, devices, classes)?;
+    spec.overrides = super::validate_override::overrides(c, raw, &cell, devices, classes)?;
+    Ok(Some(spec))
+}
+
+/// One configuration of the cell: the section itself, or the section merged with an override.
+pub(crate) fn validate_one(
+    c: &Checker,
+    raw: &RawScenario,
+    cell: &RawCell,
+    devices: u64,
+    classes: &[DeviceClass],
+) -> Result<CellSpec, ScenarioError> {
+    let cell = cell.clone();
     let placement = placement(c, &cell, devices)?;
     let path_loss = path_loss(c, &cell)?;
     let positive = |v: f64| v > 0.0;
@@ -252,7 +266,7 @@ pub(crate) fn validate_cell(
         })
         .collect::<Result<Vec<_>, _>>()?;
     let config = CellConfig {
-        placement,
+        placement: placement.clone(),
         path_loss,
         sight: match cell.sight.unwrap_or(RawSight::Los) {
             RawSight::Los => SightRule::Los,
@@ -282,6 +296,15 @@ pub(crate) fn validate_cell(
         )?,
         rate,
         error,
+        extra_loss_db: c.level_where(
+            "cell.extra_loss",
+            cell.extra_loss.as_ref(),
+            0.0,
+            units::parse_db,
+            "a loss >= 0dB like \"20dB\"",
+            |v| v >= 0.0,
+        )?,
+        mobility: mobility(c, &cell, &placement)?,
     };
     config
         .validate()
@@ -294,13 +317,16 @@ pub(crate) fn validate_cell(
         |v| v > 0.0 && v <= 1.0 && finite(v),
     )?;
     let scheduling = scheduling(c, raw, &cell, devices)?;
-    Ok(Some(CellSpec {
+    let over_the_air = super::validate_air::over_the_air(c, raw, &cell)?;
+    Ok(CellSpec {
         config,
         tx_power_dbm,
         pa_efficiency,
         scheduling,
+        over_the_air,
+        overrides: Vec::new(),
         raw: cell,
-    }))
+    })
 }
 
 fn scheduling(
@@ -352,6 +378,73 @@ fn scheduling(
         devices,
     )? as u32;
     Ok(Some(make(k)))
+}
+
+fn mobility(c: &Checker, cell: &RawCell, placement: &Placement) -> Result<Mobility, ScenarioError> {
+    let kind = cell.mobility.unwrap_or(RawMobility::Static);
+    if kind == RawMobility::Static {
+        let why = "only with mobility = \"constant-velocity\" or \"random-waypoint\"";
+        c.forbid("cell.min_speed", &cell.min_speed, why)?;
+        c.forbid("cell.max_speed", &cell.max_speed, why)?;
+        return Ok(Mobility::Static);
+    }
+    let min = c.level(
+        "cell.min_speed",
+        Some(c.require(
+            "cell.min_speed",
+            &cell.min_speed,
+            "a moving device needs a speed",
+        )?),
+        0.0,
+        units::parse_speed_mps,
+    )?;
+    let max = c.level(
+        "cell.max_speed",
+        cell.max_speed.as_ref(),
+        min,
+        units::parse_speed_mps,
+    )?;
+    if max < min {
+        return Err(c.invalid(
+            "cell.max_speed",
+            &format!("a speed >= cell.min_speed ({min} m/s)"),
+            format!("{max} m/s"),
+        ));
+    }
+    Ok(match kind {
+        RawMobility::Static | RawMobility::ConstantVelocity => Mobility::ConstantVelocity {
+            min_speed_mps: min,
+            max_speed_mps: max,
+        },
+        RawMobility::RandomWaypoint => {
+            if min <= 0.0 {
+                return Err(c.invalid(
+                    "cell.min_speed",
+                    "a speed > 0 (a random-waypoint leg at 0 m/s never ends)",
+                    format!("{min} m/s"),
+                ));
+            }
+            let (inner_m, outer_m) = match *placement {
+                Placement::Annulus { inner_m, outer_m }
+                | Placement::Clusters {
+                    inner_m, outer_m, ..
+                } => (inner_m, outer_m),
+                Placement::Explicit(_) => {
+                    return Err(c.invalid(
+                        "cell.mobility",
+                        "\"static\" or \"constant-velocity\" with placement = \"explicit\" (random waypoints fill the cell's radius)",
+                        "\"random-waypoint\"",
+                    ))
+                }
+            };
+            Mobility::RandomWaypoint {
+                min_speed_mps: min,
+                max_speed_mps: max,
+                inner_m,
+                outer_m,
+            }
+        }
+    })
 }
 
 fn placement(c: &Checker, cell: &RawCell, devices: u64) -> Result<Placement, ScenarioError> {

@@ -14,6 +14,10 @@ pub(crate) enum LinkDirection {
     Downlink,
 }
 
+/// The uplink's sharing rules, as written.
+const UPLINK_SHARINGS: &str =
+    "one of \"equal-share\", \"proportional\", \"processor-sharing\", \"fifo\"";
+
 pub(crate) fn validate_link(
     c: &Checker,
     l: RawLink,
@@ -33,14 +37,11 @@ pub(crate) fn validate_link(
             )?;
             match l.sharing.unwrap_or(RawSharing::EqualShare) {
                 RawSharing::EqualShare => LinkSharing::EqualShare,
+                RawSharing::Proportional => LinkSharing::Proportional,
                 RawSharing::ProcessorSharing => LinkSharing::ProcessorSharing,
                 RawSharing::Fifo => LinkSharing::Fifo,
                 other => {
-                    return Err(c.invalid(
-                        &key("sharing"),
-                        "one of \"equal-share\", \"processor-sharing\", \"fifo\"",
-                        format!("{other:?}"),
-                    ))
+                    return Err(c.invalid(&key("sharing"), UPLINK_SHARINGS, format!("{other:?}")))
                 }
             }
         }

@@ -11,16 +11,18 @@
 use super::calendar::Calendar;
 use super::host::{Host, PostJob, RunJob, SaveWorker, TakeProbe};
 use super::model::{
-    Context, Effect, Input, Medium, Model, NodeId, Observer, System, Transfer, Worker,
+    Context, Effect, Input, Medium, Model, NodeId, Observer, Scheduled, System, Target, Transfer,
+    When, Worker,
 };
 use super::snapshot::{Saver, SnapshotView};
 use super::SimError;
+use crate::time::SimDuration;
 use crate::time::SimTime;
 use actix::dev::Request;
 use actix::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, VecDeque};
+use std::collections::{BTreeMap, BinaryHeap, VecDeque};
 
 #[derive(Serialize, Deserialize)]
 #[serde(bound = "")]
@@ -29,6 +31,19 @@ enum Event<S: System> {
     Timer { node: NodeId, timer: S::Timer },
     WorkDone { work: u32 },
     Wake { version: u64 },
+    Timeline { target: Target, event: S::Event },
+}
+
+/// Timeline events waiting for a cue: their delay, target and event.
+type Waiting<S> = Vec<(SimDuration, Target, <S as System>::Event)>;
+
+/// The calendar source a timeline event ranks as when it ties in time: its node, or node 0 for
+/// the medium.
+fn source(target: Target) -> NodeId {
+    match target {
+        Target::Node(node) => node,
+        Target::Medium => 0,
+    }
 }
 
 /// A job's pending answer.
@@ -85,6 +100,7 @@ pub struct Resume<S: System> {
     arrivals: Vec<BinaryHeap<Reverse<SimTime>>>,
     wake: Option<SimTime>,
     wake_version: u64,
+    cues: BTreeMap<u64, Waiting<S>>,
 }
 
 impl<S: System> Resume<S> {
@@ -110,6 +126,7 @@ pub(super) struct ResumeView<'k, S: System> {
     arrivals: &'k [BinaryHeap<Reverse<SimTime>>],
     wake: Option<SimTime>,
     wake_version: u64,
+    cues: &'k BTreeMap<u64, Waiting<S>>,
 }
 
 pub(super) struct Kernel<'a, S: System> {
@@ -130,6 +147,8 @@ pub(super) struct Kernel<'a, S: System> {
     arrivals: Vec<BinaryHeap<Reverse<SimTime>>>,
     wake: Option<SimTime>,
     wake_version: u64,
+    /// Timeline events waiting for their cue, by cue.
+    cues: BTreeMap<u64, Waiting<S>>,
     events: u64,
     /// Buffers reused from event to event.
     effects: Vec<Effect<S>>,
@@ -143,11 +162,27 @@ impl<'a, S: System> Kernel<'a, S> {
         hosts: Vec<Hosting<S>>,
         medium: &'a mut dyn Medium<S>,
         observer: &'a mut dyn Observer<S>,
+        timeline: Vec<Scheduled<S>>,
         saver: Option<&'a mut dyn Saver<S>>,
     ) -> Kernel<'a, S> {
         let arrivals = (0..models.len()).map(|_| BinaryHeap::new()).collect();
+        let mut cal = Calendar::default();
+        let mut cues: BTreeMap<u64, Waiting<S>> = BTreeMap::new();
+        for Scheduled {
+            when,
+            target,
+            event,
+        } in timeline
+        {
+            match when {
+                When::At(t) => cal.schedule(t, source(target), Event::Timeline { target, event }),
+                When::Cue { cue, delay } => {
+                    cues.entry(cue).or_default().push((delay, target, event))
+                }
+            }
+        }
         Kernel {
-            cal: Calendar::default(),
+            cal,
             now: SimTime::ZERO,
             models,
             hosts,
@@ -161,6 +196,7 @@ impl<'a, S: System> Kernel<'a, S> {
             arrivals,
             wake: None,
             wake_version: 0,
+            cues,
             events: 0,
             effects: Vec::new(),
             transfers: Vec::new(),
@@ -168,7 +204,8 @@ impl<'a, S: System> Kernel<'a, S> {
         }
     }
 
-    /// Takes up a saved kernel state (its parts restored already).
+    /// Takes up a saved kernel state (its parts restored already): its calendar and waiting cues
+    /// replace the timeline laid down by [`Kernel::new`].
     pub(super) fn resume(&mut self, state: Resume<S>) -> Result<(), SimError<S::Error>> {
         let nodes = self.models.len();
         let fits = state.arrivals.len() == nodes
@@ -207,6 +244,7 @@ impl<'a, S: System> Kernel<'a, S> {
         self.arrivals = state.arrivals;
         self.wake = state.wake;
         self.wake_version = state.wake_version;
+        self.cues = state.cues;
         self.started = true;
         Ok(())
     }
@@ -227,6 +265,7 @@ impl<'a, S: System> Kernel<'a, S> {
                         _ => "a work".to_string(),
                     },
                     Event::Wake { .. } => "the medium".to_string(),
+                    Event::Timeline { .. } => "the timeline".to_string(),
                 };
                 return Err(SimError::ClockOverflow {
                     origin,
@@ -236,10 +275,16 @@ impl<'a, S: System> Kernel<'a, S> {
             self.now = t;
             self.events += 1;
             match event {
-                Event::Arrival(transfer) => {
+                Event::Arrival(mut transfer) => {
                     let to = transfer.to;
                     // Arrivals pop in time order: this one is the earliest on its way to `to`.
                     self.arrivals[to as usize].pop();
+                    let mut reports = std::mem::take(&mut self.reports);
+                    self.medium.arrive(t, &mut transfer, &mut reports);
+                    for report in reports.drain(..) {
+                        self.observer.report(t, report);
+                    }
+                    self.reports = reports;
                     self.observer.arrival(t, &transfer);
                     let (from, msg) = (transfer.from, transfer.msg);
                     let input = if transfer.delivered {
@@ -270,6 +315,24 @@ impl<'a, S: System> Kernel<'a, S> {
                     })?;
                     if let Some(done) = done {
                         self.handle(node, Input::Done(done)).await?;
+                    }
+                }
+                Event::Timeline { target, event } => {
+                    self.observer.event(t, target, &event);
+                    match target {
+                        Target::Node(node) => self.handle(node, Input::Event(event)).await?,
+                        Target::Medium => {
+                            let mut transfers = std::mem::take(&mut self.transfers);
+                            let mut reports = std::mem::take(&mut self.reports);
+                            self.medium.event(t, event, &mut transfers, &mut reports);
+                            for report in reports.drain(..) {
+                                self.observer.report(t, report);
+                            }
+                            self.schedule_transfers(&mut transfers);
+                            self.transfers = transfers;
+                            self.reports = reports;
+                            self.reschedule_wake();
+                        }
                     }
                 }
                 Event::Wake { version } => {
@@ -402,6 +465,13 @@ impl<'a, S: System> Kernel<'a, S> {
                     self.drain_probes(PROBES_IN_FLIGHT).await?;
                 }
                 Effect::Note(note) => self.observer.note(now, node, note),
+                Effect::Cue(cue) => {
+                    for (delay, target, event) in self.cues.remove(&cue).unwrap_or_default() {
+                        let at = now + delay;
+                        self.cal
+                            .schedule(at, source(target), Event::Timeline { target, event });
+                    }
+                }
             }
         }
         Ok(())
@@ -520,6 +590,7 @@ impl<'a, S: System> Kernel<'a, S> {
                 arrivals: &self.arrivals,
                 wake: self.wake,
                 wake_version: self.wake_version,
+                cues: &self.cues,
             },
             models,
             workers,

@@ -16,7 +16,8 @@ mod snapshot;
 pub use calendar::Calendar;
 pub use kernel::{KernelStats, Resume};
 pub use model::{
-    Context, Effect, Input, Medium, Model, NodeId, Observer, System, Transfer, Worker,
+    Context, Effect, Input, Medium, Model, NodeId, Observer, Scheduled, System, Target, Transfer,
+    When, Worker,
 };
 pub use snapshot::{decode, encode, Bytes, Saver, Snapshot};
 
@@ -75,14 +76,16 @@ pub struct Node<S: System> {
 
 /// Runs a simulation of `nodes` (node `i` has id `i`) over `medium` until the calendar is empty,
 /// with the nodes' actors spread over `threads` arbiters (at least one; inline workers get no
-/// actor). The outcome does not depend on `threads`.
+/// actor), handing the events of `timeline` to their targets when they fall due. The outcome does
+/// not depend on `threads`.
 pub fn run<S: System>(
     nodes: Vec<Node<S>>,
     medium: &mut dyn Medium<S>,
     observer: &mut dyn Observer<S>,
+    timeline: Vec<Scheduled<S>>,
     threads: usize,
 ) -> Result<KernelStats, SimError<S::Error>> {
-    run_saving(nodes, medium, observer, threads, None, None)
+    run_saving(nodes, medium, observer, timeline, threads, None, None)
 }
 
 /// [`run`], saving the simulation whenever `saver` says so, and, with `resume`, taking it up
@@ -92,6 +95,7 @@ pub fn run_saving<'a, S: System>(
     nodes: Vec<Node<S>>,
     medium: &'a mut dyn Medium<S>,
     observer: &'a mut dyn Observer<S>,
+    timeline: Vec<Scheduled<S>>,
     threads: usize,
     resume: Option<Resume<S>>,
     saver: Option<&'a mut dyn Saver<S>>,
@@ -116,7 +120,7 @@ pub fn run_saving<'a, S: System>(
             }
             models.push(node.model);
         }
-        let mut kernel = kernel::Kernel::new(models, hosts, medium, observer, saver);
+        let mut kernel = kernel::Kernel::new(models, hosts, medium, observer, timeline, saver);
         let result = match resume {
             Some(state) => match kernel.resume(state) {
                 Ok(()) => kernel.run().await,

@@ -42,6 +42,42 @@ pub trait System: 'static {
     type Report;
     /// A model's error (a bug, or a corrupt message).
     type Error: std::fmt::Display + Send + Unpin;
+    /// An event of the timeline laid down before the run (a fault starting or ending), handed to
+    /// a node or to the medium when it falls due.
+    type Event: Serialize + DeserializeOwned;
+}
+
+/// Who a timeline event is for.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Target {
+    /// A node, as an [`Input::Event`].
+    Node(NodeId),
+    /// The medium ([`Medium::event`]).
+    Medium,
+}
+
+/// When a timeline event falls due.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum When {
+    /// At a virtual time.
+    At(SimTime),
+    /// `delay` after a node first raises cue `cue` ([`Effect::Cue`]); never if no node does.
+    Cue {
+        /// The cue.
+        cue: u64,
+        /// How long after it.
+        delay: SimDuration,
+    },
+}
+
+/// One event of the timeline.
+pub struct Scheduled<S: System> {
+    /// When.
+    pub when: When,
+    /// For whom.
+    pub target: Target,
+    /// What.
+    pub event: S::Event,
 }
 
 /// An input to a node model.
@@ -67,6 +103,8 @@ pub enum Input<S: System> {
     Timer(S::Timer),
     /// Work finished.
     Done(S::Done),
+    /// An event of the timeline.
+    Event(S::Event),
 }
 
 /// What a node model asks for in answer to an input.
@@ -99,6 +137,8 @@ pub enum Effect<S: System> {
     Probe(S::Probe),
     /// Tell the observer something.
     Note(S::Note),
+    /// Raise a cue: the timeline events waiting for it fall due (only the first time).
+    Cue(u64),
 }
 
 /// What a model sees besides its input.
@@ -165,6 +205,8 @@ pub struct Transfer<S: System> {
     pub from: NodeId,
     /// The receiver.
     pub to: NodeId,
+    /// When the sender sent it.
+    pub sent: SimTime,
     /// Whether it arrives.
     pub delivered: bool,
     /// The message.
@@ -193,6 +235,27 @@ pub trait Medium<S: System> {
     /// Wakes the medium at `now`: the copies it can now schedule go to `out`.
     fn wake(&mut self, _now: SimTime, _out: &mut Vec<Transfer<S>>) {}
 
+    /// A timeline event for the medium falls due at `now`: copies it schedules go to `out`, what
+    /// it reports to `reports`.
+    fn event(
+        &mut self,
+        _now: SimTime,
+        _event: S::Event,
+        _out: &mut Vec<Transfer<S>>,
+        _reports: &mut Vec<S::Report>,
+    ) {
+    }
+
+    /// A copy reaches its receiver at `now`: the medium's last word on whether it arrives (a
+    /// path that broke while it was on its way); what it reports goes to `reports`.
+    fn arrive(
+        &mut self,
+        _now: SimTime,
+        _transfer: &mut Transfer<S>,
+        _reports: &mut Vec<S::Report>,
+    ) {
+    }
+
     /// Its state, to be saved in a snapshot (an error says why it cannot be saved).
     fn save(&self) -> Result<S::Saved, String> {
         Err("it cannot be saved".into())
@@ -209,6 +272,9 @@ pub trait Observer<S: System> {
     fn arrival(&mut self, now: SimTime, transfer: &Transfer<S>);
     /// A probe's reading, in the order the probes were taken.
     fn reading(&mut self, node: NodeId, reading: S::Reading);
+
+    /// A timeline event falls due, before its target handles it.
+    fn event(&mut self, _now: SimTime, _target: Target, _event: &S::Event) {}
 
     /// How far the system has come (e.g. rounds completed), for [`crate::sim::Saver::due`].
     fn progress(&self) -> u64 {

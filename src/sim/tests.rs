@@ -17,6 +17,7 @@ impl System for Ring {
     type Report = ();
     type Error = String;
     type Saved = Bytes;
+    type Event = u64;
 }
 
 /// Passes the token on after squaring it on its actor (1 ms of work), until it reaches `stop`.
@@ -39,8 +40,10 @@ impl Model<Ring> for Counter {
                 msg: 2,
             }),
             Input::Start | Input::Timer(()) => {}
+            Input::Event(v) => out.push(Effect::Note((ctx.now, 1_000 + v))),
             Input::Message { msg, .. } => {
                 out.push(Effect::Note((ctx.now, msg)));
+                out.push(Effect::Cue(msg));
                 if msg < self.stop {
                     out.push(Effect::Work {
                         duration: SimDuration::from_millis(1),
@@ -106,6 +109,7 @@ impl Medium<Ring> for Wire {
                 at: now + SimDuration::from_millis(10),
                 from,
                 to,
+                sent: now,
                 delivered: true,
                 msg,
             });
@@ -117,6 +121,16 @@ impl Medium<Ring> for Wire {
     fn save(&self) -> Result<Bytes, String> {
         Ok(Bytes::default())
     }
+
+    fn event(
+        &mut self,
+        _now: SimTime,
+        _v: u64,
+        _out: &mut Vec<Transfer<Ring>>,
+        reports: &mut Vec<()>,
+    ) {
+        reports.push(());
+    }
 }
 
 #[derive(Default, serde::Serialize, serde::Deserialize)]
@@ -124,6 +138,7 @@ struct Log {
     notes: Vec<(NodeId, SimTime, u64)>,
     readings: Vec<(NodeId, u64)>,
     reports: usize,
+    events: Vec<(SimTime, Target, u64)>,
 }
 
 impl Observer<Ring> for Log {
@@ -137,6 +152,9 @@ impl Observer<Ring> for Log {
     fn reading(&mut self, node: NodeId, reading: u64) {
         self.readings.push((node, reading));
     }
+    fn event(&mut self, now: SimTime, target: Target, event: &u64) {
+        self.events.push((now, target, *event));
+    }
 
     fn progress(&self) -> u64 {
         self.notes.len() as u64
@@ -148,6 +166,10 @@ impl Observer<Ring> for Log {
 }
 
 fn ring(threads: usize) -> (Log, KernelStats) {
+    ring_with(threads, Vec::new())
+}
+
+fn ring_with(threads: usize, timeline: Vec<Scheduled<Ring>>) -> (Log, KernelStats) {
     let nodes = (0..3)
         .map(|i| Node {
             model: Box::new(Counter {
@@ -159,7 +181,7 @@ fn ring(threads: usize) -> (Log, KernelStats) {
         })
         .collect();
     let mut log = Log::default();
-    let stats = run(nodes, &mut Wire, &mut log, threads).expect("the ring runs");
+    let stats = run(nodes, &mut Wire, &mut log, timeline, threads).expect("the ring runs");
     (log, stats)
 }
 
@@ -221,7 +243,7 @@ fn slow(duration: SimDuration) -> Result<KernelStats, SimError<String>> {
             worker: Box::new(Squarer { last: 0 }) as Box<dyn Worker<Ring>>,
         })
         .collect();
-    run(nodes, &mut Wire, &mut Log::default(), 1)
+    run(nodes, &mut Wire, &mut Log::default(), Vec::new(), 1)
 }
 
 #[test]
@@ -257,7 +279,8 @@ impl Saver<Ring> for EveryEvent {
 
 #[test]
 fn a_run_taken_up_from_any_snapshot_ends_as_if_never_stopped() {
-    let (whole, whole_stats) = ring(1);
+    let (whole, whole_stats) = ring_with(1, timeline());
+    assert_eq!(whole.events.len(), 3, "the timeline is part of the run");
     let nodes = || -> Vec<Node<Ring>> {
         (0..3)
             .map(|i| Node {
@@ -273,8 +296,16 @@ fn a_run_taken_up_from_any_snapshot_ends_as_if_never_stopped() {
     // Saved on two threads (work in flight on the actors is awaited into the snapshot) ...
     let mut saver = EveryEvent::default();
     let mut log = Log::default();
-    let stats = run_saving(nodes(), &mut Wire, &mut log, 2, None, Some(&mut saver))
-        .expect("the ring runs while saving");
+    let stats = run_saving(
+        nodes(),
+        &mut Wire,
+        &mut log,
+        timeline(),
+        2,
+        None,
+        Some(&mut saver),
+    )
+    .expect("the ring runs while saving");
     assert_eq!(log.notes, whole.notes, "saving changes nothing");
     assert_eq!(stats, whole_stats);
     assert_eq!(saver.snapshots.len() as u64, whole_stats.events);
@@ -298,6 +329,7 @@ fn a_run_taken_up_from_any_snapshot_ends_as_if_never_stopped() {
             restored,
             &mut Wire,
             &mut log,
+            timeline(),
             1,
             Some(snapshot.kernel),
             None,
@@ -306,6 +338,7 @@ fn a_run_taken_up_from_any_snapshot_ends_as_if_never_stopped() {
         assert_eq!(log.notes, whole.notes, "from {at}");
         assert_eq!(log.readings, whole.readings, "from {at}");
         assert_eq!(log.reports, whole.reports, "from {at}");
+        assert_eq!(log.events, whole.events, "from {at}");
         assert_eq!(stats, whole_stats, "from {at}");
     }
 }
@@ -327,6 +360,7 @@ fn a_damaged_snapshot_is_an_error_not_a_panic() {
         nodes,
         &mut Wire,
         &mut Log::default(),
+        Vec::new(),
         1,
         None,
         Some(&mut saver),
@@ -343,4 +377,65 @@ fn a_damaged_snapshot_is_an_error_not_a_panic() {
     longer.push(0);
     let err = Snapshot::<Ring>::decode(&longer).err().expect("left over");
     assert!(err.contains("left over"), "{err}");
+}
+
+#[test]
+fn timeline_events_fall_due_at_their_time_or_after_their_cue_and_only_once() {
+    let ms = |m: u64| SimTime::ZERO + SimDuration::from_millis(m);
+    for threads in [1, 2] {
+        let (log, _) = ring_with(threads, timeline());
+        let events: Vec<(NodeId, SimTime, u64)> = log
+            .notes
+            .iter()
+            .copied()
+            .filter(|n| (1_000..2_000).contains(&n.2))
+            .collect();
+        assert_eq!(events, vec![(1, ms(15), 1_009), (0, ms(26), 1_007)]);
+        assert_eq!(
+            log.events,
+            vec![
+                (ms(15), Target::Node(1), 9),
+                (ms(26), Target::Node(0), 7),
+                (ms(30), Target::Medium, 3),
+            ]
+        );
+        assert_eq!(log.reports, 6, "five hops and the medium's event");
+    }
+}
+
+/// Timeline events at a time (for a node and for the medium), after a cue, and after a cue
+/// nobody raises.
+fn timeline() -> Vec<Scheduled<Ring>> {
+    let ms = |m: u64| SimTime::ZERO + SimDuration::from_millis(m);
+    vec![
+        Scheduled {
+            when: When::At(ms(15)),
+            target: Target::Node(1),
+            event: 9,
+        },
+        // Node 2 receives token 4 at 21 ms and raises cue 4; the token comes back as a
+        // message worth 4 nowhere else, so the event falls due once, 5 ms later.
+        Scheduled {
+            when: When::Cue {
+                cue: 4,
+                delay: SimDuration::from_millis(5),
+            },
+            target: Target::Node(0),
+            event: 7,
+        },
+        Scheduled {
+            when: When::At(ms(30)),
+            target: Target::Medium,
+            event: 3,
+        },
+        // Nobody raises cue 5: never due.
+        Scheduled {
+            when: When::Cue {
+                cue: 5,
+                delay: SimDuration::ZERO,
+            },
+            target: Target::Node(2),
+            event: 8,
+        },
+    ]
 }

@@ -15,6 +15,13 @@
 
 use super::Network;
 
+/// Flag of a flush-queue entry standing for every hidden row of presynaptic neuron
+/// `entry & !PRESYNAPTIC` (used while rows fit in 31 bits).
+const PRESYNAPTIC: u32 = 1 << 31;
+
+/// Second key of an output catch-up memo (never a block count).
+const OUTPUT_MEMO: u64 = u64::MAX;
+
 /// The eligibility of W and the lazy bookkeeping; W itself is passed in (it lives in `Params`).
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub(crate) struct LazyRows {
@@ -35,7 +42,8 @@ pub(crate) struct LazyRows {
     kappa: f64,
     eta: f64,
     /// Last hidden catch-up `(stamp, blocks, sum, decay)`: rows of one presynaptic neuron
-    /// usually share their stamp.
+    /// usually share their stamp. Without hidden neurons, the last output catch-up
+    /// `(blocks - stamp, OUTPUT_MEMO, sum, decay)`.
     memo: (u64, u64, f64, f64),
 }
 
@@ -85,13 +93,19 @@ impl LazyRows {
                 self.memo = (stamp, blocks, sum, decay);
                 (sum, decay)
             }
+        } else if self.n_hidden == 0 && self.memo.0 == n && self.memo.1 == OUTPUT_MEMO {
+            (self.memo.2, self.memo.3)
         } else {
             let decay = if n >= ring {
                 0.0
             } else {
                 self.kappa.powi(n as i32)
             };
-            (self.kappa * (1.0 - decay) / (1.0 - self.kappa), decay)
+            let sum = self.kappa * (1.0 - decay) / (1.0 - self.kappa);
+            if self.n_hidden == 0 {
+                self.memo = (n, OUTPUT_MEMO, sum, decay);
+            }
+            (sum, decay)
         };
         let scale = self.eta * sum;
         let span = row * self.k..(row + 1) * self.k;
@@ -126,7 +140,13 @@ impl LazyRows {
     }
 
     /// Ends block `blocks` with smoothed learning signal `signal`; returns the new block count.
-    pub(crate) fn end_block(&mut self, w: &mut [f64], blocks: u64, signal: f64) -> u64 {
+    pub(crate) fn end_block(
+        &mut self,
+        net: &Network,
+        w: &mut [f64],
+        blocks: u64,
+        signal: f64,
+    ) -> u64 {
         let hidden_scale = self.eta * signal;
         for &row in &self.touched {
             let row = row as usize;
@@ -140,7 +160,7 @@ impl LazyRows {
                 *w += scale * *e;
             }
         }
-        let slot = self.record_signal_and_flush(w, blocks, signal);
+        let slot = self.record_signal_and_flush(net, w, blocks, signal);
         for &row in &self.touched {
             if self.is_hidden(row as usize) {
                 self.pending[slot].push(row);
@@ -153,7 +173,13 @@ impl LazyRows {
     /// Stores `l_b` of block `blocks` and flushes the hidden rows last stamped R blocks before
     /// its end (their traces are now below 1e-30 of their size). Returns the queue slot of rows
     /// stamped `blocks + 1`, now empty.
-    fn record_signal_and_flush(&mut self, w: &mut [f64], blocks: u64, signal: f64) -> usize {
+    fn record_signal_and_flush(
+        &mut self,
+        net: &Network,
+        w: &mut [f64],
+        blocks: u64,
+        signal: f64,
+    ) -> usize {
         let ring = self.signals.len() as u64;
         self.signals[(blocks % ring) as usize] = signal;
         self.memo.0 = u64::MAX;
@@ -162,9 +188,18 @@ impl LazyRows {
         if done >= ring {
             let due = done - ring;
             let mut queue = std::mem::take(&mut self.pending[slot]);
-            for &row in &queue {
-                if self.stamp[row as usize] == due {
-                    self.catch_up(w, row as usize, done);
+            for &entry in &queue {
+                if let Some(j) = self.presynaptic_entry(entry) {
+                    let n_hidden = self.n_hidden;
+                    let posts = net.postsynaptic(j).iter();
+                    for &l in posts.take_while(|&&l| (l as usize) < n_hidden) {
+                        let row = self.row(l as usize, j);
+                        if self.stamp[row] == due {
+                            self.catch_up(w, row, done);
+                        }
+                    }
+                } else if self.stamp[entry as usize] == due {
+                    self.catch_up(w, entry as usize, done);
                 }
             }
             queue.clear();
@@ -177,53 +212,108 @@ impl LazyRows {
 
     /// Delta_s = 1 fast path, before the gradients of block `blocks` (its only step): stores the
     /// block's learning signal and flushes due rows. Rows then go through
-    /// [`LazyRows::fused_update`], and the block needs no [`LazyRows::end_block`].
-    pub(crate) fn open_fused_block(&mut self, w: &mut [f64], blocks: u64, signal: f64) {
-        let _ = self.record_signal_and_flush(w, blocks, signal);
+    /// [`LazyRows::fused_presynaptic`], and the block needs no [`LazyRows::end_block`].
+    pub(crate) fn open_fused_block(
+        &mut self,
+        net: &Network,
+        w: &mut [f64],
+        blocks: u64,
+        signal: f64,
+    ) {
+        let _ = self.record_signal_and_flush(net, w, blocks, signal);
     }
 
-    /// Delta_s = 1 fast path for a caught-up row: `e = kappa e + (1 - kappa) err x` (or
-    /// `e = err x` in block 0), then `theta += scale e` with `scale` = eta (outputs,
-    /// `hidden_scale = None`) or eta l_b (hidden rows, `hidden_scale = Some(eta l_b)`).
+    /// The presynaptic neuron of a queue entry standing for all its hidden rows (see
+    /// [`LazyRows::fused_presynaptic`]), or `None` for a single row.
     #[inline]
-    pub(crate) fn fused_update(
+    fn presynaptic_entry(&self, entry: u32) -> Option<usize> {
+        (self.stamp.len() <= PRESYNAPTIC as usize && entry & PRESYNAPTIC != 0)
+            .then_some((entry & !PRESYNAPTIC) as usize)
+    }
+
+    /// Delta_s = 1 fast path for the caught-up rows `j -> l`, `l` in `posts`, of one presynaptic
+    /// neuron with trace `x`: `e = kappa e + (1 - kappa) err_l x` (or `e = err_l x` in block 0),
+    /// then `theta += scale e` with `scale` = eta (outputs) or `hidden_scale` = eta l_b (hidden
+    /// rows). With `next` (j's trace at the coming step) adds `theta . next` to `carry[l]`.
+    /// Returns `sum_l |err_l|` in `posts` order. Touched hidden rows are queued for their flush
+    /// as one entry for the neuron (one per row when rows do not fit 31 bits).
+    #[inline]
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn fused_presynaptic(
         &mut self,
         w: &mut [f64],
-        row: usize,
+        j: usize,
+        posts: &[u32],
         blocks: u64,
-        err: f64,
         x: &[f64],
-        hidden_scale: Option<f64>,
-    ) {
-        self.stamp[row] = blocks + 1;
-        let (pre, coeff) = if blocks == 0 {
-            (0.0, err)
+        next: Option<&[f64]>,
+        carry: &mut [f64],
+        err: &[f64],
+        hidden_scale: f64,
+    ) -> f64 {
+        let stamp = blocks + 1;
+        let base = j * self.l_count;
+        let (pre, first) = if blocks == 0 {
+            (0.0, true)
         } else {
-            (self.kappa, (1.0 - self.kappa) * err)
+            (self.kappa, false)
         };
-        let hidden = hidden_scale.is_some();
-        let scale = hidden_scale.unwrap_or(self.eta);
-        let span = row * self.k..(row + 1) * self.k;
-        let (w, e) = (&mut w[span.clone()], &mut self.e[span]);
-        if let (Ok(w), Ok(e), Ok(x)) = (
-            <&mut [f64; 8]>::try_from(&mut *w),
-            <&mut [f64; 8]>::try_from(&mut *e),
-            <&[f64; 8]>::try_from(x),
-        ) {
-            for k in 0..8 {
-                e[k] = pre * e[k] + coeff * x[k];
-                w[k] += scale * e[k];
+        let (k, n_hidden, eta) = (self.k, self.n_hidden, self.eta);
+        let coeff = |err: f64| if first { err } else { (1.0 - self.kappa) * err };
+        let scale = |l: usize| if l < n_hidden { hidden_scale } else { eta };
+        let mut abs_err_sum = 0.0;
+        match (<&[f64; 8]>::try_from(x), next.map(<&[f64; 8]>::try_from)) {
+            (Ok(x), None | Some(Ok(_))) => {
+                let next = next.and_then(|n| <&[f64; 8]>::try_from(n).ok());
+                for &l in posts {
+                    let l = l as usize;
+                    let row = base + l;
+                    self.stamp[row] = stamp;
+                    abs_err_sum += err[l].abs();
+                    let (coeff, scale) = (coeff(err[l]), scale(l));
+                    let span = row * 8..(row + 1) * 8;
+                    let (w, e) = (&mut w[span.clone()], &mut self.e[span]);
+                    if let (Ok(w), Ok(e)) = (
+                        <&mut [f64; 8]>::try_from(&mut *w),
+                        <&mut [f64; 8]>::try_from(&mut *e),
+                    ) {
+                        fused_row(w, e, x, pre, coeff, scale);
+                    }
+                    if let Some(next) = next {
+                        carry[l] += super::neuron::dot(w, next);
+                    }
+                }
             }
-        } else {
-            for ((w, e), &x) in w.iter_mut().zip(e.iter_mut()).zip(x) {
-                *e = pre * *e + coeff * x;
-                *w += scale * *e;
+            _ => {
+                for &l in posts {
+                    let l = l as usize;
+                    let row = base + l;
+                    self.stamp[row] = stamp;
+                    abs_err_sum += err[l].abs();
+                    let (coeff, scale) = (coeff(err[l]), scale(l));
+                    let span = row * k..(row + 1) * k;
+                    let (w, e) = (&mut w[span.clone()], &mut self.e[span]);
+                    for ((w, e), &x) in w.iter_mut().zip(e.iter_mut()).zip(x) {
+                        *e = pre * *e + coeff * x;
+                        *w += scale * *e;
+                    }
+                    if let Some(next) = next {
+                        carry[l] += super::neuron::dot(w, next);
+                    }
+                }
             }
         }
-        if hidden {
-            let ring = self.signals.len() as u64;
-            self.pending[((blocks + 1) % ring) as usize].push(row as u32);
+        let ring = self.signals.len() as u64;
+        let queue = &mut self.pending[(stamp % ring) as usize];
+        if posts.first().is_some_and(|&l| (l as usize) < n_hidden) {
+            if self.stamp.len() <= PRESYNAPTIC as usize {
+                queue.push(PRESYNAPTIC | j as u32);
+            } else {
+                let hidden = posts.iter().take_while(|&&l| (l as usize) < n_hidden);
+                queue.extend(hidden.map(|&l| (base + l as usize) as u32));
+            }
         }
+        abs_err_sum
     }
 
     /// Brings every row up to date (touched rows of the open block keep their pending update)
@@ -290,4 +380,18 @@ impl LazyRows {
                 .map(|q| q.capacity() * 4 + 24)
                 .sum::<usize>()
     }
+}
+
+/// One K = 8 row of [`LazyRows::fused_presynaptic`]: `e = pre e + coeff x`, then `w += scale e`,
+/// written as whole-row passes so that both vectorise.
+#[inline(always)]
+fn fused_row(w: &mut [f64; 8], e: &mut [f64; 8], x: &[f64; 8], pre: f64, coeff: f64, scale: f64) {
+    let mut next = [0.0; 8];
+    for k in 0..8 {
+        next[k] = pre * e[k] + coeff * x[k];
+    }
+    for k in 0..8 {
+        w[k] += scale * next[k];
+    }
+    *e = next;
 }

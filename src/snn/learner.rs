@@ -14,7 +14,8 @@ pub struct Learner {
     /// W in the internal `[N][L][K]` layout; a row is current only once caught up.
     #[serde(with = "super::capacity")]
     w: Vec<f64>,
-    /// V and gamma are always current; `params.w` is refreshed from `w` by `params()`.
+    /// V and gamma are always current; `params.w` is a view of `w` in the `Params` layout,
+    /// refreshed by `params()` and dropped by `shed_params_view()` (empty between the two).
     params: Params,
     elig_v: Vec<f64>,
     elig_gamma: Vec<f64>,
@@ -55,13 +56,14 @@ impl Learner {
     ///
     /// # Errors
     /// [`SnnError::ParamsShape`] when `params` does not have `net`'s shapes.
-    pub fn new(net: &Network, params: Params) -> Result<Learner, SnnError> {
+    pub fn new(net: &Network, mut params: Params) -> Result<Learner, SnnError> {
         net.check_params(&params)?;
         let cfg = net.config();
         let l_count = net.n_learnable_neurons();
         let rows = LazyRows::new(net);
         let mut w = vec![0.0; params.w.len()];
         rows.to_internal_layout(&params.w, &mut w);
+        params.w = Vec::new();
         Ok(Learner {
             rows,
             w,
@@ -111,6 +113,7 @@ impl Learner {
     pub fn params(&mut self, net: &Network) -> &Params {
         let _ = net;
         self.rows.catch_up_all(&mut self.w, self.blocks);
+        self.params.w.resize(self.w.len(), 0.0);
         self.rows.to_param_layout(&self.w, &mut self.params.w);
         &self.params
     }
@@ -121,13 +124,47 @@ impl Learner {
     /// [`SnnError::ParamsShape`] when `p` does not have `net`'s shapes; the learner is unchanged.
     pub fn set_params(&mut self, net: &Network, p: &Params) -> Result<(), SnnError> {
         net.check_params(p)?;
-        self.rows.catch_up_all(&mut self.w, self.blocks);
-        self.rows.to_internal_layout(&p.w, &mut self.w);
-        self.carry_valid = false;
-        self.params.w.copy_from_slice(&p.w);
-        self.params.v.copy_from_slice(&p.v);
-        self.params.gamma.copy_from_slice(&p.gamma);
+        self.adopt_parts(&p.w, &p.v, &p.gamma);
         Ok(())
+    }
+
+    /// Adopts a global model laid out flat, W ++ V ++ gamma (the `Params` layouts one after
+    /// another), without building a `Params`: W is written once into its internal layout.
+    ///
+    /// # Errors
+    /// [`SnnError::ParamsShape`] (field `flat`) when `flat` has the wrong length; the learner is
+    /// unchanged.
+    pub fn set_params_flat(&mut self, flat: &[f64]) -> Result<(), SnnError> {
+        let (nw, nv) = (self.w.len(), self.params.v.len());
+        let expected = nw + nv + self.params.gamma.len();
+        if flat.len() != expected {
+            return Err(SnnError::ParamsShape {
+                field: "flat",
+                found: flat.len(),
+                expected,
+            });
+        }
+        let (w, rest) = flat.split_at(nw);
+        let (v, gamma) = rest.split_at(nv);
+        self.adopt_parts(w, v, gamma);
+        Ok(())
+    }
+
+    /// Brings the stale rows' eligibility up to date (their W is overwritten next), then takes
+    /// `w` (`Params` layout), `v` and `gamma`, whose shapes are checked.
+    fn adopt_parts(&mut self, w: &[f64], v: &[f64], gamma: &[f64]) {
+        self.rows.catch_up_all(&mut self.w, self.blocks);
+        self.rows.to_internal_layout(w, &mut self.w);
+        self.carry_valid = false;
+        self.shed_params_view();
+        self.params.v.copy_from_slice(v);
+        self.params.gamma.copy_from_slice(gamma);
+    }
+
+    /// Drops the `Params`-layout copy of W that [`Learner::params`] fills (W is then held once,
+    /// in the internal layout); the next call to `params` rebuilds it.
+    pub fn shed_params_view(&mut self) {
+        self.params.w = Vec::new();
     }
 
     /// Completed blocks, i.e. local updates or global iterations \[count\].
@@ -149,7 +186,7 @@ impl Learner {
 
     /// Turns the per-entry |g_W| accumulator on (allocating `[L][N][K_a]`) or off.
     pub fn track_abs_grad_full(&mut self, on: bool) {
-        self.abs_grad_full = on.then(|| vec![0.0; self.params.w.len()]);
+        self.abs_grad_full = on.then(|| vec![0.0; self.w.len()]);
     }
 
     /// Zeroes the |g_W| accumulators (after an upload).
@@ -160,10 +197,14 @@ impl Learner {
         }
     }
 
-    /// Whether its arrays have `net`'s shapes (a learner restored from a checkpoint).
+    /// Whether its arrays have `net`'s shapes (a learner restored from a checkpoint; its
+    /// `params.w` view may have been shed).
     pub fn fits(&self, net: &Network) -> bool {
-        net.check_params(&self.params).is_ok()
-            && self.w.len() == self.params.w.len()
+        let z = net.zero_params();
+        self.w.len() == z.w.len()
+            && (self.params.w.is_empty() || self.params.w.len() == z.w.len())
+            && self.params.v.len() == z.v.len()
+            && self.params.gamma.len() == z.gamma.len()
             && self.u.len() == net.n_learnable_neurons()
     }
 
@@ -211,7 +252,7 @@ impl Learner {
         self.blocks = if fused {
             self.blocks + 1
         } else {
-            self.rows.end_block(&mut self.w, self.blocks, signal)
+            self.rows.end_block(net, &mut self.w, self.blocks, signal)
         };
         self.learning_signal = signal;
         self.last_block_sum = self.block_sum;
@@ -292,7 +333,7 @@ impl OnlineLearner for Learner {
         let signal = smooth_signal(cfg.kappa, blocks, self.learning_signal, self.block_sum);
         let fused = cfg.delta_s == 1;
         if fused {
-            self.rows.open_fused_block(&mut self.w, blocks, signal);
+            self.rows.open_fused_block(net, &mut self.w, blocks, signal);
         }
 
         // This step's spikes, and the neurons they make active: not covered by `carry`.
@@ -311,40 +352,46 @@ impl OnlineLearner for Learner {
 
         // Gradients into the eligibility rows of the active synapses.
         let weight = self.rows.gradient_weight(blocks);
-        let hidden_scale = cfg.eta * signal;
-        let (n, n_hidden) = (net.n_neurons(), cfg.n_hidden);
+        let n = net.n_neurons();
         for &j in &self.traces.active {
             let j = j as usize;
             let trace = self.traces.ff_of(net, j);
-            let next = if carrying {
-                self.traces.next_ff_of(net, j, self.spiked_now[j])
-            } else {
-                None
-            };
-            let mut abs_err_sum = 0.0;
-            for &l in net.postsynaptic(j) {
-                let l = l as usize;
-                let row = self.rows.row(l, j);
-                let err = self.err[l];
-                abs_err_sum += err.abs();
-                if fused {
-                    let scale = (l < n_hidden).then_some(hidden_scale);
-                    self.rows
-                        .fused_update(&mut self.w, row, blocks, err, trace, scale);
-                    if let Some(x) = next {
-                        let w = &self.w[row * k_ff..(row + 1) * k_ff];
-                        self.carry[l] += super::neuron::dot(w, x);
-                    }
+            let posts = net.postsynaptic(j);
+            let abs_err_sum = if fused {
+                let next = if carrying {
+                    self.traces.next_ff_of(net, j, self.spiked_now[j])
                 } else {
+                    None
+                };
+                self.rows.fused_presynaptic(
+                    &mut self.w,
+                    j,
+                    posts,
+                    blocks,
+                    trace,
+                    next,
+                    &mut self.carry,
+                    &self.err,
+                    cfg.eta * signal,
+                )
+            } else {
+                let mut abs_err_sum = 0.0;
+                for &l in posts {
+                    let l = l as usize;
+                    let err = self.err[l];
+                    abs_err_sum += err.abs();
                     let scaled = weight * err;
-                    let e = self.rows.touch(row, blocks);
+                    let e = self.rows.touch(self.rows.row(l, j), blocks);
                     for (e, &x) in e.iter_mut().zip(trace) {
                         *e += scaled * x;
                     }
                 }
-                if let Some(full) = &mut self.abs_grad_full {
-                    let abs_err = err.abs();
-                    let at = (l * n + j) * k_ff;
+                abs_err_sum
+            };
+            if let Some(full) = &mut self.abs_grad_full {
+                for &l in posts {
+                    let abs_err = self.err[l as usize].abs();
+                    let at = (l as usize * n + j) * k_ff;
                     for (a, &x) in full[at..at + k_ff].iter_mut().zip(trace) {
                         *a += abs_err * x.abs();
                     }

@@ -11,7 +11,7 @@
 //! and any closure `FnMut(&SpikeQuery) -> bool` can inject spikes (golden tests).
 
 mod basis;
-mod capacity;
+pub(crate) mod capacity;
 mod config;
 mod dense;
 mod eval;

@@ -1,7 +1,9 @@
 //! Checkpoint and resume through the binary (issue 9): a real `flsnn run` killed with SIGKILL
 //! while a batch is computing or halfway through writing a checkpoint, then `--resume`d, ends with
 //! the same files as a run that never stopped, whatever `--threads` on either side; a checkpoint
-//! of another scenario, a damaged or a truncated one is refused (exit 2, no panic).
+//! of another scenario, a damaged or a truncated one is refused (exit 2, no panic). A run with a
+//! fault timeline (pending events and cues, faults in force, their random streams) resumes the
+//! same way.
 
 use crate::{flsnn, stderr};
 use std::fs::{self, File};
@@ -40,9 +42,16 @@ fn run_args<'a>(out: &'a str, threads: &'a str, extra: &[&'a str]) -> Vec<&'a st
 /// Starts a checkpointed run that stops where `stall` says, waits until it has, and kills it
 /// with SIGKILL.
 fn kill_at(cwd: &Path, out: &str, threads: &str, stall: &str) {
+    let args = run_args(out, threads, &["--checkpoint-every", "2"]);
+    kill_run_at(cwd, &args, out, stall);
+}
+
+/// Starts `flsnn args` (a checkpointed run into `out`), waits until it has stopped where
+/// `stall` says, and kills it with SIGKILL.
+fn kill_run_at(cwd: &Path, args: &[&str], out: &str, stall: &str) {
     let log = cwd.join(format!("{out}.stderr"));
     let mut child = Command::new(env!("CARGO_BIN_EXE_flsnn"))
-        .args(run_args(out, threads, &["--checkpoint-every", "2"]))
+        .args(args)
         .env("FLSNNTEST_STALL", stall)
         .current_dir(cwd)
         .stdout(Stdio::null())
@@ -200,4 +209,99 @@ fn a_checkpoint_of_another_scenario_or_damaged_is_refused() {
     args.push("--force");
     let out = flsnn(&args, cwd);
     assert!(out.status.success(), "{}", stderr(&out));
+}
+
+fn strs(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}
+
+/// Runs `scenario` (a file in scenarios/, with `extra` arguments) whole, then, for each
+/// (stall, threads before, threads after), kills a checkpointed run of it there, resumes it and
+/// compares every output file with the whole run's.
+fn resumed_runs_match(scenario: &str, extra: &[&str], cases: &[(&str, &str, &str)]) {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let cwd = tmp.path();
+    let scenario = format!("{}/scenarios/{scenario}", env!("CARGO_MANIFEST_DIR"));
+    let args = |out: &str, threads: &str, more: &[&str]| -> Vec<String> {
+        let mut a = vec!["run", &scenario, "--out", out, "--threads", threads];
+        a.extend(extra);
+        a.extend(more);
+        a.into_iter().map(String::from).collect()
+    };
+    let reference = flsnn(&strs(&args("reference", "2", &[])), cwd);
+    assert!(reference.status.success(), "{}", stderr(&reference));
+    for (i, &(stall, before, after)) in cases.iter().enumerate() {
+        let out = format!("killed-{i}");
+        let run = args(&out, before, &["--checkpoint-every", "2"]);
+        kill_run_at(cwd, &strs(&run), &out, stall);
+        assert!(
+            cwd.join(format!(".flsnn/{out}.run/checkpoint.bin"))
+                .exists(),
+            "{stall}: a checkpoint to resume from"
+        );
+        let mut resume = vec!["run", &scenario, "--resume", &out, "--threads", after];
+        resume.extend(extra);
+        let resumed = flsnn(&resume, cwd);
+        assert!(resumed.status.success(), "{stall}: {}", stderr(&resumed));
+        same_outputs(&cwd.join("reference"), &cwd.join(&out));
+    }
+    let events = fs::read_to_string(cwd.join("reference/events.jsonl")).unwrap_or_default();
+    assert!(!events.is_empty(), "every message event recorded");
+}
+
+/// The fault timeline's scenario (a crash, a pause from round 3 to 6 on round cues, a base
+/// station outage whose round logic waits, a partition, corruption drawn from its own streams,
+/// a slowdown from round 12), killed before the crash (2 s), while it is in force with the
+/// pause's cues pending, around the outage (3.3 s), and halfway through writing a checkpoint.
+#[test]
+fn a_killed_run_with_faults_resumed_ends_as_if_never_stopped() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = flsnn(
+        &[
+            "run",
+            &format!("{}/scenarios/faults.toml", env!("CARGO_MANIFEST_DIR")),
+            "--out",
+            "whole",
+        ],
+        tmp.path(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let events = fs::read_to_string(tmp.path().join("whole/events.jsonl")).expect("events");
+    assert!(
+        events.contains("fault-start") && events.contains("fault-end"),
+        "the faults are part of the run"
+    );
+    resumed_runs_match(
+        "faults.toml",
+        &[],
+        &[
+            ("event:150", "2", "1"),
+            ("event:260", "1", "2"),
+            ("event:500", "2", "2"),
+            ("checkpoint:3", "2", "1"),
+        ],
+    );
+}
+
+/// Over-the-air aggregation (the receiver's noise stream) with devices on random-waypoint
+/// walks (their current legs).
+#[test]
+fn a_killed_run_over_the_air_with_moving_devices_resumed_ends_as_if_never_stopped() {
+    resumed_runs_match(
+        "aircomp.toml",
+        &[
+            "--set",
+            "cell.mobility=\"random-waypoint\"",
+            "--set",
+            "cell.min_speed=\"10m/s\"",
+            "--set",
+            "cell.max_speed=\"30m/s\"",
+            "--events",
+        ],
+        &[
+            ("event:300", "2", "1"),
+            ("event:900", "1", "2"),
+            ("checkpoint:2", "2", "2"),
+        ],
+    );
 }

@@ -3,3 +3,4 @@
 mod encoders;
 mod partition;
 mod readers;
+mod shard;

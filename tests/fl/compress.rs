@@ -630,18 +630,24 @@ fn size_only_uploads_have_the_size_of_real_ones() {
             let mut rng = ChaCha8Rng::seed_from_u64(21);
             let mut state = c.state(&vec![0.0; layout.len()]).expect("length");
             let grad: Vec<f64> = (0..layout.w_len()).map(|_| rng.random()).collect();
+            let ups: Vec<EncodedUpload> = (0..3)
+                .map(|device| {
+                    c.encode(&mut state, &model(&layout, device as f64), &grad, &mut rng)
+                        .expect("encode")
+                })
+                .collect();
+            let stand_ins = vec![
+                EncodedUpload::SizeOnly {
+                    bytes: c.upload_bytes()
+                };
+                3
+            ];
             let mut real = c.aggregator();
             let mut stand_in = c.aggregator();
-            for device in 0..3 {
-                let up = c
-                    .encode(&mut state, &model(&layout, device as f64), &grad, &mut rng)
-                    .expect("encode");
-                assert_eq!(payload_bytes(&up), c.upload_bytes(), "{setting:?}");
-                real.add(device, 1.0, &up).expect("add");
-                let bytes = c.upload_bytes();
-                stand_in
-                    .add(device, 1.0, &EncodedUpload::SizeOnly { bytes })
-                    .expect("add");
+            for (device, (up, stand)) in (0..).zip(ups.iter().zip(&stand_ins)) {
+                assert_eq!(payload_bytes(up), c.upload_bytes(), "{setting:?}");
+                real.add(device, 1.0, up).expect("add");
+                stand_in.add(device, 1.0, stand).expect("add");
             }
             let mut global = vec![0.0; layout.len()];
             let before = global.clone();

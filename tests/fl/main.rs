@@ -18,8 +18,11 @@ fn with_ideal_links(scenario: &str) -> String {
     format!("{scenario}{IDEAL_LINKS}")
 }
 
+mod aircomp;
 mod compress;
 mod compression_in_runs;
+mod fault_models;
+mod fault_runs;
 mod fig4_ordering;
 mod fig4_time_scale;
 mod learning;

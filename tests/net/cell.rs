@@ -6,8 +6,8 @@
 use flsnn::net::propagation::free_space_db;
 use flsnn::net::{
     Availability, AvailabilityTrace, Cell, CellConfig, Channel, DownlinkMode, ErrorModel, Fading,
-    Latency, LinkBudget, LinkConfig, LossModel, PathLoss, Placement, Position, Rate, RateModel,
-    SharedUplink, Sharing, SightRule, LTE_CQI,
+    Latency, LinkBudget, LinkConfig, LossModel, Mobility, PathLoss, Placement, Position, Rate,
+    RateModel, SharedUplink, Sharing, SightRule, LTE_CQI,
 };
 use flsnn::time::{SimDuration, SimTime};
 use rand::SeedableRng;
@@ -49,6 +49,8 @@ fn config(distances: &[f64], fading: Fading, rate: RateModel) -> CellConfig {
         bs_tx_power_dbm: 40.0,
         rate,
         error: ErrorModel::None,
+        extra_loss_db: 0.0,
+        mobility: Mobility::Static,
     }
 }
 
@@ -290,7 +292,7 @@ fn the_broadcast_goes_at_the_worst_receivers_rate_and_unicast_at_each_ones() {
 fn gains(fading: Fading, n: u64) -> Vec<f64> {
     let cfg = config(&[100.0], fading, shannon());
     let coherence = cfg.coherence;
-    let cell = Cell::new(cfg, &[23.0], SEED).expect("valid cell");
+    let mut cell = Cell::new(cfg, &[23.0], SEED).expect("valid cell");
     let mean = cell.device(0).mean_snr_up_db;
     (0..n)
         .map(|b| {
@@ -349,4 +351,96 @@ fn below_the_error_threshold_every_packet_is_lost() {
     let done = ch.complete_uplinks(SimTime(u64::MAX / 2));
     let delivered: Vec<bool> = done.iter().map(|u| u.delivered).collect();
     assert_eq!(delivered, vec![true, false]);
+}
+
+#[test]
+fn a_device_moving_away_sees_the_path_loss_of_where_it_is_and_a_wall_adds_its_loss() {
+    // Two devices start 100 m out at 20 m/s, in directions of their own: at t their SNR is the
+    // budget over the path loss at the distance they have reached, their start's SNR plus
+    // 30 log10(d0 / d(t)). A 20 dB wall lowers every SNR by 20 dB.
+    let mut cfg = config(&[100.0, 100.0], Fading::None, shannon());
+    cfg.mobility = Mobility::ConstantVelocity {
+        min_speed_mps: 20.0,
+        max_speed_mps: 20.0,
+    };
+    let mut cell = Cell::new(cfg.clone(), &[23.0, 23.0], 3).expect("valid");
+    let mut walled = Cell::new(
+        CellConfig {
+            extra_loss_db: 20.0,
+            ..cfg
+        },
+        &[23.0, 23.0],
+        3,
+    )
+    .expect("valid");
+    for d in 0..2 {
+        let start = cell.device(d).mean_snr_up_db;
+        for s in [0u64, 5, 30] {
+            let t = SimTime(s * 1_000_000_000);
+            let at = cell.position_at(d, t).expect("moving");
+            let moved = (at.x_m - 100.0).hypot(at.y_m);
+            assert!(
+                (moved - 20.0 * s as f64).abs() < 1e-6,
+                "{moved} m after {s} s"
+            );
+            let expected = start + 30.0 * (100.0 / at.distance_m().max(1.0)).log10();
+            let snr = cell.uplink(d, t).snr_db;
+            assert!((snr - expected).abs() < 1e-9, "device {d} at {s} s");
+            assert!((walled.uplink(d, t).snr_db - (snr - 20.0)).abs() < 1e-9);
+        }
+    }
+    // Seen at 30 s first, the path is the same.
+    let mut fresh = Cell::new(
+        config(&[100.0, 100.0], Fading::None, shannon()),
+        &[23.0; 2],
+        3,
+    )
+    .expect("valid");
+    assert!(
+        fresh.position_at(0, SimTime(30_000_000_000)).is_none(),
+        "static"
+    );
+}
+
+#[test]
+fn proportional_ofdma_shares_add_up_to_the_band_and_end_together() {
+    // Four devices at different distances start together. Each one's share of the band is its
+    // lone (whole-band) airtime over the time it took; under the proportional split they all
+    // end together and their shares add up to the band, as the equal split's quarters do.
+    let distances = [60.0, 150.0, 280.0, 420.0];
+    let payload = 20_000;
+    let lone: Vec<f64> = (0..4)
+        .map(|d| {
+            let mut ch = channel(
+                config(&distances, Fading::None, shannon()),
+                Sharing::EqualShare,
+                DownlinkMode::Broadcast,
+            );
+            ch.start_upload(SimTime::ZERO, d, payload).expect("starts");
+            ch.complete_uplinks(SimTime(u64::MAX / 2))[0].arrival.0 as f64
+        })
+        .collect();
+    for sharing in [Sharing::EqualShare, Sharing::Proportional] {
+        let mut ch = channel(
+            config(&distances, Fading::None, shannon()),
+            sharing,
+            DownlinkMode::Broadcast,
+        );
+        for d in 0..4 {
+            ch.start_upload(SimTime::ZERO, d, payload).expect("starts");
+        }
+        let mut done = ch.complete_uplinks(SimTime(u64::MAX / 2));
+        done.sort_by_key(|u| u.device);
+        let shares: f64 = done
+            .iter()
+            .map(|u| lone[u.device as usize] / u.arrival.0 as f64)
+            .sum();
+        assert!(
+            (shares - 1.0).abs() < 1e-6,
+            "{sharing:?}: shares add to {shares}"
+        );
+        let first = done[0].arrival.0;
+        let together = done.iter().all(|u| u.arrival.0.abs_diff(first) <= 1);
+        assert_eq!(together, sharing == Sharing::Proportional, "{sharing:?}");
+    }
 }

@@ -157,7 +157,11 @@ fn best_channel_scheduling_asks_the_near_devices_more_often() {
 #[test]
 fn shipped_cell_scenarios_resolve_and_load_back_equal() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    for file in ["scenarios/cell-edge.toml", "scenarios/urban-cell.toml"] {
+    for file in [
+        "scenarios/cell-edge.toml",
+        "scenarios/urban-cell.toml",
+        "scenarios/aircomp.toml",
+    ] {
         let s = flsnn::scenario::load(Some(&root.join(file)), &[]).expect("valid scenario");
         assert!(s.cell.is_some(), "{file} has a cell");
         let again = flsnn::scenario::load_str(
@@ -175,5 +179,88 @@ fn shipped_cell_scenarios_resolve_and_load_back_equal() {
             s,
             "{file}"
         );
+    }
+}
+
+/// Column `name` of a CSV, as numbers.
+fn column(csv: &str, name: &str) -> Vec<f64> {
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().expect("header").split(',').collect();
+    let i = header
+        .iter()
+        .position(|h| *h == name)
+        .unwrap_or_else(|| panic!("column {name}"));
+    lines
+        .map(|l| {
+            l.split(',')
+                .nth(i)
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(f64::NAN)
+        })
+        .collect()
+}
+
+#[test]
+fn one_override_line_puts_two_devices_behind_a_wall() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let open = crate::common::run_toml(tmp.path(), "open", CELL, &[], 1);
+    let wall = [r#"cell.override=[{ devices = [0, 1], extra_loss = "30dB" }]"#];
+    let walled = crate::common::run_toml(tmp.path(), "wall", CELL, &wall, 1);
+    // The resolved scenario keeps the override and loads back equal.
+    let s = flsnn::scenario::load(
+        Some(&tmp.path().join("wall.toml")),
+        &wall[..].iter().map(|w| w.to_string()).collect::<Vec<_>>(),
+    )
+    .expect("valid scenario");
+    assert_eq!(s.cell.as_ref().map(|c| c.overrides.len()), Some(1));
+    let again = flsnn::scenario::load_str(
+        &s.to_resolved_toml(),
+        "resolved.toml",
+        &[],
+        &Default::default(),
+    )
+    .expect("resolved TOML is valid");
+    assert_eq!(again.cell, s.cell);
+    let (a, b) = (read(&open, "devices.csv"), read(&walled, "devices.csv"));
+    let (before, after) = (column(&a, "mean_snr_db"), column(&b, "mean_snr_db"));
+    for d in 0..8 {
+        let drop = if d < 2 { 30.0 } else { 0.0 };
+        assert!((before[d] - drop - after[d]).abs() < 1e-9, "device {d}");
+    }
+    // Behind the wall, the near devices upload like far ones.
+    let air = column(&b, "airtime_up_s");
+    let sent = column(&b, "uploads_sent");
+    let (walled0, open2) = (air[0] / sent[0], air[2] / sent[2]);
+    assert!(walled0 > 2.0 * open2, "{walled0} vs {open2}");
+}
+
+#[test]
+fn moving_fading_runs_are_identical_across_threads_and_differ_from_static() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let moving = [
+        "cell.mobility=\"constant-velocity\"",
+        "cell.min_speed=\"20m/s\"",
+        "cell.max_speed=\"60m/s\"",
+    ];
+    let one = crate::common::run_toml(tmp.path(), "m1", CELL, &moving, 1);
+    let three = crate::common::run_toml(tmp.path(), "m3", CELL, &moving, 3);
+    for file in ["rounds.csv", "devices.csv", "events.jsonl"] {
+        assert_eq!(read(&one, file), read(&three, file), "{file}");
+    }
+    let still = crate::common::run_toml(tmp.path(), "still", CELL, &[], 2);
+    assert_ne!(read(&one, "events.jsonl"), read(&still, "events.jsonl"));
+    // Random waypoints in a disc: also thread independent.
+    let start = CELL.find("placement = ").expect("placement");
+    let end = CELL.find("path_loss").expect("path loss");
+    let disc = format!(
+        "{}placement = \"disc\"\nradius = \"300m\"\nmobility = \"random-waypoint\"\n\
+         min_speed = \"10m/s\"\nmax_speed = \"30m/s\"\n{}",
+        &CELL[..start],
+        &CELL[end..]
+    );
+    let one = crate::common::run_toml(tmp.path(), "w1", &disc, &[], 1);
+    let three = crate::common::run_toml(tmp.path(), "w3", &disc, &[], 3);
+    for file in ["rounds.csv", "devices.csv", "events.jsonl"] {
+        assert_eq!(read(&one, file), read(&three, file), "{file}");
     }
 }

@@ -3,6 +3,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod aircomp;
 mod cell;
 mod channel;
 mod determinism;

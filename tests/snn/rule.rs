@@ -32,15 +32,21 @@ fn random_inputs(
         .collect()
 }
 
-struct Case {
-    cfg: SnnConfig,
-    steps: usize,
-    s_prime: usize,
-    density: f64,
-    average_every: Option<usize>,
+/// One sparse-vs-dense comparison: network, steps, example length \[steps\], input density and
+/// an optional model adoption every so many steps.
+#[derive(Debug)]
+pub(super) struct Case {
+    pub(super) cfg: SnnConfig,
+    pub(super) steps: usize,
+    pub(super) s_prime: usize,
+    pub(super) density: f64,
+    pub(super) average_every: Option<usize>,
+    /// Largest difference allowed in potentials, signal, eligibility and parameters.
+    pub(super) tol: f64,
 }
 
-fn compare(case: &Case, seed: u64) {
+/// Runs both learners on the same random inputs and sampled spikes and checks every step.
+pub(super) fn compare(case: &Case, seed: u64) {
     let net = Network::new(case.cfg.clone()).expect("valid config");
     let n_l = net.n_learnable_neurons();
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
@@ -69,10 +75,13 @@ fn compare(case: &Case, seed: u64) {
         assert_eq!(stats_sparse, stats_dense, "{what} step {s}: stats");
         for l in 0..n_l {
             let (x, y) = (sparse.potentials()[l], dense.potentials()[l]);
-            assert!((x - y).abs() < 1e-9, "{what} step {s} u[{l}]: {x} vs {y}");
+            assert!(
+                (x - y).abs() < case.tol,
+                "{what} step {s} u[{l}]: {x} vs {y}"
+            );
         }
         assert!(
-            (sparse.step_signal() - dense.step_signal()).abs() < 1e-9,
+            (sparse.step_signal() - dense.step_signal()).abs() < case.tol,
             "{what} step {s}: r"
         );
         let boundary = (s + 1) % case.cfg.delta_s == 0;
@@ -81,13 +90,13 @@ fn compare(case: &Case, seed: u64) {
                 .eligibility(&net)
                 .max_abs_diff(&dense.eligibility(&net));
             assert!(
-                diff < 1e-9,
+                diff < case.tol,
                 "{what} step {s}: eligibility differs by {diff}"
             );
             let diff = sparse
                 .current_params(&net)
                 .max_abs_diff(&dense.current_params(&net));
-            assert!(diff < 1e-9, "{what} step {s}: params differ by {diff}");
+            assert!(diff < case.tol, "{what} step {s}: params differ by {diff}");
         }
         if let Some(every) = case.average_every {
             if (s + 1) % every == 0 {
@@ -125,6 +134,7 @@ fn sparse_matches_dense_without_hidden() {
             s_prime: 40,
             density: 0.1,
             average_every: None,
+            tol: 1e-9,
         };
         compare(&case, seed as u64);
     }
@@ -146,6 +156,7 @@ fn sparse_matches_dense_with_hidden() {
             s_prime: 33,
             density: 0.15,
             average_every: None,
+            tol: 1e-9,
         };
         compare(&case, 100 + seed as u64);
     }
@@ -160,6 +171,7 @@ fn sparse_matches_dense_over_long_silences() {
         s_prime: 80,
         density: 0.01,
         average_every: None,
+        tol: 1e-9,
     };
     compare(&case, 7);
     let case = Case {
@@ -168,6 +180,7 @@ fn sparse_matches_dense_over_long_silences() {
         s_prime: 80,
         density: 0.005,
         average_every: None,
+        tol: 1e-9,
     };
     compare(&case, 8);
 }
@@ -183,6 +196,7 @@ fn sparse_matches_dense_with_averaging_and_full_topology() {
             s_prime: 25,
             density: 0.2,
             average_every: Some(7),
+            tol: 1e-9,
         },
         21,
     );
@@ -193,6 +207,7 @@ fn sparse_matches_dense_with_averaging_and_full_topology() {
             s_prime: 25,
             density: 0.2,
             average_every: Some(12),
+            tol: 1e-9,
         },
         22,
     );
@@ -409,4 +424,42 @@ fn per_basis_abs_gradient_equals_the_sum_of_the_full_tracker() {
         );
     }
     assert!(learner.memory_bytes() > full.len() * 8);
+}
+
+#[test]
+fn adopting_a_flat_model_equals_adopting_its_params() {
+    let net = Network::new(config(9, 3, 2, 2, 0.2)).expect("valid config");
+    let mut rng = ChaCha8Rng::seed_from_u64(31);
+    let mut init = net.init_params(&mut rng);
+    init.w.iter_mut().for_each(|w| *w *= 20.0);
+    let inputs = random_inputs(&mut rng, 9, 300, 0.3);
+    let mut by_params = Learner::new(&net, init.clone()).expect("shapes");
+    let mut by_flat = Learner::new(&net, init).expect("shapes");
+    let (mut rng_a, mut rng_b) = (ChaCha8Rng::seed_from_u64(5), ChaCha8Rng::seed_from_u64(5));
+    for (s, step) in inputs.iter().enumerate() {
+        let (label, t) = ((s / 25) % 2, s % 25);
+        by_params.train_step(&net, step, label, t, &mut rng_a);
+        by_flat.train_step(&net, step, label, t, &mut rng_b);
+        if s % 11 == 10 {
+            let global = net.init_params(&mut rng);
+            let flat: Vec<f64> = [&global.w[..], &global.v, &global.gamma].concat();
+            by_params.set_params(&net, &global).expect("shapes");
+            by_flat.set_params_flat(&flat).expect("length");
+        }
+    }
+    let bits = |p: &Params| {
+        [&p.w[..], &p.v, &p.gamma]
+            .concat()
+            .iter()
+            .map(|x| x.to_bits())
+            .collect::<Vec<_>>()
+    };
+    let a = bits(by_params.params(&net));
+    assert_eq!(a, bits(by_flat.params(&net)));
+    assert!(by_flat.set_params_flat(&[0.0; 3]).is_err());
+    assert_eq!(
+        a,
+        bits(by_flat.params(&net)),
+        "a refused model changes nothing"
+    );
 }

@@ -5,11 +5,13 @@ use super::{fixed_rate, Broadcast, Codec, CompressError, Compression, Decoded, E
 use ndarray::{ArrayView1, ArrayViewMut1};
 use std::collections::BTreeSet;
 
-/// Collects the decoded uploads of one round and combines them.
+/// Collects the uploads of one round and combines them. Uploads are decoded one at a time when
+/// the round is combined, so a round holds its uploads as they arrived (compressed, f32) and
+/// one decoded model at a time, not one decoded model per device.
 #[derive(Clone, Debug)]
-pub struct Aggregator {
-    codec: Codec,
-    uploads: Vec<(u32, f64, Decoded)>,
+pub struct Aggregator<'a> {
+    codec: &'a Codec,
+    uploads: Vec<(u32, f64, &'a EncodedUpload)>,
     /// Every device heard from.
     devices: BTreeSet<u32>,
     /// Size-only uploads (systems-only runs): their count and total weight.
@@ -19,9 +21,9 @@ pub struct Aggregator {
 
 impl Codec {
     /// An empty aggregator for one round.
-    pub fn aggregator(&self) -> Aggregator {
+    pub fn aggregator(&self) -> Aggregator<'_> {
         Aggregator {
-            codec: self.clone(),
+            codec: self,
             uploads: Vec::new(),
             devices: BTreeSet::new(),
             size_only: 0,
@@ -30,14 +32,27 @@ impl Codec {
     }
 }
 
-impl Aggregator {
-    /// Decodes and stores `device`'s upload, to count with `weight` (e.g. its number of local
-    /// examples, or 1 for a plain average).
+/// The values a decoded upload carries (a model or an update).
+fn decoded_values(decoded: &Decoded) -> &[f64] {
+    match decoded {
+        Decoded::Model(x) | Decoded::Update(x) => x,
+        Decoded::Slices { model, .. } => model,
+    }
+}
+
+/// `weight` times the root mean square of `squares` over `len` values.
+fn weighted_rms(weight: f64, squares: impl Iterator<Item = f64>, len: usize) -> f64 {
+    weight * (squares.sum::<f64>() / len.max(1) as f64).sqrt()
+}
+
+impl<'a> Aggregator<'a> {
+    /// Takes `device`'s upload, to count with `weight` (e.g. its number of local examples, or 1
+    /// for a plain average); it is decoded (and checked) by [`Aggregator::finish`].
     pub fn add(
         &mut self,
         device: u32,
         weight: f64,
-        upload: &EncodedUpload,
+        upload: &'a EncodedUpload,
     ) -> Result<(), CompressError> {
         if !(weight.is_finite() && weight >= 0.0) {
             return Err(CompressError::Weight { device, weight });
@@ -50,8 +65,7 @@ impl Aggregator {
             self.size_only_weight += weight;
             return Ok(());
         }
-        let decoded = self.codec.decode(upload)?;
-        self.uploads.push((device, weight, decoded));
+        self.uploads.push((device, weight, upload));
         Ok(())
     }
 
@@ -77,7 +91,19 @@ impl Aggregator {
     /// - size-only uploads (systems-only runs, none of the others): a size-only broadcast of the
     ///   size the aggregation would give (see [`Codec::broadcast_bytes_after`]), `global`
     ///   unchanged.
-    pub fn finish(mut self, global: &mut [f64]) -> Result<Option<Broadcast>, CompressError> {
+    pub fn finish(self, global: &mut [f64]) -> Result<Option<Broadcast>, CompressError> {
+        self.finish_with(global, |_, _| {})
+    }
+
+    /// As [`Aggregator::finish`], and before it is broadcast the combined model of full models
+    /// or updates is handed to `perturb` with `A / W`: the largest weighted root-mean-square
+    /// upload `A = max_k w_k rms(x_k)` over the total weight `W` (over-the-air aggregation adds
+    /// its noise there).
+    pub fn finish_with(
+        mut self,
+        global: &mut [f64],
+        perturb: impl FnOnce(&mut [f64], f64),
+    ) -> Result<Option<Broadcast>, CompressError> {
         self.codec.check_len("global model", global)?;
         if self.size_only > 0 {
             if !self.uploads.is_empty() {
@@ -106,14 +132,27 @@ impl Aggregator {
                 } else {
                     vec![0.0; global.len()]
                 };
-                let mut sum = ArrayViewMut1::from(&mut next[..]);
-                for (_, weight, decoded) in &self.uploads {
-                    let values = match decoded {
-                        Decoded::Model(x) | Decoded::Update(x) => x,
-                        Decoded::Slices { model, .. } => model,
-                    };
-                    sum.scaled_add(weight / total, &ArrayView1::from(&values[..]));
+                // The largest weighted RMS upload, for `perturb`.
+                let mut amplitude = 0.0_f64;
+                for (_, weight, upload) in &self.uploads {
+                    if let (Compression::None, EncodedUpload::Full { values }) =
+                        (self.codec.compression(), upload)
+                    {
+                        // Straight from the wire values: each touched once (the unsent
+                        // entries are zeros, which add nothing to the squares).
+                        self.codec.add_full(weight / total, values, &mut next)?;
+                        let squares = values.iter().map(|&v| f64::from(v) * f64::from(v));
+                        amplitude = amplitude.max(weighted_rms(*weight, squares, next.len()));
+                        continue;
+                    }
+                    let decoded = self.codec.decode(upload)?;
+                    let values = decoded_values(&decoded);
+                    ArrayViewMut1::from(&mut next[..])
+                        .scaled_add(weight / total, &ArrayView1::from(values));
+                    let squares = values.iter().map(|v| v * v);
+                    amplitude = amplitude.max(weighted_rms(*weight, squares, values.len()));
                 }
+                perturb(&mut next, amplitude / total);
                 self.codec.full_broadcast(&next)?
             }
         };
@@ -124,10 +163,14 @@ impl Aggregator {
 
     fn fixed_rate(&self, aggregation: FixedRateAggregation) -> Result<Broadcast, CompressError> {
         let layout = self.codec.layout();
-        let uploads: Vec<(f64, &[f64], &[usize])> = self
+        let decoded = self
             .uploads
             .iter()
-            .filter_map(|(_, weight, decoded)| match decoded {
+            .map(|(_, weight, upload)| Ok((*weight, self.codec.decode(upload)?)))
+            .collect::<Result<Vec<_>, CompressError>>()?;
+        let uploads: Vec<(f64, &[f64], &[usize])> = decoded
+            .iter()
+            .filter_map(|(weight, decoded)| match decoded {
                 Decoded::Slices { slices, model } => Some((*weight, &model[..], &slices[..])),
                 _ => None,
             })

@@ -383,8 +383,8 @@ impl Codec {
         })
     }
 
-    /// Checked f32 candidate values to a flat model.
-    fn scatter_full(&self, values: &[f32], what: &'static str) -> Result<Vec<f64>, CompressError> {
+    /// Checks that `values` are one finite value per candidate position.
+    fn check_full(&self, values: &[f32], what: &'static str) -> Result<(), CompressError> {
         if values.len() != self.candidates.len() {
             return Err(CompressError::Length {
                 what,
@@ -392,9 +392,51 @@ impl Codec {
                 expected: self.candidates.len(),
             });
         }
-        check_finite(what, values.iter().map(|&x| f64::from(x)))?;
-        let values: Vec<f64> = values.iter().map(|&x| f64::from(x)).collect();
-        Ok(self.scatter(&values))
+        check_finite(what, values.iter().map(|&x| f64::from(x)))
+    }
+
+    /// Checked f32 candidate values to a flat model (zero elsewhere).
+    fn scatter_full(&self, values: &[f32], what: &'static str) -> Result<Vec<f64>, CompressError> {
+        self.check_full(values, what)?;
+        let mut flat = vec![0.0; self.layout.len()];
+        for (&p, &x) in self.candidates.iter().zip(values) {
+            flat[p] = f64::from(x);
+        }
+        Ok(flat)
+    }
+
+    /// Adds `alpha` times a full upload's checked values to the flat `sum` (what decoding it and
+    /// adding `alpha` times the decoded model gives, without the decoded model).
+    pub(crate) fn add_full(
+        &self,
+        alpha: f64,
+        values: &[f32],
+        sum: &mut [f64],
+    ) -> Result<(), CompressError> {
+        self.check_full(values, "full")?;
+        for (&p, &x) in self.candidates.iter().zip(values) {
+            sum[p] += alpha * f64::from(x);
+        }
+        Ok(())
+    }
+
+    /// A device adopts a broadcast that carries the whole model: the flat model it now holds
+    /// (its next update is measured from it). `None` for a broadcast that carries only part of
+    /// the model (the device needs its own model for the rest: [`Codec::adopt`]) or none.
+    pub fn adopt_whole(
+        &self,
+        state: &mut CompressorState,
+        broadcast: &Broadcast,
+    ) -> Result<Option<Vec<f64>>, CompressError> {
+        let Broadcast::Full { values } = broadcast else {
+            return Ok(None);
+        };
+        self.check_state(state)?;
+        let model = self.scatter_full(values, "broadcast")?;
+        if self.compression.sends_updates() {
+            state.reference.copy_from_slice(&model);
+        }
+        Ok(Some(model))
     }
 
     /// Candidate values to a flat vector, zero elsewhere.

@@ -94,6 +94,52 @@ impl EncodedUpload {
             EncodedUpload::SizeOnly { .. } => "size-only",
         }
     }
+
+    /// The upload with the sign of every value it carries flipped, as undetected corruption
+    /// delivers it (a size-only stand-in carries no values and stays as it is).
+    pub fn negated(&self) -> EncodedUpload {
+        let neg = |v: &[f32]| v.iter().map(|x| -x).collect::<Vec<f32>>();
+        match self {
+            EncodedUpload::Full { values } => EncodedUpload::Full {
+                values: neg(values),
+            },
+            EncodedUpload::Slices(s) => EncodedUpload::Slices(SliceSet {
+                basis: s.basis,
+                slices: s.slices.clone(),
+                w: neg(&s.w),
+                v: neg(&s.v),
+                gamma: neg(&s.gamma),
+            }),
+            EncodedUpload::Sparse {
+                candidates,
+                indices,
+                values,
+            } => EncodedUpload::Sparse {
+                candidates: *candidates,
+                indices: indices.clone(),
+                values: neg(values),
+            },
+            // Level k of lo..hi mirrored is level top - k of -hi..-lo: the value negated.
+            EncodedUpload::Quantized {
+                bits,
+                lo,
+                hi,
+                levels,
+            } => {
+                let top = super::quantize::max_level(*bits);
+                EncodedUpload::Quantized {
+                    bits: *bits,
+                    lo: -hi,
+                    hi: -lo,
+                    levels: levels.iter().map(|&k| top - k).collect(),
+                }
+            }
+            EncodedUpload::Half { values } => EncodedUpload::Half {
+                values: values.iter().map(|x| -*x).collect(),
+            },
+            EncodedUpload::SizeOnly { bytes } => EncodedUpload::SizeOnly { bytes: *bytes },
+        }
+    }
 }
 
 /// What the BS sends back after a round.
@@ -166,6 +212,16 @@ pub fn payload_bytes(upload: &EncodedUpload) -> u64 {
             EncodedUpload::Half { values } => values.len() as u64 * HALF_VALUE_BYTES,
             EncodedUpload::SizeOnly { .. } => 0,
         }
+}
+
+/// Real values an upload sends as analog symbols over the air: a full model's values (a
+/// size-only stand-in: its payload past the header, in f32 values); other encodings are digital
+/// and are sent as their payload's f32 words.
+pub fn analog_values(upload: &EncodedUpload) -> u64 {
+    match upload {
+        EncodedUpload::Full { values } => values.len() as u64,
+        other => payload_bytes(other).saturating_sub(HEADER_BYTES) / FULL_VALUE_BYTES,
+    }
 }
 
 /// Application payload of a broadcast \[B\], headers included, before packetisation.

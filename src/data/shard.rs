@@ -1,0 +1,273 @@
+//! A device's local examples held compactly: indices into one shared pool, encoded step by step
+//! as they are consumed from the device's own data stream.
+//!
+//! The inputs equal those of [`Prepared::shard`] encoded up front with the same stream, bit for
+//! bit: an example's encoding starts at the stream position where the previous one's ended, and
+//! when the walk wraps around to an example it has met before, the stream is moved back to where
+//! that example's encoding started. Rate coding draws one step at a time; emulated events are
+//! drawn for a whole example when the walk reaches it; recordings are read from the pool.
+
+use super::prepare::Pool;
+use super::{crop_center, emulate_events, rate_plan, rate_step, Encoding, Prepared, RateTable};
+use super::{Example, SpikeTrain};
+use rand_chacha::ChaCha12Rng;
+use std::sync::Arc;
+
+/// The training pool shared by every device. Under rate coding it keeps, per image, only the
+/// channels that can spike and their grey levels (the images themselves are dropped).
+pub struct SharedPool {
+    prepared: Prepared,
+    /// Rate coding's probabilities per grey level.
+    table: RateTable,
+    /// Per pool image under rate coding: the channels that can spike, with their grey levels.
+    rate: Vec<Vec<(u32, u8)>>,
+}
+
+impl SharedPool {
+    /// Shares `prepared`'s pool (its test set is not used here).
+    pub fn new(mut prepared: Prepared) -> SharedPool {
+        let gain = match prepared.encoding {
+            Encoding::Rate { gain } => gain,
+            Encoding::Events { .. } => 0.0,
+        };
+        let table = RateTable::new(gain);
+        let crop = prepared.crop;
+        let rate = match (&mut prepared.pool, &prepared.encoding) {
+            (Pool::Images(set), Encoding::Rate { .. }) => std::mem::take(&mut set.images)
+                .iter()
+                .map(|img| match crop {
+                    Some(size) => rate_plan(&crop_center(img, size), &table),
+                    None => rate_plan(img, &table),
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        SharedPool {
+            prepared,
+            table,
+            rate,
+        }
+    }
+}
+
+/// One device's examples and its place among them. It is saved without its pool (which is
+/// rebuilt from the scenario); [`Shard::restore`] takes the
+/// saved place up in a shard built afresh.
+#[derive(serde::Serialize)]
+pub struct Shard {
+    #[serde(skip)]
+    pool: Arc<SharedPool>,
+    indices: Vec<u32>,
+    rng: ChaCha12Rng,
+    /// Stream word position at which each example met so far starts its encoding.
+    #[serde(with = "crate::snn::capacity")]
+    starts: Vec<u128>,
+    example: usize,
+    step: usize,
+    /// Steps of the current example.
+    steps: usize,
+    /// The current step's active inputs (rate coding). Saved for its capacity, which its
+    /// memory figure counts.
+    #[serde(with = "crate::snn::capacity")]
+    inputs: Vec<u32>,
+    /// The current example (emulated events).
+    #[serde(with = "saved_train")]
+    train: Option<SpikeTrain>,
+}
+
+/// A saved [`Shard`] without its pool: what [`Shard::restore`] takes up.
+#[derive(serde::Deserialize)]
+pub struct ShardState {
+    indices: Vec<u32>,
+    rng: ChaCha12Rng,
+    #[serde(with = "crate::snn::capacity")]
+    starts: Vec<u128>,
+    example: usize,
+    step: usize,
+    steps: usize,
+    #[serde(with = "crate::snn::capacity")]
+    inputs: Vec<u32>,
+    #[serde(with = "saved_train")]
+    train: Option<SpikeTrain>,
+}
+
+/// Serde for the current example's spike train, the capacity of every step kept (the shard's
+/// memory figure counts them).
+mod saved_train {
+    use super::SpikeTrain;
+    use crate::snn::capacity::nested;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    struct StepsRef<'a>(&'a Vec<Vec<u32>>);
+
+    impl Serialize for StepsRef<'_> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            nested::serialize(self.0, s)
+        }
+    }
+
+    struct Steps(Vec<Vec<u32>>);
+
+    impl<'de> Deserialize<'de> for Steps {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Steps, D::Error> {
+            nested::deserialize(d).map(Steps)
+        }
+    }
+
+    pub fn serialize<S: Serializer>(t: &Option<SpikeTrain>, s: S) -> Result<S::Ok, S::Error> {
+        t.as_ref()
+            .map(|t| (t.channels, StepsRef(&t.steps)))
+            .serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<SpikeTrain>, D::Error> {
+        let saved: Option<(usize, Steps)> = Deserialize::deserialize(d)?;
+        Ok(saved.map(|(channels, Steps(steps))| SpikeTrain { channels, steps }))
+    }
+}
+
+impl Shard {
+    /// The pool examples at `indices`, encoded from `rng` (the device's data stream).
+    pub fn new(pool: Arc<SharedPool>, indices: &[usize], rng: ChaCha12Rng) -> Shard {
+        Shard {
+            pool,
+            indices: indices.iter().map(|&i| i as u32).collect(),
+            rng,
+            starts: Vec::new(),
+            example: 0,
+            step: 0,
+            steps: 0,
+            inputs: Vec::new(),
+            train: None,
+        }
+    }
+
+    /// Number of examples.
+    pub fn len(&self) -> usize {
+        self.indices.len()
+    }
+
+    /// Whether it holds no example.
+    pub fn is_empty(&self) -> bool {
+        self.indices.is_empty()
+    }
+
+    /// The inputs of the next step, with the example's label and the step's place in it; then
+    /// moves on (to the next example at the end of one, to the first after the last). `None`
+    /// when the shard is empty.
+    pub fn next_step(&mut self) -> Option<(&[u32], usize, usize)> {
+        if self.indices.is_empty() {
+            return None;
+        }
+        if self.step >= self.steps {
+            self.step = 0;
+            self.enter();
+        }
+        let step = self.step;
+        self.step += 1;
+        let pool = &self.pool;
+        let index = self.indices[self.example] as usize;
+        let label = pool.prepared.pool_labels[index];
+        let inputs = match (&pool.prepared.pool, &self.train) {
+            (Pool::Spikes(examples), _) => step_of(&examples[index], step),
+            (Pool::Images(_), Some(train)) => train.steps.get(step).map_or(&[][..], |s| &s[..]),
+            (Pool::Images(_), None) if step < pool.prepared.steps => {
+                rate_step(
+                    &pool.rate[index],
+                    &pool.table,
+                    &mut self.rng,
+                    &mut self.inputs,
+                );
+                &self.inputs[..]
+            }
+            (Pool::Images(_), None) => &[][..],
+        };
+        if self.step >= self.steps {
+            self.example = (self.example + 1) % self.indices.len();
+        }
+        Some((inputs, label, step))
+    }
+
+    /// Starts the current example: positions the stream and encodes what is encoded whole.
+    fn enter(&mut self) {
+        let e = self.example;
+        if e < self.starts.len() {
+            self.rng.set_word_pos(self.starts[e]);
+        } else {
+            self.starts.push(self.rng.get_word_pos());
+        }
+        let prepared = &self.pool.prepared;
+        let index = self.indices[e] as usize;
+        self.train = None;
+        self.steps = match (&prepared.pool, &prepared.encoding) {
+            (Pool::Spikes(examples), _) => examples[index].spikes.steps.len(),
+            (Pool::Images(_), Encoding::Rate { .. }) => prepared.steps,
+            (Pool::Images(set), Encoding::Events { camera, polarity }) => {
+                let img = &set.images[index];
+                let cropped;
+                let img = match prepared.crop {
+                    Some(size) => {
+                        cropped = crop_center(img, size);
+                        &cropped
+                    }
+                    None => img,
+                };
+                let train = emulate_events(img, camera, prepared.steps, *polarity, &mut self.rng);
+                let steps = train.steps.len();
+                self.train = Some(train);
+                steps
+            }
+        };
+        // An example of no steps is passed over, as the walk over encoded examples does.
+        if self.steps == 0 {
+            self.steps = 1;
+        }
+    }
+
+    /// Takes up the place of a saved shard of the same examples, keeping this shard's pool; an
+    /// error says what does not fit (nothing is changed then).
+    pub fn restore(&mut self, state: ShardState) -> Result<(), String> {
+        if state.indices != self.indices {
+            return Err(format!(
+                "the saved shard holds other examples ({} of them) than the scenario's ({})",
+                state.indices.len(),
+                self.indices.len()
+            ));
+        }
+        let fits = state.example < self.indices.len().max(1)
+            && state.starts.len() <= self.indices.len()
+            && state.step <= state.steps;
+        if !fits {
+            return Err(format!(
+                "the saved place in the shard (example {}, step {} of {}) does not fit its {} examples",
+                state.example,
+                state.step,
+                state.steps,
+                self.indices.len()
+            ));
+        }
+        self.rng = state.rng;
+        self.starts = state.starts;
+        self.example = state.example;
+        self.step = state.step;
+        self.steps = state.steps;
+        self.inputs = state.inputs;
+        self.train = state.train;
+        Ok(())
+    }
+
+    /// Heap and inline size \[bytes\] (the shared pool not counted).
+    pub fn memory_bytes(&self) -> usize {
+        std::mem::size_of::<Self>()
+            + self.indices.capacity() * 4
+            + self.starts.capacity() * 16
+            + self.inputs.capacity() * 4
+            + self.train.as_ref().map_or(0, |t| {
+                t.steps.iter().map(|s| s.capacity() * 4 + 24).sum::<usize>()
+            })
+    }
+}
+
+fn step_of(example: &Example, step: usize) -> &[u32] {
+    example.spikes.steps.get(step).map_or(&[][..], |s| &s[..])
+}

@@ -80,6 +80,14 @@ pub struct RunArgs {
     /// 8GiB (default: 80% of physical memory).
     #[arg(long, value_name = "SIZE", value_parser = parse_max_memory)]
     pub max_memory: Option<u64>,
+    /// Save the whole simulation into the run's folder every N rounds (5) or every span of
+    /// virtual time (30s), so that a killed run can be finished with --resume.
+    #[arg(long, value_name = "N|TIME", value_parser = experiment::checkpoint::Every::parse)]
+    pub checkpoint_every: Option<experiment::checkpoint::Every>,
+    /// Finish the checkpointed run whose folder would be DIR, from its latest checkpoint (give
+    /// the same scenario and --set values); the outputs are those of an uninterrupted run.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["out", "force"])]
+    pub resume: Option<PathBuf>,
 }
 
 /// `--max-memory`: a size in the scenario's units (`8GiB`, `512MB`, `1500B`).
@@ -110,16 +118,27 @@ pub fn run_on(args: &RunArgs, link: Option<&mut dyn Link>) -> Result<(), CliErro
     let threads = args.threads.map_or_else(cores, |t| t as usize);
     let events = args.events;
     let options = RunOptions {
-        out: args.out.clone(),
+        out: args.resume.clone().or_else(|| args.out.clone()),
         force: args.force,
         threads,
         events: events || scenario.output.events,
         progress: true,
         command_line: std::env::args().collect(),
         max_memory: max_memory(args.max_memory),
+        checkpoint_every: args.checkpoint_every,
+        resume: args.resume.is_some(),
     };
     let outcome = experiment::run_on(&scenario, &options, link)?;
     println!("{}", outcome.summary);
+    if let Some(c) = outcome.checkpoints.as_ref().filter(|c| c.written > 0) {
+        println!(
+            "  checkpoints     {} written, {:.3} s in all; the last {} B ({} B per device)",
+            c.written,
+            c.seconds,
+            c.last_bytes,
+            c.last_bytes / outcome.devices.max(1)
+        );
+    }
     println!("  results         {}", outcome.dir.display());
     Ok(())
 }

@@ -50,21 +50,80 @@ impl SharedPool {
     }
 }
 
-/// One device's examples and its place among them.
+/// One device's examples and its place among them. It is saved without its pool (which is
+/// rebuilt from the scenario); [`Shard::restore`] takes the
+/// saved place up in a shard built afresh.
+#[derive(serde::Serialize)]
 pub struct Shard {
+    #[serde(skip)]
     pool: Arc<SharedPool>,
     indices: Vec<u32>,
     rng: ChaCha12Rng,
     /// Stream word position at which each example met so far starts its encoding.
+    #[serde(with = "crate::snn::capacity")]
     starts: Vec<u128>,
     example: usize,
     step: usize,
     /// Steps of the current example.
     steps: usize,
-    /// The current step's active inputs (rate coding).
+    /// The current step's active inputs (rate coding). Saved for its capacity, which its
+    /// memory figure counts.
+    #[serde(with = "crate::snn::capacity")]
     inputs: Vec<u32>,
     /// The current example (emulated events).
+    #[serde(with = "saved_train")]
     train: Option<SpikeTrain>,
+}
+
+/// A saved [`Shard`] without its pool: what [`Shard::restore`] takes up.
+#[derive(serde::Deserialize)]
+pub struct ShardState {
+    indices: Vec<u32>,
+    rng: ChaCha12Rng,
+    #[serde(with = "crate::snn::capacity")]
+    starts: Vec<u128>,
+    example: usize,
+    step: usize,
+    steps: usize,
+    #[serde(with = "crate::snn::capacity")]
+    inputs: Vec<u32>,
+    #[serde(with = "saved_train")]
+    train: Option<SpikeTrain>,
+}
+
+/// Serde for the current example's spike train, the capacity of every step kept (the shard's
+/// memory figure counts them).
+mod saved_train {
+    use super::SpikeTrain;
+    use crate::snn::capacity::nested;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    struct StepsRef<'a>(&'a Vec<Vec<u32>>);
+
+    impl Serialize for StepsRef<'_> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            nested::serialize(self.0, s)
+        }
+    }
+
+    struct Steps(Vec<Vec<u32>>);
+
+    impl<'de> Deserialize<'de> for Steps {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Steps, D::Error> {
+            nested::deserialize(d).map(Steps)
+        }
+    }
+
+    pub fn serialize<S: Serializer>(t: &Option<SpikeTrain>, s: S) -> Result<S::Ok, S::Error> {
+        t.as_ref()
+            .map(|t| (t.channels, StepsRef(&t.steps)))
+            .serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<SpikeTrain>, D::Error> {
+        let saved: Option<(usize, Steps)> = Deserialize::deserialize(d)?;
+        Ok(saved.map(|(channels, Steps(steps))| SpikeTrain { channels, steps }))
+    }
 }
 
 impl Shard {
@@ -163,6 +222,38 @@ impl Shard {
         if self.steps == 0 {
             self.steps = 1;
         }
+    }
+
+    /// Takes up the place of a saved shard of the same examples, keeping this shard's pool; an
+    /// error says what does not fit (nothing is changed then).
+    pub fn restore(&mut self, state: ShardState) -> Result<(), String> {
+        if state.indices != self.indices {
+            return Err(format!(
+                "the saved shard holds other examples ({} of them) than the scenario's ({})",
+                state.indices.len(),
+                self.indices.len()
+            ));
+        }
+        let fits = state.example < self.indices.len().max(1)
+            && state.starts.len() <= self.indices.len()
+            && state.step <= state.steps;
+        if !fits {
+            return Err(format!(
+                "the saved place in the shard (example {}, step {} of {}) does not fit its {} examples",
+                state.example,
+                state.step,
+                state.steps,
+                self.indices.len()
+            ));
+        }
+        self.rng = state.rng;
+        self.starts = state.starts;
+        self.example = state.example;
+        self.step = state.step;
+        self.steps = state.steps;
+        self.inputs = state.inputs;
+        self.train = state.train;
+        Ok(())
     }
 
     /// Heap and inline size \[bytes\] (the shared pool not counted).

@@ -1,7 +1,7 @@
 //! Aggregation weights at the base station.
 
 /// How uploads are weighted.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Aggregation {
     /// By each device's number of local examples (FedAvg).
     Samples,

@@ -8,7 +8,7 @@ use rand_chacha::ChaCha12Rng;
 use rand_distr::{Distribution, StandardNormal};
 
 /// The noise of an over-the-air sum.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct AirReceiver {
     air: OverTheAir,
     rng: ChaCha12Rng,

@@ -46,7 +46,7 @@ pub enum BaseStationInput {
 }
 
 /// The outages in force and what the round logic put off meanwhile.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 struct Outages {
     /// Outages in force (they may overlap).
     count: u32,
@@ -58,7 +58,7 @@ struct Outages {
     deadlines: Vec<(u64, SimTime)>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 struct Round {
     expected: BTreeSet<u32>,
     resolved: BTreeSet<u32>,
@@ -69,6 +69,7 @@ struct Round {
 }
 
 /// The base station's protocol state and the global model.
+#[derive(serde::Serialize, serde::Deserialize)]
 pub struct BaseStation {
     protocol: Arc<Protocol>,
     devices: u32,

@@ -34,7 +34,7 @@ pub enum DeviceInput {
 }
 
 /// What a device knows of its situation.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct DeviceSetup {
     /// Device id (0-based, dense).
     pub id: u32,
@@ -51,7 +51,7 @@ pub struct DeviceSetup {
     pub first_round: bool,
 }
 
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 struct Chunk {
     round: u64,
     steps_left: u64,
@@ -61,7 +61,7 @@ struct Chunk {
 }
 
 /// A device's protocol state.
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub struct Device {
     setup: DeviceSetup,
     protocol: Arc<Protocol>,
@@ -74,7 +74,7 @@ pub struct Device {
 }
 
 /// What the timeline's faults did to a device (all zero or empty without faults).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct DeviceFaults {
     /// Crashes in force (they may overlap); it is down while any is.
     crashes: u32,

@@ -32,6 +32,16 @@ impl GlobalEvaluator {
         }
     }
 
+    /// Its random stream (all that changes as it runs).
+    pub fn rng(&self) -> &ChaCha12Rng {
+        &self.test_rng
+    }
+
+    /// Takes up a saved random stream.
+    pub fn set_rng(&mut self, rng: ChaCha12Rng) {
+        self.test_rng = rng;
+    }
+
     /// Evaluates `model` (W ++ V ++ gamma) on the first `examples` test examples.
     pub fn evaluate(&mut self, model: &[f64], examples: usize) -> Evaluation {
         let n = examples.min(self.test.len());

@@ -1,7 +1,7 @@
 //! A device's learning state: its shard of real data, its SNN learner, its place in the shard and
 //! its compressor. Its host (the device's actor) runs the jobs the device's protocol asks for.
 
-use crate::data::{Example, Shard};
+use crate::data::{Example, Shard, ShardState};
 use crate::fl::compress::{
     Broadcast, Codec, CompressError, Compression, CompressorState, EncodedUpload,
 };
@@ -42,6 +42,30 @@ pub struct LocalModel {
     shard: Shard,
     training_rng: ChaCha12Rng,
     codec: Arc<Codec>,
+    compressor: CompressorState,
+    compression_rng: ChaCha12Rng,
+    test_rng: ChaCha12Rng,
+}
+
+/// What of a [`LocalModel`] changes as it runs (the rest, its network, initial model, shared
+/// pool, test set and codec, comes from the scenario): learner, shard (its examples, place and
+/// data stream, not its pool), compressor (error-feedback residual included) and random streams.
+#[derive(serde::Serialize)]
+struct LocalView<'a> {
+    learner: &'a Learner,
+    shard: &'a Shard,
+    training_rng: &'a ChaCha12Rng,
+    compressor: &'a CompressorState,
+    compression_rng: &'a ChaCha12Rng,
+    test_rng: &'a ChaCha12Rng,
+}
+
+/// [`LocalView`], owned.
+#[derive(serde::Deserialize)]
+struct LocalState {
+    learner: Learner,
+    shard: ShardState,
+    training_rng: ChaCha12Rng,
     compressor: CompressorState,
     compression_rng: ChaCha12Rng,
     test_rng: ChaCha12Rng,
@@ -92,6 +116,34 @@ impl LocalModel {
             compression_rng: streams.compression,
             test_rng: streams.test,
         })
+    }
+
+    /// Its changing state, encoded ([`LocalModel::restore`] takes it up).
+    pub fn save(&self) -> Result<Vec<u8>, String> {
+        crate::sim::encode(&LocalView {
+            learner: &self.learner,
+            shard: &self.shard,
+            training_rng: &self.training_rng,
+            compressor: &self.compressor,
+            compression_rng: &self.compression_rng,
+            test_rng: &self.test_rng,
+        })
+    }
+
+    /// Takes up a state [`LocalModel::save`] encoded for this device; an error says what does
+    /// not fit (nothing is changed then).
+    pub fn restore(&mut self, bytes: &[u8]) -> Result<(), String> {
+        let state: LocalState = crate::sim::decode(bytes)?;
+        if !state.learner.fits(&self.net) {
+            return Err("the saved learner does not fit the scenario's network".into());
+        }
+        self.shard.restore(state.shard)?;
+        self.learner = state.learner;
+        self.training_rng = state.training_rng;
+        self.compressor = state.compressor;
+        self.compression_rng = state.compression_rng;
+        self.test_rng = state.test_rng;
+        Ok(())
     }
 
     /// A learner and a compressor state starting from `params`.

@@ -10,7 +10,7 @@ use crate::time::{SimDuration, SimTime};
 use std::sync::Arc;
 
 /// A message between a device and the base station.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub enum Msg {
     /// A device's model after a round of local steps (uplink).
     Upload(Arc<Upload>),
@@ -28,7 +28,7 @@ pub enum Msg {
 }
 
 /// An upload.
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub struct Upload {
     /// The sender.
     pub device: u32,
@@ -44,7 +44,7 @@ pub struct Upload {
 }
 
 /// A broadcast of the global model.
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub struct GlobalModel {
     /// The round it closes.
     pub round: u64,
@@ -62,7 +62,7 @@ impl GlobalModel {
 }
 
 /// A timer of the base station or a device.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Timer {
     /// The deadline of a round (base station).
     Deadline {
@@ -100,7 +100,7 @@ pub enum Job {
 }
 
 /// What a training job produced.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Trained {
     /// Work done.
     pub compute: ComputeTotals,
@@ -132,7 +132,7 @@ pub enum Probe {
 }
 
 /// What a probe measured.
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub enum Reading {
     /// The global model of a round.
     Global {

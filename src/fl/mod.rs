@@ -28,7 +28,7 @@ pub use protocol::Protocol;
 pub use schedule::{Scheduler, Scheduling};
 
 /// How devices and the base station interact.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Mode {
     /// Devices upload every tau global iterations and wait for the broadcast.
     Sync,
@@ -39,7 +39,7 @@ pub enum Mode {
 }
 
 /// Which devices take part in a round.
-#[derive(Copy, Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Copy, Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Participation {
     /// Every device.
     All,

@@ -5,7 +5,7 @@ use crate::fl::{Aggregation, Mode, Participation};
 use crate::time::SimDuration;
 
 /// The FL protocol of a run.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Protocol {
     /// Sync, non-blocking or separate training.
     pub mode: Mode,

@@ -22,7 +22,7 @@ use std::cmp::Ordering;
 const FAIRNESS_WEIGHT: f64 = 0.1;
 
 /// A scheduling policy and the number of devices it picks per round.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Scheduling {
     /// `k` devices at random.
     RandomK(u32),
@@ -50,7 +50,7 @@ impl Scheduling {
 }
 
 /// What the base station remembers to schedule: per device 20 bytes.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Scheduler {
     policy: Scheduling,
     /// Last SNR measured on an upload \[dB\]; `None` until the device is heard.

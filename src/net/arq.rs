@@ -7,7 +7,7 @@ use super::packet::PacketFormat;
 use rand::Rng;
 
 /// What one message's transmission cost and whether it got through.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Default)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Transmission {
     /// Every packet arrived.
     pub delivered: bool,

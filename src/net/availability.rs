@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 /// How a device goes on and off.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(tag = "kind", content = "value", rename_all = "snake_case")]
 pub enum Availability {
     /// Never off.
     Always,
@@ -68,7 +68,7 @@ impl Availability {
 }
 
 /// Lazy generator of exponential on/off periods.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 struct OnOffGenerator {
     rng: ChaCha8Rng,
     mean_on: SimDuration,
@@ -87,7 +87,7 @@ impl OnOffGenerator {
 }
 
 /// One device's realised availability.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct AvailabilityTrace {
     on_at_zero: bool,
     /// Strictly increasing times at which the state flips \[ns\].

@@ -116,7 +116,7 @@ impl CellConfig {
 }
 
 /// One device's place in the cell.
-#[derive(Copy, Clone, Debug, PartialEq)]
+#[derive(Copy, Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CellDevice {
     /// Ground distance to the base station \[m\].
     pub distance_m: f64,
@@ -127,7 +127,7 @@ pub struct CellDevice {
 }
 
 /// What one transmission gets from the radio.
-#[derive(Copy, Clone, Debug, PartialEq)]
+#[derive(Copy, Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RadioLink {
     /// SNR at the time of sending \[dB\].
     pub snr_db: f64,
@@ -144,7 +144,7 @@ pub struct RadioLink {
 /// Devices may be split into groups with configurations of their own (a scenario's overrides):
 /// group 0 is the cell's configuration, and the band, the base station's receiver and the
 /// downlink's band are group 0's for all.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Cell {
     configs: Vec<CellConfig>,
     /// Each device's group (empty: all in group 0).
@@ -156,7 +156,7 @@ pub struct Cell {
 }
 
 /// A moving device: where it started, its sight, its path loss there, its current leg.
-#[derive(Copy, Clone, Debug)]
+#[derive(Copy, Clone, Debug, serde::Serialize, serde::Deserialize)]
 struct Moving {
     start: Position,
     sight: Sight,

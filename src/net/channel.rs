@@ -37,6 +37,7 @@ use rand_chacha::ChaCha12Rng;
 use std::collections::BTreeMap;
 
 /// One direction of one device's link, with its random streams.
+#[derive(serde::Serialize, serde::Deserialize)]
 struct LinkState {
     link: Link,
     loss_rng: ChaCha12Rng,
@@ -145,6 +146,7 @@ pub struct DownlinkOutcome {
 }
 
 /// The channel of one cell.
+#[derive(serde::Serialize, serde::Deserialize)]
 pub struct Channel {
     uplink: LinkConfig,
     downlink: LinkConfig,

@@ -12,7 +12,7 @@ use rand::Rng;
 use rand_chacha::ChaCha12Rng;
 
 /// The spells of one fault on one path: the one in force (faults may overlap) and those past.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct Spells {
     open: u32,
     began: SimTime,
@@ -62,7 +62,7 @@ pub enum Cut {
 }
 
 /// What corruption did to an upload.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Damage {
     /// None.
     Clean,
@@ -73,7 +73,7 @@ pub enum Damage {
 }
 
 /// A corruption fault in force.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 struct Corruption {
     fault: u32,
     devices: Vec<u32>,
@@ -82,7 +82,7 @@ struct Corruption {
 }
 
 /// The faults on a cell's paths.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct PathFaults {
     seed: u64,
     outage: Spells,

@@ -30,7 +30,7 @@ impl Position {
 
 /// How devices are placed in the cell.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(tag = "kind", content = "value", rename_all = "snake_case")]
 pub enum Placement {
     /// Uniform over the area between `inner_m` and `outer_m` (a disc when `inner_m` is 0).
     Annulus {

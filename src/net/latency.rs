@@ -16,7 +16,7 @@ const NORMAL_RESAMPLE_LIMIT: u32 = 256;
 
 /// A latency distribution.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(tag = "kind", content = "value", rename_all = "snake_case")]
 pub enum Latency {
     /// Always the same delay \[ns\].
     Constant(SimDuration),

@@ -90,7 +90,7 @@ impl MessagePlan {
 
 /// A link: its configuration plus its loss state (the Gilbert-Elliott chain persists between
 /// messages).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Link {
     config: LinkConfig,
     format: PacketFormat,

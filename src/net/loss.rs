@@ -92,7 +92,7 @@ impl LossModel {
 }
 
 /// Per-link loss state: the model plus, for Gilbert-Elliott, the chain's current state.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LossState {
     model: LossModel,
     good_to_bad: f64,

@@ -189,7 +189,7 @@ impl Mobility {
 }
 
 /// One device's current leg.
-#[derive(Copy, Clone, Debug, PartialEq)]
+#[derive(Copy, Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Walk {
     leg: u32,
     leg_start: SimTime,

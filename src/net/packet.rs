@@ -5,10 +5,9 @@
 //! `packet_count(0) = 1` and `wire_bytes(0) = header_bytes`.
 
 use super::error::NetError;
-use serde::Serialize;
 
 /// Packet size limits of a link (build with [`PacketFormat::new`], which validates).
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PacketFormat {
     /// Maximum packet size on the wire, header included \[bytes\].
     mtu_bytes: u64,

@@ -44,7 +44,7 @@ pub enum Sharing {
 }
 
 /// One flow on the uplink.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 struct Flow {
     arrival: SimTime,
     bits: u64,
@@ -54,7 +54,7 @@ struct Flow {
 }
 
 /// A cell's shared uplink.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct SharedUplink {
     rate: Rate,
     sharing: Sharing,

@@ -249,6 +249,13 @@ impl Destination {
         self.earlier
     }
 
+    /// The folder of a checkpointed run for this destination, `.flsnn/NAME.run`: it holds the
+    /// files written so far and `checkpoint.bin`, and is moved into place when the run ends. A
+    /// killed run leaves it for `--resume`; leftovers cleanup never removes it.
+    pub fn resumable_dir(&self) -> PathBuf {
+        self.work.join(format!("{}.run", self.name))
+    }
+
     /// A fresh temporary folder for this destination, in `.flsnn/`, removed on a signal.
     pub(crate) fn temp_dir(&self) -> Result<PathBuf, ReportError> {
         let tmp = self

@@ -24,6 +24,8 @@ pub struct RunDir {
     tmp: PathBuf,
     dest: Destination,
     committed: bool,
+    /// Kept when dropped uncommitted: the folder of a checkpointed run, to be resumed.
+    resumable: bool,
 }
 
 impl RunDir {
@@ -34,6 +36,24 @@ impl RunDir {
             tmp,
             dest,
             committed: false,
+            resumable: false,
+        })
+    }
+
+    /// Starts writing the folder of a checkpointed run for `dest`, in `.flsnn/NAME.run` (see
+    /// [`Destination::resumable_dir`]): a fresh one (`resume` false; the caller removed an
+    /// earlier one), or the one a killed run left (`resume` true). It is kept when the process
+    /// dies or the run fails, so that `--resume` can finish it.
+    pub fn resumable(dest: Destination, resume: bool) -> Result<RunDir, ReportError> {
+        let dir = dest.resumable_dir();
+        if !resume {
+            fs::create_dir(&dir).map_err(io(&dir))?;
+        }
+        Ok(RunDir {
+            tmp: dir,
+            dest,
+            committed: false,
+            resumable: true,
         })
     }
 
@@ -58,7 +78,7 @@ impl RunDir {
 
 impl Drop for RunDir {
     fn drop(&mut self) {
-        if !self.committed {
+        if !self.committed && !self.resumable {
             let _ = fs::remove_dir_all(&self.tmp);
             cleanup::unregister(&self.tmp);
         }
@@ -96,6 +116,8 @@ pub struct EventLog {
     path: PathBuf,
     out: BufWriter<File>,
     error: Option<ReportError>,
+    /// Bytes written so far.
+    written: u64,
 }
 
 impl EventLog {
@@ -106,6 +128,35 @@ impl EventLog {
             path: path.to_path_buf(),
             out: BufWriter::new(file),
             error: None,
+            written: 0,
+        })
+    }
+
+    /// Opens the log a killed run left at `path` and cuts it back to its first `mark` bytes (what
+    /// it held at the checkpoint being resumed), to write on from there.
+    pub fn resume(path: &Path, mark: u64) -> Result<EventLog, ReportError> {
+        use std::io::{Seek, SeekFrom};
+        let mut file = fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .map_err(io(path))?;
+        let len = file.metadata().map_err(io(path))?.len();
+        if len < mark {
+            return Err(ReportError::Destination {
+                path: path.to_path_buf(),
+                why: format!(
+                    "holds {len} bytes, fewer than the {mark} it held at the checkpoint; it \
+                     cannot be resumed"
+                ),
+            });
+        }
+        file.set_len(mark).map_err(io(path))?;
+        file.seek(SeekFrom::Start(mark)).map_err(io(path))?;
+        Ok(EventLog {
+            path: path.to_path_buf(),
+            out: BufWriter::new(file),
+            error: None,
+            written: mark,
         })
     }
 
@@ -131,10 +182,25 @@ impl Sink for EventLog {
             path: self.path.clone(),
             message: e.to_string(),
         });
-        let written = line.and_then(|l| writeln!(self.out, "{l}").map_err(io(&self.path)));
-        if let Err(e) = written {
-            self.error = Some(e);
+        let written = line.and_then(|l| {
+            writeln!(self.out, "{l}").map_err(io(&self.path))?;
+            Ok(l.len() as u64 + 1)
+        });
+        match written {
+            Ok(n) => self.written += n,
+            Err(e) => self.error = Some(e),
         }
+    }
+
+    fn mark(&mut self) -> u64 {
+        let synced = self
+            .out
+            .flush()
+            .and_then(|()| self.out.get_ref().sync_data());
+        if let Err(e) = synced {
+            self.error.get_or_insert(io(&self.path)(e));
+        }
+        self.written
     }
 }
 

@@ -26,6 +26,11 @@ impl<'a> ProgressSink<'a> {
         ProgressSink { bar, inner }
     }
 
+    /// Starts the bar at `rounds` done (a resumed run).
+    pub fn resume_at(&self, rounds: u64) {
+        self.bar.set_position(rounds);
+    }
+
     /// Removes the bar.
     pub fn finish(&self) {
         self.bar.finish_and_clear();
@@ -56,5 +61,9 @@ impl Sink for ProgressSink<'_> {
 
     fn wants_events(&self) -> bool {
         self.inner.as_deref().is_some_and(|s| s.wants_events())
+    }
+
+    fn mark(&mut self) -> u64 {
+        self.inner.as_deref_mut().map_or(0, |s| s.mark())
     }
 }

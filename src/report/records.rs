@@ -4,7 +4,7 @@ use crate::time::SimTime;
 use serde::Serialize;
 
 /// One communication round (or, in separate training, one evaluation checkpoint).
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RoundRecord {
     /// Round index, from 0.
     pub round: u64,
@@ -73,7 +73,7 @@ pub struct RoundRecord {
 }
 
 /// Per-device totals of a run.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DeviceRecord {
     /// Device id.
     pub device: u32,
@@ -159,7 +159,7 @@ pub struct DeviceRecord {
 /// One device's local model on the test set at a checkpoint (`eval.local_every` or
 /// `eval.local_every_steps`), evaluated before any averaging due at that step: the data of the
 /// paper's Figure 4, with both loss measures.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CurvePoint {
     /// The device.
     pub device: u32,
@@ -245,6 +245,11 @@ pub trait Sink {
     /// Whether message events are wanted (they cost time and space).
     fn wants_events(&self) -> bool {
         false
+    }
+    /// Flushes what it wrote to its files and returns how many bytes that is (0 when it writes
+    /// none), for a checkpoint: a resumed run cuts its files back to this mark.
+    fn mark(&mut self) -> u64 {
+        0
     }
 }
 

@@ -1,6 +1,7 @@
 //! A scenario turned into a run: validated scenario -> ready objects (data shards, SNN, devices,
 //! channel) -> the FL models wired into the kernel -> run folder; and central training.
 
+pub mod checkpoint;
 pub mod faults;
 mod recorder;
 mod simulate;
@@ -9,7 +10,7 @@ pub mod train;
 mod wiring;
 
 pub use recorder::{DeviceEnergy, Recorder};
-pub use simulate::{simulate, simulate_spread, DeviceParts, Elsewhere, Setup};
+pub use simulate::{simulate, simulate_saving, simulate_spread, DeviceParts, Elsewhere, Setup};
 pub use wiring::{node_of, CellMedium, Fl, FlError, FlWorker, LinkReport, BASE_STATION};
 
 use crate::data::{DataError, Encoding, EventCamera};
@@ -67,6 +68,9 @@ pub enum ExperimentError {
     /// Results could not be written.
     #[error("writing results: {0}")]
     Report(#[from] ReportError),
+    /// A checkpoint cannot be taken up (missing, damaged, of another scenario or version).
+    #[error("--resume: {0}")]
+    Checkpoint(String),
     /// The run's estimated memory exceeds the limit (`--max-memory`).
     #[error("{0}")]
     Memory(String),
@@ -104,6 +108,11 @@ pub struct RunOptions {
     pub command_line: Vec<String>,
     /// Refuse a run whose estimated memory exceeds this \[bytes\] (`--max-memory`).
     pub max_memory: u64,
+    /// Save the whole simulation this often (`--checkpoint-every`); a resumed run keeps the
+    /// interrupted run's choice unless this says otherwise.
+    pub checkpoint_every: Option<checkpoint::Every>,
+    /// Take up the checkpointed run of `out` where its last checkpoint left it (`--resume`).
+    pub resume: bool,
 }
 
 /// A finished run.
@@ -114,6 +123,10 @@ pub struct RunOutcome {
     pub summary: RunSummary,
     /// Everything it recorded.
     pub result: RunResult,
+    /// What its checkpoints cost (`None` without `--checkpoint-every`).
+    pub checkpoints: Option<checkpoint::CheckpointStats>,
+    /// Devices in the run (for the checkpoint size per device).
+    pub devices: u64,
 }
 
 /// Builds a run of `scenario` and drops it: what only the data can confirm (the data are present
@@ -137,6 +150,15 @@ pub fn run_on(
     options: &RunOptions,
     link: Option<&mut dyn spread::Link>,
 ) -> Result<RunOutcome, ExperimentError> {
+    if link.as_ref().is_some_and(|link| link.ranks() > 1)
+        && (options.checkpoint_every.is_some() || options.resume)
+    {
+        return Err(ExperimentError::Checkpoint(
+            "checkpoints are taken in one process only, not with devices spread over ranks \
+             (run without mpirun, or without --checkpoint-every/--resume)"
+                .into(),
+        ));
+    }
     sc::memory::check_work(scenario).map_err(ExperimentError::Memory)?;
     sc::memory::check_limit(scenario, options.max_memory, "--max-memory")
         .map_err(ExperimentError::Memory)?;
@@ -158,6 +180,43 @@ pub fn run_on(
             ExperimentError::Report(e)
         }
     })?;
+    let resumable = dest.resumable_dir();
+    let refuse = |why: String| {
+        ExperimentError::Destination(ReportError::Destination {
+            path: dest.path().to_path_buf(),
+            why,
+        })
+    };
+    let left = std::fs::symlink_metadata(&resumable).is_ok();
+    let hash = checkpoint::scenario_hash(scenario);
+    let resumed = match (options.resume, left) {
+        (true, false) => {
+            return Err(refuse(format!(
+                "has no interrupted checkpointed run to resume ({} does not exist)",
+                resumable.display()
+            )))
+        }
+        (true, true) => {
+            Some(checkpoint::read(&resumable, hash).map_err(ExperimentError::Checkpoint)?)
+        }
+        (false, true) if options.checkpoint_every.is_some() && !options.force => {
+            return Err(refuse(format!(
+                "has an interrupted checkpointed run ({}); pass --resume to finish it or --force \
+                 to start again",
+                resumable.display()
+            )))
+        }
+        (false, true) if options.checkpoint_every.is_some() => {
+            std::fs::remove_dir_all(&resumable).map_err(|e| {
+                ExperimentError::Report(ReportError::Io {
+                    path: resumable.clone(),
+                    source: e,
+                })
+            })?;
+            None
+        }
+        (false, _) => None,
+    };
     let placement = link.as_ref().map(|link| placement(scenario, link.ranks()));
     let setup = build_for(scenario, &|d| {
         placement.as_ref().is_none_or(|p| p[d as usize] == 0)
@@ -169,12 +228,57 @@ pub fn run_on(
             "the data pool ran out: devices share or repeat examples (manifest.json: reused_examples)"
         );
     }
-    let dir = RunDir::create(dest)?;
-    let mut events = if options.events {
-        Some(EventLog::create(&dir.file("events.jsonl"))?)
-    } else {
-        None
+    let devices = setup.devices.len() as u64;
+    let every = options
+        .checkpoint_every
+        .or(resumed.as_ref().map(|(meta, _)| meta.every));
+    let (command_line, threads_of_record) = match &resumed {
+        Some((meta, _)) => (meta.command_line.clone(), meta.threads),
+        None => (options.command_line.clone(), options.threads),
     };
+    let dir = match every {
+        Some(_) => RunDir::resumable(dest, resumed.is_some())?,
+        None => RunDir::create(dest)?,
+    };
+    let resumed_meta = resumed.as_ref().map(|(meta, _)| meta.clone());
+    let (snapshot, mark, rounds_done) = match resumed {
+        Some((_, snapshot)) => {
+            let (mark, rounds) = Recorder::saved_mark(&snapshot.observer.0).map_err(|e| {
+                ExperimentError::Checkpoint(format!("{FILE}: {e}", FILE = checkpoint::FILE))
+            })?;
+            (Some(snapshot), mark, rounds)
+        }
+        None => (None, 0, 0),
+    };
+    let events_path = dir.file("events.jsonl");
+    let wants_events = match &resumed_meta {
+        Some(meta) => meta.events,
+        None => options.events,
+    };
+    let mut events = match (wants_events, snapshot.is_some()) {
+        (false, _) => None,
+        (true, false) => Some(EventLog::create(&events_path)?),
+        (true, true) => Some(EventLog::resume(&events_path, mark)?),
+    };
+    let mut saver = every.map(|every| {
+        let (at, rounds) = match &snapshot {
+            Some(s) => (s.kernel.now(), rounds_done),
+            None => (SimTime::ZERO, 0),
+        };
+        checkpoint::Checkpointer::new(
+            dir.file(""),
+            checkpoint::Meta {
+                flsnn_version: env!("CARGO_PKG_VERSION").to_string(),
+                scenario_hash: hash,
+                command_line: command_line.clone(),
+                threads: threads_of_record,
+                every,
+                events: wants_events,
+                at,
+                rounds,
+            },
+        )
+    });
     let rounds = setup
         .protocol
         .steps
@@ -183,6 +287,7 @@ pub fn run_on(
     let result = {
         let inner = events.as_mut().map(|e| e as &mut dyn Sink);
         let mut progress = ProgressSink::new(if options.progress { rounds } else { 0 }, inner);
+        progress.resume_at(rounds_done);
         let result = match (link, &placement) {
             (Some(link), Some(placement)) => {
                 let mut dispatch = spread::Dispatch::new(link, placement);
@@ -204,7 +309,10 @@ pub fn run_on(
                 );
                 result
             }
-            _ => simulate(setup, &mut progress, options.threads),
+            _ => {
+                let saving = saver.as_mut().map(|s| s as &mut dyn crate::sim::Saver<Fl>);
+                simulate_saving(setup, &mut progress, options.threads, snapshot, saving)
+            }
         };
         progress.finish();
         result?
@@ -220,14 +328,27 @@ pub fn run_on(
         write_csv(&dir.file("curves.csv"), &result.curves)?;
     }
     write_json(&dir.file("summary.json"), &summary)?;
-    let mut manifest = Manifest::of(scenario, &options.command_line, options.threads);
+    let mut manifest = Manifest::of(scenario, &command_line, threads_of_record);
     manifest.reused_examples = reused_examples;
     write_json(&dir.file("manifest.json"), &manifest)?;
+    if saver.is_some() {
+        for name in [
+            checkpoint::FILE.to_string(),
+            format!("{}.tmp", checkpoint::FILE),
+        ] {
+            let path = dir.file(&name);
+            if std::fs::symlink_metadata(&path).is_ok() {
+                std::fs::remove_file(&path).map_err(|source| ReportError::Io { path, source })?;
+            }
+        }
+    }
     let dir = dir.commit()?;
     Ok(RunOutcome {
         dir,
         summary,
         result,
+        checkpoints: saver.map(|s| s.stats),
+        devices,
     })
 }
 

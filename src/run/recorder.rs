@@ -6,13 +6,13 @@ use super::wiring::{Fl, LinkReport};
 use crate::fl::{FaultEvent, FaultKind, Msg, Note, Protocol, Reading};
 use crate::net::{ComputeEnergy, RadioEnergy};
 use crate::report::{CurvePoint, DeviceRecord, EventKind, NetEvent, RoundRecord, RunResult, Sink};
-use crate::sim::{NodeId, Observer, Target, Transfer};
+use crate::sim::{Bytes, NodeId, Observer, Target, Transfer};
 use crate::snn::Evaluation;
 use crate::time::SimTime;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A device's energy models.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct DeviceEnergy {
     /// Radio powers.
     pub radio: RadioEnergy,
@@ -20,15 +20,16 @@ pub struct DeviceEnergy {
     pub compute: ComputeEnergy,
 }
 
-#[derive(Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 struct LocalSum {
     accuracy: f64,
     nll: f64,
     count: u64,
 }
 
-/// Builds a run's records.
-pub struct Recorder<'a> {
+/// What a recorder has tallied so far (everything but its sink): saved in a checkpoint.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct Tally {
     protocol: Protocol,
     energy: Vec<DeviceEnergy>,
     rounds: BTreeMap<u64, RoundRecord>,
@@ -41,12 +42,21 @@ pub struct Recorder<'a> {
     wire_bytes: BTreeMap<(bool, u32, u64), u64>,
     complete: BTreeSet<u64>,
     next_emit: u64,
+    /// Rounds closed (their records may still wait for an evaluation).
+    closed: u64,
+    /// Bytes the sink had written when the tally was saved (see [`Sink::mark`]).
+    sink_mark: u64,
     /// The run has a fault timeline: the fault columns are counted.
     faults: bool,
     /// The latest round the base station opened.
     open_round: u64,
     /// Uploads just reported corrupted, whose arrival is not a loss.
     corrupted: BTreeSet<(u32, u64)>,
+}
+
+/// Builds a run's records.
+pub struct Recorder<'a> {
+    t: Tally,
     sink: &'a mut dyn Sink,
 }
 
@@ -73,28 +83,32 @@ impl<'a> Recorder<'a> {
             }
         }
         Recorder {
-            faults,
-            open_round: 0,
-            corrupted: BTreeSet::new(),
-            protocol,
-            energy,
-            rounds: BTreeMap::new(),
-            devices,
-            curves: Vec::new(),
-            local: BTreeMap::new(),
-            separate_done: BTreeMap::new(),
-            last_close: SimTime::ZERO,
-            wire_bytes: BTreeMap::new(),
-            complete: BTreeSet::new(),
-            next_emit: 0,
+            t: Tally {
+                protocol,
+                energy,
+                rounds: BTreeMap::new(),
+                devices,
+                curves: Vec::new(),
+                local: BTreeMap::new(),
+                separate_done: BTreeMap::new(),
+                last_close: SimTime::ZERO,
+                wire_bytes: BTreeMap::new(),
+                complete: BTreeSet::new(),
+                next_emit: 0,
+                closed: 0,
+                sink_mark: 0,
+                faults,
+                open_round: 0,
+                corrupted: BTreeSet::new(),
+            },
             sink,
         }
     }
 
     fn record(&mut self, r: u64) -> &mut RoundRecord {
-        let tau = self.protocol.tau;
-        let count = self.faults.then_some(0);
-        self.rounds.entry(r).or_insert_with(|| RoundRecord {
+        let tau = self.t.protocol.tau;
+        let count = self.t.faults.then_some(0);
+        self.t.rounds.entry(r).or_insert_with(|| RoundRecord {
             uploads_corrupted: count,
             uploads_aborted: count,
             uploads_tampered: count,
@@ -142,9 +156,9 @@ impl<'a> Recorder<'a> {
     /// A fault starts or ends: counted, and one event per device it concerns (every device for
     /// an outage).
     fn fault(&mut self, now: SimTime, fault: &FaultEvent) {
-        let round = self.open_round;
+        let round = self.t.open_round;
         let devices: Vec<u32> = match fault.kind {
-            FaultKind::Outage(_) => (0..self.devices.len() as u32).collect(),
+            FaultKind::Outage(_) => (0..self.t.devices.len() as u32).collect(),
             _ => fault.devices.clone(),
         };
         if fault.start {
@@ -156,7 +170,7 @@ impl<'a> Recorder<'a> {
                 *n += starts;
             }
             for &d in &fault.devices {
-                let Some(dev) = self.devices.get_mut(d as usize) else {
+                let Some(dev) = self.t.devices.get_mut(d as usize) else {
                     continue;
                 };
                 match fault.kind {
@@ -190,18 +204,19 @@ impl<'a> Recorder<'a> {
 
     /// Round `r` has all its figures: hand every complete round, in order, to the sink.
     fn completed(&mut self, r: u64) {
-        self.complete.insert(r);
-        while self.complete.remove(&self.next_emit) {
-            if let Some(rec) = self.rounds.get(&self.next_emit) {
+        self.t.complete.insert(r);
+        while self.t.complete.remove(&self.t.next_emit) {
+            if let Some(rec) = self.t.rounds.get(&self.t.next_emit) {
                 self.sink.round(rec);
             }
-            self.next_emit += 1;
+            self.t.next_emit += 1;
         }
     }
 
     /// Folds the devices' local-model evaluations of round `r` into its record.
     fn close(&mut self, r: u64, start: SimTime, end: SimTime) {
-        let local = self.local.remove(&r);
+        let local = self.t.local.remove(&r);
+        self.t.closed += 1;
         let rec = self.record(r);
         rec.start_ns = start.0;
         rec.end_ns = end.0;
@@ -209,7 +224,7 @@ impl<'a> Recorder<'a> {
             rec.device_accuracy = sum.accuracy / sum.count as f64;
             rec.device_nll = sum.nll / sum.count as f64;
         }
-        self.last_close = self.last_close.max(end);
+        self.t.last_close = self.t.last_close.max(end);
     }
 
     fn evaluation(rec: &mut RoundRecord, ev: &Evaluation) {
@@ -218,14 +233,26 @@ impl<'a> Recorder<'a> {
         rec.test_nll = ev.nll;
     }
 
+    /// Takes up a saved tally (its sink already cut back to the bytes it had written then).
+    pub fn restore(&mut self, tally: Tally) {
+        self.t = tally;
+    }
+
+    /// Bytes the sink had written when `saved` (a tally saved in a snapshot) was saved, and
+    /// the rounds closed by then.
+    pub fn saved_mark(saved: &[u8]) -> Result<(u64, u64), String> {
+        let tally: Tally = super::wiring::decode(saved, "records")?;
+        Ok((tally.sink_mark, tally.closed))
+    }
+
     /// The records, once the kernel is done.
     pub fn finish(mut self, events: u64) -> RunResult {
-        self.curves.sort_by_key(|c| (c.local_step, c.device));
+        self.t.curves.sort_by_key(|c| (c.local_step, c.device));
         RunResult {
-            rounds: self.rounds.into_values().collect(),
-            devices: self.devices,
-            curves: self.curves,
-            virtual_end: self.last_close,
+            rounds: self.t.rounds.into_values().collect(),
+            devices: self.t.devices,
+            curves: self.t.curves,
+            virtual_end: self.t.last_close,
             events,
         }
     }
@@ -242,7 +269,7 @@ impl Observer<Fl> for Recorder<'_> {
                 let rec = self.record(round);
                 rec.participants = participants;
                 rec.start_ns = now.0;
-                self.open_round = round;
+                self.t.open_round = round;
             }
             Note::RoundClosed {
                 round,
@@ -260,11 +287,15 @@ impl Observer<Fl> for Recorder<'_> {
                 round,
                 late,
             } => {
-                let bytes = self.wire_bytes.remove(&(true, device, round)).unwrap_or(0);
+                let bytes = self
+                    .t
+                    .wire_bytes
+                    .remove(&(true, device, round))
+                    .unwrap_or(0);
                 self.record(round);
                 let (rec, dev) = (
-                    self.rounds.entry(round).or_default(),
-                    &mut self.devices[device as usize],
+                    self.t.rounds.entry(round).or_default(),
+                    &mut self.t.devices[device as usize],
                 );
                 let kind = if late {
                     rec.uploads_late += 1;
@@ -278,10 +309,10 @@ impl Observer<Fl> for Recorder<'_> {
                 self.emit(now, kind, "up", device, round, bytes);
             }
             Note::Computed { round, compute } => {
-                let energy = self.energy[device as usize]
+                let energy = self.t.energy[device as usize]
                     .compute
                     .energy(compute.spikes, compute.synaptic_ops);
-                let dev = &mut self.devices[device as usize];
+                let dev = &mut self.t.devices[device as usize];
                 dev.steps += compute.steps;
                 dev.spikes += compute.spikes;
                 dev.synaptic_ops += compute.synaptic_ops;
@@ -292,7 +323,7 @@ impl Observer<Fl> for Recorder<'_> {
                 global_iteration,
                 local_step,
                 evaluation: ev,
-            } => self.curves.push(CurvePoint {
+            } => self.t.curves.push(CurvePoint {
                 device,
                 global_iteration,
                 local_step,
@@ -307,18 +338,18 @@ impl Observer<Fl> for Recorder<'_> {
                 round,
                 evaluation: ev,
             } => {
-                let sum = self.local.entry(round).or_default();
+                let sum = self.t.local.entry(round).or_default();
                 sum.accuracy += ev.accuracy;
                 sum.nll += ev.nll;
                 sum.count += 1;
             }
             Note::RoundDone { round } => {
-                let done = self.separate_done.entry(round).or_default();
+                let done = self.t.separate_done.entry(round).or_default();
                 *done += 1;
-                if *done as usize == self.devices.len() {
-                    let start = self.last_close;
+                if *done as usize == self.t.devices.len() {
+                    let start = self.t.last_close;
                     self.close(round, start, now);
-                    let n = self.devices.len() as u64;
+                    let n = self.t.devices.len() as u64;
                     let rec = self.record(round);
                     rec.participants = n;
                     rec.accuracy = rec.device_accuracy;
@@ -327,7 +358,7 @@ impl Observer<Fl> for Recorder<'_> {
                 }
             }
             Note::OverBudget { round } => {
-                self.devices[device as usize].uploads_over_budget += 1;
+                self.t.devices[device as usize].uploads_over_budget += 1;
                 self.record(round).uploads_over_budget += 1;
             }
         }
@@ -340,10 +371,10 @@ impl Observer<Fl> for Recorder<'_> {
                 round,
                 start,
             } => {
-                let energy = self.energy[device as usize]
+                let energy = self.t.energy[device as usize]
                     .radio
                     .tx_energy_at(start.airtime, start.power_scale);
-                let dev = &mut self.devices[device as usize];
+                let dev = &mut self.t.devices[device as usize];
                 dev.uploads_sent += 1;
                 dev.bytes_up += start.wire_bytes;
                 dev.airtime_up_s += start.airtime.as_secs_f64();
@@ -353,19 +384,20 @@ impl Observer<Fl> for Recorder<'_> {
                 rec.bytes_up += start.wire_bytes;
                 rec.retransmissions_up += u64::from(start.retransmissions);
                 rec.energy_tx_j += energy;
-                self.wire_bytes
+                self.t
+                    .wire_bytes
                     .insert((true, device, round), start.wire_bytes);
                 self.emit(now, EventKind::Send, "up", device, round, start.wire_bytes);
             }
             LinkReport::UploadSkipped { device, round } => {
                 tracing::debug!(vt = %now, device, round, "device off: upload skipped");
-                self.devices[device as usize].uploads_skipped += 1;
+                self.t.devices[device as usize].uploads_skipped += 1;
                 self.record(round).uploads_skipped += 1;
                 self.emit(now, EventKind::Skip, "up", device, round, 0);
             }
             LinkReport::Downlink { round, outcome: o } => {
-                let energy = self.energy[o.device as usize].radio.rx_energy(o.airtime);
-                let dev = &mut self.devices[o.device as usize];
+                let energy = self.t.energy[o.device as usize].radio.rx_energy(o.airtime);
+                let dev = &mut self.t.devices[o.device as usize];
                 dev.bytes_down += o.received_bytes;
                 dev.airtime_down_s += o.airtime.as_secs_f64();
                 dev.energy_rx_j += energy;
@@ -373,7 +405,8 @@ impl Observer<Fl> for Recorder<'_> {
                 rec.bytes_down += o.air_bytes;
                 rec.retransmissions_down += u64::from(o.retransmissions);
                 rec.energy_rx_j += energy;
-                self.wire_bytes
+                self.t
+                    .wire_bytes
                     .insert((false, o.device, round), o.received_bytes);
                 self.emit(
                     now,
@@ -385,21 +418,29 @@ impl Observer<Fl> for Recorder<'_> {
                 );
             }
             LinkReport::UploadAborted { device, round } => {
-                let bytes = self.wire_bytes.remove(&(true, device, round)).unwrap_or(0);
+                let bytes = self
+                    .t
+                    .wire_bytes
+                    .remove(&(true, device, round))
+                    .unwrap_or(0);
                 Self::bump(&mut self.record(round).uploads_aborted);
-                Self::bump(&mut self.devices[device as usize].uploads_aborted);
+                Self::bump(&mut self.t.devices[device as usize].uploads_aborted);
                 self.emit(now, EventKind::Abort, "up", device, round, bytes);
             }
             LinkReport::UploadCorrupted { device, round } => {
-                let bytes = self.wire_bytes.remove(&(true, device, round)).unwrap_or(0);
-                self.corrupted.insert((device, round));
+                let bytes = self
+                    .t
+                    .wire_bytes
+                    .remove(&(true, device, round))
+                    .unwrap_or(0);
+                self.t.corrupted.insert((device, round));
                 Self::bump(&mut self.record(round).uploads_corrupted);
-                Self::bump(&mut self.devices[device as usize].uploads_corrupted);
+                Self::bump(&mut self.t.devices[device as usize].uploads_corrupted);
                 self.emit(now, EventKind::Corrupt, "up", device, round, bytes);
             }
             LinkReport::UploadTampered { device, round } => {
                 Self::bump(&mut self.record(round).uploads_tampered);
-                Self::bump(&mut self.devices[device as usize].uploads_tampered);
+                Self::bump(&mut self.t.devices[device as usize].uploads_tampered);
                 self.emit(now, EventKind::Tamper, "up", device, round, 0);
             }
         }
@@ -416,31 +457,48 @@ impl Observer<Fl> for Recorder<'_> {
         match &transfer.msg {
             Msg::Global(global) => {
                 let (device, round) = (transfer.to - 1, global.round);
-                let bytes = self.wire_bytes.remove(&(false, device, round)).unwrap_or(0);
+                let bytes = self
+                    .t
+                    .wire_bytes
+                    .remove(&(false, device, round))
+                    .unwrap_or(0);
                 let rec = self.record(round);
                 let kind = if transfer.delivered {
                     rec.broadcasts_delivered += 1;
-                    self.devices[device as usize].broadcasts_received += 1;
+                    self.t.devices[device as usize].broadcasts_received += 1;
                     EventKind::Deliver
                 } else {
                     rec.broadcasts_lost += 1;
-                    self.devices[device as usize].broadcasts_missed += 1;
+                    self.t.devices[device as usize].broadcasts_missed += 1;
                     EventKind::Drop
                 };
                 self.emit(now, kind, "down", device, round, bytes);
             }
             Msg::Upload(upload) if !transfer.delivered => {
                 let (device, round) = (upload.device, upload.round);
-                if self.corrupted.remove(&(device, round)) {
+                if self.t.corrupted.remove(&(device, round)) {
                     return;
                 }
-                let bytes = self.wire_bytes.remove(&(true, device, round)).unwrap_or(0);
+                let bytes = self
+                    .t
+                    .wire_bytes
+                    .remove(&(true, device, round))
+                    .unwrap_or(0);
                 self.record(round).uploads_lost += 1;
-                self.devices[device as usize].uploads_lost += 1;
+                self.t.devices[device as usize].uploads_lost += 1;
                 self.emit(now, EventKind::Drop, "up", device, round, bytes);
             }
             Msg::Upload(_) | Msg::Skip { .. } => {}
         }
+    }
+
+    fn progress(&self) -> u64 {
+        self.t.closed
+    }
+
+    fn save(&mut self) -> Result<Bytes, String> {
+        self.t.sink_mark = self.sink.mark();
+        crate::sim::encode(&self.t).map(Bytes)
     }
 
     fn reading(&mut self, node: NodeId, reading: Reading) {
@@ -453,7 +511,7 @@ impl Observer<Fl> for Recorder<'_> {
                 evaluation,
                 learner_bytes,
             } => {
-                if let Some(dev) = self.devices.get_mut(node.wrapping_sub(1) as usize) {
+                if let Some(dev) = self.t.devices.get_mut(node.wrapping_sub(1) as usize) {
                     let (accuracy, nll) =
                         evaluation.map_or((f64::NAN, f64::NAN), |e| (e.accuracy, e.nll));
                     dev.accuracy = accuracy;

@@ -1,7 +1,7 @@
 //! Assembly: a run's ready objects wired into the kernel as node models, workers and the medium.
 
 use super::recorder::{DeviceEnergy, Recorder};
-use super::wiring::{BaseStationNode, CellMedium, DeviceNode, Fl, FlError, FlWorker};
+use super::wiring::{decode, BaseStationNode, CellMedium, DeviceNode, Fl, FlError, FlWorker};
 use crate::data::Example;
 use crate::fl::compress::Codec;
 use crate::fl::model::flatten;
@@ -61,7 +61,7 @@ pub fn simulate(
     sink: &mut dyn Sink,
     threads: usize,
 ) -> Result<RunResult, SimError<FlError>> {
-    simulate_spread(setup, sink, threads, None)
+    simulate_with(setup, sink, threads, Hosting::Here(None, None))
 }
 
 /// Devices hosted on other ranks: the rank of each device (by id) and the transport to them.
@@ -74,6 +74,41 @@ pub fn simulate_spread(
     sink: &mut dyn Sink,
     threads: usize,
     elsewhere: Option<Elsewhere>,
+) -> Result<RunResult, SimError<FlError>> {
+    let hosting = match elsewhere {
+        Some(elsewhere) => Hosting::Spread(elsewhere),
+        None => Hosting::Here(None, None),
+    };
+    simulate_with(setup, sink, threads, hosting)
+}
+
+/// [`simulate`], saving it whenever `saver` says so and, with `resume`, taking it up from a
+/// snapshot of the same scenario (its sink already cut back to the snapshot's mark).
+pub fn simulate_saving(
+    setup: Setup,
+    sink: &mut dyn Sink,
+    threads: usize,
+    resume: Option<sim::Snapshot<Fl>>,
+    saver: Option<&mut dyn sim::Saver<Fl>>,
+) -> Result<RunResult, SimError<FlError>> {
+    simulate_with(setup, sink, threads, Hosting::Here(resume, saver))
+}
+
+/// Where the workers run: all here (perhaps resumed from a snapshot, perhaps saved), or some on
+/// other ranks (not saved: their state is there).
+enum Hosting<'a> {
+    Here(
+        Option<sim::Snapshot<Fl>>,
+        Option<&'a mut dyn sim::Saver<Fl>>,
+    ),
+    Spread(Elsewhere<'a>),
+}
+
+fn simulate_with(
+    setup: Setup,
+    sink: &mut dyn Sink,
+    threads: usize,
+    hosting: Hosting<'_>,
 ) -> Result<RunResult, SimError<FlError>> {
     let Setup {
         seed,
@@ -138,22 +173,70 @@ pub fn simulate_spread(
             stream(seed, Node::BaseStation, Purpose::Test),
         )))
     };
+    let (resume, saver, elsewhere) = match hosting {
+        Hosting::Here(resume, saver) => (resume, saver, None),
+        Hosting::Spread(elsewhere) => (None, None, Some(elsewhere)),
+    };
+    let (kernel, saved) = match resume {
+        Some(snapshot) => {
+            let sim::Snapshot {
+                kernel,
+                models,
+                workers,
+                medium,
+                observer,
+            } = snapshot;
+            if models.len() != device_nodes.len() + 1 || workers.len() != models.len() {
+                return Err(SimError::Save(format!(
+                    "the snapshot holds {} nodes, the scenario {}",
+                    models.len(),
+                    device_nodes.len() + 1
+                )));
+            }
+            (
+                Some(kernel),
+                Some((models.into_iter().zip(workers), medium, observer)),
+            )
+        }
+        None => (None, None),
+    };
+    let (mut parts, saved) = match saved {
+        Some((parts, medium, observer)) => (Some(parts), Some((medium, observer))),
+        None => (None, None),
+    };
+    let mut restored =
+        |node: usize, model: &mut dyn FnMut(&[u8]) -> Result<(), String>, worker: &mut FlWorker| {
+            match parts.as_mut().and_then(Iterator::next) {
+                None => Ok(()),
+                Some((m, w)) => model(&m.0)
+                    .and_then(|()| worker.restore(&w.0))
+                    .map_err(|e| SimError::Save(format!("node {node}: {e}"))),
+            }
+        };
+    let mut bs = BaseStationNode { bs, devices: n };
+    let mut bs_worker = bs_worker;
+    restored(0, &mut |m| bs.restore(m), &mut bs_worker)?;
     nodes.push((
-        Box::new(BaseStationNode { bs, devices: n }) as Box<dyn sim::Model<Fl>>,
+        Box::new(bs) as Box<dyn sim::Model<Fl>>,
         Some(Box::new(bs_worker) as Box<dyn sim::Worker<Fl>>),
     ));
-    for (mut setup, local) in device_nodes {
+    for (i, (mut setup, local)) in device_nodes.into_iter().enumerate() {
         setup.first_round = first.binary_search(&setup.id).is_ok();
         let here = elsewhere
             .as_ref()
             .is_none_or(|(ranks, _)| ranks.get(setup.id as usize) == Some(&0));
-        let model: Box<dyn sim::Model<Fl>> = Box::new(DeviceNode {
+        let mut model = DeviceNode {
             device: Device::new(setup, protocol.clone()),
             evaluate_at_end: protocol.evaluates_devices(),
-        });
-        let worker: Option<Box<dyn sim::Worker<Fl>>> =
-            here.then(|| Box::new(FlWorker::for_device(local, upload_bytes)) as _);
-        nodes.push((model, worker));
+        };
+        let worker: Option<Box<dyn sim::Worker<Fl>>> = if here {
+            let mut worker = FlWorker::for_device(local, upload_bytes);
+            restored(i + 1, &mut |m| model.restore(m), &mut worker)?;
+            Some(Box::new(worker))
+        } else {
+            None
+        };
+        nodes.push((Box::new(model) as Box<dyn sim::Model<Fl>>, worker));
     }
     let mut medium = CellMedium::new(channel);
     let timeline = super::faults::timeline(&faults);
@@ -164,14 +247,34 @@ pub fn simulate_spread(
         !faults.is_empty(),
         sink,
     );
-    let transport = elsewhere.map(|(_, transport)| transport as &mut dyn Transport<Fl>);
-    let stats = sim::run_spread(
-        nodes,
-        &mut medium,
-        &mut recorder,
-        timeline,
-        threads,
-        transport,
-    )?;
+    if let Some((m, o)) = saved {
+        medium.restore(&m.0).map_err(SimError::Save)?;
+        recorder.restore(decode(&o.0, "records").map_err(SimError::Save)?);
+    }
+    let stats = match elsewhere {
+        Some((_, transport)) => sim::run_spread(
+            nodes,
+            &mut medium,
+            &mut recorder,
+            timeline,
+            threads,
+            Some(&mut *transport as &mut dyn Transport<Fl>),
+        ),
+        None => sim::run_saving(
+            nodes
+                .into_iter()
+                .map(|(model, worker)| worker.map(|worker| sim::Node { model, worker }))
+                .collect::<Option<Vec<_>>>()
+                .ok_or(SimError::Internal(
+                    "a worker hosted elsewhere in a one-process run",
+                ))?,
+            &mut medium,
+            &mut recorder,
+            timeline,
+            threads,
+            kernel,
+            saver.map(|s| -> &mut dyn sim::Saver<Fl> { s }),
+        ),
+    }?;
     Ok(recorder.finish(stats.events))
 }

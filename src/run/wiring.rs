@@ -8,7 +8,7 @@ use crate::fl::{
     FaultKind, GlobalEvaluator, Job, LocalModel, Msg, Note, Probe, Reading, Timer, Trained, Upload,
 };
 use crate::net::{Channel, Damage, DownlinkOutcome, NetError, UploadStart};
-use crate::sim::{self, Context, Effect, Input, NodeId, Transfer};
+use crate::sim::{self, Bytes, Context, Effect, Input, NodeId, Transfer};
 use crate::time::SimTime;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -97,8 +97,23 @@ pub enum LinkReport {
     },
 }
 
-/// The FL system's types.
+/// The FL system's types. A saved part ([`sim::System::Saved`]) is the part's own state encoded
+/// as the kernel encodes snapshots ([`sim::encode`]): a node model's protocol state, a worker's learning state, the channel, or the
+/// recorder's tally.
 pub struct Fl;
+
+/// Encodes `value` for a snapshot.
+fn encode<T: serde::Serialize + ?Sized>(value: &T) -> Result<Bytes, String> {
+    sim::encode(value).map(Bytes)
+}
+
+/// Decodes a part saved by [`encode`], naming `what` it is when it does not decode.
+pub(super) fn decode<T: serde::de::DeserializeOwned>(
+    bytes: &[u8],
+    what: &str,
+) -> Result<T, String> {
+    sim::decode(bytes).map_err(|e| format!("{what}: {e}"))
+}
 
 impl sim::System for Fl {
     type Msg = Msg;
@@ -110,6 +125,7 @@ impl sim::System for Fl {
     type Note = Note;
     type Report = LinkReport;
     type Error = FlError;
+    type Saved = Bytes;
     type Event = FaultEvent;
 }
 
@@ -177,6 +193,10 @@ impl sim::Model<Fl> for DeviceNode {
         }
     }
 
+    fn save(&self) -> Result<Bytes, String> {
+        encode(&self.device)
+    }
+
     fn end(&mut self, _ctx: Context, out: &mut Vec<Effect<Fl>>) {
         out.push(Effect::Probe(Probe::Final {
             evaluate: self.evaluate_at_end,
@@ -238,6 +258,43 @@ impl sim::Model<Fl> for BaseStationNode {
         effects(actions, self.devices, out);
         Ok(())
     }
+
+    fn save(&self) -> Result<Bytes, String> {
+        encode(&self.bs)
+    }
+}
+
+impl DeviceNode {
+    /// Takes up its saved protocol state.
+    pub fn restore(&mut self, saved: &[u8]) -> Result<(), String> {
+        self.device = decode(saved, "device protocol")?;
+        Ok(())
+    }
+}
+
+impl BaseStationNode {
+    /// Takes up its saved protocol state.
+    pub fn restore(&mut self, saved: &[u8]) -> Result<(), String> {
+        self.bs = decode(saved, "base station")?;
+        Ok(())
+    }
+}
+
+impl FlWorker {
+    /// Takes up its saved learning state.
+    pub fn restore(&mut self, saved: &[u8]) -> Result<(), String> {
+        match self {
+            FlWorker::Device(local) => local.restore(saved),
+            FlWorker::BaseStation(evaluator) => {
+                evaluator.set_rng(decode(saved, "base-station evaluator")?);
+                Ok(())
+            }
+            FlWorker::SizeOnly { .. } => match saved.is_empty() {
+                true => Ok(()),
+                false => Err("a learning state saved for a systems-only node".into()),
+            },
+        }
+    }
 }
 
 /// A node's learning state, hosted by its actor.
@@ -297,6 +354,14 @@ impl sim::Worker<Fl> for FlWorker {
         matches!(self, FlWorker::SizeOnly { .. })
     }
 
+    fn save(&self) -> Result<Bytes, String> {
+        match self {
+            FlWorker::Device(local) => local.save().map(Bytes),
+            FlWorker::BaseStation(evaluator) => encode(evaluator.rng()),
+            FlWorker::SizeOnly { .. } => Ok(Bytes::default()),
+        }
+    }
+
     fn probe(&mut self, probe: Probe) -> Result<Reading, FlError> {
         match (self, probe) {
             (FlWorker::Device(local), Probe::Final { evaluate }) => Ok(local.finish(evaluate)),
@@ -329,6 +394,7 @@ impl sim::Worker<Fl> for FlWorker {
 type Flight = (NodeId, Msg, SimTime, Damage);
 
 /// The cell's channel as the kernel's medium.
+#[derive(serde::Serialize, serde::Deserialize)]
 pub struct CellMedium {
     channel: Channel,
     flights: BTreeMap<u64, Flight>,
@@ -344,6 +410,12 @@ impl CellMedium {
             flights: BTreeMap::new(),
             damaged: BTreeMap::new(),
         }
+    }
+
+    /// Takes up its saved state (channel and uploads in flight).
+    pub fn restore(&mut self, saved: &[u8]) -> Result<(), String> {
+        *self = decode(saved, "channel")?;
+        Ok(())
     }
 }
 
@@ -420,6 +492,10 @@ impl sim::Medium<Fl> for CellMedium {
 
     fn next_wake(&self) -> Option<SimTime> {
         self.channel.next_uplink_completion()
+    }
+
+    fn save(&self) -> Result<Bytes, String> {
+        encode(self)
     }
 
     fn wake(&mut self, now: SimTime, out: &mut Vec<Transfer<Fl>>) {

@@ -4,12 +4,13 @@
 //! its events, so every run pops events in the same order whatever the thread timing.
 
 use crate::time::SimTime;
+use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
 /// A heap entry: the event's key and the slot that holds it (the heap moves 24 bytes, not the
 /// event).
-#[derive(Copy, Clone)]
+#[derive(Copy, Clone, Serialize, Deserialize)]
 struct Entry {
     time: SimTime,
     seq: u64,
@@ -44,7 +45,9 @@ impl Ord for Entry {
     }
 }
 
-/// Pending events of a simulation.
+/// Pending events of a simulation. It is saved whole (heap, slots and sequence counter), so a
+/// restored calendar pops the same events in the same order.
+#[derive(Serialize, Deserialize)]
 pub struct Calendar<E> {
     heap: BinaryHeap<Entry>,
     /// Events by slot; `free` lists the empty slots.

@@ -81,3 +81,19 @@ impl<S: System> Handler<TakeProbe<S>> for Host<S> {
         self.worker.probe(msg.0)
     }
 }
+
+/// Save the worker's state (after every job handed to it before).
+pub struct SaveWorker<S: System>(pub std::marker::PhantomData<fn() -> S>);
+
+impl<S: System> Message for SaveWorker<S> {
+    type Result = Result<Result<S::Saved, String>, S::Error>;
+}
+
+impl<S: System> Handler<SaveWorker<S>> for Host<S> {
+    type Result = Result<Result<S::Saved, String>, S::Error>;
+
+    fn handle(&mut self, _: SaveWorker<S>, _: &mut Self::Context) -> Self::Result {
+        self.check()?;
+        Ok(self.worker.save())
+    }
+}

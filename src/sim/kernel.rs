@@ -9,20 +9,24 @@
 //! were taken.
 
 use super::calendar::Calendar;
-use super::host::{Host, PostJob, RunJob, TakeProbe};
+use super::host::{Host, PostJob, RunJob, SaveWorker, TakeProbe};
 use super::model::{
     Context, Effect, Input, Medium, Model, NodeId, Observer, Scheduled, System, Target, Transfer,
     When, Worker,
 };
+use super::snapshot::{Saver, SnapshotView};
 use super::transport::{Ticket, Transport, TransportError};
 use super::SimError;
 use crate::time::SimDuration;
 use crate::time::SimTime;
 use actix::dev::Request;
 use actix::prelude::*;
+use serde::{Deserialize, Serialize};
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap, VecDeque};
 
+#[derive(Serialize, Deserialize)]
+#[serde(bound = "")]
 enum Event<S: System> {
     Arrival(Transfer<S>),
     Timer { node: NodeId, timer: S::Timer },
@@ -59,10 +63,13 @@ pub(super) enum Hosting<S: System> {
 }
 
 /// A job's result: awaited from the actor, computed already, or awaited from the transport.
+/// `Resolved` is a result that was asked of an actor and awaited early (for a snapshot): it is
+/// handed on as if still asked.
 enum Pending<R, Q> {
     Asked(Q),
     Ready(R),
     Away(Ticket),
+    Resolved(R),
 }
 
 type WorkResult<S> = Result<Option<<S as System>::Done>, <S as System>::Error>;
@@ -84,6 +91,49 @@ pub struct KernelStats {
     pub events: u64,
 }
 
+/// The kernel's own state in a snapshot (see [`super::Snapshot`]).
+#[derive(Deserialize)]
+#[serde(bound = "")]
+pub struct Resume<S: System> {
+    now: SimTime,
+    events: u64,
+    cal: Calendar<Event<S>>,
+    works: Vec<Option<(NodeId, Option<S::Done>)>>,
+    free: Vec<u32>,
+    /// Readings not yet handed to the observer: node, handed on eagerly (computed inline), reading.
+    probes: Vec<(NodeId, bool, S::Reading)>,
+    arrivals: Vec<BinaryHeap<Reverse<SimTime>>>,
+    wake: Option<SimTime>,
+    wake_version: u64,
+    cues: BTreeMap<u64, Waiting<S>>,
+}
+
+impl<S: System> Resume<S> {
+    /// The virtual time of the snapshot.
+    pub fn now(&self) -> SimTime {
+        self.now
+    }
+}
+
+/// A saved work slot: its node and its result, borrowed.
+type SavedWork<'k, S> = Option<(NodeId, &'k Option<<S as System>::Done>)>;
+
+/// [`Resume`]'s fields, borrowed from the kernel, for encoding.
+#[derive(Serialize)]
+#[serde(bound = "")]
+pub(super) struct ResumeView<'k, S: System> {
+    now: SimTime,
+    events: u64,
+    cal: &'k Calendar<Event<S>>,
+    works: Vec<SavedWork<'k, S>>,
+    free: &'k [u32],
+    probes: Vec<(NodeId, bool, &'k S::Reading)>,
+    arrivals: &'k [BinaryHeap<Reverse<SimTime>>],
+    wake: Option<SimTime>,
+    wake_version: u64,
+    cues: &'k BTreeMap<u64, Waiting<S>>,
+}
+
 pub(super) struct Kernel<'a, S: System> {
     cal: Calendar<Event<S>>,
     now: SimTime,
@@ -92,6 +142,9 @@ pub(super) struct Kernel<'a, S: System> {
     medium: &'a mut dyn Medium<S>,
     observer: &'a mut dyn Observer<S>,
     transport: Option<&'a mut dyn Transport<S>>,
+    saver: Option<&'a mut dyn Saver<S>>,
+    /// Whether the nodes have been started (false for a fresh run, true for a resumed one).
+    started: bool,
     /// Work in progress, by slot; `free` lists the empty slots.
     works: Vec<Option<Work<S>>>,
     free: Vec<u32>,
@@ -117,6 +170,7 @@ impl<'a, S: System> Kernel<'a, S> {
         observer: &'a mut dyn Observer<S>,
         timeline: Vec<Scheduled<S>>,
         transport: Option<&'a mut dyn Transport<S>>,
+        saver: Option<&'a mut dyn Saver<S>>,
     ) -> Kernel<'a, S> {
         let arrivals = (0..models.len()).map(|_| BinaryHeap::new()).collect();
         let mut cal = Calendar::default();
@@ -142,6 +196,8 @@ impl<'a, S: System> Kernel<'a, S> {
             medium,
             observer,
             transport,
+            saver,
+            started: false,
             works: Vec::new(),
             free: Vec::new(),
             probes: VecDeque::new(),
@@ -156,9 +212,56 @@ impl<'a, S: System> Kernel<'a, S> {
         }
     }
 
+    /// Takes up a saved kernel state (its parts restored already): its calendar and waiting cues
+    /// replace the timeline laid down by [`Kernel::new`].
+    pub(super) fn resume(&mut self, state: Resume<S>) -> Result<(), SimError<S::Error>> {
+        let nodes = self.models.len();
+        let fits = state.arrivals.len() == nodes
+            && state
+                .works
+                .iter()
+                .flatten()
+                .all(|(n, _)| (*n as usize) < nodes)
+            && state.probes.iter().all(|(n, _, _)| (*n as usize) < nodes);
+        if !fits {
+            return Err(SimError::Save(format!(
+                "the snapshot holds {} nodes, the simulation {nodes}",
+                state.arrivals.len()
+            )));
+        }
+        self.now = state.now;
+        self.events = state.events;
+        self.cal = state.cal;
+        self.works = state
+            .works
+            .into_iter()
+            .map(|w| w.map(|(node, done)| (node, Pending::Ready(Ok(done)))))
+            .collect();
+        self.free = state.free;
+        self.probes = state
+            .probes
+            .into_iter()
+            .map(|(node, eager, reading)| {
+                let pending = match eager {
+                    true => Pending::Ready(Ok(reading)),
+                    false => Pending::Resolved(Ok(reading)),
+                };
+                (node, pending)
+            })
+            .collect();
+        self.arrivals = state.arrivals;
+        self.wake = state.wake;
+        self.wake_version = state.wake_version;
+        self.cues = state.cues;
+        self.started = true;
+        Ok(())
+    }
+
     pub(super) async fn run(mut self) -> Result<KernelStats, SimError<S::Error>> {
-        for node in 0..self.models.len() as NodeId {
-            self.handle(node, Input::Start).await?;
+        if !self.started {
+            for node in 0..self.models.len() as NodeId {
+                self.handle(node, Input::Start).await?;
+            }
         }
         while let Some((t, event)) = self.cal.pop() {
             if t == SimTime::MAX {
@@ -208,7 +311,7 @@ impl<'a, S: System> Kernel<'a, S> {
                         .ok_or(SimError::Internal("work finished twice"))?;
                     self.free.push(work);
                     let done = match pending {
-                        Pending::Ready(result) => result,
+                        Pending::Ready(result) | Pending::Resolved(result) => result,
                         Pending::Asked(request) => {
                             self.flush(node)?;
                             request
@@ -257,6 +360,14 @@ impl<'a, S: System> Kernel<'a, S> {
                         self.reschedule_wake();
                     }
                 }
+            }
+            if let Some(saver) = self.saver.take() {
+                let saved = match saver.due(self.now, self.observer.progress()) {
+                    true => self.save(saver).await,
+                    false => Ok(()),
+                };
+                self.saver = Some(saver);
+                saved?;
             }
         }
         let end = self.now;
@@ -437,6 +548,110 @@ impl<'a, S: System> Kernel<'a, S> {
         }
     }
 
+    /// Saves the simulation as it stands between two events (with every worker hosted here: the
+    /// state of a worker elsewhere cannot be saved from here) and hands it to `saver`. Work and
+    /// probes still computing on the actors are awaited first; the outcome of the run does not
+    /// change.
+    async fn save(&mut self, saver: &mut dyn Saver<S>) -> Result<(), SimError<S::Error>> {
+        let time = self.now;
+        for slot in self.works.iter_mut() {
+            let Some((node, pending)) = slot else {
+                continue;
+            };
+            let node = *node;
+            let result = match std::mem::replace(pending, Pending::Ready(Ok(None))) {
+                Pending::Asked(request) => request
+                    .await
+                    .map_err(|_| SimError::ActorGone { node, time })?,
+                Pending::Ready(result) | Pending::Resolved(result) => result,
+                Pending::Away(_) => return Err(elsewhere(node)),
+            };
+            let done = result.map_err(|error| SimError::Model { node, time, error })?;
+            *pending = Pending::Ready(Ok(done));
+        }
+        for (node, pending) in std::mem::take(&mut self.probes) {
+            let (result, eager) = match pending {
+                Pending::Asked(request) => (
+                    request
+                        .await
+                        .map_err(|_| SimError::ActorGone { node, time })?,
+                    false,
+                ),
+                Pending::Ready(result) => (result, true),
+                Pending::Resolved(result) => (result, false),
+                Pending::Away(_) => return Err(elsewhere(node)),
+            };
+            let reading = result.map_err(|error| SimError::Model { node, time, error })?;
+            let pending = match eager {
+                true => Pending::Ready(Ok(reading)),
+                false => Pending::Resolved(Ok(reading)),
+            };
+            self.probes.push_back((node, pending));
+        }
+        let unsaved = |what: String| move |why| SimError::Save(format!("{what}: {why}"));
+        let mut models = Vec::with_capacity(self.models.len());
+        for (node, model) in self.models.iter().enumerate() {
+            models.push(model.save().map_err(unsaved(format!("node {node}")))?);
+        }
+        let mut workers = Vec::with_capacity(self.hosts.len());
+        for (node, host) in self.hosts.iter().enumerate() {
+            let node = node as NodeId;
+            let saved = match host {
+                Hosting::Actor(addr) => addr
+                    .send(SaveWorker(std::marker::PhantomData))
+                    .await
+                    .map_err(|_| SimError::ActorGone { node, time })?,
+                Hosting::Inline(worker) => Ok(worker.save()),
+                Hosting::Remote => return Err(elsewhere(node)),
+            }
+            .map_err(|error| SimError::Model { node, time, error })?;
+            workers.push(saved.map_err(unsaved(format!("the worker of node {node}")))?);
+        }
+        let medium = self.medium.save().map_err(unsaved("the medium".into()))?;
+        let observer = self
+            .observer
+            .save()
+            .map_err(unsaved("the observer".into()))?;
+        let works = self
+            .works
+            .iter()
+            .map(|slot| match slot {
+                Some((node, Pending::Ready(Ok(done)))) => Ok(Some((*node, done))),
+                None => Ok(None),
+                Some(_) => Err(SimError::Internal("a work left unresolved by a save")),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let probes = self
+            .probes
+            .iter()
+            .map(|(node, pending)| match pending {
+                Pending::Ready(Ok(r)) => Ok((*node, true, r)),
+                Pending::Resolved(Ok(r)) => Ok((*node, false, r)),
+                _ => Err(SimError::Internal("a probe left unresolved by a save")),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let view = SnapshotView {
+            kernel: ResumeView {
+                now: self.now,
+                events: self.events,
+                cal: &self.cal,
+                works,
+                free: &self.free,
+                probes,
+                arrivals: &self.arrivals,
+                wake: self.wake,
+                wake_version: self.wake_version,
+                cues: &self.cues,
+            },
+            models,
+            workers,
+            medium,
+            observer,
+        };
+        let bytes = super::snapshot::encode(&view).map_err(SimError::Save)?;
+        saver.keep(self.now, bytes).map_err(SimError::Save)
+    }
+
     /// Hands readings to the observer, in the order the probes were taken: those already taken,
     /// and then, awaiting them, until at most `keep` are outstanding.
     async fn drain_probes(&mut self, keep: usize) -> Result<(), SimError<S::Error>> {
@@ -450,7 +665,7 @@ impl<'a, S: System> Kernel<'a, S> {
             };
             let time = self.now;
             let reading = match pending {
-                Pending::Ready(result) => result,
+                Pending::Ready(result) | Pending::Resolved(result) => result,
                 Pending::Asked(request) => {
                     self.flush(node)?;
                     request
@@ -475,4 +690,11 @@ fn remote<E: std::fmt::Display>(node: NodeId, time: SimTime, error: TransportErr
         time,
         message: error.0,
     }
+}
+
+/// The error of a snapshot that would need a worker hosted elsewhere.
+fn elsewhere<E: std::fmt::Display>(node: NodeId) -> SimError<E> {
+    SimError::Save(format!(
+        "node {node}'s worker is hosted elsewhere: a snapshot cannot hold its state"
+    ))
 }

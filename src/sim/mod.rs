@@ -11,14 +11,16 @@ mod calendar;
 mod host;
 mod kernel;
 mod model;
+mod snapshot;
 mod transport;
 
 pub use calendar::Calendar;
-pub use kernel::KernelStats;
+pub use kernel::{KernelStats, Resume};
 pub use model::{
     Context, Effect, Input, Medium, Model, NodeId, Observer, Scheduled, System, Target, Transfer,
     When, Worker,
 };
+pub use snapshot::{decode, encode, Bytes, Saver, Snapshot};
 pub use transport::{Measured, Outcome, Ticket, Transport, TransportError};
 
 use actix::prelude::*;
@@ -69,6 +71,9 @@ pub enum SimError<E: std::fmt::Display> {
         /// The virtual time it was scheduled at (the last event's time).
         time: crate::time::SimTime,
     },
+    /// The simulation could not be saved or taken up again.
+    #[error("snapshot: {0}")]
+    Save(String),
     /// An invariant of the kernel broke (a bug).
     #[error("internal simulator error: {0}")]
     Internal(&'static str),
@@ -93,11 +98,33 @@ pub fn run<S: System>(
     timeline: Vec<Scheduled<S>>,
     threads: usize,
 ) -> Result<KernelStats, SimError<S::Error>> {
+    run_saving(nodes, medium, observer, timeline, threads, None, None)
+}
+
+/// [`run`], saving the simulation whenever `saver` says so, and, with `resume`, taking it up
+/// from a [`Snapshot`] (whose parts the caller has restored into `nodes`, `medium` and
+/// `observer`) instead of starting it.
+pub fn run_saving<'a, S: System>(
+    nodes: Vec<Node<S>>,
+    medium: &'a mut dyn Medium<S>,
+    observer: &'a mut dyn Observer<S>,
+    timeline: Vec<Scheduled<S>>,
+    threads: usize,
+    resume: Option<Resume<S>>,
+    saver: Option<&'a mut dyn Saver<S>>,
+) -> Result<KernelStats, SimError<S::Error>> {
     let nodes = nodes
         .into_iter()
         .map(|n| (n.model, Some(n.worker)))
         .collect();
-    run_spread(nodes, medium, observer, timeline, threads, None)
+    let extras = Extras {
+        timeline,
+        threads,
+        transport: None,
+        resume,
+        saver,
+    };
+    run_with(nodes, medium, observer, extras)
 }
 
 /// A node whose worker is hosted here (`Some`) or elsewhere (`None`: its work goes through the
@@ -105,7 +132,8 @@ pub fn run<S: System>(
 pub type Placed<S> = (Box<dyn Model<S>>, Option<Box<dyn Worker<S>>>);
 
 /// [`run`] with some workers hosted elsewhere: the work of a node without a worker goes through
-/// `transport`. The outcome depends neither on `threads` nor on where the workers are.
+/// `transport`. The outcome depends neither on `threads` nor on where the workers are. (No
+/// snapshots: the workers elsewhere cannot be saved from here.)
 pub fn run_spread<'a, S: System>(
     nodes: Vec<Placed<S>>,
     medium: &'a mut dyn Medium<S>,
@@ -114,6 +142,38 @@ pub fn run_spread<'a, S: System>(
     threads: usize,
     transport: Option<&'a mut dyn Transport<S>>,
 ) -> Result<KernelStats, SimError<S::Error>> {
+    let extras = Extras {
+        timeline,
+        threads,
+        transport,
+        resume: None,
+        saver: None,
+    };
+    run_with(nodes, medium, observer, extras)
+}
+
+/// What a run takes besides its nodes, medium and observer.
+struct Extras<'a, S: System> {
+    timeline: Vec<Scheduled<S>>,
+    threads: usize,
+    transport: Option<&'a mut dyn Transport<S>>,
+    resume: Option<Resume<S>>,
+    saver: Option<&'a mut dyn Saver<S>>,
+}
+
+fn run_with<'a, S: System>(
+    nodes: Vec<Placed<S>>,
+    medium: &'a mut dyn Medium<S>,
+    observer: &'a mut dyn Observer<S>,
+    extras: Extras<'a, S>,
+) -> Result<KernelStats, SimError<S::Error>> {
+    let Extras {
+        timeline,
+        threads,
+        transport,
+        resume,
+        saver,
+    } = extras;
     let system = actix::System::new();
     system.block_on(async move {
         let arbiters: Vec<Arbiter> = (0..threads.max(1)).map(|_| Arbiter::new()).collect();
@@ -139,9 +199,15 @@ pub fn run_spread<'a, S: System>(
             }
             models.push(model);
         }
-        let result = kernel::Kernel::new(models, hosts, medium, observer, timeline, transport)
-            .run()
-            .await;
+        let mut kernel =
+            kernel::Kernel::new(models, hosts, medium, observer, timeline, transport, saver);
+        let result = match resume {
+            Some(state) => match kernel.resume(state) {
+                Ok(()) => kernel.run().await,
+                Err(e) => Err(e),
+            },
+            None => kernel.run().await,
+        };
         for a in &arbiters {
             a.stop();
         }

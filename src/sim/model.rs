@@ -10,25 +10,32 @@
 //! the end of that duration.
 
 use crate::time::{SimDuration, SimTime};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 
 /// A node's index in the kernel: its position in the node list, and its rank when events tie in
 /// time.
 pub type NodeId = u32;
 
-/// The types a simulated system is made of.
+/// The types a simulated system is made of. What can be in flight at any moment (messages,
+/// timers, finished work, readings) is serde-serializable, so that a simulation can be saved
+/// between two events and taken up again ([`crate::sim::Saver`]).
 pub trait System: 'static {
     /// A message between nodes; it travels through the medium.
-    type Msg: Clone + Send;
+    type Msg: Clone + Send + Serialize + DeserializeOwned;
     /// A timer a node sets for itself.
-    type Timer: Send;
+    type Timer: Send + Serialize + DeserializeOwned;
     /// Work a node's actor computes.
     type Job: Send;
     /// The result of a job, handed back to the node that asked for it.
-    type Done: Send;
+    type Done: Send + Serialize + DeserializeOwned;
     /// A measurement taken by a node's actor, handed to the observer (not to the model).
     type Probe: Send;
     /// What a probe produced.
-    type Reading: Send;
+    type Reading: Send + Serialize + DeserializeOwned;
+    /// The saved state of a node model, a worker, the medium or the observer (one type for all:
+    /// typically an enum), as their `save` methods make it.
+    type Saved: Send + Serialize + DeserializeOwned;
     /// Something a node reports to the observer (protocol decisions, accounting).
     type Note;
     /// What the medium reports of a transmission (bytes, airtime, outcome), for the observer.
@@ -37,11 +44,11 @@ pub trait System: 'static {
     type Error: std::fmt::Display + Send + Unpin;
     /// An event of the timeline laid down before the run (a fault starting or ending), handed to
     /// a node or to the medium when it falls due.
-    type Event;
+    type Event: Serialize + DeserializeOwned;
 }
 
 /// Who a timeline event is for.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Target {
     /// A node, as an [`Input::Event`].
     Node(NodeId),
@@ -161,6 +168,11 @@ pub trait Model<S: System> {
 
     /// The simulation is over (the calendar is empty): the last effects, typically probes.
     fn end(&mut self, _ctx: Context, _out: &mut Vec<Effect<S>>) {}
+
+    /// Its state, to be saved in a snapshot (an error says why it cannot be saved).
+    fn save(&self) -> Result<S::Saved, String> {
+        Err("it cannot be saved".into())
+    }
 }
 
 /// What a node's actor holds: the heavy state that work runs on.
@@ -175,9 +187,17 @@ pub trait Worker<S: System>: Send + 'static {
     fn inline(&self) -> bool {
         false
     }
+
+    /// Its state after every job asked of it so far, to be saved in a snapshot (an error says
+    /// why it cannot be saved).
+    fn save(&self) -> Result<S::Saved, String> {
+        Err("it cannot be saved".into())
+    }
 }
 
 /// One copy of a message scheduled by the medium.
+#[derive(Serialize, Deserialize)]
+#[serde(bound = "")]
 pub struct Transfer<S: System> {
     /// When it reaches the receiver (or the receiver learns of its loss).
     pub at: SimTime,
@@ -235,6 +255,11 @@ pub trait Medium<S: System> {
         _reports: &mut Vec<S::Report>,
     ) {
     }
+
+    /// Its state, to be saved in a snapshot (an error says why it cannot be saved).
+    fn save(&self) -> Result<S::Saved, String> {
+        Err("it cannot be saved".into())
+    }
 }
 
 /// Sees everything that happens, in calendar order.
@@ -247,6 +272,18 @@ pub trait Observer<S: System> {
     fn arrival(&mut self, now: SimTime, transfer: &Transfer<S>);
     /// A probe's reading, in the order the probes were taken.
     fn reading(&mut self, node: NodeId, reading: S::Reading);
+
     /// A timeline event falls due, before its target handles it.
     fn event(&mut self, _now: SimTime, _target: Target, _event: &S::Event) {}
+
+    /// How far the system has come (e.g. rounds completed), for [`crate::sim::Saver::due`].
+    fn progress(&self) -> u64 {
+        0
+    }
+
+    /// What it has recorded so far, to be saved in a snapshot (an error says why it cannot be
+    /// saved). It may flush what it wrote, so that the saved state matches its outputs.
+    fn save(&mut self) -> Result<S::Saved, String> {
+        Err("it cannot be saved".into())
+    }
 }

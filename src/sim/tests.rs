@@ -16,6 +16,7 @@ impl System for Ring {
     type Note = (SimTime, u64);
     type Report = ();
     type Error = String;
+    type Saved = Bytes;
     type Event = u64;
 }
 
@@ -65,6 +66,10 @@ impl Model<Ring> for Counter {
     fn end(&mut self, _ctx: Context, out: &mut Vec<Effect<Ring>>) {
         out.push(Effect::Probe(()));
     }
+
+    fn save(&self) -> Result<Bytes, String> {
+        encode(&(self.next, self.stop, self.squared)).map(Bytes)
+    }
 }
 
 struct Squarer {
@@ -79,6 +84,10 @@ impl Worker<Ring> for Squarer {
 
     fn probe(&mut self, (): ()) -> Result<u64, String> {
         Ok(self.last)
+    }
+
+    fn save(&self) -> Result<Bytes, String> {
+        encode(&self.last).map(Bytes)
     }
 }
 
@@ -109,6 +118,10 @@ impl Medium<Ring> for Wire {
         Ok(())
     }
 
+    fn save(&self) -> Result<Bytes, String> {
+        Ok(Bytes::default())
+    }
+
     fn event(
         &mut self,
         _now: SimTime,
@@ -120,7 +133,7 @@ impl Medium<Ring> for Wire {
     }
 }
 
-#[derive(Default)]
+#[derive(Default, serde::Serialize, serde::Deserialize)]
 struct Log {
     notes: Vec<(NodeId, SimTime, u64)>,
     readings: Vec<(NodeId, u64)>,
@@ -141,6 +154,14 @@ impl Observer<Ring> for Log {
     }
     fn event(&mut self, now: SimTime, target: Target, event: &u64) {
         self.events.push((now, target, *event));
+    }
+
+    fn progress(&self) -> u64 {
+        self.notes.len() as u64
+    }
+
+    fn save(&mut self) -> Result<Bytes, String> {
+        encode(&*self).map(Bytes)
     }
 }
 
@@ -329,10 +350,153 @@ fn an_event_past_the_end_of_the_clock_is_an_error_naming_its_node() {
     }
 }
 
+/// Keeps a snapshot after every event.
+#[derive(Default)]
+struct EveryEvent {
+    snapshots: Vec<(SimTime, Vec<u8>)>,
+}
+
+impl Saver<Ring> for EveryEvent {
+    fn due(&mut self, _now: SimTime, _progress: u64) -> bool {
+        true
+    }
+    fn keep(&mut self, now: SimTime, snapshot: Vec<u8>) -> Result<(), String> {
+        self.snapshots.push((now, snapshot));
+        Ok(())
+    }
+}
+
+#[test]
+fn a_run_taken_up_from_any_snapshot_ends_as_if_never_stopped() {
+    let (whole, whole_stats) = ring_with(1, timeline());
+    assert_eq!(whole.events.len(), 3, "the timeline is part of the run");
+    let nodes = || -> Vec<Node<Ring>> {
+        (0..3)
+            .map(|i| Node {
+                model: Box::new(Counter {
+                    next: (i + 1) % 3,
+                    stop: 1_000,
+                    squared: 0,
+                }) as Box<dyn Model<Ring>>,
+                worker: Box::new(Squarer { last: 0 }) as Box<dyn Worker<Ring>>,
+            })
+            .collect()
+    };
+    // Saved on two threads (work in flight on the actors is awaited into the snapshot) ...
+    let mut saver = EveryEvent::default();
+    let mut log = Log::default();
+    let stats = run_saving(
+        nodes(),
+        &mut Wire,
+        &mut log,
+        timeline(),
+        2,
+        None,
+        Some(&mut saver),
+    )
+    .expect("the ring runs while saving");
+    assert_eq!(log.notes, whole.notes, "saving changes nothing");
+    assert_eq!(stats, whole_stats);
+    assert_eq!(saver.snapshots.len() as u64, whole_stats.events);
+    // ... and taken up on one, from each snapshot in turn.
+    for (at, bytes) in &saver.snapshots {
+        let snapshot = Snapshot::<Ring>::decode(bytes).expect("decodes");
+        let mut restored = nodes();
+        for (node, (model, worker)) in snapshot.models.iter().zip(&snapshot.workers).enumerate() {
+            let (next, stop, squared): (NodeId, u64, u64) = decode(&model.0).expect("model");
+            restored[node].model = Box::new(Counter {
+                next,
+                stop,
+                squared,
+            });
+            restored[node].worker = Box::new(Squarer {
+                last: decode(&worker.0).expect("worker"),
+            });
+        }
+        let mut log: Log = decode(&snapshot.observer.0).expect("observer");
+        let stats = run_saving(
+            restored,
+            &mut Wire,
+            &mut log,
+            timeline(),
+            1,
+            Some(snapshot.kernel),
+            None,
+        )
+        .expect("the ring runs on");
+        assert_eq!(log.notes, whole.notes, "from {at}");
+        assert_eq!(log.readings, whole.readings, "from {at}");
+        assert_eq!(log.reports, whole.reports, "from {at}");
+        assert_eq!(log.events, whole.events, "from {at}");
+        assert_eq!(stats, whole_stats, "from {at}");
+    }
+}
+
+#[test]
+fn a_damaged_snapshot_is_an_error_not_a_panic() {
+    let mut saver = EveryEvent::default();
+    let nodes: Vec<Node<Ring>> = (0..3)
+        .map(|i| Node {
+            model: Box::new(Counter {
+                next: (i + 1) % 3,
+                stop: 1_000,
+                squared: 0,
+            }) as Box<dyn Model<Ring>>,
+            worker: Box::new(Squarer { last: 0 }) as Box<dyn Worker<Ring>>,
+        })
+        .collect();
+    run_saving(
+        nodes,
+        &mut Wire,
+        &mut Log::default(),
+        Vec::new(),
+        1,
+        None,
+        Some(&mut saver),
+    )
+    .expect("runs");
+    let (_, bytes) = &saver.snapshots[3];
+    for cut in 0..bytes.len() {
+        assert!(
+            Snapshot::<Ring>::decode(&bytes[..cut]).is_err(),
+            "cut at {cut}"
+        );
+    }
+    let mut longer = bytes.clone();
+    longer.push(0);
+    let err = Snapshot::<Ring>::decode(&longer).err().expect("left over");
+    assert!(err.contains("left over"), "{err}");
+}
+
 #[test]
 fn timeline_events_fall_due_at_their_time_or_after_their_cue_and_only_once() {
     let ms = |m: u64| SimTime::ZERO + SimDuration::from_millis(m);
-    let timeline = vec![
+    for threads in [1, 2] {
+        let (log, _) = ring_with(threads, timeline());
+        let events: Vec<(NodeId, SimTime, u64)> = log
+            .notes
+            .iter()
+            .copied()
+            .filter(|n| (1_000..2_000).contains(&n.2))
+            .collect();
+        assert_eq!(events, vec![(1, ms(15), 1_009), (0, ms(26), 1_007)]);
+        assert_eq!(
+            log.events,
+            vec![
+                (ms(15), Target::Node(1), 9),
+                (ms(26), Target::Node(0), 7),
+                (ms(30), Target::Medium, 3),
+            ]
+        );
+        assert_eq!(log.reports, 6, "five hops and the medium's event");
+    }
+}
+
+/// Timeline events at a time (for a node and for the medium), after a cue, and after a cue
+/// nobody raises.
+fn timeline() -> Vec<Scheduled<Ring>> {
+    let ms = |m: u64| SimTime::ZERO + SimDuration::from_millis(m);
+    vec![
         Scheduled {
             when: When::At(ms(15)),
             target: Target::Node(1),
@@ -362,34 +526,5 @@ fn timeline_events_fall_due_at_their_time_or_after_their_cue_and_only_once() {
             target: Target::Node(2),
             event: 8,
         },
-    ];
-    for threads in [1, 2] {
-        let (log, _) = ring_with(threads, timeline_copy(&timeline));
-        let events: Vec<(NodeId, SimTime, u64)> = log
-            .notes
-            .iter()
-            .copied()
-            .filter(|n| (1_000..2_000).contains(&n.2))
-            .collect();
-        assert_eq!(events, vec![(1, ms(15), 1_009), (0, ms(26), 1_007)]);
-        assert_eq!(
-            log.events,
-            vec![
-                (ms(15), Target::Node(1), 9),
-                (ms(26), Target::Node(0), 7),
-                (ms(30), Target::Medium, 3),
-            ]
-        );
-        assert_eq!(log.reports, 6, "five hops and the medium's event");
-    }
-}
-
-fn timeline_copy(t: &[Scheduled<Ring>]) -> Vec<Scheduled<Ring>> {
-    t.iter()
-        .map(|s| Scheduled {
-            when: s.when,
-            target: s.target,
-            event: s.event,
-        })
-        .collect()
+    ]
 }

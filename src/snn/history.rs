@@ -3,8 +3,9 @@
 use super::Network;
 
 /// The last `memory` steps' spikes of the current example, as sorted-free index lists.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub(crate) struct SpikeHistory {
+    #[serde(with = "super::capacity::nested")]
     slots: Vec<Vec<u32>>,
     /// Slot of the most recent step.
     head: usize,
@@ -67,20 +68,26 @@ impl SpikeHistory {
 /// With a lag-pattern table ([`Network::ff_by_mask`]) each neuron keeps a bit mask of the lags
 /// at which it spiked, shifted once per step, and its trace is a table row: a step costs the
 /// recently active neurons only. Without the table the traces are summed from the history.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Traces {
     /// Neurons with a (possibly) non-zero feedforward trace.
+    #[serde(with = "super::capacity")]
     pub(crate) active: Vec<u32>,
     /// Lag pattern per neuron `[N]` (bit m: a spike at lag m), with the table.
+    #[serde(with = "super::capacity")]
     masks: Vec<u16>,
     /// Feedforward traces `[N][K_a]` without the table; exact zeros outside `active`.
+    #[serde(with = "super::capacity")]
     ff: Vec<f64>,
     /// Feedback traces `[L][K_b]` of the learnable neurons.
+    #[serde(with = "super::capacity")]
     pub(crate) fb: Vec<f64>,
+    #[serde(with = "super::capacity")]
     seen: Vec<bool>,
     /// `(epoch, pushes)` of the history the traces were computed from.
     synced: (u64, u64),
     /// Feedforward basis by lag `[m][K_a]`, for [`Traces::ff_owned`].
+    #[serde(with = "super::capacity")]
     ff_by_lag: Vec<f64>,
     k_ff: usize,
 }

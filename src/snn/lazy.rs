@@ -23,12 +23,17 @@ const PRESYNAPTIC: u32 = 1 << 31;
 const OUTPUT_MEMO: u64 = u64::MAX;
 
 /// The eligibility of W and the lazy bookkeeping; W itself is passed in (it lives in `Params`).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub(crate) struct LazyRows {
+    #[serde(with = "super::capacity")]
     pub(crate) e: Vec<f64>,
+    #[serde(with = "super::capacity")]
     stamp: Vec<u64>,
+    #[serde(with = "super::capacity")]
     touched: Vec<u32>,
+    #[serde(with = "super::capacity::nested")]
     pending: Vec<Vec<u32>>,
+    #[serde(with = "super::capacity")]
     signals: Vec<f64>,
     k: usize,
     n: usize,

@@ -8,10 +8,11 @@ use super::{Network, Params, RngSampler, SnnError, SpikeSampler};
 
 /// One device's learning state: parameters (W rows lazily up to date), eligibility traces,
 /// learning signal, block accumulators, spike history and the |g_W| accumulators.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Learner {
     rows: LazyRows,
     /// W in the internal `[N][L][K]` layout; a row is current only once caught up.
+    #[serde(with = "super::capacity")]
     w: Vec<f64>,
     /// V and gamma are always current; `params.w` is a view of `w` in the `Params` layout,
     /// refreshed by `params()` and dropped by `shed_params_view()` (empty between the two).
@@ -27,20 +28,26 @@ pub struct Learner {
     learning_signal: f64,
     history: SpikeHistory,
     traces: Traces,
+    #[serde(with = "super::capacity")]
     u: Vec<f64>,
+    #[serde(with = "super::capacity")]
     spikes: Vec<bool>,
     log_p: Vec<f64>,
     err: Vec<f64>,
     step_signal: f64,
+    #[serde(with = "super::capacity")]
     abs_grad_basis: Vec<f64>,
     abs_grad_full: Option<Vec<f64>>,
     /// Delta_s = 1: next step's potentials from the neurons that stay active, `[L]`, summed
     /// while their rows were updated; valid while `carry_valid`.
+    #[serde(with = "super::capacity")]
     carry: Vec<f64>,
     carry_valid: bool,
     /// Neurons that spiked at the last step with an empty window before: not in `carry`.
+    #[serde(with = "super::capacity")]
     fresh: Vec<u32>,
     /// Spiked at the current step, `[N]` (cleared after each step).
+    #[serde(with = "super::capacity")]
     spiked_now: Vec<bool>,
 }
 
@@ -188,6 +195,17 @@ impl Learner {
         if let Some(full) = &mut self.abs_grad_full {
             full.iter_mut().for_each(|a| *a = 0.0);
         }
+    }
+
+    /// Whether its arrays have `net`'s shapes (a learner restored from a checkpoint; its
+    /// `params.w` view may have been shed).
+    pub fn fits(&self, net: &Network) -> bool {
+        let z = net.zero_params();
+        self.w.len() == z.w.len()
+            && (self.params.w.is_empty() || self.params.w.len() == z.w.len())
+            && self.params.v.len() == z.v.len()
+            && self.params.gamma.len() == z.gamma.len()
+            && self.u.len() == net.n_learnable_neurons()
     }
 
     /// Heap and inline size of this learner \[bytes\].

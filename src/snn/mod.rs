@@ -11,6 +11,7 @@
 //! and any closure `FnMut(&SpikeQuery) -> bool` can inject spikes (golden tests).
 
 mod basis;
+pub(crate) mod capacity;
 mod config;
 mod dense;
 mod eval;

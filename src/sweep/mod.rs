@@ -528,6 +528,8 @@ fn run_tasks(
                     progress: false,
                     command_line: options.command_line.clone(),
                     max_memory: options.max_memory,
+                    checkpoint_every: None,
+                    resume: false,
                 };
                 let outcome = experiment::run(&task.scenario, &run_options).map_err(|source| {
                     SweepError::Run {

@@ -17,6 +17,7 @@ fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
+mod checkpoint;
 mod clock;
 mod commands;
 mod compare;

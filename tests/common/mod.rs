@@ -20,6 +20,8 @@ pub fn run_toml(dir: &Path, tag: &str, toml: &str, sets: &[&str], threads: usize
         progress: false,
         command_line: vec![],
         max_memory: u64::MAX,
+        checkpoint_every: None,
+        resume: false,
     };
     run::run(&sc, &opts).expect("run succeeds")
 }

@@ -5,7 +5,7 @@ use super::{Broadcast, CompressError, Compression, EncodedUpload, ModelLayout};
 use rand::Rng;
 
 /// A validated compression setting for one model layout.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Codec {
     compression: Compression,
     layout: ModelLayout,
@@ -15,7 +15,7 @@ pub struct Codec {
 /// A device's compression state, kept across rounds. It holds only what its compression reads:
 /// a reference for compressions that send updates, a residual for those with error feedback
 /// (each a flat model, 87 KB for 676-0-2); full models and fixed-rate slices need neither.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CompressorState {
     /// Flat model that updates are measured from: the last global model adopted, or the local
     /// model at the last upload if no broadcast was adopted since (empty: no updates sent).

@@ -4,7 +4,7 @@ use super::CompressError;
 
 /// Shape of a model. W is `[l][n][k_ff]` row-major (entries whose synapse is absent are never
 /// sent), V is `[l][k_fb]`, gamma is `[l]`. The flat model vector is W ++ V ++ gamma.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ModelLayout {
     /// Learnable (hidden and output) neurons \[count\].
     pub l: usize,

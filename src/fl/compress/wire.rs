@@ -163,7 +163,7 @@ pub enum Broadcast {
 }
 
 /// How a set of indices is written.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum IndexCoding {
     /// One bit per candidate position.
     Bitmap,

@@ -1,0 +1,414 @@
+//! Checkpoints of a run (`--checkpoint-every`) and `--resume`: the file `checkpoint.bin` in the
+//! folder of a checkpointed run (`.flsnn/NAME.run`), written through a temporary file, fsync and
+//! a rename, so that a kill at any moment leaves the previous checkpoint or the new one whole.
+//!
+//! The file: the magic `FLSNNCKP`, the format number (u32, little-endian), a header block (the
+//! [`Meta`]: flsnn version, scenario hash, the first run's command line and threads, where the
+//! checkpoint stands), then the snapshot of the simulation cut into blocks of at most 1 MiB,
+//! and an empty block that ends the file. Every block is its length (u32), its bytes and an
+//! FNV-1a 64 checksum of them (u64): a truncated or damaged file is refused with the offset of
+//! the block at fault.
+
+use super::wiring::Fl;
+use crate::sim::{Saver, Snapshot};
+use crate::time::{SimDuration, SimTime};
+use serde::{Deserialize, Serialize};
+use std::fs::{self, File};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// The file's first bytes.
+const MAGIC: &[u8; 8] = b"FLSNNCKP";
+/// The layout of the file this flsnn writes and reads.
+const FORMAT: u32 = 1;
+/// Largest block of the snapshot \[bytes\].
+const BLOCK: usize = 1 << 20;
+/// The checkpoint's name in the run's folder.
+pub const FILE: &str = "checkpoint.bin";
+
+/// How often to save.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Every {
+    /// Each time this many more rounds have closed.
+    Rounds(u64),
+    /// Each time this much more virtual time has passed.
+    Time(SimDuration),
+}
+
+impl Every {
+    /// Parses `--checkpoint-every`: a whole number of rounds (`5`) or a virtual time (`30s`).
+    pub fn parse(text: &str) -> Result<Every, String> {
+        let text = text.trim();
+        if let Ok(n) = text.parse::<u64>() {
+            return match n {
+                0 => Err("expected at least 1 round, or a virtual time like 30s".into()),
+                n => Ok(Every::Rounds(n)),
+            };
+        }
+        match crate::scenario::units::parse_duration_ns(text) {
+            Ok(0) => Err("expected a virtual time above 0, like 30s".into()),
+            Ok(ns) => Ok(Every::Time(SimDuration(ns))),
+            Err(e) => Err(format!(
+                "expected a number of rounds (5) or a virtual time (30s, 500ms): {e}"
+            )),
+        }
+    }
+}
+
+/// What a checkpoint says of itself, beside the snapshot.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Meta {
+    /// The flsnn that wrote it; only the same version takes it up.
+    pub flsnn_version: String,
+    /// [`scenario_hash`] of the run's scenario.
+    pub scenario_hash: u64,
+    /// The first run's command line and threads (for its manifest).
+    pub command_line: Vec<String>,
+    /// Arbiter threads of the first run.
+    pub threads: usize,
+    /// How often the run saves.
+    pub every: Every,
+    /// Whether the run writes `events.jsonl`.
+    pub events: bool,
+    /// Virtual time of the checkpoint.
+    pub at: SimTime,
+    /// Rounds closed at the checkpoint.
+    pub rounds: u64,
+}
+
+/// FNV-1a, 64 bits.
+fn fnv(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// A stable hash of a resolved scenario (its file form, every default explicit).
+pub fn scenario_hash(scenario: &crate::scenario::Scenario) -> u64 {
+    let raw = crate::scenario::resolve::to_raw(scenario);
+    fnv(&serde_json::to_vec(&raw).unwrap_or_default())
+}
+
+fn push_block(out: &mut Vec<u8>, bytes: &[u8]) {
+    out.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+    out.extend_from_slice(bytes);
+    out.extend_from_slice(&fnv(bytes).to_le_bytes());
+}
+
+/// The bytes of a checkpoint file.
+pub fn encode(meta: &Meta, snapshot: &[u8]) -> Vec<u8> {
+    let head = crate::sim::encode(meta).unwrap_or_default();
+    let mut out = Vec::with_capacity(snapshot.len() + snapshot.len() / BLOCK * 12 + 256);
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&FORMAT.to_le_bytes());
+    push_block(&mut out, &head);
+    for chunk in snapshot.chunks(BLOCK) {
+        push_block(&mut out, chunk);
+    }
+    push_block(&mut out, &[]);
+    out
+}
+
+/// Reads the block at `at` of `bytes`: its contents and where the next one starts.
+fn block(bytes: &[u8], at: usize) -> Result<(&[u8], usize), String> {
+    let total = bytes.len();
+    let truncated = |need: usize| {
+        format!(
+            "truncated: the file ends at byte {total}, inside the block at offset {at} (which \
+             needs bytes up to {need})"
+        )
+    };
+    let len_end = at + 4;
+    let len = bytes.get(at..len_end).ok_or_else(|| truncated(len_end))?;
+    let len = u32::from_le_bytes([len[0], len[1], len[2], len[3]]) as usize;
+    if len > BLOCK.max(1 << 16) {
+        return Err(format!(
+            "corrupt at offset {at}: a block of {len} bytes (at most {BLOCK})"
+        ));
+    }
+    let body_end = len_end + len;
+    let end = body_end + 8;
+    let body = bytes.get(len_end..body_end).ok_or_else(|| truncated(end))?;
+    let sum = bytes.get(body_end..end).ok_or_else(|| truncated(end))?;
+    let mut s = [0u8; 8];
+    s.copy_from_slice(sum);
+    if u64::from_le_bytes(s) != fnv(body) {
+        return Err(format!(
+            "corrupt: the block at offset {at} (bytes {len_end} to {body_end}) fails its checksum"
+        ));
+    }
+    Ok((body, end))
+}
+
+/// Splits a checkpoint file into its meta and its snapshot's bytes, checking every block.
+pub fn decode(bytes: &[u8]) -> Result<(Meta, Vec<u8>), String> {
+    if bytes.len() < 12 {
+        return Err(format!(
+            "truncated: {} bytes, fewer than the 12 of the file's header",
+            bytes.len()
+        ));
+    }
+    if &bytes[..8] != MAGIC {
+        return Err("not an flsnn checkpoint (bytes 0 to 8 are not FLSNNCKP)".into());
+    }
+    let format = u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]);
+    if format != FORMAT {
+        return Err(format!(
+            "checkpoint format {format} (at offset 8); this flsnn reads format {FORMAT}"
+        ));
+    }
+    let (head, mut at) = block(bytes, 12)?;
+    let meta: Meta = crate::sim::decode(head)
+        .map_err(|e| format!("corrupt: the header block at offset 12 does not decode: {e}"))?;
+    let mut snapshot = Vec::new();
+    loop {
+        let (body, next) = block(bytes, at)?;
+        if body.is_empty() {
+            if next != bytes.len() {
+                return Err(format!(
+                    "corrupt: {} bytes after the end block (which ends at offset {next})",
+                    bytes.len() - next
+                ));
+            }
+            return Ok((meta, snapshot));
+        }
+        snapshot.extend_from_slice(body);
+        at = next;
+    }
+}
+
+/// Reads the checkpoint in `dir` and checks that it belongs to `scenario_hash` and to this
+/// flsnn; every error names the file.
+pub fn read(dir: &Path, scenario_hash: u64) -> Result<(Meta, Snapshot<Fl>), String> {
+    let path = dir.join(FILE);
+    let bytes = fs::read(&path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => format!(
+            "{}: the run stopped before its first checkpoint; start it again (same command, \
+             with --force)",
+            path.display()
+        ),
+        _ => format!("{}: {e}", path.display()),
+    })?;
+    let bad = |why: String| format!("{}: {why}", path.display());
+    let (meta, snapshot) = decode(&bytes).map_err(bad)?;
+    let version = env!("CARGO_PKG_VERSION");
+    if meta.flsnn_version != version {
+        return Err(bad(format!(
+            "written by flsnn {}, this is flsnn {version}: a checkpoint is taken up only by the \
+             version that wrote it",
+            meta.flsnn_version
+        )));
+    }
+    if meta.scenario_hash != scenario_hash {
+        return Err(bad(
+            "written for another scenario (or other --set values, or another seed): resume \
+             with the scenario and settings of the interrupted run"
+                .to_string(),
+        ));
+    }
+    let snapshot = Snapshot::<Fl>::decode(&snapshot)
+        .map_err(|e| bad(format!("the snapshot does not decode: {e}")))?;
+    Ok((meta, snapshot))
+}
+
+/// Writes `bytes` to `dir/FILE` through `FILE.tmp`, fsync and a rename (and fsyncs `dir`).
+fn write_file(dir: &Path, bytes: &[u8], stall: bool) -> std::io::Result<()> {
+    let tmp = dir.join(format!("{FILE}.tmp"));
+    let mut file = File::create(&tmp)?;
+    if stall {
+        // Test hook: half the file written, then wait to be killed.
+        file.write_all(&bytes[..bytes.len() / 2])?;
+        file.sync_all()?;
+        stall_here("during a checkpoint write");
+    }
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    drop(file);
+    fs::rename(&tmp, dir.join(FILE))?;
+    File::open(dir)?.sync_all()
+}
+
+/// Test hook (`FLSNNTEST_STALL`): says where it stopped, then waits to be killed.
+fn stall_here(what: &str) {
+    eprintln!("flsnn: test stall {what}");
+    loop {
+        std::thread::sleep(Duration::from_secs(3600));
+    }
+}
+
+/// Where a test asks a run to stop and wait to be killed (not `FLSNN_*`: those set scenario
+/// keys): `FLSNNTEST_STALL=event:N` (after
+/// the N-th calendar event of this process) or `checkpoint:K` (halfway through writing its
+/// K-th checkpoint). Only the tests set it.
+#[derive(Copy, Clone, Debug, Default)]
+enum Stall {
+    #[default]
+    Never,
+    Event(u64),
+    Checkpoint(u64),
+}
+
+impl Stall {
+    fn from_env() -> Stall {
+        let Ok(v) = std::env::var("FLSNNTEST_STALL") else {
+            return Stall::Never;
+        };
+        let parse = |n: &str| n.parse::<u64>().ok();
+        match v.split_once(':') {
+            Some(("event", n)) => parse(n).map_or(Stall::Never, Stall::Event),
+            Some(("checkpoint", n)) => parse(n).map_or(Stall::Never, Stall::Checkpoint),
+            _ => Stall::Never,
+        }
+    }
+}
+
+/// What the checkpoints of a run cost.
+#[derive(Clone, Debug, Default)]
+pub struct CheckpointStats {
+    /// Checkpoints written.
+    pub written: u64,
+    /// Size of the last one \[bytes\].
+    pub last_bytes: u64,
+    /// Time spent saving (snapshot and file) \[s of wall clock\].
+    pub seconds: f64,
+}
+
+/// Saves a run into its folder as `--checkpoint-every` says.
+pub struct Checkpointer {
+    dir: PathBuf,
+    meta: Meta,
+    next_rounds: u64,
+    next_time: SimTime,
+    events: u64,
+    stall: Stall,
+    since: Option<Instant>,
+    /// What the checkpoints cost so far.
+    pub stats: CheckpointStats,
+}
+
+impl Checkpointer {
+    /// Saves into `dir` as `meta.every` says, from the point `meta` describes (the start, or
+    /// the checkpoint being resumed).
+    pub fn new(dir: PathBuf, meta: Meta) -> Checkpointer {
+        let (next_rounds, next_time) = match meta.every {
+            Every::Rounds(n) => (meta.rounds.saturating_add(n), SimTime::MAX),
+            Every::Time(d) => (u64::MAX, meta.at + d),
+        };
+        Checkpointer {
+            dir,
+            meta,
+            next_rounds,
+            next_time,
+            events: 0,
+            stall: Stall::from_env(),
+            since: None,
+            stats: CheckpointStats::default(),
+        }
+    }
+}
+
+impl Saver<Fl> for Checkpointer {
+    fn due(&mut self, now: SimTime, progress: u64) -> bool {
+        self.events += 1;
+        if let Stall::Event(n) = self.stall {
+            if self.events == n {
+                stall_here(&format!("after event {n}"));
+            }
+        }
+        let due = progress >= self.next_rounds || now >= self.next_time;
+        if due {
+            self.since = Some(Instant::now());
+            self.meta.at = now;
+            self.meta.rounds = progress;
+            match self.meta.every {
+                Every::Rounds(n) => self.next_rounds = progress.saturating_add(n),
+                Every::Time(d) => {
+                    while self.next_time <= now {
+                        self.next_time += d;
+                    }
+                }
+            }
+        }
+        due
+    }
+
+    fn keep(&mut self, _now: SimTime, snapshot: Vec<u8>) -> Result<(), String> {
+        let bytes = encode(&self.meta, &snapshot);
+        let stall = matches!(self.stall, Stall::Checkpoint(k) if k == self.stats.written + 1);
+        write_file(&self.dir, &bytes, stall)
+            .map_err(|e| format!("{}: {e}", self.dir.join(FILE).display()))?;
+        self.stats.written += 1;
+        self.stats.last_bytes = bytes.len() as u64;
+        if let Some(since) = self.since.take() {
+            self.stats.seconds += since.elapsed().as_secs_f64();
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn meta() -> Meta {
+        Meta {
+            flsnn_version: "0.1.0".into(),
+            scenario_hash: 42,
+            command_line: vec!["flsnn".into(), "run".into()],
+            threads: 2,
+            every: Every::Time(SimDuration(5)),
+            events: true,
+            at: SimTime(7),
+            rounds: 3,
+        }
+    }
+
+    #[test]
+    fn a_file_round_trips_over_several_blocks() {
+        let snapshot: Vec<u8> = (0..(2 * BLOCK + 17))
+            .map(|i| (i * 31 % 251) as u8)
+            .collect();
+        let bytes = encode(&meta(), &snapshot);
+        let (m, s) = decode(&bytes).unwrap();
+        assert_eq!(m, meta());
+        assert_eq!(s, snapshot);
+    }
+
+    #[test]
+    fn every_truncation_is_refused_with_an_offset() {
+        let snapshot: Vec<u8> = (0..3000u32).map(|i| i as u8).collect();
+        let bytes = encode(&meta(), &snapshot);
+        for cut in (0..bytes.len()).step_by(97) {
+            let err = decode(&bytes[..cut]).unwrap_err();
+            assert!(err.contains("truncated"), "cut at {cut}: {err}");
+        }
+    }
+
+    #[test]
+    fn a_flipped_byte_is_refused_naming_its_block() {
+        let snapshot = vec![7u8; 5000];
+        let mut bytes = encode(&meta(), &snapshot);
+        let at = bytes.len() - 100;
+        bytes[at] ^= 1;
+        let err = decode(&bytes).unwrap_err();
+        assert!(err.contains("fails its checksum"), "{err}");
+        assert!(err.contains("offset"), "{err}");
+        bytes[at] ^= 1;
+        bytes[0] = b'X';
+        assert!(decode(&bytes)
+            .unwrap_err()
+            .contains("not an flsnn checkpoint"));
+    }
+
+    #[test]
+    fn checkpoint_every_parses_rounds_and_virtual_time() {
+        assert_eq!(Every::parse("5"), Ok(Every::Rounds(5)));
+        assert_eq!(
+            Every::parse("30s"),
+            Ok(Every::Time(SimDuration(30_000_000_000)))
+        );
+        assert!(Every::parse("0").is_err());
+        assert!(Every::parse("soon").is_err());
+    }
+}

@@ -123,9 +123,9 @@ fn report_renders_with_its_plots_in_headless_chromium() {
         .collect();
     assert_eq!(
         plots.len(),
-        13,
-        "6 curves, local-model loss (2 measures x raw, initial), budget, participation, energy: \
-         {plots:?}"
+        15,
+        "8 curves (loss and accuracy against iteration, time, uplink and energy), local-model \
+         loss (2 measures x raw, initial), budget, participation, energy: {plots:?}"
     );
     let url = format!("file://{}", html.display());
 

@@ -52,6 +52,8 @@ fn options(out: PathBuf, threads: usize) -> RunOptions {
         progress: false,
         command_line: vec![],
         max_memory: u64::MAX,
+        checkpoint_every: None,
+        resume: false,
     }
 }
 
@@ -182,4 +184,25 @@ fn a_rank_that_dies_fails_the_run_and_leaves_nothing() {
         vec![std::ffi::OsString::from("scenario.toml")],
         "no leftovers"
     );
+}
+
+#[test]
+fn checkpoints_are_refused_with_devices_spread_over_ranks() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let sc = scenario(tmp.path());
+    let mut links = ChannelLink::mesh(2);
+    let _rank1 = links.pop().expect("rank 1");
+    let mut link = links.pop().expect("rank 0");
+    let out = tmp.path().join("out");
+    let mut opts = options(out.clone(), 1);
+    opts.checkpoint_every = Some(run::checkpoint::Every::Rounds(2));
+    let Err(err) = run::run_on(&sc, &opts, Some(&mut link)) else {
+        panic!("a checkpointed run over 2 ranks was not refused");
+    };
+    assert!(
+        matches!(err, ExperimentError::Checkpoint(_)) && err.is_input_error(),
+        "{err}"
+    );
+    assert!(err.to_string().contains("ranks"), "{err}");
+    assert!(!out.exists(), "nothing written");
 }

@@ -91,14 +91,14 @@ pub fn simulate_saving(
     resume: Option<sim::Snapshot<Fl>>,
     saver: Option<&mut dyn sim::Saver<Fl>>,
 ) -> Result<RunResult, SimError<FlError>> {
-    simulate_with(setup, sink, threads, Hosting::Here(resume, saver))
+    simulate_with(setup, sink, threads, Hosting::Here(resume.map(Box::new), saver))
 }
 
 /// Where the workers run: all here (perhaps resumed from a snapshot, perhaps saved), or some on
 /// other ranks (not saved: their state is there).
 enum Hosting<'a> {
     Here(
-        Option<sim::Snapshot<Fl>>,
+        Option<Box<sim::Snapshot<Fl>>>,
         Option<&'a mut dyn sim::Saver<Fl>>,
     ),
     Spread(Elsewhere<'a>),
@@ -177,7 +177,7 @@ fn simulate_with(
         Hosting::Here(resume, saver) => (resume, saver, None),
         Hosting::Spread(elsewhere) => (None, None, Some(elsewhere)),
     };
-    let (kernel, saved) = match resume {
+    let (kernel, saved) = match resume.map(|snapshot| *snapshot) {
         Some(snapshot) => {
             let sim::Snapshot {
                 kernel,

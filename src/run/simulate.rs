@@ -91,7 +91,12 @@ pub fn simulate_saving(
     resume: Option<sim::Snapshot<Fl>>,
     saver: Option<&mut dyn sim::Saver<Fl>>,
 ) -> Result<RunResult, SimError<FlError>> {
-    simulate_with(setup, sink, threads, Hosting::Here(resume.map(Box::new), saver))
+    simulate_with(
+        setup,
+        sink,
+        threads,
+        Hosting::Here(resume.map(Box::new), saver),
+    )
 }
 
 /// Where the workers run: all here (perhaps resumed from a snapshot, perhaps saved), or some on

@@ -8,6 +8,7 @@ use super::validate_budget::{validate_budget, validate_compression};
 use super::validate_cell::validate_cell;
 use super::validate_faults::validate_faults;
 use super::validate_net::{validate_availability, validate_link, LinkDirection};
+use super::validate_override::overrides;
 use crate::snn::SnnConfig;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -97,7 +98,10 @@ pub fn validate(raw: &RawScenario, file: &str) -> Result<Scenario, ScenarioError
     if let Err(why) = super::name::check(&name) {
         return Err(c.invalid("name", why, format!("{:?}", super::layer::excerpt(&name))));
     }
-    let cell = validate_cell(&c, raw, fl.devices, &device_classes, &uplink, &downlink)?;
+    let mut cell = validate_cell(&c, raw, fl.devices, &device_classes, &uplink, &downlink)?;
+    if let (Some(spec), Some(section)) = (cell.as_mut(), raw.cell.as_ref()) {
+        spec.overrides = overrides(&c, raw, section, fl.devices, &device_classes)?;
+    }
     let rounds = fl.steps.div_ceil((fl.tau * snn.delta_s).max(1)).max(1);
     let faults = validate_faults(&c, raw.faults.as_deref(), &fl, rounds, &device_classes)?;
     Ok(Scenario {

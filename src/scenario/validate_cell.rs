@@ -93,9 +93,8 @@ pub(crate) fn validate_cell(
             ));
         }
     }
-    let mut spec = validate_one(c, raw, &cell, devices, classes)?;
-    spec.overrides = super::validate_override::overrides(c, raw, &cell, devices, classes)?;
-    Ok(Some(spec))
+    // `cell.override` entries are checked by the caller (validate_override), against this.
+    validate_one(c, raw, &cell, devices, classes).map(Some)
 }
 
 /// One configuration of the cell: the section itself, or the section merged with an override.

@@ -14,7 +14,7 @@ use super::model::{
     Context, Effect, Input, Medium, Model, NodeId, Observer, Scheduled, System, Target, Transfer,
     When, Worker,
 };
-use super::snapshot::{Saver, SnapshotView};
+use super::snapshot::{PartsView, Saver};
 use super::transport::{Ticket, Transport, TransportError};
 use super::SimError;
 use crate::time::SimDuration;
@@ -630,7 +630,7 @@ impl<'a, S: System> Kernel<'a, S> {
                 _ => Err(SimError::Internal("a probe left unresolved by a save")),
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let view = SnapshotView {
+        let view = PartsView::<S, _> {
             kernel: ResumeView {
                 now: self.now,
                 events: self.events,

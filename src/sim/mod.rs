@@ -20,7 +20,10 @@ pub use model::{
     Context, Effect, Input, Medium, Model, NodeId, Observer, Scheduled, System, Target, Transfer,
     When, Worker,
 };
-pub use snapshot::{decode, encode, Bytes, Saver, Snapshot};
+pub use snapshot::{decode, encode, Bytes, Saver};
+
+/// A saved simulation: the kernel's own state and the saved state of every part.
+pub type Snapshot<S> = snapshot::Parts<S, kernel::Resume<S>>;
 pub use transport::{Measured, Outcome, Ticket, Transport, TransportError};
 
 use actix::prelude::*;

@@ -8,7 +8,6 @@
 //! internally tagged enums and skipped fields included, comes back as it went). A run taken up from a snapshot pops the same events in the
 //! same order as one that never stopped, on any number of threads.
 
-use super::kernel::Resume;
 use super::model::System;
 use crate::time::SimTime;
 use serde::{Deserialize, Serialize};
@@ -22,13 +21,14 @@ pub trait Saver<S: System> {
     fn keep(&mut self, now: SimTime, snapshot: Vec<u8>) -> Result<(), String>;
 }
 
-/// A saved simulation: the kernel's own state and the saved state of every part. The parts are
-/// restored by whoever builds the nodes, the kernel's state by [`super::run_saving`].
+/// A saved simulation: the kernel's own state `K` and the saved state of every part. The parts
+/// are restored by whoever builds the nodes, the kernel's state by [`super::run_saving`]
+/// ([`super::Snapshot`] names it with the kernel's state).
 #[derive(Deserialize)]
-#[serde(bound = "")]
-pub struct Snapshot<S: System> {
+#[serde(bound = "K: Deserialize<'de>")]
+pub struct Parts<S: System, K> {
     /// The kernel's state.
-    pub kernel: Resume<S>,
+    pub kernel: K,
     /// Node models, by node id.
     pub models: Vec<S::Saved>,
     /// Workers, by node id.
@@ -39,20 +39,21 @@ pub struct Snapshot<S: System> {
     pub observer: S::Saved,
 }
 
-/// The same fields as [`Snapshot`], borrowed where the kernel keeps them, for encoding.
+/// The same fields as [`Parts`], the kernel's `K` borrowed where the kernel keeps it, for
+/// encoding.
 #[derive(Serialize)]
-#[serde(bound = "")]
-pub(super) struct SnapshotView<'k, S: System> {
-    pub kernel: super::kernel::ResumeView<'k, S>,
+#[serde(bound = "K: Serialize")]
+pub(super) struct PartsView<S: System, K> {
+    pub kernel: K,
     pub models: Vec<S::Saved>,
     pub workers: Vec<S::Saved>,
     pub medium: S::Saved,
     pub observer: S::Saved,
 }
 
-impl<S: System> Snapshot<S> {
+impl<S: System, K: serde::de::DeserializeOwned> Parts<S, K> {
     /// Decodes the bytes a [`Saver`] was handed; an error says what does not fit.
-    pub fn decode(bytes: &[u8]) -> Result<Snapshot<S>, String> {
+    pub fn decode(bytes: &[u8]) -> Result<Parts<S, K>, String> {
         decode(bytes)
     }
 }

@@ -17,7 +17,7 @@ pub trait Saver<S: System> {
     /// Asked after every event: whether to save now, at virtual time `now`, the observer having
     /// come to `progress` ([`super::Observer::progress`]).
     fn due(&mut self, now: SimTime, progress: u64) -> bool;
-    /// Keeps a snapshot (the bytes of a [`Snapshot`]); an error stops the run.
+    /// Keeps a snapshot (the bytes of a [`super::Snapshot`]); an error stops the run.
     fn keep(&mut self, now: SimTime, snapshot: Vec<u8>) -> Result<(), String>;
 }
 

@@ -50,14 +50,27 @@ impl SharedPool {
     }
 }
 
-/// One device's examples and its place among them. It is saved without its pool (which is
-/// rebuilt from the scenario); [`Shard::restore`] takes the
-/// saved place up in a shard built afresh.
+/// A device's shard: the indices of its examples in the shared pool, and its walk through them.
+/// It serialises without the pool ([`ShardState`]), and [`Shard::restore`] takes a saved walk
+/// up in a shard built afresh.
 #[derive(serde::Serialize)]
 pub struct Shard {
     #[serde(skip)]
     pool: Arc<SharedPool>,
     indices: Vec<u32>,
+    walk: Walk,
+}
+
+/// A saved [`Shard`] without its pool: what [`Shard::restore`] takes up.
+#[derive(serde::Deserialize)]
+pub struct ShardState {
+    indices: Vec<u32>,
+    walk: Walk,
+}
+
+/// Where a shard's walk stands: its data stream and its place.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Walk {
     rng: ChaCha12Rng,
     /// Stream word position at which each example met so far starts its encoding.
     #[serde(with = "crate::snn::capacity")]
@@ -71,22 +84,6 @@ pub struct Shard {
     #[serde(with = "crate::snn::capacity")]
     inputs: Vec<u32>,
     /// The current example (emulated events).
-    #[serde(with = "saved_train")]
-    train: Option<SpikeTrain>,
-}
-
-/// A saved [`Shard`] without its pool: what [`Shard::restore`] takes up.
-#[derive(serde::Deserialize)]
-pub struct ShardState {
-    indices: Vec<u32>,
-    rng: ChaCha12Rng,
-    #[serde(with = "crate::snn::capacity")]
-    starts: Vec<u128>,
-    example: usize,
-    step: usize,
-    steps: usize,
-    #[serde(with = "crate::snn::capacity")]
-    inputs: Vec<u32>,
     #[serde(with = "saved_train")]
     train: Option<SpikeTrain>,
 }
@@ -132,13 +129,15 @@ impl Shard {
         Shard {
             pool,
             indices: indices.iter().map(|&i| i as u32).collect(),
-            rng,
-            starts: Vec::new(),
-            example: 0,
-            step: 0,
-            steps: 0,
-            inputs: Vec::new(),
-            train: None,
+            walk: Walk {
+                rng,
+                starts: Vec::new(),
+                example: 0,
+                step: 0,
+                steps: 0,
+                inputs: Vec::new(),
+                train: None,
+            },
         }
     }
 
@@ -159,47 +158,47 @@ impl Shard {
         if self.indices.is_empty() {
             return None;
         }
-        if self.step >= self.steps {
-            self.step = 0;
+        if self.walk.step >= self.walk.steps {
+            self.walk.step = 0;
             self.enter();
         }
-        let step = self.step;
-        self.step += 1;
+        let step = self.walk.step;
+        self.walk.step += 1;
         let pool = &self.pool;
-        let index = self.indices[self.example] as usize;
+        let index = self.indices[self.walk.example] as usize;
         let label = pool.prepared.pool_labels[index];
-        let inputs = match (&pool.prepared.pool, &self.train) {
+        let inputs = match (&pool.prepared.pool, &self.walk.train) {
             (Pool::Spikes(examples), _) => step_of(&examples[index], step),
             (Pool::Images(_), Some(train)) => train.steps.get(step).map_or(&[][..], |s| &s[..]),
             (Pool::Images(_), None) if step < pool.prepared.steps => {
                 rate_step(
                     &pool.rate[index],
                     &pool.table,
-                    &mut self.rng,
-                    &mut self.inputs,
+                    &mut self.walk.rng,
+                    &mut self.walk.inputs,
                 );
-                &self.inputs[..]
+                &self.walk.inputs[..]
             }
             (Pool::Images(_), None) => &[][..],
         };
-        if self.step >= self.steps {
-            self.example = (self.example + 1) % self.indices.len();
+        if self.walk.step >= self.walk.steps {
+            self.walk.example = (self.walk.example + 1) % self.indices.len();
         }
         Some((inputs, label, step))
     }
 
     /// Starts the current example: positions the stream and encodes what is encoded whole.
     fn enter(&mut self) {
-        let e = self.example;
-        if e < self.starts.len() {
-            self.rng.set_word_pos(self.starts[e]);
+        let e = self.walk.example;
+        if e < self.walk.starts.len() {
+            self.walk.rng.set_word_pos(self.walk.starts[e]);
         } else {
-            self.starts.push(self.rng.get_word_pos());
+            self.walk.starts.push(self.walk.rng.get_word_pos());
         }
         let prepared = &self.pool.prepared;
         let index = self.indices[e] as usize;
-        self.train = None;
-        self.steps = match (&prepared.pool, &prepared.encoding) {
+        self.walk.train = None;
+        self.walk.steps = match (&prepared.pool, &prepared.encoding) {
             (Pool::Spikes(examples), _) => examples[index].spikes.steps.len(),
             (Pool::Images(_), Encoding::Rate { .. }) => prepared.steps,
             (Pool::Images(set), Encoding::Events { camera, polarity }) => {
@@ -212,15 +211,16 @@ impl Shard {
                     }
                     None => img,
                 };
-                let train = emulate_events(img, camera, prepared.steps, *polarity, &mut self.rng);
+                let train =
+                    emulate_events(img, camera, prepared.steps, *polarity, &mut self.walk.rng);
                 let steps = train.steps.len();
-                self.train = Some(train);
+                self.walk.train = Some(train);
                 steps
             }
         };
         // An example of no steps is passed over, as the walk over encoded examples does.
-        if self.steps == 0 {
-            self.steps = 1;
+        if self.walk.steps == 0 {
+            self.walk.steps = 1;
         }
     }
 
@@ -234,25 +234,19 @@ impl Shard {
                 self.indices.len()
             ));
         }
-        let fits = state.example < self.indices.len().max(1)
-            && state.starts.len() <= self.indices.len()
-            && state.step <= state.steps;
+        let fits = state.walk.example < self.indices.len().max(1)
+            && state.walk.starts.len() <= self.indices.len()
+            && state.walk.step <= state.walk.steps;
         if !fits {
             return Err(format!(
                 "the saved place in the shard (example {}, step {} of {}) does not fit its {} examples",
-                state.example,
-                state.step,
-                state.steps,
+                state.walk.example,
+                state.walk.step,
+                state.walk.steps,
                 self.indices.len()
             ));
         }
-        self.rng = state.rng;
-        self.starts = state.starts;
-        self.example = state.example;
-        self.step = state.step;
-        self.steps = state.steps;
-        self.inputs = state.inputs;
-        self.train = state.train;
+        self.walk = state.walk;
         Ok(())
     }
 
@@ -260,9 +254,9 @@ impl Shard {
     pub fn memory_bytes(&self) -> usize {
         std::mem::size_of::<Self>()
             + self.indices.capacity() * 4
-            + self.starts.capacity() * 16
-            + self.inputs.capacity() * 4
-            + self.train.as_ref().map_or(0, |t| {
+            + self.walk.starts.capacity() * 16
+            + self.walk.inputs.capacity() * 4
+            + self.walk.train.as_ref().map_or(0, |t| {
                 t.steps.iter().map(|s| s.capacity() * 4 + 24).sum::<usize>()
             })
     }

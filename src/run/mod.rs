@@ -173,16 +173,24 @@ pub fn run_on(
     } else {
         Existing::Refuse
     };
+    // A refused folder is named by the flag that gave it: `--resume DIR` or `--out DIR`.
+    let refused = |e: ReportError| {
+        if options.resume {
+            ExperimentError::Checkpoint(e.to_string())
+        } else {
+            ExperimentError::Destination(e)
+        }
+    };
     let dest = Destination::claim(&dest, OutKind::Run, existing).map_err(|e| {
         if e.is_input_error() {
-            ExperimentError::Destination(e)
+            refused(e)
         } else {
             ExperimentError::Report(e)
         }
     })?;
     let resumable = dest.resumable_dir();
     let refuse = |why: String| {
-        ExperimentError::Destination(ReportError::Destination {
+        refused(ReportError::Destination {
             path: dest.path().to_path_buf(),
             why,
         })

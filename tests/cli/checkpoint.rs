@@ -201,6 +201,10 @@ fn a_checkpoint_of_another_scenario_or_damaged_is_refused() {
     fs::write(&file, &good).expect("write");
     let out = resume(&ERROR_FEEDBACK);
     assert!(out.status.success(), "{}", stderr(&out));
+    // Finished, there is nothing left to resume; the refusal names the flag that was given.
+    let again = resume(&ERROR_FEEDBACK);
+    assert!(!stderr(&again).contains("--out"), "{}", stderr(&again));
+    refused(again, "--resume: run: has no interrupted checkpointed run");
     // A new checkpointed run over an interrupted one is refused without --force.
     kill_at(cwd, "again", "1", "event:150");
     let mut args = run_args("again", "1", &["--checkpoint-every", "2"]);

@@ -1,7 +1,6 @@
 //! Encoders: centre crop, rate coding, event binning, emulated event camera.
 
 use std::path::Path;
-use std::time::Instant;
 
 use flsnn::data::*;
 use rand::SeedableRng;
@@ -299,44 +298,6 @@ fn camera_noise_adds_events_away_from_the_digit() {
     // Expected 676 pixels * 2 s * 5 Hz = 6760 noise events.
     let n = train.spike_count();
     assert!(n > 5000 && n < 8000, "noise spikes {n}");
-}
-
-#[test]
-fn loading_and_encoding_is_fast() {
-    let start = Instant::now();
-    let set = mnist();
-    let loaded = start.elapsed();
-    let mut rng = ChaCha8Rng::seed_from_u64(1);
-    let subset = ImageSet {
-        images: set.images[..1000].to_vec(),
-        labels: set.labels[..1000].to_vec(),
-    };
-    let classes: Vec<u8> = (0..10).collect();
-    let t = Instant::now();
-    let rate = encode_images(
-        &subset,
-        &classes,
-        Some(26),
-        80,
-        &Encoding::Rate { gain: 0.15 },
-        &mut rng,
-    );
-    let rate_time = t.elapsed();
-    let t = Instant::now();
-    let events = Encoding::Events {
-        camera: EventCamera::default(),
-        polarity: Polarity::Merged,
-    };
-    let cam = encode_images(&subset, &classes, Some(26), 80, &events, &mut rng);
-    let cam_time = t.elapsed();
-    assert_eq!((rate.len(), cam.len()), (1000, 1000));
-    eprintln!("load {loaded:?}, rate-encode 1000: {rate_time:?}, camera 1000: {cam_time:?}");
-    assert!(
-        (loaded + rate_time).as_secs_f64() < 1.0,
-        "load + rate {:?}",
-        loaded + rate_time
-    );
-    assert!(cam_time.as_secs_f64() < 3.0, "camera {cam_time:?}");
 }
 
 #[test]

@@ -201,10 +201,19 @@ fn a_checkpoint_of_another_scenario_or_damaged_is_refused() {
     fs::write(&file, &good).expect("write");
     let out = resume(&ERROR_FEEDBACK);
     assert!(out.status.success(), "{}", stderr(&out));
-    // Finished, there is nothing left to resume; the refusal names the flag that was given.
+    // Finished, or never started, there is nothing to resume; the refusal names the flag given.
     let again = resume(&ERROR_FEEDBACK);
     assert!(!stderr(&again).contains("--out"), "{}", stderr(&again));
-    refused(again, "--resume: run: has no interrupted checkpointed run");
+    refused(again, "--resume: run: holds an earlier flsnn run");
+    let mut args = vec!["run", "--resume", "never"];
+    args.extend(SCENARIO);
+    let never = flsnn(&args, cwd);
+    assert!(!stderr(&never).contains("--out"), "{}", stderr(&never));
+    refused(
+        never,
+        "--resume: never: has no interrupted checkpointed run",
+    );
+    assert!(!cwd.join("never").exists());
     // A new checkpointed run over an interrupted one is refused without --force.
     kill_at(cwd, "again", "1", "event:150");
     let mut args = run_args("again", "1", &["--checkpoint-every", "2"]);

@@ -273,7 +273,7 @@ impl LazyRows {
         let mut abs_err_sum = 0.0;
         let x8 = <&[f64; 8]>::try_from(x).ok();
         let next8 = next.map(<&[f64; 8]>::try_from);
-        let span = contiguous(posts);
+        let span = contiguous(posts).filter(|span| span.len() >= MIN_SPAN);
         match (x8, next8, span) {
             (Some(x), None | Some(Ok(_)), Some(span)) => {
                 // Paper topologies: the posts are one run of rows, walked without index checks.
@@ -414,6 +414,10 @@ impl LazyRows {
                 .sum::<usize>()
     }
 }
+
+/// Fewest rows walked as one span by [`LazyRows::fused_presynaptic`]: below it the span's set-up
+/// (the CPU check, a call) costs more than it saves (676-0-2 has two rows per input).
+const MIN_SPAN: usize = 8;
 
 /// `posts` as a range when it is one run of consecutive neurons (every input of the paper's
 /// topologies), `None` otherwise or when empty.

@@ -191,8 +191,16 @@ impl LazyRows {
             for &entry in &queue {
                 if let Some(j) = self.presynaptic_entry(entry) {
                     let n_hidden = self.n_hidden;
-                    let posts = net.postsynaptic(j).iter();
-                    for &l in posts.take_while(|&&l| (l as usize) < n_hidden) {
+                    let posts = net.postsynaptic(j);
+                    // A neuron's hidden rows share their stamp (they are fused, caught up and
+                    // flushed together): one later than `due` means the entry is stale.
+                    let stale = posts.first().is_some_and(|&l| {
+                        (l as usize) < n_hidden && self.stamp[self.row(l as usize, j)] > due
+                    });
+                    if stale {
+                        continue;
+                    }
+                    for &l in posts.iter().take_while(|&&l| (l as usize) < n_hidden) {
                         let row = self.row(l as usize, j);
                         if self.stamp[row] == due {
                             self.catch_up(w, row, done);
@@ -259,11 +267,36 @@ impl LazyRows {
             (self.kappa, false)
         };
         let (k, n_hidden, eta) = (self.k, self.n_hidden, self.eta);
-        let coeff = |err: f64| if first { err } else { (1.0 - self.kappa) * err };
+        let one_minus_kappa = 1.0 - self.kappa;
+        let coeff = |err: f64| if first { err } else { one_minus_kappa * err };
         let scale = |l: usize| if l < n_hidden { hidden_scale } else { eta };
         let mut abs_err_sum = 0.0;
-        match (<&[f64; 8]>::try_from(x), next.map(<&[f64; 8]>::try_from)) {
-            (Ok(x), None | Some(Ok(_))) => {
+        let x8 = <&[f64; 8]>::try_from(x).ok();
+        let next8 = next.map(<&[f64; 8]>::try_from);
+        let span = contiguous(posts).filter(|span| span.len() >= MIN_SPAN);
+        match (x8, next8, span) {
+            (Some(x), None | Some(Ok(_)), Some(span)) => {
+                // Paper topologies: the posts are one run of rows, walked without index checks.
+                let rows = base + span.start..base + span.end;
+                self.stamp[rows.clone()].fill(stamp);
+                let step = FusedStep {
+                    x,
+                    next: next.and_then(|n| <&[f64; 8]>::try_from(n).ok()),
+                    pre,
+                    first,
+                    one_minus_kappa,
+                    hidden_rows: n_hidden.saturating_sub(span.start).min(span.len()),
+                    hidden_scale,
+                    eta,
+                };
+                abs_err_sum = step.run(
+                    &mut w[rows.start * 8..rows.end * 8],
+                    &mut self.e[rows.start * 8..rows.end * 8],
+                    &err[span.clone()],
+                    &mut carry[span],
+                );
+            }
+            (Some(x), None | Some(Ok(_)), None) => {
                 let next = next.and_then(|n| <&[f64; 8]>::try_from(n).ok());
                 for &l in posts {
                     let l = l as usize;
@@ -379,6 +412,79 @@ impl LazyRows {
                 .iter()
                 .map(|q| q.capacity() * 4 + 24)
                 .sum::<usize>()
+    }
+}
+
+/// Fewest rows walked as one span by [`LazyRows::fused_presynaptic`]: below it the span's set-up
+/// (the CPU check, a call) costs more than it saves (676-0-2 has two rows per input).
+const MIN_SPAN: usize = 8;
+
+/// `posts` as a range when it is one run of consecutive neurons (every input of the paper's
+/// topologies), `None` otherwise or when empty.
+fn contiguous(posts: &[u32]) -> Option<std::ops::Range<usize>> {
+    let (&first, &last) = (posts.first()?, posts.last()?);
+    let (first, last) = (first as usize, last as usize);
+    (last - first + 1 == posts.len()).then_some(first..last + 1)
+}
+
+/// The constants of one presynaptic neuron's K = 8 rows in [`LazyRows::fused_presynaptic`].
+struct FusedStep<'a> {
+    x: &'a [f64; 8],
+    next: Option<&'a [f64; 8]>,
+    pre: f64,
+    first: bool,
+    one_minus_kappa: f64,
+    /// Leading rows of the span that belong to hidden neurons \[count\].
+    hidden_rows: usize,
+    hidden_scale: f64,
+    eta: f64,
+}
+
+impl FusedStep<'_> {
+    /// Updates the consecutive rows `w`, `e` (8 values each) with errors `err` and adds
+    /// `theta . next` to `carry`; returns `sum |err|` in row order. Same operations in the same
+    /// order as the general loop, so the same bits; with AVX2 when the CPU has it.
+    fn run(&self, w: &mut [f64], e: &mut [f64], err: &[f64], carry: &mut [f64]) -> f64 {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU supports AVX2, checked just above.
+            return unsafe { self.run_avx2(w, e, err, carry) };
+        }
+        self.run_rows(w, e, err, carry)
+    }
+
+    /// [`FusedStep::run_rows`] compiled for AVX2 (plain multiplies and adds, never fused, so the
+    /// results do not depend on the instruction set).
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn run_avx2(&self, w: &mut [f64], e: &mut [f64], err: &[f64], carry: &mut [f64]) -> f64 {
+        self.run_rows(w, e, err, carry)
+    }
+
+    #[inline(always)]
+    fn run_rows(&self, w: &mut [f64], e: &mut [f64], err: &[f64], carry: &mut [f64]) -> f64 {
+        let mut abs_err_sum = 0.0;
+        let rows = w.chunks_exact_mut(8).zip(e.chunks_exact_mut(8));
+        for (i, (((w, e), &err), carry)) in rows.zip(err).zip(carry).enumerate() {
+            abs_err_sum += err.abs();
+            let coeff = if self.first {
+                err
+            } else {
+                self.one_minus_kappa * err
+            };
+            let scale = if i < self.hidden_rows {
+                self.hidden_scale
+            } else {
+                self.eta
+            };
+            if let (Ok(w), Ok(e)) = (<&mut [f64; 8]>::try_from(w), <&mut [f64; 8]>::try_from(e)) {
+                fused_row(w, e, self.x, self.pre, coeff, scale);
+                if let Some(next) = self.next {
+                    *carry += super::neuron::dot(w, next);
+                }
+            }
+        }
+        abs_err_sum
     }
 }
 

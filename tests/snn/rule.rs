@@ -144,18 +144,21 @@ fn sparse_matches_dense_without_hidden() {
 fn sparse_matches_dense_with_hidden() {
     // Hidden learning expands rounding differences (tests/golden/README.md, "Conditioning"):
     // with eta = 0.02 the 1e-16 differences reach 1e-9 after ~500 steps, so use a smaller eta.
-    for (seed, (delta_s, kappa)) in [(1, 0.05), (4, 0.05), (1, 0.0), (3, 0.5), (1, 0.8)]
-        .into_iter()
-        .enumerate()
+    // The 14-7-2 networks have nine rows per input, which the fused step walks as one span (the
+    // paper's 676-64-2 path), with and without model adoptions in between.
+    let small = [(1, 0.05), (4, 0.05), (1, 0.0), (3, 0.5), (1, 0.8)]
+        .map(|(delta_s, kappa)| (config(10, 4, 3, delta_s, kappa), 600, 33, None));
+    let wide = [None, Some(9)].map(|every| (config(14, 7, 2, 1, 0.05), 500, 40, every));
+    for (seed, (mut cfg, steps, s_prime, average_every)) in
+        small.into_iter().chain(wide).enumerate()
     {
-        let mut cfg = config(10, 4, 3, delta_s, kappa);
         cfg.eta = 0.005;
         let case = Case {
             cfg,
-            steps: 600,
-            s_prime: 33,
+            steps,
+            s_prime,
             density: 0.15,
-            average_every: None,
+            average_every,
             tol: 1e-9,
         };
         compare(&case, 100 + seed as u64);

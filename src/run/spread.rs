@@ -453,13 +453,17 @@ impl sim::Transport<Fl> for Dispatch<'_> {
     }
 }
 
-/// Tells every serving rank that the run is over.
+/// Tells every serving rank that the run is over: each one still there, when some are gone
+/// (the first failure is returned).
 pub fn stop(link: &mut dyn Link) -> Result<(), String> {
     let bytes = encode(&OrderOut::Stop)?;
+    let mut failed = Ok(());
     for rank in 1..link.ranks() {
-        link.send(rank, &bytes)?;
+        if let Err(e) = link.send(rank, &bytes) {
+            failed = failed.and(Err(e));
+        }
     }
-    Ok(())
+    failed
 }
 
 /// A worker hosted on a serving rank, with the first error of a posted job (reported with its

@@ -297,20 +297,9 @@ fn workers_elsewhere_give_the_same_outcome_as_actors() {
     let (here, stats_here) = ring(2);
     let mut transport = Batching::default();
     transport.workers.insert(1, Squarer { last: 0 });
-    let nodes: Vec<Placed<Ring>> = (0..3)
-        .map(|i| {
-            let model = Box::new(Counter {
-                next: (i + 1) % 3,
-                stop: 1_000,
-                squared: 0,
-            }) as Box<dyn Model<Ring>>;
-            let worker = (i != 1).then(|| Box::new(Squarer { last: 0 }) as Box<dyn Worker<Ring>>);
-            (model, worker)
-        })
-        .collect();
     let mut log = Log::default();
     let stats = run_spread(
-        nodes,
+        placed(&[1]),
         &mut Wire,
         &mut log,
         Vec::new(),

@@ -235,10 +235,14 @@ pub fn simulate_spread(
     let mut transport = elsewhere.map(|(_, transport)| transport);
     if !handed.is_empty() {
         let Some(transport) = transport.as_mut() else {
-            return Err(SimError::Internal("a worker hosted elsewhere without a transport"));
+            return Err(SimError::Internal(
+                "a worker hosted elsewhere without a transport",
+            ));
         };
         transport.restore(handed).map_err(|e| {
-            SimError::Save(format!("handing the workers elsewhere their saved states: {e}"))
+            SimError::Save(format!(
+                "handing the workers elsewhere their saved states: {e}"
+            ))
         })?;
     }
     let stats = sim::run_spread(

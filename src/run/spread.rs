@@ -502,12 +502,7 @@ impl Hosted {
             Task::Adopt(i) => Job::Adopt(model(i)?),
             Task::Reset => Job::Reset,
             Task::Save => return self.worker.save().map(Reply::Saved),
-            Task::Restore(saved) => {
-                return self
-                    .worker
-                    .restore(&saved.0)
-                    .map(|()| Reply::Restored)
-            }
+            Task::Restore(saved) => return self.worker.restore(&saved.0).map(|()| Reply::Restored),
             Task::Final { evaluate } => {
                 return match self
                     .worker

@@ -232,7 +232,12 @@ fn a_rank_that_dies_fails_the_run_and_leaves_nothing() {
 /// process says it stalled (`FLSNNTEST_STALL`), then kills the process of rank `rank` (or the
 /// whole command when `rank` is `None`: a run without mpirun) with SIGKILL. mpirun's stderr.
 fn kill_at_stall(mut cmd: Command, log: &Path, rank: Option<u32>) -> String {
-    let mark = format!("{}-{:?}-{}", std::process::id(), Instant::now(), log.display());
+    let mark = format!(
+        "{}-{:?}-{}",
+        std::process::id(),
+        Instant::now(),
+        log.display()
+    );
     let mut child = cmd
         .env("XTEST_MARK_OF_FLSNN", &mark)
         .stdout(Stdio::null())
@@ -345,11 +350,19 @@ fn a_checkpointed_run_killed_over_two_ranks_resumes_under_three_or_one() {
     // Resumed under three ranks on two threads, and in one process.
     let resume = ["run", file, "--resume", "run", "--threads", "2"];
     ok(
-        mpirun(3).current_dir(&two).args(resume).output().expect("runs"),
+        mpirun(3)
+            .current_dir(&two)
+            .args(resume)
+            .output()
+            .expect("runs"),
         "resumed over 3 ranks",
     );
     ok(
-        flsnn().current_dir(&dying).args(resume).output().expect("runs"),
+        flsnn()
+            .current_dir(&dying)
+            .args(resume)
+            .output()
+            .expect("runs"),
         "resumed in one process",
     );
     for dir in [&two, &dying] {

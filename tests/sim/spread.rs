@@ -349,6 +349,9 @@ fn checkpoints_over_ranks_are_those_of_one_process_and_resume_under_any_ranks() 
             crate::common::run_files(&dir) == reference,
             "{name}: resumed over {after} ranks x {threads} threads differs from one process"
         );
-        assert!(!left.exists(), "{name}: the finished run leaves no checkpoint behind");
+        assert!(
+            !left.exists(),
+            "{name}: the finished run leaves no checkpoint behind"
+        );
     }
 }

@@ -230,7 +230,7 @@ fn write_file(dir: &Path, bytes: &[u8], stall: bool) -> std::io::Result<()> {
 }
 
 /// Test hook (`FLSNNTEST_STALL`): says where it stopped, then waits to be killed.
-fn stall_here(what: &str) {
+pub(super) fn stall_here(what: &str) {
     eprintln!("flsnn: test stall {what}");
     loop {
         std::thread::sleep(Duration::from_secs(3600));
@@ -239,14 +239,24 @@ fn stall_here(what: &str) {
 
 /// Where a test asks a run to stop and wait to be killed (not `FLSNN_*`: those set scenario
 /// keys): `FLSNNTEST_STALL=event:N` (after
-/// the N-th calendar event of this process) or `checkpoint:K` (halfway through writing its
-/// K-th checkpoint). Only the tests set it.
+/// the N-th calendar event of this process), `checkpoint:K` (halfway through writing its
+/// K-th checkpoint) or `save:K` (a serving rank of a spread run, on receiving the K-th batch
+/// that asks for its workers' states). Only the tests set it.
 #[derive(Copy, Clone, Debug, Default)]
 enum Stall {
     #[default]
     Never,
     Event(u64),
     Checkpoint(u64),
+    Save(u64),
+}
+
+/// The `K` of `FLSNNTEST_STALL=save:K`, if set.
+pub(super) fn stall_at_save() -> Option<u64> {
+    match Stall::from_env() {
+        Stall::Save(k) => Some(k),
+        _ => None,
+    }
 }
 
 impl Stall {
@@ -258,6 +268,7 @@ impl Stall {
         match v.split_once(':') {
             Some(("event", n)) => parse(n).map_or(Stall::Never, Stall::Event),
             Some(("checkpoint", n)) => parse(n).map_or(Stall::Never, Stall::Checkpoint),
+            Some(("save", n)) => parse(n).map_or(Stall::Never, Stall::Save),
             _ => Stall::Never,
         }
     }

@@ -150,15 +150,6 @@ pub fn run_on(
     options: &RunOptions,
     link: Option<&mut dyn spread::Link>,
 ) -> Result<RunOutcome, ExperimentError> {
-    if link.as_ref().is_some_and(|link| link.ranks() > 1)
-        && (options.checkpoint_every.is_some() || options.resume)
-    {
-        return Err(ExperimentError::Checkpoint(
-            "checkpoints are taken in one process only, not with devices spread over ranks \
-             (run without mpirun, or without --checkpoint-every/--resume)"
-                .into(),
-        ));
-    }
     sc::memory::check_work(scenario).map_err(ExperimentError::Memory)?;
     sc::memory::check_limit(scenario, options.max_memory, "--max-memory")
         .map_err(ExperimentError::Memory)?;
@@ -296,6 +287,7 @@ pub fn run_on(
         let inner = events.as_mut().map(|e| e as &mut dyn Sink);
         let mut progress = ProgressSink::new(if options.progress { rounds } else { 0 }, inner);
         progress.resume_at(rounds_done);
+        let saving = saver.as_mut().map(|s| s as &mut dyn crate::sim::Saver<Fl>);
         let result = match (link, &placement) {
             (Some(link), Some(placement)) => {
                 let mut dispatch = spread::Dispatch::new(link, placement);
@@ -303,6 +295,8 @@ pub fn run_on(
                     setup,
                     &mut progress,
                     options.threads,
+                    snapshot,
+                    saving,
                     Some((placement, &mut dispatch)),
                 );
                 let t = dispatch.traffic();
@@ -312,15 +306,13 @@ pub fn run_on(
                     ops = t.ops,
                     bytes_out = t.bytes_out,
                     bytes_in = t.bytes_in,
+                    state_bytes = t.state_bytes,
                     waited_s = t.waited.as_secs_f64(),
                     "traffic between ranks"
                 );
                 result
             }
-            _ => {
-                let saving = saver.as_mut().map(|s| s as &mut dyn crate::sim::Saver<Fl>);
-                simulate_saving(setup, &mut progress, options.threads, snapshot, saving)
-            }
+            _ => simulate_saving(setup, &mut progress, options.threads, snapshot, saving),
         };
         progress.finish();
         result?

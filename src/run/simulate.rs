@@ -61,26 +61,11 @@ pub fn simulate(
     sink: &mut dyn Sink,
     threads: usize,
 ) -> Result<RunResult, SimError<FlError>> {
-    simulate_with(setup, sink, threads, Hosting::Here(None, None))
+    simulate_spread(setup, sink, threads, None, None, None)
 }
 
 /// Devices hosted on other ranks: the rank of each device (by id) and the transport to them.
 pub type Elsewhere<'a> = (&'a [u32], &'a mut dyn Transport<Fl>);
-
-/// [`simulate`] with the workers of the devices not placed on rank 0 hosted elsewhere, through
-/// the transport; the records depend neither on `threads` nor on the placement.
-pub fn simulate_spread(
-    setup: Setup,
-    sink: &mut dyn Sink,
-    threads: usize,
-    elsewhere: Option<Elsewhere>,
-) -> Result<RunResult, SimError<FlError>> {
-    let hosting = match elsewhere {
-        Some(elsewhere) => Hosting::Spread(elsewhere),
-        None => Hosting::Here(None, None),
-    };
-    simulate_with(setup, sink, threads, hosting)
-}
 
 /// [`simulate`], saving it whenever `saver` says so and, with `resume`, taking it up from a
 /// snapshot of the same scenario (its sink already cut back to the snapshot's mark).
@@ -91,29 +76,19 @@ pub fn simulate_saving(
     resume: Option<sim::Snapshot<Fl>>,
     saver: Option<&mut dyn sim::Saver<Fl>>,
 ) -> Result<RunResult, SimError<FlError>> {
-    simulate_with(
-        setup,
-        sink,
-        threads,
-        Hosting::Here(resume.map(Box::new), saver),
-    )
+    simulate_spread(setup, sink, threads, resume, saver, None)
 }
 
-/// Where the workers run: all here (perhaps resumed from a snapshot, perhaps saved), or some on
-/// other ranks (not saved: their state is there).
-enum Hosting<'a> {
-    Here(
-        Option<Box<sim::Snapshot<Fl>>>,
-        Option<&'a mut dyn sim::Saver<Fl>>,
-    ),
-    Spread(Elsewhere<'a>),
-}
-
-fn simulate_with(
+/// [`simulate_saving`] with the workers of the devices not placed on rank 0 hosted elsewhere,
+/// through the transport (which also carries their saved states both ways); the records and
+/// snapshots depend neither on `threads` nor on the placement.
+pub fn simulate_spread(
     setup: Setup,
     sink: &mut dyn Sink,
     threads: usize,
-    hosting: Hosting<'_>,
+    resume: Option<sim::Snapshot<Fl>>,
+    saver: Option<&mut dyn sim::Saver<Fl>>,
+    elsewhere: Option<Elsewhere>,
 ) -> Result<RunResult, SimError<FlError>> {
     let Setup {
         seed,
@@ -178,11 +153,7 @@ fn simulate_with(
             stream(seed, Node::BaseStation, Purpose::Test),
         )))
     };
-    let (resume, saver, elsewhere) = match hosting {
-        Hosting::Here(resume, saver) => (resume, saver, None),
-        Hosting::Spread(elsewhere) => (None, None, Some(elsewhere)),
-    };
-    let (kernel, saved) = match resume.map(|snapshot| *snapshot) {
+    let (kernel, saved) = match resume {
         Some(snapshot) => {
             let sim::Snapshot {
                 kernel,
@@ -209,22 +180,20 @@ fn simulate_with(
         Some((parts, medium, observer)) => (Some(parts), Some((medium, observer))),
         None => (None, None),
     };
-    let mut restored =
-        |node: usize, model: &mut dyn FnMut(&[u8]) -> Result<(), String>, worker: &mut FlWorker| {
-            match parts.as_mut().and_then(Iterator::next) {
-                None => Ok(()),
-                Some((m, w)) => model(&m.0)
-                    .and_then(|()| worker.restore(&w.0))
-                    .map_err(|e| SimError::Save(format!("node {node}: {e}"))),
-            }
-        };
+    let unsaved = |node: usize| move |e: String| SimError::Save(format!("node {node}: {e}"));
     let mut bs = BaseStationNode { bs, devices: n };
     let mut bs_worker = bs_worker;
-    restored(0, &mut |m| bs.restore(m), &mut bs_worker)?;
+    if let Some((m, w)) = parts.as_mut().and_then(Iterator::next) {
+        bs.restore(&m.0)
+            .and_then(|()| bs_worker.restore(&w.0))
+            .map_err(unsaved(0))?;
+    }
     nodes.push((
         Box::new(bs) as Box<dyn sim::Model<Fl>>,
         Some(Box::new(bs_worker) as Box<dyn sim::Worker<Fl>>),
     ));
+    // The saved states of the workers hosted elsewhere, handed over before the run starts.
+    let mut handed = Vec::new();
     for (i, (mut setup, local)) in device_nodes.into_iter().enumerate() {
         setup.first_round = first.binary_search(&setup.id).is_ok();
         let here = elsewhere
@@ -234,11 +203,18 @@ fn simulate_with(
             device: Device::new(setup, protocol.clone()),
             evaluate_at_end: protocol.evaluates_devices(),
         };
+        let part = parts.as_mut().and_then(Iterator::next);
+        if let Some((m, _)) = &part {
+            model.restore(&m.0).map_err(unsaved(i + 1))?;
+        }
         let worker: Option<Box<dyn sim::Worker<Fl>>> = if here {
             let mut worker = FlWorker::for_device(local, upload_bytes);
-            restored(i + 1, &mut |m| model.restore(m), &mut worker)?;
+            if let Some((_, w)) = &part {
+                worker.restore(&w.0).map_err(unsaved(i + 1))?;
+            }
             Some(Box::new(worker))
         } else {
+            handed.extend(part.map(|(_, w)| ((i + 1) as sim::NodeId, w)));
             None
         };
         nodes.push((Box::new(model) as Box<dyn sim::Model<Fl>>, worker));
@@ -256,30 +232,28 @@ fn simulate_with(
         medium.restore(&m.0).map_err(SimError::Save)?;
         recorder.restore(decode(&o.0, "records").map_err(SimError::Save)?);
     }
-    let stats = match elsewhere {
-        Some((_, transport)) => sim::run_spread(
-            nodes,
-            &mut medium,
-            &mut recorder,
-            timeline,
-            threads,
-            Some(&mut *transport as &mut dyn Transport<Fl>),
-        ),
-        None => sim::run_saving(
-            nodes
-                .into_iter()
-                .map(|(model, worker)| worker.map(|worker| sim::Node { model, worker }))
-                .collect::<Option<Vec<_>>>()
-                .ok_or(SimError::Internal(
-                    "a worker hosted elsewhere in a one-process run",
-                ))?,
-            &mut medium,
-            &mut recorder,
-            timeline,
-            threads,
-            kernel,
-            saver.map(|s| -> &mut dyn sim::Saver<Fl> { s }),
-        ),
-    }?;
+    let mut transport = elsewhere.map(|(_, transport)| transport);
+    if !handed.is_empty() {
+        let Some(transport) = transport.as_mut() else {
+            return Err(SimError::Internal(
+                "a worker hosted elsewhere without a transport",
+            ));
+        };
+        transport.restore(handed).map_err(|e| {
+            SimError::Save(format!(
+                "handing the workers elsewhere their saved states: {e}"
+            ))
+        })?;
+    }
+    let stats = sim::run_spread(
+        nodes,
+        &mut medium,
+        &mut recorder,
+        timeline,
+        threads,
+        transport.map(|t| &mut *t as &mut dyn Transport<Fl>),
+        kernel,
+        saver.map(|s| -> &mut dyn sim::Saver<Fl> { s }),
+    )?;
     Ok(recorder.finish(stats.events))
 }

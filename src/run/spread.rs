@@ -22,7 +22,7 @@
 use super::wiring::{node_of, Fl, FlWorker};
 use crate::fl::compress::{Broadcast, EncodedUpload};
 use crate::fl::{ComputeTotals, Job, Probe, Reading, Trained};
-use crate::sim::{self, Measured, NodeId, Outcome, Ticket, TransportError};
+use crate::sim::{self, Bytes, Measured, NodeId, Outcome, Ticket, TransportError};
 use crate::snn::Evaluation;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
@@ -105,6 +105,10 @@ enum Task {
     Final {
         evaluate: bool,
     },
+    /// Answer with the worker's saved state (a snapshot).
+    Save,
+    /// Take this saved state (a run taken up from a snapshot).
+    Restore(Bytes),
 }
 
 /// A job's result or a probe's reading, or the worker's error.
@@ -121,6 +125,8 @@ enum Reply {
         evaluation: Option<Evaluation>,
         learner_bytes: u64,
     },
+    Saved(Bytes),
+    Restored,
 }
 
 #[derive(Serialize, Deserialize, Debug)]
@@ -152,6 +158,9 @@ pub struct Traffic {
     pub bytes_in: u64,
     /// Wall-clock time rank 0 waited for answers.
     pub waited: std::time::Duration,
+    /// Bytes of worker state carried for snapshots and resumes (counted in `bytes_in` and
+    /// `bytes_out` too) \[B\].
+    pub state_bytes: u64,
 }
 
 /// Work for one rank, not sent yet.
@@ -315,6 +324,40 @@ impl<'l> Dispatch<'l> {
     }
 }
 
+/// Worker states asked for or handed over per batch at most, so that a snapshot of many devices
+/// crosses in several bounded messages rather than one.
+const STATES_PER_BATCH: usize = 64;
+
+impl Dispatch<'_> {
+    /// Queues `task` of each node (on a serving rank), sending the queues every
+    /// [`STATES_PER_BATCH`] nodes, and collects the answers in order.
+    fn each(
+        &mut self,
+        tasks: impl IntoIterator<Item = (NodeId, Task)>,
+    ) -> Result<Vec<(NodeId, Reply)>, TransportError> {
+        let mut tickets = Vec::new();
+        let mut tasks = tasks.into_iter().peekable();
+        while tasks.peek().is_some() {
+            for (node, task) in tasks.by_ref().take(STATES_PER_BATCH) {
+                if self.rank_of.get(node as usize).is_none_or(|&r| r == 0) {
+                    return Err(TransportError(format!(
+                        "node {node}'s worker is not hosted on another rank"
+                    )));
+                }
+                tickets.push((node, self.push(node, true, |_| task)));
+            }
+            Dispatch::flush(self).map_err(TransportError)?;
+        }
+        tickets
+            .into_iter()
+            .map(|(node, ticket)| match self.answer(ticket) {
+                Ok(reply) => Ok((node, reply)),
+                Err(e) => Err(TransportError(format!("node {node}'s worker: {}", e.0))),
+            })
+            .collect()
+    }
+}
+
 impl Drop for Dispatch<'_> {
     /// Collects the answers still out, so every serving rank is back waiting for orders.
     fn drop(&mut self) {
@@ -353,14 +396,45 @@ impl sim::Transport<Fl> for Dispatch<'_> {
                 upload: t.upload,
                 epoch: t.epoch,
             }))),
-            Reply::Final { .. } => Err(TransportError(format!(
-                "a reading came back for the job of ticket {ticket}"
+            _ => Err(TransportError(format!(
+                "another answer came back for the job of ticket {ticket}"
             ))),
         }
     }
 
     fn flush(&mut self) -> Result<(), TransportError> {
         Dispatch::flush(self).map_err(TransportError)
+    }
+
+    fn save(&mut self, nodes: &[NodeId]) -> Result<Vec<Bytes>, TransportError> {
+        let replies = self.each(nodes.iter().map(|&node| (node, Task::Save)))?;
+        replies
+            .into_iter()
+            .map(|(node, reply)| match reply {
+                Reply::Saved(bytes) => {
+                    self.traffic.state_bytes += bytes.0.len() as u64;
+                    Ok(bytes)
+                }
+                _ => Err(TransportError(format!(
+                    "node {node}'s worker answered a save with something else"
+                ))),
+            })
+            .collect()
+    }
+
+    fn restore(&mut self, saved: Vec<(NodeId, Bytes)>) -> Result<(), TransportError> {
+        self.traffic.state_bytes += saved.iter().map(|(_, b)| b.0.len() as u64).sum::<u64>();
+        let tasks = saved
+            .into_iter()
+            .map(|(node, bytes)| (node, Task::Restore(bytes)));
+        for (node, reply) in self.each(tasks)? {
+            if !matches!(reply, Reply::Restored) {
+                return Err(TransportError(format!(
+                    "node {node}'s worker answered a restore with something else"
+                )));
+            }
+        }
+        Ok(())
     }
 
     fn reading(&mut self, ticket: Ticket) -> Result<Measured<Fl>, TransportError> {
@@ -372,20 +446,24 @@ impl sim::Transport<Fl> for Dispatch<'_> {
                 evaluation,
                 learner_bytes: learner_bytes as usize,
             })),
-            Reply::Trained(_) => Err(TransportError(format!(
-                "a job's result came back for the probe of ticket {ticket}"
+            _ => Err(TransportError(format!(
+                "another answer came back for the probe of ticket {ticket}"
             ))),
         }
     }
 }
 
-/// Tells every serving rank that the run is over.
+/// Tells every serving rank that the run is over: each one still there, when some are gone
+/// (the first failure is returned).
 pub fn stop(link: &mut dyn Link) -> Result<(), String> {
     let bytes = encode(&OrderOut::Stop)?;
+    let mut failed = Ok(());
     for rank in 1..link.ranks() {
-        link.send(rank, &bytes)?;
+        if let Err(e) = link.send(rank, &bytes) {
+            failed = failed.and(Err(e));
+        }
     }
-    Ok(())
+    failed
 }
 
 /// A worker hosted on a serving rank, with the first error of a posted job (reported with its
@@ -423,6 +501,8 @@ impl Hosted {
             },
             Task::Adopt(i) => Job::Adopt(model(i)?),
             Task::Reset => Job::Reset,
+            Task::Save => return self.worker.save().map(Reply::Saved),
+            Task::Restore(saved) => return self.worker.restore(&saved.0).map(|()| Reply::Restored),
             Task::Final { evaluate } => {
                 return match self
                     .worker
@@ -482,12 +562,20 @@ pub fn serve(
         .collect();
     let rank = link.rank();
     let mut served = Served::default();
+    let stall_at_save = super::checkpoint::stall_at_save();
+    let mut saves = 0;
     loop {
         let bytes = link.recv(0)?;
         let (models, ops) = match decode::<OrderIn>(&bytes, 0)? {
             Order::Stop => return Ok(served),
             Order::Batch { models, ops } => (models, ops),
         };
+        if ops.iter().any(|op| matches!(op.task, Task::Save)) {
+            saves += 1;
+            if stall_at_save == Some(saves) {
+                super::checkpoint::stall_here(&format!("on rank {rank}, asked to save ({saves})"));
+            }
+        }
         served.batches += 1;
         served.ops += ops.len() as u64;
         let models: Vec<Arc<Broadcast>> = models.into_iter().map(Arc::new).collect();

@@ -388,10 +388,7 @@ impl<'a, S: System> Kernel<'a, S> {
 
     /// The transport of remote nodes (a node is remote only when there is one).
     fn transport(&mut self) -> Result<&mut dyn Transport<S>, SimError<S::Error>> {
-        match &mut self.transport {
-            Some(t) => Ok(&mut **t),
-            None => Err(SimError::Internal("a remote node without a transport")),
-        }
+        away(&mut self.transport)
     }
 
     /// Lets the transport start on what it was handed before the kernel waits for `node`'s
@@ -548,10 +545,10 @@ impl<'a, S: System> Kernel<'a, S> {
         }
     }
 
-    /// Saves the simulation as it stands between two events (with every worker hosted here: the
-    /// state of a worker elsewhere cannot be saved from here) and hands it to `saver`. Work and
-    /// probes still computing on the actors are awaited first; the outcome of the run does not
-    /// change.
+    /// Saves the simulation as it stands between two events and hands it to `saver`. Work and
+    /// probes still computing, on the actors or elsewhere, are awaited first, and the workers
+    /// elsewhere are asked for their state through the transport: the snapshot is the same
+    /// whichever workers are hosted where, and the outcome of the run does not change.
     async fn save(&mut self, saver: &mut dyn Saver<S>) -> Result<(), SimError<S::Error>> {
         let time = self.now;
         for slot in self.works.iter_mut() {
@@ -564,7 +561,9 @@ impl<'a, S: System> Kernel<'a, S> {
                     .await
                     .map_err(|_| SimError::ActorGone { node, time })?,
                 Pending::Ready(result) | Pending::Resolved(result) => result,
-                Pending::Away(_) => return Err(elsewhere(node)),
+                Pending::Away(ticket) => away(&mut self.transport)?
+                    .done(ticket)
+                    .map_err(|e| remote(node, time, e))?,
             };
             let done = result.map_err(|error| SimError::Model { node, time, error })?;
             *pending = Pending::Ready(Ok(done));
@@ -579,7 +578,12 @@ impl<'a, S: System> Kernel<'a, S> {
                 ),
                 Pending::Ready(result) => (result, true),
                 Pending::Resolved(result) => (result, false),
-                Pending::Away(_) => return Err(elsewhere(node)),
+                Pending::Away(ticket) => (
+                    away(&mut self.transport)?
+                        .reading(ticket)
+                        .map_err(|e| remote(node, time, e))?,
+                    false,
+                ),
             };
             let reading = result.map_err(|error| SimError::Model { node, time, error })?;
             let pending = match eager {
@@ -593,6 +597,24 @@ impl<'a, S: System> Kernel<'a, S> {
         for (node, model) in self.models.iter().enumerate() {
             models.push(model.save().map_err(unsaved(format!("node {node}")))?);
         }
+        let elsewhere: Vec<NodeId> = (0..self.hosts.len() as NodeId)
+            .filter(|&node| matches!(self.hosts[node as usize], Hosting::Remote))
+            .collect();
+        let mut saved_elsewhere = Vec::new().into_iter();
+        if !elsewhere.is_empty() {
+            let saved = self
+                .transport()?
+                .save(&elsewhere)
+                .map_err(|e| SimError::Save(format!("the workers hosted elsewhere: {e}")))?;
+            if saved.len() != elsewhere.len() {
+                return Err(SimError::Save(format!(
+                    "{} workers hosted elsewhere saved of the {} asked for",
+                    saved.len(),
+                    elsewhere.len()
+                )));
+            }
+            saved_elsewhere = saved.into_iter();
+        }
         let mut workers = Vec::with_capacity(self.hosts.len());
         for (node, host) in self.hosts.iter().enumerate() {
             let node = node as NodeId;
@@ -600,11 +622,13 @@ impl<'a, S: System> Kernel<'a, S> {
                 Hosting::Actor(addr) => addr
                     .send(SaveWorker(std::marker::PhantomData))
                     .await
-                    .map_err(|_| SimError::ActorGone { node, time })?,
-                Hosting::Inline(worker) => Ok(worker.save()),
-                Hosting::Remote => return Err(elsewhere(node)),
-            }
-            .map_err(|error| SimError::Model { node, time, error })?;
+                    .map_err(|_| SimError::ActorGone { node, time })?
+                    .map_err(|error| SimError::Model { node, time, error })?,
+                Hosting::Inline(worker) => worker.save(),
+                Hosting::Remote => saved_elsewhere
+                    .next()
+                    .ok_or("missing from what the transport brought back".to_string()),
+            };
             workers.push(saved.map_err(unsaved(format!("the worker of node {node}")))?);
         }
         let medium = self.medium.save().map_err(unsaved("the medium".into()))?;
@@ -692,9 +716,13 @@ fn remote<E: std::fmt::Display>(node: NodeId, time: SimTime, error: TransportErr
     }
 }
 
-/// The error of a snapshot that would need a worker hosted elsewhere.
-fn elsewhere<E: std::fmt::Display>(node: NodeId) -> SimError<E> {
-    SimError::Save(format!(
-        "node {node}'s worker is hosted elsewhere: a snapshot cannot hold its state"
-    ))
+/// The transport of remote nodes, from the kernel's field (a node is remote only when there is
+/// one).
+fn away<'t, S: System>(
+    transport: &'t mut Option<&mut dyn Transport<S>>,
+) -> Result<&'t mut dyn Transport<S>, SimError<S::Error>> {
+    match transport {
+        Some(t) => Ok(&mut **t),
+        None => Err(SimError::Internal("a remote node without a transport")),
+    }
 }

@@ -134,9 +134,12 @@ pub fn run_saving<'a, S: System>(
 /// transport).
 pub type Placed<S> = (Box<dyn Model<S>>, Option<Box<dyn Worker<S>>>);
 
-/// [`run`] with some workers hosted elsewhere: the work of a node without a worker goes through
-/// `transport`. The outcome depends neither on `threads` nor on where the workers are. (No
-/// snapshots: the workers elsewhere cannot be saved from here.)
+/// [`run_saving`] with some workers hosted elsewhere: the work of a node without a worker goes
+/// through `transport`, and so do the saved states of those workers: a snapshot taken here holds
+/// them, and the caller taking up a snapshot hands them over with [`Transport::restore`] (as it
+/// restores the other parts) before the run starts.
+/// The outcome, and every snapshot, depend neither on `threads` nor on where the workers are.
+#[allow(clippy::too_many_arguments)]
 pub fn run_spread<'a, S: System>(
     nodes: Vec<Placed<S>>,
     medium: &'a mut dyn Medium<S>,
@@ -144,13 +147,15 @@ pub fn run_spread<'a, S: System>(
     timeline: Vec<Scheduled<S>>,
     threads: usize,
     transport: Option<&'a mut dyn Transport<S>>,
+    resume: Option<Resume<S>>,
+    saver: Option<&'a mut dyn Saver<S>>,
 ) -> Result<KernelStats, SimError<S::Error>> {
     let extras = Extras {
         timeline,
         threads,
         transport,
-        resume: None,
-        saver: None,
+        resume,
+        saver,
     };
     run_with(nodes, medium, observer, extras)
 }

@@ -223,6 +223,7 @@ struct Batching {
     answers: std::collections::BTreeMap<Ticket, u64>,
     next: Ticket,
     batches: u32,
+    saves: u32,
 }
 
 impl Batching {
@@ -233,6 +234,14 @@ impl Batching {
     }
 
     fn answer(&mut self, ticket: Ticket) -> Result<u64, TransportError> {
+        self.compute();
+        self.answers
+            .remove(&ticket)
+            .ok_or_else(|| TransportError(format!("no ticket {ticket}")))
+    }
+
+    /// Computes everything queued, as one batch.
+    fn compute(&mut self) {
         if !self.queued.is_empty() {
             self.batches += 1;
         }
@@ -244,9 +253,6 @@ impl Batching {
             };
             self.answers.insert(t, answer);
         }
-        self.answers
-            .remove(&ticket)
-            .ok_or_else(|| TransportError(format!("no ticket {ticket}")))
     }
 }
 
@@ -266,6 +272,24 @@ impl Transport<Ring> for Batching {
     fn reading(&mut self, ticket: Ticket) -> Result<Measured<Ring>, TransportError> {
         self.answer(ticket).map(Ok)
     }
+    fn save(&mut self, nodes: &[NodeId]) -> Result<Vec<Bytes>, TransportError> {
+        self.compute();
+        self.saves += 1;
+        nodes
+            .iter()
+            .map(|node| match self.workers.get(node) {
+                Some(w) => w.save().map_err(TransportError),
+                None => Err(TransportError(format!("node {node} is not hosted here"))),
+            })
+            .collect()
+    }
+    fn restore(&mut self, saved: Vec<(NodeId, Bytes)>) -> Result<(), TransportError> {
+        for (node, bytes) in saved {
+            let last = decode(&bytes.0).map_err(TransportError)?;
+            self.workers.insert(node, Squarer { last });
+        }
+        Ok(())
+    }
 }
 
 #[test]
@@ -273,25 +297,16 @@ fn workers_elsewhere_give_the_same_outcome_as_actors() {
     let (here, stats_here) = ring(2);
     let mut transport = Batching::default();
     transport.workers.insert(1, Squarer { last: 0 });
-    let nodes: Vec<Placed<Ring>> = (0..3)
-        .map(|i| {
-            let model = Box::new(Counter {
-                next: (i + 1) % 3,
-                stop: 1_000,
-                squared: 0,
-            }) as Box<dyn Model<Ring>>;
-            let worker = (i != 1).then(|| Box::new(Squarer { last: 0 }) as Box<dyn Worker<Ring>>);
-            (model, worker)
-        })
-        .collect();
     let mut log = Log::default();
     let stats = run_spread(
-        nodes,
+        placed(&[1]),
         &mut Wire,
         &mut log,
         Vec::new(),
         2,
         Some(&mut transport),
+        None,
+        None,
     )
     .expect("runs");
     assert_eq!(log.notes, here.notes);
@@ -428,6 +443,96 @@ fn a_run_taken_up_from_any_snapshot_ends_as_if_never_stopped() {
         assert_eq!(log.readings, whole.readings, "from {at}");
         assert_eq!(log.reports, whole.reports, "from {at}");
         assert_eq!(log.events, whole.events, "from {at}");
+        assert_eq!(stats, whole_stats, "from {at}");
+    }
+}
+
+/// The ring's three nodes; the workers of `elsewhere` are not hosted here.
+fn placed(elsewhere: &[NodeId]) -> Vec<Placed<Ring>> {
+    (0..3)
+        .map(|i| {
+            let model = Box::new(Counter {
+                next: (i + 1) % 3,
+                stop: 1_000,
+                squared: 0,
+            }) as Box<dyn Model<Ring>>;
+            let worker = (!elsewhere.contains(&i))
+                .then(|| Box::new(Squarer { last: 0 }) as Box<dyn Worker<Ring>>);
+            (model, worker)
+        })
+        .collect()
+}
+
+#[test]
+fn snapshots_with_workers_elsewhere_are_those_of_one_process_and_are_taken_up_anywhere() {
+    let (whole, whole_stats) = ring_with(1, timeline());
+    let saving = |elsewhere: &[NodeId]| {
+        let mut transport = Batching::default();
+        for &node in elsewhere {
+            transport.workers.insert(node, Squarer { last: 0 });
+        }
+        let mut saver = EveryEvent::default();
+        let mut log = Log::default();
+        let stats = run_spread(
+            placed(elsewhere),
+            &mut Wire,
+            &mut log,
+            timeline(),
+            2,
+            Some(&mut transport),
+            None,
+            Some(&mut saver),
+        )
+        .expect("the ring runs while saving");
+        assert_eq!(log.notes, whole.notes, "saving changes nothing");
+        assert_eq!(stats, whole_stats);
+        let saves = transport.saves as usize;
+        (saver.snapshots, saves)
+    };
+    let (here, none) = saving(&[]);
+    assert_eq!(none, 0, "nothing to ask the transport for");
+    let (away, saves) = saving(&[1, 2]);
+    assert_eq!(saves, away.len(), "every snapshot asked the transport");
+    assert!(here.len() > 3);
+    assert!(here == away, "the same snapshots, byte for byte");
+    // Taken up from each snapshot with another placement: the workers elsewhere get their
+    // state through the transport.
+    for (at, bytes) in &here {
+        let snapshot = Snapshot::<Ring>::decode(bytes).expect("decodes");
+        let mut transport = Batching::default();
+        let mut nodes = placed(&[0]);
+        let mut handed = Vec::new();
+        for (node, (model, worker)) in snapshot.models.iter().zip(&snapshot.workers).enumerate() {
+            let (next, stop, squared): (NodeId, u64, u64) = decode(&model.0).expect("model");
+            nodes[node].0 = Box::new(Counter {
+                next,
+                stop,
+                squared,
+            });
+            match &mut nodes[node].1 {
+                Some(w) => {
+                    *w = Box::new(Squarer {
+                        last: decode(&worker.0).expect("worker"),
+                    })
+                }
+                None => handed.push((node as NodeId, worker.clone())),
+            }
+        }
+        transport.restore(handed).expect("restores");
+        let mut log: Log = decode(&snapshot.observer.0).expect("observer");
+        let stats = run_spread(
+            nodes,
+            &mut Wire,
+            &mut log,
+            timeline(),
+            1,
+            Some(&mut transport),
+            Some(snapshot.kernel),
+            None,
+        )
+        .expect("the ring runs on");
+        assert_eq!(log.notes, whole.notes, "from {at}");
+        assert_eq!(log.readings, whole.readings, "from {at}");
         assert_eq!(stats, whole_stats, "from {at}");
     }
 }

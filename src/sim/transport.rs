@@ -5,6 +5,11 @@
 //! asked for, so the kernel hands the job over at once and asks for its result only when the
 //! calendar reaches its end. A transport is free to batch what it is handed and to compute it
 //! anywhere, as long as each node's jobs and probes run in the order they were handed over.
+//!
+//! Snapshots ([`super::Saver`]) reach the workers elsewhere through the transport too: the
+//! kernel asks for their saved state ([`Transport::save`]) after every job handed over before,
+//! and a run taken up from a snapshot hands them theirs ([`Transport::restore`]) before any
+//! work, so a snapshot is the same whichever workers are hosted where.
 
 use super::model::{NodeId, System};
 
@@ -34,6 +39,12 @@ pub trait Transport<S: System> {
     fn done(&mut self, ticket: Ticket) -> Result<Outcome<S>, TransportError>;
     /// The reading of the probe of `ticket` (waits for it).
     fn reading(&mut self, ticket: Ticket) -> Result<Measured<S>, TransportError>;
+    /// The saved state of the worker of each of `nodes` (for a snapshot), in that order, each
+    /// taken after every job and probe handed over for it before (waits for them).
+    fn save(&mut self, nodes: &[NodeId]) -> Result<Vec<S::Saved>, TransportError>;
+    /// Hands the worker of each node its saved state (a run taken up from a snapshot), before
+    /// any of its work, and waits until every one has taken it.
+    fn restore(&mut self, saved: Vec<(NodeId, S::Saved)>) -> Result<(), TransportError>;
     /// The kernel is about to wait for a local actor: start computing what was handed over.
     fn flush(&mut self) -> Result<(), TransportError> {
         Ok(())

@@ -227,3 +227,150 @@ fn a_rank_that_dies_fails_the_run_and_leaves_nothing() {
         "no temporary folder left"
     );
 }
+
+/// Starts `cmd` (a checkpointed run; its processes carry `XTEST_MARK_OF_FLSNN`), waits until a
+/// process says it stalled (`FLSNNTEST_STALL`), then kills the process of rank `rank` (or the
+/// whole command when `rank` is `None`: a run without mpirun) with SIGKILL. mpirun's stderr.
+fn kill_at_stall(mut cmd: Command, log: &Path, rank: Option<u32>) -> String {
+    let mark = format!(
+        "{}-{:?}-{}",
+        std::process::id(),
+        Instant::now(),
+        log.display()
+    );
+    let mut child = cmd
+        .env("XTEST_MARK_OF_FLSNN", &mark)
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(log).expect("log"))
+        .spawn()
+        .expect("starts");
+    let started = Instant::now();
+    loop {
+        let text = std::fs::read_to_string(log).expect("read log");
+        if text.contains("test stall") {
+            break;
+        }
+        if let Some(status) = child.try_wait().expect("poll") {
+            panic!("the run ended ({status}) before it stalled: {text}");
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "no stall: {text}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    match rank {
+        None => child.kill().expect("SIGKILL"),
+        Some(rank) => {
+            let pid = rank_pid(&mark, rank).expect("the stalled rank's process");
+            let killed = Command::new("kill")
+                .args(["-9", &pid.to_string()])
+                .status()
+                .expect("kill");
+            assert!(killed.success(), "rank {rank} killed");
+        }
+    }
+    let status = child.wait().expect("ends");
+    assert!(!status.success(), "a killed run fails");
+    std::fs::read_to_string(log).expect("read log")
+}
+
+#[test]
+fn a_checkpointed_run_killed_over_two_ranks_resumes_under_three_or_one() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let file = scenario(tmp.path());
+    let file = file.to_str().expect("utf-8");
+    // The same command line everywhere (it is in the checkpoint's header), in folders of its own.
+    let args = [
+        "run",
+        file,
+        "--events",
+        "--threads",
+        "1",
+        "--checkpoint-every",
+        "1",
+        "--out",
+        "run",
+    ];
+    let folder = |name: &str| {
+        let dir = tmp.path().join(name);
+        std::fs::create_dir(&dir).expect("mkdir");
+        dir
+    };
+    let checkpoint = |dir: &Path| {
+        std::fs::read(dir.join(".flsnn/run.run/checkpoint.bin")).expect("a checkpoint left")
+    };
+    let reference = {
+        let out = tmp.path().join("one");
+        let run = ["run", file, "--events", "--threads", "2", "--out"];
+        ok(
+            flsnn().args(run).arg(&out).output().expect("runs"),
+            "one process",
+        );
+        common::run_files(&out)
+    };
+    // One process, killed halfway through writing its second checkpoint: the first is left.
+    let one = folder("one-killed");
+    let mut cmd = flsnn();
+    cmd.current_dir(&one)
+        .args(args)
+        .env("FLSNNTEST_STALL", "checkpoint:2");
+    kill_at_stall(cmd, &tmp.path().join("one.log"), None);
+    let first = checkpoint(&one);
+    // Two ranks, rank 0 killed halfway through writing its second checkpoint.
+    let two = folder("two-killed");
+    let mut cmd = mpirun_with(2, &["-x", "XTEST_MARK_OF_FLSNN", "-x", "FLSNNTEST_STALL"]);
+    cmd.current_dir(&two)
+        .args(args)
+        .env("FLSNNTEST_STALL", "checkpoint:2");
+    let stderr = kill_at_stall(cmd, &tmp.path().join("two.log"), Some(0));
+    assert!(stderr.contains("rank 0"), "names the rank: {stderr}");
+    assert!(
+        checkpoint(&two) == first,
+        "the checkpoint of two ranks is one process's, byte for byte"
+    );
+    assert!(!two.join("run").exists(), "nothing at the destination");
+    // Two ranks, rank 1 killed while asked for its workers' states for the second checkpoint:
+    // the first checkpoint is left whole.
+    let dying = folder("rank-dies");
+    let mut cmd = mpirun_with(2, &["-x", "XTEST_MARK_OF_FLSNN", "-x", "FLSNNTEST_STALL"]);
+    cmd.current_dir(&dying)
+        .args(args)
+        .env("FLSNNTEST_STALL", "save:2");
+    let stderr = kill_at_stall(cmd, &tmp.path().join("dies.log"), Some(1));
+    assert!(
+        stderr.contains("rank 1") && stderr.contains("signal 9"),
+        "says which rank died and how: {stderr}"
+    );
+    assert!(
+        checkpoint(&dying) == first,
+        "the previous checkpoint is left whole"
+    );
+    assert!(!dying.join("run").exists(), "nothing at the destination");
+    // Resumed under three ranks on two threads, and in one process.
+    let resume = ["run", file, "--resume", "run", "--threads", "2"];
+    ok(
+        mpirun(3)
+            .current_dir(&two)
+            .args(resume)
+            .output()
+            .expect("runs"),
+        "resumed over 3 ranks",
+    );
+    ok(
+        flsnn()
+            .current_dir(&dying)
+            .args(resume)
+            .output()
+            .expect("runs"),
+        "resumed in one process",
+    );
+    for dir in [&two, &dying] {
+        assert!(
+            common::run_files(&dir.join("run")) == reference,
+            "{}: the resumed run differs from one uninterrupted process",
+            dir.display()
+        );
+        assert!(!dir.join(".flsnn/run.run").exists(), "no checkpoint left");
+    }
+}

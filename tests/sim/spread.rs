@@ -1,6 +1,8 @@
 //! A run with its device workers spread over ranks (here threads of this process, over the
 //! in-process link; `tests/mpi` does the same over MPI) writes the same run folder, byte for byte,
-//! as one process; a rank that dies fails the run and leaves nothing at the destination.
+//! as one process; a rank that dies fails the run and leaves nothing at the destination. Its
+//! checkpoints are those of one process, byte for byte, and are taken up under any number of
+//! ranks.
 
 use flsnn::run::spread::{self, ChannelLink, Link};
 use flsnn::run::{self, ExperimentError, RunOptions};
@@ -186,23 +188,170 @@ fn a_rank_that_dies_fails_the_run_and_leaves_nothing() {
     );
 }
 
-#[test]
-fn checkpoints_are_refused_with_devices_spread_over_ranks() {
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let sc = scenario(tmp.path());
-    let mut links = ChannelLink::mesh(2);
-    let _rank1 = links.pop().expect("rank 1");
+/// A serving rank that dies (its link gone) on the first order it is to receive once `file`
+/// exists: after the run's first checkpoint.
+struct DiesAfter {
+    link: ChannelLink,
+    file: PathBuf,
+}
+
+impl Link for DiesAfter {
+    fn rank(&self) -> u32 {
+        self.link.rank()
+    }
+    fn ranks(&self) -> u32 {
+        self.link.ranks()
+    }
+    fn send(&mut self, to: u32, bytes: &[u8]) -> Result<(), String> {
+        self.link.send(to, bytes)
+    }
+    fn recv(&mut self, from: u32) -> Result<Vec<u8>, String> {
+        match self.file.exists() {
+            true => Err(format!("rank {} dies", self.rank())),
+            false => self.link.recv(from),
+        }
+    }
+}
+
+/// Runs `sc` with `opts` over `ranks` in-process ranks (`threads` each); with `dies_after`,
+/// rank 1 dies once that file exists. The run's outcome, and whether rank 1 served to the end.
+fn run_over(
+    sc: &Scenario,
+    opts: &RunOptions,
+    ranks: u32,
+    dies_after: Option<PathBuf>,
+) -> (Result<run::RunOutcome, ExperimentError>, bool) {
+    let mut links = ChannelLink::mesh(ranks);
+    let servers: Vec<_> = links
+        .drain(1..)
+        .map(|link| {
+            let sc = sc.clone();
+            let threads = opts.threads;
+            let dies = dies_after.clone().filter(|_| link.rank() == 1);
+            std::thread::spawn(move || match dies {
+                Some(file) => run::serve(&sc, &mut DiesAfter { link, file }, threads),
+                None => run::serve(&sc, &mut { link }, threads),
+            })
+        })
+        .collect();
     let mut link = links.pop().expect("rank 0");
-    let out = tmp.path().join("out");
-    let mut opts = options(out.clone(), 1);
-    opts.checkpoint_every = Some(run::checkpoint::Every::Rounds(2));
-    let Err(err) = run::run_on(&sc, &opts, Some(&mut link)) else {
-        panic!("a checkpointed run over 2 ranks was not refused");
-    };
+    let outcome = run::run_on(sc, opts, Some(&mut link));
+    let stopped = spread::stop(&mut link);
+    let mut served = Vec::new();
+    for server in servers {
+        served.push(server.join().expect("joins").is_ok());
+    }
     assert!(
-        matches!(err, ExperimentError::Checkpoint(_)) && err.is_input_error(),
-        "{err}"
+        stopped.is_ok() || served.contains(&false),
+        "only a dead rank is out of reach"
     );
-    assert!(err.to_string().contains("ranks"), "{err}");
-    assert!(!out.exists(), "nothing written");
+    let rank1_served = served.first().copied().unwrap_or(true);
+    (outcome, rank1_served)
+}
+
+/// Keeps a copy of every checkpoint file the [`run::checkpoint::Checkpointer`] writes.
+struct Copies {
+    checkpointer: run::checkpoint::Checkpointer,
+    file: PathBuf,
+    copies: Vec<Vec<u8>>,
+}
+
+impl flsnn::sim::Saver<run::Fl> for Copies {
+    fn due(&mut self, now: flsnn::time::SimTime, progress: u64) -> bool {
+        self.checkpointer.due(now, progress)
+    }
+    fn keep(&mut self, now: flsnn::time::SimTime, snapshot: Vec<u8>) -> Result<(), String> {
+        self.checkpointer.keep(now, snapshot)?;
+        self.copies
+            .push(std::fs::read(&self.file).map_err(|e| e.to_string())?);
+        Ok(())
+    }
+}
+
+/// Every checkpoint file a one-process run of `sc` writes, checkpointing every `every` rounds
+/// with the options of a run on `threads` threads writing `events.jsonl` (so that the header
+/// is the one [`run::run_on`] writes).
+fn one_process_checkpoints(
+    tmp: &Path,
+    sc: &Scenario,
+    every: run::checkpoint::Every,
+    threads: usize,
+) -> Vec<Vec<u8>> {
+    let dir = tmp.join("one-process-checkpoints");
+    std::fs::create_dir(&dir).expect("mkdir");
+    let meta = run::checkpoint::Meta {
+        flsnn_version: env!("CARGO_PKG_VERSION").to_string(),
+        scenario_hash: run::checkpoint::scenario_hash(sc),
+        command_line: vec![],
+        threads,
+        every,
+        events: true,
+        at: flsnn::time::SimTime::ZERO,
+        rounds: 0,
+    };
+    let mut saver = Copies {
+        checkpointer: run::checkpoint::Checkpointer::new(dir.clone(), meta),
+        file: dir.join(run::checkpoint::FILE),
+        copies: Vec::new(),
+    };
+    let mut events =
+        flsnn::report::EventLog::create(&dir.join("events.jsonl")).expect("events.jsonl");
+    let setup = run::build(sc).expect("builds");
+    run::simulate_saving(setup, &mut events, threads, None, Some(&mut saver)).expect("runs");
+    saver.copies
+}
+
+#[test]
+fn checkpoints_over_ranks_are_those_of_one_process_and_resume_under_any_ranks() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let sc = scenario_of(tmp.path(), &format!("{}{FAULTS}", crate::common::LOSSY));
+    let reference = crate::common::run_files(
+        &run::run(&sc, &options(tmp.path().join("one"), 2))
+            .expect("runs")
+            .dir,
+    );
+    let every = run::checkpoint::Every::Rounds(1);
+    let checkpoints = one_process_checkpoints(tmp.path(), &sc, every, 1);
+    assert!(checkpoints.len() >= 3, "{} checkpoints", checkpoints.len());
+    // (ranks of the interrupted run, then ranks and threads of the resumed one; 0: one process)
+    for (before, after, threads) in [(2, 3, 2), (3, 0, 2), (3, 2, 1)] {
+        let name = format!("k{before}-k{after}t{threads}");
+        let out = tmp.path().join(&name);
+        let left = tmp.path().join(format!(".flsnn/{name}.run"));
+        let file = left.join(run::checkpoint::FILE);
+        let mut opts = options(out.clone(), 1);
+        opts.checkpoint_every = Some(every);
+        let (outcome, served) = run_over(&sc, &opts, before, Some(file.clone()));
+        let err = match outcome {
+            Err(e) => e,
+            Ok(_) => panic!("{name}: the run ended although rank 1 died"),
+        };
+        assert!(!served, "{name}: rank 1 died");
+        assert!(
+            matches!(err, ExperimentError::Sim(_)) && !err.is_input_error(),
+            "{name}: {err}"
+        );
+        assert!(err.to_string().contains("rank 1"), "{name}: {err}");
+        assert!(!out.exists(), "{name}: nothing at the destination");
+        // The checkpoint left is whole, and the one one process writes at the same point.
+        let written = std::fs::read(&file).expect("a checkpoint left");
+        assert!(
+            checkpoints.contains(&written),
+            "{name}: the checkpoint over {before} ranks is none of one process's"
+        );
+        let mut resume = options(out.clone(), threads);
+        resume.resume = true;
+        let dir = match after {
+            0 => run::run(&sc, &resume).expect("resumes").dir,
+            k => run_over(&sc, &resume, k, None).0.expect("resumes").dir,
+        };
+        assert!(
+            crate::common::run_files(&dir) == reference,
+            "{name}: resumed over {after} ranks x {threads} threads differs from one process"
+        );
+        assert!(
+            !left.exists(),
+            "{name}: the finished run leaves no checkpoint behind"
+        );
+    }
 }

@@ -201,7 +201,11 @@ mod tests {
             pos = resumed.pos();
             assert_eq!(u128::from(pos.words()), kept.get_word_pos());
         }
-        assert!(pos.words() > 64 * 4, "several buffers drawn: {}", pos.words());
+        assert!(
+            pos.words() > 64 * 4,
+            "several buffers drawn: {}",
+            pos.words()
+        );
         let untouched = Resumed::new(5, Node::Device(9), Purpose::UplinkLoss, pos);
         assert_eq!(untouched.pos(), pos, "no draw, no move");
     }

@@ -84,7 +84,11 @@ pub(crate) fn validate_cell(
     ] {
         let link = link.unwrap_or_default();
         c.forbid(&format!("{prefix}.rate"), &link.rate, why)?;
-        c.forbid(&format!("{prefix}.rate_per_device"), &link.rate_per_device, why)?;
+        c.forbid(
+            &format!("{prefix}.rate_per_device"),
+            &link.rate_per_device,
+            why,
+        )?;
     }
     for (prefix, spec) in [("channel.uplink", uplink), ("channel.downlink", downlink)] {
         if spec.loss != LossModel::None {

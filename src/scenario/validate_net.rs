@@ -76,35 +76,30 @@ pub(crate) fn validate_link(
             format!("{mtu_bytes} B"),
         ));
     }
-    let rate_bps = match (&l.rate, &l.rate_per_device, dir) {
-        (_, Some(_), LinkDirection::Downlink) => {
-            return Err(c.invalid(
-                &key("rate_per_device"),
-                "no value: only the uplink is shared by the devices (set channel.downlink.rate)",
-                l.rate_per_device.unwrap_or_default(),
-            ))
-        }
-        (Some(_), Some(_), LinkDirection::Uplink) => {
-            return Err(c.invalid(
-                &key("rate_per_device"),
-                "either channel.uplink.rate (the whole uplink) or channel.uplink.rate_per_device \
-                 (times fl.devices), not both",
-                l.rate_per_device.unwrap_or_default(),
-            ))
-        }
-        (_, Some(per), LinkDirection::Uplink) => {
+    let rate_bps = match (&l.rate, &l.rate_per_device) {
+        (rate, None) => c.rate(&key("rate"), rate.as_ref(), default_rate)?,
+        (rate, Some(per)) => {
+            let expected = match (dir, rate) {
+                (LinkDirection::Downlink, _) => Some(
+                    "no value: only the uplink is shared by the devices (set \
+                     channel.downlink.rate)",
+                ),
+                (LinkDirection::Uplink, Some(_)) => Some(
+                    "either channel.uplink.rate (the whole uplink) or \
+                     channel.uplink.rate_per_device (times fl.devices), not both",
+                ),
+                (LinkDirection::Uplink, None) => None,
+            };
+            if let Some(expected) = expected {
+                return Err(c.invalid(&key("rate_per_device"), expected, per));
+            }
             let per_bps = c.rate(&key("rate_per_device"), Some(per), default_rate)?;
-            per_bps.checked_mul(devices).ok_or_else(|| {
-                c.invalid(
-                    &key("rate_per_device"),
-                    &format!(
-                        "a rate whose product with fl.devices = {devices} stays below 2^64 bit/s"
-                    ),
-                    per,
-                )
-            })?
+            let too_fast =
+                format!("a rate whose product with fl.devices = {devices} stays below 2^64 bit/s");
+            per_bps
+                .checked_mul(devices)
+                .ok_or_else(|| c.invalid(&key("rate_per_device"), &too_fast, per))?
         }
-        (rate, None, _) => c.rate(&key("rate"), rate.as_ref(), default_rate)?,
     };
     Ok(LinkSpec {
         rate_bps,

@@ -421,7 +421,7 @@ fn an_uplink_rate_per_device_scales_with_fl_devices_and_is_strict() {
         &[
             "fl.devices=4000000000",
             "fl.systems_only=true",
-            "channel.uplink.rate_per_device=\"10Tbps\"",
+            "channel.uplink.rate_per_device=\"10000Gbps\"",
         ],
         "",
     );

@@ -92,7 +92,9 @@ pub struct AvailabilityTrace {
     on_at_zero: bool,
     /// Strictly increasing times at which the state flips \[ns\].
     switches: Vec<SimTime>,
-    generator: Option<OnOffGenerator>,
+    /// Boxed: an always-on device (the common case of a large cell) does not carry room for a
+    /// generator of some 350 bytes.
+    generator: Option<Box<OnOffGenerator>>,
 }
 
 impl AvailabilityTrace {
@@ -136,12 +138,12 @@ impl AvailabilityTrace {
                 AvailabilityTrace {
                     on_at_zero: on,
                     switches: Vec::new(),
-                    generator: Some(OnOffGenerator {
+                    generator: Some(Box::new(OnOffGenerator {
                         rng,
                         mean_on,
                         mean_off,
                         on,
-                    }),
+                    })),
                 }
             }
         })

@@ -31,58 +31,115 @@ use super::{
     tx_time, AvailabilityTrace, Cell, CellDevice, DownlinkMode, Link, LinkConfig, LossModel,
     LossState, NetError, OverTheAir, PathFaults, Rate, SharedUplink, Transmission,
 };
-use crate::rng::{stream, Node, Purpose};
+use crate::rng::{Node, Purpose, Resumed, StreamPos};
 use crate::time::{SimDuration, SimTime};
-use rand_chacha::ChaCha12Rng;
 use std::collections::BTreeMap;
 
-/// One direction of one device's link, with its random streams.
+/// One direction of every device's link: the link's configuration, held once, and per device
+/// where its loss and latency streams stand and its loss chain's state (24 bytes; the streams'
+/// generators are derived again for the draws of each message, see [`Resumed`]).
 #[derive(serde::Serialize, serde::Deserialize)]
-struct LinkState {
+struct Direction {
     link: Link,
-    loss_rng: ChaCha12Rng,
-    latency_rng: ChaCha12Rng,
+    seed: u64,
+    loss: Purpose,
+    latency: Purpose,
+    devices: Vec<LinkState>,
 }
 
-impl LinkState {
+/// One device's state on one direction.
+#[derive(Copy, Clone, serde::Serialize, serde::Deserialize)]
+struct LinkState {
+    loss: StreamPos,
+    latency: StreamPos,
+    bad: bool,
+}
+
+impl Direction {
     fn new(
         cfg: &LinkConfig,
         seed: u64,
-        d: u32,
+        devices: u32,
         loss: Purpose,
         latency: Purpose,
-    ) -> Result<LinkState, NetError> {
-        let mut loss_rng = stream(seed, Node::Device(d), loss);
-        Ok(LinkState {
-            link: Link::new(cfg.clone(), &mut loss_rng)?,
-            loss_rng,
-            latency_rng: stream(seed, Node::Device(d), latency),
+    ) -> Result<Direction, NetError> {
+        let mut start = Resumed::new(seed, Node::Device(0), loss, StreamPos::default());
+        let link = Link::new(cfg.clone(), &mut start)?;
+        let devices = (0..devices)
+            .map(|d| {
+                // Each device's chain starts from its own loss stream, as its own link would.
+                let mut rng = Resumed::new(seed, Node::Device(d), loss, StreamPos::default());
+                let chain = LossState::new(cfg.loss.clone(), &mut rng)?;
+                Ok(LinkState {
+                    loss: rng.pos(),
+                    latency: StreamPos::default(),
+                    bad: chain.bad(),
+                })
+            })
+            .collect::<Result<_, NetError>>()?;
+        Ok(Direction {
+            link,
+            seed,
+            loss,
+            latency,
+            devices,
         })
     }
 
-    /// ARQ outcome, retry wait and latency of one message of `payload` bytes.
-    fn send(&mut self, payload: u64) -> (Transmission, SimDuration) {
-        let plan = self
-            .link
-            .send(payload, &mut self.loss_rng, &mut self.latency_rng);
+    fn config(&self) -> &LinkConfig {
+        self.link.config()
+    }
+
+    /// Device `d`'s streams, taken up where they stand.
+    fn streams(&self, d: u32) -> (Resumed, Resumed) {
+        let s = self.devices[d as usize];
+        let node = Node::Device(d);
+        (
+            Resumed::new(self.seed, node, self.loss, s.loss),
+            Resumed::new(self.seed, node, self.latency, s.latency),
+        )
+    }
+
+    /// ARQ outcome, retry wait and latency of one message of `payload` bytes from or to device
+    /// `d`; with `packet_error_rate`, each packet is lost with that probability instead of by
+    /// the link's loss model.
+    fn send(
+        &mut self,
+        d: u32,
+        payload: u64,
+        packet_error_rate: Option<f64>,
+    ) -> (Transmission, SimDuration) {
+        let (mut loss_rng, mut latency_rng) = self.streams(d);
+        let state = &mut self.devices[d as usize];
+        let plan = match packet_error_rate {
+            None => {
+                self.link.loss_state_mut().set_bad(state.bad);
+                let plan = self.link.send(payload, &mut loss_rng, &mut latency_rng);
+                state.bad = self.link.loss_state().bad();
+                plan
+            }
+            Some(per) => {
+                let model = LossModel::Bernoulli {
+                    p: per.clamp(0.0, 1.0),
+                };
+                let Ok(mut loss) = LossState::new(model, &mut loss_rng) else {
+                    unreachable!("a clamped Bernoulli probability is valid")
+                };
+                self.link
+                    .send_with_loss(payload, &mut loss, &mut loss_rng, &mut latency_rng)
+            }
+        };
+        state.loss = loss_rng.pos();
+        state.latency = latency_rng.pos();
         (plan.transmission, plan.retry_wait + plan.latency)
     }
 
-    /// As `send`, each packet lost with probability `packet_error_rate`.
-    fn send_at(&mut self, payload: u64, packet_error_rate: f64) -> (Transmission, SimDuration) {
-        let model = LossModel::Bernoulli {
-            p: packet_error_rate.clamp(0.0, 1.0),
-        };
-        let Ok(mut loss) = LossState::new(model, &mut self.loss_rng) else {
-            unreachable!("a clamped Bernoulli probability is valid")
-        };
-        let plan = self.link.send_with_loss(
-            payload,
-            &mut loss,
-            &mut self.loss_rng,
-            &mut self.latency_rng,
-        );
-        (plan.transmission, plan.retry_wait + plan.latency)
+    /// One latency sample of device `d`'s link.
+    fn latency(&mut self, d: u32) -> SimDuration {
+        let (_, mut rng) = self.streams(d);
+        let latency = self.link.config().latency.sample(&mut rng);
+        self.devices[d as usize].latency = rng.pos();
+        latency
     }
 }
 
@@ -148,12 +205,10 @@ pub struct DownlinkOutcome {
 /// The channel of one cell.
 #[derive(serde::Serialize, serde::Deserialize)]
 pub struct Channel {
-    uplink: LinkConfig,
-    downlink: LinkConfig,
     downlink_mode: DownlinkMode,
     shared: SharedUplink,
-    up: Vec<LinkState>,
-    down: Vec<LinkState>,
+    up: Direction,
+    down: Direction,
     availability: Vec<AvailabilityTrace>,
     pending: BTreeMap<u64, (u32, Transmission, SimDuration, Option<f64>)>,
     next_flow: u64,
@@ -176,31 +231,21 @@ impl Channel {
         seed: u64,
     ) -> Result<Channel, NetError> {
         let devices = availability.len() as u32;
-        let up = (0..devices)
-            .map(|d| {
-                LinkState::new(
-                    &uplink,
-                    seed,
-                    d,
-                    Purpose::UplinkLoss,
-                    Purpose::UplinkLatency,
-                )
-            })
-            .collect::<Result<_, _>>()?;
-        let down = (0..devices)
-            .map(|d| {
-                LinkState::new(
-                    &downlink,
-                    seed,
-                    d,
-                    Purpose::DownlinkLoss,
-                    Purpose::DownlinkLatency,
-                )
-            })
-            .collect::<Result<_, _>>()?;
+        let up = Direction::new(
+            &uplink,
+            seed,
+            devices,
+            Purpose::UplinkLoss,
+            Purpose::UplinkLatency,
+        )?;
+        let down = Direction::new(
+            &downlink,
+            seed,
+            devices,
+            Purpose::DownlinkLoss,
+            Purpose::DownlinkLatency,
+        )?;
         Ok(Channel {
-            uplink,
-            downlink,
             downlink_mode,
             shared,
             up,
@@ -271,12 +316,13 @@ impl Channel {
     /// The smallest possible delay between the base station sending `payload` bytes and a device
     /// having them: the engine's lookahead.
     pub fn min_downlink_delay(&self, payload: u64) -> SimDuration {
-        let bits = Self::wire_bits(&self.downlink, payload);
+        let downlink = self.down.config();
+        let bits = Self::wire_bits(downlink, payload);
         let transmission = match &self.cell {
-            None => tx_time(bits, self.downlink.rate),
+            None => tx_time(bits, downlink.rate),
             Some(cell) => airtime_at(bits, cell.max_downlink_rate_bps()),
         };
-        self.downlink.latency.min_delay() + transmission
+        downlink.latency.min_delay() + transmission
     }
 
     /// The faults on its paths (the fault timeline's outages, partitions, downed radios and
@@ -324,13 +370,13 @@ impl Channel {
         }
         let (tx, delay, size, airtime, snr) = match &mut self.cell {
             None => {
-                let (tx, delay) = self.up[d as usize].send(payload);
-                let airtime = tx_time(tx.wire_bits, self.uplink.rate);
+                let (tx, delay) = self.up.send(d, payload, None);
+                let airtime = tx_time(tx.wire_bits, self.up.config().rate);
                 (tx, delay, tx.wire_bits, airtime, None)
             }
             Some(cell) => {
                 let radio = cell.uplink(d, now);
-                let (tx, delay) = self.up[d as usize].send_at(payload, radio.packet_error_rate);
+                let (tx, delay) = self.up.send(d, payload, Some(radio.packet_error_rate));
                 let units = (tx.wire_bits as f64 * UNITS_PER_HZ_S / radio.efficiency).ceil();
                 (
                     tx,
@@ -376,10 +422,7 @@ impl Channel {
         }
         let snr_db = cell.uplink(d, now).snr_db;
         let airtime = OverTheAir::airtime(values, cell.config().uplink.bandwidth_hz);
-        let latency = self
-            .uplink
-            .latency
-            .sample(&mut self.up[d as usize].latency_rng);
+        let latency = self.up.latency(d);
         let scale = air.power_scale(snr_db);
         let flow = self.next_flow;
         self.next_flow += 1;
@@ -457,13 +500,13 @@ impl Channel {
         if self.cell.is_some() {
             return self.broadcast_in_cell(now, receivers, payload);
         }
-        let base_bits = Self::wire_bits(&self.downlink, payload);
-        let rate = self.downlink.rate;
+        let base_bits = Self::wire_bits(self.down.config(), payload);
+        let rate = self.down.config().rate;
         let base_time = tx_time(base_bits, rate);
         let mut cursor = now;
         let mut out = Vec::with_capacity(receivers.len());
         for (i, &d) in receivers.iter().enumerate() {
-            let (tx, delay) = self.down[d as usize].send(payload);
+            let (tx, delay) = self.down.send(d, payload, None);
             let extra_bits = tx.wire_bits.saturating_sub(base_bits);
             let (finish, air_bits) = match self.downlink_mode {
                 DownlinkMode::Broadcast => {
@@ -504,7 +547,7 @@ impl Channel {
         let Some(cell) = &mut self.cell else {
             return Vec::new();
         };
-        let base_bits = Self::wire_bits(&self.downlink, payload);
+        let base_bits = Self::wire_bits(self.down.config(), payload);
         let radios: Vec<_> = receivers.iter().map(|&d| cell.downlink(d, now)).collect();
         let worst = radios
             .iter()
@@ -514,7 +557,7 @@ impl Channel {
         let mut cursor = now;
         let mut out = Vec::with_capacity(receivers.len());
         for (i, (&d, radio)) in receivers.iter().zip(&radios).enumerate() {
-            let (tx, delay) = self.down[d as usize].send_at(payload, radio.packet_error_rate);
+            let (tx, delay) = self.down.send(d, payload, Some(radio.packet_error_rate));
             let extra_bits = tx.wire_bits.saturating_sub(base_bits);
             let (finish, air_bits, airtime) = match self.downlink_mode {
                 DownlinkMode::Broadcast => {

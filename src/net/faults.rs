@@ -6,10 +6,9 @@
 //! and its arrival (an interval of faults is half open: a fault that ends as a copy is sent does
 //! not touch it).
 
-use crate::rng::{stream, Node, Purpose};
+use crate::rng::{Node, Purpose, Resumed, StreamPos};
 use crate::time::SimTime;
 use rand::Rng;
-use rand_chacha::ChaCha12Rng;
 
 /// The spells of one fault on one path: the one in force (faults may overlap) and those past.
 #[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
@@ -82,15 +81,27 @@ struct Corruption {
 }
 
 /// The faults on a cell's paths.
+///
+/// The per-device parts are made when a fault first concerns a device, so a run without faults
+/// holds none of them.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct PathFaults {
     seed: u64,
+    devices: usize,
     outage: Spells,
     radio: Vec<Spells>,
     partition: Vec<Spells>,
     corruption: Vec<Corruption>,
-    /// Each device's damage stream, made at its first draw.
-    damage_rng: Vec<Option<ChaCha12Rng>>,
+    /// Where each device's damage stream stands.
+    damage: Vec<StreamPos>,
+}
+
+/// `v`, grown to one entry per device at the first use.
+fn per_device<T: Clone + Default>(v: &mut Vec<T>, devices: usize) -> &mut Vec<T> {
+    if v.is_empty() {
+        v.resize(devices, T::default());
+    }
+    v
 }
 
 impl PathFaults {
@@ -98,11 +109,12 @@ impl PathFaults {
     pub fn new(devices: usize, seed: u64) -> PathFaults {
         PathFaults {
             seed,
+            devices,
             outage: Spells::default(),
-            radio: vec![Spells::default(); devices],
-            partition: vec![Spells::default(); devices],
+            radio: Vec::new(),
+            partition: Vec::new(),
             corruption: Vec::new(),
-            damage_rng: vec![None; devices],
+            damage: Vec::new(),
         }
     }
 
@@ -113,12 +125,12 @@ impl PathFaults {
 
     /// Device `d`'s radio being down.
     pub fn radio(&mut self, d: u32) -> Option<&mut Spells> {
-        self.radio.get_mut(d as usize)
+        per_device(&mut self.radio, self.devices).get_mut(d as usize)
     }
 
     /// Device `d` being cut off.
     pub fn partition(&mut self, d: u32) -> Option<&mut Spells> {
-        self.partition.get_mut(d as usize)
+        per_device(&mut self.partition, self.devices).get_mut(d as usize)
     }
 
     /// Fault `fault` damages the uploads of `devices` (in id order) from now on.
@@ -146,13 +158,12 @@ impl PathFaults {
             if c.devices.binary_search(&d).is_err() {
                 continue;
             }
-            let seed = self.seed;
-            let Some(slot) = self.damage_rng.get_mut(d as usize) else {
+            let Some(at) = per_device(&mut self.damage, self.devices).get_mut(d as usize) else {
                 return damage;
             };
-            let rng =
-                slot.get_or_insert_with(|| stream(seed, Node::Device(d), Purpose::Corruption));
+            let mut rng = Resumed::new(self.seed, Node::Device(d), Purpose::Corruption, *at);
             let u: f64 = rng.random();
+            *at = rng.pos();
             if u < c.detected {
                 return Damage::Detected;
             }

@@ -115,6 +115,17 @@ impl Link {
         &self.config
     }
 
+    /// Its loss chain's state (see [`LossState::bad`]).
+    pub fn loss_state(&self) -> &LossState {
+        &self.loss
+    }
+
+    /// Its loss chain's state, to set it: one link's configuration serving many devices that
+    /// each keep their own chain's state.
+    pub fn loss_state_mut(&mut self) -> &mut LossState {
+        &mut self.loss
+    }
+
     /// Packetise and send `payload` bytes through ARQ (losses from `loss_rng`) and draw its
     /// latency (from `latency_rng`). Both streams advance the same way whatever the medium.
     pub fn send<L: Rng + ?Sized, D: Rng + ?Sized>(

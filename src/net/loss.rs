@@ -121,6 +121,17 @@ impl LossState {
         &self.model
     }
 
+    /// Whether the chain is in its bad state (always false but for Gilbert-Elliott).
+    pub fn bad(&self) -> bool {
+        self.bad
+    }
+
+    /// Puts the chain in its bad (`true`) or good state: one model's state shared by links that
+    /// each keep only their chain's state.
+    pub fn set_bad(&mut self, bad: bool) {
+        self.bad = bad && matches!(self.model, LossModel::GilbertElliott { .. });
+    }
+
     /// Whether the next packet is lost; advances the chain by one packet.
     pub fn packet_lost<R: Rng + ?Sized>(&mut self, rng: &mut R) -> bool {
         match self.model {

@@ -36,7 +36,7 @@ const SHARD_EXAMPLE_BYTES: u64 = 24;
 /// `COPIES_DIV`).
 const TEST_COPIES: u64 = 8;
 /// A systems-only device: its state machine, link and channel state, records \[bytes\].
-const SYSTEMS_DEVICE_BYTES: u64 = 4050;
+const SYSTEMS_DEVICE_BYTES: u64 = 2400;
 /// A training device's fixed state besides its model and shard \[bytes\].
 const TRAINING_DEVICE_BYTES: u64 = 16 * KIB;
 /// A moving device's walk in the cell (`cell.mobility`) \[bytes\].

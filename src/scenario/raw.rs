@@ -279,6 +279,9 @@ pub enum RawSharing {
 pub struct RawLink {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rate: Option<String>,
+    /// Uplink only: the rate per device, times `fl.devices`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rate_per_device: Option<String>,
     /// Uplink only.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sharing: Option<RawSharing>,

@@ -225,6 +225,7 @@ fn raw_link(l: &LinkSpec) -> RawLink {
     let downlink = matches!(l.sharing, LinkSharing::Broadcast | LinkSharing::Unicast);
     RawLink {
         rate: Some(format_rate_bps(l.rate_bps)),
+        rate_per_device: None,
         sharing: (!downlink).then_some(sharing),
         mode: downlink.then_some(sharing),
         latency: Some(raw_latency(&l.latency)),

@@ -186,7 +186,8 @@ pub struct FlSpec {
     pub participation: Participation,
     /// Devices do not train: uploads and broadcasts have the sizes the model and compression
     /// would give, batches the compute time of their class, and nothing is evaluated (default
-    /// false). Allows up to [`super::validate::MAX_SYSTEMS_DEVICES`] devices.
+    /// false). A systems-only device holds about a kilobyte, so the memory estimate allows
+    /// millions of them.
     pub systems_only: bool,
 }
 

@@ -13,16 +13,15 @@ use crate::snn::SnnConfig;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-/// Upper bound on `fl.devices`.
-pub const MAX_DEVICES: u64 = 100_000;
+/// Upper bound on `fl.devices`: device `d` is node `d + 1` of 32-bit node ids (the base station
+/// is node 0). Below it the memory estimate decides (`src/scenario/memory.rs`, `--max-memory`):
+/// 1,000,000 systems-only devices take about 3.4 GiB, a training device of the paper's SNN about
+/// 250 KiB.
+pub const MAX_DEVICES: u64 = u32::MAX as u64 - 1;
 /// Upper bound on `data.steps_per_example`.
 pub const MAX_STEPS_PER_EXAMPLE: u64 = 100_000;
 /// Upper bound on `data.test_examples` and `partition.examples_per_device`.
 pub const MAX_EXAMPLES: u64 = 10_000_000;
-
-/// Upper bound on `fl.devices` with `fl.systems_only = true` (a systems-only device holds less
-/// than a kilobyte).
-pub const MAX_SYSTEMS_DEVICES: u64 = 10_000_000;
 
 /// Validates `raw`, read from `file` (used in error messages).
 pub fn validate(raw: &RawScenario, file: &str) -> Result<Scenario, ScenarioError> {
@@ -47,11 +46,13 @@ pub fn validate(raw: &RawScenario, file: &str) -> Result<Scenario, ScenarioError
         &c,
         channel.uplink.unwrap_or_default(),
         LinkDirection::Uplink,
+        fl.devices,
     )?;
     let downlink = validate_link(
         &c,
         channel.downlink.unwrap_or_default(),
         LinkDirection::Downlink,
+        fl.devices,
     )?;
     let availability =
         validate_availability(&c, raw.availability.clone().unwrap_or_default(), fl.devices)?;
@@ -384,26 +385,18 @@ fn validate_fl(
         ));
     }
     let systems_only = f.systems_only.unwrap_or(false);
-    let max_devices = if systems_only {
-        MAX_SYSTEMS_DEVICES
-    } else {
-        MAX_DEVICES
-    };
-    if let Some(n) = f
-        .devices
-        .filter(|&n| !systems_only && n > MAX_DEVICES as i64)
-    {
+    if let Some(n) = f.devices.filter(|&n| n > MAX_DEVICES as i64) {
         return Err(c.invalid(
             "fl.devices",
             &format!(
-                "an integer in [1, {MAX_DEVICES}] for training devices (up to \
-                 {MAX_SYSTEMS_DEVICES} with fl.systems_only = true)"
+                "an integer in [1, {MAX_DEVICES}] (device ids are 32-bit; below that the memory \
+                 estimate decides, see `flsnn validate` and --max-memory)"
             ),
             n,
         ));
     }
     Ok(FlSpec {
-        devices: c.int("fl.devices", f.devices, 2, 1, max_devices)?,
+        devices: c.int("fl.devices", f.devices, 2, 1, MAX_DEVICES)?,
         tau,
         mode: match f.mode.unwrap_or(RawFlMode::Sync) {
             RawFlMode::Sync => Mode::Sync,

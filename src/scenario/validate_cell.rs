@@ -82,7 +82,13 @@ pub(crate) fn validate_cell(
         ("channel.uplink", channel.uplink),
         ("channel.downlink", channel.downlink),
     ] {
-        c.forbid(&format!("{prefix}.rate"), &link.and_then(|l| l.rate), why)?;
+        let link = link.unwrap_or_default();
+        c.forbid(&format!("{prefix}.rate"), &link.rate, why)?;
+        c.forbid(
+            &format!("{prefix}.rate_per_device"),
+            &link.rate_per_device,
+            why,
+        )?;
     }
     for (prefix, spec) in [("channel.uplink", uplink), ("channel.downlink", downlink)] {
         if spec.loss != LossModel::None {

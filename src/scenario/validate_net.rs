@@ -18,10 +18,13 @@ pub(crate) enum LinkDirection {
 const UPLINK_SHARINGS: &str =
     "one of \"equal-share\", \"proportional\", \"processor-sharing\", \"fifo\"";
 
+/// Validates one link of a cell of `devices` devices (an uplink's `rate_per_device` scales with
+/// them).
 pub(crate) fn validate_link(
     c: &Checker,
     l: RawLink,
     dir: LinkDirection,
+    devices: u64,
 ) -> Result<LinkSpec, ScenarioError> {
     let (prefix, default_rate) = match dir {
         LinkDirection::Uplink => ("channel.uplink", 10_000_000),
@@ -73,8 +76,33 @@ pub(crate) fn validate_link(
             format!("{mtu_bytes} B"),
         ));
     }
+    let rate_bps = match (&l.rate, &l.rate_per_device) {
+        (rate, None) => c.rate(&key("rate"), rate.as_ref(), default_rate)?,
+        (rate, Some(per)) => {
+            let expected = match (dir, rate) {
+                (LinkDirection::Downlink, _) => Some(
+                    "no value: only the uplink is shared by the devices (set \
+                     channel.downlink.rate)",
+                ),
+                (LinkDirection::Uplink, Some(_)) => Some(
+                    "either channel.uplink.rate (the whole uplink) or \
+                     channel.uplink.rate_per_device (times fl.devices), not both",
+                ),
+                (LinkDirection::Uplink, None) => None,
+            };
+            if let Some(expected) = expected {
+                return Err(c.invalid(&key("rate_per_device"), expected, per));
+            }
+            let per_bps = c.rate(&key("rate_per_device"), Some(per), default_rate)?;
+            let too_fast =
+                format!("a rate whose product with fl.devices = {devices} stays below 2^64 bit/s");
+            per_bps
+                .checked_mul(devices)
+                .ok_or_else(|| c.invalid(&key("rate_per_device"), &too_fast, per))?
+        }
+    };
     Ok(LinkSpec {
-        rate_bps: c.rate(&key("rate"), l.rate.as_ref(), default_rate)?,
+        rate_bps,
         sharing,
         latency: validate_latency(c, &key("latency"), l.latency.unwrap_or_default())?,
         mtu_bytes,

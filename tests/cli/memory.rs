@@ -152,3 +152,56 @@ fn a_run_that_cannot_finish_is_refused_naming_the_keys_and_writes_nothing() {
         assert!(tree(tmp.path()).is_empty(), "{:?}", tree(tmp.path()));
     }
 }
+
+#[test]
+fn fl_devices_past_100000_is_for_the_memory_estimate_to_decide() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/stress-systems.toml");
+    let file = file.to_str().expect("utf-8 path");
+    // 3,000,000 systems-only devices or 200,000 training devices: valid scenarios whose
+    // estimate fits a large enough machine.
+    for sets in [
+        ["--set", "fl.devices=3000000"],
+        ["--set", "fl.systems_only=false"],
+    ] {
+        let mut args = vec!["validate", file, "--set", "fl.devices=200000"];
+        args.extend(sets);
+        let out = flsnn(&args, tmp.path());
+        assert_eq!(out.status.code(), Some(0), "{sets:?}: {}", stderr(&out));
+        assert!(String::from_utf8_lossy(&out.stdout).contains("# memory estimate: "));
+    }
+    // Past 32-bit device ids: refused by validation, naming the key and the bound.
+    let out = flsnn(
+        &["validate", file, "--set", "fl.devices=5000000000"],
+        tmp.path(),
+    );
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    for fragment in ["fl.devices", "4294967294", "memory estimate"] {
+        assert!(err.contains(fragment), "expected {fragment:?} in: {err}");
+    }
+    // A billion systems-only devices are a valid scenario but no machine's memory: the run is
+    // refused before anything is built, naming the key and the limit.
+    let out = flsnn(
+        &[
+            "run",
+            file,
+            "--out",
+            "run",
+            "--set",
+            "fl.devices=1000000000",
+        ],
+        tmp.path(),
+    );
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    for fragment in [
+        "fl.devices = 1000000000 with fl.systems_only = true",
+        "more than the limit",
+        "--max-memory",
+    ] {
+        assert!(err.contains(fragment), "expected {fragment:?} in: {err}");
+    }
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(tree(tmp.path()).is_empty(), "{:?}", tree(tmp.path()));
+}

@@ -395,3 +395,35 @@ fn long_values_are_quoted_short() {
         assert!(msg.len() < 400, "{} chars: {msg:.200}", msg.len());
     }
 }
+
+#[test]
+fn an_uplink_rate_per_device_scales_with_fl_devices_and_is_strict() {
+    let text = "[fl]\ndevices = 500\n[channel.uplink]\nrate_per_device = \"100kbps\"\n";
+    let s = load_text(text, &no_env(), &[]).expect("loads");
+    assert_eq!(s.uplink.rate_bps, 50_000_000, "500 x 100 kbit/s");
+    let s = load_text(text, &no_env(), &["fl.devices=3000"]).expect("loads");
+    assert_eq!(s.uplink.rate_bps, 300_000_000, "3,000 x 100 kbit/s");
+    let invalid = |args: &[&str], extra: &str| {
+        let e = load_text(&format!("{text}{extra}"), &no_env(), args)
+            .expect_err("invalid")
+            .to_string();
+        assert!(e.contains("rate_per_device"), "{e}");
+        e
+    };
+    let both = invalid(&["channel.uplink.rate=\"1Gbps\""], "");
+    assert!(both.contains("channel.uplink.rate"), "{both}");
+    invalid(&["channel.uplink.rate_per_device=\"0kbps\""], "");
+    let in_file = invalid(&[], "rate = \"1Gbps\"\n");
+    assert!(in_file.contains("not both"), "{in_file}");
+    let down = invalid(&[], "[channel.downlink]\nrate_per_device = \"1Mbps\"\n");
+    assert!(down.contains("channel.downlink.rate_per_device"), "{down}");
+    let huge = invalid(
+        &[
+            "fl.devices=4000000000",
+            "fl.systems_only=true",
+            "channel.uplink.rate_per_device=\"10000Gbps\"",
+        ],
+        "",
+    );
+    assert!(huge.contains("2^64"), "{huge}");
+}

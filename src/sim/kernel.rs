@@ -649,7 +649,9 @@ impl<'a, S: System> Kernel<'a, S> {
             observer,
         };
         saver
-            .keep(self.now, &mut |out| super::snapshot::encode_into(&view, out))
+            .keep(self.now, &mut |out| {
+                super::snapshot::encode_into(&view, out)
+            })
             .map_err(SimError::Save)
     }
 

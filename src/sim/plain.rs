@@ -12,8 +12,8 @@ use std::marker::PhantomData;
 pub trait Plain: Copy {
     /// Bytes of one value.
     const SIZE: usize;
-    /// Appends its bytes to `out`.
-    fn put(self, out: &mut Vec<u8>);
+    /// Writes its bytes into `out` (`SIZE` of them).
+    fn put(self, out: &mut [u8]);
     /// The value of `SIZE` bytes; `None` when they are no value of the type.
     fn get(bytes: &[u8]) -> Option<Self>;
     /// Whether its bytes are all 0.
@@ -28,8 +28,8 @@ macro_rules! plain {
     ($($t:ty),*) => {$(
         impl Plain for $t {
             const SIZE: usize = std::mem::size_of::<$t>();
-            fn put(self, out: &mut Vec<u8>) {
-                out.extend_from_slice(&self.to_le_bytes());
+            fn put(self, out: &mut [u8]) {
+                out.copy_from_slice(&self.to_le_bytes());
             }
             fn get(bytes: &[u8]) -> Option<$t> {
                 bytes.try_into().ok().map(<$t>::from_le_bytes)
@@ -44,8 +44,8 @@ plain!(f64, f32, u128, u64, u32, u16, u8);
 
 impl Plain for bool {
     const SIZE: usize = 1;
-    fn put(self, out: &mut Vec<u8>) {
-        out.push(u8::from(self));
+    fn put(self, out: &mut [u8]) {
+        out[0] = u8::from(self);
     }
     fn get(bytes: &[u8]) -> Option<bool> {
         match bytes {
@@ -94,8 +94,13 @@ impl<T: Plain> Serialize for Run<'_, T> {
             let some = values[at..].iter().take_while(|v| !v.zero()).count();
             put_count(zeros, &mut bytes);
             put_count(some, &mut bytes);
-            for &v in &values[at..at + some] {
-                v.put(&mut bytes);
+            let start = bytes.len();
+            bytes.resize(start + some * T::SIZE, 0);
+            for (out, &v) in bytes[start..]
+                .chunks_exact_mut(T::SIZE)
+                .zip(&values[at..at + some])
+            {
+                v.put(out);
             }
             at += some;
         }
@@ -123,33 +128,40 @@ impl<'de, T: Plain> Deserialize<'de> for Owned<T> {
                         T::SIZE
                     ))
                 };
-                let mut out = Vec::new();
+                // The runs first, then the values into a buffer of their exact size (a
+                // learner's memory figure counts capacities).
+                let mut runs = Vec::new();
+                let mut total = 0u64;
                 let mut rest = v;
                 while !rest.is_empty() {
                     let at = v.len() - rest.len();
                     let (zeros, after) = count(rest).ok_or_else(|| broken(at))?;
                     let (some, after) = count(after).ok_or_else(|| broken(at))?;
-                    let total = (out.len() as u64)
+                    total = total
                         .checked_add(zeros)
                         .and_then(|n| n.checked_add(some))
                         .filter(|&n| n <= MOST)
                         .ok_or_else(|| broken(at))?;
                     let len = some as usize * T::SIZE;
-                    let (values, after) = match after.len() >= len {
-                        true => after.split_at(len),
-                        false => return Err(broken(at)),
-                    };
-                    out.reserve(total as usize - out.len());
-                    out.resize(out.len() + zeros as usize, zero);
+                    if after.len() < len {
+                        return Err(broken(at));
+                    }
+                    let (values, after) = after.split_at(len);
+                    runs.push((at, zeros as usize, values));
+                    rest = after;
+                }
+                let mut out = Vec::with_capacity(total as usize);
+                for (at, zeros, values) in runs {
+                    out.resize(out.len() + zeros, zero);
                     for c in values.chunks_exact(T::SIZE) {
                         out.push(T::get(c).ok_or_else(|| broken(at))?);
                     }
-                    rest = after;
                 }
                 Ok(Owned(out))
             }
         }
-        d.deserialize_bytes(Visitor(PhantomData))
+        // ciborium hands long strings only to `deserialize_byte_buf`.
+        d.deserialize_byte_buf(Visitor(PhantomData))
     }
 }
 
@@ -177,8 +189,20 @@ mod tests {
 
     #[test]
     fn values_come_back_bit_for_bit() {
+        let mut f = vec![
+            0.0,
+            -0.0,
+            f64::NAN,
+            0.0,
+            0.0,
+            f64::MIN_POSITIVE / 3.0,
+            1.0 / 3.0,
+        ];
+        // Long enough for CBOR to stream it in pieces.
+        f.extend((0..10_000).map(|i| if i % 7 < 3 { 0.0 } else { (i as f64).sqrt() }));
+        f.push(0.0);
         let a = Arrays {
-            f: vec![0.0, -0.0, f64::NAN, 0.0, 0.0, f64::MIN_POSITIVE / 3.0, 1.0 / 3.0, 0.0],
+            f,
             b: vec![true, false, true],
             w: vec![u128::MAX, 7],
         };
@@ -186,7 +210,8 @@ mod tests {
         let back: Arrays = crate::sim::decode(&bytes).unwrap();
         let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
         assert_eq!(bits(&back.f), bits(&a.f));
-        assert_eq!((back.b, back.w), (a.b, a.w));
+        assert_eq!(back.f.capacity(), a.f.len(), "exactly the values' room");
+        assert_eq!((&back.b, &back.w), (&a.b, &a.w));
         // The same through postcard (the MPI transport's format).
         let bytes = postcard::to_stdvec(&a).unwrap();
         let back: Arrays = postcard::from_bytes(&bytes).unwrap();

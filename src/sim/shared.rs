@@ -94,7 +94,7 @@ mod tests {
 
     #[derive(serde::Serialize, serde::Deserialize)]
     struct Copies(Vec<Held>);
-    #[derive(serde::Serialize, serde::Deserialize)]
+    #[derive(serde::Serialize, serde::Deserialize, Debug)]
     struct Held(#[serde(with = "super")] Arc<Vec<u32>>);
 
     #[test]
@@ -109,7 +109,12 @@ mod tests {
         ]);
         let once = crate::sim::encode(&Copies(vec![Held(big.clone())])).unwrap();
         let bytes = crate::sim::encode(&copies).unwrap();
-        assert!(bytes.len() < once.len() + 100, "{} {}", bytes.len(), once.len());
+        assert!(
+            bytes.len() < once.len() + 100,
+            "{} {}",
+            bytes.len(),
+            once.len()
+        );
         let back: Copies = crate::sim::decode(&bytes).unwrap();
         assert_eq!(*back.0[0].0, *big);
         assert_eq!(*back.0[1].0, *other);

@@ -81,15 +81,16 @@ pub fn encode_into<T: Serialize + ?Sized>(
 /// an error too.
 pub fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
     let mut rest = bytes;
-    let value = super::shared::reading(|| ciborium::from_reader(&mut rest)).map_err(|e| match e {
-        ciborium::de::Error::Io(e) => format!("truncated ({e})"),
-        ciborium::de::Error::Syntax(at) => format!("malformed at byte {at}"),
-        ciborium::de::Error::Semantic(at, what) => match at {
-            Some(at) => format!("at byte {at}: {what}"),
-            None => what,
-        },
-        ciborium::de::Error::RecursionLimitExceeded => "nested too deeply".to_string(),
-    })?;
+    let value =
+        super::shared::reading(|| ciborium::from_reader(&mut rest)).map_err(|e| match e {
+            ciborium::de::Error::Io(e) => format!("truncated ({e})"),
+            ciborium::de::Error::Syntax(at) => format!("malformed at byte {at}"),
+            ciborium::de::Error::Semantic(at, what) => match at {
+                Some(at) => format!("at byte {at}: {what}"),
+                None => what,
+            },
+            ciborium::de::Error::RecursionLimitExceeded => "nested too deeply".to_string(),
+        })?;
     if !rest.is_empty() {
         return Err(format!(
             "{} bytes left over after byte {}",

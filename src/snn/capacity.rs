@@ -38,18 +38,13 @@ pub mod nested {
     use super::*;
 
     /// Writes `(capacity, [(capacity, elements)...])`.
-    pub fn serialize<T: Plain, S: Serializer>(
-        v: &Vec<Vec<T>>,
-        s: S,
-    ) -> Result<S::Ok, S::Error> {
+    pub fn serialize<T: Plain, S: Serializer>(v: &Vec<Vec<T>>, s: S) -> Result<S::Ok, S::Error> {
         let inner: Vec<(usize, Run<T>)> = v.iter().map(|i| (i.capacity(), Run(i))).collect();
         (v.capacity(), inner).serialize(s)
     }
 
     /// Reads what [`serialize`] wrote.
-    pub fn deserialize<'de, T: Plain, D: Deserializer<'de>>(
-        d: D,
-    ) -> Result<Vec<Vec<T>>, D::Error> {
+    pub fn deserialize<'de, T: Plain, D: Deserializer<'de>>(d: D) -> Result<Vec<Vec<T>>, D::Error> {
         let (capacity, items): (usize, Vec<(usize, Owned<T>)>) = Deserialize::deserialize(d)?;
         let items = items
             .into_iter()

@@ -132,9 +132,11 @@ pub fn run_on(args: &RunArgs, link: Option<&mut dyn Link>) -> Result<(), CliErro
     println!("{}", outcome.summary);
     if let Some(c) = outcome.checkpoints.as_ref().filter(|c| c.written > 0) {
         println!(
-            "  checkpoints     {} written, {:.3} s in all; the last {} B ({} B per device)",
+            "  checkpoints     {} written, the run held {:.3} s in all (files written beside \
+             it in {:.3} s); the last {} B ({} B per device)",
             c.written,
             c.seconds,
+            c.writing,
             c.last_bytes,
             c.last_bytes / outcome.devices.max(1)
         );

@@ -74,6 +74,7 @@ pub struct BaseStation {
     protocol: Arc<Protocol>,
     devices: u32,
     codec: Arc<Codec>,
+    #[serde(with = "crate::sim::plain")]
     global: Vec<f64>,
     rounds: BTreeMap<u64, Round>,
     participation_rng: ChaCha12Rng,

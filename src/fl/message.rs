@@ -24,7 +24,7 @@ pub enum Msg {
         round: u64,
     },
     /// The global model after round `round` (downlink, to every device).
-    Global(Arc<GlobalModel>),
+    Global(#[serde(with = "crate::sim::shared")] Arc<GlobalModel>),
 }
 
 /// An upload.

@@ -5,9 +5,9 @@
 //! The file: the magic `FLSNNCKP`, the format number (u32, little-endian), a header block (the
 //! [`Meta`]: flsnn version, scenario hash, the first run's command line and threads, where the
 //! checkpoint stands), then the snapshot of the simulation cut into blocks of at most 1 MiB,
-//! and an empty block that ends the file. Every block is its length (u32), its bytes and an
-//! FNV-1a 64 checksum of them (u64): a truncated or damaged file is refused with the offset of
-//! the block at fault.
+//! and an empty block that ends the file. Every block is its length (u32), its bytes and their
+//! CRC-32 (u32), all little-endian: a truncated or damaged file is refused with the offset of
+//! the block at fault. The snapshot is encoded straight into its blocks, once.
 
 use super::wiring::Fl;
 use crate::sim::{Saver, Snapshot};
@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 /// The file's first bytes.
 const MAGIC: &[u8; 8] = b"FLSNNCKP";
 /// The layout of the file this flsnn writes and reads.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 /// Largest block of the snapshot \[bytes\].
 const BLOCK: usize = 1 << 20;
 /// The checkpoint's name in the run's folder.
@@ -90,24 +90,85 @@ pub fn scenario_hash(scenario: &crate::scenario::Scenario) -> u64 {
     fnv(&serde_json::to_vec(&raw).unwrap_or_default())
 }
 
-fn push_block(out: &mut Vec<u8>, bytes: &[u8]) {
-    out.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
-    out.extend_from_slice(bytes);
-    out.extend_from_slice(&fnv(bytes).to_le_bytes());
+/// A checkpoint file made in memory as the snapshot is encoded into it: the bytes go straight
+/// into their block, which is closed (its length and checksum written) when full.
+struct Blocks {
+    out: Vec<u8>,
+    /// Where the open block's length sits.
+    open: usize,
 }
 
-/// The bytes of a checkpoint file.
-pub fn encode(meta: &Meta, snapshot: &[u8]) -> Vec<u8> {
-    let head = crate::sim::encode(meta).unwrap_or_default();
-    let mut out = Vec::with_capacity(snapshot.len() + snapshot.len() / BLOCK * 12 + 256);
-    out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&FORMAT.to_le_bytes());
-    push_block(&mut out, &head);
-    for chunk in snapshot.chunks(BLOCK) {
-        push_block(&mut out, chunk);
+impl Blocks {
+    /// The file's header and `meta`'s block, and a block opened for the snapshot; `capacity`
+    /// is the size expected (the last checkpoint's).
+    fn new(meta: &Meta, capacity: usize) -> Result<Blocks, String> {
+        let mut blocks = Blocks {
+            out: Vec::with_capacity(capacity),
+            open: 0,
+        };
+        blocks.out.extend_from_slice(MAGIC);
+        blocks.out.extend_from_slice(&FORMAT.to_le_bytes());
+        blocks.open_block();
+        crate::sim::encode_into(meta, &mut blocks)?;
+        blocks.close_block();
+        blocks.open_block();
+        Ok(blocks)
     }
-    push_block(&mut out, &[]);
-    out
+
+    fn open_block(&mut self) {
+        self.open = self.out.len();
+        self.out.extend_from_slice(&[0; 4]);
+    }
+
+    /// Bytes in the open block.
+    fn filled(&self) -> usize {
+        self.out.len() - self.open - 4
+    }
+
+    fn close_block(&mut self) {
+        let len = self.filled() as u32;
+        self.out[self.open..self.open + 4].copy_from_slice(&len.to_le_bytes());
+        let sum = crc32fast::hash(&self.out[self.open + 4..]);
+        self.out.extend_from_slice(&sum.to_le_bytes());
+    }
+
+    /// The whole file: the last block closed, and the empty block that ends the file.
+    fn finish(mut self) -> Vec<u8> {
+        let last_empty = self.filled() == 0;
+        self.close_block();
+        if !last_empty {
+            self.open_block();
+            self.close_block();
+        }
+        self.out
+    }
+}
+
+impl Write for Blocks {
+    fn write(&mut self, mut bytes: &[u8]) -> std::io::Result<usize> {
+        let n = bytes.len();
+        while !bytes.is_empty() {
+            if self.filled() == BLOCK {
+                self.close_block();
+                self.open_block();
+            }
+            let take = (BLOCK - self.filled()).min(bytes.len());
+            self.out.extend_from_slice(&bytes[..take]);
+            bytes = &bytes[take..];
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The bytes of a checkpoint file of `meta` and the (encoded) `snapshot`.
+pub fn encode(meta: &Meta, snapshot: &[u8]) -> Result<Vec<u8>, String> {
+    let mut blocks = Blocks::new(meta, snapshot.len() + 4096)?;
+    blocks.write_all(snapshot).map_err(|e| e.to_string())?;
+    Ok(blocks.finish())
 }
 
 /// Reads the block at `at` of `bytes`: its contents and where the next one starts.
@@ -122,18 +183,16 @@ fn block(bytes: &[u8], at: usize) -> Result<(&[u8], usize), String> {
     let len_end = at + 4;
     let len = bytes.get(at..len_end).ok_or_else(|| truncated(len_end))?;
     let len = u32::from_le_bytes([len[0], len[1], len[2], len[3]]) as usize;
-    if len > BLOCK.max(1 << 16) {
+    if len > BLOCK {
         return Err(format!(
             "corrupt at offset {at}: a block of {len} bytes (at most {BLOCK})"
         ));
     }
     let body_end = len_end + len;
-    let end = body_end + 8;
+    let end = body_end + 4;
     let body = bytes.get(len_end..body_end).ok_or_else(|| truncated(end))?;
     let sum = bytes.get(body_end..end).ok_or_else(|| truncated(end))?;
-    let mut s = [0u8; 8];
-    s.copy_from_slice(sum);
-    if u64::from_le_bytes(s) != fnv(body) {
+    if u32::from_le_bytes([sum[0], sum[1], sum[2], sum[3]]) != crc32fast::hash(body) {
         return Err(format!(
             "corrupt: the block at offset {at} (bytes {len_end} to {body_end}) fails its checksum"
         ));
@@ -281,9 +340,16 @@ pub struct CheckpointStats {
     pub written: u64,
     /// Size of the last one \[bytes\].
     pub last_bytes: u64,
-    /// Time spent saving (snapshot and file) \[s of wall clock\].
+    /// Time the simulation stood still for them: the snapshot encoded, and waits for the
+    /// previous file to be written \[s of wall clock\].
     pub seconds: f64,
+    /// Time spent writing the files (write, fsync, rename) beside the simulation \[s of wall
+    /// clock\].
+    pub writing: f64,
 }
+
+/// A checkpoint file being written on its own thread: the time it took, or what went wrong.
+type Writing = std::thread::JoinHandle<Result<f64, String>>;
 
 /// Saves a run into its folder as `--checkpoint-every` says.
 pub struct Checkpointer {
@@ -294,6 +360,8 @@ pub struct Checkpointer {
     events: u64,
     stall: Stall,
     since: Option<Instant>,
+    /// The file being written, if any.
+    writing: Option<Writing>,
     /// What the checkpoints cost so far.
     pub stats: CheckpointStats,
 }
@@ -314,8 +382,30 @@ impl Checkpointer {
             events: 0,
             stall: Stall::from_env(),
             since: None,
+            writing: None,
             stats: CheckpointStats::default(),
         }
+    }
+
+    /// Waits for the file being written: the run's end calls it, so that its last checkpoint
+    /// is whole on disk (or its error known) before the run goes on.
+    pub fn finish(&mut self) -> Result<(), String> {
+        let Some(writing) = self.writing.take() else {
+            return Ok(());
+        };
+        let took = writing
+            .join()
+            .map_err(|_| format!("{}: the writer stopped", self.dir.join(FILE).display()))??;
+        self.stats.written += 1;
+        self.stats.writing += took;
+        Ok(())
+    }
+}
+
+impl Drop for Checkpointer {
+    /// A run that stops on an error still leaves its last checkpoint whole (or the one before).
+    fn drop(&mut self) {
+        let _ = self.finish();
     }
 }
 
@@ -344,13 +434,24 @@ impl Saver<Fl> for Checkpointer {
         due
     }
 
-    fn keep(&mut self, _now: SimTime, snapshot: Vec<u8>) -> Result<(), String> {
-        let bytes = encode(&self.meta, &snapshot);
-        let stall = matches!(self.stall, Stall::Checkpoint(k) if k == self.stats.written + 1);
-        write_file(&self.dir, &bytes, stall)
-            .map_err(|e| format!("{}: {e}", self.dir.join(FILE).display()))?;
-        self.stats.written += 1;
+    /// Encodes the snapshot into the file's blocks in memory, and hands them to a thread that
+    /// writes the file (through its temporary, fsync and rename: a kill at any moment leaves
+    /// this checkpoint or the one before whole) while the simulation goes on. One file is
+    /// written at a time: a checkpoint first waits for the one before.
+    fn keep(&mut self, _now: SimTime, write: crate::sim::Encoder) -> Result<(), String> {
+        self.finish()?;
+        let mut blocks = Blocks::new(&self.meta, self.stats.last_bytes as usize + (1 << 16))?;
+        write(&mut blocks)?;
+        let bytes = blocks.finish();
         self.stats.last_bytes = bytes.len() as u64;
+        let stall = matches!(self.stall, Stall::Checkpoint(k) if k == self.stats.written + 1);
+        let dir = self.dir.clone();
+        self.writing = Some(std::thread::spawn(move || {
+            let began = Instant::now();
+            write_file(&dir, &bytes, stall)
+                .map_err(|e| format!("{}: {e}", dir.join(FILE).display()))?;
+            Ok(began.elapsed().as_secs_f64())
+        }));
         if let Some(since) = self.since.take() {
             self.stats.seconds += since.elapsed().as_secs_f64();
         }
@@ -380,7 +481,7 @@ mod tests {
         let snapshot: Vec<u8> = (0..(2 * BLOCK + 17))
             .map(|i| (i * 31 % 251) as u8)
             .collect();
-        let bytes = encode(&meta(), &snapshot);
+        let bytes = encode(&meta(), &snapshot).unwrap();
         let (m, s) = decode(&bytes).unwrap();
         assert_eq!(m, meta());
         assert_eq!(s, snapshot);
@@ -389,7 +490,7 @@ mod tests {
     #[test]
     fn every_truncation_is_refused_with_an_offset() {
         let snapshot: Vec<u8> = (0..3000u32).map(|i| i as u8).collect();
-        let bytes = encode(&meta(), &snapshot);
+        let bytes = encode(&meta(), &snapshot).unwrap();
         for cut in (0..bytes.len()).step_by(97) {
             let err = decode(&bytes[..cut]).unwrap_err();
             assert!(err.contains("truncated"), "cut at {cut}: {err}");
@@ -399,7 +500,7 @@ mod tests {
     #[test]
     fn a_flipped_byte_is_refused_naming_its_block() {
         let snapshot = vec![7u8; 5000];
-        let mut bytes = encode(&meta(), &snapshot);
+        let mut bytes = encode(&meta(), &snapshot).unwrap();
         let at = bytes.len() - 100;
         bytes[at] ^= 1;
         let err = decode(&bytes).unwrap_err();

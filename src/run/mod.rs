@@ -317,6 +317,9 @@ pub fn run_on(
         progress.finish();
         result?
     };
+    if let Some(saver) = saver.as_mut() {
+        saver.finish().map_err(ExperimentError::Checkpoint)?;
+    }
     let wall = started.elapsed().as_secs_f64();
     if let Some(log) = events {
         log.close()?;
@@ -347,7 +350,7 @@ pub fn run_on(
         dir,
         summary,
         result,
-        checkpoints: saver.map(|s| s.stats),
+        checkpoints: saver.map(|s| s.stats.clone()),
         devices,
     })
 }

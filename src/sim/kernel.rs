@@ -672,8 +672,11 @@ impl<'a, S: System> Kernel<'a, S> {
             medium,
             observer,
         };
-        let bytes = super::snapshot::encode(&view).map_err(SimError::Save)?;
-        saver.keep(self.now, bytes).map_err(SimError::Save)
+        saver
+            .keep(self.now, &mut |out| {
+                super::snapshot::encode_into(&view, out)
+            })
+            .map_err(SimError::Save)
     }
 
     /// Hands readings to the observer, in the order the probes were taken: those already taken,

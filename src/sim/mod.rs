@@ -11,6 +11,8 @@ mod calendar;
 mod host;
 mod kernel;
 mod model;
+pub mod plain;
+pub mod shared;
 mod snapshot;
 mod transport;
 
@@ -20,7 +22,7 @@ pub use model::{
     Context, Effect, Input, Medium, Model, NodeId, Observer, Scheduled, System, Target, Transfer,
     When, Worker,
 };
-pub use snapshot::{decode, encode, Bytes, Saver};
+pub use snapshot::{decode, encode, encode_into, Bytes, Encoder, Saver};
 
 /// A saved simulation: the kernel's own state and the saved state of every part.
 pub type Snapshot<S> = snapshot::Parts<S, kernel::Resume<S>>;

@@ -17,9 +17,13 @@ pub trait Saver<S: System> {
     /// Asked after every event: whether to save now, at virtual time `now`, the observer having
     /// come to `progress` ([`super::Observer::progress`]).
     fn due(&mut self, now: SimTime, progress: u64) -> bool;
-    /// Keeps a snapshot (the bytes of a [`super::Snapshot`]); an error stops the run.
-    fn keep(&mut self, now: SimTime, snapshot: Vec<u8>) -> Result<(), String>;
+    /// Keeps a snapshot: `write` encodes it (the bytes of a [`super::Snapshot`]) into the
+    /// writer it is handed, once; an error stops the run.
+    fn keep(&mut self, now: SimTime, write: Encoder) -> Result<(), String>;
 }
+
+/// Encodes a snapshot into the writer it is handed ([`Saver::keep`]).
+pub type Encoder<'a> = &'a mut dyn FnMut(&mut dyn std::io::Write) -> Result<(), String>;
 
 /// A saved simulation: the kernel's own state `K` and the saved state of every part. The parts
 /// are restored by whoever builds the nodes, the kernel's state by [`super::run_saving`]
@@ -61,23 +65,32 @@ impl<S: System, K: serde::de::DeserializeOwned> Parts<S, K> {
 /// Encodes `value` in the snapshots' format (CBOR).
 pub fn encode<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, String> {
     let mut out = Vec::new();
-    ciborium::into_writer(value, &mut out).map_err(|e| e.to_string())?;
+    encode_into(value, &mut out)?;
     Ok(out)
+}
+
+/// Encodes `value` as [`encode`] does, straight into `out`.
+pub fn encode_into<T: Serialize + ?Sized>(
+    value: &T,
+    out: &mut dyn std::io::Write,
+) -> Result<(), String> {
+    super::shared::writing(|| ciborium::into_writer(value, out)).map_err(|e| e.to_string())
 }
 
 /// Decodes what [`encode`] made; an error says where it does not fit, and bytes left over are
 /// an error too.
 pub fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
     let mut rest = bytes;
-    let value = ciborium::from_reader(&mut rest).map_err(|e| match e {
-        ciborium::de::Error::Io(e) => format!("truncated ({e})"),
-        ciborium::de::Error::Syntax(at) => format!("malformed at byte {at}"),
-        ciborium::de::Error::Semantic(at, what) => match at {
-            Some(at) => format!("at byte {at}: {what}"),
-            None => what,
-        },
-        ciborium::de::Error::RecursionLimitExceeded => "nested too deeply".to_string(),
-    })?;
+    let value =
+        super::shared::reading(|| ciborium::from_reader(&mut rest)).map_err(|e| match e {
+            ciborium::de::Error::Io(e) => format!("truncated ({e})"),
+            ciborium::de::Error::Syntax(at) => format!("malformed at byte {at}"),
+            ciborium::de::Error::Semantic(at, what) => match at {
+                Some(at) => format!("at byte {at}: {what}"),
+                None => what,
+            },
+            ciborium::de::Error::RecursionLimitExceeded => "nested too deeply".to_string(),
+        })?;
     if !rest.is_empty() {
         return Err(format!(
             "{} bytes left over after byte {}",

@@ -375,7 +375,9 @@ impl Saver<Ring> for EveryEvent {
     fn due(&mut self, _now: SimTime, _progress: u64) -> bool {
         true
     }
-    fn keep(&mut self, now: SimTime, snapshot: Vec<u8>) -> Result<(), String> {
+    fn keep(&mut self, now: SimTime, write: crate::sim::Encoder) -> Result<(), String> {
+        let mut snapshot = Vec::new();
+        write(&mut snapshot)?;
         self.snapshots.push((now, snapshot));
         Ok(())
     }

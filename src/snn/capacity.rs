@@ -1,10 +1,12 @@
 //! Serde for vectors that keeps their capacity (`#[serde(with = "capacity")]`, and
 //! `capacity::nested` for a vector of vectors): a learner reports its memory from the capacity of
 //! its buffers, so one restored from a checkpoint allocates what the saved one had and reports
-//! the same bytes as a learner that never stopped.
+//! the same bytes as a learner that never stopped. The elements are plain numbers, saved as one
+//! run of bytes ([`crate::sim::plain`]).
 // `with` modules are handed `&Vec<T>`: the capacity is what they are for.
 #![allow(clippy::ptr_arg)]
 
+use crate::sim::plain::{Owned, Plain, Run};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// Capacities above this many elements are not believed (a damaged file must not make the
@@ -21,15 +23,13 @@ fn with_capacity<T>(capacity: usize, items: Vec<T>) -> Vec<T> {
 }
 
 /// Writes `(capacity, elements)`.
-pub fn serialize<T: Serialize, S: Serializer>(v: &Vec<T>, s: S) -> Result<S::Ok, S::Error> {
-    (v.capacity(), v.as_slice()).serialize(s)
+pub fn serialize<T: Plain, S: Serializer>(v: &Vec<T>, s: S) -> Result<S::Ok, S::Error> {
+    (v.capacity(), Run(v)).serialize(s)
 }
 
 /// Reads `(capacity, elements)`.
-pub fn deserialize<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
-    d: D,
-) -> Result<Vec<T>, D::Error> {
-    let (capacity, items): (usize, Vec<T>) = Deserialize::deserialize(d)?;
+pub fn deserialize<'de, T: Plain, D: Deserializer<'de>>(d: D) -> Result<Vec<T>, D::Error> {
+    let (capacity, Owned(items)): (usize, Owned<T>) = Deserialize::deserialize(d)?;
     Ok(with_capacity(capacity, items))
 }
 
@@ -38,22 +38,17 @@ pub mod nested {
     use super::*;
 
     /// Writes `(capacity, [(capacity, elements)...])`.
-    pub fn serialize<T: Serialize, S: Serializer>(
-        v: &Vec<Vec<T>>,
-        s: S,
-    ) -> Result<S::Ok, S::Error> {
-        let inner: Vec<(usize, &[T])> = v.iter().map(|i| (i.capacity(), i.as_slice())).collect();
+    pub fn serialize<T: Plain, S: Serializer>(v: &Vec<Vec<T>>, s: S) -> Result<S::Ok, S::Error> {
+        let inner: Vec<(usize, Run<T>)> = v.iter().map(|i| (i.capacity(), Run(i))).collect();
         (v.capacity(), inner).serialize(s)
     }
 
     /// Reads what [`serialize`] wrote.
-    pub fn deserialize<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
-        d: D,
-    ) -> Result<Vec<Vec<T>>, D::Error> {
-        let (capacity, items): (usize, Vec<(usize, Vec<T>)>) = Deserialize::deserialize(d)?;
+    pub fn deserialize<'de, T: Plain, D: Deserializer<'de>>(d: D) -> Result<Vec<Vec<T>>, D::Error> {
+        let (capacity, items): (usize, Vec<(usize, Owned<T>)>) = Deserialize::deserialize(d)?;
         let items = items
             .into_iter()
-            .map(|(c, i)| with_capacity(c, i))
+            .map(|(c, Owned(i))| with_capacity(c, i))
             .collect();
         Ok(with_capacity(capacity, items))
     }

@@ -188,13 +188,31 @@ fn a_checkpoint_of_another_scenario_or_damaged_is_refused() {
         resume(&["--set", "seed=7", ERROR_FEEDBACK[0], ERROR_FEEDBACK[1]]),
         "another scenario",
     );
+    // The real file decodes, its snapshot too, and it encodes back to the same bytes.
+    let (meta, snapshot) = flsnn::run::checkpoint::decode(&good).expect("a real checkpoint");
+    flsnn::sim::Snapshot::<flsnn::run::Fl>::decode(&snapshot).expect("its snapshot decodes");
+    let again = flsnn::run::checkpoint::encode(&meta, &snapshot).expect("encodes");
+    assert!(
+        again == good,
+        "a real checkpoint encodes back to its own bytes"
+    );
+    // Damaged, truncated or of another format: refused, naming the file and the offset.
     let mut damaged = good.clone();
     let middle = damaged.len() / 2;
     damaged[middle] ^= 0x40;
     fs::write(&file, &damaged).expect("write");
+    refused(
+        resume(&ERROR_FEEDBACK),
+        "checkpoint.bin: corrupt: the block at offset ",
+    );
     refused(resume(&ERROR_FEEDBACK), "fails its checksum");
     fs::write(&file, &good[..good.len() - 100]).expect("write");
-    refused(resume(&ERROR_FEEDBACK), "truncated");
+    refused(resume(&ERROR_FEEDBACK), "checkpoint.bin: truncated");
+    refused(resume(&ERROR_FEEDBACK), "inside the block at offset");
+    let mut old = good.clone();
+    old[8..12].copy_from_slice(&1u32.to_le_bytes());
+    fs::write(&file, &old).expect("write");
+    refused(resume(&ERROR_FEEDBACK), "checkpoint format 1 (at offset 8)");
     fs::write(&file, b"not a checkpoint").expect("write");
     refused(resume(&ERROR_FEEDBACK), "not an flsnn checkpoint");
     // Put back whole, it is taken up.

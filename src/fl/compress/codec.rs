@@ -19,9 +19,11 @@ pub struct Codec {
 pub struct CompressorState {
     /// Flat model that updates are measured from: the last global model adopted, or the local
     /// model at the last upload if no broadcast was adopted since (empty: no updates sent).
+    #[serde(with = "crate::sim::plain")]
     reference: Vec<f64>,
     /// Error-feedback residual over the flat model: update not yet sent (empty: no error
     /// feedback).
+    #[serde(with = "crate::sim::plain")]
     residual: Vec<f64>,
 }
 

@@ -230,7 +230,12 @@ mod tests {
         #[derive(serde::Deserialize, Debug)]
         struct Floats(#[serde(with = "super")] Vec<f64>);
         #[derive(serde::Deserialize, Debug)]
-        struct Bools(#[serde(with = "super")] Vec<bool>);
+        // Only ever refused here, so its field is never read.
+        struct Bools(
+            #[allow(dead_code)]
+            #[serde(with = "super")]
+            Vec<bool>,
+        );
         let bytes = crate::sim::encode(&Raw(vec![1; 12])).unwrap();
         let err = crate::sim::decode::<Floats>(&bytes).unwrap_err();
         assert!(err.contains("broken at byte 10"), "{err}");

@@ -260,8 +260,14 @@ impl flsnn::sim::Saver<run::Fl> for Copies {
     fn due(&mut self, now: flsnn::time::SimTime, progress: u64) -> bool {
         self.checkpointer.due(now, progress)
     }
-    fn keep(&mut self, now: flsnn::time::SimTime, snapshot: Vec<u8>) -> Result<(), String> {
-        self.checkpointer.keep(now, snapshot)?;
+    fn keep(
+        &mut self,
+        now: flsnn::time::SimTime,
+        write: flsnn::sim::Encoder,
+    ) -> Result<(), String> {
+        self.checkpointer.keep(now, write)?;
+        // The file is written on the checkpointer's own thread: wait for it before copying.
+        self.checkpointer.finish()?;
         self.copies
             .push(std::fs::read(&self.file).map_err(|e| e.to_string())?);
         Ok(())

@@ -683,3 +683,41 @@ fn size_only_uploads_have_the_size_of_real_ones() {
         }
     }
 }
+
+/// The base station's sums are exact: uploads that cancel in f64 arithmetic (1e30 + 1 - 1e30 = 0
+/// in f64) still give the correctly rounded weighted mean, in any arrival order, and a round's
+/// state saved and restored mid-way (a checkpoint) ends the same.
+#[test]
+fn aggregation_is_exact_and_survives_a_checkpoint() {
+    let layout = hundred_layout();
+    let c = codec(Compression::None, layout.clone());
+    let upload = |x: f32| EncodedUpload::Full {
+        values: vec![x; layout.candidate_count()],
+    };
+    let uploads = [(0, 1e30f32), (1, 1.0), (2, -1e30)];
+    let mut results = Vec::new();
+    for order in [[0, 1, 2], [2, 0, 1], [1, 2, 0]] {
+        let mut agg = Aggregator::default();
+        for (i, &d) in order.iter().enumerate() {
+            let (device, x) = uploads[d];
+            agg.add(&c, device, 1, &upload(x)).expect("add");
+            if i == 1 {
+                // Saved and restored between two uploads, as a checkpoint does.
+                let json = serde_json::to_string(&agg).expect("serialise");
+                agg = serde_json::from_str(&json).expect("deserialise");
+            }
+        }
+        let mut global = vec![0.0; layout.len()];
+        agg.finish(&c, &mut global)
+            .expect("finish")
+            .expect("uploads");
+        results.push(global);
+    }
+    let third = f64::from((1.0f64 / 3.0) as f32);
+    for global in &results {
+        assert!(global.iter().all(|&g| g == third), "{:?}", &global[..3]);
+    }
+    // What f64 arithmetic in arrival order gives instead: 0.
+    let naive: f64 = uploads.iter().map(|&(_, x)| f64::from(x) / 3.0).sum();
+    assert_eq!(naive, 0.0);
+}

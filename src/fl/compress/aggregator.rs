@@ -182,11 +182,6 @@ impl Aggregator {
         self.len() == 0
     }
 
-    /// Heap bytes held (the exact sums dominate).
-    pub fn bytes(&self) -> usize {
-        self.sums.bytes() + self.slice_weight.capacity() * 8 + self.devices.len() * 8
-    }
-
     /// Combines the uploads, updates the BS's flat `global` model to what the devices will
     /// hold after adopting the broadcast, and returns that broadcast. `None` (and `global`
     /// unchanged) when nothing arrived or every weight is zero.

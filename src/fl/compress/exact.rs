@@ -46,20 +46,17 @@ impl ExactSums {
         let term = (u128::from(mantissa) * u128::from(multiple)) << (shift & 31);
         let at = entry * CHUNKS + (shift >> 5) as usize;
         let chunks = &mut self.chunks[at..at + 4];
+        // 0 for a positive value, -1 for a negative one: `(p ^ sign) - sign` is `p` or `-p`
+        // without a branch (signs are as good as random).
+        let sign = -i64::from(bits >> 31);
         let pieces = [
             (term & 0xffff_ffff) as i64,
             ((term >> 32) & 0xffff_ffff) as i64,
             ((term >> 64) & 0xffff_ffff) as i64,
             (term >> 96) as i64,
         ];
-        if bits >> 31 == 0 {
-            for (c, p) in chunks.iter_mut().zip(pieces) {
-                *c += p;
-            }
-        } else {
-            for (c, p) in chunks.iter_mut().zip(pieces) {
-                *c -= p;
-            }
+        for (c, p) in chunks.iter_mut().zip(pieces) {
+            *c += (p ^ sign) - sign;
         }
     }
 
@@ -75,11 +72,6 @@ impl ExactSums {
         } else {
             q
         }
-    }
-
-    /// Heap bytes held.
-    pub(crate) fn bytes(&self) -> usize {
-        self.chunks.capacity() * std::mem::size_of::<i64>()
     }
 }
 

@@ -10,11 +10,12 @@ pub enum Aggregation {
 }
 
 impl Aggregation {
-    /// The weight of an upload from a device holding `samples` examples.
-    pub fn weight(self, samples: usize) -> f64 {
+    /// The weight of an upload from a device holding `samples` examples (an integer: the base
+    /// station's sums are exact).
+    pub fn weight(self, samples: usize) -> u64 {
         match self {
-            Aggregation::Samples => samples as f64,
-            Aggregation::Plain => 1.0,
+            Aggregation::Samples => samples as u64,
+            Aggregation::Plain => 1,
         }
     }
 }

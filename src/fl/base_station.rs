@@ -6,7 +6,7 @@
 //!
 //! In separate training there is no base station at work: it only keeps the rounds' records.
 
-use crate::fl::compress::{Codec, CompressError};
+use crate::fl::compress::{Aggregator, Codec, CompressError};
 use crate::fl::message::{Action, GlobalModel, Msg, Note, Probe, Timer, Upload};
 use crate::fl::{
     AirReceiver, FaultEvent, FaultKind, Mode, OutagePolicy, Participation, Protocol, Scheduler,
@@ -62,7 +62,8 @@ struct Outages {
 struct Round {
     expected: BTreeSet<u32>,
     resolved: BTreeSet<u32>,
-    received: Vec<Arc<Upload>>,
+    /// The uploads that arrived before the round closed, folded in as they came.
+    aggregate: Aggregator,
     open: bool,
     closed: bool,
     start: SimTime,
@@ -154,8 +155,11 @@ impl BaseStation {
                 let round = self.rounds.entry(upload.round).or_default();
                 let late = round.closed;
                 if !late {
+                    let weight = self.protocol.aggregation.weight(upload.samples);
+                    round
+                        .aggregate
+                        .add(&self.codec, upload.device, weight, &upload.payload)?;
                     round.resolved.insert(upload.device);
-                    round.received.push(upload.clone());
                     if let Some(scheduler) = &mut self.scheduler {
                         scheduler.delivered(upload.device, upload.round, upload.channel_quality_db);
                     }
@@ -341,17 +345,13 @@ impl BaseStation {
         // A closed round only needs to know that it is closed.
         round.expected = BTreeSet::new();
         round.resolved = BTreeSet::new();
-        let received = std::mem::take(&mut round.received);
+        let aggregate = std::mem::take(&mut round.aggregate);
         let start = round.start;
-        tracing::debug!(vt = %now, round = r, uploads = received.len(), "round closed");
-        let mut aggregator = self.codec.aggregator();
-        for upload in &received {
-            let weight = self.protocol.aggregation.weight(upload.samples);
-            aggregator.add(upload.device, weight, &upload.payload)?;
-        }
+        tracing::debug!(vt = %now, round = r, uploads = aggregate.len(), "round closed");
+        let codec = &self.codec;
         let combined = match &mut self.air {
-            None => aggregator.finish(&mut self.global)?,
-            Some(air) => aggregator.finish_with(&mut self.global, |mean, amplitude| {
+            None => aggregate.finish(codec, &mut self.global)?,
+            Some(air) => aggregate.finish_with(codec, &mut self.global, |mean, amplitude| {
                 air.perturb(mean, amplitude)
             })?,
         };

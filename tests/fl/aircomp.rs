@@ -2,7 +2,7 @@
 //! of the noise model, `(A / W)^2 / SNR` on each entry with `A = max_k w_k rms(x_k)`, and
 //! without noise it is digital FedAvg.
 
-use flsnn::fl::compress::{Codec, Compression, EncodedUpload, ModelLayout};
+use flsnn::fl::compress::{Aggregator, Codec, Compression, EncodedUpload, ModelLayout};
 use flsnn::fl::AirReceiver;
 use flsnn::net::OverTheAir;
 use rand::SeedableRng;
@@ -50,15 +50,15 @@ fn received(codec: &Codec, uploads: &[(u32, f64, Vec<f32>)], air: Option<OverThe
             values: values.clone(),
         })
         .collect();
-    let mut aggregator = codec.aggregator();
+    let mut aggregator = Aggregator::default();
     for ((d, w, _), upload) in uploads.iter().zip(&encoded) {
-        aggregator.add(*d, *w, upload).expect("adds");
+        aggregator.add(codec, *d, *w as u64, upload).expect("adds");
     }
     match air {
-        None => aggregator.finish(&mut global),
+        None => aggregator.finish(codec, &mut global),
         Some(air) => {
             let mut rx = AirReceiver::new(air, ChaCha12Rng::seed_from_u64(9));
-            aggregator.finish_with(&mut global, |mean, a| rx.perturb(mean, a))
+            aggregator.finish_with(codec, &mut global, |mean, a| rx.perturb(mean, a))
         }
     }
     .expect("aggregates");

@@ -2,8 +2,8 @@
 //! quantisation, exact wire sizes, fixed-rate selection and both fixed-rate aggregations.
 
 use flsnn::fl::compress::{
-    payload_bytes, select_slices, Broadcast, Codec, CompressError, Compression, Decoded,
-    EncodedUpload, FixedRateAggregation, ModelLayout,
+    payload_bytes, select_slices, Aggregator, Broadcast, Codec, CompressError, Compression,
+    Decoded, EncodedUpload, FixedRateAggregation, ModelLayout,
 };
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -179,12 +179,15 @@ fn two_fixed_rate_devices(
 fn fixed_rate_original_zeroes_unsent_slices() {
     let (c, models, uploads) = two_fixed_rate_devices(FixedRateAggregation::Original);
     let layout = c.layout().clone();
-    let mut agg = c.aggregator();
+    let mut agg = Aggregator::default();
     // Weights 1 and 3: a slice sent by one device takes its values as they are.
-    agg.add(1, 3.0, &uploads[1]).expect("add");
-    agg.add(0, 1.0, &uploads[0]).expect("add");
+    agg.add(&c, 1, 3, &uploads[1]).expect("add");
+    agg.add(&c, 0, 1, &uploads[0]).expect("add");
     let mut global = vec![7.0; layout.len()];
-    let broadcast = agg.finish(&mut global).expect("finish").expect("uploads");
+    let broadcast = agg
+        .finish(&c, &mut global)
+        .expect("finish")
+        .expect("uploads");
     assert!(matches!(broadcast, Broadcast::Full { .. }));
     for p in 0..layout.w_len() {
         let want = if !layout.mask[p / layout.k_ff] {
@@ -217,11 +220,14 @@ fn fixed_rate_original_zeroes_unsent_slices() {
 fn fixed_rate_keep_local_keeps_unsent_slices() {
     let (c, models, uploads) = two_fixed_rate_devices(FixedRateAggregation::KeepLocal);
     let layout = c.layout().clone();
-    let mut agg = c.aggregator();
-    agg.add(0, 1.0, &uploads[0]).expect("add");
-    agg.add(1, 1.0, &uploads[1]).expect("add");
+    let mut agg = Aggregator::default();
+    agg.add(&c, 0, 1, &uploads[0]).expect("add");
+    agg.add(&c, 1, 1, &uploads[1]).expect("add");
     let mut global = vec![7.0; layout.len()];
-    let broadcast = agg.finish(&mut global).expect("finish").expect("uploads");
+    let broadcast = agg
+        .finish(&c, &mut global)
+        .expect("finish")
+        .expect("uploads");
     let Broadcast::Slices(set) = &broadcast else {
         panic!("slices expected, got {broadcast:?}");
     };
@@ -320,10 +326,10 @@ fn error_feedback_conserves(compression: Compression) {
             );
         }
         sent_total.iter_mut().zip(&sent).for_each(|(t, s)| *t += s);
-        let mut agg = c.aggregator();
-        agg.add(0, 1.0, &up).expect("add");
+        let mut agg = Aggregator::default();
+        agg.add(&c, 0, 1, &up).expect("add");
         let broadcast = agg
-            .finish(&mut global)
+            .finish(&c, &mut global)
             .expect("finish")
             .expect("one upload");
         c.adopt(&mut state, &broadcast, &mut local).expect("adopt");
@@ -398,11 +404,13 @@ fn sparse_updates_are_averaged_with_unsent_entries_as_zero() {
         ));
     }
     let mut global = global0.clone();
-    let mut agg = c.aggregator();
+    let mut agg = Aggregator::default();
     for (d, up) in &uploads {
-        agg.add(*d, 1.0, up).expect("add");
+        agg.add(&c, *d, 1, up).expect("add");
     }
-    agg.finish(&mut global).expect("finish").expect("uploads");
+    agg.finish(&c, &mut global)
+        .expect("finish")
+        .expect("uploads");
     for (p, &g) in global.iter().enumerate() {
         let want = match p {
             3 => 1.25,
@@ -555,12 +563,12 @@ fn malformed_uploads_are_errors() {
     assert!(c.encode(&mut state, &nan_model, &[], &mut rng).is_err());
     assert!(c.encode(&mut state, &[0.0; 3], &[], &mut rng).is_err());
     assert!(c.state(&[0.0]).is_err());
-    let mut agg = c.aggregator();
+    let mut agg = Aggregator::default();
     let ok = sparse(vec![3, 99]);
-    assert!(agg.add(0, -1.0, &ok).is_err());
-    agg.add(0, 1.0, &ok).expect("add");
+    assert!(agg.add(&c, 0, 1 << 32, &ok).is_err());
+    agg.add(&c, 0, 1, &ok).expect("add");
     assert_eq!(
-        agg.add(0, 1.0, &ok),
+        agg.add(&c, 0, 1, &ok),
         Err(CompressError::DuplicateDevice { device: 0 })
     );
 }
@@ -580,12 +588,13 @@ fn aggregation_does_not_depend_on_arrival_order() {
         })
         .collect();
     let run = |order: &[usize]| {
-        let mut agg = c.aggregator();
+        let mut agg = Aggregator::default();
         for &d in order {
-            agg.add(d as u32, 1.0 + d as f64, &uploads[d]).expect("add");
+            agg.add(&c, d as u32, 1 + d as u64, &uploads[d])
+                .expect("add");
         }
         let mut global = vec![0.1; layout.len()];
-        let b = agg.finish(&mut global).expect("finish");
+        let b = agg.finish(&c, &mut global).expect("finish");
         (b, global)
     };
     let (b1, g1) = run(&[0, 1, 2, 3, 4]);
@@ -596,7 +605,7 @@ fn aggregation_does_not_depend_on_arrival_order() {
         g2.iter().map(|x| x.to_bits()).collect::<Vec<_>>()
     );
     let mut empty = vec![0.1; layout.len()];
-    assert_eq!(c.aggregator().finish(&mut empty), Ok(None));
+    assert_eq!(Aggregator::default().finish(&c, &mut empty), Ok(None));
     assert_eq!(empty, vec![0.1; layout.len()]);
 }
 
@@ -642,18 +651,21 @@ fn size_only_uploads_have_the_size_of_real_ones() {
                 };
                 3
             ];
-            let mut real = c.aggregator();
-            let mut stand_in = c.aggregator();
+            let mut real = Aggregator::default();
+            let mut stand_in = Aggregator::default();
             for (device, (up, stand)) in (0..).zip(ups.iter().zip(&stand_ins)) {
                 assert_eq!(payload_bytes(up), c.upload_bytes(), "{setting:?}");
-                real.add(device, 1.0, up).expect("add");
-                stand_in.add(device, 1.0, stand).expect("add");
+                real.add(&c, device, 1, up).expect("add");
+                stand_in.add(&c, device, 1, stand).expect("add");
             }
             let mut global = vec![0.0; layout.len()];
             let before = global.clone();
-            let broadcast = real.finish(&mut global).expect("finish").expect("a model");
+            let broadcast = real
+                .finish(&c, &mut global)
+                .expect("finish")
+                .expect("a model");
             let mut untouched = before.clone();
-            let sized = stand_in.finish(&mut untouched).expect("finish");
+            let sized = stand_in.finish(&c, &mut untouched).expect("finish");
             assert_eq!(untouched, before, "{setting:?}: stand-ins change nothing");
             let Some(Broadcast::SizeOnly { bytes }) = sized else {
                 panic!("{setting:?}: stand-ins give a stand-in broadcast, got {sized:?}");
@@ -670,4 +682,42 @@ fn size_only_uploads_have_the_size_of_real_ones() {
             );
         }
     }
+}
+
+/// The base station's sums are exact: uploads that cancel in f64 arithmetic (1e30 + 1 - 1e30 = 0
+/// in f64) still give the correctly rounded weighted mean, in any arrival order, and a round's
+/// state saved and restored mid-way (a checkpoint) ends the same.
+#[test]
+fn aggregation_is_exact_and_survives_a_checkpoint() {
+    let layout = hundred_layout();
+    let c = codec(Compression::None, layout.clone());
+    let upload = |x: f32| EncodedUpload::Full {
+        values: vec![x; layout.candidate_count()],
+    };
+    let uploads = [(0, 1e30f32), (1, 1.0), (2, -1e30)];
+    let mut results = Vec::new();
+    for order in [[0, 1, 2], [2, 0, 1], [1, 2, 0]] {
+        let mut agg = Aggregator::default();
+        for (i, &d) in order.iter().enumerate() {
+            let (device, x) = uploads[d];
+            agg.add(&c, device, 1, &upload(x)).expect("add");
+            if i == 1 {
+                // Saved and restored between two uploads, as a checkpoint does.
+                let json = serde_json::to_string(&agg).expect("serialise");
+                agg = serde_json::from_str(&json).expect("deserialise");
+            }
+        }
+        let mut global = vec![0.0; layout.len()];
+        agg.finish(&c, &mut global)
+            .expect("finish")
+            .expect("uploads");
+        results.push(global);
+    }
+    let third = f64::from((1.0f64 / 3.0) as f32);
+    for global in &results {
+        assert!(global.iter().all(|&g| g == third), "{:?}", &global[..3]);
+    }
+    // What f64 arithmetic in arrival order gives instead: 0.
+    let naive: f64 = uploads.iter().map(|&(_, x)| f64::from(x) / 3.0).sum();
+    assert_eq!(naive, 0.0);
 }

@@ -1,98 +1,207 @@
-//! The BS side of a round: decode the uploads, combine them in device-id order, broadcast.
+//! The BS side of a round: each upload is checked and folded into the round's exact weighted
+//! sums as it arrives (nothing of it is kept), and the round's close divides the sums once and
+//! broadcasts.
+//!
+//! The sums are exact (see `exact.rs`): the weighted sum of the uploads' wire values (f32, or
+//! the f16 and quantised values they stand for) over every model entry, so the aggregate does
+//! not depend on the order the uploads arrived in, and each mean is the correctly rounded f64
+//! of the exact weighted mean.
 
+use super::exact::{ExactSums, MAX_TERMS};
 use super::FixedRateAggregation;
-use super::{fixed_rate, Broadcast, Codec, CompressError, Compression, Decoded, EncodedUpload};
-use ndarray::{ArrayView1, ArrayViewMut1};
+use super::{fixed_rate, quantize, Broadcast, Codec, CompressError, Compression, EncodedUpload};
 use std::collections::BTreeSet;
 
-/// Collects the uploads of one round and combines them. Uploads are decoded one at a time when
-/// the round is combined, so a round holds its uploads as they arrived (compressed, f32) and
-/// one decoded model at a time, not one decoded model per device.
-#[derive(Clone, Debug)]
-pub struct Aggregator<'a> {
-    codec: &'a Codec,
-    uploads: Vec<(u32, f64, &'a EncodedUpload)>,
+/// One round's uploads, folded in as they arrive. Its memory is one set of exact sums over the
+/// model (88 B per entry, made at the first upload that carries values), whatever the number
+/// of uploads.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Aggregator {
     /// Every device heard from.
     devices: BTreeSet<u32>,
+    /// Uploads that carry values: their count and total weight.
+    uploads: u64,
+    weight: u64,
     /// Size-only uploads (systems-only runs): their count and total weight.
-    size_only: usize,
-    size_only_weight: f64,
+    size_only: u64,
+    size_only_weight: u64,
+    /// Fixed-rate: per basis slice of W, the total weight of the uploads that sent it.
+    slice_weight: Vec<u64>,
+    /// The weighted sums of the values over the flat model (quantised uploads: times
+    /// 2^bits - 1, see [`Aggregator::add`]).
+    sums: ExactSums,
+    /// The largest weighted root-mean-square upload, `max_k w_k rms(x_k)` (full models and
+    /// updates).
+    amplitude: f64,
 }
 
-impl Codec {
-    /// An empty aggregator for one round.
-    pub fn aggregator(&self) -> Aggregator<'_> {
-        Aggregator {
-            codec: self,
-            uploads: Vec::new(),
-            devices: BTreeSet::new(),
-            size_only: 0,
-            size_only_weight: 0.0,
-        }
-    }
+/// Uploads a round may take \[count\]: a quantised upload adds two terms to an entry.
+const MAX_UPLOADS: u64 = MAX_TERMS / 2;
+
+/// A round's total weight may not exceed this, so that with quantised uploads the divisor
+/// `(2^bits - 1) W` stays below 2^63.
+const MAX_TOTAL_WEIGHT: u64 = 1 << 47;
+
+/// `weight` times the root mean square of values whose squares sum to `squares`, over `len`
+/// values.
+fn weighted_rms(weight: u64, squares: f64, len: usize) -> f64 {
+    weight as f64 * (squares / len.max(1) as f64).sqrt()
 }
 
-/// The values a decoded upload carries (a model or an update).
-fn decoded_values(decoded: &Decoded) -> &[f64] {
-    match decoded {
-        Decoded::Model(x) | Decoded::Update(x) => x,
-        Decoded::Slices { model, .. } => model,
-    }
-}
-
-/// `weight` times the root mean square of `squares` over `len` values.
-fn weighted_rms(weight: f64, squares: impl Iterator<Item = f64>, len: usize) -> f64 {
-    weight * (squares.sum::<f64>() / len.max(1) as f64).sqrt()
-}
-
-impl<'a> Aggregator<'a> {
-    /// Takes `device`'s upload, to count with `weight` (e.g. its number of local examples, or 1
-    /// for a plain average); it is decoded (and checked) by [`Aggregator::finish`].
+impl Aggregator {
+    /// Checks `device`'s upload against `codec` and folds it in, to count with `weight` (e.g.
+    /// its number of local examples, or 1 for a plain average; at most 2^32 - 1).
+    ///
+    /// A quantised upload of levels `q` between `lo` and `hi` stands for
+    /// `lo + q (hi - lo) / M` with `M = 2^bits - 1`: it adds `w (M - q) lo + w q hi`, and the
+    /// close divides by `M` as well.
     pub fn add(
         &mut self,
+        codec: &Codec,
         device: u32,
-        weight: f64,
-        upload: &'a EncodedUpload,
+        weight: u64,
+        upload: &EncodedUpload,
     ) -> Result<(), CompressError> {
-        if !(weight.is_finite() && weight >= 0.0) {
+        if weight > u64::from(u32::MAX) {
             return Err(CompressError::Weight { device, weight });
         }
-        if !self.devices.insert(device) {
+        if self.devices.contains(&device) {
             return Err(CompressError::DuplicateDevice { device });
         }
+        // A quantised upload adds two terms to an entry: each entry takes at most MAX_TERMS.
+        if self.uploads + self.size_only >= MAX_UPLOADS {
+            return Err(CompressError::Capacity {
+                what: "uploads",
+                limit: MAX_UPLOADS,
+            });
+        }
+        if self.weight + self.size_only_weight + weight > MAX_TOTAL_WEIGHT {
+            return Err(CompressError::Capacity {
+                what: "total weight",
+                limit: MAX_TOTAL_WEIGHT,
+            });
+        }
         if let EncodedUpload::SizeOnly { .. } = upload {
+            if self.uploads > 0 {
+                return Err(codec.wrong_kind(upload));
+            }
+            self.devices.insert(device);
             self.size_only += 1;
             self.size_only_weight += weight;
             return Ok(());
         }
-        self.uploads.push((device, weight, upload));
+        if self.size_only > 0 {
+            return Err(CompressError::WrongKind {
+                expected: "size-only",
+                got: upload.kind(),
+            });
+        }
+        codec.check_upload(upload)?;
+        self.fold(codec, weight, upload);
+        self.devices.insert(device);
+        self.uploads += 1;
+        self.weight += weight;
         Ok(())
     }
 
-    /// Uploads stored so far \[count\].
-    pub fn len(&self) -> usize {
-        self.uploads.len() + self.size_only
+    /// Adds a checked upload's weighted values to the sums.
+    fn fold(&mut self, codec: &Codec, weight: u64, upload: &EncodedUpload) {
+        let layout = codec.layout();
+        let candidates = codec.candidates();
+        let len = layout.len();
+        self.sums.reserve(len);
+        let sums = &mut self.sums;
+        let square = |x: f32| f64::from(x) * f64::from(x);
+        let squares: f64 = match upload {
+            EncodedUpload::Full { values } => {
+                for (&p, &x) in candidates.iter().zip(values) {
+                    sums.add(p, weight, x);
+                }
+                values.iter().map(|&x| square(x)).sum()
+            }
+            EncodedUpload::Slices(set) => {
+                if self.slice_weight.is_empty() {
+                    self.slice_weight = vec![0; layout.k_ff];
+                }
+                for &k in &set.slices {
+                    self.slice_weight[k] += weight;
+                }
+                let positions = set.slices.iter().flat_map(|&k| layout.slice_positions(k));
+                for (p, &x) in positions.zip(&set.w) {
+                    sums.add(p, weight, x);
+                }
+                let tail = (layout.w_len()..).zip(set.v.iter().chain(&set.gamma));
+                for (p, &x) in tail {
+                    sums.add(p, weight, x);
+                }
+                // Fixed-rate rounds are not perturbed: no amplitude.
+                return;
+            }
+            EncodedUpload::Sparse {
+                indices, values, ..
+            } => {
+                for (&i, &x) in indices.iter().zip(values) {
+                    sums.add(candidates[i as usize], weight, x);
+                }
+                values.iter().map(|&x| square(x)).sum()
+            }
+            EncodedUpload::Quantized {
+                bits,
+                lo,
+                hi,
+                levels,
+            } => {
+                let top = u64::from(quantize::max_level(*bits));
+                for (&p, &q) in candidates.iter().zip(levels) {
+                    let q = u64::from(q);
+                    sums.add(p, weight * (top - q), *lo);
+                    sums.add(p, weight * q, *hi);
+                }
+                quantize::level_values(*lo, *hi, *bits, levels)
+                    .map(|x| x * x)
+                    .sum()
+            }
+            EncodedUpload::Half { values } => {
+                for (&p, h) in candidates.iter().zip(values) {
+                    sums.add(p, weight, h.to_f32());
+                }
+                values.iter().map(|h| h.to_f64() * h.to_f64()).sum()
+            }
+            EncodedUpload::SizeOnly { .. } => return,
+        };
+        self.amplitude = self.amplitude.max(weighted_rms(weight, squares, len));
     }
 
-    /// Whether nothing was stored.
+    /// Uploads folded in so far \[count\].
+    pub fn len(&self) -> usize {
+        (self.uploads + self.size_only) as usize
+    }
+
+    /// Whether nothing was folded in.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
-    /// Combines the uploads in device-id order, updates the BS's flat `global` model to what the
-    /// devices will hold after adopting the broadcast, and returns that broadcast. `None` (and
-    /// `global` unchanged) when nothing arrived or every weight is zero.
+    /// Combines the uploads, updates the BS's flat `global` model to what the devices will
+    /// hold after adopting the broadcast, and returns that broadcast. `None` (and `global`
+    /// unchanged) when nothing arrived or every weight is zero.
     ///
     /// - full models: weighted mean;
     /// - fixed-rate: per slice, the weighted mean over the devices that sent it; V and gamma over
     ///   all. `Original` broadcasts the whole model with zeros in unsent slices; `KeepLocal`
     ///   broadcasts the sent slices only (`global` keeps its values elsewhere);
-    /// - updates: `global` += weighted mean of the decoded updates (unsent entries count as 0);
+    /// - updates: `global` += weighted mean of the updates (unsent entries count as 0);
     /// - size-only uploads (systems-only runs, none of the others): a size-only broadcast of the
     ///   size the aggregation would give (see [`Codec::broadcast_bytes_after`]), `global`
     ///   unchanged.
-    pub fn finish(self, global: &mut [f64]) -> Result<Option<Broadcast>, CompressError> {
-        self.finish_with(global, |_, _| {})
+    ///
+    /// Every mean is the correctly rounded f64 of the exact weighted mean of the wire values.
+    pub fn finish(
+        self,
+        codec: &Codec,
+        global: &mut [f64],
+    ) -> Result<Option<Broadcast>, CompressError> {
+        self.finish_with(codec, global, |_, _| {})
     }
 
     /// As [`Aggregator::finish`], and before it is broadcast the combined model of full models
@@ -100,92 +209,72 @@ impl<'a> Aggregator<'a> {
     /// upload `A = max_k w_k rms(x_k)` over the total weight `W` (over-the-air aggregation adds
     /// its noise there).
     pub fn finish_with(
-        mut self,
+        self,
+        codec: &Codec,
         global: &mut [f64],
         perturb: impl FnOnce(&mut [f64], f64),
     ) -> Result<Option<Broadcast>, CompressError> {
-        self.codec.check_len("global model", global)?;
+        codec.check_len("global model", global)?;
         if self.size_only > 0 {
-            if !self.uploads.is_empty() {
-                return Err(CompressError::WrongKind {
-                    expected: "size-only",
-                    got: "a model",
-                });
-            }
-            if self.size_only_weight <= 0.0 {
+            if self.size_only_weight == 0 {
                 return Ok(None);
             }
             return Ok(Some(Broadcast::SizeOnly {
-                bytes: self.codec.broadcast_bytes_after(self.size_only),
+                bytes: codec.broadcast_bytes_after(self.size_only as usize),
             }));
         }
-        self.uploads.sort_by_key(|u| u.0);
-        let total: f64 = self.uploads.iter().map(|u| u.1).sum();
-        if self.uploads.is_empty() || total <= 0.0 {
+        if self.uploads == 0 || self.weight == 0 {
             return Ok(None);
         }
-        let broadcast = match self.codec.compression() {
-            Compression::FixedRate { aggregation, .. } => self.fixed_rate(*aggregation)?,
-            _ => {
-                let mut next = if self.codec.compression().sends_updates() {
-                    global.to_vec()
-                } else {
-                    vec![0.0; global.len()]
-                };
-                // The largest weighted RMS upload, for `perturb`.
-                let mut amplitude = 0.0_f64;
-                for (_, weight, upload) in &self.uploads {
-                    if let (Compression::None, EncodedUpload::Full { values }) =
-                        (self.codec.compression(), upload)
-                    {
-                        // Straight from the wire values: each touched once (the unsent
-                        // entries are zeros, which add nothing to the squares).
-                        self.codec.add_full(weight / total, values, &mut next)?;
-                        let squares = values.iter().map(|&v| f64::from(v) * f64::from(v));
-                        amplitude = amplitude.max(weighted_rms(*weight, squares, next.len()));
+        let layout = codec.layout();
+        let broadcast = match codec.compression() {
+            Compression::FixedRate { aggregation, .. } => {
+                let mut mean = vec![0.0; layout.len()];
+                let mut sent = Vec::new();
+                for (k, &total) in self.slice_weight.iter().enumerate() {
+                    if total == 0 {
                         continue;
                     }
-                    let decoded = self.codec.decode(upload)?;
-                    let values = decoded_values(&decoded);
-                    ArrayViewMut1::from(&mut next[..])
-                        .scaled_add(weight / total, &ArrayView1::from(values));
-                    let squares = values.iter().map(|v| v * v);
-                    amplitude = amplitude.max(weighted_rms(*weight, squares, values.len()));
+                    sent.push(k);
+                    for p in layout.slice_positions(k) {
+                        mean[p] = self.sums.quotient(p, total);
+                    }
                 }
-                perturb(&mut next, amplitude / total);
-                self.codec.full_broadcast(&next)?
+                for (p, m) in mean.iter_mut().enumerate().skip(layout.w_len()) {
+                    *m = self.sums.quotient(p, self.weight);
+                }
+                match aggregation {
+                    FixedRateAggregation::Original => codec.full_broadcast(&mean)?,
+                    FixedRateAggregation::KeepLocal => {
+                        Broadcast::Slices(fixed_rate::gather(layout, &mean, sent))
+                    }
+                }
+            }
+            compression => {
+                // Below 2^16 x 2^47: no overflow.
+                let divisor = match compression {
+                    Compression::Quantize { bits } => {
+                        u64::from(quantize::max_level(*bits)) * self.weight
+                    }
+                    _ => self.weight,
+                };
+                let updates = compression.sends_updates();
+                let mut next: Vec<f64> = (0..layout.len())
+                    .map(|p| {
+                        let mean = self.sums.quotient(p, divisor);
+                        if updates {
+                            global[p] + mean
+                        } else {
+                            mean
+                        }
+                    })
+                    .collect();
+                perturb(&mut next, self.amplitude / self.weight as f64);
+                codec.full_broadcast(&next)?
             }
         };
         // The broadcast carries f32 values: the BS holds exactly what the devices adopt.
-        self.codec.apply(&broadcast, global)?;
+        codec.apply(&broadcast, global)?;
         Ok(Some(broadcast))
-    }
-
-    fn fixed_rate(&self, aggregation: FixedRateAggregation) -> Result<Broadcast, CompressError> {
-        let layout = self.codec.layout();
-        let decoded = self
-            .uploads
-            .iter()
-            .map(|(_, weight, upload)| Ok((*weight, self.codec.decode(upload)?)))
-            .collect::<Result<Vec<_>, CompressError>>()?;
-        let uploads: Vec<(f64, &[f64], &[usize])> = decoded
-            .iter()
-            .filter_map(|(weight, decoded)| match decoded {
-                Decoded::Slices { slices, model } => Some((*weight, &model[..], &slices[..])),
-                _ => None,
-            })
-            .collect();
-        let Some((mean, sent)) = fixed_rate::average(layout, &uploads) else {
-            return Err(CompressError::WrongKind {
-                expected: "slices",
-                got: "none",
-            });
-        };
-        Ok(match aggregation {
-            FixedRateAggregation::Original => self.codec.full_broadcast(&mean)?,
-            FixedRateAggregation::KeepLocal => {
-                Broadcast::Slices(fixed_rate::gather(layout, &mean, sent))
-            }
-        })
     }
 }

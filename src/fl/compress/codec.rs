@@ -218,24 +218,57 @@ impl Codec {
 
     /// Decodes an upload, checking it against the layout and the compression settings.
     pub fn decode(&self, upload: &EncodedUpload) -> Result<Decoded, CompressError> {
-        let n = self.candidates.len();
-        let wrong = || CompressError::WrongKind {
-            expected: self.expected_kind(),
-            got: upload.kind(),
-        };
-        match (&self.compression, upload) {
-            (Compression::None, EncodedUpload::Full { values }) => {
-                Ok(Decoded::Model(self.scatter_full(values, "full")?))
-            }
-            (Compression::FixedRate { rate, tau, .. }, EncodedUpload::Slices(set)) => {
-                let count = fixed_rate::slice_count(*rate, *tau, self.layout.k_ff);
-                fixed_rate::check(&self.layout, set, Some(count))?;
+        self.check_upload(upload)?;
+        let widen = |values: &[f32]| values.iter().map(|&x| f64::from(x)).collect::<Vec<_>>();
+        Ok(match upload {
+            EncodedUpload::Full { values } => Decoded::Model(self.scatter(&widen(values))),
+            EncodedUpload::Slices(set) => {
                 let mut model = vec![0.0; self.layout.len()];
                 fixed_rate::scatter(&self.layout, set, &mut model);
-                Ok(Decoded::Slices {
+                Decoded::Slices {
                     slices: set.slices.clone(),
                     model,
-                })
+                }
+            }
+            EncodedUpload::Sparse {
+                indices, values, ..
+            } => {
+                let mut update = vec![0.0; self.layout.len()];
+                for (&i, &x) in indices.iter().zip(values) {
+                    update[self.candidates[i as usize]] = f64::from(x);
+                }
+                Decoded::Update(update)
+            }
+            EncodedUpload::Quantized {
+                bits,
+                lo,
+                hi,
+                levels,
+            } => Decoded::Update(self.scatter(&quantize::dequantize(*lo, *hi, *bits, levels))),
+            EncodedUpload::Half { values } => Decoded::Update(
+                self.scatter(&values.iter().map(|h| h.to_f64()).collect::<Vec<_>>()),
+            ),
+            EncodedUpload::SizeOnly { .. } => return Err(self.wrong_kind(upload)),
+        })
+    }
+
+    /// The error for an upload of another kind than this codec makes.
+    pub(crate) fn wrong_kind(&self, upload: &EncodedUpload) -> CompressError {
+        CompressError::WrongKind {
+            expected: self.expected_kind(),
+            got: upload.kind(),
+        }
+    }
+
+    /// Checks an upload against the layout and the compression settings: what [`Codec::decode`]
+    /// checks, without decoding it.
+    pub(crate) fn check_upload(&self, upload: &EncodedUpload) -> Result<(), CompressError> {
+        let n = self.candidates.len();
+        match (&self.compression, upload) {
+            (Compression::None, EncodedUpload::Full { values }) => self.check_full(values, "full"),
+            (Compression::FixedRate { rate, tau, .. }, EncodedUpload::Slices(set)) => {
+                let count = fixed_rate::slice_count(*rate, *tau, self.layout.k_ff);
+                fixed_rate::check(&self.layout, set, Some(count))
             }
             (
                 Compression::TopK { fraction, .. } | Compression::RandomK { fraction, .. },
@@ -271,12 +304,7 @@ impl Codec {
                 if let Some(pos) = indices.iter().position(|&i| i as usize >= n) {
                     return Err(malformed(pos, "index >= candidate count"));
                 }
-                check_finite("sparse values", values.iter().map(|&x| f64::from(x)))?;
-                let mut update = vec![0.0; self.layout.len()];
-                for (&i, &x) in indices.iter().zip(values) {
-                    update[self.candidates[i as usize]] = f64::from(x);
-                }
-                Ok(Decoded::Update(update))
+                check_finite("sparse values", values.iter().map(|&x| f64::from(x)))
             }
             (
                 Compression::Quantize { bits },
@@ -311,8 +339,7 @@ impl Codec {
                 if let Some(pos) = levels.iter().position(|&q| q > top) {
                     return Err(malformed(pos, "level above 2^bits - 1"));
                 }
-                let values = quantize::dequantize(*lo, *hi, *bits, levels);
-                Ok(Decoded::Update(self.scatter(&values)))
+                Ok(())
             }
             (Compression::Fp16, EncodedUpload::Half { values }) => {
                 if values.len() != n {
@@ -322,16 +349,14 @@ impl Codec {
                         expected: n,
                     });
                 }
-                let values: Vec<f64> = values.iter().map(|h| h.to_f64()).collect();
-                check_finite("half values", values.iter().copied())?;
-                Ok(Decoded::Update(self.scatter(&values)))
+                check_finite("half values", values.iter().map(|h| h.to_f64()))
             }
-            _ => Err(wrong()),
+            _ => Err(self.wrong_kind(upload)),
         }
     }
 
     /// The kind of upload this codec produces.
-    fn expected_kind(&self) -> &'static str {
+    pub(crate) fn expected_kind(&self) -> &'static str {
         match self.compression {
             Compression::None => "full",
             Compression::FixedRate { .. } => "slices",
@@ -405,21 +430,6 @@ impl Codec {
             flat[p] = f64::from(x);
         }
         Ok(flat)
-    }
-
-    /// Adds `alpha` times a full upload's checked values to the flat `sum` (what decoding it and
-    /// adding `alpha` times the decoded model gives, without the decoded model).
-    pub(crate) fn add_full(
-        &self,
-        alpha: f64,
-        values: &[f32],
-        sum: &mut [f64],
-    ) -> Result<(), CompressError> {
-        self.check_full(values, "full")?;
-        for (&p, &x) in self.candidates.iter().zip(values) {
-            sum[p] += alpha * f64::from(x);
-        }
-        Ok(())
     }
 
     /// A device adopts a broadcast that carries the whole model: the flat model it now holds

@@ -69,12 +69,20 @@ pub enum CompressError {
         /// The device id.
         device: u32,
     },
-    /// An aggregation weight that is negative or not finite.
-    #[error("device {device}: aggregation weight {weight} must be finite and >= 0")]
+    /// An aggregation weight above 2^32 - 1.
+    #[error("device {device}: aggregation weight {weight} must be at most 2^32 - 1")]
     Weight {
         /// The device id.
         device: u32,
         /// The weight.
-        weight: f64,
+        weight: u64,
+    },
+    /// A round takes more than its exact sums can hold.
+    #[error("a round's {what} may not exceed {limit}")]
+    Capacity {
+        /// What overflows: the uploads or their total weight.
+        what: &'static str,
+        /// The most it may be.
+        limit: u64,
     },
 }

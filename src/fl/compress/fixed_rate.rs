@@ -129,44 +129,6 @@ pub(crate) fn scatter(layout: &ModelLayout, set: &SliceSet, model: &mut [f64]) {
     }
 }
 
-/// Per-slice weighted means over the devices that sent each slice; V and gamma over all.
-/// `uploads` are (weight, decoded flat model, slices sent), in device-id order. Returns the
-/// flat mean (zeros in slices nobody sent) and the slices somebody sent, or `None` when the
-/// total weight is zero.
-pub(crate) fn average(
-    layout: &ModelLayout,
-    uploads: &[(f64, &[f64], &[usize])],
-) -> Option<(Vec<f64>, Vec<usize>)> {
-    let total: f64 = uploads.iter().map(|u| u.0).sum();
-    if total <= 0.0 {
-        return None;
-    }
-    let mut mean = vec![0.0; layout.len()];
-    let mut sent = Vec::new();
-    for k in 0..layout.k_ff {
-        let senders: Vec<_> = uploads.iter().filter(|u| u.2.contains(&k)).collect();
-        let slice_total: f64 = senders.iter().map(|u| u.0).sum();
-        if slice_total <= 0.0 {
-            continue;
-        }
-        sent.push(k);
-        for (weight, model, _) in senders {
-            let a = weight / slice_total;
-            layout
-                .slice_positions(k)
-                .for_each(|p| mean[p] += a * model[p]);
-        }
-    }
-    for (weight, model, _) in uploads {
-        let a = weight / total;
-        let tail = mean[layout.w_len()..]
-            .iter_mut()
-            .zip(&model[layout.w_len()..]);
-        tail.for_each(|(m, x)| *m += a * x);
-    }
-    Some((mean, sent))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

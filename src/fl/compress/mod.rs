@@ -4,8 +4,9 @@
 //!
 //! Everything works on flat model vectors W ++ V ++ gamma described by a [`ModelLayout`]. A
 //! [`Codec`] (a validated [`Compression`] plus the layout) turns a device's model into an
-//! [`EncodedUpload`] using the device's [`CompressorState`]; the BS feeds the uploads of a round
-//! to an [`Aggregator`], which returns the [`Broadcast`] every device then adopts.
+//! [`EncodedUpload`] using the device's [`CompressorState`]; the BS folds each upload of a round
+//! into the round's [`Aggregator`] as it arrives, which returns the [`Broadcast`] every device
+//! then adopts.
 //!
 //! - [`Compression::None`] sends every present value (f32).
 //! - [`Compression::FixedRate`] is the paper's scheme: the K' basis slices of W with the largest
@@ -20,6 +21,7 @@
 mod aggregator;
 mod codec;
 mod error;
+mod exact;
 mod fixed_rate;
 mod layout;
 mod quantize;

@@ -70,11 +70,20 @@ pub(crate) fn quantize<R: Rng + ?Sized>(
 
 /// The values that `levels` stand for.
 pub(crate) fn dequantize(lo: f32, hi: f32, bits: u8, levels: &[u16]) -> Vec<f64> {
+    level_values(lo, hi, bits, levels).collect()
+}
+
+/// The values that `levels` stand for, one at a time.
+pub(crate) fn level_values(
+    lo: f32,
+    hi: f32,
+    bits: u8,
+    levels: &[u16],
+) -> impl Iterator<Item = f64> + '_ {
     let step = step(lo, hi, bits);
     levels
         .iter()
-        .map(|&q| f64::from(lo) + f64::from(q) * step)
-        .collect()
+        .map(move |&q| f64::from(lo) + f64::from(q) * step)
 }
 
 /// `values` in half precision (round to nearest); an error if one overflows f16.

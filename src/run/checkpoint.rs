@@ -102,10 +102,13 @@ impl Blocks {
     /// The file's header and `meta`'s block, and a block opened for the snapshot; `capacity`
     /// is the size expected (the last checkpoint's).
     fn new(meta: &Meta, capacity: usize) -> Result<Blocks, String> {
-        let mut blocks = Blocks {
-            out: Vec::with_capacity(capacity),
-            open: 0,
-        };
+        Blocks::reusing(meta, Vec::with_capacity(capacity))
+    }
+
+    /// As [`Blocks::new`], into `out` (emptied first; its memory is reused, already mapped).
+    fn reusing(meta: &Meta, mut out: Vec<u8>) -> Result<Blocks, String> {
+        out.clear();
+        let mut blocks = Blocks { out, open: 0 };
         blocks.out.extend_from_slice(MAGIC);
         blocks.out.extend_from_slice(&FORMAT.to_le_bytes());
         blocks.open_block();
@@ -349,7 +352,8 @@ pub struct CheckpointStats {
 }
 
 /// A checkpoint file being written on its own thread: the time it took, or what went wrong.
-type Writing = std::thread::JoinHandle<Result<f64, String>>;
+/// The writer thread: the time it took and the file's bytes, handed back to be reused.
+type Writing = std::thread::JoinHandle<Result<(f64, Vec<u8>), String>>;
 
 /// Saves a run into its folder as `--checkpoint-every` says.
 pub struct Checkpointer {
@@ -362,6 +366,8 @@ pub struct Checkpointer {
     since: Option<Instant>,
     /// The file being written, if any.
     writing: Option<Writing>,
+    /// The last file's buffer, written: the next checkpoint is encoded into it.
+    spare: Vec<u8>,
     /// What the checkpoints cost so far.
     pub stats: CheckpointStats,
 }
@@ -383,6 +389,7 @@ impl Checkpointer {
             stall: Stall::from_env(),
             since: None,
             writing: None,
+            spare: Vec::new(),
             stats: CheckpointStats::default(),
         }
     }
@@ -393,9 +400,10 @@ impl Checkpointer {
         let Some(writing) = self.writing.take() else {
             return Ok(());
         };
-        let took = writing
+        let (took, spare) = writing
             .join()
             .map_err(|_| format!("{}: the writer stopped", self.dir.join(FILE).display()))??;
+        self.spare = spare;
         self.stats.written += 1;
         self.stats.writing += took;
         Ok(())
@@ -440,7 +448,9 @@ impl Saver<Fl> for Checkpointer {
     /// written at a time: a checkpoint first waits for the one before.
     fn keep(&mut self, _now: SimTime, write: crate::sim::Encoder) -> Result<(), String> {
         self.finish()?;
-        let mut blocks = Blocks::new(&self.meta, self.stats.last_bytes as usize + (1 << 16))?;
+        let mut spare = std::mem::take(&mut self.spare);
+        spare.reserve(self.stats.last_bytes as usize + (1 << 16));
+        let mut blocks = Blocks::reusing(&self.meta, spare)?;
         write(&mut blocks)?;
         let bytes = blocks.finish();
         self.stats.last_bytes = bytes.len() as u64;
@@ -450,7 +460,7 @@ impl Saver<Fl> for Checkpointer {
             let began = Instant::now();
             write_file(&dir, &bytes, stall)
                 .map_err(|e| format!("{}: {e}", dir.join(FILE).display()))?;
-            Ok(began.elapsed().as_secs_f64())
+            Ok((began.elapsed().as_secs_f64(), bytes))
         }));
         if let Some(since) = self.since.take() {
             self.stats.seconds += since.elapsed().as_secs_f64();

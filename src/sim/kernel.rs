@@ -615,17 +615,29 @@ impl<'a, S: System> Kernel<'a, S> {
             }
             saved_elsewhere = saved.into_iter();
         }
+        // Every actor is asked at once, so that the arbiter threads save their workers side by
+        // side; the answers are taken in node order.
+        let asked: Vec<_> = self
+            .hosts
+            .iter()
+            .map(|host| match host {
+                Hosting::Actor(addr) => Some(addr.send(SaveWorker(std::marker::PhantomData))),
+                _ => None,
+            })
+            .collect();
         let mut workers = Vec::with_capacity(self.hosts.len());
-        for (node, host) in self.hosts.iter().enumerate() {
+        for ((node, host), request) in self.hosts.iter().enumerate().zip(asked) {
             let node = node as NodeId;
-            let saved = match host {
-                Hosting::Actor(addr) => addr
-                    .send(SaveWorker(std::marker::PhantomData))
+            let saved = match (host, request) {
+                (Hosting::Actor(_), Some(request)) => request
                     .await
                     .map_err(|_| SimError::ActorGone { node, time })?
                     .map_err(|error| SimError::Model { node, time, error })?,
-                Hosting::Inline(worker) => worker.save(),
-                Hosting::Remote => saved_elsewhere
+                (Hosting::Actor(_), None) => {
+                    return Err(SimError::Internal("an actor not asked for its state"))
+                }
+                (Hosting::Inline(worker), _) => worker.save(),
+                (Hosting::Remote, _) => saved_elsewhere
                     .next()
                     .ok_or("missing from what the transport brought back".to_string()),
             };

@@ -422,6 +422,9 @@ impl Saver<Fl> for Checkpointer {
         self.events += 1;
         if let Stall::Event(n) = self.stall {
             if self.events == n {
+                // As a kill much later would: the checkpoint in the writer's hands is on disk
+                // first (the tests then find one to resume from, however fast the run went).
+                let _ = self.finish();
                 stall_here(&format!("after event {n}"));
             }
         }

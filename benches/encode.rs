@@ -2,20 +2,13 @@
 //! by rate coding (gain 0.15) and by the emulated event camera: what a run pays before its
 //! first step. Measured here, not asserted in a test.
 
-use std::path::Path;
-
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use flsnn::data::{encode_images, load_mnist, Encoding, EventCamera, ImageSet, Polarity};
+use flsnn::data::{bundled_mnist, encode_images, Encoding, EventCamera, ImageSet, Polarity};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 fn mnist() -> ImageSet {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
-    load_mnist(
-        &root.join("mnist10k-images-idx3-ubyte.gz"),
-        &root.join("mnist10k-labels-idx1-ubyte.gz"),
-    )
-    .expect("bundled MNIST loads")
+    bundled_mnist().expect("bundled MNIST loads")
 }
 
 fn encode(c: &mut Criterion) {

@@ -91,7 +91,8 @@ impl ExperimentError {
     }
 }
 
-/// How to run.
+/// How to run. The default: the scenario's own folder, nothing replaced, one thread, no
+/// `events.jsonl` unless the scenario asks, no progress bar, no memory limit, no checkpoints.
 #[derive(Clone, Debug)]
 pub struct RunOptions {
     /// Run folder (default `<output.dir>/<name>-s<seed>`).
@@ -113,6 +114,22 @@ pub struct RunOptions {
     pub checkpoint_every: Option<checkpoint::Every>,
     /// Take up the checkpointed run of `out` where its last checkpoint left it (`--resume`).
     pub resume: bool,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            out: None,
+            force: false,
+            threads: 1,
+            events: false,
+            progress: false,
+            command_line: Vec::new(),
+            max_memory: u64::MAX,
+            checkpoint_every: None,
+            resume: false,
+        }
+    }
 }
 
 /// A finished run.

@@ -169,17 +169,27 @@ fn ring(threads: usize) -> (Log, KernelStats) {
     ring_with(threads, Vec::new())
 }
 
-fn ring_with(threads: usize, timeline: Vec<Scheduled<Ring>>) -> (Log, KernelStats) {
-    let nodes = (0..3)
+/// The ring's three counters and their squarers.
+fn ring_nodes() -> Vec<Node<Ring>> {
+    (0..3)
         .map(|i| Node {
-            model: Box::new(Counter {
-                next: (i + 1) % 3,
-                stop: 1_000,
-                squared: 0,
-            }) as Box<dyn Model<Ring>>,
+            model: ring_counter(i),
             worker: Box::new(Squarer { last: 0 }) as Box<dyn Worker<Ring>>,
         })
-        .collect();
+        .collect()
+}
+
+/// Node `i`'s counter in the ring of three.
+fn ring_counter(i: NodeId) -> Box<dyn Model<Ring>> {
+    Box::new(Counter {
+        next: (i + 1) % 3,
+        stop: 1_000,
+        squared: 0,
+    })
+}
+
+fn ring_with(threads: usize, timeline: Vec<Scheduled<Ring>>) -> (Log, KernelStats) {
+    let nodes = ring_nodes();
     let mut log = Log::default();
     let stats = run(nodes, &mut Wire, &mut log, timeline, threads).expect("the ring runs");
     (log, stats)
@@ -387,18 +397,7 @@ impl Saver<Ring> for EveryEvent {
 fn a_run_taken_up_from_any_snapshot_ends_as_if_never_stopped() {
     let (whole, whole_stats) = ring_with(1, timeline());
     assert_eq!(whole.events.len(), 3, "the timeline is part of the run");
-    let nodes = || -> Vec<Node<Ring>> {
-        (0..3)
-            .map(|i| Node {
-                model: Box::new(Counter {
-                    next: (i + 1) % 3,
-                    stop: 1_000,
-                    squared: 0,
-                }) as Box<dyn Model<Ring>>,
-                worker: Box::new(Squarer { last: 0 }) as Box<dyn Worker<Ring>>,
-            })
-            .collect()
-    };
+    let nodes = ring_nodes;
     // Saved on two threads (work in flight on the actors is awaited into the snapshot) ...
     let mut saver = EveryEvent::default();
     let mut log = Log::default();
@@ -453,11 +452,7 @@ fn a_run_taken_up_from_any_snapshot_ends_as_if_never_stopped() {
 fn placed(elsewhere: &[NodeId]) -> Vec<Placed<Ring>> {
     (0..3)
         .map(|i| {
-            let model = Box::new(Counter {
-                next: (i + 1) % 3,
-                stop: 1_000,
-                squared: 0,
-            }) as Box<dyn Model<Ring>>;
+            let model = ring_counter(i);
             let worker = (!elsewhere.contains(&i))
                 .then(|| Box::new(Squarer { last: 0 }) as Box<dyn Worker<Ring>>);
             (model, worker)
@@ -542,16 +537,7 @@ fn snapshots_with_workers_elsewhere_are_those_of_one_process_and_are_taken_up_an
 #[test]
 fn a_damaged_snapshot_is_an_error_not_a_panic() {
     let mut saver = EveryEvent::default();
-    let nodes: Vec<Node<Ring>> = (0..3)
-        .map(|i| Node {
-            model: Box::new(Counter {
-                next: (i + 1) % 3,
-                stop: 1_000,
-                squared: 0,
-            }) as Box<dyn Model<Ring>>,
-            worker: Box::new(Squarer { last: 0 }) as Box<dyn Worker<Ring>>,
-        })
-        .collect();
+    let nodes = ring_nodes();
     run_saving(
         nodes,
         &mut Wire,

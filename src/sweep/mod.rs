@@ -522,14 +522,10 @@ fn run_tasks(
                 }
                 let run_options = RunOptions {
                     out: Some(out),
-                    force: false,
-                    threads: 1,
                     events: task.scenario.output.events,
-                    progress: false,
                     command_line: options.command_line.clone(),
                     max_memory: options.max_memory,
-                    checkpoint_every: None,
-                    resume: false,
+                    ..RunOptions::default()
                 };
                 let outcome = experiment::run(&task.scenario, &run_options).map_err(|source| {
                     SweepError::Run {

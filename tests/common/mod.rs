@@ -4,6 +4,25 @@ use flsnn::run::{self, RunOptions, RunOutcome};
 use flsnn::scenario;
 use std::path::Path;
 
+/// Column `name` of a CSV, as numbers (NaN where a cell is not one).
+#[allow(dead_code)]
+pub fn column(csv: &str, name: &str) -> Vec<f64> {
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().expect("header").split(',').collect();
+    let i = header
+        .iter()
+        .position(|h| *h == name)
+        .unwrap_or_else(|| panic!("column {name}"));
+    lines
+        .map(|l| {
+            l.split(',')
+                .nth(i)
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(f64::NAN)
+        })
+        .collect()
+}
+
 /// Writes `toml` to a scenario file in `dir`, loads it with `sets`, runs it with `threads`
 /// arbiters and writes the run folder `dir/run-<tag>`.
 #[allow(dead_code)]
@@ -17,11 +36,7 @@ pub fn run_toml(dir: &Path, tag: &str, toml: &str, sets: &[&str], threads: usize
         force: true,
         threads,
         events: true,
-        progress: false,
-        command_line: vec![],
-        max_memory: u64::MAX,
-        checkpoint_every: None,
-        resume: false,
+        ..RunOptions::default()
     };
     run::run(&sc, &opts).expect("run succeeds")
 }

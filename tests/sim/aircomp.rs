@@ -4,6 +4,8 @@
 //! threshold sit out (counted as lost) and the far ones sit out more; outputs do not depend on
 //! the threads.
 
+use crate::common::column;
+
 const CELL: &str = r#"
 name = "air"
 seed = 5
@@ -36,24 +38,6 @@ every = 1
 
 fn read(out: &flsnn::run::RunOutcome, file: &str) -> String {
     std::fs::read_to_string(out.dir.join(file)).expect("output file")
-}
-
-/// Column `name` of a CSV, as numbers.
-fn column(csv: &str, name: &str) -> Vec<f64> {
-    let mut lines = csv.lines();
-    let header: Vec<&str> = lines.next().expect("header").split(',').collect();
-    let i = header
-        .iter()
-        .position(|h| *h == name)
-        .unwrap_or_else(|| panic!("column {name}"));
-    lines
-        .map(|l| {
-            l.split(',')
-                .nth(i)
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(f64::NAN)
-        })
-        .collect()
 }
 
 /// Runs [`CELL`] with `sets`; the folder lives as long as the returned guard.

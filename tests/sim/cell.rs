@@ -3,6 +3,8 @@
 //! read back from `devices.csv`; best-channel scheduling favours the devices near the base station;
 //! without `[cell]` the distance and SNR columns are absent.
 
+use crate::common::column;
+
 const CELL: &str = r#"
 name = "cell"
 seed = 5
@@ -180,24 +182,6 @@ fn shipped_cell_scenarios_resolve_and_load_back_equal() {
             "{file}"
         );
     }
-}
-
-/// Column `name` of a CSV, as numbers.
-fn column(csv: &str, name: &str) -> Vec<f64> {
-    let mut lines = csv.lines();
-    let header: Vec<&str> = lines.next().expect("header").split(',').collect();
-    let i = header
-        .iter()
-        .position(|h| *h == name)
-        .unwrap_or_else(|| panic!("column {name}"));
-    lines
-        .map(|l| {
-            l.split(',')
-                .nth(i)
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(f64::NAN)
-        })
-        .collect()
 }
 
 #[test]

@@ -48,14 +48,9 @@ undetected = 0.1
 fn options(out: PathBuf, threads: usize) -> RunOptions {
     RunOptions {
         out: Some(out),
-        force: false,
         threads,
         events: true,
-        progress: false,
-        command_line: vec![],
-        max_memory: u64::MAX,
-        checkpoint_every: None,
-        resume: false,
+        ..RunOptions::default()
     }
 }
 

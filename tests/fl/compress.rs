@@ -721,3 +721,52 @@ fn aggregation_is_exact_and_survives_a_checkpoint() {
     let naive: f64 = uploads.iter().map(|&(_, x)| f64::from(x) / 3.0).sum();
     assert_eq!(naive, 0.0);
 }
+
+/// Spare capacity \[elements\] of the vectors an upload holds.
+fn spare(upload: &EncodedUpload) -> usize {
+    fn s<T>(v: &Vec<T>) -> usize {
+        v.capacity() - v.len()
+    }
+    match upload {
+        EncodedUpload::Full { values } => s(values),
+        EncodedUpload::Slices(set) => s(&set.slices) + s(&set.w) + s(&set.v) + s(&set.gamma),
+        EncodedUpload::Sparse {
+            indices, values, ..
+        } => s(indices) + s(values),
+        EncodedUpload::Quantized { levels, .. } => s(levels),
+        EncodedUpload::Half { values } => s(values),
+        EncodedUpload::SizeOnly { .. } => 0,
+    }
+}
+
+/// An upload is held in flight as it is sent: every vector it carries is exactly as long as
+/// what it sends (100 values collected by doubling would take room for 128).
+#[test]
+fn an_upload_holds_no_spare_capacity() {
+    let layout = hundred_layout();
+    let settings = [
+        Compression::None,
+        Compression::fixed_rate(2),
+        Compression::TopK {
+            fraction: 0.3,
+            error_feedback: true,
+        },
+        Compression::RandomK {
+            fraction: 0.3,
+            error_feedback: false,
+        },
+        Compression::Quantize { bits: 4 },
+        Compression::Fp16,
+    ];
+    for compression in settings {
+        let c = codec(compression.clone(), layout.clone());
+        let mut state = c.state(&model(&layout, 0.0)).expect("length");
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        let grad: Vec<f64> = (0..layout.w_len()).map(|i| (i % 7) as f64).collect();
+        let up = c
+            .encode(&mut state, &model(&layout, 0.25), &grad, &mut rng)
+            .expect("encode");
+        assert!(payload_bytes(&up) > 16, "{compression:?}: values sent");
+        assert_eq!(spare(&up), 0, "{compression:?}: {up:?}");
+    }
+}

@@ -41,16 +41,21 @@ pub fn select_slices(
     order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
     order.truncate(count.min(layout.k_ff));
     order.sort_unstable();
+    // The slices travel with the upload: no room kept for the ones not chosen.
+    order.shrink_to_fit();
     Ok(order)
 }
 
 /// The slices `slices` of `model` (W ++ V ++ gamma), with V and gamma in full, as f32.
 pub(crate) fn gather(layout: &ModelLayout, model: &[f64], slices: Vec<usize>) -> SliceSet {
-    let w = slices
-        .iter()
-        .flat_map(|&k| layout.slice_positions(k))
-        .map(|p| model[p] as f32)
-        .collect();
+    // Sized up front: an upload is held in flight as it is sent, with no spare capacity.
+    let mut w = Vec::with_capacity(slices.len() * layout.synapse_count());
+    w.extend(
+        slices
+            .iter()
+            .flat_map(|&k| layout.slice_positions(k))
+            .map(|p| model[p] as f32),
+    );
     let v_start = layout.w_len();
     let g_start = v_start + layout.v_len();
     SliceSet {

@@ -88,22 +88,18 @@ pub(crate) fn level_values(
 
 /// `values` in half precision (round to nearest); an error if one overflows f16.
 pub(crate) fn to_half(values: &[f64]) -> Result<Vec<f16>, CompressError> {
-    values
-        .iter()
-        .enumerate()
-        .map(|(index, &x)| {
-            let h = f16::from_f64(x);
-            if h.is_finite() {
-                Ok(h)
-            } else {
-                Err(CompressError::NotFinite {
-                    what: "update",
-                    index,
-                    value: x,
-                })
-            }
-        })
-        .collect()
+    super::codec::convert_exact(values.iter().copied(), |index, x| {
+        let h = f16::from_f64(x);
+        if h.is_finite() {
+            Ok(h)
+        } else {
+            Err(CompressError::NotFinite {
+                what: "update",
+                index,
+                value: x,
+            })
+        }
+    })
 }
 
 #[cfg(test)]

@@ -28,7 +28,7 @@ pub enum Msg {
 }
 
 /// An upload.
-#[derive(Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Upload {
     /// The sender.
     pub device: u32,

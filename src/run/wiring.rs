@@ -627,15 +627,13 @@ impl sim::Medium<Fl> for CellMedium {
 }
 
 /// `msg` as the base station receives it: an upload carries the SNR it measured (in a cell).
+/// The upload is marked in place when nothing else holds it (its payload is not copied).
 fn measured(msg: Msg, snr_db: Option<f64>) -> Msg {
     match (msg, snr_db) {
-        (Msg::Upload(u), Some(snr)) => Msg::Upload(Arc::new(Upload {
-            device: u.device,
-            round: u.round,
-            samples: u.samples,
-            payload: u.payload.clone(),
-            channel_quality_db: Some(snr),
-        })),
+        (Msg::Upload(mut u), Some(snr)) => {
+            Arc::make_mut(&mut u).channel_quality_db = Some(snr);
+            Msg::Upload(u)
+        }
         (msg, _) => msg,
     }
 }

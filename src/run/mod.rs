@@ -461,7 +461,14 @@ pub fn build_for(
     };
     let mut data_rng = stream(seed, Node::BaseStation, Purpose::Data);
     let data_err = |e| ExperimentError::Data(src.clone(), e);
-    let mut prepared = Prepared::load(
+    // A run that does not train needs of the data only the training labels (the partition) and
+    // the test set (whose encoding the partition's draws follow).
+    let load = if scenario.fl.systems_only {
+        Prepared::load_labels
+    } else {
+        Prepared::load
+    };
+    let mut prepared = load(
         &source,
         &d.classes,
         d.test_examples as usize,

@@ -63,6 +63,8 @@ pub fn read_idx(path: &Path) -> Result<IdxArray, DataError> {
         });
     match declared {
         Some(total) if total <= MAX_DATA_BYTES => {
+            // Room for all of it at once: no copy as the buffer would grow.
+            bytes.reserve_exact(total as usize + 1);
             read_at_most(decoder, total + 1, &mut bytes, path)?;
         }
         Some(total) => {

@@ -31,7 +31,7 @@ pub struct Aggregator {
     /// 2^bits - 1, see [`Aggregator::add`]).
     sums: ExactSums,
     /// The largest weighted root-mean-square upload, `max_k w_k rms(x_k)` (full models and
-    /// updates).
+    /// updates added with [`Aggregator::add_over_the_air`]; 0 otherwise).
     amplitude: f64,
 }
 
@@ -55,12 +55,38 @@ impl Aggregator {
     /// A quantised upload of levels `q` between `lo` and `hi` stands for
     /// `lo + q (hi - lo) / M` with `M = 2^bits - 1`: it adds `w (M - q) lo + w q hi`, and the
     /// close divides by `M` as well.
+    ///
+    /// The upload's root mean square is not taken: a round whose close perturbs the model
+    /// ([`Aggregator::finish_with`]) adds its uploads with [`Aggregator::add_over_the_air`].
     pub fn add(
         &mut self,
         codec: &Codec,
         device: u32,
         weight: u64,
         upload: &EncodedUpload,
+    ) -> Result<(), CompressError> {
+        self.add_measuring(codec, device, weight, upload, false)
+    }
+
+    /// [`Aggregator::add`], and the upload's weighted root mean square taken into the
+    /// amplitude that [`Aggregator::finish_with`] hands on (over-the-air aggregation).
+    pub fn add_over_the_air(
+        &mut self,
+        codec: &Codec,
+        device: u32,
+        weight: u64,
+        upload: &EncodedUpload,
+    ) -> Result<(), CompressError> {
+        self.add_measuring(codec, device, weight, upload, true)
+    }
+
+    fn add_measuring(
+        &mut self,
+        codec: &Codec,
+        device: u32,
+        weight: u64,
+        upload: &EncodedUpload,
+        measure: bool,
     ) -> Result<(), CompressError> {
         if weight > u64::from(u32::MAX) {
             return Err(CompressError::Weight { device, weight });
@@ -97,27 +123,28 @@ impl Aggregator {
             });
         }
         codec.check_upload(upload)?;
-        self.fold(codec, weight, upload);
+        self.fold(codec, weight, upload, measure);
         self.devices.insert(device);
         self.uploads += 1;
         self.weight += weight;
         Ok(())
     }
 
-    /// Adds a checked upload's weighted values to the sums.
-    fn fold(&mut self, codec: &Codec, weight: u64, upload: &EncodedUpload) {
+    /// Adds a checked upload's weighted values to the sums; when `measure`, its weighted root
+    /// mean square to the amplitude.
+    fn fold(&mut self, codec: &Codec, weight: u64, upload: &EncodedUpload, measure: bool) {
         let layout = codec.layout();
         let candidates = codec.candidates();
         let len = layout.len();
         self.sums.reserve(len);
         let sums = &mut self.sums;
         let square = |x: f32| f64::from(x) * f64::from(x);
-        let squares: f64 = match upload {
+        let squares: Option<f64> = match upload {
             EncodedUpload::Full { values } => {
                 for (&p, &x) in candidates.iter().zip(values) {
                     sums.add(p, weight, x);
                 }
-                values.iter().map(|&x| square(x)).sum()
+                measure.then(|| values.iter().map(|&x| square(x)).sum())
             }
             EncodedUpload::Slices(set) => {
                 if self.slice_weight.is_empty() {
@@ -143,7 +170,7 @@ impl Aggregator {
                 for (&i, &x) in indices.iter().zip(values) {
                     sums.add(candidates[i as usize], weight, x);
                 }
-                values.iter().map(|&x| square(x)).sum()
+                measure.then(|| values.iter().map(|&x| square(x)).sum())
             }
             EncodedUpload::Quantized {
                 bits,
@@ -157,19 +184,23 @@ impl Aggregator {
                     sums.add(p, weight * (top - q), *lo);
                     sums.add(p, weight * q, *hi);
                 }
-                quantize::level_values(*lo, *hi, *bits, levels)
-                    .map(|x| x * x)
-                    .sum()
+                measure.then(|| {
+                    quantize::level_values(*lo, *hi, *bits, levels)
+                        .map(|x| x * x)
+                        .sum()
+                })
             }
             EncodedUpload::Half { values } => {
                 for (&p, h) in candidates.iter().zip(values) {
                     sums.add(p, weight, h.to_f32());
                 }
-                values.iter().map(|h| h.to_f64() * h.to_f64()).sum()
+                measure.then(|| values.iter().map(|h| h.to_f64() * h.to_f64()).sum())
             }
             EncodedUpload::SizeOnly { .. } => return,
         };
-        self.amplitude = self.amplitude.max(weighted_rms(weight, squares, len));
+        if let Some(squares) = squares {
+            self.amplitude = self.amplitude.max(weighted_rms(weight, squares, len));
+        }
     }
 
     /// Uploads folded in so far \[count\].
@@ -207,7 +238,7 @@ impl Aggregator {
     /// As [`Aggregator::finish`], and before it is broadcast the combined model of full models
     /// or updates is handed to `perturb` with `A / W`: the largest weighted root-mean-square
     /// upload `A = max_k w_k rms(x_k)` over the total weight `W` (over-the-air aggregation adds
-    /// its noise there).
+    /// its noise there), over the uploads added with [`Aggregator::add_over_the_air`].
     pub fn finish_with(
         self,
         codec: &Codec,

@@ -59,3 +59,63 @@ fn an_empty_shard_gives_no_step() {
     assert!(shard.is_empty());
     assert!(shard.next_step().is_none());
 }
+
+/// A run that does not train loads only the training labels of a set of images
+/// (`Prepared::load_labels`); everything else must be what the full load gives, down to the
+/// draws taken from the data stream, whose next user (the partition) must see the same numbers.
+#[test]
+fn loading_the_labels_only_gives_the_labels_test_set_and_stream_of_the_full_load() {
+    let rate = Encoding::Rate { gain: 0.15 };
+    let events = Encoding::Events {
+        camera: EventCamera::default(),
+        polarity: Polarity::Merged,
+    };
+    let sources = [
+        (Source::Mnist(embedded_data_dir()), &[1u8, 7][..]),
+        (Source::UciDigits(embedded_data_dir()), &[0, 3, 8][..]),
+    ];
+    for (source, classes) in &sources {
+        for encoding in [rate.clone(), events.clone()] {
+            let what = format!("{source:?}, {encoding:?}");
+            let load = |labels_only: bool| {
+                let mut rng = ChaCha12Rng::seed_from_u64(5);
+                let load = if labels_only {
+                    Prepared::load_labels
+                } else {
+                    Prepared::load
+                };
+                let prepared =
+                    load(source, classes, 7, 30, encoding.clone(), &mut rng).expect("loads");
+                (prepared, rng)
+            };
+            let (full, mut full_rng) = load(false);
+            let (labels, mut labels_rng) = load(true);
+            assert_eq!(labels.pool_labels, full.pool_labels, "{what}: labels");
+            assert_eq!(labels.test, full.test, "{what}: test set");
+            assert_eq!(labels.inputs, full.inputs, "{what}: inputs");
+            assert_eq!(labels.steps, full.steps, "{what}: steps");
+            assert_eq!(full.test.len(), 7, "{what}");
+            assert!(
+                full.test.iter().any(|e| e.spikes.spike_count() > 0),
+                "{what}: the test set was encoded, drawing from the stream"
+            );
+            assert_eq!(
+                labels_rng.get_word_pos(),
+                full_rng.get_word_pos(),
+                "{what}: the stream stands at the same place"
+            );
+            let partition = |rng: &mut ChaCha12Rng, pool_labels: &[usize]| {
+                let scheme = PartitionScheme::QuantitySkew { sigma: 1.0 };
+                partition(pool_labels, 40, 5, &scheme, rng).expect("partition")
+            };
+            assert_eq!(
+                partition(&mut labels_rng, &labels.pool_labels),
+                partition(&mut full_rng, &full.pool_labels),
+                "{what}: the shards"
+            );
+            // The full pool shares out examples; the labels-only pool none.
+            assert_eq!(full.shard(&[0, 1], &mut full_rng).len(), 2, "{what}");
+            assert!(labels.shard(&[0, 1], &mut labels_rng).is_empty(), "{what}");
+        }
+    }
+}

@@ -61,9 +61,7 @@ pub fn split_indices(
     let mut train_idx = Vec::new();
     let mut test_idx = Vec::new();
     for (position, &class) in classes.iter().enumerate() {
-        let mut members: Vec<usize> = (0..labels.len())
-            .filter(|&i| labels[i] == class)
-            .collect();
+        let mut members: Vec<usize> = (0..labels.len()).filter(|&i| labels[i] == class).collect();
         members.shuffle(rng);
         let want = n_test / k + usize::from(position < n_test % k);
         if members.len() < want {

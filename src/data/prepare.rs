@@ -211,16 +211,14 @@ impl Prepared {
     /// a [`Pool::Labels`]).
     pub fn shard(&self, indices: &[usize], rng: &mut impl Rng) -> Vec<Example> {
         match &self.pool {
-            Pool::Images(set) => {
-                encode_images(
-                    &set.subset(indices),
-                    &self.classes,
-                    self.crop,
-                    self.steps,
-                    &self.encoding,
-                    rng,
-                )
-            }
+            Pool::Images(set) => encode_images(
+                &set.subset(indices),
+                &self.classes,
+                self.crop,
+                self.steps,
+                &self.encoding,
+                rng,
+            ),
             Pool::Spikes(examples) => indices.iter().map(|&i| examples[i].clone()).collect(),
             Pool::Labels => Vec::new(),
         }
@@ -307,7 +305,7 @@ mod tests {
     fn pool(prepared: &Prepared) -> &[Example] {
         match &prepared.pool {
             Pool::Spikes(examples) => examples,
-            Pool::Images(_) => panic!("recordings give spike trains"),
+            Pool::Images(_) | Pool::Labels => panic!("recordings give spike trains"),
         }
     }
 

@@ -55,7 +55,7 @@ pub use image::{crop_center, Image, ImageSet};
 pub use motion::Motion;
 pub use nmnist::{parse_nmnist, read_nmnist, write_nmnist, NMNIST_SIDE};
 pub use partition::{partition, reused_examples, PartitionScheme};
-pub use prepare::{embedded_data_dir, Prepared, Source};
+pub use prepare::{embedded_data_dir, Keep, Prepared, Source};
 pub use shard::{Shard, ShardState, SharedPool};
 pub use spikes::{bin_events_from, bin_mnist_dvs, bin_window, Polarity, SensorWindow, SpikeTrain};
 pub use uci::{load_uci_digits, parse_uci_digits, UCI_MAX, UCI_SIDE};

@@ -39,8 +39,17 @@ pub enum Pool {
     /// Recorded spike trains.
     Spikes(Vec<Example>),
     /// No examples, only their labels ([`Prepared::pool_labels`]): what a systems-only run needs
-    /// of a set of images ([`Prepared::load_labels`]). It is never walked: such a run builds no
+    /// of a set of images ([`Keep::Labels`]). It is never walked: such a run builds no
     /// [`crate::data::Shard`].
+    Labels,
+}
+
+/// What [`Prepared::load`] keeps of the training part of a set of images.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Keep {
+    /// The images, to be encoded for training as devices consume them.
+    Images,
+    /// Only their labels ([`Pool::Labels`]): for a run that does not train (systems-only).
     Labels,
 }
 
@@ -102,41 +111,21 @@ fn recording_bin_us(encoding: &Encoding) -> Result<u64, DataError> {
 impl Prepared {
     /// Loads `source`, keeps `classes` (digits), sets aside `test_examples` balanced over the
     /// classes (recordings: from the source's own test part), shuffles with `rng`.
+    ///
+    /// With [`Keep::Labels`] (a run that does not train) a set of images keeps only its training
+    /// labels ([`Pool::Labels`]), its training images neither copied nor prepared for encoding.
+    /// Everything else is as with [`Keep::Images`], bit for bit: the labels, the test set, the
+    /// input width, and the draws taken from `rng` (the test images are still encoded, as the
+    /// stream's later users, the partition first, start where they end). Recordings are kept
+    /// whole either way.
     pub fn load(
         source: &Source,
         classes: &[u8],
         test_examples: usize,
         steps: usize,
         encoding: Encoding,
+        keep: Keep,
         rng: &mut impl Rng,
-    ) -> Result<Prepared, DataError> {
-        Prepared::load_keeping(source, classes, test_examples, steps, encoding, rng, true)
-    }
-
-    /// [`Prepared::load`] for a run that does not train (systems-only): a set of images keeps
-    /// only its training labels ([`Pool::Labels`]), its training images neither copied nor
-    /// prepared for encoding. Everything else is [`Prepared::load`]'s, bit for bit: the labels,
-    /// the test set, the input width, and the draws taken from `rng` (the test images are still
-    /// encoded, as the stream's later users, the partition first, start where they end).
-    pub fn load_labels(
-        source: &Source,
-        classes: &[u8],
-        test_examples: usize,
-        steps: usize,
-        encoding: Encoding,
-        rng: &mut impl Rng,
-    ) -> Result<Prepared, DataError> {
-        Prepared::load_keeping(source, classes, test_examples, steps, encoding, rng, false)
-    }
-
-    fn load_keeping(
-        source: &Source,
-        classes: &[u8],
-        test_examples: usize,
-        steps: usize,
-        encoding: Encoding,
-        rng: &mut impl Rng,
-        keep_pool: bool,
     ) -> Result<Prepared, DataError> {
         // A set of images, given by its labels and a way to copy image i out of it.
         let images = |labels: &[u8], image: &dyn Fn(usize) -> Image, crop, rng: &mut _| {
@@ -149,10 +138,9 @@ impl Prepared {
             let train_labels: Vec<u8> = train.iter().map(|&i| labels[i]).collect();
             let pool_labels = class_indices(&train_labels, classes);
             let inputs = test.first().map_or(0, |e| e.spikes.channels);
-            let pool = if keep_pool {
-                Pool::Images(subset(&train))
-            } else {
-                Pool::Labels
+            let pool = match keep {
+                Keep::Images => Pool::Images(subset(&train)),
+                Keep::Labels => Pool::Labels,
             };
             Ok::<_, DataError>((pool, pool_labels, test, inputs, crop))
         };
@@ -299,7 +287,7 @@ mod tests {
 
     fn load(source: &Source, encoding: Encoding) -> Result<Prepared, DataError> {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
-        Prepared::load(source, &[1, 7], 2, 8, encoding, &mut rng)
+        Prepared::load(source, &[1, 7], 2, 8, encoding, Keep::Images, &mut rng)
     }
 
     fn pool(prepared: &Prepared) -> &[Example] {

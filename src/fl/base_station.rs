@@ -156,19 +156,12 @@ impl BaseStation {
                 let late = round.closed;
                 if !late {
                     let weight = self.protocol.aggregation.weight(upload.samples);
+                    let aggregate = &mut round.aggregate;
+                    aggregate.add(&self.codec, upload.device, weight, &upload.payload)?;
                     // Only over the air does the close need the uploads' amplitude.
-                    let add = if self.air.is_some() {
-                        Aggregator::add_over_the_air
-                    } else {
-                        Aggregator::add
-                    };
-                    add(
-                        &mut round.aggregate,
-                        &self.codec,
-                        upload.device,
-                        weight,
-                        &upload.payload,
-                    )?;
+                    if self.air.is_some() {
+                        aggregate.measure(&self.codec, weight, &upload.payload);
+                    }
                     round.resolved.insert(upload.device);
                     if let Some(scheduler) = &mut self.scheduler {
                         scheduler.delivered(upload.device, upload.round, upload.channel_quality_db);

@@ -12,7 +12,8 @@ use rand_chacha::ChaCha12Rng;
 fn walk_matches_up_front(encoding: Encoding, indices: &[usize], passes: usize) {
     let source = Source::Mnist(embedded_data_dir());
     let mut rng = ChaCha12Rng::seed_from_u64(3);
-    let prepared = Prepared::load(&source, &[1, 7], 10, 40, encoding, &mut rng).expect("mnist");
+    let prepared =
+        Prepared::load(&source, &[1, 7], 10, 40, encoding, Keep::Images, &mut rng).expect("mnist");
     let up_front = prepared.shard(indices, &mut ChaCha12Rng::seed_from_u64(9));
     let pool = Arc::new(SharedPool::new(prepared));
     let mut shard = Shard::new(pool, indices, ChaCha12Rng::seed_from_u64(9));
@@ -50,7 +51,8 @@ fn an_empty_shard_gives_no_step() {
     let source = Source::Mnist(embedded_data_dir());
     let mut rng = ChaCha12Rng::seed_from_u64(3);
     let encoding = Encoding::Rate { gain: 0.15 };
-    let prepared = Prepared::load(&source, &[1, 7], 10, 40, encoding, &mut rng).expect("mnist");
+    let prepared =
+        Prepared::load(&source, &[1, 7], 10, 40, encoding, Keep::Images, &mut rng).expect("mnist");
     let mut shard = Shard::new(
         Arc::new(SharedPool::new(prepared)),
         &[],
@@ -61,7 +63,7 @@ fn an_empty_shard_gives_no_step() {
 }
 
 /// A run that does not train loads only the training labels of a set of images
-/// (`Prepared::load_labels`); everything else must be what the full load gives, down to the
+/// (`Keep::Labels`); everything else must be what the full load gives, down to the
 /// draws taken from the data stream, whose next user (the partition) must see the same numbers.
 #[test]
 fn loading_the_labels_only_gives_the_labels_test_set_and_stream_of_the_full_load() {
@@ -77,19 +79,15 @@ fn loading_the_labels_only_gives_the_labels_test_set_and_stream_of_the_full_load
     for (source, classes) in &sources {
         for encoding in [rate.clone(), events.clone()] {
             let what = format!("{source:?}, {encoding:?}");
-            let load = |labels_only: bool| {
+            let load = |keep: Keep| {
                 let mut rng = ChaCha12Rng::seed_from_u64(5);
-                let load = if labels_only {
-                    Prepared::load_labels
-                } else {
-                    Prepared::load
-                };
-                let prepared =
-                    load(source, classes, 7, 30, encoding.clone(), &mut rng).expect("loads");
+                let encoding = encoding.clone();
+                let prepared = Prepared::load(source, classes, 7, 30, encoding, keep, &mut rng)
+                    .expect("loads");
                 (prepared, rng)
             };
-            let (full, mut full_rng) = load(false);
-            let (labels, mut labels_rng) = load(true);
+            let (full, mut full_rng) = load(Keep::Images);
+            let (labels, mut labels_rng) = load(Keep::Labels);
             assert_eq!(labels.pool_labels, full.pool_labels, "{what}: labels");
             assert_eq!(labels.test, full.test, "{what}: test set");
             assert_eq!(labels.inputs, full.inputs, "{what}: inputs");

@@ -31,7 +31,7 @@ pub struct Aggregator {
     /// 2^bits - 1, see [`Aggregator::add`]).
     sums: ExactSums,
     /// The largest weighted root-mean-square upload, `max_k w_k rms(x_k)` (full models and
-    /// updates added with [`Aggregator::add_over_the_air`]; 0 otherwise).
+    /// updates handed to [`Aggregator::measure`]; 0 otherwise).
     amplitude: f64,
 }
 
@@ -57,36 +57,13 @@ impl Aggregator {
     /// close divides by `M` as well.
     ///
     /// The upload's root mean square is not taken: a round whose close perturbs the model
-    /// ([`Aggregator::finish_with`]) adds its uploads with [`Aggregator::add_over_the_air`].
+    /// ([`Aggregator::finish_with`]) also hands its uploads to [`Aggregator::measure`].
     pub fn add(
         &mut self,
         codec: &Codec,
         device: u32,
         weight: u64,
         upload: &EncodedUpload,
-    ) -> Result<(), CompressError> {
-        self.add_measuring(codec, device, weight, upload, false)
-    }
-
-    /// [`Aggregator::add`], and the upload's weighted root mean square taken into the
-    /// amplitude that [`Aggregator::finish_with`] hands on (over-the-air aggregation).
-    pub fn add_over_the_air(
-        &mut self,
-        codec: &Codec,
-        device: u32,
-        weight: u64,
-        upload: &EncodedUpload,
-    ) -> Result<(), CompressError> {
-        self.add_measuring(codec, device, weight, upload, true)
-    }
-
-    fn add_measuring(
-        &mut self,
-        codec: &Codec,
-        device: u32,
-        weight: u64,
-        upload: &EncodedUpload,
-        measure: bool,
     ) -> Result<(), CompressError> {
         if weight > u64::from(u32::MAX) {
             return Err(CompressError::Weight { device, weight });
@@ -123,28 +100,25 @@ impl Aggregator {
             });
         }
         codec.check_upload(upload)?;
-        self.fold(codec, weight, upload, measure);
+        self.fold(codec, weight, upload);
         self.devices.insert(device);
         self.uploads += 1;
         self.weight += weight;
         Ok(())
     }
 
-    /// Adds a checked upload's weighted values to the sums; when `measure`, its weighted root
-    /// mean square to the amplitude.
-    fn fold(&mut self, codec: &Codec, weight: u64, upload: &EncodedUpload, measure: bool) {
+    /// Adds a checked upload's weighted values to the sums.
+    fn fold(&mut self, codec: &Codec, weight: u64, upload: &EncodedUpload) {
         let layout = codec.layout();
         let candidates = codec.candidates();
         let len = layout.len();
         self.sums.reserve(len);
         let sums = &mut self.sums;
-        let square = |x: f32| f64::from(x) * f64::from(x);
-        let squares: Option<f64> = match upload {
+        match upload {
             EncodedUpload::Full { values } => {
                 for (&p, &x) in candidates.iter().zip(values) {
                     sums.add(p, weight, x);
                 }
-                measure.then(|| values.iter().map(|&x| square(x)).sum())
             }
             EncodedUpload::Slices(set) => {
                 if self.slice_weight.is_empty() {
@@ -161,8 +135,6 @@ impl Aggregator {
                 for (p, &x) in tail {
                     sums.add(p, weight, x);
                 }
-                // Fixed-rate rounds are not perturbed: no amplitude.
-                return;
             }
             EncodedUpload::Sparse {
                 indices, values, ..
@@ -170,7 +142,6 @@ impl Aggregator {
                 for (&i, &x) in indices.iter().zip(values) {
                     sums.add(candidates[i as usize], weight, x);
                 }
-                measure.then(|| values.iter().map(|&x| square(x)).sum())
             }
             EncodedUpload::Quantized {
                 bits,
@@ -184,23 +155,39 @@ impl Aggregator {
                     sums.add(p, weight * (top - q), *lo);
                     sums.add(p, weight * q, *hi);
                 }
-                measure.then(|| {
-                    quantize::level_values(*lo, *hi, *bits, levels)
-                        .map(|x| x * x)
-                        .sum()
-                })
             }
             EncodedUpload::Half { values } => {
                 for (&p, h) in candidates.iter().zip(values) {
                     sums.add(p, weight, h.to_f32());
                 }
-                measure.then(|| values.iter().map(|h| h.to_f64() * h.to_f64()).sum())
             }
-            EncodedUpload::SizeOnly { .. } => return,
-        };
-        if let Some(squares) = squares {
-            self.amplitude = self.amplitude.max(weighted_rms(weight, squares, len));
+            EncodedUpload::SizeOnly { .. } => {}
         }
+    }
+
+    /// Takes `upload`'s root mean square, times `weight`, into the amplitude that
+    /// [`Aggregator::finish_with`] hands on (over-the-air aggregation); an upload [`Aggregator::add`]
+    /// has taken. Fixed-rate slices and size-only uploads have none (those rounds are not
+    /// perturbed).
+    pub fn measure(&mut self, codec: &Codec, weight: u64, upload: &EncodedUpload) {
+        let square = |x: f32| f64::from(x) * f64::from(x);
+        let squares: f64 = match upload {
+            EncodedUpload::Full { values } | EncodedUpload::Sparse { values, .. } => {
+                values.iter().map(|&x| square(x)).sum()
+            }
+            EncodedUpload::Quantized {
+                bits,
+                lo,
+                hi,
+                levels,
+            } => quantize::level_values(*lo, *hi, *bits, levels)
+                .map(|x| x * x)
+                .sum(),
+            EncodedUpload::Half { values } => values.iter().map(|h| h.to_f64() * h.to_f64()).sum(),
+            EncodedUpload::Slices(_) | EncodedUpload::SizeOnly { .. } => return,
+        };
+        let len = codec.layout().len();
+        self.amplitude = self.amplitude.max(weighted_rms(weight, squares, len));
     }
 
     /// Uploads folded in so far \[count\].
@@ -238,7 +225,7 @@ impl Aggregator {
     /// As [`Aggregator::finish`], and before it is broadcast the combined model of full models
     /// or updates is handed to `perturb` with `A / W`: the largest weighted root-mean-square
     /// upload `A = max_k w_k rms(x_k)` over the total weight `W` (over-the-air aggregation adds
-    /// its noise there), over the uploads added with [`Aggregator::add_over_the_air`].
+    /// its noise there), over the uploads handed to [`Aggregator::measure`].
     pub fn finish_with(
         self,
         codec: &Codec,

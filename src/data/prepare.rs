@@ -49,7 +49,7 @@ pub enum Pool {
 pub enum Keep {
     /// The images, to be encoded for training as devices consume them.
     Images,
-    /// Only their labels ([`Pool::Labels`]): for a run that does not train (systems-only).
+    /// Only their labels, no examples: for a run that does not train (systems-only).
     Labels,
 }
 
@@ -113,7 +113,7 @@ impl Prepared {
     /// classes (recordings: from the source's own test part), shuffles with `rng`.
     ///
     /// With [`Keep::Labels`] (a run that does not train) a set of images keeps only its training
-    /// labels ([`Pool::Labels`]), its training images neither copied nor prepared for encoding.
+    /// labels (`Pool::Labels`), its training images neither copied nor prepared for encoding.
     /// Everything else is as with [`Keep::Images`], bit for bit: the labels, the test set, the
     /// input width, and the draws taken from `rng` (the test images are still encoded, as the
     /// stream's later users, the partition first, start where they end). Recordings are kept
@@ -196,7 +196,7 @@ impl Prepared {
     }
 
     /// The examples at `indices` of the pool, encoded with `rng` when they are images (none from
-    /// a [`Pool::Labels`]).
+    /// a `Pool::Labels`).
     pub fn shard(&self, indices: &[usize], rng: &mut impl Rng) -> Vec<Example> {
         match &self.pool {
             Pool::Images(set) => encode_images(

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use super::error::DataError;
-use super::idx::parse_mnist;
+use super::idx::{parse_mnist_set, MnistSet};
 use super::image::ImageSet;
 use super::uci::parse_uci_digits;
 
@@ -28,7 +28,12 @@ fn built_in(file: &str) -> PathBuf {
 
 /// The built-in MNIST subset (10,000 digits of 28x28).
 pub fn bundled_mnist() -> Result<ImageSet, DataError> {
-    parse_mnist(
+    bundled_mnist_set().map(MnistSet::into_images)
+}
+
+/// [`bundled_mnist`], the images left in one array.
+pub fn bundled_mnist_set() -> Result<MnistSet, DataError> {
+    parse_mnist_set(
         MNIST_IMAGES,
         &built_in(MNIST_IMAGES_FILE),
         MNIST_LABELS,

@@ -36,6 +36,22 @@ pub fn train_test_split(
     n_test: usize,
     rng: &mut impl Rng,
 ) -> Result<TrainTest, DataError> {
+    let count = set.labels.len().min(set.images.len());
+    let (train_idx, test_idx) = split_indices(&set.labels[..count], classes, n_test, rng)?;
+    Ok(TrainTest {
+        train: set.subset(&train_idx),
+        test: set.subset(&test_idx),
+    })
+}
+
+/// [`train_test_split`] on the labels alone: the positions of the training images and of the
+/// test images, drawn from `rng` exactly as the split draws them.
+pub fn split_indices(
+    labels: &[u8],
+    classes: &[u8],
+    n_test: usize,
+    rng: &mut impl Rng,
+) -> Result<(Vec<usize>, Vec<usize>), DataError> {
     if classes.is_empty() {
         return Err(DataError::Invalid(
             "train_test_split needs at least one class".into(),
@@ -45,9 +61,7 @@ pub fn train_test_split(
     let mut train_idx = Vec::new();
     let mut test_idx = Vec::new();
     for (position, &class) in classes.iter().enumerate() {
-        let mut members: Vec<usize> = (0..set.labels.len().min(set.images.len()))
-            .filter(|&i| set.labels[i] == class)
-            .collect();
+        let mut members: Vec<usize> = (0..labels.len()).filter(|&i| labels[i] == class).collect();
         members.shuffle(rng);
         let want = n_test / k + usize::from(position < n_test % k);
         if members.len() < want {
@@ -61,14 +75,7 @@ pub fn train_test_split(
     }
     train_idx.shuffle(rng);
     test_idx.shuffle(rng);
-    let subset = |idx: &[usize]| ImageSet {
-        images: idx.iter().map(|&i| set.images[i].clone()).collect(),
-        labels: idx.iter().map(|&i| set.labels[i]).collect(),
-    };
-    Ok(TrainTest {
-        train: subset(&train_idx),
-        test: subset(&test_idx),
-    })
+    Ok((train_idx, test_idx))
 }
 
 /// How grey-level images become spike trains.

@@ -63,6 +63,8 @@ pub fn read_idx(path: &Path) -> Result<IdxArray, DataError> {
         });
     match declared {
         Some(total) if total <= MAX_DATA_BYTES => {
+            // Room for all of it at once: no copy as the buffer would grow.
+            bytes.reserve_exact(total as usize + 1);
             read_at_most(decoder, total + 1, &mut bytes, path)?;
         }
         Some(total) => {
@@ -151,8 +153,46 @@ pub fn parse_idx(bytes: &[u8], path: &Path) -> Result<IdxArray, DataError> {
     })
 }
 
+/// MNIST images and labels as decoded and checked, the pixels still in one array: images are cut
+/// out of it only where they are used ([`MnistSet::image`]), so that a run that needs a few of
+/// them (or only the labels) does not copy all of them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MnistSet {
+    /// Every image's pixels, image after image (`labels.len() * height * width` bytes).
+    pixels: Vec<u8>,
+    height: usize,
+    width: usize,
+    /// Class of each image, 0..=9.
+    pub labels: Vec<u8>,
+}
+
+impl MnistSet {
+    /// Image `i` (a copy of its pixels).
+    pub fn image(&self, i: usize) -> Image {
+        let size = self.height * self.width;
+        Image {
+            width: self.width,
+            height: self.height,
+            pixels: self.pixels[i * size..(i + 1) * size].to_vec(),
+        }
+    }
+
+    /// Every image, with its label.
+    pub fn into_images(self) -> ImageSet {
+        ImageSet {
+            images: (0..self.labels.len()).map(|i| self.image(i)).collect(),
+            labels: self.labels,
+        }
+    }
+}
+
 /// Load MNIST images (IDX, 3 dims) and labels (IDX, 1 dim), plain or gzip.
 pub fn load_mnist(images: &Path, labels: &Path) -> Result<ImageSet, DataError> {
+    load_mnist_set(images, labels).map(MnistSet::into_images)
+}
+
+/// [`load_mnist`], the images left in one array.
+pub fn load_mnist_set(images: &Path, labels: &Path) -> Result<MnistSet, DataError> {
     let img = read_idx(images)?;
     let lab = read_idx(labels)?;
     mnist_from_idx(img, images, lab, labels)
@@ -166,6 +206,16 @@ pub fn parse_mnist(
     labels: &[u8],
     labels_name: &Path,
 ) -> Result<ImageSet, DataError> {
+    parse_mnist_set(images, images_name, labels, labels_name).map(MnistSet::into_images)
+}
+
+/// [`parse_mnist`], the images left in one array.
+pub fn parse_mnist_set(
+    images: &[u8],
+    images_name: &Path,
+    labels: &[u8],
+    labels_name: &Path,
+) -> Result<MnistSet, DataError> {
     let img = parse_idx(&gunzip_maybe(images, images_name)?, images_name)?;
     let lab = parse_idx(&gunzip_maybe(labels, labels_name)?, labels_name)?;
     mnist_from_idx(img, images_name, lab, labels_name)
@@ -177,7 +227,7 @@ fn mnist_from_idx(
     images: &Path,
     lab: IdxArray,
     labels: &Path,
-) -> Result<ImageSet, DataError> {
+) -> Result<MnistSet, DataError> {
     if img.dims.len() != 3 {
         return Err(format_error(
             images,
@@ -211,15 +261,10 @@ fn mnist_from_idx(
             format!("{height}x{width}"),
         ));
     }
-    let images_out = (0..count)
-        .map(|i| Image {
-            width,
-            height,
-            pixels: img.data[i * size..(i + 1) * size].to_vec(),
-        })
-        .collect();
-    Ok(ImageSet {
-        images: images_out,
+    Ok(MnistSet {
+        pixels: img.data,
+        height,
+        width,
         labels: lab.data,
     })
 }

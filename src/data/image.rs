@@ -45,6 +45,14 @@ impl ImageSet {
         self.images.is_empty()
     }
 
+    /// The images at `indices`, in that order, with their labels.
+    pub fn subset(&self, indices: &[usize]) -> ImageSet {
+        ImageSet {
+            images: indices.iter().map(|&i| self.images[i].clone()).collect(),
+            labels: indices.iter().map(|&i| self.labels[i]).collect(),
+        }
+    }
+
     /// Number of images of each class, indexed by class (length = largest label + 1).
     pub fn class_counts(&self) -> Vec<usize> {
         let classes = self

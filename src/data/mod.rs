@@ -36,10 +36,11 @@ pub use aedat::{
     decode_dvs128_address, parse_aedat, read_aedat, write_aedat2, AedatVersion, DvsEvent,
 };
 pub use bundled::{
-    bundled_mnist, bundled_uci_digits, MNIST_IMAGES_FILE, MNIST_LABELS_FILE, UCI_DIGITS_FILE,
+    bundled_mnist, bundled_mnist_set, bundled_uci_digits, MNIST_IMAGES_FILE, MNIST_LABELS_FILE,
+    UCI_DIGITS_FILE,
 };
 pub use camera::{camera_events, emulate_events, EventCamera};
-pub use dataset::{encode_images, train_test_split, Encoding, Example, TrainTest};
+pub use dataset::{encode_images, split_indices, train_test_split, Encoding, Example, TrainTest};
 pub use encode::{rate_encode, rate_plan, rate_step, RateTable};
 pub use error::DataError;
 pub use folders::{
@@ -47,13 +48,14 @@ pub use folders::{
     MNIST_DVS_LAST_TRAIN,
 };
 pub use idx::{
-    gunzip_maybe, load_mnist, parse_idx, parse_mnist, read_idx, read_maybe_gz, IdxArray,
+    gunzip_maybe, load_mnist, load_mnist_set, parse_idx, parse_mnist, parse_mnist_set, read_idx,
+    read_maybe_gz, IdxArray, MnistSet,
 };
 pub use image::{crop_center, Image, ImageSet};
 pub use motion::Motion;
 pub use nmnist::{parse_nmnist, read_nmnist, write_nmnist, NMNIST_SIDE};
 pub use partition::{partition, reused_examples, PartitionScheme};
-pub use prepare::{embedded_data_dir, Prepared, Source};
+pub use prepare::{embedded_data_dir, Keep, Prepared, Source};
 pub use shard::{Shard, ShardState, SharedPool};
 pub use spikes::{bin_events_from, bin_mnist_dvs, bin_window, Polarity, SensorWindow, SpikeTrain};
 pub use uci::{load_uci_digits, parse_uci_digits, UCI_MAX, UCI_SIDE};

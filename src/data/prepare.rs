@@ -7,8 +7,8 @@
 //! ([`crate::data::bundled_mnist`]), so the default scenario runs from any working folder.
 
 use crate::data::{
-    bundled_mnist, bundled_uci_digits, encode_images, load_mnist, load_mnist_dvs_dir,
-    load_nmnist_dir, load_uci_digits, train_test_split, DataError, DvsSplit, Encoding, Example,
+    bundled_mnist_set, bundled_uci_digits, encode_images, load_mnist_dvs_dir, load_mnist_set,
+    load_nmnist_dir, load_uci_digits, split_indices, DataError, DvsSplit, Encoding, Example, Image,
     ImageSet, Polarity, MNIST_IMAGES_FILE, MNIST_LABELS_FILE, UCI_DIGITS_FILE,
 };
 use rand::seq::SliceRandom;
@@ -38,6 +38,19 @@ pub enum Pool {
     Images(ImageSet),
     /// Recorded spike trains.
     Spikes(Vec<Example>),
+    /// No examples, only their labels ([`Prepared::pool_labels`]): what a systems-only run needs
+    /// of a set of images ([`Keep::Labels`]). It is never walked: such a run builds no
+    /// [`crate::data::Shard`].
+    Labels,
+}
+
+/// What [`Prepared::load`] keeps of the training part of a set of images.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Keep {
+    /// The images, to be encoded for training as devices consume them.
+    Images,
+    /// Only their labels, no examples: for a run that does not train (systems-only).
+    Labels,
 }
 
 /// A dataset ready to be split over devices.
@@ -66,12 +79,12 @@ pub fn embedded_data_dir() -> PathBuf {
 
 /// The files `names` in `dir`, read by `from_files`; when `dir` is [`embedded_data_dir`] and
 /// holds none of them, the built-in copies, read by `built_in`.
-fn folder_or_built_in(
+fn folder_or_built_in<T>(
     dir: &Path,
     names: &[&str],
-    from_files: impl FnOnce(&[PathBuf]) -> Result<ImageSet, DataError>,
-    built_in: impl FnOnce() -> Result<ImageSet, DataError>,
-) -> Result<ImageSet, DataError> {
+    from_files: impl FnOnce(&[PathBuf]) -> Result<T, DataError>,
+    built_in: impl FnOnce() -> Result<T, DataError>,
+) -> Result<T, DataError> {
     let files: Vec<PathBuf> = names.iter().map(|n| dir.join(n)).collect();
     if dir == embedded_data_dir() && !files.iter().any(|f| f.exists()) {
         built_in()
@@ -98,20 +111,38 @@ fn recording_bin_us(encoding: &Encoding) -> Result<u64, DataError> {
 impl Prepared {
     /// Loads `source`, keeps `classes` (digits), sets aside `test_examples` balanced over the
     /// classes (recordings: from the source's own test part), shuffles with `rng`.
+    ///
+    /// With [`Keep::Labels`] (a run that does not train) a set of images keeps only its training
+    /// labels (`Pool::Labels`), its training images neither copied nor prepared for encoding.
+    /// Everything else is as with [`Keep::Images`], bit for bit: the labels, the test set, the
+    /// input width, and the draws taken from `rng` (the test images are still encoded, as the
+    /// stream's later users, the partition first, start where they end). Recordings are kept
+    /// whole either way.
     pub fn load(
         source: &Source,
         classes: &[u8],
         test_examples: usize,
         steps: usize,
         encoding: Encoding,
+        keep: Keep,
         rng: &mut impl Rng,
     ) -> Result<Prepared, DataError> {
-        let images = |set: ImageSet, crop: Option<usize>, rng: &mut _| {
-            let split = train_test_split(&set, classes, test_examples, rng)?;
-            let test = encode_images(&split.test, classes, crop, steps, &encoding, rng);
-            let pool_labels = class_indices(&split.train.labels, classes);
+        // A set of images, given by its labels and a way to copy image i out of it.
+        let images = |labels: &[u8], image: &dyn Fn(usize) -> Image, crop, rng: &mut _| {
+            let (train, test) = split_indices(labels, classes, test_examples, rng)?;
+            let subset = |idx: &[usize]| ImageSet {
+                images: idx.iter().map(|&i| image(i)).collect(),
+                labels: idx.iter().map(|&i| labels[i]).collect(),
+            };
+            let test = encode_images(&subset(&test), classes, crop, steps, &encoding, rng);
+            let train_labels: Vec<u8> = train.iter().map(|&i| labels[i]).collect();
+            let pool_labels = class_indices(&train_labels, classes);
             let inputs = test.first().map_or(0, |e| e.spikes.channels);
-            Ok::<_, DataError>((Pool::Images(split.train), pool_labels, test, inputs, crop))
+            let pool = match keep {
+                Keep::Images => Pool::Images(subset(&train)),
+                Keep::Labels => Pool::Labels,
+            };
+            Ok::<_, DataError>((pool, pool_labels, test, inputs, crop))
         };
         let polarity = match &encoding {
             Encoding::Events { polarity, .. } => *polarity,
@@ -122,10 +153,10 @@ impl Prepared {
                 let set = folder_or_built_in(
                     dir,
                     &[MNIST_IMAGES_FILE, MNIST_LABELS_FILE],
-                    |f| load_mnist(&f[0], &f[1]),
-                    bundled_mnist,
+                    |f| load_mnist_set(&f[0], &f[1]),
+                    bundled_mnist_set,
                 )?;
-                images(set, Some(26), rng)?
+                images(&set.labels, &|i| set.image(i), Some(26), rng)?
             }
             Source::UciDigits(dir) => {
                 let set = folder_or_built_in(
@@ -134,7 +165,9 @@ impl Prepared {
                     |f| load_uci_digits(&f[0]),
                     bundled_uci_digits,
                 )?;
-                images(set, None, rng)?
+                let count = set.labels.len().min(set.images.len());
+                let labels = &set.labels[..count];
+                images(labels, &|i| set.images[i].clone(), None, rng)?
             }
             Source::MnistDvs(dir) => {
                 let bin = recording_bin_us(&encoding)?;
@@ -162,24 +195,20 @@ impl Prepared {
         })
     }
 
-    /// The examples at `indices` of the pool, encoded with `rng` when they are images.
+    /// The examples at `indices` of the pool, encoded with `rng` when they are images (none from
+    /// a `Pool::Labels`).
     pub fn shard(&self, indices: &[usize], rng: &mut impl Rng) -> Vec<Example> {
         match &self.pool {
-            Pool::Images(set) => {
-                let subset = ImageSet {
-                    images: indices.iter().map(|&i| set.images[i].clone()).collect(),
-                    labels: indices.iter().map(|&i| set.labels[i]).collect(),
-                };
-                encode_images(
-                    &subset,
-                    &self.classes,
-                    self.crop,
-                    self.steps,
-                    &self.encoding,
-                    rng,
-                )
-            }
+            Pool::Images(set) => encode_images(
+                &set.subset(indices),
+                &self.classes,
+                self.crop,
+                self.steps,
+                &self.encoding,
+                rng,
+            ),
             Pool::Spikes(examples) => indices.iter().map(|&i| examples[i].clone()).collect(),
+            Pool::Labels => Vec::new(),
         }
     }
 }
@@ -258,13 +287,13 @@ mod tests {
 
     fn load(source: &Source, encoding: Encoding) -> Result<Prepared, DataError> {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
-        Prepared::load(source, &[1, 7], 2, 8, encoding, &mut rng)
+        Prepared::load(source, &[1, 7], 2, 8, encoding, Keep::Images, &mut rng)
     }
 
     fn pool(prepared: &Prepared) -> &[Example] {
         match &prepared.pool {
             Pool::Spikes(examples) => examples,
-            Pool::Images(_) => panic!("recordings give spike trains"),
+            Pool::Images(_) | Pool::Labels => panic!("recordings give spike trains"),
         }
     }
 

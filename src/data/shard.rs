@@ -179,7 +179,7 @@ impl Shard {
                 );
                 &self.walk.inputs[..]
             }
-            (Pool::Images(_), None) => &[][..],
+            (Pool::Images(_), None) | (Pool::Labels, _) => &[][..],
         };
         if self.walk.step >= self.walk.steps {
             self.walk.example = (self.walk.example + 1) % self.indices.len();
@@ -200,7 +200,7 @@ impl Shard {
         self.walk.train = None;
         self.walk.steps = match (&prepared.pool, &prepared.encoding) {
             (Pool::Spikes(examples), _) => examples[index].spikes.steps.len(),
-            (Pool::Images(_), Encoding::Rate { .. }) => prepared.steps,
+            (Pool::Images(_), Encoding::Rate { .. }) | (Pool::Labels, _) => prepared.steps,
             (Pool::Images(set), Encoding::Events { camera, polarity }) => {
                 let img = &set.images[index];
                 let cropped;

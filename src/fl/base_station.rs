@@ -156,9 +156,12 @@ impl BaseStation {
                 let late = round.closed;
                 if !late {
                     let weight = self.protocol.aggregation.weight(upload.samples);
-                    round
-                        .aggregate
-                        .add(&self.codec, upload.device, weight, &upload.payload)?;
+                    let aggregate = &mut round.aggregate;
+                    aggregate.add(&self.codec, upload.device, weight, &upload.payload)?;
+                    // Only over the air does the close need the uploads' amplitude.
+                    if self.air.is_some() {
+                        aggregate.measure(&self.codec, weight, &upload.payload);
+                    }
                     round.resolved.insert(upload.device);
                     if let Some(scheduler) = &mut self.scheduler {
                         scheduler.delivered(upload.device, upload.round, upload.channel_quality_db);

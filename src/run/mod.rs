@@ -14,7 +14,7 @@ pub use simulate::{simulate, simulate_saving, simulate_spread, DeviceParts, Else
 pub use wiring::{node_of, CellMedium, Fl, FlError, FlWorker, LinkReport, BASE_STATION};
 
 use crate::data::{DataError, Encoding, EventCamera};
-use crate::data::{Prepared, Shard, SharedPool, Source};
+use crate::data::{Keep, Prepared, Shard, SharedPool, Source};
 use crate::fl::compress::Codec;
 use crate::fl::compress::HEADER_BYTES;
 use crate::fl::{DeviceSetup, DeviceStreams, LocalModel, Participation, Protocol};
@@ -461,12 +461,20 @@ pub fn build_for(
     };
     let mut data_rng = stream(seed, Node::BaseStation, Purpose::Data);
     let data_err = |e| ExperimentError::Data(src.clone(), e);
+    // A run that does not train needs of the data only the training labels (the partition) and
+    // the test set (whose encoding the partition's draws follow).
+    let keep = if scenario.fl.systems_only {
+        Keep::Labels
+    } else {
+        Keep::Images
+    };
     let mut prepared = Prepared::load(
         &source,
         &d.classes,
         d.test_examples as usize,
         d.steps_per_example as usize,
         encoding,
+        keep,
         &mut data_rng,
     )
     .map_err(data_err)?;

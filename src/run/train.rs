@@ -1,7 +1,7 @@
 //! `flsnn train`: one SNN trained centrally on a dataset, to check the SNN alone before
 //! federating it.
 
-use crate::data::{embedded_data_dir, Prepared, Source};
+use crate::data::{embedded_data_dir, Keep, Prepared, Source};
 use crate::data::{DataError, Encoding as DataEncoding, EventCamera, Example, Polarity};
 use crate::fl::test_example;
 use crate::rng::{stream, Node, Purpose};
@@ -252,6 +252,7 @@ pub fn train(opts: &TrainOptions, progress: bool) -> Result<TrainReport, TrainEr
         opts.test_examples,
         opts.steps_per_example,
         encoding,
+        Keep::Images,
         &mut data_rng,
     )?;
     let n = opts.train_examples.min(prepared.pool_labels.len());

@@ -53,6 +53,9 @@ fn received(codec: &Codec, uploads: &[(u32, f64, Vec<f32>)], air: Option<OverThe
     let mut aggregator = Aggregator::default();
     for ((d, w, _), upload) in uploads.iter().zip(&encoded) {
         aggregator.add(codec, *d, *w as u64, upload).expect("adds");
+        if air.is_some() {
+            aggregator.measure(codec, *w as u64, upload);
+        }
     }
     match air {
         None => aggregator.finish(codec, &mut global),

@@ -88,15 +88,21 @@ struct Files {
     rounds: String,
     devices: String,
     events: String,
+    manifest: String,
 }
 
 fn run(dir: &std::path::Path, tag: &str, sets: &[&str], threads: usize) -> Files {
-    let out = crate::common::run_toml(dir, tag, CELL, sets, threads);
+    run_of(CELL, dir, tag, sets, threads)
+}
+
+fn run_of(toml: &str, dir: &std::path::Path, tag: &str, sets: &[&str], threads: usize) -> Files {
+    let out = crate::common::run_toml(dir, tag, toml, sets, threads);
     let read = |f: &str| std::fs::read_to_string(out.dir.join(f)).expect("output file");
     Files {
         rounds: read("rounds.csv"),
         devices: read("devices.csv"),
         events: read("events.jsonl"),
+        manifest: read("manifest.json"),
     }
 }
 
@@ -112,11 +118,28 @@ fn column_sum(columns: &BTreeMap<String, Vec<String>>, name: &str) -> u64 {
 fn same_systems_records(
     sets: &[&str],
 ) -> (BTreeMap<String, Vec<String>>, BTreeMap<String, Vec<String>>) {
+    same_systems_records_of(CELL, sets)
+}
+
+/// [`same_systems_records`] of the scenario `toml`.
+fn same_systems_records_of(
+    toml: &str,
+    sets: &[&str],
+) -> (BTreeMap<String, Vec<String>>, BTreeMap<String, Vec<String>>) {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let trained = run(tmp.path(), "trained", sets, 2);
+    let trained = run_of(toml, tmp.path(), "trained", sets, 2);
     let mut only = sets.to_vec();
     only.push("fl.systems_only=true");
-    let systems = run(tmp.path(), "systems", &only, 2);
+    let systems = run_of(toml, tmp.path(), "systems", &only, 2);
+    let reused = |manifest: &str| {
+        let m: serde_json::Value = serde_json::from_str(manifest).expect("manifest.json");
+        m["reused_examples"].as_u64().expect("reused_examples")
+    };
+    assert_eq!(
+        reused(&trained.manifest),
+        reused(&systems.manifest),
+        "{sets:?}: manifest.json reused_examples"
+    );
     let (rounds, devices) = (
         systems_columns(&trained.rounds),
         systems_columns(&trained.devices),
@@ -191,6 +214,28 @@ fn compressed_uploads_have_the_sizes_of_real_ones() {
         "compression.kind=fixed-rate",
         "compression.aggregation=original",
     ]);
+}
+
+/// A systems-only run does not load the training images (only their labels), yet shares out the
+/// same examples as a training run, which does: with quantity skew, the shard sizes (`samples`)
+/// and the examples reused come from draws that follow the test set's encoding in the data
+/// stream, so they match only if the stream is drawn as when the images are loaded.
+#[test]
+fn systems_only_runs_share_out_the_data_as_training_runs_without_loading_the_images() {
+    for source in ["mnist", "uci-digits"] {
+        let toml = CELL
+            .replace(
+                "scheme = \"dirichlet\"\ndirichlet_alpha = 0.5",
+                "scheme = \"quantity-skew\"\nquantity_sigma = 1.5",
+            )
+            .replace("source = \"uci-digits\"", &format!("source = \"{source}\""));
+        assert!(toml.contains("quantity-skew") && toml.contains(source));
+        // Room for MNIST's larger uploads.
+        let sets = ["fl.deadline=\"1s\"", "budget.uplink_bytes=\"10MB\""];
+        let (_, devices) = same_systems_records_of(&toml, &sets);
+        let sizes: std::collections::BTreeSet<&String> = devices["samples"].iter().collect();
+        assert!(sizes.len() > 1, "{source}: the shard sizes vary: {sizes:?}");
+    }
 }
 
 #[test]

@@ -31,7 +31,7 @@ pub struct Aggregator {
     /// 2^bits - 1, see [`Aggregator::add`]).
     sums: ExactSums,
     /// The largest weighted root-mean-square upload, `max_k w_k rms(x_k)` (full models and
-    /// updates).
+    /// updates handed to [`Aggregator::measure`]; 0 otherwise).
     amplitude: f64,
 }
 
@@ -55,6 +55,9 @@ impl Aggregator {
     /// A quantised upload of levels `q` between `lo` and `hi` stands for
     /// `lo + q (hi - lo) / M` with `M = 2^bits - 1`: it adds `w (M - q) lo + w q hi`, and the
     /// close divides by `M` as well.
+    ///
+    /// The upload's root mean square is not taken: a round whose close perturbs the model
+    /// ([`Aggregator::finish_with`]) also hands its uploads to [`Aggregator::measure`].
     pub fn add(
         &mut self,
         codec: &Codec,
@@ -111,13 +114,11 @@ impl Aggregator {
         let len = layout.len();
         self.sums.reserve(len);
         let sums = &mut self.sums;
-        let square = |x: f32| f64::from(x) * f64::from(x);
-        let squares: f64 = match upload {
+        match upload {
             EncodedUpload::Full { values } => {
                 for (&p, &x) in candidates.iter().zip(values) {
                     sums.add(p, weight, x);
                 }
-                values.iter().map(|&x| square(x)).sum()
             }
             EncodedUpload::Slices(set) => {
                 if self.slice_weight.is_empty() {
@@ -134,8 +135,6 @@ impl Aggregator {
                 for (p, &x) in tail {
                     sums.add(p, weight, x);
                 }
-                // Fixed-rate rounds are not perturbed: no amplitude.
-                return;
             }
             EncodedUpload::Sparse {
                 indices, values, ..
@@ -143,7 +142,6 @@ impl Aggregator {
                 for (&i, &x) in indices.iter().zip(values) {
                     sums.add(candidates[i as usize], weight, x);
                 }
-                values.iter().map(|&x| square(x)).sum()
             }
             EncodedUpload::Quantized {
                 bits,
@@ -157,18 +155,38 @@ impl Aggregator {
                     sums.add(p, weight * (top - q), *lo);
                     sums.add(p, weight * q, *hi);
                 }
-                quantize::level_values(*lo, *hi, *bits, levels)
-                    .map(|x| x * x)
-                    .sum()
             }
             EncodedUpload::Half { values } => {
                 for (&p, h) in candidates.iter().zip(values) {
                     sums.add(p, weight, h.to_f32());
                 }
-                values.iter().map(|h| h.to_f64() * h.to_f64()).sum()
             }
-            EncodedUpload::SizeOnly { .. } => return,
+            EncodedUpload::SizeOnly { .. } => {}
+        }
+    }
+
+    /// Takes `upload`'s root mean square, times `weight`, into the amplitude that
+    /// [`Aggregator::finish_with`] hands on (over-the-air aggregation); an upload [`Aggregator::add`]
+    /// has taken. Fixed-rate slices and size-only uploads have none (those rounds are not
+    /// perturbed).
+    pub fn measure(&mut self, codec: &Codec, weight: u64, upload: &EncodedUpload) {
+        let square = |x: f32| f64::from(x) * f64::from(x);
+        let squares: f64 = match upload {
+            EncodedUpload::Full { values } | EncodedUpload::Sparse { values, .. } => {
+                values.iter().map(|&x| square(x)).sum()
+            }
+            EncodedUpload::Quantized {
+                bits,
+                lo,
+                hi,
+                levels,
+            } => quantize::level_values(*lo, *hi, *bits, levels)
+                .map(|x| x * x)
+                .sum(),
+            EncodedUpload::Half { values } => values.iter().map(|h| h.to_f64() * h.to_f64()).sum(),
+            EncodedUpload::Slices(_) | EncodedUpload::SizeOnly { .. } => return,
         };
+        let len = codec.layout().len();
         self.amplitude = self.amplitude.max(weighted_rms(weight, squares, len));
     }
 
@@ -207,7 +225,7 @@ impl Aggregator {
     /// As [`Aggregator::finish`], and before it is broadcast the combined model of full models
     /// or updates is handed to `perturb` with `A / W`: the largest weighted root-mean-square
     /// upload `A = max_k w_k rms(x_k)` over the total weight `W` (over-the-air aggregation adds
-    /// its noise there).
+    /// its noise there), over the uploads handed to [`Aggregator::measure`].
     pub fn finish_with(
         self,
         codec: &Codec,

@@ -121,19 +121,22 @@ impl StreamPos {
 }
 
 /// A stream taken up at its [`StreamPos`] for a few draws. Nothing is computed until the first
-/// draw (a constant latency or a lossless link draws nothing and costs nothing); then one ChaCha12
-/// block (16 words) at a time, where [`stream_at`] would compute its generator's buffer of four
-/// blocks: a message draws a few words, so this halves the cost of taking a stream up. The words
-/// are those of [`stream`], bit for bit (`rng::tests`). Read the new position back with
-/// [`Resumed::pos`].
+/// draw (a constant latency or a lossless link draws nothing and costs nothing); then the one
+/// ChaCha12 block (16 words) holding the position, where a generator would compute its buffer of
+/// four blocks: most messages draw a few words. A message that draws past that block (an upload
+/// of many packets, each drawing its loss) goes on with a generator (`rand_chacha`'s, which
+/// computes four blocks at once, faster per word). The words are those of [`stream`], bit for bit
+/// (`rng::tests`). Read the new position back with [`Resumed::pos`].
 pub struct Resumed {
     seed: u64,
     stream: u64,
-    /// The next word to draw.
+    /// The next word to draw (while no generator is taken).
     at: u64,
     /// The block holding word `at` when `ready`.
     block: [u32; 16],
     ready: bool,
+    /// The generator, past the first block.
+    rng: Option<ChaCha12Rng>,
 }
 
 impl Resumed {
@@ -145,17 +148,41 @@ impl Resumed {
             at: at.0,
             block: [0; 16],
             ready: false,
+            rng: None,
         }
+    }
+
+    /// The generator at word `at`, made if it is not yet.
+    fn generator(&mut self) -> &mut ChaCha12Rng {
+        let (seed, stream, at) = (self.seed, self.stream, self.at);
+        self.rng.get_or_insert_with(|| {
+            let mut rng = ChaCha12Rng::seed_from_u64(seed);
+            rng.set_stream(stream);
+            if at > 0 {
+                rng.set_word_pos(u128::from(at));
+            }
+            rng
+        })
     }
 
     /// Where the stream stands now.
     pub fn pos(&self) -> StreamPos {
-        StreamPos(self.at)
+        match &self.rng {
+            None => StreamPos(self.at),
+            // Below 2^64 words (see `StreamPos`), so the conversion is exact.
+            Some(rng) => StreamPos(u64::try_from(rng.get_word_pos()).unwrap_or(u64::MAX)),
+        }
     }
 
     fn next_word(&mut self) -> u32 {
+        if let Some(rng) = &mut self.rng {
+            return rng.next_u32();
+        }
         let i = (self.at % 16) as usize;
-        if !self.ready || i == 0 {
+        if self.ready && i == 0 {
+            return self.generator().next_u32();
+        }
+        if !self.ready {
             chacha12_block(&key(self.seed), self.stream, self.at / 16, &mut self.block);
             self.ready = true;
         }

@@ -602,8 +602,15 @@ pub fn build_for(
         _ => DownlinkMode::Broadcast,
     };
     let shared = SharedUplink::new(uplink.rate, sharing);
-    let channel =
-        Channel::new((*uplink).clone(), downlink, downlink_mode, shared, traces, seed).map_err(net_err)?;
+    let channel = Channel::new(
+        (*uplink).clone(),
+        downlink,
+        downlink_mode,
+        shared,
+        traces,
+        seed,
+    )
+    .map_err(net_err)?;
     let channel = match &scenario.cell {
         None => channel,
         Some(cell) => with_cell(channel, cell, &classes, &mut devices, seed).map_err(net_err)?,

@@ -85,12 +85,8 @@ impl Purpose {
 
 /// The random stream of `node` for `purpose` in a run with master `seed`.
 pub fn stream(seed: u64, node: Node, purpose: Purpose) -> ChaCha12Rng {
-    let node_code = match node {
-        Node::BaseStation => 0,
-        Node::Device(id) => u64::from(id) + 1,
-    };
     let mut rng = ChaCha12Rng::seed_from_u64(seed);
-    rng.set_stream((node_code << 8) | purpose.code());
+    rng.set_stream(stream_number(node, purpose));
     rng
 }
 
@@ -124,14 +120,22 @@ impl StreamPos {
     }
 }
 
-/// A stream taken up at its [`StreamPos`] for a few draws. The generator is derived at the first
-/// draw only (a constant latency or a lossless link draws nothing and costs nothing); read the
-/// new position back with [`Resumed::pos`].
+/// A stream taken up at its [`StreamPos`] for a few draws. Nothing is computed until the first
+/// draw (a constant latency or a lossless link draws nothing and costs nothing); then the one
+/// ChaCha12 block (16 words) holding the position, where a generator would compute its buffer of
+/// four blocks: most messages draw a few words. A message that draws past that block (an upload
+/// of many packets, each drawing its loss) goes on with a generator (`rand_chacha`'s, which
+/// computes four blocks at once, faster per word). The words are those of [`stream`], bit for bit
+/// (`rng::tests`). Read the new position back with [`Resumed::pos`].
 pub struct Resumed {
     seed: u64,
-    node: Node,
-    purpose: Purpose,
-    at: StreamPos,
+    stream: u64,
+    /// The next word to draw (while no generator is taken).
+    at: u64,
+    /// The block holding word `at` when `ready`.
+    block: [u32; 16],
+    ready: bool,
+    /// The generator, past the first block.
     rng: Option<ChaCha12Rng>,
 }
 
@@ -140,40 +144,146 @@ impl Resumed {
     pub fn new(seed: u64, node: Node, purpose: Purpose, at: StreamPos) -> Resumed {
         Resumed {
             seed,
-            node,
-            purpose,
-            at,
+            stream: stream_number(node, purpose),
+            at: at.0,
+            block: [0; 16],
+            ready: false,
             rng: None,
         }
+    }
+
+    /// The generator at word `at`, made if it is not yet.
+    fn generator(&mut self) -> &mut ChaCha12Rng {
+        let (seed, stream, at) = (self.seed, self.stream, self.at);
+        self.rng.get_or_insert_with(|| {
+            let mut rng = ChaCha12Rng::seed_from_u64(seed);
+            rng.set_stream(stream);
+            if at > 0 {
+                rng.set_word_pos(u128::from(at));
+            }
+            rng
+        })
     }
 
     /// Where the stream stands now.
     pub fn pos(&self) -> StreamPos {
         match &self.rng {
-            None => self.at,
+            None => StreamPos(self.at),
             // Below 2^64 words (see `StreamPos`), so the conversion is exact.
             Some(rng) => StreamPos(u64::try_from(rng.get_word_pos()).unwrap_or(u64::MAX)),
         }
     }
 
-    fn rng(&mut self) -> &mut ChaCha12Rng {
-        let (seed, node, purpose, at) = (self.seed, self.node, self.purpose, self.at.0);
-        self.rng
-            .get_or_insert_with(|| stream_at(seed, node, purpose, at))
+    fn next_word(&mut self) -> u32 {
+        if let Some(rng) = &mut self.rng {
+            return rng.next_u32();
+        }
+        let i = (self.at % 16) as usize;
+        if self.ready && i == 0 {
+            return self.generator().next_u32();
+        }
+        if !self.ready {
+            chacha12_block(&key(self.seed), self.stream, self.at / 16, &mut self.block);
+            self.ready = true;
+        }
+        self.at += 1;
+        self.block[i]
     }
 }
 
 impl RngCore for Resumed {
     fn next_u32(&mut self) -> u32 {
-        self.rng().next_u32()
+        self.next_word()
     }
 
+    /// Two words, the first the low half (as `rand_chacha` draws them, across block edges too).
     fn next_u64(&mut self) -> u64 {
-        self.rng().next_u64()
+        let lo = u64::from(self.next_word());
+        let hi = u64::from(self.next_word());
+        (hi << 32) | lo
     }
 
+    /// Whole words in little-endian order; a word only partly used is used up (as `rand_core`'s
+    /// block generators fill bytes).
     fn fill_bytes(&mut self, dst: &mut [u8]) {
-        self.rng().fill_bytes(dst)
+        for chunk in dst.chunks_mut(4) {
+            let word = self.next_word().to_le_bytes();
+            chunk.copy_from_slice(&word[..chunk.len()]);
+        }
+    }
+}
+
+/// The stream number of `node`'s stream for `purpose`.
+fn stream_number(node: Node, purpose: Purpose) -> u64 {
+    let node_code = match node {
+        Node::BaseStation => 0,
+        Node::Device(id) => u64::from(id) + 1,
+    };
+    (node_code << 8) | purpose.code()
+}
+
+/// The ChaCha key `ChaCha12Rng::seed_from_u64(seed)` uses: the seed expanded by PCG32
+/// (`rand_core`'s `SeedableRng::seed_from_u64`), as little-endian words.
+fn key(seed: u64) -> [u32; 8] {
+    const MUL: u64 = 6_364_136_223_846_793_005;
+    const INC: u64 = 11_634_580_027_462_260_723;
+    let mut state = seed;
+    let mut key = [0u32; 8];
+    for word in &mut key {
+        state = state.wrapping_mul(MUL).wrapping_add(INC);
+        // Truncations are the PCG output function's.
+        let xorshifted = (((state >> 18) ^ state) >> 27) as u32;
+        *word = xorshifted.rotate_right((state >> 59) as u32);
+    }
+    key
+}
+
+/// Block `counter` of ChaCha12 with `key` on `stream` (the 64-bit counter and 64-bit nonce
+/// layout of `rand_chacha`).
+fn chacha12_block(key: &[u32; 8], stream: u64, counter: u64, out: &mut [u32; 16]) {
+    #[inline(always)]
+    fn quarter(s: &mut [u32; 16], a: usize, b: usize, c: usize, d: usize) {
+        s[a] = s[a].wrapping_add(s[b]);
+        s[d] = (s[d] ^ s[a]).rotate_left(16);
+        s[c] = s[c].wrapping_add(s[d]);
+        s[b] = (s[b] ^ s[c]).rotate_left(12);
+        s[a] = s[a].wrapping_add(s[b]);
+        s[d] = (s[d] ^ s[a]).rotate_left(8);
+        s[c] = s[c].wrapping_add(s[d]);
+        s[b] = (s[b] ^ s[c]).rotate_left(7);
+    }
+    // Truncations split the 64-bit counter and stream into their words.
+    let input = [
+        0x6170_7865,
+        0x3320_646e,
+        0x7962_2d32,
+        0x6b20_6574,
+        key[0],
+        key[1],
+        key[2],
+        key[3],
+        key[4],
+        key[5],
+        key[6],
+        key[7],
+        counter as u32,
+        (counter >> 32) as u32,
+        stream as u32,
+        (stream >> 32) as u32,
+    ];
+    let mut s = input;
+    for _ in 0..6 {
+        quarter(&mut s, 0, 4, 8, 12);
+        quarter(&mut s, 1, 5, 9, 13);
+        quarter(&mut s, 2, 6, 10, 14);
+        quarter(&mut s, 3, 7, 11, 15);
+        quarter(&mut s, 0, 5, 10, 15);
+        quarter(&mut s, 1, 6, 11, 12);
+        quarter(&mut s, 2, 7, 8, 13);
+        quarter(&mut s, 3, 4, 9, 14);
+    }
+    for (o, (x, i)) in out.iter_mut().zip(s.iter().zip(input.iter())) {
+        *o = x.wrapping_add(*i);
     }
 }
 
@@ -208,6 +318,27 @@ mod tests {
         );
         let untouched = Resumed::new(5, Node::Device(9), Purpose::UplinkLoss, pos);
         assert_eq!(untouched.pos(), pos, "no draw, no move");
+    }
+
+    #[test]
+    fn a_resumed_stream_fills_bytes_and_starts_anywhere_as_the_generator() {
+        for (node, at) in [
+            (Node::BaseStation, 0u64),
+            (Node::Device(0), 15),
+            (Node::Device(u32::MAX), 63),
+            (Node::Device(77), (1u64 << 36) + 17),
+        ] {
+            let mut kept = stream_at(11, node, Purpose::Fading, at);
+            let mut resumed = Resumed::new(11, node, Purpose::Fading, StreamPos::at(at));
+            for len in [0usize, 1, 3, 4, 7, 9, 64, 70] {
+                let (mut a, mut b) = (vec![0u8; len], vec![0u8; len]);
+                resumed.fill_bytes(&mut a);
+                kept.fill_bytes(&mut b);
+                assert_eq!(a, b, "{node:?} at {at}, {len} bytes");
+                assert_eq!(u128::from(resumed.pos().words()), kept.get_word_pos());
+            }
+            assert_eq!(resumed.next_u64(), kept.next_u64());
+        }
     }
 
     #[test]

@@ -45,8 +45,9 @@ pub struct DeviceSetup {
     /// The shortest time in which a global model can reach it: a non-blocking device computes at
     /// most this far ahead.
     pub lookahead: SimDuration,
-    /// Its uplink, for budgets (packetisation and rate).
-    pub uplink: LinkConfig,
+    /// Its uplink, for budgets (packetisation and rate); one configuration shared by the
+    /// devices of a run.
+    pub uplink: Arc<LinkConfig>,
     /// Whether it takes part in the first round.
     pub first_round: bool,
 }
@@ -86,8 +87,9 @@ pub struct DeviceFaults {
     chunk_began: SimTime,
     /// Pause time the chunk in progress owes: it ends this much after its nominal end.
     shift: SimDuration,
-    /// A chunk whose work came back, and its nominal end, held until it is due.
-    held: Option<(SimTime, Trained)>,
+    /// A chunk whose work came back, and its nominal end, held until it is due (boxed: rare,
+    /// and a device without it stays small).
+    held: Option<Box<(SimTime, Trained)>>,
     /// Work epoch: results of an earlier epoch (work lost in a crash) are dropped.
     epoch: u64,
     /// Ticket of the latest release timer.
@@ -191,7 +193,7 @@ impl Device {
                 } else if f.pauses == 0 && f.shift == SimDuration::ZERO {
                     self.trained(trained, now, next_arrival, &mut out);
                 } else {
-                    self.faults.held = Some((now, trained));
+                    self.faults.held = Some(Box::new((now, trained)));
                     self.release(now, next_arrival, &mut out);
                 }
             }
@@ -269,7 +271,9 @@ impl Device {
     /// and no pause holds it back.
     fn release(&mut self, now: SimTime, next_arrival: Option<SimTime>, out: &mut Vec<Action>) {
         let f = &mut self.faults;
-        let Some((end, _)) = &f.held else { return };
+        let Some((end, _)) = f.held.as_deref() else {
+            return;
+        };
         if f.pauses > 0 {
             return;
         }
@@ -282,7 +286,7 @@ impl Device {
             });
             return;
         }
-        if let Some((_, trained)) = f.held.take() {
+        if let Some((_, trained)) = f.held.take().map(|held| *held) {
             self.trained(trained, now, next_arrival, out);
         }
     }
@@ -493,7 +497,7 @@ mod tests {
                 samples: 40,
                 step_time: SimDuration::from_micros(STEP_US),
                 lookahead: SimDuration::from_micros(lookahead_us),
-                uplink: link(),
+                uplink: Arc::new(link()),
                 first_round: true,
             },
             Arc::new(protocol),

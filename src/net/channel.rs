@@ -65,24 +65,24 @@ impl Direction {
     ) -> Result<Direction, NetError> {
         let mut start = Resumed::new(seed, Node::Device(0), loss, StreamPos::default());
         let link = Link::new(cfg.clone(), &mut start)?;
-        let devices = (0..devices)
-            .map(|d| {
-                // Each device's chain starts from its own loss stream, as its own link would.
-                let mut rng = Resumed::new(seed, Node::Device(d), loss, StreamPos::default());
-                let chain = LossState::new(cfg.loss.clone(), &mut rng)?;
-                Ok(LinkState {
-                    loss: rng.pos(),
-                    latency: StreamPos::default(),
-                    bad: chain.bad(),
-                })
-            })
-            .collect::<Result<_, NetError>>()?;
+        // Built with its length (collecting a `Result` would grow it by doubling).
+        let mut states = Vec::with_capacity(devices as usize);
+        for d in 0..devices {
+            // Each device's chain starts from its own loss stream, as its own link would.
+            let mut rng = Resumed::new(seed, Node::Device(d), loss, StreamPos::default());
+            let chain = LossState::new(cfg.loss.clone(), &mut rng)?;
+            states.push(LinkState {
+                loss: rng.pos(),
+                latency: StreamPos::default(),
+                bad: chain.bad(),
+            });
+        }
         Ok(Direction {
             link,
             seed,
             loss,
             latency,
-            devices,
+            devices: states,
         })
     }
 

@@ -531,7 +531,7 @@ pub fn build_for(
             .map_err(|e| bad(format!("compression: {e}")))?,
     );
     let net_err = |e| ExperimentError::Net(src.clone(), e);
-    let uplink = link_config(&scenario.uplink).map_err(net_err)?;
+    let uplink = Arc::new(link_config(&scenario.uplink).map_err(net_err)?);
     let downlink = link_config(&scenario.downlink).map_err(net_err)?;
     let test = Arc::new(std::mem::take(&mut prepared.test));
     let pool = Arc::new(SharedPool::new(prepared));
@@ -579,7 +579,7 @@ pub fn build_for(
                 samples,
                 step_time: class.step_time,
                 lookahead: SimDuration::ZERO,
-                uplink: uplink.clone(),
+                uplink: Arc::clone(&uplink),
                 first_round: false,
             },
             local,
@@ -610,8 +610,15 @@ pub fn build_for(
         _ => DownlinkMode::Broadcast,
     };
     let shared = SharedUplink::new(uplink.rate, sharing);
-    let channel =
-        Channel::new(uplink, downlink, downlink_mode, shared, traces, seed).map_err(net_err)?;
+    let channel = Channel::new(
+        (*uplink).clone(),
+        downlink,
+        downlink_mode,
+        shared,
+        traces,
+        seed,
+    )
+    .map_err(net_err)?;
     let channel = match &scenario.cell {
         None => channel,
         Some(cell) => with_cell(channel, cell, &classes, &mut devices, seed).map_err(net_err)?,

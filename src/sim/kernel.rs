@@ -79,6 +79,20 @@ type Work<S> = (NodeId, Pending<WorkResult<S>, WorkRequest<S>>);
 /// A probe taken: its node and its reading.
 type Probing<S> = (NodeId, Pending<ProbeResult<S>, ProbeRequest<S>>);
 
+/// Capacity a reused buffer keeps between events. A broadcast to every device fills the
+/// transfer and report buffers with one entry per device (tens of bytes each); kept whole, they
+/// would weigh on the peak of the upload rounds that follow.
+const KEPT_CAPACITY: usize = 1024;
+
+/// `buf` (emptied) to be reused: its capacity cut back to [`KEPT_CAPACITY`].
+fn kept<T>(mut buf: Vec<T>) -> Vec<T> {
+    debug_assert!(buf.is_empty());
+    if buf.capacity() > KEPT_CAPACITY {
+        buf.shrink_to(KEPT_CAPACITY);
+    }
+    buf
+}
+
 /// Probes awaited at most this far behind the newest one (bounds memory, keeps actors busy).
 const PROBES_IN_FLIGHT: usize = 256;
 
@@ -292,7 +306,7 @@ impl<'a, S: System> Kernel<'a, S> {
                     for report in reports.drain(..) {
                         self.observer.report(t, report);
                     }
-                    self.reports = reports;
+                    self.reports = kept(reports);
                     self.observer.arrival(t, &transfer);
                     let (from, msg) = (transfer.from, transfer.msg);
                     let input = if transfer.delivered {
@@ -344,8 +358,8 @@ impl<'a, S: System> Kernel<'a, S> {
                                 self.observer.report(t, report);
                             }
                             self.schedule_transfers(&mut transfers);
-                            self.transfers = transfers;
-                            self.reports = reports;
+                            self.transfers = kept(transfers);
+                            self.reports = kept(reports);
                             self.reschedule_wake();
                         }
                     }
@@ -356,7 +370,7 @@ impl<'a, S: System> Kernel<'a, S> {
                         let mut transfers = std::mem::take(&mut self.transfers);
                         self.medium.wake(t, &mut transfers);
                         self.schedule_transfers(&mut transfers);
-                        self.transfers = transfers;
+                        self.transfers = kept(transfers);
                         self.reschedule_wake();
                     }
                 }
@@ -450,8 +464,8 @@ impl<'a, S: System> Kernel<'a, S> {
                         self.observer.report(now, report);
                     }
                     self.schedule_transfers(&mut transfers);
-                    self.transfers = transfers;
-                    self.reports = reports;
+                    self.transfers = kept(transfers);
+                    self.reports = kept(reports);
                     sent.map_err(failed)?;
                     self.reschedule_wake();
                 }

@@ -52,7 +52,7 @@ fn device(mode: Mode) -> Device {
             samples: 40,
             step_time: SimDuration::from_micros(STEP_US),
             lookahead: SimDuration::from_micros(1_000),
-            uplink: link(),
+            uplink: Arc::new(link()),
             first_round: true,
         },
         Arc::new(protocol(mode)),

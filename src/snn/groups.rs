@@ -51,9 +51,16 @@ pub(crate) struct SpikeGroups {
     /// Inputs two slots' groups share `[tau][tau]` (the diagonal: a group's size).
     #[serde(with = "super::capacity")]
     shared: Vec<u32>,
+    /// Per slot, the sum of its row of `shared` off the diagonal `[tau]`.
+    #[serde(with = "super::capacity")]
+    overlaps: Vec<u32>,
     /// L x K.
     span: usize,
     k: usize,
+    /// This step's live, non-empty groups `(slot, lag)`, by lag (set by
+    /// [`SpikeGroups::make_missing`]).
+    #[serde(skip)]
+    live: Vec<(usize, usize)>,
 }
 
 /// The constants of one step's update (Delta_s = 1, block > 0).
@@ -88,8 +95,10 @@ impl SpikeGroups {
             w_own: vec![0.0; tau * span],
             e_own: vec![0.0; tau * span],
             shared: vec![0; tau * tau],
+            overlaps: vec![0; tau],
             span,
             k: cfg.k_ff,
+            live: Vec::with_capacity(tau),
         };
     }
 
@@ -114,14 +123,20 @@ impl SpikeGroups {
         blocks: u64,
     ) {
         self.ensure(net);
+        self.live.clear();
         for m in 0..history.len() {
-            if self.live_slot(history, m).is_none() {
-                self.make(net, history, traces, rows, w, m, blocks);
+            let slot = match self.live_slot(history, m) {
+                Some(slot) => slot,
+                None => self.make(net, history, traces, rows, w, m, blocks),
+            };
+            if !self.members[slot].is_empty() {
+                self.live.push((slot, m));
             }
         }
     }
 
-    /// Makes the group of the inputs that spiked at lag `m` from their true rows.
+    /// Makes the group of the inputs that spiked at lag `m` from their true rows; returns its
+    /// slot.
     #[allow(clippy::too_many_arguments)]
     fn make(
         &mut self,
@@ -132,7 +147,7 @@ impl SpikeGroups {
         w: &mut [f64],
         m: usize,
         blocks: u64,
-    ) {
+    ) -> usize {
         let tau = self.time.len();
         let time = history.time_at_lag(m);
         let slot = (time % tau as u64) as usize;
@@ -156,9 +171,11 @@ impl SpikeGroups {
         for &j in &members {
             let j = j as usize;
             // The member's other live groups: its other spikes in the window.
-            let mask = traces.mask_of(j);
+            let mut mask = traces.mask_of(j) & !(1 << m);
             let mut count = 0;
-            for lag in (0..history.len()).filter(|&lag| lag != m && mask >> lag & 1 == 1) {
+            while mask != 0 {
+                let lag = mask.trailing_zeros() as usize;
+                mask &= mask - 1;
                 if let Some(other) = self.live_slot(history, lag) {
                     others[count] = other;
                     count += 1;
@@ -178,24 +195,21 @@ impl SpikeGroups {
                 add(e_sum, &self.e_own[from]);
                 self.shared[slot * tau + other] += 1;
                 self.shared[other * tau + slot] += 1;
+                self.overlaps[slot] += 1;
+                self.overlaps[other] += 1;
             }
             rows.queue_flush(net, j, blocks);
         }
         self.shared[slot * tau + slot] = members.len() as u32;
         self.members[slot] = members;
         self.time[slot] = time;
+        slot
     }
 
     /// Adds the inputs' share of the potentials to `u` `[L]`.
-    pub(crate) fn add_potentials(&self, net: &Network, history: &SpikeHistory, u: &mut [f64]) {
+    pub(crate) fn add_potentials(&self, net: &Network, u: &mut [f64]) {
         let (span, k) = (self.span, self.k);
-        for m in 0..history.len() {
-            let Some(slot) = self.live_slot(history, m) else {
-                continue;
-            };
-            if self.members[slot].is_empty() {
-                continue;
-            }
+        for &(slot, m) in &self.live {
             let a = net.ff_at_lag(m);
             let w_sum = &self.w_sum[slot * span..(slot + 1) * span];
             for (u, w) in u.iter_mut().zip(w_sum.chunks_exact(k)) {
@@ -206,41 +220,30 @@ impl SpikeGroups {
 
     /// Applies one step's gradients to every live group, and adds the sum of the inputs' traces
     /// to `trace_sum` `[K]` (what the |g_W| per basis index needs).
-    pub(crate) fn step(
-        &mut self,
-        net: &Network,
-        history: &SpikeHistory,
-        rule: &GroupStep,
-        trace_sum: &mut [f64],
-    ) {
+    pub(crate) fn step(&mut self, net: &Network, rule: &GroupStep, trace_sum: &mut [f64]) {
         let (tau, span, k) = (self.time.len(), self.span, self.k);
-        let mut slots = [(0usize, 0usize); 16];
-        let mut live = 0;
-        for m in 0..history.len() {
-            if let Some(slot) = self.live_slot(history, m) {
-                if !self.members[slot].is_empty() {
-                    slots[live] = (slot, m);
-                    live += 1;
-                }
-            }
-        }
-        let slots = &slots[..live];
         let mut x = [0.0; 16];
-        for &(slot, m) in slots {
+        for &(slot, m) in &self.live {
             let a = net.ff_at_lag(m);
             // X_g: the sum of the members' traces.
             let x = &mut x[..k];
             x.fill(0.0);
-            for &(other, lag) in slots {
-                let shared = self.shared[slot * tau + other];
-                if shared != 0 {
-                    let count = f64::from(shared);
-                    for (x, &b) in x.iter_mut().zip(net.ff_at_lag(lag)) {
-                        *x += count * b;
+            let size = f64::from(self.shared[slot * tau + slot]);
+            if self.overlaps[slot] == 0 {
+                for (x, &a) in x.iter_mut().zip(a) {
+                    *x += size * a;
+                }
+            } else {
+                for &(other, lag) in &self.live {
+                    let shared = self.shared[slot * tau + other];
+                    if shared != 0 {
+                        let count = f64::from(shared);
+                        for (x, &b) in x.iter_mut().zip(net.ff_at_lag(lag)) {
+                            *x += count * b;
+                        }
                     }
                 }
             }
-            let size = f64::from(self.shared[slot * tau + slot]);
             for (t, &a) in trace_sum.iter_mut().zip(a) {
                 *t += size * a;
             }
@@ -308,10 +311,14 @@ impl SpikeGroups {
             add(&mut rows.e[at], &self.e_own[own.clone()]);
             rows.queue_flush(net, j, blocks);
         }
-        for other in 0..tau {
+        for other in (0..tau).filter(|&other| other != slot) {
+            let shared = self.shared[slot * tau + other];
+            self.overlaps[other] -= shared;
             self.shared[slot * tau + other] = 0;
             self.shared[other * tau + slot] = 0;
         }
+        self.shared[slot * tau + slot] = 0;
+        self.overlaps[slot] = 0;
         self.members[slot].clear();
         self.time[slot] = NONE;
     }
@@ -323,7 +330,8 @@ impl SpikeGroups {
             + self.w_own.capacity()
             + self.e_own.capacity();
         let members: usize = self.members.iter().map(|m| m.capacity() * 4 + 24).sum();
-        (floats + self.time.capacity()) * 8 + self.shared.capacity() * 4 + members
+        let counts = self.shared.capacity() + self.overlaps.capacity();
+        (floats + self.time.capacity() + self.live.capacity() * 2) * 8 + counts * 4 + members
     }
 }
 

@@ -167,10 +167,12 @@ impl Learner {
         self.params.gamma.copy_from_slice(gamma);
     }
 
-    /// Folds the spike-time groups into their members' rows and brings every row up to date.
+    /// Folds the spike-time groups into their members' rows (and frees them: a device holds
+    /// them only while it trains) and brings every row up to date.
     fn settle(&mut self, net: &Network) {
         self.groups
             .fold_all(net, &mut self.rows, &mut self.w, self.blocks);
+        self.groups = SpikeGroups::default();
         self.rows.catch_up_all(&mut self.w, self.blocks);
     }
 
@@ -324,7 +326,7 @@ impl OnlineLearner for Learner {
             self.u[l] = self.params.gamma[l] + v.iter().zip(fb).map(|(a, b)| a * b).sum::<f64>();
         }
         if grouped {
-            self.groups.add_potentials(net, &self.history, &mut self.u);
+            self.groups.add_potentials(net, &mut self.u);
         }
         let use_carry = self.carry_valid && step_in_example != 0 && self.carry_grouped == grouped;
         if use_carry {
@@ -449,7 +451,7 @@ impl OnlineLearner for Learner {
             };
             let mut trace_sum = [0.0; 16];
             let trace_sum = &mut trace_sum[..k_ff];
-            self.groups.step(net, &self.history, &rule, trace_sum);
+            self.groups.step(net, &rule, trace_sum);
             // Traces are non-negative and every input feeds every learnable neuron:
             // sum over inputs and l of |err_l x_jk| = (sum_l |err_l|) (sum_j x_jk).
             let abs_err_sum: f64 = self.err.iter().map(|e| e.abs()).sum();
@@ -609,5 +611,106 @@ mod tests {
         assert_eq!(sparse.params(&net), &zero, "a well-shaped model is adopted");
         assert_eq!(dense.adopt_params(&net, &zero), Ok(()));
         assert_eq!(dense.current_params(&net), zero);
+    }
+
+    /// Random input spikes: each of `n` inputs fires with probability `density` per step.
+    fn spike_trains(n: u32, density: f64, steps: usize, seed: u64) -> Vec<Vec<u32>> {
+        use rand::Rng;
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        (0..steps)
+            .map(|_| (0..n).filter(|_| rng.random::<f64>() < density).collect())
+            .collect()
+    }
+
+    /// Runs `steps` through `learner` (examples of 40 steps, labels alternating), with hidden
+    /// spikes drawn from `rng`; returns whether spike-time groups were live at some step end.
+    fn train(
+        learner: &mut Learner,
+        net: &Network,
+        steps: &[Vec<u32>],
+        from: usize,
+        rng: &mut rand_chacha::ChaCha8Rng,
+    ) -> bool {
+        let mut grouped = false;
+        for (s, inputs) in steps.iter().enumerate() {
+            let s = from + s;
+            learner.train_step(net, inputs, (s / 40) % 2, s % 40, rng);
+            grouped |= !learner.groups.is_empty();
+        }
+        grouped
+    }
+
+    fn bits(p: &Params) -> Vec<u64> {
+        [&p.w[..], &p.v, &p.gamma]
+            .concat()
+            .iter()
+            .map(|x| x.to_bits())
+            .collect()
+    }
+
+    #[test]
+    fn spike_time_groups_agree_with_the_per_row_path() {
+        // The per-entry |g_W| tracker keeps a learner on the per-row path: the two differ
+        // only in the order of float sums.
+        for n_hidden in [0, 5] {
+            let net = Network::new(SnnConfig::paper(60, n_hidden, 2)).expect("valid");
+            let init = net.init_params(&mut rand_chacha::ChaCha8Rng::seed_from_u64(3));
+            let mut grouped = Learner::new(&net, init.clone()).expect("shapes");
+            let mut per_row = Learner::new(&net, init).expect("shapes");
+            per_row.track_abs_grad_full(true);
+            let steps = spike_trains(60, 0.08, 1200, 4);
+            let (mut rng_a, mut rng_b) = (
+                rand_chacha::ChaCha8Rng::seed_from_u64(9),
+                rand_chacha::ChaCha8Rng::seed_from_u64(9),
+            );
+            let mut used = false;
+            for (chunk, part) in steps.chunks(300).enumerate() {
+                used |= train(&mut grouped, &net, part, chunk * 300, &mut rng_a);
+                assert!(!train(&mut per_row, &net, part, chunk * 300, &mut rng_b));
+                // Reading the parameters mid-example folds the groups away.
+                let (a, b) = (grouped.params(&net).clone(), per_row.params(&net).clone());
+                let scale = b.w.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+                for (x, y) in a.w.iter().zip(&b.w).chain(a.v.iter().zip(&b.v)) {
+                    assert!(
+                        (x - y).abs() <= 1e-12 * scale,
+                        "{n_hidden} hidden: {x} vs {y}"
+                    );
+                }
+                for (x, y) in grouped.abs_grad_w().iter().zip(per_row.abs_grad_w()) {
+                    assert!((x - y).abs() <= 1e-12 * y.abs(), "|g_W|: {x} vs {y}");
+                }
+                let ea = grouped.eligibility(&net);
+                let eb = per_row.eligibility(&net);
+                for (x, y) in ea.w.iter().zip(&eb.w) {
+                    assert!((x - y).abs() <= 1e-12, "eligibility: {x} vs {y}");
+                }
+                // A global model adopted mid-example.
+                let global =
+                    net.init_params(&mut rand_chacha::ChaCha8Rng::seed_from_u64(chunk as u64));
+                grouped.set_params(&net, &global).expect("shapes");
+                per_row.set_params(&net, &global).expect("shapes");
+            }
+            assert!(used, "the groups were used");
+            assert!(grouped.abs_grad_w().iter().any(|&a| a > 0.0));
+        }
+    }
+
+    #[test]
+    fn a_learner_saved_with_live_groups_goes_on_bit_for_bit() {
+        let net = Network::new(SnnConfig::paper(60, 4, 2)).expect("valid");
+        let init = net.init_params(&mut rand_chacha::ChaCha8Rng::seed_from_u64(1));
+        let mut learner = Learner::new(&net, init).expect("shapes");
+        let steps = spike_trains(60, 0.1, 400, 2);
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(6);
+        // Stop mid-example, with groups live.
+        assert!(train(&mut learner, &net, &steps[..137], 0, &mut rng));
+        assert!(!learner.groups.is_empty());
+        let bytes = crate::sim::encode(&learner).expect("encodes");
+        let mut restored: Learner = crate::sim::decode(&bytes).expect("decodes");
+        let mut rng_restored = rng.clone();
+        train(&mut learner, &net, &steps[137..], 137, &mut rng);
+        train(&mut restored, &net, &steps[137..], 137, &mut rng_restored);
+        assert_eq!(bits(learner.params(&net)), bits(restored.params(&net)));
+        assert_eq!(learner.abs_grad_w(), restored.abs_grad_w());
     }
 }

@@ -253,7 +253,7 @@ impl LocalModel {
     /// learning signal and history stay local.
     pub fn adopt(&mut self, global: &Broadcast) -> Result<(), LocalError> {
         if let Some(model) = self.codec.adopt_whole(&mut self.compressor, global)? {
-            return Ok(self.learner.set_params_flat(&model)?);
+            return Ok(self.learner.set_params_flat(&self.net, &model)?);
         }
         let net = &*self.net;
         let params = self.learner.params(net);

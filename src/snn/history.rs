@@ -44,6 +44,12 @@ impl SpikeHistory {
         self.len
     }
 
+    /// Push count of the step at lag `m` (its identity while it stays in the window).
+    #[inline]
+    pub(crate) fn time_at_lag(&self, m: usize) -> u64 {
+        self.pushes - m as u64
+    }
+
     /// Makes room for a new step and returns its (cleared) slot.
     pub(crate) fn push(&mut self) -> &mut Vec<u32> {
         let memory = self.slots.len();
@@ -215,6 +221,17 @@ impl Traces {
             }
             None => &self.ff[j * k..(j + 1) * k],
         }
+    }
+
+    /// Lag pattern of neuron `j` (bit m: a spike at lag m); 0 without the table.
+    #[inline]
+    pub(crate) fn mask_of(&self, j: usize) -> u16 {
+        self.masks.get(j).copied().unwrap_or(0)
+    }
+
+    /// Whether the traces come from the lag-pattern table.
+    pub(crate) fn has_masks(&self) -> bool {
+        !self.masks.is_empty()
     }
 
     /// Whether neuron `j` has no spike in the window (table mode only; `false` otherwise).

@@ -19,9 +19,6 @@ use super::Network;
 /// `entry & !PRESYNAPTIC` (used while rows fit in 31 bits).
 const PRESYNAPTIC: u32 = 1 << 31;
 
-/// Second key of an output catch-up memo (never a block count).
-const OUTPUT_MEMO: u64 = u64::MAX;
-
 /// The eligibility of W and the lazy bookkeeping; W itself is passed in (it lives in `Params`).
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub(crate) struct LazyRows {
@@ -42,9 +39,11 @@ pub(crate) struct LazyRows {
     kappa: f64,
     eta: f64,
     /// Last hidden catch-up `(stamp, blocks, sum, decay)`: rows of one presynaptic neuron
-    /// usually share their stamp. Without hidden neurons, the last output catch-up
-    /// `(blocks - stamp, OUTPUT_MEMO, sum, decay)`.
+    /// usually share their stamp.
     memo: (u64, u64, f64, f64),
+    /// Output catch-up `(sum, decay)` by block count (made at the first use).
+    #[serde(skip)]
+    outputs: Vec<(f64, f64)>,
 }
 
 impl LazyRows {
@@ -65,6 +64,7 @@ impl LazyRows {
             kappa: cfg.kappa,
             eta: cfg.eta,
             memo: (u64::MAX, 0, 0.0, 0.0),
+            outputs: Vec::new(),
         }
     }
 
@@ -76,43 +76,87 @@ impl LazyRows {
             return;
         }
         self.stamp[row] = blocks;
+        let (sum, decay) = self.factors(stamp, blocks, self.is_hidden(row));
+        self.apply(w, row..row + 1, sum, decay);
+    }
+
+    /// [`LazyRows::catch_up`] of every row of presynaptic neuron `j` (rows of one kind and one
+    /// stamp share their factors, computed once).
+    #[inline]
+    pub(crate) fn catch_up_neuron(&mut self, w: &mut [f64], j: usize, blocks: u64) {
+        let first = j * self.l_count;
+        let hidden = first..first + self.n_hidden;
+        self.catch_up_run(w, hidden.clone(), true, None, blocks);
+        self.catch_up_run(w, hidden.end..first + self.l_count, false, None, blocks);
+    }
+
+    /// Catches up `rows`, all hidden or all output rows, to `blocks`; with `only`, just the
+    /// rows stamped `only`. Consecutive rows with one stamp are done in one pass.
+    #[inline]
+    fn catch_up_run(
+        &mut self,
+        w: &mut [f64],
+        rows: std::ops::Range<usize>,
+        hidden: bool,
+        only: Option<u64>,
+        blocks: u64,
+    ) {
+        let mut row = rows.start;
+        while row < rows.end {
+            let stamp = self.stamp[row];
+            let same = self.stamp[row + 1..rows.end].iter();
+            let end = row + 1 + same.take_while(|&&s| s == stamp).count();
+            if stamp < blocks && only.is_none_or(|only| only == stamp) {
+                self.stamp[row..end].fill(blocks);
+                let (sum, decay) = self.factors(stamp, blocks, hidden);
+                self.apply(w, row..end, sum, decay);
+            }
+            row = end;
+        }
+    }
+
+    /// `theta += eta sum e`, `e *= decay` on `rows`.
+    #[inline]
+    fn apply(&mut self, w: &mut [f64], rows: std::ops::Range<usize>, sum: f64, decay: f64) {
+        let scale = self.eta * sum;
+        let span = rows.start * self.k..rows.end * self.k;
+        decay_into(&mut w[span.clone()], &mut self.e[span], scale, decay);
+    }
+
+    /// `(sum, decay)` of a catch-up over the blocks `stamp..blocks` (see the module notes).
+    #[inline]
+    fn factors(&mut self, stamp: u64, blocks: u64, hidden: bool) -> (f64, f64) {
         let n = blocks - stamp;
         let ring = self.signals.len() as u64;
-        let (sum, decay) = if self.is_hidden(row) {
+        if hidden {
             if self.memo.0 == stamp && self.memo.1 == blocks {
-                (self.memo.2, self.memo.3)
-            } else {
-                let terms = n.min(ring);
-                let mut power = 1.0;
-                let mut sum = 0.0;
-                for b in stamp..stamp + terms {
-                    power *= self.kappa;
-                    sum += self.signals[(b % ring) as usize] * power;
-                }
-                let decay = if n >= ring { 0.0 } else { power };
-                self.memo = (stamp, blocks, sum, decay);
-                (sum, decay)
+                return (self.memo.2, self.memo.3);
             }
-        } else if self.n_hidden == 0 && self.memo.0 == n && self.memo.1 == OUTPUT_MEMO {
-            (self.memo.2, self.memo.3)
-        } else {
-            let decay = if n >= ring {
-                0.0
-            } else {
-                self.kappa.powi(n as i32)
-            };
-            let sum = self.kappa * (1.0 - decay) / (1.0 - self.kappa);
-            if self.n_hidden == 0 {
-                self.memo = (n, OUTPUT_MEMO, sum, decay);
+            let terms = n.min(ring);
+            let mut power = 1.0;
+            let mut sum = 0.0;
+            for b in stamp..stamp + terms {
+                power *= self.kappa;
+                sum += self.signals[(b % ring) as usize] * power;
             }
-            (sum, decay)
-        };
-        let scale = self.eta * sum;
-        let span = row * self.k..(row + 1) * self.k;
-        for (w, e) in w[span.clone()].iter_mut().zip(&mut self.e[span]) {
-            *w += scale * *e;
-            *e *= decay;
+            let decay = if n >= ring { 0.0 } else { power };
+            self.memo = (stamp, blocks, sum, decay);
+            return (sum, decay);
         }
+        if self.outputs.is_empty() {
+            // Output factors by block count, 0..=ring (the last stands for any more).
+            self.outputs = (0..=ring)
+                .map(|n| {
+                    let decay = if n >= ring {
+                        0.0
+                    } else {
+                        self.kappa.powi(n as i32)
+                    };
+                    (self.kappa * (1.0 - decay) / (1.0 - self.kappa), decay)
+                })
+                .collect();
+        }
+        self.outputs[n.min(ring) as usize]
     }
 
     /// Marks `row` as receiving gradient in block `blocks` (already caught up) and returns its
@@ -200,10 +244,18 @@ impl LazyRows {
                     if stale {
                         continue;
                     }
-                    for &l in posts.iter().take_while(|&&l| (l as usize) < n_hidden) {
-                        let row = self.row(l as usize, j);
-                        if self.stamp[row] == due {
-                            self.catch_up(w, row, done);
+                    let hidden = posts.iter().take_while(|&&l| (l as usize) < n_hidden);
+                    if contiguous(posts).is_some() {
+                        // One run of rows (every neuron of the paper's topologies).
+                        let first = self.row(posts[0] as usize, j);
+                        let rows = first..first + hidden.count();
+                        self.catch_up_run(w, rows, true, Some(due), done);
+                    } else {
+                        for &l in hidden {
+                            let row = self.row(l as usize, j);
+                            if self.stamp[row] == due {
+                                self.catch_up(w, row, done);
+                            }
                         }
                     }
                 } else if self.stamp[entry as usize] == due {
@@ -336,17 +388,34 @@ impl LazyRows {
                 }
             }
         }
-        let ring = self.signals.len() as u64;
-        let queue = &mut self.pending[(stamp % ring) as usize];
-        if posts.first().is_some_and(|&l| (l as usize) < n_hidden) {
-            if self.stamp.len() <= PRESYNAPTIC as usize {
-                queue.push(PRESYNAPTIC | j as u32);
-            } else {
-                let hidden = posts.iter().take_while(|&&l| (l as usize) < n_hidden);
-                queue.extend(hidden.map(|&l| (base + l as usize) as u32));
-            }
-        }
+        self.queue_hidden(j, posts, stamp);
         abs_err_sum
+    }
+
+    /// Queues the hidden rows of presynaptic neuron `j`, caught up to `stamp`, for their flush
+    /// (nothing when `j` feeds no hidden neuron).
+    #[inline]
+    pub(crate) fn queue_flush(&mut self, net: &Network, j: usize, stamp: u64) {
+        self.queue_hidden(j, net.postsynaptic(j), stamp);
+    }
+
+    /// [`LazyRows::queue_flush`] with `j`'s postsynaptic neurons `posts`: one entry for the
+    /// neuron (one per row when rows do not fit 31 bits).
+    #[inline]
+    fn queue_hidden(&mut self, j: usize, posts: &[u32], stamp: u64) {
+        let n_hidden = self.n_hidden;
+        if !posts.first().is_some_and(|&l| (l as usize) < n_hidden) {
+            return;
+        }
+        let ring = self.signals.len() as u64;
+        let base = j * self.l_count;
+        let queue = &mut self.pending[(stamp % ring) as usize];
+        if self.stamp.len() <= PRESYNAPTIC as usize {
+            queue.push(PRESYNAPTIC | j as u32);
+        } else {
+            let hidden = posts.iter().take_while(|&&l| (l as usize) < n_hidden);
+            queue.extend(hidden.map(|&l| (base + l as usize) as u32));
+        }
     }
 
     /// Brings every row up to date (touched rows of the open block keep their pending update)
@@ -425,6 +494,32 @@ fn contiguous(posts: &[u32]) -> Option<std::ops::Range<usize>> {
     let (&first, &last) = (posts.first()?, posts.last()?);
     let (first, last) = (first as usize, last as usize);
     (last - first + 1 == posts.len()).then_some(first..last + 1)
+}
+
+/// `w += scale e`, then `e *= decay`, elementwise; compiled for AVX2 when the CPU has it (plain
+/// multiplies and adds, never fused: the same bits either way).
+#[inline]
+fn decay_into(w: &mut [f64], e: &mut [f64], scale: f64, decay: f64) {
+    #[cfg(target_arch = "x86_64")]
+    if w.len() >= 32 && std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU supports AVX2, checked just above.
+        return unsafe { decay_into_avx2(w, e, scale, decay) };
+    }
+    decay_into_plain(w, e, scale, decay);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn decay_into_avx2(w: &mut [f64], e: &mut [f64], scale: f64, decay: f64) {
+    decay_into_plain(w, e, scale, decay);
+}
+
+#[inline(always)]
+fn decay_into_plain(w: &mut [f64], e: &mut [f64], scale: f64, decay: f64) {
+    for (w, e) in w.iter_mut().zip(e.iter_mut()) {
+        *w += scale * *e;
+        *e *= decay;
+    }
 }
 
 /// The constants of one presynaptic neuron's K = 8 rows in [`LazyRows::fused_presynaptic`].

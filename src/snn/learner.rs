@@ -1,5 +1,6 @@
 //! The sparse, lazily updated learner: per-step cost follows the active neurons only.
 
+use super::groups::{GroupStep, SpikeGroups};
 use super::history::{SpikeHistory, Traces};
 use super::lazy::LazyRows;
 use super::rule::{dense_block_update, respond, smooth_signal};
@@ -49,6 +50,10 @@ pub struct Learner {
     /// Spiked at the current step, `[N]` (cleared after each step).
     #[serde(with = "super::capacity")]
     spiked_now: Vec<bool>,
+    /// Delta_s = 1: the input synapses grouped by spike time (see [`SpikeGroups`]).
+    groups: SpikeGroups,
+    /// Whether `carry` was summed with the inputs left to `groups`.
+    carry_grouped: bool,
 }
 
 impl Learner {
@@ -90,6 +95,8 @@ impl Learner {
             carry_valid: false,
             fresh: Vec::new(),
             spiked_now: vec![false; net.n_neurons()],
+            groups: SpikeGroups::default(),
+            carry_grouped: false,
         })
     }
 
@@ -111,8 +118,7 @@ impl Learner {
 
     /// Current parameters, every lazy row brought up to date.
     pub fn params(&mut self, net: &Network) -> &Params {
-        let _ = net;
-        self.rows.catch_up_all(&mut self.w, self.blocks);
+        self.settle(net);
         self.params.w.resize(self.w.len(), 0.0);
         self.rows.to_param_layout(&self.w, &mut self.params.w);
         &self.params
@@ -124,7 +130,7 @@ impl Learner {
     /// [`SnnError::ParamsShape`] when `p` does not have `net`'s shapes; the learner is unchanged.
     pub fn set_params(&mut self, net: &Network, p: &Params) -> Result<(), SnnError> {
         net.check_params(p)?;
-        self.adopt_parts(&p.w, &p.v, &p.gamma);
+        self.adopt_parts(net, &p.w, &p.v, &p.gamma);
         Ok(())
     }
 
@@ -134,7 +140,7 @@ impl Learner {
     /// # Errors
     /// [`SnnError::ParamsShape`] (field `flat`) when `flat` has the wrong length; the learner is
     /// unchanged.
-    pub fn set_params_flat(&mut self, flat: &[f64]) -> Result<(), SnnError> {
+    pub fn set_params_flat(&mut self, net: &Network, flat: &[f64]) -> Result<(), SnnError> {
         let (nw, nv) = (self.w.len(), self.params.v.len());
         let expected = nw + nv + self.params.gamma.len();
         if flat.len() != expected {
@@ -146,19 +152,28 @@ impl Learner {
         }
         let (w, rest) = flat.split_at(nw);
         let (v, gamma) = rest.split_at(nv);
-        self.adopt_parts(w, v, gamma);
+        self.adopt_parts(net, w, v, gamma);
         Ok(())
     }
 
     /// Brings the stale rows' eligibility up to date (their W is overwritten next), then takes
     /// `w` (`Params` layout), `v` and `gamma`, whose shapes are checked.
-    fn adopt_parts(&mut self, w: &[f64], v: &[f64], gamma: &[f64]) {
-        self.rows.catch_up_all(&mut self.w, self.blocks);
+    fn adopt_parts(&mut self, net: &Network, w: &[f64], v: &[f64], gamma: &[f64]) {
+        self.settle(net);
         self.rows.to_internal_layout(w, &mut self.w);
         self.carry_valid = false;
         self.shed_params_view();
         self.params.v.copy_from_slice(v);
         self.params.gamma.copy_from_slice(gamma);
+    }
+
+    /// Folds the spike-time groups into their members' rows (and frees them: a device holds
+    /// them only while it trains) and brings every row up to date.
+    fn settle(&mut self, net: &Network) {
+        self.groups
+            .fold_all(net, &mut self.rows, &mut self.w, self.blocks);
+        self.groups = SpikeGroups::default();
+        self.rows.catch_up_all(&mut self.w, self.blocks);
     }
 
     /// Drops the `Params`-layout copy of W that [`Learner::params`] fills (W is then held once,
@@ -224,6 +239,7 @@ impl Learner {
             + self.spiked_now.capacity()
             + self.fresh.capacity() * 4
             + self.rows.memory_bytes()
+            + self.groups.memory_bytes()
             + self.history.memory_bytes()
             + self.traces.memory_bytes()
     }
@@ -272,12 +288,36 @@ impl OnlineLearner for Learner {
     ) -> StepStats {
         let cfg = net.config();
         let (k_ff, k_fb, n_in) = (cfg.k_ff, cfg.k_fb, cfg.n_inputs);
+        let blocks = self.blocks;
         if step_in_example == 0 {
+            // The example's spikes leave the window: so do their groups.
+            self.groups
+                .fold_all(net, &mut self.rows, &mut self.w, blocks);
             self.history.reset();
         }
         self.traces.compute(net, &self.history);
-        let blocks = self.blocks;
         let mut stats = StepStats::default();
+        let fused = cfg.delta_s == 1;
+        // Delta_s = 1 after the first block: the inputs' rows go by spike-time groups.
+        let grouped = fused
+            && blocks > 0
+            && self.abs_grad_full.is_none()
+            && self.traces.has_masks()
+            && net.inputs_feed_all()
+            && k_ff <= 16;
+        if grouped {
+            self.groups.make_missing(
+                net,
+                &self.history,
+                &self.traces,
+                &mut self.rows,
+                &mut self.w,
+                blocks,
+            );
+        } else if !self.groups.is_empty() {
+            self.groups
+                .fold_all(net, &mut self.rows, &mut self.w, blocks);
+        }
 
         // Potentials: bias, own feedback, then the recently active presynaptic neurons only.
         for l in 0..self.u.len() {
@@ -285,35 +325,35 @@ impl OnlineLearner for Learner {
             let fb = &self.traces.fb[l * k_fb..(l + 1) * k_fb];
             self.u[l] = self.params.gamma[l] + v.iter().zip(fb).map(|(a, b)| a * b).sum::<f64>();
         }
-        let use_carry = self.carry_valid && step_in_example != 0;
+        if grouped {
+            self.groups.add_potentials(net, &mut self.u);
+        }
+        let use_carry = self.carry_valid && step_in_example != 0 && self.carry_grouped == grouped;
         if use_carry {
             for (u, &c) in self.u.iter_mut().zip(&self.carry) {
                 *u += c;
             }
-            for &j in &self.traces.active {
-                let j = j as usize;
-                let post = net.postsynaptic(j).len() as u64;
-                stats.synaptic_ops += self.traces.nonzero_of(net, j) * post;
-            }
+        }
+        for &j in &self.traces.active {
+            let j = j as usize;
+            let post = net.postsynaptic(j).len() as u64;
+            stats.synaptic_ops += self.traces.nonzero_of(net, j) * post;
         }
         let newcomers = if use_carry {
             &self.fresh
         } else {
             &self.traces.active
         };
-        for &j in newcomers {
+        let n_rowwise = if grouped { n_in as u32 } else { 0 };
+        for &j in newcomers.iter().filter(|&&j| j >= n_rowwise) {
             let j = j as usize;
             let trace = self.traces.ff_of(net, j);
-            let nonzero = self.traces.nonzero_of(net, j);
             for &l in net.postsynaptic(j) {
                 let l = l as usize;
                 let row = self.rows.row(l, j);
                 self.rows.catch_up(&mut self.w, row, blocks);
                 let w = &self.w[row * k_ff..(row + 1) * k_ff];
                 self.u[l] += super::neuron::dot(w, trace);
-                if !use_carry {
-                    stats.synaptic_ops += nonzero;
-                }
             }
         }
 
@@ -331,7 +371,6 @@ impl OnlineLearner for Learner {
         self.block_sum += r;
         let closes_block = self.steps_in_block + 1 == cfg.delta_s;
         let signal = smooth_signal(cfg.kappa, blocks, self.learning_signal, self.block_sum);
-        let fused = cfg.delta_s == 1;
         if fused {
             self.rows.open_fused_block(net, &mut self.w, blocks, signal);
         }
@@ -353,7 +392,7 @@ impl OnlineLearner for Learner {
         // Gradients into the eligibility rows of the active synapses.
         let weight = self.rows.gradient_weight(blocks);
         let n = net.n_neurons();
-        for &j in &self.traces.active {
+        for &j in self.traces.active.iter().filter(|&&j| j >= n_rowwise) {
             let j = j as usize;
             let trace = self.traces.ff_of(net, j);
             let posts = net.postsynaptic(j);
@@ -402,6 +441,26 @@ impl OnlineLearner for Learner {
                 *a += abs_err_sum * x;
             }
         }
+        if grouped {
+            let rule = GroupStep {
+                kappa: cfg.kappa,
+                err: &self.err,
+                n_hidden: cfg.n_hidden,
+                hidden_scale: cfg.eta * signal,
+                eta: cfg.eta,
+            };
+            let mut trace_sum = [0.0; 16];
+            let trace_sum = &mut trace_sum[..k_ff];
+            self.groups.step(net, &rule, trace_sum);
+            // Traces are non-negative and every input feeds every learnable neuron:
+            // sum over inputs and l of |err_l x_jk| = (sum_l |err_l|) (sum_j x_jk).
+            let abs_err_sum: f64 = self.err.iter().map(|e| e.abs()).sum();
+            for (a, &x) in self.abs_grad_basis.iter_mut().zip(trace_sum.iter()) {
+                *a += abs_err_sum * x;
+            }
+            self.groups
+                .retire_last(net, &self.history, &mut self.rows, &mut self.w, blocks + 1);
+        }
         for l in 0..self.u.len() {
             self.grad_gamma[l] += self.err[l];
             for k in 0..k_fb {
@@ -417,6 +476,7 @@ impl OnlineLearner for Learner {
             self.spiked_now[n_in + l] = false;
         }
         self.carry_valid = carrying;
+        self.carry_grouped = grouped;
         let slot = self.history.push();
         slot.extend(inputs.iter().copied().filter(|&i| (i as usize) < n_in));
         for (l, &s) in self.spikes.iter().enumerate() {
@@ -437,10 +497,9 @@ impl OnlineLearner for Learner {
     }
 
     fn eligibility(&mut self, net: &Network) -> Params {
-        self.rows.catch_up_all(&mut self.w, self.blocks);
+        self.settle(net);
         let mut w = vec![0.0; self.w.len()];
         self.rows.to_param_layout(&self.rows.e, &mut w);
-        let _ = net;
         Params {
             w,
             v: self.elig_v.clone(),
@@ -552,5 +611,106 @@ mod tests {
         assert_eq!(sparse.params(&net), &zero, "a well-shaped model is adopted");
         assert_eq!(dense.adopt_params(&net, &zero), Ok(()));
         assert_eq!(dense.current_params(&net), zero);
+    }
+
+    /// Random input spikes: each of `n` inputs fires with probability `density` per step.
+    fn spike_trains(n: u32, density: f64, steps: usize, seed: u64) -> Vec<Vec<u32>> {
+        use rand::Rng;
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        (0..steps)
+            .map(|_| (0..n).filter(|_| rng.random::<f64>() < density).collect())
+            .collect()
+    }
+
+    /// Runs `steps` through `learner` (examples of 40 steps, labels alternating), with hidden
+    /// spikes drawn from `rng`; returns whether spike-time groups were live at some step end.
+    fn train(
+        learner: &mut Learner,
+        net: &Network,
+        steps: &[Vec<u32>],
+        from: usize,
+        rng: &mut rand_chacha::ChaCha8Rng,
+    ) -> bool {
+        let mut grouped = false;
+        for (s, inputs) in steps.iter().enumerate() {
+            let s = from + s;
+            learner.train_step(net, inputs, (s / 40) % 2, s % 40, rng);
+            grouped |= !learner.groups.is_empty();
+        }
+        grouped
+    }
+
+    fn bits(p: &Params) -> Vec<u64> {
+        [&p.w[..], &p.v, &p.gamma]
+            .concat()
+            .iter()
+            .map(|x| x.to_bits())
+            .collect()
+    }
+
+    #[test]
+    fn spike_time_groups_agree_with_the_per_row_path() {
+        // The per-entry |g_W| tracker keeps a learner on the per-row path: the two differ
+        // only in the order of float sums.
+        for n_hidden in [0, 5] {
+            let net = Network::new(SnnConfig::paper(60, n_hidden, 2)).expect("valid");
+            let init = net.init_params(&mut rand_chacha::ChaCha8Rng::seed_from_u64(3));
+            let mut grouped = Learner::new(&net, init.clone()).expect("shapes");
+            let mut per_row = Learner::new(&net, init).expect("shapes");
+            per_row.track_abs_grad_full(true);
+            let steps = spike_trains(60, 0.08, 1200, 4);
+            let (mut rng_a, mut rng_b) = (
+                rand_chacha::ChaCha8Rng::seed_from_u64(9),
+                rand_chacha::ChaCha8Rng::seed_from_u64(9),
+            );
+            let mut used = false;
+            for (chunk, part) in steps.chunks(300).enumerate() {
+                used |= train(&mut grouped, &net, part, chunk * 300, &mut rng_a);
+                assert!(!train(&mut per_row, &net, part, chunk * 300, &mut rng_b));
+                // Reading the parameters mid-example folds the groups away.
+                let (a, b) = (grouped.params(&net).clone(), per_row.params(&net).clone());
+                let scale = b.w.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+                for (x, y) in a.w.iter().zip(&b.w).chain(a.v.iter().zip(&b.v)) {
+                    assert!(
+                        (x - y).abs() <= 1e-12 * scale,
+                        "{n_hidden} hidden: {x} vs {y}"
+                    );
+                }
+                for (x, y) in grouped.abs_grad_w().iter().zip(per_row.abs_grad_w()) {
+                    assert!((x - y).abs() <= 1e-12 * y.abs(), "|g_W|: {x} vs {y}");
+                }
+                let ea = grouped.eligibility(&net);
+                let eb = per_row.eligibility(&net);
+                for (x, y) in ea.w.iter().zip(&eb.w) {
+                    assert!((x - y).abs() <= 1e-12, "eligibility: {x} vs {y}");
+                }
+                // A global model adopted mid-example.
+                let global =
+                    net.init_params(&mut rand_chacha::ChaCha8Rng::seed_from_u64(chunk as u64));
+                grouped.set_params(&net, &global).expect("shapes");
+                per_row.set_params(&net, &global).expect("shapes");
+            }
+            assert!(used, "the groups were used");
+            assert!(grouped.abs_grad_w().iter().any(|&a| a > 0.0));
+        }
+    }
+
+    #[test]
+    fn a_learner_saved_with_live_groups_goes_on_bit_for_bit() {
+        let net = Network::new(SnnConfig::paper(60, 4, 2)).expect("valid");
+        let init = net.init_params(&mut rand_chacha::ChaCha8Rng::seed_from_u64(1));
+        let mut learner = Learner::new(&net, init).expect("shapes");
+        let steps = spike_trains(60, 0.1, 400, 2);
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(6);
+        // Stop mid-example, with groups live.
+        assert!(train(&mut learner, &net, &steps[..137], 0, &mut rng));
+        assert!(!learner.groups.is_empty());
+        let bytes = crate::sim::encode(&learner).expect("encodes");
+        let mut restored: Learner = crate::sim::decode(&bytes).expect("decodes");
+        let mut rng_restored = rng.clone();
+        train(&mut learner, &net, &steps[137..], 137, &mut rng);
+        train(&mut restored, &net, &steps[137..], 137, &mut rng_restored);
+        assert_eq!(bits(learner.params(&net)), bits(restored.params(&net)));
+        assert_eq!(learner.abs_grad_w(), restored.abs_grad_w());
     }
 }

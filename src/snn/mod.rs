@@ -16,6 +16,7 @@ mod config;
 mod dense;
 mod eval;
 mod fixed;
+mod groups;
 mod history;
 mod lazy;
 mod learner;

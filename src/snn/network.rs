@@ -27,6 +27,8 @@ pub struct Network {
     fb_by_mask: Option<Vec<f64>>,
     /// Non-zero entries of each `ff_by_mask` row.
     ff_nonzero_by_mask: Vec<u8>,
+    /// Whether every input feeds every learnable neuron.
+    inputs_feed_all: bool,
 }
 
 /// Largest lag-pattern table built, in entries (`2^memory * K`).
@@ -80,6 +82,9 @@ impl Network {
             }
         }
         let synapse_count = mask.iter().filter(|&&m| m).count();
+        let inputs_feed_all = postsynaptic[..cfg.n_inputs]
+            .iter()
+            .all(|posts| posts.len() == l_count);
         let ff_by_lag = by_lag(&raised_cosine(cfg.k_ff, cfg.memory, cfg.mu), cfg.memory);
         let fb_by_lag = by_lag(&raised_cosine(cfg.k_fb, cfg.memory, cfg.mu), cfg.memory);
         let ff_by_mask = by_mask(&ff_by_lag, cfg.k_ff, cfg.memory);
@@ -110,6 +115,7 @@ impl Network {
             ff_by_mask,
             fb_by_mask,
             ff_nonzero_by_mask,
+            inputs_feed_all,
         })
     }
 
@@ -177,6 +183,11 @@ impl Network {
     /// Non-zero entries of each [`Network::ff_by_mask`] row (empty without the table).
     pub(crate) fn ff_nonzero_by_mask(&self) -> &[u8] {
         &self.ff_nonzero_by_mask
+    }
+
+    /// Whether every input feeds every learnable neuron (the paper's and the full topology).
+    pub(crate) fn inputs_feed_all(&self) -> bool {
+        self.inputs_feed_all
     }
 
     /// Blocks after which an untouched eligibility row has decayed below 1e-30 [blocks].

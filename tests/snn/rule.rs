@@ -447,7 +447,7 @@ fn adopting_a_flat_model_equals_adopting_its_params() {
             let global = net.init_params(&mut rng);
             let flat: Vec<f64> = [&global.w[..], &global.v, &global.gamma].concat();
             by_params.set_params(&net, &global).expect("shapes");
-            by_flat.set_params_flat(&flat).expect("length");
+            by_flat.set_params_flat(&net, &flat).expect("length");
         }
     }
     let bits = |p: &Params| {
@@ -459,7 +459,7 @@ fn adopting_a_flat_model_equals_adopting_its_params() {
     };
     let a = bits(by_params.params(&net));
     assert_eq!(a, bits(by_flat.params(&net)));
-    assert!(by_flat.set_params_flat(&[0.0; 3]).is_err());
+    assert!(by_flat.set_params_flat(&net, &[0.0; 3]).is_err());
     assert_eq!(
         a,
         bits(by_flat.params(&net)),

@@ -20,6 +20,13 @@
 //! twice per spike instead of at every step of the window, and a step costs
 //! `tau x L x K` whatever the number of active inputs.
 //!
+//! With Delta_s > 1 the weights hold still within a block and gradients add up in the traces
+//! until the block ends ([`LazyRows::touch`]). A group then keeps `w_sum` (made at the first
+//! step of the block it lives in) and, in `e_own`, its own gradient summed over the block's
+//! steps, `sum over steps of err_l a(g)`; when it leaves the window or the block ends, each
+//! member's trace gets that sum (times the block's gradient weight), and the group is made
+//! again at the next block's first step.
+//!
 //! The results equal the per-row path's in exact arithmetic; the float sums run in another order,
 //! so the last bits differ (`tests/snn/equivalence.rs` holds both to the dense reference).
 
@@ -57,6 +64,8 @@ pub(crate) struct SpikeGroups {
     /// L x K.
     span: usize,
     k: usize,
+    /// Delta_s > 1: groups live within one block (see the module documentation).
+    per_block: bool,
     /// This step's live, non-empty groups `(slot, lag)`, by lag (set by
     /// [`SpikeGroups::make_missing`]).
     #[serde(skip)]
@@ -98,6 +107,7 @@ impl SpikeGroups {
             overlaps: vec![0; tau],
             span,
             k: cfg.k_ff,
+            per_block: cfg.delta_s > 1,
             live: Vec::with_capacity(tau),
         };
     }
@@ -171,7 +181,11 @@ impl SpikeGroups {
         for &j in &members {
             let j = j as usize;
             // The member's other live groups: its other spikes in the window.
-            let mut mask = traces.mask_of(j) & !(1 << m);
+            let mut mask = if self.per_block {
+                0
+            } else {
+                traces.mask_of(j) & !(1 << m)
+            };
             let mut count = 0;
             while mask != 0 {
                 let lag = mask.trailing_zeros() as usize;
@@ -222,6 +236,22 @@ impl SpikeGroups {
     /// to `trace_sum` `[K]` (what the |g_W| per basis index needs).
     pub(crate) fn step(&mut self, net: &Network, rule: &GroupStep, trace_sum: &mut [f64]) {
         let (tau, span, k) = (self.time.len(), self.span, self.k);
+        if self.per_block {
+            for &(slot, m) in &self.live {
+                let a = net.ff_at_lag(m);
+                let size = f64::from(self.shared[slot * tau + slot]);
+                for (t, &a) in trace_sum.iter_mut().zip(a) {
+                    *t += size * a;
+                }
+                let own = &mut self.e_own[slot * span..(slot + 1) * span];
+                for (own, &err) in own.chunks_exact_mut(k).zip(rule.err) {
+                    for (g, &a) in own.iter_mut().zip(a) {
+                        *g += err * a;
+                    }
+                }
+            }
+            return;
+        }
         let mut x = [0.0; 16];
         for &(slot, m) in &self.live {
             let a = net.ff_at_lag(m);
@@ -259,7 +289,7 @@ impl SpikeGroups {
     }
 
     /// Retires the group at the window's last lag, whose step leaves the window after this one:
-    /// folds it into its members' rows, caught up to `blocks` (this step's block + 1).
+    /// folds it into its members' rows at the end of this step, of block `blocks`.
     pub(crate) fn retire_last(
         &mut self,
         net: &Network,
@@ -271,12 +301,15 @@ impl SpikeGroups {
         let tau = self.time.len();
         if tau > 0 && history.len() == tau {
             if let Some(slot) = self.live_slot(history, tau - 1) {
-                self.fold(slot, net, rows, w, blocks);
+                // Delta_s = 1: this step's update is in the group, the rows catch up past it.
+                let target = if self.per_block { blocks } else { blocks + 1 };
+                self.fold(slot, net, rows, w, target);
             }
         }
     }
 
-    /// Folds every live group into its members' rows, caught up to `blocks`.
+    /// Folds every live group into its members' rows, caught up to `blocks` (with Delta_s > 1:
+    /// into their traces in the open block `blocks`).
     pub(crate) fn fold_all(
         &mut self,
         net: &Network,
@@ -292,7 +325,8 @@ impl SpikeGroups {
     }
 
     /// Adds a group's own parts to its members' stored rows (caught up to `blocks` first) and
-    /// frees its slot.
+    /// frees its slot. With Delta_s > 1, adds its summed gradient to the members' traces in
+    /// the open block `blocks`.
     fn fold(
         &mut self,
         slot: usize,
@@ -301,9 +335,21 @@ impl SpikeGroups {
         w: &mut [f64],
         blocks: u64,
     ) {
-        let (tau, span) = (self.time.len(), self.span);
+        let (tau, span, k) = (self.time.len(), self.span, self.k);
         let own = slot * span..(slot + 1) * span;
-        for &j in &self.members[slot] {
+        let weight = rows.gradient_weight(blocks);
+        for &j in self.members[slot].iter().filter(|_| self.per_block) {
+            let j = j as usize;
+            rows.catch_up_neuron(w, j, blocks);
+            let first = rows.row(0, j);
+            for (l, grad) in self.e_own[own.clone()].chunks_exact(k).enumerate() {
+                let e = rows.touch(first + l, blocks);
+                for (e, &g) in e.iter_mut().zip(grad) {
+                    *e += weight * g;
+                }
+            }
+        }
+        for &j in self.members[slot].iter().filter(|_| !self.per_block) {
             let j = j as usize;
             rows.catch_up_neuron(w, j, blocks);
             let at = j * span..(j + 1) * span;

@@ -298,9 +298,8 @@ impl OnlineLearner for Learner {
         self.traces.compute(net, &self.history);
         let mut stats = StepStats::default();
         let fused = cfg.delta_s == 1;
-        // Delta_s = 1 after the first block: the inputs' rows go by spike-time groups.
-        let grouped = fused
-            && blocks > 0
+        // The inputs' rows go by spike-time groups (with Delta_s = 1 after the first block).
+        let grouped = (!fused || blocks > 0)
             && self.abs_grad_full.is_none()
             && self.traces.has_masks()
             && net.inputs_feed_all()
@@ -459,7 +458,12 @@ impl OnlineLearner for Learner {
                 *a += abs_err_sum * x;
             }
             self.groups
-                .retire_last(net, &self.history, &mut self.rows, &mut self.w, blocks + 1);
+                .retire_last(net, &self.history, &mut self.rows, &mut self.w, blocks);
+            if !fused && closes_block {
+                // The block's gradients go into the traces before its update.
+                self.groups
+                    .fold_all(net, &mut self.rows, &mut self.w, blocks);
+            }
         }
         for l in 0..self.u.len() {
             self.grad_gamma[l] += self.err[l];
@@ -652,8 +656,16 @@ mod tests {
     fn spike_time_groups_agree_with_the_per_row_path() {
         // The per-entry |g_W| tracker keeps a learner on the per-row path: the two differ
         // only in the order of float sums.
-        for n_hidden in [0, 5] {
-            let net = Network::new(SnnConfig::paper(60, n_hidden, 2)).expect("valid");
+        for (n_hidden, delta_s) in [(0, 1), (5, 1), (0, 7), (0, 4)] {
+            let cfg = SnnConfig {
+                delta_s,
+                ..SnnConfig::paper(60, n_hidden, 2)
+            };
+            let net = Network::new(cfg).expect("valid");
+            // With hidden neurons and Delta_s > 1 rounding differences grow through the learning
+            // signal on these random networks, for the per-row path against the dense reference
+            // as much (`tests/snn/equivalence.rs` covers that case).
+            let tolerance = 1e-12;
             let init = net.init_params(&mut rand_chacha::ChaCha8Rng::seed_from_u64(3));
             let mut grouped = Learner::new(&net, init.clone()).expect("shapes");
             let mut per_row = Learner::new(&net, init).expect("shapes");
@@ -672,17 +684,17 @@ mod tests {
                 let scale = b.w.iter().fold(0.0f64, |m, x| m.max(x.abs()));
                 for (x, y) in a.w.iter().zip(&b.w).chain(a.v.iter().zip(&b.v)) {
                     assert!(
-                        (x - y).abs() <= 1e-12 * scale,
-                        "{n_hidden} hidden: {x} vs {y}"
+                        (x - y).abs() <= tolerance * scale,
+                        "{n_hidden} hidden, Delta_s {delta_s}, chunk {chunk}: {x} vs {y}"
                     );
                 }
                 for (x, y) in grouped.abs_grad_w().iter().zip(per_row.abs_grad_w()) {
-                    assert!((x - y).abs() <= 1e-12 * y.abs(), "|g_W|: {x} vs {y}");
+                    assert!((x - y).abs() <= tolerance * y.abs(), "|g_W|: {x} vs {y}");
                 }
                 let ea = grouped.eligibility(&net);
                 let eb = per_row.eligibility(&net);
                 for (x, y) in ea.w.iter().zip(&eb.w) {
-                    assert!((x - y).abs() <= 1e-12, "eligibility: {x} vs {y}");
+                    assert!((x - y).abs() <= tolerance, "eligibility: {x} vs {y}");
                 }
                 // A global model adopted mid-example.
                 let global =
@@ -697,7 +709,17 @@ mod tests {
 
     #[test]
     fn a_learner_saved_with_live_groups_goes_on_bit_for_bit() {
-        let net = Network::new(SnnConfig::paper(60, 4, 2)).expect("valid");
+        for delta_s in [1, 5] {
+            saved_with_live_groups(delta_s);
+        }
+    }
+
+    fn saved_with_live_groups(delta_s: usize) {
+        let cfg = SnnConfig {
+            delta_s,
+            ..SnnConfig::paper(60, 4, 2)
+        };
+        let net = Network::new(cfg).expect("valid");
         let init = net.init_params(&mut rand_chacha::ChaCha8Rng::seed_from_u64(1));
         let mut learner = Learner::new(&net, init).expect("shapes");
         let steps = spike_trains(60, 0.1, 400, 2);

@@ -404,7 +404,7 @@ impl LazyRows {
     #[inline]
     fn queue_hidden(&mut self, j: usize, posts: &[u32], stamp: u64) {
         let n_hidden = self.n_hidden;
-        if !posts.first().is_some_and(|&l| (l as usize) < n_hidden) {
+        if posts.first().is_none_or(|&l| (l as usize) >= n_hidden) {
             return;
         }
         let ring = self.signals.len() as u64;

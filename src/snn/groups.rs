@@ -72,6 +72,14 @@ pub(crate) struct SpikeGroups {
     live: Vec<(usize, usize)>,
 }
 
+/// What a step's groups are made from: the network, the spike history and its traces.
+#[derive(Clone, Copy)]
+pub(crate) struct Window<'a> {
+    pub(crate) net: &'a Network,
+    pub(crate) history: &'a SpikeHistory,
+    pub(crate) traces: &'a Traces,
+}
+
 /// The constants of one step's update (Delta_s = 1, block > 0).
 pub(crate) struct GroupStep<'a> {
     pub(crate) kappa: f64,
@@ -122,22 +130,20 @@ impl SpikeGroups {
 
     /// Makes a group for each step in the window that has none, at the start of block `blocks`
     /// (the traces are computed for this step).
-    #[allow(clippy::too_many_arguments)]
     pub(crate) fn make_missing(
         &mut self,
-        net: &Network,
-        history: &SpikeHistory,
-        traces: &Traces,
+        window: &Window,
         rows: &mut LazyRows,
         w: &mut [f64],
         blocks: u64,
     ) {
-        self.ensure(net);
+        let history = window.history;
+        self.ensure(window.net);
         self.live.clear();
         for m in 0..history.len() {
             let slot = match self.live_slot(history, m) {
                 Some(slot) => slot,
-                None => self.make(net, history, traces, rows, w, m, blocks),
+                None => self.make(window, rows, w, m, blocks),
             };
             if !self.members[slot].is_empty() {
                 self.live.push((slot, m));
@@ -147,17 +153,19 @@ impl SpikeGroups {
 
     /// Makes the group of the inputs that spiked at lag `m` from their true rows; returns its
     /// slot.
-    #[allow(clippy::too_many_arguments)]
     fn make(
         &mut self,
-        net: &Network,
-        history: &SpikeHistory,
-        traces: &Traces,
+        window: &Window,
         rows: &mut LazyRows,
         w: &mut [f64],
         m: usize,
         blocks: u64,
     ) -> usize {
+        let Window {
+            net,
+            history,
+            traces,
+        } = *window;
         let tau = self.time.len();
         let time = history.time_at_lag(m);
         let slot = (time % tau as u64) as usize;

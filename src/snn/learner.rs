@@ -1,6 +1,6 @@
 //! The sparse, lazily updated learner: per-step cost follows the active neurons only.
 
-use super::groups::{GroupStep, SpikeGroups};
+use super::groups::{GroupStep, SpikeGroups, Window};
 use super::history::{SpikeHistory, Traces};
 use super::lazy::LazyRows;
 use super::rule::{dense_block_update, respond, smooth_signal};
@@ -305,14 +305,13 @@ impl OnlineLearner for Learner {
             && net.inputs_feed_all()
             && k_ff <= 16;
         if grouped {
-            self.groups.make_missing(
+            let window = Window {
                 net,
-                &self.history,
-                &self.traces,
-                &mut self.rows,
-                &mut self.w,
-                blocks,
-            );
+                history: &self.history,
+                traces: &self.traces,
+            };
+            self.groups
+                .make_missing(&window, &mut self.rows, &mut self.w, blocks);
         } else if !self.groups.is_empty() {
             self.groups
                 .fold_all(net, &mut self.rows, &mut self.w, blocks);

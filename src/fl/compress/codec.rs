@@ -552,7 +552,7 @@ fn to_f32(
     what: &'static str,
     values: impl ExactSizeIterator<Item = f64>,
 ) -> Result<Vec<f32>, CompressError> {
-    convert_exact(values, |index, value| {
+    quantize::convert_exact(values, |index, value| {
         let y = value as f32;
         if y.is_finite() {
             Ok(y)
@@ -560,19 +560,4 @@ fn to_f32(
             Err(CompressError::NotFinite { what, index, value })
         }
     })
-}
-
-/// `values` converted one by one (`convert` is handed each one's position), in a vector of
-/// exactly their number: an upload is held in flight as it is sent, with no spare capacity (a
-/// vector collected through `Result` grows by doubling, to up to twice its length). The first
-/// error stops it.
-pub(crate) fn convert_exact<T>(
-    values: impl ExactSizeIterator<Item = f64>,
-    mut convert: impl FnMut(usize, f64) -> Result<T, CompressError>,
-) -> Result<Vec<T>, CompressError> {
-    let mut out = Vec::with_capacity(values.len());
-    for (index, value) in values.enumerate() {
-        out.push(convert(index, value)?);
-    }
-    Ok(out)
 }

@@ -88,7 +88,7 @@ pub(crate) fn level_values(
 
 /// `values` in half precision (round to nearest); an error if one overflows f16.
 pub(crate) fn to_half(values: &[f64]) -> Result<Vec<f16>, CompressError> {
-    super::codec::convert_exact(values.iter().copied(), |index, x| {
+    convert_exact(values.iter().copied(), |index, x| {
         let h = f16::from_f64(x);
         if h.is_finite() {
             Ok(h)
@@ -100,6 +100,21 @@ pub(crate) fn to_half(values: &[f64]) -> Result<Vec<f16>, CompressError> {
             })
         }
     })
+}
+
+/// `values` converted one by one (`convert` is handed each one's position), in a vector of
+/// exactly their number: an upload is held in flight as it is sent, with no spare capacity (a
+/// vector collected through `Result` grows by doubling, to up to twice its length). The first
+/// error stops it.
+pub(crate) fn convert_exact<T>(
+    values: impl ExactSizeIterator<Item = f64>,
+    mut convert: impl FnMut(usize, f64) -> Result<T, CompressError>,
+) -> Result<Vec<T>, CompressError> {
+    let mut out = Vec::with_capacity(values.len());
+    for (index, value) in values.enumerate() {
+        out.push(convert(index, value)?);
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -80,7 +80,7 @@ pub(crate) struct Window<'a> {
     pub(crate) traces: &'a Traces,
 }
 
-/// The constants of one step's update (Delta_s = 1, block > 0).
+/// The constants of one step's update (with Delta_s > 1 only `err` is used).
 pub(crate) struct GroupStep<'a> {
     pub(crate) kappa: f64,
     /// Errors of the learnable neurons `[L]`.

@@ -85,14 +85,18 @@ impl Purpose {
 
 /// The random stream of `node` for `purpose` in a run with master `seed`.
 pub fn stream(seed: u64, node: Node, purpose: Purpose) -> ChaCha12Rng {
-    let mut rng = ChaCha12Rng::seed_from_u64(seed);
-    rng.set_stream(stream_number(node, purpose));
-    rng
+    numbered(seed, stream_number(node, purpose), 0)
 }
 
 /// [`stream`] moved to word `word` (as if `word` 32-bit words had been drawn from it).
 pub fn stream_at(seed: u64, node: Node, purpose: Purpose, word: u64) -> ChaCha12Rng {
-    let mut rng = stream(seed, node, purpose);
+    numbered(seed, stream_number(node, purpose), word)
+}
+
+/// The generator of stream number `stream` with master `seed`, at word `word`.
+fn numbered(seed: u64, stream: u64, word: u64) -> ChaCha12Rng {
+    let mut rng = ChaCha12Rng::seed_from_u64(seed);
+    rng.set_stream(stream);
     if word > 0 {
         rng.set_word_pos(u128::from(word));
     }
@@ -155,14 +159,7 @@ impl Resumed {
     /// The generator at word `at`, made if it is not yet.
     fn generator(&mut self) -> &mut ChaCha12Rng {
         let (seed, stream, at) = (self.seed, self.stream, self.at);
-        self.rng.get_or_insert_with(|| {
-            let mut rng = ChaCha12Rng::seed_from_u64(seed);
-            rng.set_stream(stream);
-            if at > 0 {
-                rng.set_word_pos(u128::from(at));
-            }
-            rng
-        })
+        self.rng.get_or_insert_with(|| numbered(seed, stream, at))
     }
 
     /// Where the stream stands now.

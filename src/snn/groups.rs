@@ -210,6 +210,11 @@ impl SpikeGroups {
                 &mut self.e_sum[slot * span..(slot + 1) * span],
             );
             add(w_sum, &w[own.clone()]);
+            if self.per_block {
+                // Within a block only the summed W is read; the touched rows are queued for
+                // their flush when the block ends.
+                continue;
+            }
             add(e_sum, &rows.e[own]);
             for &other in &others[..count] {
                 let from = other * span..(other + 1) * span;

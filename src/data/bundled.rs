@@ -28,11 +28,11 @@ fn built_in(file: &str) -> PathBuf {
 
 /// The built-in MNIST subset (10,000 digits of 28x28).
 pub fn bundled_mnist() -> Result<ImageSet, DataError> {
-    bundled_mnist_set().map(MnistSet::into_images)
+    bundled_mnist_set()?.into_images()
 }
 
-/// [`bundled_mnist`], the images left in one array.
-pub fn bundled_mnist_set() -> Result<MnistSet, DataError> {
+/// [`bundled_mnist`], the images not yet decoded.
+pub fn bundled_mnist_set() -> Result<MnistSet<'static>, DataError> {
     parse_mnist_set(
         MNIST_IMAGES,
         &built_in(MNIST_IMAGES_FILE),

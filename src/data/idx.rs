@@ -36,166 +36,265 @@ pub fn gunzip_maybe(raw: &[u8], path: &Path) -> Result<Vec<u8>, DataError> {
     }
 }
 
-/// Reads an IDX file, plain or gzip. A gzip stream is decoded only as far as its header declares
-/// (plus one byte, to detect trailing data), and a header declaring more than [`MAX_DATA_BYTES`]
-/// is refused before anything is allocated for the data.
+/// Reads an IDX file, plain or gzip. A header declaring more than [`MAX_DATA_BYTES`] is refused
+/// before anything is allocated for the data, and a gzip stream is decoded only as far as its
+/// header declares (then counted, never kept, to report trailing data).
 pub fn read_idx(path: &Path) -> Result<IdxArray, DataError> {
-    let raw = read_regular(path)?;
-    if !raw.starts_with(&[0x1f, 0x8b]) {
-        return parse_idx(&raw, path);
+    IdxStream::open(unpack(read_regular(path)?), path)?.into_array()
+}
+
+/// Decode IDX bytes of u8 elements (plain or gzip); `path` only names the source in errors.
+pub fn parse_idx(bytes: &[u8], path: &Path) -> Result<IdxArray, DataError> {
+    IdxStream::open(unpack(bytes), path)?.into_array()
+}
+
+/// A reader of the bytes, through a gzip decoder when they start with the gzip magic `1f 8b`.
+fn unpack<'a, B: AsRef<[u8]> + 'a>(bytes: B) -> Box<dyn Read + 'a> {
+    if bytes.as_ref().starts_with(&[0x1f, 0x8b]) {
+        Box::new(flate2::read::MultiGzDecoder::new(std::io::Cursor::new(
+            bytes,
+        )))
+    } else {
+        Box::new(std::io::Cursor::new(bytes))
     }
-    let mut decoder = flate2::read::MultiGzDecoder::new(raw.as_slice());
-    let mut bytes = Vec::new();
-    read_at_most(decoder.by_ref().take(4), 4, &mut bytes, path)?;
-    let ndims = bytes.get(3).copied().unwrap_or(0) as u64;
-    read_at_most(
-        decoder.by_ref().take(4 * ndims),
-        4 * ndims,
-        &mut bytes,
-        path,
-    )?;
-    let declared = bytes
-        .get(4..)
-        .unwrap_or_default()
-        .chunks_exact(4)
-        .try_fold(1u64, |n, c| {
-            n.checked_mul(u64::from(u32::from_be_bytes([c[0], c[1], c[2], c[3]])))
-        });
-    match declared {
-        Some(total) if total <= MAX_DATA_BYTES => {
-            // Room for all of it at once: no copy as the buffer would grow.
-            bytes.reserve_exact(total as usize + 1);
-            read_at_most(decoder, total + 1, &mut bytes, path)?;
+}
+
+/// Reads from `reader` until `buf` is full or the input ends; how many bytes it read.
+fn fill(reader: &mut dyn Read, buf: &mut [u8], path: &Path) -> Result<usize, DataError> {
+    let mut got = 0;
+    while got < buf.len() {
+        match reader.read(&mut buf[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(source) => {
+                return Err(DataError::Gzip {
+                    path: path.to_path_buf(),
+                    source,
+                })
+            }
         }
-        Some(total) => {
+    }
+    Ok(got)
+}
+
+/// An IDX array of unsigned bytes read as a stream: the header read and checked when it is
+/// opened, the elements then read in order ([`IdxStream::read`]) and the end checked
+/// ([`IdxStream::finish`]). Nothing but the caller's buffers holds the elements.
+pub struct IdxStream<'a> {
+    reader: Box<dyn Read + 'a>,
+    path: std::path::PathBuf,
+    /// Size of each dimension, outermost first.
+    dims: Vec<usize>,
+    /// Header length = offset of the first element.
+    start: usize,
+    /// Elements declared.
+    total: usize,
+    /// Elements read so far.
+    done: usize,
+}
+
+impl<'a> IdxStream<'a> {
+    /// Reads and checks the header: the magic, element type u8, at least one dimension, and at
+    /// most [`MAX_DATA_BYTES`] elements declared.
+    fn open(mut reader: Box<dyn Read + 'a>, path: &Path) -> Result<Self, DataError> {
+        let mut header = [0u8; 4];
+        let got = fill(&mut reader, &mut header, path)?;
+        if got < 4 {
+            return Err(format_error(path, got, "4-byte IDX magic", "end of file"));
+        }
+        if header[0] != 0 || header[1] != 0 {
             return Err(format_error(
                 path,
-                bytes.len(),
+                0,
+                "IDX magic starting with 00 00",
+                format!("{:02x} {:02x}", header[0], header[1]),
+            ));
+        }
+        if header[2] != 0x08 {
+            return Err(format_error(
+                path,
+                2,
+                "element type 0x08 (unsigned byte)",
+                format!("0x{:02x}", header[2]),
+            ));
+        }
+        let ndims = header[3] as usize;
+        if ndims == 0 {
+            return Err(format_error(path, 3, "at least one dimension", "0"));
+        }
+        let mut dims = Vec::with_capacity(ndims);
+        let mut total: u64 = 1;
+        for d in 0..ndims {
+            let at = 4 + 4 * d;
+            let mut field = [0u8; 4];
+            let got = fill(&mut reader, &mut field, path)?;
+            if got < 4 {
+                return Err(format_error(
+                    path,
+                    at + got,
+                    format!("size of dimension {d}"),
+                    "end of file",
+                ));
+            }
+            let size = u32::from_be_bytes(field);
+            total = total.checked_mul(u64::from(size)).ok_or_else(|| {
+                format_error(
+                    path,
+                    at,
+                    "dimensions whose product fits in memory",
+                    "overflow",
+                )
+            })?;
+            dims.push(size as usize);
+        }
+        let start = 4 + 4 * ndims;
+        if total > MAX_DATA_BYTES {
+            return Err(format_error(
+                path,
+                start,
                 format!("at most {MAX_DATA_BYTES} data bytes"),
                 format!("a header declaring {total}"),
             ));
         }
-        // The product overflows: parsing the header gives the precise message.
-        None => {}
+        Ok(IdxStream {
+            reader,
+            path: path.to_path_buf(),
+            dims,
+            start,
+            total: total as usize,
+            done: 0,
+        })
     }
-    parse_idx(&bytes, path)
+
+    /// Size of each dimension, outermost first.
+    pub fn dims(&self) -> &[usize] {
+        &self.dims
+    }
+
+    /// Fills `buf` with the next elements; an error if the data end first.
+    fn read(&mut self, buf: &mut [u8]) -> Result<(), DataError> {
+        let got = fill(&mut self.reader, buf, &self.path)?;
+        self.done += got;
+        if got < buf.len() || self.done > self.total {
+            return Err(format_error(
+                &self.path,
+                self.start + self.done.min(self.total),
+                format!("{} data bytes for dims {:?}", self.total, self.dims),
+                format!("end of file after {}", self.done.min(self.total)),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Checks that every element was read and nothing follows them (the rest is counted, at
+    /// most [`MAX_DATA_BYTES`] of it, never kept).
+    fn finish(mut self) -> Result<(), DataError> {
+        debug_assert_eq!(self.done, self.total);
+        let extra = std::io::copy(
+            &mut (&mut self.reader).take(MAX_DATA_BYTES),
+            &mut std::io::sink(),
+        )
+        .map_err(|source| DataError::Gzip {
+            path: self.path.clone(),
+            source,
+        })?;
+        if extra > 0 {
+            return Err(format_error(
+                &self.path,
+                self.start + self.total,
+                format!(
+                    "end of file after {} data bytes for dims {:?}",
+                    self.total, self.dims
+                ),
+                format!("{extra} extra bytes"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Every element, the end checked.
+    fn into_array(mut self) -> Result<IdxArray, DataError> {
+        let mut data = vec![0u8; self.total];
+        self.read(&mut data)?;
+        let dims = std::mem::take(&mut self.dims);
+        self.finish()?;
+        Ok(IdxArray { dims, data })
+    }
 }
 
-/// Decode IDX bytes of u8 elements; `path` only names the source in errors.
-pub fn parse_idx(bytes: &[u8], path: &Path) -> Result<IdxArray, DataError> {
-    let header = bytes
-        .get(0..4)
-        .ok_or_else(|| format_error(path, bytes.len(), "4-byte IDX magic", "end of file"))?;
-    if header[0] != 0 || header[1] != 0 {
-        return Err(format_error(
-            path,
-            0,
-            "IDX magic starting with 00 00",
-            format!("{:02x} {:02x}", header[0], header[1]),
-        ));
-    }
-    if header[2] != 0x08 {
-        return Err(format_error(
-            path,
-            2,
-            "element type 0x08 (unsigned byte)",
-            format!("0x{:02x}", header[2]),
-        ));
-    }
-    let ndims = header[3] as usize;
-    if ndims == 0 {
-        return Err(format_error(path, 3, "at least one dimension", "0"));
-    }
-    let mut dims = Vec::with_capacity(ndims);
-    let mut total: usize = 1;
-    for d in 0..ndims {
-        let at = 4 + 4 * d;
-        let field = bytes.get(at..at + 4).ok_or_else(|| {
-            format_error(
-                path,
-                bytes.len(),
-                format!("size of dimension {d}"),
-                "end of file",
-            )
-        })?;
-        let size = u32::from_be_bytes([field[0], field[1], field[2], field[3]]) as usize;
-        total = total.checked_mul(size).ok_or_else(|| {
-            format_error(
-                path,
-                at,
-                "dimensions whose product fits in memory",
-                "overflow",
-            )
-        })?;
-        dims.push(size);
-    }
-    let start = 4 + 4 * ndims;
-    let available = bytes.len() - start;
-    if available < total {
-        return Err(format_error(
-            path,
-            bytes.len(),
-            format!("{total} data bytes for dims {dims:?}"),
-            format!("end of file after {available}"),
-        ));
-    }
-    if available > total {
-        return Err(format_error(
-            path,
-            start + total,
-            format!("end of file after {total} data bytes for dims {dims:?}"),
-            format!("{} extra bytes", available - total),
-        ));
-    }
-    Ok(IdxArray {
-        dims,
-        data: bytes[start..].to_vec(),
-    })
-}
-
-/// MNIST images and labels as decoded and checked, the pixels still in one array: images are cut
-/// out of it only where they are used ([`MnistSet::image`]), so that a run that needs a few of
-/// them (or only the labels) does not copy all of them.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct MnistSet {
-    /// Every image's pixels, image after image (`labels.len() * height * width` bytes).
-    pixels: Vec<u8>,
+/// MNIST labels decoded and checked against the images' header, the images' pixels not yet
+/// decoded: [`MnistSet::images`] decodes them in one pass and keeps only the images asked for,
+/// so a run that needs a few of them (or only the labels) never holds all of them.
+pub struct MnistSet<'a> {
+    images: IdxStream<'a>,
     height: usize,
     width: usize,
     /// Class of each image, 0..=9.
     pub labels: Vec<u8>,
 }
 
-impl MnistSet {
-    /// Image `i` (a copy of its pixels).
-    pub fn image(&self, i: usize) -> Image {
+impl MnistSet<'_> {
+    /// The images at `indices`, in that order (an index may repeat), decoded in one pass over
+    /// the images' data, whose end is then checked as the whole file's would be.
+    pub fn images(mut self, indices: &[usize]) -> Result<Vec<Image>, DataError> {
         let size = self.height * self.width;
-        Image {
-            width: self.width,
-            height: self.height,
-            pixels: self.pixels[i * size..(i + 1) * size].to_vec(),
+        let count = self.labels.len();
+        if let Some(&bad) = indices.iter().find(|&&i| i >= count) {
+            return Err(DataError::Invalid(format!(
+                "{}: image {bad} asked for, the file has {count}",
+                self.images.path.display()
+            )));
         }
+        let mut order: Vec<usize> = (0..indices.len()).collect();
+        order.sort_unstable_by_key(|&k| indices[k]);
+        let mut out: Vec<Image> = vec![Image::default(); indices.len()];
+        // Decoded a block of images at a time; the wanted ones copied out of it.
+        const BLOCK: usize = 64;
+        let mut block = vec![0u8; BLOCK * size];
+        let mut next = order.iter().peekable();
+        for first in (0..count).step_by(BLOCK) {
+            let n = BLOCK.min(count - first);
+            self.images.read(&mut block[..n * size])?;
+            while let Some(&&k) = next.peek() {
+                let i = indices[k];
+                if i >= first + n {
+                    break;
+                }
+                let at = (i - first) * size;
+                out[k] = Image {
+                    width: self.width,
+                    height: self.height,
+                    pixels: block[at..at + size].to_vec(),
+                };
+                next.next();
+            }
+        }
+        self.images.finish()?;
+        Ok(out)
     }
 
     /// Every image, with its label.
-    pub fn into_images(self) -> ImageSet {
-        ImageSet {
-            images: (0..self.labels.len()).map(|i| self.image(i)).collect(),
-            labels: self.labels,
-        }
+    pub fn into_images(self) -> Result<ImageSet, DataError> {
+        let all: Vec<usize> = (0..self.labels.len()).collect();
+        let labels = self.labels.clone();
+        Ok(ImageSet {
+            images: self.images(&all)?,
+            labels,
+        })
     }
 }
 
 /// Load MNIST images (IDX, 3 dims) and labels (IDX, 1 dim), plain or gzip.
 pub fn load_mnist(images: &Path, labels: &Path) -> Result<ImageSet, DataError> {
-    load_mnist_set(images, labels).map(MnistSet::into_images)
+    load_mnist_set(images, labels)?.into_images()
 }
 
-/// [`load_mnist`], the images left in one array.
-pub fn load_mnist_set(images: &Path, labels: &Path) -> Result<MnistSet, DataError> {
-    let img = read_idx(images)?;
+/// [`load_mnist`], the images not yet decoded: their header is read and checked, and the labels.
+pub fn load_mnist_set(images: &Path, labels: &Path) -> Result<MnistSet<'static>, DataError> {
+    let img = IdxStream::open(unpack(read_regular(images)?), images)?;
     let lab = read_idx(labels)?;
-    mnist_from_idx(img, images, lab, labels)
+    mnist_from_idx(img, lab, labels)
 }
 
 /// [`load_mnist`] on file contents held in memory (plain or gzip); `images_name` and
@@ -206,28 +305,29 @@ pub fn parse_mnist(
     labels: &[u8],
     labels_name: &Path,
 ) -> Result<ImageSet, DataError> {
-    parse_mnist_set(images, images_name, labels, labels_name).map(MnistSet::into_images)
+    parse_mnist_set(images, images_name, labels, labels_name)?.into_images()
 }
 
-/// [`parse_mnist`], the images left in one array.
-pub fn parse_mnist_set(
-    images: &[u8],
+/// [`parse_mnist`], the images not yet decoded.
+pub fn parse_mnist_set<'a>(
+    images: &'a [u8],
     images_name: &Path,
     labels: &[u8],
     labels_name: &Path,
-) -> Result<MnistSet, DataError> {
-    let img = parse_idx(&gunzip_maybe(images, images_name)?, images_name)?;
-    let lab = parse_idx(&gunzip_maybe(labels, labels_name)?, labels_name)?;
-    mnist_from_idx(img, images_name, lab, labels_name)
+) -> Result<MnistSet<'a>, DataError> {
+    let img = IdxStream::open(unpack(images), images_name)?;
+    let lab = parse_idx(labels, labels_name)?;
+    mnist_from_idx(img, lab, labels_name)
 }
 
-/// Checks the shapes of decoded MNIST images and labels and pairs them up.
-fn mnist_from_idx(
-    img: IdxArray,
-    images: &Path,
+/// Checks the shapes of MNIST images (their header) and decoded labels and pairs them up.
+fn mnist_from_idx<'a>(
+    img: IdxStream<'a>,
     lab: IdxArray,
     labels: &Path,
-) -> Result<MnistSet, DataError> {
+) -> Result<MnistSet<'a>, DataError> {
+    let images = img.path.clone();
+    let images = images.as_path();
     if img.dims.len() != 3 {
         return Err(format_error(
             images,
@@ -244,7 +344,7 @@ fn mnist_from_idx(
             format!("{}", lab.dims.len()),
         ));
     }
-    let (count, height, width) = (img.dims[0], img.dims[1], img.dims[2]);
+    let (count, height, width) = (img.dims()[0], img.dims()[1], img.dims()[2]);
     if lab.dims[0] != count {
         return Err(DataError::Mismatch {
             path: images.to_path_buf(),
@@ -262,7 +362,7 @@ fn mnist_from_idx(
         ));
     }
     Ok(MnistSet {
-        pixels: img.data,
+        images: img,
         height,
         width,
         labels: lab.data,

@@ -1,7 +1,7 @@
 //! Grey-level images and labelled image sets, plus the centre crop used to get 26x26 inputs.
 
 /// One grey-level image, row-major.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Image {
     /// Width \[pixels\].
     pub width: usize,

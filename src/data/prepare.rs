@@ -127,19 +127,25 @@ impl Prepared {
         keep: Keep,
         rng: &mut impl Rng,
     ) -> Result<Prepared, DataError> {
-        // A set of images, given by its labels and a way to copy image i out of it.
-        let images = |labels: &[u8], image: &dyn Fn(usize) -> Image, crop, rng: &mut _| {
+        // A set of images, given by its labels and a way to decode the images at some indices.
+        let images = |labels: &[u8], fetch: Fetch, crop, rng: &mut _| {
             let (train, test) = split_indices(labels, classes, test_examples, rng)?;
-            let subset = |idx: &[usize]| ImageSet {
-                images: idx.iter().map(|&i| image(i)).collect(),
+            let mut wanted = test.clone();
+            if keep == Keep::Images {
+                wanted.extend_from_slice(&train);
+            }
+            let mut decoded = fetch(&wanted)?;
+            let kept = decoded.split_off(test.len());
+            let set = |images, idx: &[usize]| ImageSet {
+                images,
                 labels: idx.iter().map(|&i| labels[i]).collect(),
             };
-            let test = encode_images(&subset(&test), classes, crop, steps, &encoding, rng);
+            let test = encode_images(&set(decoded, &test), classes, crop, steps, &encoding, rng);
             let train_labels: Vec<u8> = train.iter().map(|&i| labels[i]).collect();
             let pool_labels = class_indices(&train_labels, classes);
             let inputs = test.first().map_or(0, |e| e.spikes.channels);
             let pool = match keep {
-                Keep::Images => Pool::Images(subset(&train)),
+                Keep::Images => Pool::Images(set(kept, &train)),
                 Keep::Labels => Pool::Labels,
             };
             Ok::<_, DataError>((pool, pool_labels, test, inputs, crop))
@@ -156,7 +162,8 @@ impl Prepared {
                     |f| load_mnist_set(&f[0], &f[1]),
                     bundled_mnist_set,
                 )?;
-                images(&set.labels, &|i| set.image(i), Some(26), rng)?
+                let labels = set.labels.clone();
+                images(&labels, Box::new(|idx| set.images(idx)), Some(26), rng)?
             }
             Source::UciDigits(dir) => {
                 let set = folder_or_built_in(
@@ -167,7 +174,8 @@ impl Prepared {
                 )?;
                 let count = set.labels.len().min(set.images.len());
                 let labels = &set.labels[..count];
-                images(labels, &|i| set.images[i].clone(), None, rng)?
+                let copy = |idx: &[usize]| Ok(idx.iter().map(|&i| set.images[i].clone()).collect());
+                images(labels, Box::new(copy), None, rng)?
             }
             Source::MnistDvs(dir) => {
                 let bin = recording_bin_us(&encoding)?;
@@ -212,6 +220,9 @@ impl Prepared {
         }
     }
 }
+
+/// Decodes (or copies) the images at some indices, in that order.
+type Fetch<'a> = Box<dyn FnOnce(&[usize]) -> Result<Vec<Image>, DataError> + 'a>;
 
 fn class_indices(raw: &[u8], classes: &[u8]) -> Vec<usize> {
     raw.iter()

@@ -545,3 +545,47 @@ fn a_gzip_declaring_gigabytes_is_refused_from_its_header() {
         "{msg}"
     );
 }
+
+/// The images asked for out of a set whose pixels are decoded in one pass are the full decode's,
+/// in the order asked, repeats included; and the end of the file is still checked when only the
+/// first images are wanted.
+#[test]
+fn mnist_images_picked_in_one_pass_equal_the_full_decode() {
+    let all = mnist();
+    let wanted = [9_999, 0, 4_321, 63, 64, 4_321, 1, 9_998];
+    let set = load_mnist_set(
+        &repo("data/mnist10k-images-idx3-ubyte.gz"),
+        &repo("data/mnist10k-labels-idx1-ubyte.gz"),
+    )
+    .expect("header and labels");
+    assert_eq!(set.labels, all.labels);
+    let picked = set.images(&wanted).expect("images");
+    assert_eq!(picked.len(), wanted.len());
+    for (k, &i) in wanted.iter().enumerate() {
+        assert_eq!(
+            picked[k], all.images[i],
+            "image {i}, asked for as number {k}"
+        );
+    }
+    // Three 1x2 images with one trailing byte: asking for image 0 alone still finds it.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (images, labels) = (tmp.path().join("img.idx"), tmp.path().join("lab.idx"));
+    let mut bytes = vec![
+        0, 0, 8, 3, 0, 0, 0, 3, 0, 0, 0, 1, 0, 0, 0, 2, 1, 2, 3, 4, 5, 6,
+    ];
+    std::fs::write(&labels, [0, 0, 8, 1, 0, 0, 0, 3, 1, 7, 1]).expect("w");
+    std::fs::write(&images, &bytes).expect("w");
+    let set = load_mnist_set(&images, &labels).expect("well formed");
+    assert_eq!(set.images(&[2]).expect("image 2")[0].pixels, vec![5, 6]);
+    bytes.push(7);
+    std::fs::write(&images, &bytes).expect("w");
+    let set = load_mnist_set(&images, &labels).expect("header and labels");
+    let err = set.images(&[0]).expect_err("trailing byte");
+    assert_eq!(format_offset(&err), Some((images.clone(), 22)), "{err}");
+    assert!(err.to_string().contains("1 extra bytes"), "{err}");
+    bytes.truncate(21);
+    std::fs::write(&images, &bytes).expect("w");
+    let set = load_mnist_set(&images, &labels).expect("header and labels");
+    let err = set.images(&[0]).expect_err("one byte short");
+    assert_eq!(format_offset(&err), Some((images, 21)), "{err}");
+}

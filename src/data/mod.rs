@@ -36,8 +36,8 @@ pub use aedat::{
     decode_dvs128_address, parse_aedat, read_aedat, write_aedat2, AedatVersion, DvsEvent,
 };
 pub use bundled::{
-    bundled_mnist, bundled_mnist_set, bundled_uci_digits, MNIST_IMAGES_FILE, MNIST_LABELS_FILE,
-    UCI_DIGITS_FILE,
+    bundled_mnist, bundled_mnist_set, bundled_uci_digits, is_built_in_file, MNIST_IMAGES_FILE,
+    MNIST_LABELS_FILE, UCI_DIGITS_FILE,
 };
 pub use camera::{camera_events, emulate_events, EventCamera};
 pub use dataset::{encode_images, split_indices, train_test_split, Encoding, Example, TrainTest};

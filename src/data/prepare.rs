@@ -7,9 +7,9 @@
 //! ([`crate::data::bundled_mnist`]), so the default scenario runs from any working folder.
 
 use crate::data::{
-    bundled_mnist_set, bundled_uci_digits, encode_images, load_mnist_dvs_dir, load_mnist_set,
-    load_nmnist_dir, load_uci_digits, split_indices, DataError, DvsSplit, Encoding, Example, Image,
-    ImageSet, Polarity, MNIST_IMAGES_FILE, MNIST_LABELS_FILE, UCI_DIGITS_FILE,
+    bundled_mnist_set, bundled_uci_digits, encode_images, is_built_in_file, load_mnist_dvs_dir,
+    load_mnist_set, load_nmnist_dir, load_uci_digits, split_indices, DataError, DvsSplit, Encoding,
+    Example, Image, ImageSet, Polarity, MNIST_IMAGES_FILE, MNIST_LABELS_FILE, UCI_DIGITS_FILE,
 };
 use rand::seq::SliceRandom;
 use rand::Rng;
@@ -78,7 +78,8 @@ pub fn embedded_data_dir() -> PathBuf {
 }
 
 /// The files `names` in `dir`, read by `from_files`; when `dir` is [`embedded_data_dir`] and
-/// holds none of them, the built-in copies, read by `built_in`.
+/// holds none of them, or holds them exactly as built in (as a clone of the repository does), the
+/// built-in copies, read by `built_in` (the same data, decoded at build time).
 fn folder_or_built_in<T>(
     dir: &Path,
     names: &[&str],
@@ -86,7 +87,13 @@ fn folder_or_built_in<T>(
     built_in: impl FnOnce() -> Result<T, DataError>,
 ) -> Result<T, DataError> {
     let files: Vec<PathBuf> = names.iter().map(|n| dir.join(n)).collect();
-    if dir == embedded_data_dir() && !files.iter().any(|f| f.exists()) {
+    let as_built_in = || {
+        names
+            .iter()
+            .zip(&files)
+            .all(|(name, file)| is_built_in_file(file, name))
+    };
+    if dir == embedded_data_dir() && (!files.iter().any(|f| f.exists()) || as_built_in()) {
         built_in()
     } else {
         from_files(&files)

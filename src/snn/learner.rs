@@ -332,11 +332,7 @@ impl OnlineLearner for Learner {
                 *u += c;
             }
         }
-        for &j in &self.traces.active {
-            let j = j as usize;
-            let post = net.postsynaptic(j).len() as u64;
-            stats.synaptic_ops += self.traces.nonzero_of(net, j) * post;
-        }
+        stats.synaptic_ops = self.traces.synaptic_ops(net);
         let newcomers = if use_carry {
             &self.fresh
         } else {

@@ -1,6 +1,7 @@
 //! IDX files (the MNIST container), plain or gzip-compressed.
 
-use std::io::Read;
+use std::borrow::Cow;
+use std::io::{Cursor, Read};
 use std::path::Path;
 
 use super::error::{format_error, DataError};
@@ -48,14 +49,45 @@ pub fn parse_idx(bytes: &[u8], path: &Path) -> Result<IdxArray, DataError> {
     IdxStream::open(unpack(bytes), path)?.into_array()
 }
 
-/// A reader of the bytes, through a gzip decoder when they start with the gzip magic `1f 8b`.
-fn unpack<'a, B: AsRef<[u8]> + 'a>(bytes: B) -> Box<dyn Read + 'a> {
-    if bytes.as_ref().starts_with(&[0x1f, 0x8b]) {
-        Box::new(flate2::read::MultiGzDecoder::new(std::io::Cursor::new(
-            bytes,
-        )))
+/// The bytes as a [`Source`]: through a gzip decoder when they start with the gzip magic
+/// `1f 8b`, as they are otherwise.
+fn unpack<'a>(bytes: impl Into<Cow<'a, [u8]>>) -> Source<'a> {
+    let bytes = Cursor::new(bytes.into());
+    if bytes.get_ref().starts_with(&[0x1f, 0x8b]) {
+        Source::Gzip(Box::new(flate2::read::MultiGzDecoder::new(bytes)))
     } else {
-        Box::new(std::io::Cursor::new(bytes))
+        Source::Plain(bytes)
+    }
+}
+
+/// Bytes to decode: held in memory as they are (skipped without being read), or through a
+/// gzip decoder (skipped by decoding).
+enum Source<'a> {
+    Plain(Cursor<Cow<'a, [u8]>>),
+    Gzip(Box<flate2::read::MultiGzDecoder<Cursor<Cow<'a, [u8]>>>>),
+}
+
+impl Read for Source<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            Source::Plain(bytes) => bytes.read(buf),
+            Source::Gzip(decoder) => decoder.read(buf),
+        }
+    }
+}
+
+impl Source<'_> {
+    /// Passes over at most `n` bytes; how many there were.
+    fn skip(&mut self, n: u64) -> std::io::Result<u64> {
+        match self {
+            Source::Plain(bytes) => {
+                let len = bytes.get_ref().len() as u64;
+                let skipped = n.min(len.saturating_sub(bytes.position()));
+                bytes.set_position(bytes.position() + skipped);
+                Ok(skipped)
+            }
+            Source::Gzip(decoder) => std::io::copy(&mut decoder.take(n), &mut std::io::sink()),
+        }
     }
 }
 
@@ -82,7 +114,7 @@ fn fill(reader: &mut dyn Read, buf: &mut [u8], path: &Path) -> Result<usize, Dat
 /// opened, the elements then read in order ([`IdxStream::read`]) and the end checked
 /// ([`IdxStream::finish`]). Nothing but the caller's buffers holds the elements.
 pub struct IdxStream<'a> {
-    reader: Box<dyn Read + 'a>,
+    reader: Source<'a>,
     path: std::path::PathBuf,
     /// Size of each dimension, outermost first.
     dims: Vec<usize>,
@@ -97,7 +129,7 @@ pub struct IdxStream<'a> {
 impl<'a> IdxStream<'a> {
     /// Reads and checks the header: the magic, element type u8, at least one dimension, and at
     /// most [`MAX_DATA_BYTES`] elements declared.
-    fn open(mut reader: Box<dyn Read + 'a>, path: &Path) -> Result<Self, DataError> {
+    fn open(mut reader: Source<'a>, path: &Path) -> Result<Self, DataError> {
         let mut header = [0u8; 4];
         let got = fill(&mut reader, &mut header, path)?;
         if got < 4 {
@@ -175,8 +207,25 @@ impl<'a> IdxStream<'a> {
     /// Fills `buf` with the next elements; an error if the data end first.
     fn read(&mut self, buf: &mut [u8]) -> Result<(), DataError> {
         let got = fill(&mut self.reader, buf, &self.path)?;
+        self.advanced(got, buf.len())
+    }
+
+    /// Passes over the next `n` elements; an error if the data end first.
+    fn skip(&mut self, n: usize) -> Result<(), DataError> {
+        let got = self
+            .reader
+            .skip(n as u64)
+            .map_err(|source| DataError::Gzip {
+                path: self.path.clone(),
+                source,
+            })?;
+        self.advanced(got as usize, n)
+    }
+
+    /// Counts `got` elements of the `wanted` just read or passed over.
+    fn advanced(&mut self, got: usize, wanted: usize) -> Result<(), DataError> {
         self.done += got;
-        if got < buf.len() || self.done > self.total {
+        if got < wanted || self.done > self.total {
             return Err(format_error(
                 &self.path,
                 self.start + self.done.min(self.total),
@@ -191,14 +240,13 @@ impl<'a> IdxStream<'a> {
     /// most [`MAX_DATA_BYTES`] of it, never kept).
     fn finish(mut self) -> Result<(), DataError> {
         debug_assert_eq!(self.done, self.total);
-        let extra = std::io::copy(
-            &mut (&mut self.reader).take(MAX_DATA_BYTES),
-            &mut std::io::sink(),
-        )
-        .map_err(|source| DataError::Gzip {
-            path: self.path.clone(),
-            source,
-        })?;
+        let extra = self
+            .reader
+            .skip(MAX_DATA_BYTES)
+            .map_err(|source| DataError::Gzip {
+                path: self.path.clone(),
+                source,
+            })?;
         if extra > 0 {
             return Err(format_error(
                 &self.path,
@@ -247,29 +295,30 @@ impl MnistSet<'_> {
             )));
         }
         let mut order: Vec<usize> = (0..indices.len()).collect();
-        order.sort_unstable_by_key(|&k| indices[k]);
+        order.sort_by_key(|&k| indices[k]);
         let mut out: Vec<Image> = vec![Image::default(); indices.len()];
-        // Decoded a block of images at a time; the wanted ones copied out of it.
-        const BLOCK: usize = 64;
-        let mut block = vec![0u8; BLOCK * size];
-        let mut next = order.iter().peekable();
-        for first in (0..count).step_by(BLOCK) {
-            let n = BLOCK.min(count - first);
-            self.images.read(&mut block[..n * size])?;
-            while let Some(&&k) = next.peek() {
-                let i = indices[k];
-                if i >= first + n {
-                    break;
-                }
-                let at = (i - first) * size;
-                out[k] = Image {
-                    width: self.width,
-                    height: self.height,
-                    pixels: block[at..at + size].to_vec(),
-                };
-                next.next();
+        // The images asked for decoded in file order, those between passed over (in memory:
+        // never read; gzip: decoded and dropped).
+        let mut at = 0;
+        let mut previous: Option<usize> = None;
+        for &k in &order {
+            let i = indices[k];
+            if let Some(p) = previous.filter(|&p| indices[p] == i) {
+                out[k] = out[p].clone();
+                continue;
             }
+            self.images.skip((i - at) * size)?;
+            let mut pixels = vec![0u8; size];
+            self.images.read(&mut pixels)?;
+            out[k] = Image {
+                width: self.width,
+                height: self.height,
+                pixels,
+            };
+            at = i + 1;
+            previous = Some(k);
         }
+        self.images.skip((count - at) * size)?;
         self.images.finish()?;
         Ok(out)
     }

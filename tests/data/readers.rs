@@ -567,25 +567,34 @@ fn mnist_images_picked_in_one_pass_equal_the_full_decode() {
             "image {i}, asked for as number {k}"
         );
     }
-    // Three 1x2 images with one trailing byte: asking for image 0 alone still finds it.
+    // Three 1x2 images, plain and gzip: the images not asked for are passed over, and the end
+    // of the data is still checked (a trailing byte, one byte short).
     let tmp = tempfile::tempdir().expect("tempdir");
     let (images, labels) = (tmp.path().join("img.idx"), tmp.path().join("lab.idx"));
-    let mut bytes = vec![
-        0, 0, 8, 3, 0, 0, 0, 3, 0, 0, 0, 1, 0, 0, 0, 2, 1, 2, 3, 4, 5, 6,
-    ];
     std::fs::write(&labels, [0, 0, 8, 1, 0, 0, 0, 3, 1, 7, 1]).expect("w");
-    std::fs::write(&images, &bytes).expect("w");
-    let set = load_mnist_set(&images, &labels).expect("well formed");
-    assert_eq!(set.images(&[2]).expect("image 2")[0].pixels, vec![5, 6]);
-    bytes.push(7);
-    std::fs::write(&images, &bytes).expect("w");
-    let set = load_mnist_set(&images, &labels).expect("header and labels");
-    let err = set.images(&[0]).expect_err("trailing byte");
-    assert_eq!(format_offset(&err), Some((images.clone(), 22)), "{err}");
-    assert!(err.to_string().contains("1 extra bytes"), "{err}");
-    bytes.truncate(21);
-    std::fs::write(&images, &bytes).expect("w");
-    let set = load_mnist_set(&images, &labels).expect("header and labels");
-    let err = set.images(&[0]).expect_err("one byte short");
-    assert_eq!(format_offset(&err), Some((images, 21)), "{err}");
+    let well_formed = vec![0, 0, 8, 3, 0, 0, 0, 3, 0, 0, 0, 1, 0, 0, 0, 2, 1, 2, 3, 4, 5, 6];
+    for gzip in [false, true] {
+        let write = |bytes: &[u8]| {
+            let bytes = if gzip {
+                let mut enc =
+                    flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+                enc.write_all(bytes).expect("gzip");
+                enc.finish().expect("gzip")
+            } else {
+                bytes.to_vec()
+            };
+            std::fs::write(&images, bytes).expect("w");
+            load_mnist_set(&images, &labels).expect("header and labels")
+        };
+        let picked = write(&well_formed).images(&[2, 1, 2]).expect("images");
+        let pixels: Vec<_> = picked.iter().map(|i| i.pixels.clone()).collect();
+        assert_eq!(pixels, vec![vec![5, 6], vec![3, 4], vec![5, 6]], "gzip {gzip}");
+        let mut longer = well_formed.clone();
+        longer.push(7);
+        let err = write(&longer).images(&[0]).expect_err("trailing byte");
+        assert_eq!(format_offset(&err), Some((images.clone(), 22)), "{err}");
+        assert!(err.to_string().contains("1 extra bytes"), "{err}");
+        let err = write(&well_formed[..21]).images(&[0]).expect_err("one byte short");
+        assert_eq!(format_offset(&err), Some((images.clone(), 21)), "{err}");
+    }
 }

@@ -769,4 +769,51 @@ mod tests {
         assert_eq!(bits(learner.params(&net)), bits(restored.params(&net)));
         assert_eq!(learner.abs_grad_w(), restored.abs_grad_w());
     }
+
+    /// The flat model a snapshot reads, position by position.
+    fn read(snapshot: &ParamsSnapshot) -> Vec<f64> {
+        (0..snapshot.len()).filter_map(|p| snapshot.get(p)).collect()
+    }
+
+    #[test]
+    fn a_snapshot_shares_w_until_the_learner_writes_to_it() {
+        let (net, params) = net_and_params();
+        let mut learner = Learner::new(&net, params.clone()).expect("shapes");
+        let mut twin = Learner::new(&net, params).expect("shapes");
+        let steps = spike_trains(6, 0.3, 120, 1);
+        let (mut rng, mut twin_rng) = (
+            rand_chacha::ChaCha8Rng::seed_from_u64(2),
+            rand_chacha::ChaCha8Rng::seed_from_u64(2),
+        );
+        train(&mut learner, &net, &steps[..50], 0, &mut rng);
+        train(&mut twin, &net, &steps[..50], 0, &mut twin_rng);
+        let snapshot = learner.snapshot(&net);
+        assert!(learner.shares_w_with(&snapshot), "no copy of W");
+        // Reading the parameters settles the twin as taking the snapshot settled the learner.
+        twin.params(&net);
+        let flat = |p: &Params| [&p.w[..], &p.v, &p.gamma].concat();
+        let then = flat(learner.params(&net));
+        assert!(
+            learner.shares_w_with(&snapshot),
+            "reading settled parameters writes nothing"
+        );
+        assert_eq!(read(&snapshot), then, "the snapshot reads the flat model");
+        assert_eq!(snapshot.len(), then.len());
+        assert_eq!(snapshot.get(then.len()), None);
+
+        // Training writes to W: copied first, the snapshot keeps its values.
+        train(&mut learner, &net, &steps[50..], 50, &mut rng);
+        train(&mut twin, &net, &steps[50..], 50, &mut twin_rng);
+        assert!(!learner.shares_w_with(&snapshot), "W copied before the write");
+        assert_eq!(read(&snapshot), then, "a later write leaves the snapshot alone");
+        let now = flat(learner.params(&net));
+        assert_ne!(now, then, "the learner moved on");
+        assert_eq!(bits(learner.params(&net)), bits(twin.params(&net)), "as with a copy");
+
+        // So does adopting a model.
+        let snapshot = learner.snapshot(&net);
+        learner.set_params(&net, &net.zero_params()).expect("shapes");
+        assert!(!learner.shares_w_with(&snapshot));
+        assert_eq!(read(&snapshot), now);
+    }
 }

@@ -49,6 +49,14 @@ impl SharedModel for ParamsSnapshot {
     fn get(&self, p: usize) -> Option<f64> {
         ParamsSnapshot::get(self, p)
     }
+
+    fn gather_f32(&self, positions: &[usize]) -> Vec<f32> {
+        ParamsSnapshot::gather_f32(self, positions)
+    }
+
+    fn fits_f32(&self) -> bool {
+        ParamsSnapshot::fits_f32(self)
+    }
 }
 
 #[cfg(test)]

@@ -41,7 +41,8 @@ pub struct Learner {
     step_signal: f64,
     #[serde(with = "super::capacity")]
     abs_grad_basis: Vec<f64>,
-    abs_grad_full: Option<Vec<f64>>,
+    /// A boxed slice (no capacity field): the learner is as large as before W was shared.
+    abs_grad_full: Option<Box<[f64]>>,
     /// Delta_s = 1: next step's potentials from the neurons that stay active, `[L]`, summed
     /// while their rows were updated; valid while `carry_valid`.
     #[serde(with = "super::capacity")]
@@ -228,7 +229,7 @@ impl Learner {
 
     /// Turns the per-entry |g_W| accumulator on (allocating `[L][N][K_a]`) or off.
     pub fn track_abs_grad_full(&mut self, on: bool) {
-        self.abs_grad_full = on.then(|| vec![0.0; self.w.len()]);
+        self.abs_grad_full = on.then(|| vec![0.0; self.w.len()].into_boxed_slice());
     }
 
     /// Zeroes the |g_W| accumulators (after an upload).
@@ -259,7 +260,7 @@ impl Learner {
             + self.u.capacity() * 3
             + self.carry.capacity()
             + self.abs_grad_basis.capacity()
-            + self.abs_grad_full.as_ref().map_or(0, Vec::capacity);
+            + self.abs_grad_full.as_ref().map_or(0, |a| a.len());
         // W's `Arc` holds its two reference counts before the values.
         std::mem::size_of::<Self>()
             + 2 * std::mem::size_of::<usize>()
@@ -798,6 +799,18 @@ mod tests {
             "reading settled parameters writes nothing"
         );
         assert_eq!(read(&snapshot), then, "the snapshot reads the flat model");
+        // In bulk, rounded to f32: every position, and every third one (runs broken up).
+        let f32s = |v: &[f64]| v.iter().map(|&x| x as f32).collect::<Vec<_>>();
+        let all: Vec<usize> = (0..then.len() + 2).collect();
+        let mut want = f32s(&then);
+        want.extend([f32::NAN; 2]);
+        let got = snapshot.gather_f32(&all);
+        assert_eq!(got.len(), want.len());
+        assert!(got.iter().zip(&want).all(|(a, b)| a.to_bits() == b.to_bits()));
+        let thirds: Vec<usize> = (1..then.len()).step_by(3).collect();
+        let want: Vec<f32> = thirds.iter().map(|&p| then[p] as f32).collect();
+        assert_eq!(snapshot.gather_f32(&thirds), want);
+        assert!(snapshot.fits_f32());
         assert_eq!(snapshot.len(), then.len());
         assert_eq!(snapshot.get(then.len()), None);
 

@@ -60,6 +60,43 @@ impl ParamsSnapshot {
         }
     }
 
+    /// The values at `positions` (ascending flat positions, as [`ParamsSnapshot::get`] reads
+    /// them), each rounded to f32 as a full-precision upload sends it, in a vector of exactly
+    /// their number (NaN past the end). Consecutive positions within a row of W are copied as
+    /// one run.
+    pub fn gather_f32(&self, positions: &[usize]) -> Vec<f32> {
+        let (k, n, w_len) = (self.k, self.n, self.w.len());
+        let mut out = Vec::with_capacity(positions.len());
+        let mut rest = positions;
+        while let Some(&p) = rest.first() {
+            let run = if p < w_len {
+                let (row, offset) = (p / k, p % k);
+                // Ascending distinct positions: the next `run` are consecutive iff the last is.
+                let run = (k - offset).min(rest.len());
+                let run = if rest[run - 1] == p + run - 1 { run } else { 1 };
+                let (l, j) = (row / n, row % n);
+                let from = (j * self.l_count + l) * k + offset;
+                match self.w.get(from..from + run) {
+                    Some(values) => out.extend(values.iter().map(|&x| x as f32)),
+                    None => out.extend(std::iter::repeat_n(f32::NAN, run)),
+                }
+                run
+            } else {
+                out.push(self.get(p).unwrap_or(f64::NAN) as f32);
+                1
+            };
+            rest = &rest[run..];
+        }
+        out
+    }
+
+    /// Whether every value is finite once rounded to f32 (absent synapses' included: a quick
+    /// check of a whole model, for which [`ParamsSnapshot::gather_f32`] is the exact one).
+    pub fn fits_f32(&self) -> bool {
+        let fits = |v: &[f64]| v.iter().all(|&x| (x as f32).is_finite());
+        fits(&self.w) && fits(&self.v) && fits(&self.gamma)
+    }
+
     /// Whether it holds `w` itself (not a copy).
     pub(crate) fn shares_w(&self, w: &Arc<[f64]>) -> bool {
         Arc::ptr_eq(&self.w, w)

@@ -788,6 +788,15 @@ impl SharedModel for Flat {
     fn get(&self, p: usize) -> Option<f64> {
         self.0.get(p).copied()
     }
+
+    fn gather_f32(&self, positions: &[usize]) -> Vec<f32> {
+        let value = |p| self.get(p).unwrap_or(f64::NAN) as f32;
+        positions.iter().map(|&p| value(p)).collect()
+    }
+
+    fn fits_f32(&self) -> bool {
+        self.0.iter().all(|&x| (x as f32).is_finite())
+    }
 }
 
 /// A full upload that reads a shared model is the upload that holds its values: the same

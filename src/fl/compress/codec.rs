@@ -191,15 +191,16 @@ impl Codec {
                 expected: self.layout.len(),
             });
         }
-        for (index, &p) in self.candidates.iter().enumerate() {
-            let value = model.get(p).unwrap_or(f64::NAN);
-            if !(value as f32).is_finite() {
-                return Err(CompressError::NotFinite {
-                    what: "model",
-                    index,
-                    value,
-                });
-            }
+        let values = match model.fits_f32() {
+            true => Vec::new(),
+            false => model.gather_f32(&self.candidates),
+        };
+        if let Some(index) = values.iter().position(|x| !x.is_finite()) {
+            return Err(CompressError::NotFinite {
+                what: "model",
+                index,
+                value: model.get(self.candidates[index]).unwrap_or(f64::NAN),
+            });
         }
         Ok(EncodedUpload::Full {
             values: FullValues::Shared {
@@ -312,6 +313,11 @@ impl Codec {
     pub(crate) fn check_upload(&self, upload: &EncodedUpload) -> Result<(), CompressError> {
         let n = self.candidates.len();
         match (&self.compression, upload) {
+            // A shared model's values were checked when the upload was made, and the model
+            // cannot change while the upload holds it: only their number is checked again.
+            (Compression::None, EncodedUpload::Full { values }) if values.is_shared() => {
+                self.check_count(values.len(), "full")
+            }
             (Compression::None, EncodedUpload::Full { values }) => {
                 self.check_full(&values.values(), "full")
             }
@@ -461,14 +467,21 @@ impl Codec {
 
     /// Checks that `values` are one finite value per candidate position.
     fn check_full(&self, values: &[f32], what: &'static str) -> Result<(), CompressError> {
-        if values.len() != self.candidates.len() {
-            return Err(CompressError::Length {
-                what,
-                got: values.len(),
-                expected: self.candidates.len(),
-            });
-        }
+        self.check_count(values.len(), what)?;
         check_finite(what, values.iter().map(|&x| f64::from(x)))
+    }
+
+    /// Checks that `count` values are one per candidate position.
+    fn check_count(&self, count: usize, what: &'static str) -> Result<(), CompressError> {
+        if count == self.candidates.len() {
+            Ok(())
+        } else {
+            Err(CompressError::Length {
+                what,
+                got: count,
+                expected: self.candidates.len(),
+            })
+        }
     }
 
     /// Checked f32 candidate values to a flat model (zero elsewhere).

@@ -19,6 +19,15 @@ pub trait SharedModel: Send + Sync + std::fmt::Debug {
 
     /// The value at flat position `p` of the model (W ++ V ++ gamma); `None` past its end.
     fn get(&self, p: usize) -> Option<f64>;
+
+    /// The values at the ascending positions `positions`, each rounded to f32, in a vector of
+    /// exactly their number (NaN past the end): [`SharedModel::get`] in bulk.
+    fn gather_f32(&self, positions: &[usize]) -> Vec<f32>;
+
+    /// Whether every value of the model is finite once rounded to f32 (a quick check of the
+    /// whole model; `false` only asks for the exact check, through
+    /// [`SharedModel::gather_f32`]).
+    fn fits_f32(&self) -> bool;
 }
 
 /// Every sendable value of a model in layout order, f32 on the wire.
@@ -55,12 +64,7 @@ impl FullValues {
     pub fn values(&self) -> Cow<'_, [f32]> {
         match self {
             FullValues::Own(values) => Cow::Borrowed(values),
-            FullValues::Shared { model, positions } => Cow::Owned(
-                positions
-                    .iter()
-                    .map(|&p| model.get(p).unwrap_or(f64::NAN) as f32)
-                    .collect(),
-            ),
+            FullValues::Shared { model, positions } => Cow::Owned(model.gather_f32(positions)),
         }
     }
 

@@ -348,8 +348,7 @@ impl OnlineLearner for Learner {
                 history: &self.history,
                 traces: &self.traces,
             };
-            self.groups
-                .make_missing(&window, &mut self.rows, w, blocks);
+            self.groups.make_missing(&window, &mut self.rows, w, blocks);
         } else if !self.groups.is_empty() {
             self.groups.fold_all(net, &mut self.rows, w, blocks);
         }
@@ -773,7 +772,9 @@ mod tests {
 
     /// The flat model a snapshot reads, position by position.
     fn read(snapshot: &ParamsSnapshot) -> Vec<f64> {
-        (0..snapshot.len()).filter_map(|p| snapshot.get(p)).collect()
+        (0..snapshot.len())
+            .filter_map(|p| snapshot.get(p))
+            .collect()
     }
 
     #[test]
@@ -806,7 +807,10 @@ mod tests {
         want.extend([f32::NAN; 2]);
         let got = snapshot.gather_f32(&all);
         assert_eq!(got.len(), want.len());
-        assert!(got.iter().zip(&want).all(|(a, b)| a.to_bits() == b.to_bits()));
+        assert!(got
+            .iter()
+            .zip(&want)
+            .all(|(a, b)| a.to_bits() == b.to_bits()));
         let thirds: Vec<usize> = (1..then.len()).step_by(3).collect();
         let want: Vec<f32> = thirds.iter().map(|&p| then[p] as f32).collect();
         assert_eq!(snapshot.gather_f32(&thirds), want);
@@ -817,15 +821,28 @@ mod tests {
         // Training writes to W: copied first, the snapshot keeps its values.
         train(&mut learner, &net, &steps[50..], 50, &mut rng);
         train(&mut twin, &net, &steps[50..], 50, &mut twin_rng);
-        assert!(!learner.shares_w_with(&snapshot), "W copied before the write");
-        assert_eq!(read(&snapshot), then, "a later write leaves the snapshot alone");
+        assert!(
+            !learner.shares_w_with(&snapshot),
+            "W copied before the write"
+        );
+        assert_eq!(
+            read(&snapshot),
+            then,
+            "a later write leaves the snapshot alone"
+        );
         let now = flat(learner.params(&net));
         assert_ne!(now, then, "the learner moved on");
-        assert_eq!(bits(learner.params(&net)), bits(twin.params(&net)), "as with a copy");
+        assert_eq!(
+            bits(learner.params(&net)),
+            bits(twin.params(&net)),
+            "as with a copy"
+        );
 
         // So does adopting a model.
         let snapshot = learner.snapshot(&net);
-        learner.set_params(&net, &net.zero_params()).expect("shapes");
+        learner
+            .set_params(&net, &net.zero_params())
+            .expect("shapes");
         assert!(!learner.shares_w_with(&snapshot));
         assert_eq!(read(&snapshot), now);
     }

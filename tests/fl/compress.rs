@@ -6,9 +6,9 @@ use flsnn::fl::compress::{
     Compression, Decoded, EncodedUpload, FixedRateAggregation, FullValues, ModelLayout,
     SharedModel,
 };
-use std::sync::Arc;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use std::sync::Arc;
 
 /// l = 2 learnable neurons, n = 3 neurons, k_ff = 4, k_fb = 1; synapses (0,0), (0,2), (1,1),
 /// (1,2): 4 synapses, 4 * 4 + 2 + 2 = 20 sendable values out of 24 + 2 + 2 = 28.
@@ -842,7 +842,10 @@ fn a_shared_full_upload_is_the_upload_that_holds_its_values() {
     let mut big = m.clone();
     big[c.candidates()[5]] = 1e300;
     let refused = c.encode(&mut state, &big, &[], &mut rng).err();
-    assert!(matches!(refused, Some(CompressError::NotFinite { index: 5, .. })));
+    assert!(matches!(
+        refused,
+        Some(CompressError::NotFinite { index: 5, .. })
+    ));
     assert_eq!(c.encode_shared(Arc::new(Flat(big))).err(), refused);
     let short = Arc::new(Flat(m[1..].to_vec()));
     assert!(matches!(

@@ -61,7 +61,10 @@ fn a_shared_upload_is_the_copied_upload_and_survives_later_training() {
     let mut copying = device(Compression::None, false);
     let shared = train(&mut sharing, 60, true).expect("upload");
     let copied = train(&mut copying, 60, true).expect("upload");
-    assert!(values(&shared).is_shared(), "the upload reads the learner's model");
+    assert!(
+        values(&shared).is_shared(),
+        "the upload reads the learner's model"
+    );
     assert!(!values(&copied).is_shared());
     let before: Vec<f32> = values(&copied).values().into_owned();
     assert_eq!(values(&shared).values(), before, "the same values");
@@ -72,14 +75,22 @@ fn a_shared_upload_is_the_copied_upload_and_survives_later_training() {
     // Training on writes to W: the upload in flight keeps the values it was made with.
     train(&mut sharing, 60, false);
     train(&mut copying, 60, false);
-    assert_eq!(values(&shared).values(), before, "a later write leaves the upload alone");
+    assert_eq!(
+        values(&shared).values(),
+        before,
+        "a later write leaves the upload alone"
+    );
     let (next_shared, next_copied) = (
         train(&mut sharing, 20, true).expect("upload"),
         train(&mut copying, 20, true).expect("upload"),
     );
     assert_ne!(values(&next_shared).values(), before, "the model moved on");
     assert_eq!(next_shared, next_copied, "sharing changes no result");
-    assert_eq!(sharing.save(), copying.save(), "nor the device's saved state");
+    assert_eq!(
+        sharing.save(),
+        copying.save(),
+        "nor the device's saved state"
+    );
 }
 
 /// Compressions that transform the values, and devices not told to share (non-blocking ones
@@ -88,9 +99,17 @@ fn a_shared_upload_is_the_copied_upload_and_survives_later_training() {
 fn only_full_precision_uploads_of_sharing_devices_share() {
     let mut fixed_rate = device(Compression::fixed_rate(4), true);
     let upload = train(&mut fixed_rate, 40, true).expect("upload");
-    assert!(matches!(upload, EncodedUpload::Slices(_)), "{}", upload.kind());
+    assert!(
+        matches!(upload, EncodedUpload::Slices(_)),
+        "{}",
+        upload.kind()
+    );
     let fp16 = train(&mut device(Compression::Fp16, true), 40, true).expect("upload");
-    assert!(matches!(fp16, EncodedUpload::Half { .. }), "{}", fp16.kind());
+    assert!(
+        matches!(fp16, EncodedUpload::Half { .. }),
+        "{}",
+        fp16.kind()
+    );
     let copying = train(&mut device(Compression::None, false), 40, true).expect("upload");
     assert!(!values(&copying).is_shared());
 }

@@ -177,7 +177,10 @@ impl Codec {
     /// a copy of its values: the upload reads them from `model` when it is read, so `model` must
     /// not change while the upload lives (a device copies it before it changes it). The values
     /// are checked as `encode` checks them; an error for other compressions.
-    pub fn encode_shared(&self, model: Arc<dyn SharedModel>) -> Result<EncodedUpload, CompressError> {
+    pub fn encode_shared(
+        &self,
+        model: Arc<dyn SharedModel>,
+    ) -> Result<EncodedUpload, CompressError> {
         if !self.sends_model_as_is() {
             return Err(CompressError::WrongKind {
                 expected: self.expected_kind(),

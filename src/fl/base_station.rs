@@ -460,7 +460,7 @@ mod tests {
             round,
             samples,
             payload: EncodedUpload::Full {
-                values: vec![value; MODEL],
+                values: vec![value; MODEL].into(),
             },
             channel_quality_db: None,
         }))

@@ -523,7 +523,7 @@ mod tests {
             compute: ComputeTotals::default(),
             evaluation: None,
             upload: upload.then(|| EncodedUpload::Full {
-                values: vec![0.5; 100],
+                values: vec![0.5; 100].into(),
             }),
             epoch: 0,
         })

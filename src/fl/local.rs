@@ -45,6 +45,8 @@ pub struct LocalModel {
     compressor: CompressorState,
     compression_rng: ChaCha12Rng,
     test_rng: ChaCha12Rng,
+    /// Full-precision uploads share the learner's W instead of holding the model again.
+    shares_uploads: bool,
 }
 
 /// What of a [`LocalModel`] changes as it runs (the rest, its network, initial model, shared
@@ -94,7 +96,11 @@ pub struct DeviceStreams {
 
 impl LocalModel {
     /// A device walking through `shard`, starting from `params`, compressing its uploads with `codec`,
-    /// evaluated on `test`.
+    /// evaluated on `test`. With `shares_uploads`, a full-precision upload (no compression)
+    /// shares the learner's model instead of holding a copy of it: for a device that does not
+    /// train while its upload is in flight (synchronous mode), whose model is then held once; a
+    /// device that trains meanwhile copies W first, and would hold two f64 copies of W instead
+    /// of one and an f32 upload.
     pub fn new(
         net: Arc<Network>,
         params: Arc<Params>,
@@ -102,6 +108,7 @@ impl LocalModel {
         test: Arc<Vec<Example>>,
         codec: Arc<Codec>,
         streams: DeviceStreams,
+        shares_uploads: bool,
     ) -> Result<LocalModel, LocalError> {
         let (learner, compressor) = Self::fresh(&net, &params, &codec)?;
         Ok(LocalModel {
@@ -115,6 +122,7 @@ impl LocalModel {
             compressor,
             compression_rng: streams.compression,
             test_rng: streams.test,
+            shares_uploads,
         })
     }
 
@@ -234,8 +242,16 @@ impl LocalModel {
         done
     }
 
-    /// What it uploads now: its model, compressed; the |g_W| accumulator starts again.
+    /// What it uploads now: its model, compressed; the |g_W| accumulator starts again. A
+    /// full-precision upload shares the learner's model if the device [`LocalModel::new`] was
+    /// told so (the same values on the wire, read when the base station folds them in).
     pub fn upload(&mut self) -> Result<EncodedUpload, CompressError> {
+        if self.shares_uploads && self.codec.sends_model_as_is() {
+            let model = Arc::new(self.learner.snapshot(&self.net));
+            let upload = self.codec.encode_shared(model)?;
+            self.learner.reset_abs_grad();
+            return Ok(upload);
+        }
         let model = flatten(self.learner.params(&self.net));
         let grad = self.learner.abs_grad_w_full().unwrap_or(&[]);
         let upload = self.codec.encode(

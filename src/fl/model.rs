@@ -1,8 +1,8 @@
 //! The bridge between the SNN's parameters and the flat model vectors that compression, the
 //! channel and the base station handle: W ++ V ++ gamma.
 
-use crate::fl::compress::ModelLayout;
-use crate::snn::{Network, Params};
+use crate::fl::compress::{ModelLayout, SharedModel};
+use crate::snn::{Network, Params, ParamsSnapshot};
 
 /// The layout of `net`'s parameters, with its synapse mask.
 pub fn layout(net: &Network) -> ModelLayout {
@@ -37,6 +37,25 @@ pub fn unflatten(flat: &[f64], like: &Params) -> Params {
         w: w.to_vec(),
         v: v.to_vec(),
         gamma: gamma.to_vec(),
+    }
+}
+
+/// A learner's snapshot is read by flat position, as an upload that shares it needs.
+impl SharedModel for ParamsSnapshot {
+    fn len(&self) -> usize {
+        ParamsSnapshot::len(self)
+    }
+
+    fn get(&self, p: usize) -> Option<f64> {
+        ParamsSnapshot::get(self, p)
+    }
+
+    fn gather_f32(&self, positions: &[usize]) -> Vec<f32> {
+        ParamsSnapshot::gather_f32(self, positions)
+    }
+
+    fn fits_f32(&self) -> bool {
+        ParamsSnapshot::fits_f32(self)
     }
 }
 

@@ -17,7 +17,7 @@ use crate::data::{DataError, Encoding, EventCamera};
 use crate::data::{Keep, Prepared, Shard, SharedPool, Source};
 use crate::fl::compress::Codec;
 use crate::fl::compress::HEADER_BYTES;
-use crate::fl::{DeviceSetup, DeviceStreams, LocalModel, Participation, Protocol};
+use crate::fl::{DeviceSetup, DeviceStreams, LocalModel, Mode, Participation, Protocol};
 use crate::net::{
     Availability, AvailabilityTrace, Cell, Channel, ComputeEnergy, DownlinkMode, LinkConfig,
     NetError, RadioEnergy, Rate, SharedUplink, Sharing,
@@ -569,6 +569,8 @@ pub fn build_for(
                 test.clone(),
                 codec.clone(),
                 streams,
+                // A synchronous device does not train while its upload is in flight.
+                mode == Mode::Sync,
             )
             .map_err(|e| bad(format!("compression: {e}")))?;
             (samples, Some(Box::new(local)))

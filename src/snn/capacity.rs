@@ -33,6 +33,24 @@ pub fn deserialize<'de, T: Plain, D: Deserializer<'de>>(d: D) -> Result<Vec<T>, 
     Ok(with_capacity(capacity, items))
 }
 
+/// The same for a slice behind an `Arc`, which has no spare capacity: written as a vector of
+/// its length is (so as a vector was before it was shared), read back unshared.
+pub mod shared {
+    use super::*;
+    use std::sync::Arc;
+
+    /// Writes `(length, elements)`.
+    pub fn serialize<T: Plain, S: Serializer>(v: &Arc<[T]>, s: S) -> Result<S::Ok, S::Error> {
+        (v.len(), Run(v)).serialize(s)
+    }
+
+    /// Reads `(capacity, elements)` (the capacity is not needed).
+    pub fn deserialize<'de, T: Plain, D: Deserializer<'de>>(d: D) -> Result<Arc<[T]>, D::Error> {
+        let (_, Owned(items)): (usize, Owned<T>) = Deserialize::deserialize(d)?;
+        Ok(items.into())
+    }
+}
+
 /// The same for a vector of vectors: every capacity kept.
 pub mod nested {
     use super::*;

@@ -418,13 +418,25 @@ impl LazyRows {
         }
     }
 
-    /// Brings every row up to date (touched rows of the open block keep their pending update)
-    /// and rebuilds the flush queues.
+    /// Whether some row is not up to date at `blocks` (a catch-up would write W).
+    pub(crate) fn behind(&self, blocks: u64) -> bool {
+        self.stamp.iter().any(|&s| s < blocks)
+    }
+
+    /// Brings every row up to date (touched rows of the open block keep their pending update);
+    /// [`LazyRows::requeue`] then rebuilds the flush queues.
     pub(crate) fn catch_up_all(&mut self, w: &mut [f64], blocks: u64) {
+        for row in 0..self.stamp.len() {
+            self.catch_up(w, row, blocks);
+        }
+    }
+
+    /// Rebuilds the flush queues of rows all up to date at `blocks`: every hidden row with a
+    /// non-zero trace, under its stamp `blocks`.
+    pub(crate) fn requeue(&mut self, blocks: u64) {
         let ring = self.signals.len() as u64;
         self.pending.iter_mut().for_each(Vec::clear);
         for row in 0..self.stamp.len() {
-            self.catch_up(w, row, blocks);
             let nonzero = self.e[row * self.k..(row + 1) * self.k]
                 .iter()
                 .any(|&e| e != 0.0);

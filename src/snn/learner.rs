@@ -5,16 +5,19 @@ use super::history::{SpikeHistory, Traces};
 use super::lazy::LazyRows;
 use super::rule::{dense_block_update, respond, smooth_signal};
 pub use super::rule::{OnlineLearner, StepStats};
-use super::{Network, Params, RngSampler, SnnError, SpikeSampler};
+use super::{Network, Params, ParamsSnapshot, RngSampler, SnnError, SpikeSampler};
+use std::sync::Arc;
 
 /// One device's learning state: parameters (W rows lazily up to date), eligibility traces,
 /// learning signal, block accumulators, spike history and the |g_W| accumulators.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Learner {
     rows: LazyRows,
-    /// W in the internal `[N][L][K]` layout; a row is current only once caught up.
-    #[serde(with = "super::capacity")]
-    w: Vec<f64>,
+    /// W in the internal `[N][L][K]` layout; a row is current only once caught up. Shared
+    /// with the [`ParamsSnapshot`]s taken of it (an upload in flight) until it next changes: it
+    /// is copied first then (`Arc::make_mut`), so a snapshot never sees a later write.
+    #[serde(with = "super::capacity::shared")]
+    w: Arc<[f64]>,
     /// V and gamma are always current; `params.w` is a view of `w` in the `Params` layout,
     /// refreshed by `params()` and dropped by `shed_params_view()` (empty between the two).
     params: Params,
@@ -38,7 +41,8 @@ pub struct Learner {
     step_signal: f64,
     #[serde(with = "super::capacity")]
     abs_grad_basis: Vec<f64>,
-    abs_grad_full: Option<Vec<f64>>,
+    /// A boxed slice (no capacity field): the learner is as large as before W was shared.
+    abs_grad_full: Option<Box<[f64]>>,
     /// Delta_s = 1: next step's potentials from the neurons that stay active, `[L]`, summed
     /// while their rows were updated; valid while `carry_valid`.
     #[serde(with = "super::capacity")]
@@ -71,7 +75,7 @@ impl Learner {
         params.w = Vec::new();
         Ok(Learner {
             rows,
-            w,
+            w: w.into(),
             elig_v: vec![0.0; params.v.len()],
             elig_gamma: vec![0.0; l_count],
             grad_v: vec![0.0; params.v.len()],
@@ -124,6 +128,24 @@ impl Learner {
         &self.params
     }
 
+    /// Current parameters, every lazy row brought up to date, without a copy of W: the
+    /// snapshot shares W with the learner, which copies it before it next writes to it while
+    /// the snapshot lives (copy-on-write).
+    pub fn snapshot(&mut self, net: &Network) -> ParamsSnapshot {
+        self.settle(net);
+        ParamsSnapshot::new(
+            net,
+            Arc::clone(&self.w),
+            self.params.v.clone(),
+            self.params.gamma.clone(),
+        )
+    }
+
+    /// Whether `snapshot` shares this learner's W (no copy of it is made for the snapshot).
+    pub fn shares_w_with(&self, snapshot: &ParamsSnapshot) -> bool {
+        snapshot.shares_w(&self.w)
+    }
+
     /// Adopts a global model (eligibility, learning signal and history are kept).
     ///
     /// # Errors
@@ -160,7 +182,7 @@ impl Learner {
     /// `w` (`Params` layout), `v` and `gamma`, whose shapes are checked.
     fn adopt_parts(&mut self, net: &Network, w: &[f64], v: &[f64], gamma: &[f64]) {
         self.settle(net);
-        self.rows.to_internal_layout(w, &mut self.w);
+        self.rows.to_internal_layout(w, writable(&mut self.w));
         self.carry_valid = false;
         self.shed_params_view();
         self.params.v.copy_from_slice(v);
@@ -168,12 +190,18 @@ impl Learner {
     }
 
     /// Folds the spike-time groups into their members' rows (and frees them: a device holds
-    /// them only while it trains) and brings every row up to date.
+    /// them only while it trains) and brings every row up to date. W is written (and so copied
+    /// if a snapshot shares it) only if something was not up to date.
     fn settle(&mut self, net: &Network) {
-        self.groups
-            .fold_all(net, &mut self.rows, &mut self.w, self.blocks);
+        if !self.groups.is_empty() {
+            let w = writable(&mut self.w);
+            self.groups.fold_all(net, &mut self.rows, w, self.blocks);
+        }
         self.groups = SpikeGroups::default();
-        self.rows.catch_up_all(&mut self.w, self.blocks);
+        if self.rows.behind(self.blocks) {
+            self.rows.catch_up_all(writable(&mut self.w), self.blocks);
+        }
+        self.rows.requeue(self.blocks);
     }
 
     /// Drops the `Params`-layout copy of W that [`Learner::params`] fills (W is then held once,
@@ -201,7 +229,7 @@ impl Learner {
 
     /// Turns the per-entry |g_W| accumulator on (allocating `[L][N][K_a]`) or off.
     pub fn track_abs_grad_full(&mut self, on: bool) {
-        self.abs_grad_full = on.then(|| vec![0.0; self.w.len()]);
+        self.abs_grad_full = on.then(|| vec![0.0; self.w.len()].into_boxed_slice());
     }
 
     /// Zeroes the |g_W| accumulators (after an upload).
@@ -226,14 +254,16 @@ impl Learner {
     /// Heap and inline size of this learner \[bytes\].
     pub fn memory_bytes(&self) -> usize {
         let vecs = self.params.w.capacity()
-            + self.w.capacity()
+            + self.w.len()
             + self.params.v.capacity() * 3
             + self.params.gamma.capacity() * 3
             + self.u.capacity() * 3
             + self.carry.capacity()
             + self.abs_grad_basis.capacity()
-            + self.abs_grad_full.as_ref().map_or(0, Vec::capacity);
+            + self.abs_grad_full.as_ref().map_or(0, |a| a.len());
+        // W's `Arc` holds its two reference counts before the values.
         std::mem::size_of::<Self>()
+            + 2 * std::mem::size_of::<usize>()
             + vecs * 8
             + self.spikes.capacity()
             + self.spiked_now.capacity()
@@ -268,13 +298,20 @@ impl Learner {
         self.blocks = if fused {
             self.blocks + 1
         } else {
-            self.rows.end_block(net, &mut self.w, self.blocks, signal)
+            let w = writable(&mut self.w);
+            self.rows.end_block(net, w, self.blocks, signal)
         };
         self.learning_signal = signal;
         self.last_block_sum = self.block_sum;
         self.block_sum = 0.0;
         self.steps_in_block = 0;
     }
+}
+
+/// W to write to, copied first if a snapshot shares it (copy-on-write).
+#[inline]
+fn writable(w: &mut Arc<[f64]>) -> &mut [f64] {
+    Arc::make_mut(w)
 }
 
 impl OnlineLearner for Learner {
@@ -289,10 +326,11 @@ impl OnlineLearner for Learner {
         let cfg = net.config();
         let (k_ff, k_fb, n_in) = (cfg.k_ff, cfg.k_fb, cfg.n_inputs);
         let blocks = self.blocks;
+        // A step writes W: copied first if a snapshot still shares it.
+        let w = writable(&mut self.w);
         if step_in_example == 0 {
             // The example's spikes leave the window: so do their groups.
-            self.groups
-                .fold_all(net, &mut self.rows, &mut self.w, blocks);
+            self.groups.fold_all(net, &mut self.rows, w, blocks);
             self.history.reset();
         }
         self.traces.compute(net, &self.history);
@@ -310,11 +348,9 @@ impl OnlineLearner for Learner {
                 history: &self.history,
                 traces: &self.traces,
             };
-            self.groups
-                .make_missing(&window, &mut self.rows, &mut self.w, blocks);
+            self.groups.make_missing(&window, &mut self.rows, w, blocks);
         } else if !self.groups.is_empty() {
-            self.groups
-                .fold_all(net, &mut self.rows, &mut self.w, blocks);
+            self.groups.fold_all(net, &mut self.rows, w, blocks);
         }
 
         // Potentials: bias, own feedback, then the recently active presynaptic neurons only.
@@ -345,9 +381,9 @@ impl OnlineLearner for Learner {
             for &l in net.postsynaptic(j) {
                 let l = l as usize;
                 let row = self.rows.row(l, j);
-                self.rows.catch_up(&mut self.w, row, blocks);
-                let w = &self.w[row * k_ff..(row + 1) * k_ff];
-                self.u[l] += super::neuron::dot(w, trace);
+                self.rows.catch_up(w, row, blocks);
+                let row_w = &w[row * k_ff..(row + 1) * k_ff];
+                self.u[l] += super::neuron::dot(row_w, trace);
             }
         }
 
@@ -366,7 +402,7 @@ impl OnlineLearner for Learner {
         let closes_block = self.steps_in_block + 1 == cfg.delta_s;
         let signal = smooth_signal(cfg.kappa, blocks, self.learning_signal, self.block_sum);
         if fused {
-            self.rows.open_fused_block(net, &mut self.w, blocks, signal);
+            self.rows.open_fused_block(net, w, blocks, signal);
         }
 
         // This step's spikes, and the neurons they make active: not covered by `carry`.
@@ -397,7 +433,7 @@ impl OnlineLearner for Learner {
                     None
                 };
                 self.rows.fused_presynaptic(
-                    &mut self.w,
+                    w,
                     j,
                     posts,
                     blocks,
@@ -453,11 +489,10 @@ impl OnlineLearner for Learner {
                 *a += abs_err_sum * x;
             }
             self.groups
-                .retire_last(net, &self.history, &mut self.rows, &mut self.w, blocks);
+                .retire_last(net, &self.history, &mut self.rows, w, blocks);
             if !fused && closes_block {
                 // The block's gradients go into the traces before its update.
-                self.groups
-                    .fold_all(net, &mut self.rows, &mut self.w, blocks);
+                self.groups.fold_all(net, &mut self.rows, w, blocks);
             }
         }
         for l in 0..self.u.len() {
@@ -729,5 +764,82 @@ mod tests {
         train(&mut restored, &net, &steps[137..], 137, &mut rng_restored);
         assert_eq!(bits(learner.params(&net)), bits(restored.params(&net)));
         assert_eq!(learner.abs_grad_w(), restored.abs_grad_w());
+    }
+
+    /// The flat model a snapshot reads, position by position.
+    fn read(snapshot: &ParamsSnapshot) -> Vec<f64> {
+        (0..snapshot.len())
+            .filter_map(|p| snapshot.get(p))
+            .collect()
+    }
+
+    #[test]
+    fn a_snapshot_shares_w_until_the_learner_writes_to_it() {
+        let (net, params) = net_and_params();
+        let mut learner = Learner::new(&net, params.clone()).expect("shapes");
+        let mut twin = Learner::new(&net, params).expect("shapes");
+        let steps = spike_trains(6, 0.3, 120, 1);
+        let (mut rng, mut twin_rng) = (
+            rand_chacha::ChaCha8Rng::seed_from_u64(2),
+            rand_chacha::ChaCha8Rng::seed_from_u64(2),
+        );
+        train(&mut learner, &net, &steps[..50], 0, &mut rng);
+        train(&mut twin, &net, &steps[..50], 0, &mut twin_rng);
+        let snapshot = learner.snapshot(&net);
+        assert!(learner.shares_w_with(&snapshot), "no copy of W");
+        // Reading the parameters settles the twin as taking the snapshot settled the learner.
+        twin.params(&net);
+        let flat = |p: &Params| [&p.w[..], &p.v, &p.gamma].concat();
+        let then = flat(learner.params(&net));
+        assert!(
+            learner.shares_w_with(&snapshot),
+            "reading settled parameters writes nothing"
+        );
+        assert_eq!(read(&snapshot), then, "the snapshot reads the flat model");
+        // In bulk, rounded to f32: every position, and every third one (runs broken up).
+        let f32s = |v: &[f64]| v.iter().map(|&x| x as f32).collect::<Vec<_>>();
+        let all: Vec<usize> = (0..then.len() + 2).collect();
+        let mut want = f32s(&then);
+        want.extend([f32::NAN; 2]);
+        let got = snapshot.gather_f32(&all);
+        assert_eq!(got.len(), want.len());
+        assert!(got
+            .iter()
+            .zip(&want)
+            .all(|(a, b)| a.to_bits() == b.to_bits()));
+        let thirds: Vec<usize> = (1..then.len()).step_by(3).collect();
+        let want: Vec<f32> = thirds.iter().map(|&p| then[p] as f32).collect();
+        assert_eq!(snapshot.gather_f32(&thirds), want);
+        assert!(snapshot.fits_f32());
+        assert_eq!(snapshot.len(), then.len());
+        assert_eq!(snapshot.get(then.len()), None);
+
+        // Training writes to W: copied first, the snapshot keeps its values.
+        train(&mut learner, &net, &steps[50..], 50, &mut rng);
+        train(&mut twin, &net, &steps[50..], 50, &mut twin_rng);
+        assert!(
+            !learner.shares_w_with(&snapshot),
+            "W copied before the write"
+        );
+        assert_eq!(
+            read(&snapshot),
+            then,
+            "a later write leaves the snapshot alone"
+        );
+        let now = flat(learner.params(&net));
+        assert_ne!(now, then, "the learner moved on");
+        assert_eq!(
+            bits(learner.params(&net)),
+            bits(twin.params(&net)),
+            "as with a copy"
+        );
+
+        // So does adopting a model.
+        let snapshot = learner.snapshot(&net);
+        learner
+            .set_params(&net, &net.zero_params())
+            .expect("shapes");
+        assert!(!learner.shares_w_with(&snapshot));
+        assert_eq!(read(&snapshot), now);
     }
 }

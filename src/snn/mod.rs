@@ -25,6 +25,7 @@ mod neuron;
 mod params;
 mod rule;
 mod sampler;
+mod snapshot;
 mod topology;
 
 pub use basis::raised_cosine;
@@ -37,6 +38,7 @@ pub use neuron::{log_prob, sigmoid, target_spike, TARGET_PERIOD};
 pub use params::Params;
 pub use rule::{OnlineLearner, StepStats};
 pub use sampler::{RngSampler, SpikeQuery, SpikeSampler};
+pub use snapshot::ParamsSnapshot;
 pub use topology::Topology;
 
 /// Errors raised when building a network or adopting parameters.

@@ -47,7 +47,7 @@ fn received(codec: &Codec, uploads: &[(u32, f64, Vec<f32>)], air: Option<OverThe
     let encoded: Vec<EncodedUpload> = uploads
         .iter()
         .map(|(_, _, values)| EncodedUpload::Full {
-            values: values.clone(),
+            values: values.clone().into(),
         })
         .collect();
     let mut aggregator = Aggregator::default();

@@ -2,11 +2,13 @@
 //! quantisation, exact wire sizes, fixed-rate selection and both fixed-rate aggregations.
 
 use flsnn::fl::compress::{
-    payload_bytes, select_slices, Aggregator, Broadcast, Codec, CompressError, Compression,
-    Decoded, EncodedUpload, FixedRateAggregation, ModelLayout,
+    analog_values, payload_bytes, select_slices, Aggregator, Broadcast, Codec, CompressError,
+    Compression, Decoded, EncodedUpload, FixedRateAggregation, FullValues, ModelLayout,
+    SharedModel,
 };
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use std::sync::Arc;
 
 /// l = 2 learnable neurons, n = 3 neurons, k_ff = 4, k_fb = 1; synapses (0,0), (0,2), (1,1),
 /// (1,2): 4 synapses, 4 * 4 + 2 + 2 = 20 sendable values out of 24 + 2 + 2 = 28.
@@ -692,7 +694,7 @@ fn aggregation_is_exact_and_survives_a_checkpoint() {
     let layout = hundred_layout();
     let c = codec(Compression::None, layout.clone());
     let upload = |x: f32| EncodedUpload::Full {
-        values: vec![x; layout.candidate_count()],
+        values: vec![x; layout.candidate_count()].into(),
     };
     let uploads = [(0, 1e30f32), (1, 1.0), (2, -1e30)];
     let mut results = Vec::new();
@@ -728,7 +730,10 @@ fn spare(upload: &EncodedUpload) -> usize {
         v.capacity() - v.len()
     }
     match upload {
-        EncodedUpload::Full { values } => s(values),
+        EncodedUpload::Full {
+            values: FullValues::Own(values),
+        } => s(values),
+        EncodedUpload::Full { .. } => 0,
         EncodedUpload::Slices(set) => s(&set.slices) + s(&set.w) + s(&set.v) + s(&set.gamma),
         EncodedUpload::Sparse {
             indices, values, ..
@@ -769,4 +774,84 @@ fn an_upload_holds_no_spare_capacity() {
         assert!(payload_bytes(&up) > 16, "{compression:?}: values sent");
         assert_eq!(spare(&up), 0, "{compression:?}: {up:?}");
     }
+}
+
+/// A device's flat model, read in place by a full upload that shares it.
+#[derive(Debug)]
+struct Flat(Vec<f64>);
+
+impl SharedModel for Flat {
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    fn get(&self, p: usize) -> Option<f64> {
+        self.0.get(p).copied()
+    }
+
+    fn gather_f32(&self, positions: &[usize]) -> Vec<f32> {
+        let value = |p| self.get(p).unwrap_or(f64::NAN) as f32;
+        positions.iter().map(|&p| value(p)).collect()
+    }
+
+    fn fits_f32(&self) -> bool {
+        self.0.iter().all(|&x| (x as f32).is_finite())
+    }
+}
+
+/// A full upload that reads a shared model is the upload that holds its values: the same
+/// values (rounded to f32), bytes, decoding, aggregate, corruption and saved form (read back as
+/// values of its own, as a checkpoint reads it); it refuses what `encode` refuses.
+#[test]
+fn a_shared_full_upload_is_the_upload_that_holds_its_values() {
+    let layout = hundred_layout();
+    let c = codec(Compression::None, layout.clone());
+    let mut rng = ChaCha8Rng::seed_from_u64(1);
+    // Values that f32 rounds.
+    let m: Vec<f64> = (0..layout.len()).map(|i| 0.1 + i as f64 / 3.0).collect();
+    let mut state = c.state(&m).expect("length");
+    let held = c.encode(&mut state, &m, &[], &mut rng).expect("encode");
+    let shared = c.encode_shared(Arc::new(Flat(m.clone()))).expect("encode");
+    let EncodedUpload::Full { values } = &shared else {
+        panic!("a full upload");
+    };
+    assert!(values.is_shared());
+    assert_eq!(values.len(), layout.candidate_count());
+    assert_eq!(shared, held);
+    assert_eq!(payload_bytes(&shared), payload_bytes(&held));
+    assert_eq!(analog_values(&shared), analog_values(&held));
+    assert_eq!(c.decode(&shared), c.decode(&held));
+    assert_eq!(shared.negated(), held.negated());
+    let sums = |upload: &EncodedUpload| {
+        let mut agg = Aggregator::default();
+        agg.add(&c, 0, 3, upload).expect("add");
+        agg.measure(&c, 3, upload);
+        let mut global = vec![0.0; layout.len()];
+        agg.finish(&c, &mut global).expect("finish");
+        global
+    };
+    assert_eq!(sums(&shared), sums(&held));
+    let saved = serde_json::to_string(&shared).expect("serialise");
+    assert_eq!(saved, serde_json::to_string(&held).expect("serialise"));
+    let back: EncodedUpload = serde_json::from_str(&saved).expect("deserialise");
+    assert!(matches!(&back, EncodedUpload::Full { values } if !values.is_shared()));
+    assert_eq!(back, held);
+
+    // What encode refuses: a value f32 cannot hold, a model of the wrong length, a compression
+    // that transforms the values.
+    let mut big = m.clone();
+    big[c.candidates()[5]] = 1e300;
+    let refused = c.encode(&mut state, &big, &[], &mut rng).err();
+    assert!(matches!(
+        refused,
+        Some(CompressError::NotFinite { index: 5, .. })
+    ));
+    assert_eq!(c.encode_shared(Arc::new(Flat(big))).err(), refused);
+    let short = Arc::new(Flat(m[1..].to_vec()));
+    assert!(matches!(
+        c.encode_shared(short).err(),
+        Some(CompressError::Length { .. })
+    ));
+    let fp16 = codec(Compression::Fp16, layout);
+    assert!(fp16.encode_shared(Arc::new(Flat(m))).is_err());
 }

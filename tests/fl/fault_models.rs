@@ -73,7 +73,7 @@ fn trained(epoch: u64, upload: bool) -> DeviceInput {
         compute: ComputeTotals::default(),
         evaluation: None,
         upload: upload.then(|| EncodedUpload::Full {
-            values: vec![0.5; 8],
+            values: vec![0.5; 8].into(),
         }),
         epoch,
     })
@@ -320,7 +320,7 @@ fn upload(device: u32, round: u64) -> BaseStationInput {
         round,
         samples: 1,
         payload: EncodedUpload::Full {
-            values: vec![1.0; 4],
+            values: vec![1.0; 4].into(),
         },
         channel_quality_db: None,
     }))

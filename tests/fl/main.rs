@@ -26,3 +26,4 @@ mod fault_runs;
 mod fig4_ordering;
 mod fig4_time_scale;
 mod learning;
+mod shared_upload;

@@ -116,7 +116,8 @@ impl Aggregator {
         let sums = &mut self.sums;
         match upload {
             EncodedUpload::Full { values } => {
-                for (&p, &x) in candidates.iter().zip(values) {
+                // A shared model's values are rounded to f32 here, as the device would have.
+                for (&p, &x) in candidates.iter().zip(values.values().iter()) {
                     sums.add(p, weight, x);
                 }
             }
@@ -172,9 +173,8 @@ impl Aggregator {
     pub fn measure(&mut self, codec: &Codec, weight: u64, upload: &EncodedUpload) {
         let square = |x: f32| f64::from(x) * f64::from(x);
         let squares: f64 = match upload {
-            EncodedUpload::Full { values } | EncodedUpload::Sparse { values, .. } => {
-                values.iter().map(|&x| square(x)).sum()
-            }
+            EncodedUpload::Full { values } => values.values().iter().map(|&x| square(x)).sum(),
+            EncodedUpload::Sparse { values, .. } => values.iter().map(|&x| square(x)).sum(),
             EncodedUpload::Quantized {
                 bits,
                 lo,

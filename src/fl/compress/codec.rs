@@ -2,14 +2,17 @@
 
 use super::{fixed_rate, quantize, sparsify, wire};
 use super::{Broadcast, CompressError, Compression, EncodedUpload, ModelLayout};
+use super::{FullValues, SharedModel};
 use rand::Rng;
+use std::sync::Arc;
 
 /// A validated compression setting for one model layout.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Codec {
     compression: Compression,
     layout: ModelLayout,
-    candidates: Vec<usize>,
+    /// Shared with the full uploads that read a device's model ([`FullValues::Shared`]).
+    candidates: Arc<[usize]>,
 }
 
 /// A device's compression state, kept across rounds. It holds only what its compression reads:
@@ -60,7 +63,7 @@ impl Codec {
     pub fn new(compression: Compression, layout: ModelLayout) -> Result<Codec, CompressError> {
         compression.validate()?;
         layout.validate()?;
-        let candidates = layout.candidates();
+        let candidates = layout.candidates().into();
         Ok(Codec {
             compression,
             layout,
@@ -128,7 +131,7 @@ impl Codec {
         self.check_state(state)?;
         let upload = match self.compression {
             Compression::None => EncodedUpload::Full {
-                values: self.model_f32(model, "model")?,
+                values: self.model_f32(model, "model")?.into(),
             },
             Compression::FixedRate { rate, tau, .. } => {
                 let count = fixed_rate::slice_count(rate, tau, self.layout.k_ff);
@@ -164,6 +167,52 @@ impl Codec {
         Ok(upload)
     }
 
+    /// Whether uploads carry the model's values as they are (full precision, no state): what
+    /// [`Codec::encode_shared`] makes.
+    pub fn sends_model_as_is(&self) -> bool {
+        self.compression == Compression::None
+    }
+
+    /// The upload [`Codec::encode`] makes of `model` when [`Codec::sends_model_as_is`], without
+    /// a copy of its values: the upload reads them from `model` when it is read, so `model` must
+    /// not change while the upload lives (a device copies it before it changes it). The values
+    /// are checked as `encode` checks them; an error for other compressions.
+    pub fn encode_shared(
+        &self,
+        model: Arc<dyn SharedModel>,
+    ) -> Result<EncodedUpload, CompressError> {
+        if !self.sends_model_as_is() {
+            return Err(CompressError::WrongKind {
+                expected: self.expected_kind(),
+                got: "full",
+            });
+        }
+        if model.len() != self.layout.len() {
+            return Err(CompressError::Length {
+                what: "model",
+                got: model.len(),
+                expected: self.layout.len(),
+            });
+        }
+        let values = match model.fits_f32() {
+            true => Vec::new(),
+            false => model.gather_f32(&self.candidates),
+        };
+        if let Some(index) = values.iter().position(|x| !x.is_finite()) {
+            return Err(CompressError::NotFinite {
+                what: "model",
+                index,
+                value: model.get(self.candidates[index]).unwrap_or(f64::NAN),
+            });
+        }
+        Ok(EncodedUpload::Full {
+            values: FullValues::Shared {
+                model,
+                positions: Arc::clone(&self.candidates),
+            },
+        })
+    }
+
     /// Top-k or random-k of the update (plus the residual with error feedback).
     fn encode_sparse<R: Rng + ?Sized>(
         &self,
@@ -175,7 +224,7 @@ impl Codec {
     ) -> Result<EncodedUpload, CompressError> {
         let mut update = self.update(state, model);
         if error_feedback {
-            for (u, &p) in update.iter_mut().zip(&self.candidates) {
+            for (u, &p) in update.iter_mut().zip(self.candidates.iter()) {
                 *u += state.residual[p];
             }
         }
@@ -221,7 +270,9 @@ impl Codec {
         self.check_upload(upload)?;
         let widen = |values: &[f32]| values.iter().map(|&x| f64::from(x)).collect::<Vec<_>>();
         Ok(match upload {
-            EncodedUpload::Full { values } => Decoded::Model(self.scatter(&widen(values))),
+            EncodedUpload::Full { values } => {
+                Decoded::Model(self.scatter(&widen(&values.values())))
+            }
             EncodedUpload::Slices(set) => {
                 let mut model = vec![0.0; self.layout.len()];
                 fixed_rate::scatter(&self.layout, set, &mut model);
@@ -265,7 +316,14 @@ impl Codec {
     pub(crate) fn check_upload(&self, upload: &EncodedUpload) -> Result<(), CompressError> {
         let n = self.candidates.len();
         match (&self.compression, upload) {
-            (Compression::None, EncodedUpload::Full { values }) => self.check_full(values, "full"),
+            // A shared model's values were checked when the upload was made, and the model
+            // cannot change while the upload holds it: only their number is checked again.
+            (Compression::None, EncodedUpload::Full { values }) if values.is_shared() => {
+                self.check_count(values.len(), "full")
+            }
+            (Compression::None, EncodedUpload::Full { values }) => {
+                self.check_full(&values.values(), "full")
+            }
             (Compression::FixedRate { rate, tau, .. }, EncodedUpload::Slices(set)) => {
                 let count = fixed_rate::slice_count(*rate, *tau, self.layout.k_ff);
                 fixed_rate::check(&self.layout, set, Some(count))
@@ -412,14 +470,21 @@ impl Codec {
 
     /// Checks that `values` are one finite value per candidate position.
     fn check_full(&self, values: &[f32], what: &'static str) -> Result<(), CompressError> {
-        if values.len() != self.candidates.len() {
-            return Err(CompressError::Length {
-                what,
-                got: values.len(),
-                expected: self.candidates.len(),
-            });
-        }
+        self.check_count(values.len(), what)?;
         check_finite(what, values.iter().map(|&x| f64::from(x)))
+    }
+
+    /// Checks that `count` values are one per candidate position.
+    fn check_count(&self, count: usize, what: &'static str) -> Result<(), CompressError> {
+        if count == self.candidates.len() {
+            Ok(())
+        } else {
+            Err(CompressError::Length {
+                what,
+                got: count,
+                expected: self.candidates.len(),
+            })
+        }
     }
 
     /// Checked f32 candidate values to a flat model (zero elsewhere).

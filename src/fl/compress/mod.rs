@@ -23,6 +23,7 @@ mod codec;
 mod error;
 mod exact;
 mod fixed_rate;
+mod full;
 mod layout;
 mod quantize;
 mod sparsify;
@@ -32,6 +33,7 @@ pub use aggregator::Aggregator;
 pub use codec::{Codec, CompressorState, Decoded};
 pub use error::CompressError;
 pub use fixed_rate::{select_slices, slice_count};
+pub use full::{FullValues, SharedModel};
 pub use layout::ModelLayout;
 pub use sparsify::{kept_count, top_k};
 pub use wire::{

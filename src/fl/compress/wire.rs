@@ -12,6 +12,7 @@
 //! Full models carry no index section (every present value is sent in layout order); fixed-rate
 //! messages index basis slices (n = k_ff candidates); sparse messages index the sendable values.
 
+use super::FullValues;
 use half::f16;
 
 /// Application header of every message \[B\]: sender id, round, kind, value count (u32 each).
@@ -45,8 +46,8 @@ pub struct SliceSet {
 pub enum EncodedUpload {
     /// Every present value of the model, in layout order.
     Full {
-        /// The values.
-        values: Vec<f32>,
+        /// The values (held, or read from the device's model: [`FullValues`]).
+        values: FullValues,
     },
     /// Fixed-rate selective exchange: model values of some slices.
     Slices(SliceSet),
@@ -101,7 +102,7 @@ impl EncodedUpload {
         let neg = |v: &[f32]| v.iter().map(|x| -x).collect::<Vec<f32>>();
         match self {
             EncodedUpload::Full { values } => EncodedUpload::Full {
-                values: neg(values),
+                values: neg(&values.values()).into(),
             },
             EncodedUpload::Slices(s) => EncodedUpload::Slices(SliceSet {
                 basis: s.basis,

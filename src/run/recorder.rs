@@ -38,7 +38,8 @@ pub struct Tally {
     local: BTreeMap<u64, LocalSum>,
     separate_done: BTreeMap<u64, u32>,
     last_close: SimTime,
-    /// Wire bytes of messages in flight, by (uplink?, device, round).
+    /// Wire bytes of messages in flight, by (uplink?, device, round); kept only when the sink
+    /// wants events.
     wire_bytes: BTreeMap<(bool, u32, u64), u64>,
     complete: BTreeSet<u64>,
     next_emit: u64,
@@ -143,6 +144,15 @@ impl<'a> Recorder<'a> {
                 bytes,
                 fault: None,
             });
+        }
+    }
+
+    /// Keeps the wire bytes of a message in flight for the event of its outcome; only when
+    /// events are written (nothing else reads them, and a round in which every device uploads
+    /// would hold one entry per device).
+    fn keep_wire_bytes(&mut self, key: (bool, u32, u64), bytes: u64) {
+        if self.sink.wants_events() {
+            self.t.wire_bytes.insert(key, bytes);
         }
     }
 
@@ -384,9 +394,7 @@ impl Observer<Fl> for Recorder<'_> {
                 rec.bytes_up += start.wire_bytes;
                 rec.retransmissions_up += u64::from(start.retransmissions);
                 rec.energy_tx_j += energy;
-                self.t
-                    .wire_bytes
-                    .insert((true, device, round), start.wire_bytes);
+                self.keep_wire_bytes((true, device, round), start.wire_bytes);
                 self.emit(now, EventKind::Send, "up", device, round, start.wire_bytes);
             }
             LinkReport::UploadSkipped { device, round } => {
@@ -405,9 +413,7 @@ impl Observer<Fl> for Recorder<'_> {
                 rec.bytes_down += o.air_bytes;
                 rec.retransmissions_down += u64::from(o.retransmissions);
                 rec.energy_rx_j += energy;
-                self.t
-                    .wire_bytes
-                    .insert((false, o.device, round), o.received_bytes);
+                self.keep_wire_bytes((false, o.device, round), o.received_bytes);
                 self.emit(
                     now,
                     EventKind::Send,

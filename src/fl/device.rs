@@ -412,7 +412,7 @@ impl Device {
             out.push(Action::Note(Note::Curve {
                 global_iteration: self.steps_done / p.delta_s,
                 local_step: self.steps_done,
-                evaluation: ev.clone(),
+                evaluation: (**ev).clone(),
             }));
         }
         out.push(Action::Note(Note::Computed {
@@ -430,7 +430,7 @@ impl Device {
         ) {
             out.push(Action::Note(Note::LocalModel {
                 round,
-                evaluation: ev,
+                evaluation: *ev,
             }));
         }
         match (p.mode, trained.upload) {

@@ -29,9 +29,22 @@ use std::collections::{BTreeMap, BinaryHeap, VecDeque};
 #[serde(bound = "")]
 enum Event<S: System> {
     Arrival(Transfer<S>),
-    Timer { node: NodeId, timer: S::Timer },
-    WorkDone { work: u32 },
-    Wake { version: u64 },
+    Timer {
+        node: NodeId,
+        timer: S::Timer,
+    },
+    WorkDone {
+        work: u32,
+    },
+    /// The result of a job done inline (computed already, and not a failure): carried by its
+    /// event rather than held in a work slot.
+    Done {
+        node: NodeId,
+        done: Option<S::Done>,
+    },
+    Wake {
+        version: u64,
+    },
     /// A timeline event, boxed: it is rare, and the largest variant would size every calendar
     /// slot.
     Timeline {
@@ -291,6 +304,7 @@ impl<'a, S: System> Kernel<'a, S> {
                 let origin = match &event {
                     Event::Arrival(transfer) => format!("a transfer from node {}", transfer.from),
                     Event::Timer { node, .. } => format!("a timer of node {node}"),
+                    Event::Done { node, .. } => format!("the work of node {node}"),
                     Event::WorkDone { work } => match self.works.get(*work as usize) {
                         Some(Some((node, _))) => format!("the work of node {node}"),
                         _ => "a work".to_string(),
@@ -331,6 +345,11 @@ impl<'a, S: System> Kernel<'a, S> {
                     self.handle(to, input).await?;
                 }
                 Event::Timer { node, timer } => self.handle(node, Input::Timer(timer)).await?,
+                Event::Done { node, done } => {
+                    if let Some(done) = done {
+                        self.handle(node, Input::Done(done)).await?;
+                    }
+                }
                 Event::WorkDone { work } => {
                     let (node, pending) = self
                         .works
@@ -501,7 +520,14 @@ impl<'a, S: System> Kernel<'a, S> {
                 Effect::Work { duration, job } => {
                     let pending = match &mut self.hosts[node as usize] {
                         Hosting::Actor(host) => Pending::Asked(Box::new(host.send(RunJob(job)))),
-                        Hosting::Inline(worker) => Pending::Ready(worker.work(job)),
+                        Hosting::Inline(worker) => match worker.work(job) {
+                            Ok(done) => {
+                                let event = Event::Done { node, done };
+                                self.cal.schedule(now + duration, node, event);
+                                continue;
+                            }
+                            failed => Pending::Ready(failed),
+                        },
                         Hosting::Remote => Pending::Away(
                             self.transport()?
                                 .work(node, job)

@@ -71,7 +71,11 @@ pub struct Device {
     adopt: Option<Arc<Broadcast>>,
     steps_done: u64,
     bytes_up: u64,
-    faults: DeviceFaults,
+    /// When the chunk in progress began.
+    chunk_began: SimTime,
+    /// What faults did to it: made when a fault first concerns it (a device no fault touches
+    /// stays small).
+    faults: Option<Box<DeviceFaults>>,
 }
 
 /// What the timeline's faults did to a device (all zero or empty without faults).
@@ -83,8 +87,6 @@ pub struct DeviceFaults {
     pauses: u32,
     /// When the current pause began.
     paused_at: SimTime,
-    /// When the chunk in progress began.
-    chunk_began: SimTime,
     /// Pause time the chunk in progress owes: it ends this much after its nominal end.
     shift: SimDuration,
     /// A chunk whose work came back, and its nominal end, held until it is due (boxed: rare,
@@ -113,22 +115,29 @@ impl Device {
             adopt: None,
             steps_done: 0,
             bytes_up: 0,
-            faults: DeviceFaults::default(),
+            chunk_began: SimTime::ZERO,
+            faults: None,
         }
     }
 
     /// Whether it is down (crashed).
     pub fn is_down(&self) -> bool {
-        self.faults.crashes > 0
+        self.faults.as_ref().is_some_and(|f| f.crashes > 0)
+    }
+
+    /// Its work epoch (0 until a crash).
+    fn epoch(&self) -> u64 {
+        self.faults.as_ref().map_or(0, |f| f.epoch)
     }
 
     /// Its step time now (slowdowns included).
     fn step_time(&self) -> u64 {
         let step = self.setup.step_time.0.max(1);
-        if self.faults.slowdowns.is_empty() {
+        let slowdowns = self.faults.as_ref().map_or(&[][..], |f| &f.slowdowns);
+        if slowdowns.is_empty() {
             return step;
         }
-        let factor: f64 = self.faults.slowdowns.iter().product();
+        let factor: f64 = slowdowns.iter().product();
         ((step as f64 * factor).round() as u64).max(1)
     }
 
@@ -152,7 +161,7 @@ impl Device {
         match input {
             DeviceInput::Fault(fault) => self.fault(fault, now, next_arrival, &mut out),
             DeviceInput::Timer(Timer::Release { ticket }) => {
-                if ticket == self.faults.ticket {
+                if self.faults.as_ref().is_some_and(|f| f.ticket == ticket) {
                     self.release(now, next_arrival, &mut out);
                 }
             }
@@ -172,7 +181,11 @@ impl Device {
                 } else {
                     out.push(Action::Post(Job::Adopt(global.model.clone())));
                 }
-                if std::mem::take(&mut self.faults.rejoining)
+                let rejoining = self.faults.as_mut().is_some_and(|f| f.rejoining);
+                if let Some(f) = self.faults.as_mut() {
+                    f.rejoining = false;
+                }
+                if rejoining
                     && self.protocol.mode == Mode::NonBlocking
                     && global.round + 1 < self.protocol.rounds()
                 {
@@ -181,20 +194,23 @@ impl Device {
                 self.follow(&global, now, next_arrival, &mut out);
             }
             DeviceInput::GlobalMissed(global) => {
-                if !(self.faults.rejoining && self.protocol.mode == Mode::NonBlocking) {
-                    self.faults.rejoining = false;
+                let rejoining = self.faults.as_ref().is_some_and(|f| f.rejoining);
+                if !(rejoining && self.protocol.mode == Mode::NonBlocking) {
+                    if let Some(f) = self.faults.as_mut() {
+                        f.rejoining = false;
+                    }
                     self.follow(&global, now, next_arrival, &mut out);
                 }
             }
             DeviceInput::Trained(trained) => {
-                let f = &self.faults;
-                if trained.epoch != f.epoch || self.chunk.is_none() {
+                let holds = |f: &DeviceFaults| f.pauses > 0 || f.shift > SimDuration::ZERO;
+                if trained.epoch != self.epoch() || self.chunk.is_none() {
                     // Work lost in a crash.
-                } else if f.pauses == 0 && f.shift == SimDuration::ZERO {
-                    self.trained(trained, now, next_arrival, &mut out);
-                } else {
-                    self.faults.held = Some(Box::new((now, trained)));
+                } else if let Some(f) = self.faults.as_mut().filter(|f| holds(f)) {
+                    f.held = Some(Box::new((now, trained)));
                     self.release(now, next_arrival, &mut out);
+                } else {
+                    self.trained(trained, now, next_arrival, &mut out);
                 }
             }
         }
@@ -209,7 +225,7 @@ impl Device {
         next_arrival: Option<SimTime>,
         out: &mut Vec<Action>,
     ) {
-        let f = &mut self.faults;
+        let f = self.faults.get_or_insert_with(Box::default);
         match (fault.kind, fault.start) {
             (FaultKind::Crash, true) => {
                 f.crashes += 1;
@@ -252,7 +268,7 @@ impl Device {
                 f.pauses = f.pauses.saturating_sub(1);
                 if f.pauses == 0 {
                     if self.chunk.is_some() {
-                        f.shift += now.saturating_since(f.paused_at.max(f.chunk_began));
+                        f.shift += now.saturating_since(f.paused_at.max(self.chunk_began));
                     }
                     self.release(now, next_arrival, out);
                 }
@@ -270,7 +286,9 @@ impl Device {
     /// Hands on a finished chunk once it is due (its nominal end plus the pause time it owes)
     /// and no pause holds it back.
     fn release(&mut self, now: SimTime, next_arrival: Option<SimTime>, out: &mut Vec<Action>) {
-        let f = &mut self.faults;
+        let Some(f) = self.faults.as_deref_mut() else {
+            return;
+        };
         let Some((end, _)) = f.held.as_deref() else {
             return;
         };
@@ -328,9 +346,11 @@ impl Device {
 
     fn next_chunk(&mut self, now: SimTime, next_arrival: Option<SimTime>, out: &mut Vec<Action>) {
         let step = self.step_time();
-        self.faults.chunk_began = now;
-        self.faults.shift = SimDuration::ZERO;
-        let epoch = self.faults.epoch;
+        self.chunk_began = now;
+        if let Some(f) = self.faults.as_deref_mut() {
+            f.shift = SimDuration::ZERO;
+        }
+        let epoch = self.epoch();
         let p = &self.protocol;
         let curve_steps = p.curve_steps.map(|n| n.max(1));
         let Some(chunk) = self.chunk.as_mut() else {
@@ -392,7 +412,7 @@ impl Device {
             out.push(Action::Note(Note::Curve {
                 global_iteration: self.steps_done / p.delta_s,
                 local_step: self.steps_done,
-                evaluation: ev.clone(),
+                evaluation: (**ev).clone(),
             }));
         }
         out.push(Action::Note(Note::Computed {
@@ -410,7 +430,7 @@ impl Device {
         ) {
             out.push(Action::Note(Note::LocalModel {
                 round,
-                evaluation: ev,
+                evaluation: *ev,
             }));
         }
         match (p.mode, trained.upload) {

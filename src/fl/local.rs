@@ -196,7 +196,7 @@ impl LocalModel {
                 let compute = self.train(steps);
                 let evaluation = (evaluate > 0).then(|| {
                     let n = evaluate.min(self.test.len());
-                    self.evaluate(n)
+                    Box::new(self.evaluate(n))
                 });
                 let upload = match upload {
                     true => Some(self.upload()?),

@@ -104,8 +104,9 @@ pub enum Job {
 pub struct Trained {
     /// Work done.
     pub compute: ComputeTotals,
-    /// The local model's evaluation, when asked for.
-    pub evaluation: Option<Evaluation>,
+    /// The local model's evaluation, when asked for (boxed: rare, and the kernel holds a
+    /// result per job in progress).
+    pub evaluation: Option<Box<Evaluation>>,
     /// The compressed model, when asked for.
     pub upload: Option<EncodedUpload>,
     /// The work epoch of the job.

@@ -202,6 +202,16 @@ pub struct DownlinkOutcome {
     pub retransmissions: u32,
 }
 
+/// An upload on the shared uplink: what its completion needs (its sender, whether it gets
+/// through, the delay after its last bit and the SNR it was sent at).
+#[derive(Copy, Clone, serde::Serialize, serde::Deserialize)]
+struct InFlight {
+    device: u32,
+    delivered: bool,
+    delay: SimDuration,
+    snr_db: Option<f64>,
+}
+
 /// The channel of one cell.
 #[derive(serde::Serialize, serde::Deserialize)]
 pub struct Channel {
@@ -210,7 +220,7 @@ pub struct Channel {
     up: Direction,
     down: Direction,
     availability: Vec<AvailabilityTrace>,
-    pending: BTreeMap<u64, (u32, Transmission, SimDuration, Option<f64>)>,
+    pending: BTreeMap<u64, InFlight>,
     next_flow: u64,
     cell: Option<Cell>,
     air: Option<OverTheAir>,
@@ -342,7 +352,7 @@ impl Channel {
         let flows: Vec<u64> = self
             .pending
             .iter()
-            .filter(|(_, p)| devices.binary_search(&p.0).is_ok())
+            .filter(|(_, p)| devices.binary_search(&p.device).is_ok())
             .map(|(&f, _)| f)
             .collect();
         for &flow in &flows {
@@ -390,7 +400,15 @@ impl Channel {
         let flow = self.next_flow;
         self.next_flow += 1;
         self.shared.start_flow(now, flow, size)?;
-        self.pending.insert(flow, (d, tx, delay, snr));
+        self.pending.insert(
+            flow,
+            InFlight {
+                device: d,
+                delivered: tx.delivered,
+                delay,
+                snr_db: snr,
+            },
+        );
         Ok(Some(UploadStart {
             flow,
             wire_bytes: tx.wire_bits / 8,
@@ -472,13 +490,13 @@ impl Channel {
             let Some((t, flow)) = self.shared.complete_next() else {
                 break;
             };
-            if let Some((device, tx, delay, snr_db)) = self.pending.remove(&flow) {
+            if let Some(p) = self.pending.remove(&flow) {
                 done.push(UplinkDone {
                     flow,
-                    device,
-                    delivered: tx.delivered,
-                    arrival: t + delay,
-                    snr_db,
+                    device: p.device,
+                    delivered: p.delivered,
+                    arrival: t + p.delay,
+                    snr_db: p.snr_db,
                 });
             }
         }

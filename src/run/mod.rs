@@ -9,7 +9,7 @@ pub mod spread;
 pub mod train;
 mod wiring;
 
-pub use recorder::{DeviceEnergy, Recorder};
+pub use recorder::{DeviceColumns, DeviceEnergy, Recorder};
 pub use simulate::{simulate, simulate_saving, simulate_spread, DeviceParts, Elsewhere, Setup};
 pub use wiring::{node_of, CellMedium, Fl, FlError, FlWorker, LinkReport, BASE_STATION};
 

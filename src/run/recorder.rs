@@ -27,18 +27,108 @@ struct LocalSum {
     count: u64,
 }
 
+/// A device's fixed columns of `devices.csv`, known when the run is built.
+#[derive(Clone, Debug, Default)]
+pub struct DeviceColumns {
+    /// Name of its device class.
+    pub class: String,
+    /// Local examples.
+    pub samples: u64,
+    /// Ground distance to the base station \[m\] and mean uplink SNR \[dB\]; only in a cell.
+    pub place: Option<(f64, f64)>,
+}
+
+/// Every device's fixed columns, held compactly: a class index per device into the class
+/// names, and places only in a cell.
+struct Fixed {
+    names: Vec<String>,
+    class: Vec<u32>,
+    samples: Vec<u64>,
+    places: Vec<(f64, f64)>,
+}
+
+impl Fixed {
+    fn new(columns: Vec<DeviceColumns>) -> Fixed {
+        let n = columns.len();
+        let mut fixed = Fixed {
+            names: Vec::new(),
+            class: Vec::with_capacity(n),
+            samples: Vec::with_capacity(n),
+            places: Vec::new(),
+        };
+        for c in columns {
+            let index = match fixed.names.iter().position(|name| *name == c.class) {
+                Some(i) => i,
+                None => {
+                    fixed.names.push(c.class);
+                    fixed.names.len() - 1
+                }
+            };
+            fixed.class.push(index as u32);
+            fixed.samples.push(c.samples);
+            if let Some(place) = c.place {
+                fixed.places.reserve_exact(n);
+                fixed.places.push(place);
+            }
+        }
+        fixed
+    }
+}
+
+/// A device's running totals: the counters of its `devices.csv` row (its fixed columns are
+/// held apart, its fault columns in [`Tally`]'s `faults`, made only in runs with faults).
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+struct DeviceTally {
+    steps: u64,
+    spikes: u64,
+    synaptic_ops: u64,
+    uploads_sent: u64,
+    uploads_delivered: u64,
+    uploads_lost: u64,
+    uploads_late: u64,
+    uploads_skipped: u64,
+    uploads_over_budget: u64,
+    broadcasts_received: u64,
+    broadcasts_missed: u64,
+    bytes_up: u64,
+    bytes_down: u64,
+    airtime_up_s: f64,
+    airtime_down_s: f64,
+    energy_tx_j: f64,
+    energy_rx_j: f64,
+    energy_compute_j: f64,
+    accuracy: f64,
+    test_nll: f64,
+    learner_bytes: u64,
+}
+
+/// A device's fault columns (runs with faults only).
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+struct FaultTally {
+    uploads_corrupted: u64,
+    uploads_aborted: u64,
+    uploads_tampered: u64,
+    crashes: u64,
+    pauses: u64,
+    partitions: u64,
+    slowdowns: u64,
+}
+
 /// What a recorder has tallied so far (everything but its sink): saved in a checkpoint.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Tally {
     protocol: Protocol,
     energy: Vec<DeviceEnergy>,
     rounds: BTreeMap<u64, RoundRecord>,
-    devices: Vec<DeviceRecord>,
+    devices: Vec<DeviceTally>,
+    /// Per device, its fault columns: empty in a run without faults.
+    faults_by_device: Vec<FaultTally>,
     curves: Vec<CurvePoint>,
     local: BTreeMap<u64, LocalSum>,
     separate_done: BTreeMap<u64, u32>,
     last_close: SimTime,
-    /// Wire bytes of messages in flight, by (uplink?, device, round).
+    /// Wire bytes of messages in flight, by (uplink?, device, round); kept only when the sink
+    /// wants events.
     wire_bytes: BTreeMap<(bool, u32, u64), u64>,
     complete: BTreeSet<u64>,
     next_emit: u64,
@@ -57,37 +147,33 @@ pub struct Tally {
 /// Builds a run's records.
 pub struct Recorder<'a> {
     t: Tally,
+    fixed: Fixed,
     sink: &'a mut dyn Sink,
 }
 
 impl<'a> Recorder<'a> {
-    /// A recorder for devices described by `devices` (their records' fixed columns) and
-    /// `energy`, pushing rounds and events to `sink`; with `faults`, the fault columns are
-    /// counted (else left out).
+    /// A recorder for devices described by `columns` (their records' fixed columns, in id
+    /// order) and `energy`, pushing rounds and events to `sink`; with `faults`, the fault
+    /// columns are counted (else left out).
     pub fn new(
         protocol: Protocol,
-        mut devices: Vec<DeviceRecord>,
+        columns: Vec<DeviceColumns>,
         energy: Vec<DeviceEnergy>,
         faults: bool,
         sink: &'a mut dyn Sink,
     ) -> Recorder<'a> {
-        if faults {
-            for d in &mut devices {
-                d.uploads_corrupted = Some(0);
-                d.uploads_aborted = Some(0);
-                d.uploads_tampered = Some(0);
-                d.crashes = Some(0);
-                d.pauses = Some(0);
-                d.partitions = Some(0);
-                d.slowdowns = Some(0);
-            }
-        }
+        let n = columns.len();
         Recorder {
+            fixed: Fixed::new(columns),
             t: Tally {
                 protocol,
                 energy,
                 rounds: BTreeMap::new(),
-                devices,
+                devices: vec![DeviceTally::default(); n],
+                faults_by_device: match faults {
+                    true => vec![FaultTally::default(); n],
+                    false => Vec::new(),
+                },
                 curves: Vec::new(),
                 local: BTreeMap::new(),
                 separate_done: BTreeMap::new(),
@@ -146,11 +232,25 @@ impl<'a> Recorder<'a> {
         }
     }
 
+    /// Keeps the wire bytes of a message in flight for the event of its outcome; only when
+    /// events are written (nothing else reads them, and a round in which every device uploads
+    /// would hold one entry per device).
+    fn keep_wire_bytes(&mut self, key: (bool, u32, u64), bytes: u64) {
+        if self.sink.wants_events() {
+            self.t.wire_bytes.insert(key, bytes);
+        }
+    }
+
     /// Adds one to a fault column.
     fn bump(count: &mut Option<u64>) {
         if let Some(n) = count {
             *n += 1;
         }
+    }
+
+    /// Device `d`'s fault columns (`None` in a run without faults).
+    fn faults_of(&mut self, d: u32) -> Option<&mut FaultTally> {
+        self.t.faults_by_device.get_mut(d as usize)
     }
 
     /// A fault starts or ends: counted, and one event per device it concerns (every device for
@@ -170,14 +270,14 @@ impl<'a> Recorder<'a> {
                 *n += starts;
             }
             for &d in &fault.devices {
-                let Some(dev) = self.t.devices.get_mut(d as usize) else {
+                let Some(dev) = self.faults_of(d) else {
                     continue;
                 };
                 match fault.kind {
-                    FaultKind::Crash => Self::bump(&mut dev.crashes),
-                    FaultKind::Pause => Self::bump(&mut dev.pauses),
-                    FaultKind::Partition => Self::bump(&mut dev.partitions),
-                    FaultKind::Slowdown { .. } => Self::bump(&mut dev.slowdowns),
+                    FaultKind::Crash => dev.crashes += 1,
+                    FaultKind::Pause => dev.pauses += 1,
+                    FaultKind::Partition => dev.partitions += 1,
+                    FaultKind::Slowdown { .. } => dev.slowdowns += 1,
                     FaultKind::Outage(_) | FaultKind::Corruption { .. } => {}
                 }
             }
@@ -248,9 +348,52 @@ impl<'a> Recorder<'a> {
     /// The records, once the kernel is done.
     pub fn finish(mut self, events: u64) -> RunResult {
         self.t.curves.sort_by_key(|c| (c.local_step, c.device));
+        let fixed = &self.fixed;
+        let faults = &self.t.faults_by_device;
+        let devices = (self.t.devices.iter().enumerate())
+            .map(|(i, t)| {
+                let place = fixed.places.get(i);
+                let f = faults.get(i);
+                DeviceRecord {
+                    device: i as u32,
+                    class: fixed.names[fixed.class[i] as usize].clone(),
+                    samples: fixed.samples[i],
+                    steps: t.steps,
+                    spikes: t.spikes,
+                    synaptic_ops: t.synaptic_ops,
+                    uploads_sent: t.uploads_sent,
+                    uploads_delivered: t.uploads_delivered,
+                    uploads_lost: t.uploads_lost,
+                    uploads_late: t.uploads_late,
+                    uploads_skipped: t.uploads_skipped,
+                    uploads_over_budget: t.uploads_over_budget,
+                    broadcasts_received: t.broadcasts_received,
+                    broadcasts_missed: t.broadcasts_missed,
+                    bytes_up: t.bytes_up,
+                    bytes_down: t.bytes_down,
+                    airtime_up_s: t.airtime_up_s,
+                    airtime_down_s: t.airtime_down_s,
+                    energy_tx_j: t.energy_tx_j,
+                    energy_rx_j: t.energy_rx_j,
+                    energy_compute_j: t.energy_compute_j,
+                    accuracy: t.accuracy,
+                    test_nll: t.test_nll,
+                    learner_bytes: t.learner_bytes,
+                    distance_m: place.map(|p| p.0),
+                    mean_snr_db: place.map(|p| p.1),
+                    uploads_corrupted: f.map(|f| f.uploads_corrupted),
+                    uploads_aborted: f.map(|f| f.uploads_aborted),
+                    uploads_tampered: f.map(|f| f.uploads_tampered),
+                    crashes: f.map(|f| f.crashes),
+                    pauses: f.map(|f| f.pauses),
+                    partitions: f.map(|f| f.partitions),
+                    slowdowns: f.map(|f| f.slowdowns),
+                }
+            })
+            .collect();
         RunResult {
             rounds: self.t.rounds.into_values().collect(),
-            devices: self.t.devices,
+            devices,
             curves: self.t.curves,
             virtual_end: self.t.last_close,
             events,
@@ -384,9 +527,7 @@ impl Observer<Fl> for Recorder<'_> {
                 rec.bytes_up += start.wire_bytes;
                 rec.retransmissions_up += u64::from(start.retransmissions);
                 rec.energy_tx_j += energy;
-                self.t
-                    .wire_bytes
-                    .insert((true, device, round), start.wire_bytes);
+                self.keep_wire_bytes((true, device, round), start.wire_bytes);
                 self.emit(now, EventKind::Send, "up", device, round, start.wire_bytes);
             }
             LinkReport::UploadSkipped { device, round } => {
@@ -405,9 +546,7 @@ impl Observer<Fl> for Recorder<'_> {
                 rec.bytes_down += o.air_bytes;
                 rec.retransmissions_down += u64::from(o.retransmissions);
                 rec.energy_rx_j += energy;
-                self.t
-                    .wire_bytes
-                    .insert((false, o.device, round), o.received_bytes);
+                self.keep_wire_bytes((false, o.device, round), o.received_bytes);
                 self.emit(
                     now,
                     EventKind::Send,
@@ -424,7 +563,9 @@ impl Observer<Fl> for Recorder<'_> {
                     .remove(&(true, device, round))
                     .unwrap_or(0);
                 Self::bump(&mut self.record(round).uploads_aborted);
-                Self::bump(&mut self.t.devices[device as usize].uploads_aborted);
+                if let Some(f) = self.faults_of(device) {
+                    f.uploads_aborted += 1;
+                }
                 self.emit(now, EventKind::Abort, "up", device, round, bytes);
             }
             LinkReport::UploadCorrupted { device, round } => {
@@ -435,12 +576,16 @@ impl Observer<Fl> for Recorder<'_> {
                     .unwrap_or(0);
                 self.t.corrupted.insert((device, round));
                 Self::bump(&mut self.record(round).uploads_corrupted);
-                Self::bump(&mut self.t.devices[device as usize].uploads_corrupted);
+                if let Some(f) = self.faults_of(device) {
+                    f.uploads_corrupted += 1;
+                }
                 self.emit(now, EventKind::Corrupt, "up", device, round, bytes);
             }
             LinkReport::UploadTampered { device, round } => {
                 Self::bump(&mut self.record(round).uploads_tampered);
-                Self::bump(&mut self.t.devices[device as usize].uploads_tampered);
+                if let Some(f) = self.faults_of(device) {
+                    f.uploads_tampered += 1;
+                }
                 self.emit(now, EventKind::Tamper, "up", device, round, 0);
             }
         }

@@ -1,6 +1,6 @@
 //! Assembly: a run's ready objects wired into the kernel as node models, workers and the medium.
 
-use super::recorder::{DeviceEnergy, Recorder};
+use super::recorder::{DeviceColumns, DeviceEnergy, Recorder};
 use super::wiring::{decode, BaseStationNode, CellMedium, DeviceNode, Fl, FlError, FlWorker};
 use crate::data::Example;
 use crate::fl::compress::Codec;
@@ -10,7 +10,7 @@ use crate::fl::{
     Participation, Protocol,
 };
 use crate::net::{AvailabilityTrace, Channel};
-use crate::report::{DeviceRecord, RunResult, Sink};
+use crate::report::{RunResult, Sink};
 use crate::rng::{stream, Node, Purpose};
 use crate::sim::{self, SimError, Transport};
 use crate::snn::{Network, Params};
@@ -111,13 +111,10 @@ pub fn simulate_spread(
     let mut device_nodes = Vec::with_capacity(devices.len());
     for d in devices {
         let place = channel.cell_device(d.setup.id);
-        records.push(DeviceRecord {
-            device: d.setup.id,
+        records.push(DeviceColumns {
             class: d.class_name,
             samples: d.setup.samples as u64,
-            distance_m: place.map(|p| p.distance_m),
-            mean_snr_db: place.map(|p| p.mean_snr_up_db),
-            ..DeviceRecord::default()
+            place: place.map(|p| (p.distance_m, p.mean_snr_up_db)),
         });
         energy.push(d.energy);
         // Only participation `available` reads them: a trace holds an RNG of a few hundred bytes.

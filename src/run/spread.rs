@@ -392,7 +392,7 @@ impl sim::Transport<Fl> for Dispatch<'_> {
         match self.answer(ticket)? {
             Reply::Trained(trained) => Ok(Ok(trained.map(|t| Trained {
                 compute: t.compute,
-                evaluation: t.evaluation,
+                evaluation: t.evaluation.map(Box::new),
                 upload: t.upload,
                 epoch: t.epoch,
             }))),
@@ -523,7 +523,7 @@ impl Hosted {
         let trained = self.worker.work(job).map_err(|e| e.to_string())?;
         Ok(Reply::Trained(trained.map(|t| TrainedWire {
             compute: t.compute,
-            evaluation: t.evaluation,
+            evaluation: t.evaluation.map(|e| *e),
             upload: t.upload,
             epoch: t.epoch,
         })))

@@ -8,6 +8,15 @@ use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
+/// Room for one more element in a vector that holds one entry per node at its fullest (the
+/// calendar, the kernel's work slots): it grows by a quarter when full, not by doubling, so
+/// that its spare capacity at a round's peak is a quarter at most, not up to a whole.
+pub(super) fn room_for_one<T>(v: &mut Vec<T>) {
+    if v.len() == v.capacity() {
+        v.reserve_exact((v.len() / 4).max(16));
+    }
+}
+
 /// A heap entry: the event's key and the slot that holds it (the heap moves 24 bytes, not the
 /// event).
 #[derive(Copy, Clone, Serialize, Deserialize)]
@@ -80,10 +89,14 @@ impl<E> Calendar<E> {
                 slot
             }
             None => {
+                room_for_one(&mut self.events);
                 self.events.push(Some(event));
                 u32::try_from(self.events.len() - 1).expect("under 2^32 pending events")
             }
         };
+        if self.heap.len() == self.heap.capacity() {
+            self.heap.reserve_exact((self.heap.len() / 4).max(16));
+        }
         self.heap.push(Entry {
             time,
             seq: self.seq,
@@ -96,6 +109,7 @@ impl<E> Calendar<E> {
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
         let entry = self.heap.pop()?;
         let event = self.events[entry.slot as usize].take()?;
+        room_for_one(&mut self.free);
         self.free.push(entry.slot);
         Some((entry.time, event))
     }

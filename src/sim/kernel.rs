@@ -29,10 +29,28 @@ use std::collections::{BTreeMap, BinaryHeap, VecDeque};
 #[serde(bound = "")]
 enum Event<S: System> {
     Arrival(Transfer<S>),
-    Timer { node: NodeId, timer: S::Timer },
-    WorkDone { work: u32 },
-    Wake { version: u64 },
-    Timeline { target: Target, event: S::Event },
+    Timer {
+        node: NodeId,
+        timer: S::Timer,
+    },
+    WorkDone {
+        work: u32,
+    },
+    /// The result of a job done inline (computed already, and not a failure): carried by its
+    /// event rather than held in a work slot.
+    Done {
+        node: NodeId,
+        done: Option<S::Done>,
+    },
+    Wake {
+        version: u64,
+    },
+    /// A timeline event, boxed: it is rare, and the largest variant would size every calendar
+    /// slot.
+    Timeline {
+        target: Target,
+        event: Box<S::Event>,
+    },
 }
 
 /// Timeline events waiting for a cue: their delay, target and event.
@@ -64,9 +82,10 @@ pub(super) enum Hosting<S: System> {
 
 /// A job's result: awaited from the actor, computed already, or awaited from the transport.
 /// `Resolved` is a result that was asked of an actor and awaited early (for a snapshot): it is
-/// handed on as if still asked.
+/// handed on as if still asked. An actor's pending answer is boxed: it is several times the size
+/// of the other variants, and a slot is held per job in progress.
 enum Pending<R, Q> {
-    Asked(Q),
+    Asked(Box<Q>),
     Ready(R),
     Away(Ticket),
     Resolved(R),
@@ -196,7 +215,10 @@ impl<'a, S: System> Kernel<'a, S> {
         } in timeline
         {
             match when {
-                When::At(t) => cal.schedule(t, source(target), Event::Timeline { target, event }),
+                When::At(t) => {
+                    let event = Box::new(event);
+                    cal.schedule(t, source(target), Event::Timeline { target, event })
+                }
                 When::Cue { cue, delay } => {
                     cues.entry(cue).or_default().push((delay, target, event))
                 }
@@ -282,6 +304,7 @@ impl<'a, S: System> Kernel<'a, S> {
                 let origin = match &event {
                     Event::Arrival(transfer) => format!("a transfer from node {}", transfer.from),
                     Event::Timer { node, .. } => format!("a timer of node {node}"),
+                    Event::Done { node, .. } => format!("the work of node {node}"),
                     Event::WorkDone { work } => match self.works.get(*work as usize) {
                         Some(Some((node, _))) => format!("the work of node {node}"),
                         _ => "a work".to_string(),
@@ -300,7 +323,12 @@ impl<'a, S: System> Kernel<'a, S> {
                 Event::Arrival(mut transfer) => {
                     let to = transfer.to;
                     // Arrivals pop in time order: this one is the earliest on its way to `to`.
-                    self.arrivals[to as usize].pop();
+                    let waiting = &mut self.arrivals[to as usize];
+                    waiting.pop();
+                    if waiting.is_empty() {
+                        // Most nodes wait for one message at a time: none held between them.
+                        *waiting = BinaryHeap::new();
+                    }
                     let mut reports = std::mem::take(&mut self.reports);
                     self.medium.arrive(t, &mut transfer, &mut reports);
                     for report in reports.drain(..) {
@@ -317,18 +345,32 @@ impl<'a, S: System> Kernel<'a, S> {
                     self.handle(to, input).await?;
                 }
                 Event::Timer { node, timer } => self.handle(node, Input::Timer(timer)).await?,
+                Event::Done { node, done } => {
+                    if let Some(done) = done {
+                        self.handle(node, Input::Done(done)).await?;
+                    }
+                }
                 Event::WorkDone { work } => {
                     let (node, pending) = self
                         .works
                         .get_mut(work as usize)
                         .and_then(Option::take)
                         .ok_or(SimError::Internal("work finished twice"))?;
+                    super::calendar::room_for_one(&mut self.free);
                     self.free.push(work);
+                    if self.free.len() == self.works.len() {
+                        // Nothing in progress: the slots of a round in which every node worked at
+                        // once are let go before what that work leads to (uploads) fills memory.
+                        self.works.clear();
+                        self.free.clear();
+                        self.works = kept(std::mem::take(&mut self.works));
+                        self.free = kept(std::mem::take(&mut self.free));
+                    }
                     let done = match pending {
                         Pending::Ready(result) | Pending::Resolved(result) => result,
                         Pending::Asked(request) => {
                             self.flush(node)?;
-                            request
+                            (*request)
                                 .await
                                 .map_err(|_| SimError::ActorGone { node, time: t })?
                         }
@@ -349,11 +391,11 @@ impl<'a, S: System> Kernel<'a, S> {
                 Event::Timeline { target, event } => {
                     self.observer.event(t, target, &event);
                     match target {
-                        Target::Node(node) => self.handle(node, Input::Event(event)).await?,
+                        Target::Node(node) => self.handle(node, Input::Event(*event)).await?,
                         Target::Medium => {
                             let mut transfers = std::mem::take(&mut self.transfers);
                             let mut reports = std::mem::take(&mut self.reports);
-                            self.medium.event(t, event, &mut transfers, &mut reports);
+                            self.medium.event(t, *event, &mut transfers, &mut reports);
                             for report in reports.drain(..) {
                                 self.observer.report(t, report);
                             }
@@ -477,8 +519,15 @@ impl<'a, S: System> Kernel<'a, S> {
                 }
                 Effect::Work { duration, job } => {
                     let pending = match &mut self.hosts[node as usize] {
-                        Hosting::Actor(host) => Pending::Asked(host.send(RunJob(job))),
-                        Hosting::Inline(worker) => Pending::Ready(worker.work(job)),
+                        Hosting::Actor(host) => Pending::Asked(Box::new(host.send(RunJob(job)))),
+                        Hosting::Inline(worker) => match worker.work(job) {
+                            Ok(done) => {
+                                let event = Event::Done { node, done };
+                                self.cal.schedule(now + duration, node, event);
+                                continue;
+                            }
+                            failed => Pending::Ready(failed),
+                        },
                         Hosting::Remote => Pending::Away(
                             self.transport()?
                                 .work(node, job)
@@ -491,6 +540,7 @@ impl<'a, S: System> Kernel<'a, S> {
                             slot
                         }
                         None => {
+                            super::calendar::room_for_one(&mut self.works);
                             self.works.push(Some((node, pending)));
                             u32::try_from(self.works.len() - 1)
                                 .map_err(|_| SimError::Internal("over 2^32 jobs in progress"))?
@@ -511,7 +561,9 @@ impl<'a, S: System> Kernel<'a, S> {
                 },
                 Effect::Probe(probe) => {
                     let pending = match &mut self.hosts[node as usize] {
-                        Hosting::Actor(host) => Pending::Asked(host.send(TakeProbe(probe))),
+                        Hosting::Actor(host) => {
+                            Pending::Asked(Box::new(host.send(TakeProbe(probe))))
+                        }
                         Hosting::Inline(worker) => Pending::Ready(worker.probe(probe)),
                         Hosting::Remote => Pending::Away(
                             self.transport()?
@@ -526,6 +578,7 @@ impl<'a, S: System> Kernel<'a, S> {
                 Effect::Cue(cue) => {
                     for (delay, target, event) in self.cues.remove(&cue).unwrap_or_default() {
                         let at = now + delay;
+                        let event = Box::new(event);
                         self.cal
                             .schedule(at, source(target), Event::Timeline { target, event });
                     }
@@ -571,7 +624,7 @@ impl<'a, S: System> Kernel<'a, S> {
             };
             let node = *node;
             let result = match std::mem::replace(pending, Pending::Ready(Ok(None))) {
-                Pending::Asked(request) => request
+                Pending::Asked(request) => (*request)
                     .await
                     .map_err(|_| SimError::ActorGone { node, time })?,
                 Pending::Ready(result) | Pending::Resolved(result) => result,
@@ -585,7 +638,7 @@ impl<'a, S: System> Kernel<'a, S> {
         for (node, pending) in std::mem::take(&mut self.probes) {
             let (result, eager) = match pending {
                 Pending::Asked(request) => (
-                    request
+                    (*request)
                         .await
                         .map_err(|_| SimError::ActorGone { node, time })?,
                     false,
@@ -721,7 +774,7 @@ impl<'a, S: System> Kernel<'a, S> {
                 Pending::Ready(result) | Pending::Resolved(result) => result,
                 Pending::Asked(request) => {
                     self.flush(node)?;
-                    request
+                    (*request)
                         .await
                         .map_err(|_| SimError::ActorGone { node, time })?
                 }

@@ -137,7 +137,7 @@ impl Codec {
                 let count = fixed_rate::slice_count(rate, tau, self.layout.k_ff);
                 let slices = fixed_rate::select_slices(&self.layout, grad_abs, count)?;
                 self.model_f32(model, "model")?;
-                EncodedUpload::Slices(fixed_rate::gather(&self.layout, model, slices))
+                EncodedUpload::Slices(Box::new(fixed_rate::gather(&self.layout, model, slices)))
             }
             Compression::TopK {
                 fraction,

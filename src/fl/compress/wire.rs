@@ -49,8 +49,9 @@ pub enum EncodedUpload {
         /// The values (held, or read from the device's model: [`FullValues`]).
         values: FullValues,
     },
-    /// Fixed-rate selective exchange: model values of some slices.
-    Slices(SliceSet),
+    /// Fixed-rate selective exchange: model values of some slices (boxed: the largest variant
+    /// would size every upload, a systems-only stand-in included).
+    Slices(Box<SliceSet>),
     /// Top-k or random-k update: positions among the sendable values and their update values.
     Sparse {
         /// Sendable values, the candidates of the index \[count\].
@@ -104,13 +105,13 @@ impl EncodedUpload {
             EncodedUpload::Full { values } => EncodedUpload::Full {
                 values: neg(&values.values()).into(),
             },
-            EncodedUpload::Slices(s) => EncodedUpload::Slices(SliceSet {
+            EncodedUpload::Slices(s) => EncodedUpload::Slices(Box::new(SliceSet {
                 basis: s.basis,
                 slices: s.slices.clone(),
                 w: neg(&s.w),
                 v: neg(&s.v),
                 gamma: neg(&s.gamma),
-            }),
+            })),
             EncodedUpload::Sparse {
                 candidates,
                 indices,

@@ -572,7 +572,9 @@ fn mnist_images_picked_in_one_pass_equal_the_full_decode() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let (images, labels) = (tmp.path().join("img.idx"), tmp.path().join("lab.idx"));
     std::fs::write(&labels, [0, 0, 8, 1, 0, 0, 0, 3, 1, 7, 1]).expect("w");
-    let well_formed = vec![0, 0, 8, 3, 0, 0, 0, 3, 0, 0, 0, 1, 0, 0, 0, 2, 1, 2, 3, 4, 5, 6];
+    let well_formed = vec![
+        0, 0, 8, 3, 0, 0, 0, 3, 0, 0, 0, 1, 0, 0, 0, 2, 1, 2, 3, 4, 5, 6,
+    ];
     for gzip in [false, true] {
         let write = |bytes: &[u8]| {
             let bytes = if gzip {
@@ -588,13 +590,19 @@ fn mnist_images_picked_in_one_pass_equal_the_full_decode() {
         };
         let picked = write(&well_formed).images(&[2, 1, 2]).expect("images");
         let pixels: Vec<_> = picked.iter().map(|i| i.pixels.clone()).collect();
-        assert_eq!(pixels, vec![vec![5, 6], vec![3, 4], vec![5, 6]], "gzip {gzip}");
+        assert_eq!(
+            pixels,
+            vec![vec![5, 6], vec![3, 4], vec![5, 6]],
+            "gzip {gzip}"
+        );
         let mut longer = well_formed.clone();
         longer.push(7);
         let err = write(&longer).images(&[0]).expect_err("trailing byte");
         assert_eq!(format_offset(&err), Some((images.clone(), 22)), "{err}");
         assert!(err.to_string().contains("1 extra bytes"), "{err}");
-        let err = write(&well_formed[..21]).images(&[0]).expect_err("one byte short");
+        let err = write(&well_formed[..21])
+            .images(&[0])
+            .expect_err("one byte short");
         assert_eq!(format_offset(&err), Some((images.clone(), 21)), "{err}");
     }
 }

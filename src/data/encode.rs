@@ -29,7 +29,8 @@ pub fn rate_encode(img: &Image, steps: usize, gain: f64, rng: &mut impl Rng) -> 
 /// both sides being exact.
 #[derive(Clone, Debug)]
 pub struct RateTable {
-    probability: [f64; 256],
+    /// The gain, 0 when it was not finite and positive.
+    gain: f64,
     /// `ceil(p * 2^53)` per level; [`ALWAYS`] where p >= 1 (a spike with no draw).
     threshold: [u64; 256],
 }
@@ -45,24 +46,24 @@ impl RateTable {
         } else {
             0.0
         };
-        let probability: [f64; 256] =
-            std::array::from_fn(|level| (gain * f64::from(level as u8) / 255.0).min(1.0));
-        let threshold = probability.map(|p| {
-            if p >= 1.0 {
+        let mut table = RateTable {
+            gain,
+            threshold: [0; 256],
+        };
+        for level in 0..=255u8 {
+            let p = table.probability(level);
+            table.threshold[usize::from(level)] = if p >= 1.0 {
                 ALWAYS
             } else {
                 (p * (1u64 << 53) as f64).ceil() as u64
-            }
-        });
-        RateTable {
-            probability,
-            threshold,
+            };
         }
+        table
     }
 
     /// The spike probability of grey level `level`.
     pub fn probability(&self, level: u8) -> f64 {
-        self.probability[usize::from(level)]
+        (self.gain * f64::from(level) / 255.0).min(1.0)
     }
 }
 

@@ -27,13 +27,13 @@ pub fn read_maybe_gz(path: &Path) -> Result<Vec<u8>, DataError> {
 /// The bytes, decompressed (at most [`MAX_DATA_BYTES`] of content) when they start with the gzip
 /// magic `1f 8b`; `path` only names the source in errors.
 pub fn gunzip_maybe(raw: &[u8], path: &Path) -> Result<Vec<u8>, DataError> {
-    if raw.starts_with(&[0x1f, 0x8b]) {
-        let mut out = Vec::new();
-        let decoder = flate2::read::MultiGzDecoder::new(raw);
-        read_at_most(decoder, MAX_DATA_BYTES, &mut out, path)?;
-        Ok(out)
-    } else {
-        Ok(raw.to_vec())
+    match unpack(raw) {
+        gzip @ Source::Gzip(_) => {
+            let mut out = Vec::new();
+            read_at_most(gzip, MAX_DATA_BYTES, &mut out, path)?;
+            Ok(out)
+        }
+        Source::Plain(_) => Ok(raw.to_vec()),
     }
 }
 
@@ -91,6 +91,14 @@ impl Source<'_> {
     }
 }
 
+/// A failure to read (decode) `path`'s bytes.
+fn read_error(path: &Path, source: std::io::Error) -> DataError {
+    DataError::Gzip {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
 /// Reads from `reader` until `buf` is full or the input ends; how many bytes it read.
 fn fill(reader: &mut dyn Read, buf: &mut [u8], path: &Path) -> Result<usize, DataError> {
     let mut got = 0;
@@ -99,12 +107,7 @@ fn fill(reader: &mut dyn Read, buf: &mut [u8], path: &Path) -> Result<usize, Dat
             Ok(0) => break,
             Ok(n) => got += n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(source) => {
-                return Err(DataError::Gzip {
-                    path: path.to_path_buf(),
-                    source,
-                })
-            }
+            Err(source) => return Err(read_error(path, source)),
         }
     }
     Ok(got)
@@ -113,7 +116,7 @@ fn fill(reader: &mut dyn Read, buf: &mut [u8], path: &Path) -> Result<usize, Dat
 /// An IDX array of unsigned bytes read as a stream: the header read and checked when it is
 /// opened, the elements then read in order ([`IdxStream::read`]) and the end checked
 /// ([`IdxStream::finish`]). Nothing but the caller's buffers holds the elements.
-pub struct IdxStream<'a> {
+struct IdxStream<'a> {
     reader: Source<'a>,
     path: std::path::PathBuf,
     /// Size of each dimension, outermost first.
@@ -199,11 +202,6 @@ impl<'a> IdxStream<'a> {
         })
     }
 
-    /// Size of each dimension, outermost first.
-    pub fn dims(&self) -> &[usize] {
-        &self.dims
-    }
-
     /// Fills `buf` with the next elements; an error if the data end first.
     fn read(&mut self, buf: &mut [u8]) -> Result<(), DataError> {
         let got = fill(&mut self.reader, buf, &self.path)?;
@@ -215,10 +213,7 @@ impl<'a> IdxStream<'a> {
         let got = self
             .reader
             .skip(n as u64)
-            .map_err(|source| DataError::Gzip {
-                path: self.path.clone(),
-                source,
-            })?;
+            .map_err(|e| read_error(&self.path, e))?;
         self.advanced(got as usize, n)
     }
 
@@ -243,10 +238,7 @@ impl<'a> IdxStream<'a> {
         let extra = self
             .reader
             .skip(MAX_DATA_BYTES)
-            .map_err(|source| DataError::Gzip {
-                path: self.path.clone(),
-                source,
-            })?;
+            .map_err(|e| read_error(&self.path, e))?;
         if extra > 0 {
             return Err(format_error(
                 &self.path,
@@ -393,7 +385,7 @@ fn mnist_from_idx<'a>(
             format!("{}", lab.dims.len()),
         ));
     }
-    let (count, height, width) = (img.dims()[0], img.dims()[1], img.dims()[2]);
+    let (count, height, width) = (img.dims[0], img.dims[1], img.dims[2]);
     if lab.dims[0] != count {
         return Err(DataError::Mismatch {
             path: images.to_path_buf(),

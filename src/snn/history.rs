@@ -267,33 +267,21 @@ impl Traces {
 
     /// Synaptic operations of this step: per active neuron, the non-zero entries of its trace
     /// times its postsynaptic neurons (integers: the order of the sum does not matter). With
-    /// the lag-pattern table and inputs that feed every learnable neuron, the inputs' counts
-    /// are summed first and multiplied once.
+    /// inputs that feed every learnable neuron, the inputs' counts are summed first and
+    /// multiplied once.
     pub(crate) fn synaptic_ops(&self, net: &Network) -> u64 {
         let post = |j: usize| net.postsynaptic(j).len() as u64;
-        if self.masks.is_empty() || net.ff_by_mask().is_none() {
-            return self
-                .active
-                .iter()
-                .map(|&j| self.nonzero_of(net, j as usize) * post(j as usize))
-                .sum();
-        }
-        let nonzero = net.ff_nonzero_by_mask();
-        let count = |j: u32| u64::from(nonzero[usize::from(self.masks[j as usize])]);
+        let active = self.active.iter().map(|&j| j as usize);
         if !net.inputs_feed_all() {
-            return self
-                .active
-                .iter()
-                .map(|&j| count(j) * post(j as usize))
-                .sum();
+            return active.map(|j| self.nonzero_of(net, j) * post(j)).sum();
         }
-        let n_in = net.config().n_inputs as u32;
+        let n_in = net.config().n_inputs;
         let (mut inputs, mut others) = (0u64, 0u64);
-        for &j in &self.active {
+        for j in active {
             if j < n_in {
-                inputs += count(j);
+                inputs += self.nonzero_of(net, j);
             } else {
-                others += count(j) * post(j as usize);
+                others += self.nonzero_of(net, j) * post(j);
             }
         }
         inputs * net.n_learnable_neurons() as u64 + others

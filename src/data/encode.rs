@@ -89,25 +89,36 @@ pub fn rate_step(plan: &[(u32, u8)], table: &RateTable, rng: &mut impl Rng, out:
     out.clear();
     let mut draws = [0u64; 64];
     let mut spiked = [0u32; 64];
+    // Whether some level spikes without a draw (a gain above 1): else every channel draws.
+    let some_always = table.threshold[255] == ALWAYS;
     for segment in plan.chunks(draws.len()) {
-        let wanted = segment
-            .iter()
-            .filter(|&&(_, level)| table.threshold[usize::from(level)] != ALWAYS)
-            .count();
-        rng.fill(&mut draws[..wanted]);
         // Every channel written, the count advanced only by those that spike (no branch per
         // draw).
-        let (mut next, mut count) = (0, 0);
-        for &(channel, level) in segment {
-            let threshold = table.threshold[usize::from(level)];
-            let spikes = if threshold == ALWAYS {
-                true
-            } else {
-                next += 1;
-                draws[next - 1] >> 11 < threshold
-            };
-            spiked[count] = channel;
-            count += usize::from(spikes);
+        let mut count = 0;
+        if some_always {
+            let wanted = segment
+                .iter()
+                .filter(|&&(_, level)| table.threshold[usize::from(level)] != ALWAYS)
+                .count();
+            rng.fill(&mut draws[..wanted]);
+            let mut next = 0;
+            for &(channel, level) in segment {
+                let threshold = table.threshold[usize::from(level)];
+                let spikes = if threshold == ALWAYS {
+                    true
+                } else {
+                    next += 1;
+                    draws[next - 1] >> 11 < threshold
+                };
+                spiked[count] = channel;
+                count += usize::from(spikes);
+            }
+        } else {
+            rng.fill(&mut draws[..segment.len()]);
+            for (&(channel, level), &x) in segment.iter().zip(&draws) {
+                spiked[count] = channel;
+                count += usize::from(x >> 11 < table.threshold[usize::from(level)]);
+            }
         }
         // Pushed one by one: `out` grows as it always has (its capacity is counted in the
         // device's memory figure).

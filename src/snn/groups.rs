@@ -123,9 +123,9 @@ impl SpikeGroups {
     /// Slot of the group made of the spikes at lag `m`, if it is live.
     #[inline]
     fn live_slot(&self, history: &SpikeHistory, m: usize) -> Option<usize> {
-        let time = history.time_at_lag(m);
-        let slot = (time % self.time.len() as u64) as usize;
-        (self.time[slot] == time).then_some(slot)
+        // The history's ring slot: its push count modulo tau, like the groups' slots.
+        let slot = history.slot_at_lag(m);
+        (self.time[slot] == history.time_at_lag(m)).then_some(slot)
     }
 
     /// Makes a group for each step in the window that has none, at the start of block `blocks`
@@ -168,7 +168,7 @@ impl SpikeGroups {
         } = *window;
         let tau = self.time.len();
         let time = history.time_at_lag(m);
-        let slot = (time % tau as u64) as usize;
+        let slot = history.slot_at_lag(m);
         if self.time[slot] != NONE {
             // A group that was not retired when it left the window (never expected).
             self.fold(slot, net, rows, w, blocks);
@@ -265,25 +265,24 @@ impl SpikeGroups {
             }
             return;
         }
+        // The basis at each live group's lag, by place in `live` (at most tau <= 15 groups).
+        let mut basis: [&[f64]; 16] = [&[]; 16];
+        for (b, &(_, m)) in basis.iter_mut().zip(&self.live) {
+            *b = net.ff_at_lag(m);
+        }
         let mut x = [0.0; 16];
-        for &(slot, m) in &self.live {
-            let a = net.ff_at_lag(m);
+        for (&(slot, _), &a) in self.live.iter().zip(&basis) {
             // X_g: the sum of the members' traces.
             let x = &mut x[..k];
             x.fill(0.0);
             let size = f64::from(self.shared[slot * tau + slot]);
             if self.overlaps[slot] == 0 {
-                for (x, &a) in x.iter_mut().zip(a) {
-                    *x += size * a;
-                }
+                axpy(x, size, a);
             } else {
-                for &(other, lag) in &self.live {
-                    let shared = self.shared[slot * tau + other];
-                    if shared != 0 {
-                        let count = f64::from(shared);
-                        for (x, &b) in x.iter_mut().zip(net.ff_at_lag(lag)) {
-                            *x += count * b;
-                        }
+                let shared = &self.shared[slot * tau..(slot + 1) * tau];
+                for (&(other, _), &b) in self.live.iter().zip(&basis) {
+                    if shared[other] != 0 {
+                        axpy(x, f64::from(shared[other]), b);
                     }
                 }
             }
@@ -462,6 +461,20 @@ fn trace_step(w: &mut [f64], e: &mut [f64], x: &[f64], kappa: f64, coeff: f64, s
     for ((w, e), &x) in w.iter_mut().zip(e.iter_mut()).zip(x) {
         *e = kappa * *e + coeff * x;
         *w += scale * *e;
+    }
+}
+
+/// `x += c b`, elementwise (K = 8 as fixed-size arrays, which vectorise).
+#[inline(always)]
+fn axpy(x: &mut [f64], c: f64, b: &[f64]) {
+    if let (Ok(x), Ok(b)) = (<&mut [f64; 8]>::try_from(&mut *x), <&[f64; 8]>::try_from(b)) {
+        for k in 0..8 {
+            x[k] += c * b[k];
+        }
+        return;
+    }
+    for (x, &b) in x.iter_mut().zip(b) {
+        *x += c * b;
     }
 }
 

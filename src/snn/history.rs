@@ -35,9 +35,22 @@ impl SpikeHistory {
     }
 
     /// Spikes at lag `m` (m = 0 is the previous step); `m < self.len()`.
+    #[inline]
     pub(crate) fn lag(&self, m: usize) -> &[u32] {
+        &self.slots[self.slot_at_lag(m)]
+    }
+
+    /// Ring slot of the step at lag `m < memory`: its push count modulo `memory` (without a
+    /// division).
+    #[inline]
+    pub(crate) fn slot_at_lag(&self, m: usize) -> usize {
         let memory = self.slots.len();
-        &self.slots[(self.head + memory - m) % memory]
+        let slot = self.head + memory - m;
+        if slot >= memory {
+            slot - memory
+        } else {
+            slot
+        }
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -53,7 +66,11 @@ impl SpikeHistory {
     /// Makes room for a new step and returns its (cleared) slot.
     pub(crate) fn push(&mut self) -> &mut Vec<u32> {
         let memory = self.slots.len();
-        self.head = (self.head + 1) % memory;
+        self.head = if self.head + 1 == memory {
+            0
+        } else {
+            self.head + 1
+        };
         self.len = (self.len + 1).min(memory);
         self.pushes += 1;
         let slot = &mut self.slots[self.head];

@@ -404,7 +404,8 @@ impl LazyRows {
     #[inline]
     fn queue_hidden(&mut self, j: usize, posts: &[u32], stamp: u64) {
         let n_hidden = self.n_hidden;
-        if posts.first().is_none_or(|&l| (l as usize) >= n_hidden) {
+        // Without hidden neurons nothing is queued (and `posts` is not read).
+        if n_hidden == 0 || posts.first().is_none_or(|&l| (l as usize) >= n_hidden) {
             return;
         }
         let ring = self.signals.len() as u64;

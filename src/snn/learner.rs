@@ -375,6 +375,10 @@ impl OnlineLearner for Learner {
             &self.traces.active
         };
         let n_rowwise = if grouped { n_in as u32 } else { 0 };
+        // Grouped, the rows left are those of learnable presynaptic neurons: none without
+        // hidden neurons, and the loops below are skipped.
+        let rowwise = !grouped || net.learnable_feed_some();
+        let newcomers = if rowwise { &newcomers[..] } else { &[] };
         for &j in newcomers.iter().filter(|&&j| j >= n_rowwise) {
             let j = j as usize;
             let trace = self.traces.ff_of(net, j);
@@ -405,24 +409,33 @@ impl OnlineLearner for Learner {
             self.rows.open_fused_block(net, w, blocks, signal);
         }
 
-        // This step's spikes, and the neurons they make active: not covered by `carry`.
-        self.fresh.clear();
-        let spiking = inputs.iter().copied().filter(|&i| (i as usize) < n_in);
-        let learnable = (0..self.spikes.len()).filter(|&l| self.spikes[l]);
-        for j in spiking.chain(learnable.map(|l| (n_in + l) as u32)) {
-            let flag = &mut self.spiked_now[j as usize];
-            if !*flag && self.traces.is_silent(j as usize) {
-                self.fresh.push(j);
-            }
-            *flag = true;
-        }
         let carrying = fused && net.ff_by_mask().is_some();
+        // This step's spikes, and the neurons they make active: not covered by `carry`. Only
+        // the next step's row-wise potentials read them (and `spiked_now`, the carry below).
+        let track_fresh = carrying && rowwise;
+        self.fresh.clear();
+        if track_fresh {
+            let spiking = inputs.iter().copied().filter(|&i| (i as usize) < n_in);
+            let learnable = (0..self.spikes.len()).filter(|&l| self.spikes[l]);
+            for j in spiking.chain(learnable.map(|l| (n_in + l) as u32)) {
+                let flag = &mut self.spiked_now[j as usize];
+                if !*flag && self.traces.is_silent(j as usize) {
+                    self.fresh.push(j);
+                }
+                *flag = true;
+            }
+        }
         self.carry.iter_mut().for_each(|c| *c = 0.0);
 
         // Gradients into the eligibility rows of the active synapses.
         let weight = self.rows.gradient_weight(blocks);
         let n = net.n_neurons();
-        for &j in self.traces.active.iter().filter(|&&j| j >= n_rowwise) {
+        let active = if rowwise {
+            &self.traces.active[..]
+        } else {
+            &[]
+        };
+        for &j in active.iter().filter(|&&j| j >= n_rowwise) {
             let j = j as usize;
             let trace = self.traces.ff_of(net, j);
             let posts = net.postsynaptic(j);
@@ -502,12 +515,14 @@ impl OnlineLearner for Learner {
             }
         }
 
-        let spiking = inputs.iter().copied().filter(|&i| (i as usize) < n_in);
-        for j in spiking.chain(self.fresh.iter().copied()) {
-            self.spiked_now[j as usize] = false;
-        }
-        for l in (0..self.spikes.len()).filter(|&l| self.spikes[l]) {
-            self.spiked_now[n_in + l] = false;
+        if track_fresh {
+            let spiking = inputs.iter().copied().filter(|&i| (i as usize) < n_in);
+            for j in spiking.chain(self.fresh.iter().copied()) {
+                self.spiked_now[j as usize] = false;
+            }
+            for l in (0..self.spikes.len()).filter(|&l| self.spikes[l]) {
+                self.spiked_now[n_in + l] = false;
+            }
         }
         self.carry_valid = carrying;
         self.carry_grouped = grouped;

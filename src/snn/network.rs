@@ -29,6 +29,8 @@ pub struct Network {
     ff_nonzero_by_mask: Vec<u8>,
     /// Whether every input feeds every learnable neuron.
     inputs_feed_all: bool,
+    /// Whether some learnable neuron feeds another (hidden neurons do; outputs feed none).
+    learnable_feed_some: bool,
 }
 
 /// Largest lag-pattern table built, in entries (`2^memory * K`).
@@ -85,6 +87,9 @@ impl Network {
         let inputs_feed_all = postsynaptic[..cfg.n_inputs]
             .iter()
             .all(|posts| posts.len() == l_count);
+        let learnable_feed_some = postsynaptic[cfg.n_inputs..]
+            .iter()
+            .any(|posts| !posts.is_empty());
         let ff_by_lag = by_lag(&raised_cosine(cfg.k_ff, cfg.memory, cfg.mu), cfg.memory);
         let fb_by_lag = by_lag(&raised_cosine(cfg.k_fb, cfg.memory, cfg.mu), cfg.memory);
         let ff_by_mask = by_mask(&ff_by_lag, cfg.k_ff, cfg.memory);
@@ -116,6 +121,7 @@ impl Network {
             fb_by_mask,
             ff_nonzero_by_mask,
             inputs_feed_all,
+            learnable_feed_some,
         })
     }
 
@@ -188,6 +194,12 @@ impl Network {
     /// Whether every input feeds every learnable neuron (the paper's and the full topology).
     pub(crate) fn inputs_feed_all(&self) -> bool {
         self.inputs_feed_all
+    }
+
+    /// Whether some learnable neuron has postsynaptic neurons (false without hidden neurons in
+    /// the paper's topology).
+    pub(crate) fn learnable_feed_some(&self) -> bool {
+        self.learnable_feed_some
     }
 
     /// Blocks after which an untouched eligibility row has decayed below 1e-30 [blocks].

@@ -113,6 +113,11 @@ pub(crate) struct Traces {
     #[serde(with = "super::capacity")]
     ff_by_lag: Vec<f64>,
     k_ff: usize,
+    /// With the table: the sum over active inputs of their traces' non-zero entries, kept as
+    /// the masks change (what [`Traces::synaptic_ops`] needs); `None` until the traces are
+    /// next built afresh (after a restore, or without the table).
+    #[serde(skip)]
+    input_nonzero: Option<u64>,
 }
 
 impl Traces {
@@ -142,6 +147,7 @@ impl Traces {
                 .flat_map(|m| net.ff_at_lag(m).iter().copied())
                 .collect(),
             k_ff: cfg.k_ff,
+            input_nonzero: None,
         }
     }
 
@@ -154,22 +160,29 @@ impl Traces {
         let memory = net.config().memory;
         let full = ((1u32 << memory) - 1) as u16;
         let new_steps = history.pushes.wrapping_sub(self.synced.1);
+        let (n_in, nonzero) = (net.config().n_inputs, net.ff_nonzero_by_mask());
         if self.synced.0 != history.epoch || new_steps > history.len as u64 {
             // Rebuild from the stored history.
             for &j in &self.active {
                 self.masks[j as usize] = 0;
             }
             self.active.clear();
-            self.set_lags(history, 0..history.len());
+            self.input_nonzero = Some(0);
+            self.set_lags(history, 0..history.len(), n_in, nonzero);
         } else if new_steps > 0 {
             let shift = new_steps as u32;
             let masks = &mut self.masks;
+            let mut sum = 0u64;
             self.active.retain(|&j| {
                 let m = &mut masks[j as usize];
                 *m = ((u32::from(*m) << shift) as u16) & full;
+                if (j as usize) < n_in {
+                    sum += u64::from(nonzero[usize::from(*m)]);
+                }
                 *m != 0
             });
-            self.set_lags(history, 0..new_steps as usize);
+            self.input_nonzero = self.input_nonzero.map(|_| sum);
+            self.set_lags(history, 0..new_steps as usize, n_in, nonzero);
         }
         self.synced = (history.epoch, history.pushes);
         let (k_fb, n_in) = (net.config().k_fb, net.config().n_inputs);
@@ -179,17 +192,31 @@ impl Traces {
         }
     }
 
-    /// Sets the mask bits of the spikes at lags `lags`.
-    fn set_lags(&mut self, history: &SpikeHistory, lags: std::ops::Range<usize>) {
+    /// Sets the mask bits of the spikes at lags `lags` (inputs below `n_in`; `nonzero`: the
+    /// non-zero entries of each mask's trace).
+    fn set_lags(
+        &mut self,
+        history: &SpikeHistory,
+        lags: std::ops::Range<usize>,
+        n_in: usize,
+        nonzero: &[u8],
+    ) {
+        let mut sum = self.input_nonzero.unwrap_or(0);
         for m in lags {
             for &j in history.lag(m) {
                 let mask = &mut self.masks[j as usize];
                 if *mask == 0 {
                     self.active.push(j);
                 }
+                let before = usize::from(*mask);
                 *mask |= 1 << m;
+                if (j as usize) < n_in {
+                    sum = sum + u64::from(nonzero[usize::from(*mask)])
+                        - u64::from(nonzero[before]);
+                }
             }
         }
+        self.input_nonzero = self.input_nonzero.map(|_| sum);
     }
 
     /// Table-free path: sums every trace from the history.
@@ -294,11 +321,20 @@ impl Traces {
         }
         let n_in = net.config().n_inputs;
         let (mut inputs, mut others) = (0u64, 0u64);
-        for j in active {
-            if j < n_in {
-                inputs += self.nonzero_of(net, j);
-            } else {
+        if let Some(sum) = self.input_nonzero.filter(|_| self.has_masks()) {
+            // The inputs' sum is kept as the masks change: only the learnable neurons are read
+            // (integers: their order does not matter).
+            inputs = sum;
+            for j in n_in..net.n_neurons() {
                 others += self.nonzero_of(net, j) * post(j);
+            }
+        } else {
+            for j in active {
+                if j < n_in {
+                    inputs += self.nonzero_of(net, j);
+                } else {
+                    others += self.nonzero_of(net, j) * post(j);
+                }
             }
         }
         inputs * net.n_learnable_neurons() as u64 + others

@@ -85,6 +85,12 @@ impl LazyRows {
     #[inline]
     pub(crate) fn catch_up_neuron(&mut self, w: &mut [f64], j: usize, blocks: u64) {
         let first = j * self.l_count;
+        if self.stamp[first..first + self.l_count]
+            .iter()
+            .all(|&s| s >= blocks)
+        {
+            return;
+        }
         let hidden = first..first + self.n_hidden;
         self.catch_up_run(w, hidden.clone(), true, None, blocks);
         self.catch_up_run(w, hidden.end..first + self.l_count, false, None, blocks);
@@ -529,7 +535,17 @@ fn decay_into_avx2(w: &mut [f64], e: &mut [f64], scale: f64, decay: f64) {
 
 #[inline(always)]
 fn decay_into_plain(w: &mut [f64], e: &mut [f64], scale: f64, decay: f64) {
-    for (w, e) in w.iter_mut().zip(e.iter_mut()) {
+    // Eight at a time as fixed-size arrays, which vectorise; then the rest.
+    let (mut w8, mut e8) = (w.chunks_exact_mut(8), e.chunks_exact_mut(8));
+    for (w, e) in (&mut w8).zip(&mut e8) {
+        if let (Ok(w), Ok(e)) = (<&mut [f64; 8]>::try_from(w), <&mut [f64; 8]>::try_from(e)) {
+            for k in 0..8 {
+                w[k] += scale * e[k];
+                e[k] *= decay;
+            }
+        }
+    }
+    for (w, e) in w8.into_remainder().iter_mut().zip(e8.into_remainder()) {
         *w += scale * *e;
         *e *= decay;
     }

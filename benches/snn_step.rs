@@ -1,6 +1,7 @@
 //! Microseconds per training step, sparse learner vs dense reference, on the paper's sizes
 //! (676 inputs, 0 or 64 hidden, 2 outputs, Delta_s = 1) with about 2% of inputs active per step
-//! (MNIST rate coding at gain 0.15); and `evaluate` on 200 test examples of 80 steps.
+//! (MNIST rate coding at gain 0.15); 676-0-2 with Delta_s = 80 (paper-throughput's setting);
+//! and `evaluate` on 200 test examples of 80 steps.
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use flsnn::snn::{evaluate, DenseLearner, Learner, Network, SnnConfig, TestExample};
@@ -66,6 +67,31 @@ fn bench_steps(c: &mut Criterion) {
     }
 }
 
+/// The paper-throughput setting: 676-0-2 with Delta_s = 80 (weights held within an example),
+/// sparse learner only.
+fn bench_block_steps(c: &mut Criterion) {
+    let mut cfg = SnnConfig::paper(676, 0, 2);
+    cfg.delta_s = S_PRIME;
+    let net = Network::new(cfg).expect("paper config");
+    let mut rng = ChaCha8Rng::seed_from_u64(3);
+    let data = inputs(&mut rng, 676, 40 * S_PRIME);
+    let mut sparse = Learner::new(&net, net.init_params(&mut rng)).expect("shapes");
+    for (t, inputs) in data[..S_PRIME].iter().enumerate() {
+        sparse.train_step(&net, inputs, 0, t, &mut rng);
+    }
+    let mut s = 0usize;
+    c.benchmark_group("676-0-2-ds80")
+        .bench_function("sparse", |b| {
+            b.iter(|| {
+                let t = s % S_PRIME;
+                let label = (s / S_PRIME) % 2;
+                let stats = sparse.train_step(&net, &data[s % data.len()], label, t, &mut rng);
+                s += 1;
+                black_box(stats)
+            })
+        });
+}
+
 fn bench_evaluate(c: &mut Criterion) {
     for n_hidden in [0usize, 64] {
         let net = Network::new(SnnConfig::paper(676, n_hidden, 2)).expect("paper config");
@@ -95,6 +121,6 @@ criterion_group! {
     name = benches;
     // Plots off: criterion's plotters output panics with this crate's font-less plotters features.
     config = Criterion::default().without_plots();
-    targets = bench_steps, bench_evaluate
+    targets = bench_steps, bench_block_steps, bench_evaluate
 }
 criterion_main!(benches);

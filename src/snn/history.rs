@@ -211,8 +211,7 @@ impl Traces {
                 let before = usize::from(*mask);
                 *mask |= 1 << m;
                 if (j as usize) < n_in {
-                    sum = sum + u64::from(nonzero[usize::from(*mask)])
-                        - u64::from(nonzero[before]);
+                    sum = sum + u64::from(nonzero[usize::from(*mask)]) - u64::from(nonzero[before]);
                 }
             }
         }
@@ -338,6 +337,21 @@ impl Traces {
             }
         }
         inputs * net.n_learnable_neurons() as u64 + others
+    }
+
+    /// Whether the inputs' synaptic-operation count is kept (see [`Traces::synaptic_ops`]).
+    #[cfg(test)]
+    pub(crate) fn input_nonzero_kept(&self) -> bool {
+        self.input_nonzero.is_some()
+    }
+
+    /// [`Traces::synaptic_ops`] counted afresh over the active neurons (what the kept count
+    /// must equal).
+    #[cfg(test)]
+    pub(crate) fn synaptic_ops_recounted(&self, net: &Network) -> u64 {
+        let mut fresh = self.clone();
+        fresh.input_nonzero = None;
+        fresh.synaptic_ops(net)
     }
 
     /// Feedforward trace of neuron `j` without the network (same values as [`Traces::ff_of`]);

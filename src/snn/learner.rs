@@ -781,6 +781,43 @@ mod tests {
         assert_eq!(learner.abs_grad_w(), restored.abs_grad_w());
     }
 
+    #[test]
+    fn synaptic_operations_are_counted_alike_after_a_restore_mid_example() {
+        // The inputs' count is kept as the masks change and not saved: a restored learner
+        // counts by a pass over the active neurons until its next example, with the same result.
+        for (hidden, delta_s) in [(0, 1), (0, 80), (4, 1)] {
+            let cfg = SnnConfig {
+                delta_s,
+                ..SnnConfig::paper(60, hidden, 2)
+            };
+            let net = Network::new(cfg).expect("valid");
+            let init = net.init_params(&mut rand_chacha::ChaCha8Rng::seed_from_u64(3));
+            let mut learner = Learner::new(&net, init).expect("shapes");
+            let steps = spike_trains(60, 0.1, 200, 4);
+            let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+            train(&mut learner, &net, &steps[..97], 0, &mut rng);
+            assert!(learner.traces.input_nonzero_kept());
+            let bytes = crate::sim::encode(&learner).expect("encodes");
+            let mut restored: Learner = crate::sim::decode(&bytes).expect("decodes");
+            assert!(!restored.traces.input_nonzero_kept());
+            let mut rng_restored = rng.clone();
+            let mut counted = 0;
+            for (s, inputs) in steps.iter().enumerate().skip(97) {
+                let (label, t) = ((s / 40) % 2, s % 40);
+                let a = learner.train_step(&net, inputs, label, t, &mut rng);
+                let b = restored.train_step(&net, inputs, label, t, &mut rng_restored);
+                assert_eq!(a.synaptic_ops, b.synaptic_ops, "step {s}");
+                assert_eq!(a.synaptic_ops, learner.traces.synaptic_ops_recounted(&net));
+                counted += a.synaptic_ops;
+            }
+            assert!(counted > 0);
+            assert!(
+                restored.traces.input_nonzero_kept(),
+                "kept again from the next example"
+            );
+        }
+    }
+
     /// The flat model a snapshot reads, position by position.
     fn read(snapshot: &ParamsSnapshot) -> Vec<f64> {
         (0..snapshot.len())

@@ -4,7 +4,9 @@
 //! and `evaluate` on 200 test examples of 80 steps.
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use flsnn::snn::{evaluate, DenseLearner, Learner, Network, SnnConfig, TestExample};
+use flsnn::snn::{
+    evaluate, DenseLearner, Learner, Network, Params, SnnConfig, StepStats, TestExample,
+};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::hint::black_box;
@@ -32,22 +34,12 @@ fn bench_steps(c: &mut Criterion) {
         let init = net.init_params(&mut rng);
         let name = format!("676-{n_hidden}-2");
 
-        let mut sparse = Learner::new(&net, init.clone()).expect("shapes");
-        let mut s = 0usize;
-        // Warm up one example so the traces and lazy rows are in a steady state.
-        for (t, inputs) in data[..S_PRIME].iter().enumerate() {
-            sparse.train_step(&net, inputs, 0, t, &mut rng);
-        }
+        let mut sparse = warmed_up(&net, init.clone(), &data, &mut rng);
         eprintln!("{name}: Learner::memory_bytes = {}", sparse.memory_bytes());
         let mut group = c.benchmark_group(name.clone());
+        let mut s = 0usize;
         group.bench_function("sparse", |b| {
-            b.iter(|| {
-                let t = s % S_PRIME;
-                let label = (s / S_PRIME) % 2;
-                let stats = sparse.train_step(&net, &data[s % data.len()], label, t, &mut rng);
-                s += 1;
-                black_box(stats)
-            })
+            b.iter(|| sparse_step(&net, &mut sparse, &data, &mut s, &mut rng))
         });
         let mut dense = DenseLearner::new(&net, init).expect("shapes");
         let mut s = 0usize;
@@ -75,21 +67,36 @@ fn bench_block_steps(c: &mut Criterion) {
     let net = Network::new(cfg).expect("paper config");
     let mut rng = ChaCha8Rng::seed_from_u64(3);
     let data = inputs(&mut rng, 676, 40 * S_PRIME);
-    let mut sparse = Learner::new(&net, net.init_params(&mut rng)).expect("shapes");
-    for (t, inputs) in data[..S_PRIME].iter().enumerate() {
-        sparse.train_step(&net, inputs, 0, t, &mut rng);
-    }
+    let init = net.init_params(&mut rng);
+    let mut sparse = warmed_up(&net, init, &data, &mut rng);
     let mut s = 0usize;
     c.benchmark_group("676-0-2-ds80")
         .bench_function("sparse", |b| {
-            b.iter(|| {
-                let t = s % S_PRIME;
-                let label = (s / S_PRIME) % 2;
-                let stats = sparse.train_step(&net, &data[s % data.len()], label, t, &mut rng);
-                s += 1;
-                black_box(stats)
-            })
+            b.iter(|| sparse_step(&net, &mut sparse, &data, &mut s, &mut rng))
         });
+}
+
+/// A sparse learner after one example, so that its traces and lazy rows are in a steady state.
+fn warmed_up(net: &Network, init: Params, data: &[Vec<u32>], rng: &mut ChaCha8Rng) -> Learner {
+    let mut learner = Learner::new(net, init).expect("shapes");
+    for (t, inputs) in data[..S_PRIME].iter().enumerate() {
+        learner.train_step(net, inputs, 0, t, rng);
+    }
+    learner
+}
+
+/// Step `s` of the cycle through `data` (examples of S' steps, labels alternating).
+fn sparse_step(
+    net: &Network,
+    learner: &mut Learner,
+    data: &[Vec<u32>],
+    s: &mut usize,
+    rng: &mut ChaCha8Rng,
+) -> StepStats {
+    let (t, label) = (*s % S_PRIME, (*s / S_PRIME) % 2);
+    let stats = learner.train_step(net, &data[*s % data.len()], label, t, rng);
+    *s += 1;
+    black_box(stats)
 }
 
 fn bench_evaluate(c: &mut Criterion) {

@@ -137,10 +137,8 @@ impl Aggregator {
                     sums.add(p, weight, x);
                 }
             }
-            EncodedUpload::Sparse {
-                indices, values, ..
-            } => {
-                for (&i, &x) in indices.iter().zip(values) {
+            EncodedUpload::Sparse(s) => {
+                for (&i, &x) in s.indices.iter().zip(&s.values) {
                     sums.add(candidates[i as usize], weight, x);
                 }
             }
@@ -174,7 +172,7 @@ impl Aggregator {
         let square = |x: f32| f64::from(x) * f64::from(x);
         let squares: f64 = match upload {
             EncodedUpload::Full { values } => values.values().iter().map(|&x| square(x)).sum(),
-            EncodedUpload::Sparse { values, .. } => values.iter().map(|&x| square(x)).sum(),
+            EncodedUpload::Sparse(s) => s.values.iter().map(|&x| square(x)).sum(),
             EncodedUpload::Quantized {
                 bits,
                 lo,

@@ -356,7 +356,7 @@ impl<'a, S: System> Kernel<'a, S> {
                         .get_mut(work as usize)
                         .and_then(Option::take)
                         .ok_or(SimError::Internal("work finished twice"))?;
-                    super::calendar::room_for_one(&mut self.free);
+                    crate::slab::room_for_one(&mut self.free);
                     self.free.push(work);
                     if self.free.len() == self.works.len() {
                         // Nothing in progress: the slots of a round in which every node worked at
@@ -540,7 +540,7 @@ impl<'a, S: System> Kernel<'a, S> {
                             slot
                         }
                         None => {
-                            super::calendar::room_for_one(&mut self.works);
+                            crate::slab::room_for_one(&mut self.works);
                             self.works.push(Some((node, pending)));
                             u32::try_from(self.works.len() - 1)
                                 .map_err(|_| SimError::Internal("over 2^32 jobs in progress"))?

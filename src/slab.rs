@@ -73,6 +73,11 @@ impl<T> Slab<T> {
         self.slots.len() - self.free.len()
     }
 
+    /// Slots, held or empty (the room the table keeps).
+    pub fn slots(&self) -> usize {
+        self.slots.len()
+    }
+
     /// Whether no value is held.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
@@ -84,6 +89,32 @@ impl<T> Slab<T> {
             .iter()
             .enumerate()
             .filter_map(|(slot, v)| v.as_ref().map(|v| (slot as u32, v)))
+    }
+
+    /// Moves the values held into the lowest slots and lets the room above them go. `held` gives
+    /// the slot number of every value held, as kept by the owner, and each is updated to its new
+    /// slot.
+    pub fn compact<'a>(&mut self, held: impl Iterator<Item = &'a mut u32>) {
+        let target = self.len();
+        let mut low_free: Vec<u32> = self
+            .free
+            .iter()
+            .copied()
+            .filter(|&s| (s as usize) < target)
+            .collect();
+        for slot in held {
+            if (*slot as usize) < target {
+                continue;
+            }
+            let Some(low) = low_free.pop() else {
+                return;
+            };
+            self.slots[low as usize] = self.slots[*slot as usize].take();
+            *slot = low;
+        }
+        self.slots.truncate(target);
+        self.slots.shrink_to_fit();
+        self.free = Vec::new();
     }
 
     /// Lets the slots go once every value is out (a table that held one value per device at a
@@ -119,5 +150,21 @@ mod tests {
         slab.release_if_empty();
         assert!(slab.is_empty());
         assert_eq!(slab.insert("d"), 0);
+    }
+
+    #[test]
+    fn compacting_moves_the_values_down_and_updates_their_slots() {
+        let mut slab = Slab::default();
+        let mut held: Vec<(u32, u32)> = (0..10).map(|v| (slab.insert(v), v)).collect();
+        for &(slot, _) in &held[..7] {
+            slab.remove(slot);
+        }
+        held.drain(..7);
+        slab.compact(held.iter_mut().map(|(slot, _)| slot));
+        assert_eq!(slab.slots(), 3);
+        for &(slot, v) in &held {
+            assert_eq!(slab.get(slot), Some(&v));
+        }
+        assert_eq!(slab.insert(99), 3, "no free slot left below");
     }
 }

@@ -525,14 +525,27 @@ impl<T> Channel<T> {
         receivers: &[u32],
         payload: u64,
     ) -> Vec<DownlinkOutcome> {
+        let mut out = Vec::with_capacity(receivers.len());
+        self.broadcast_each(now, receivers, payload, |o| out.push(o));
+        out
+    }
+
+    /// [`Channel::broadcast`], handing each receiver's outcome to `each` in the order given (a
+    /// broadcast to every device holds no list of outcomes).
+    pub fn broadcast_each(
+        &mut self,
+        now: SimTime,
+        receivers: &[u32],
+        payload: u64,
+        mut each: impl FnMut(DownlinkOutcome),
+    ) {
         if self.cell.is_some() {
-            return self.broadcast_in_cell(now, receivers, payload);
+            return self.broadcast_in_cell(now, receivers, payload, each);
         }
         let base_bits = Self::wire_bits(self.down.config(), payload);
         let rate = self.down.config().rate;
         let base_time = tx_time(base_bits, rate);
         let mut cursor = now;
-        let mut out = Vec::with_capacity(receivers.len());
         for (i, &d) in receivers.iter().enumerate() {
             let (tx, delay) = self.down.send(d, payload, None);
             let extra_bits = tx.wire_bits.saturating_sub(base_bits);
@@ -550,7 +563,7 @@ impl<T> Channel<T> {
                 }
             };
             let arrival = finish + delay;
-            out.push(DownlinkOutcome {
+            each(DownlinkOutcome {
                 device: d,
                 delivered: tx.delivered && self.availability[d as usize].is_on(arrival),
                 arrival,
@@ -560,7 +573,6 @@ impl<T> Channel<T> {
                 retransmissions: tx.retransmissions,
             });
         }
-        out
     }
 
     /// [`Channel::broadcast`] in a cell: the common copy at the worst receiver's rate, each
@@ -571,9 +583,10 @@ impl<T> Channel<T> {
         now: SimTime,
         receivers: &[u32],
         payload: u64,
-    ) -> Vec<DownlinkOutcome> {
+        mut each: impl FnMut(DownlinkOutcome),
+    ) {
         let Some(cell) = &mut self.cell else {
-            return Vec::new();
+            return;
         };
         let base_bits = Self::wire_bits(self.down.config(), payload);
         let radios: Vec<_> = receivers.iter().map(|&d| cell.downlink(d, now)).collect();
@@ -583,7 +596,6 @@ impl<T> Channel<T> {
             .fold(f64::INFINITY, f64::min);
         let base_time = airtime_at(base_bits, worst);
         let mut cursor = now;
-        let mut out = Vec::with_capacity(receivers.len());
         for (i, (&d, radio)) in receivers.iter().zip(&radios).enumerate() {
             let (tx, delay) = self.down.send(d, payload, Some(radio.packet_error_rate));
             let extra_bits = tx.wire_bits.saturating_sub(base_bits);
@@ -604,7 +616,7 @@ impl<T> Channel<T> {
                 }
             };
             let arrival = finish + delay;
-            out.push(DownlinkOutcome {
+            each(DownlinkOutcome {
                 device: d,
                 delivered: tx.delivered && self.availability[d as usize].is_on(arrival),
                 arrival,
@@ -614,7 +626,6 @@ impl<T> Channel<T> {
                 retransmissions: tx.retransmissions,
             });
         }
-        out
     }
 }
 

@@ -403,15 +403,18 @@ mod tests {
 
     #[test]
     fn equal_share_does_not_depend_on_call_order_at_one_instant() {
+        // Flow k of k kbit, started in the order given (ids increase with the calls): finish
+        // times by k.
         let finish = |order: &[u64]| {
             let mut uplink = SharedUplink::new(kbps(3), Sharing::EqualShare);
-            for &id in order {
+            for (id, &k) in order.iter().enumerate() {
                 uplink
-                    .start_flow(SimTime::ZERO, id, 1_000 * id)
+                    .start_flow(SimTime::ZERO, id as u64, 1_000 * k)
                     .expect("start");
             }
-            let mut done: Vec<(SimTime, u64)> =
-                std::iter::from_fn(|| uplink.complete_next()).collect();
+            let mut done: Vec<(SimTime, u64)> = std::iter::from_fn(|| uplink.complete_next())
+                .map(|(t, id)| (t, order[id as usize]))
+                .collect();
             done.sort_by_key(|d| d.1);
             done
         };

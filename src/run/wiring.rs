@@ -467,20 +467,24 @@ impl sim::Medium<Fl> for CellMedium {
             Msg::Global(global) => {
                 let receivers: Vec<u32> = to.iter().map(|&n| n - 1).collect();
                 let bytes = crate::fl::compress::broadcast_bytes(&global.model);
-                for outcome in self.channel.broadcast(now, &receivers, bytes) {
-                    out.push(Transfer {
-                        at: outcome.arrival,
-                        from,
-                        to: node_of(outcome.device),
-                        sent: now,
-                        delivered: outcome.delivered,
-                        msg: msg.clone(),
+                // One copy per receiver: room for exactly as many (not grown by doubling).
+                out.reserve_exact(receivers.len());
+                reports.reserve_exact(receivers.len());
+                self.channel
+                    .broadcast_each(now, &receivers, bytes, |outcome| {
+                        out.push(Transfer {
+                            at: outcome.arrival,
+                            from,
+                            to: node_of(outcome.device),
+                            sent: now,
+                            delivered: outcome.delivered,
+                            msg: msg.clone(),
+                        });
+                        reports.push(LinkReport::Downlink {
+                            round: global.round,
+                            outcome,
+                        });
                     });
-                    reports.push(LinkReport::Downlink {
-                        round: global.round,
-                        outcome,
-                    });
-                }
             }
         }
         Ok(())

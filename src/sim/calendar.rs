@@ -26,6 +26,18 @@ impl Entry {
     }
 }
 
+/// The slot of a mark: an entry that holds no event, only its key.
+const MARK: u32 = u32::MAX;
+
+/// What the calendar hands back when it is due: an event, or a mark and its sequence number.
+#[derive(Debug, PartialEq)]
+pub enum Due<E> {
+    /// An event scheduled with [`Calendar::schedule`].
+    Event(E),
+    /// A mark scheduled with [`Calendar::mark`]: its sequence number.
+    Mark(u64),
+}
+
 /// Children per heap node: the four children of a node lie side by side (96 bytes), so a pop
 /// goes half as deep as in a binary heap and reads about as many cache lines per level.
 const ARITY: usize = 4;
@@ -56,8 +68,22 @@ impl<E> Calendar<E> {
     /// # Panics
     /// With more than 2^32 events pending at once.
     pub fn schedule(&mut self, time: SimTime, source: u32, event: E) {
-        self.seq += 1;
         let slot = self.events.insert(event);
+        self.push(time, source, slot);
+    }
+
+    /// Schedules a mark at `time`, from `source`: it pops in its place like an event but holds
+    /// none (its key only, no slot), so a caller that often replaces one pending wake-up by
+    /// another keeps only keys for the replaced ones. Returns its sequence number, which
+    /// [`Due::Mark`] hands back.
+    pub fn mark(&mut self, time: SimTime, source: u32) -> u64 {
+        self.push(time, source, MARK);
+        self.seq
+    }
+
+    /// Puts the key of the event in `slot` on the heap.
+    fn push(&mut self, time: SimTime, source: u32, slot: u32) {
+        self.seq += 1;
         room_for_one(&mut self.heap);
         let entry = Entry {
             time,
@@ -79,8 +105,8 @@ impl<E> Calendar<E> {
         self.heap[i] = entry;
     }
 
-    /// Removes and returns the earliest event.
-    pub fn pop(&mut self) -> Option<(SimTime, E)> {
+    /// Removes and returns the earliest event or mark.
+    pub fn pop(&mut self) -> Option<(SimTime, Due<E>)> {
         let top = *self.heap.first()?;
         let last = self.heap.pop()?;
         let n = self.heap.len();
@@ -107,10 +133,31 @@ impl<E> Calendar<E> {
             }
             self.heap[i] = last;
         }
+        if top.slot == MARK {
+            return Some((top.time, Due::Mark(top.seq)));
+        }
         let event = self.events.remove(top.slot)?;
-        Some((top.time, event))
+        if self.events.len() * SPARSE < self.events.slots() && self.events.slots() >= KEPT_SLOTS {
+            self.compact();
+        }
+        Some((top.time, Due::Event(event)))
+    }
+
+    /// Moves the pending events into a table of their own size, and lets the heap's spare room
+    /// go: the room of a phase in which every node had an event pending (a broadcast's arrivals)
+    /// is not held through the next, in which few have (uploads in flight).
+    fn compact(&mut self) {
+        let held = self.heap.iter_mut().filter(|entry| entry.slot != MARK);
+        self.events.compact(held.map(|entry| &mut entry.slot));
+        self.heap.shrink_to(self.heap.len() + self.heap.len() / 4);
     }
 }
+
+/// The calendar's slots are compacted once under one in `SPARSE` holds an event (as the
+/// events of one phase give way to what they lead to, its room shrinks with them) ...
+const SPARSE: usize = 2;
+/// ... and they are at least this many.
+const KEPT_SLOTS: usize = 1024;
 
 #[cfg(test)]
 mod tests {
@@ -123,8 +170,52 @@ mod tests {
         c.schedule(SimTime(5), 1, "t5-s1-a");
         c.schedule(SimTime(1), 9, "t1");
         c.schedule(SimTime(5), 1, "t5-s1-b");
+        let mark = c.mark(SimTime(5), 1);
         let order: Vec<_> = std::iter::from_fn(|| c.pop().map(|(_, e)| e)).collect();
-        assert_eq!(order, vec!["t1", "t5-s1-a", "t5-s1-b", "t5-s2"]);
+        let e = Due::Event;
+        assert_eq!(
+            order,
+            vec![
+                e("t1"),
+                e("t5-s1-a"),
+                e("t5-s1-b"),
+                Due::Mark(mark),
+                e("t5-s2")
+            ]
+        );
+    }
+
+    /// A calendar that held thousands of events and holds a few lets their room go, and still
+    /// pops in order, events scheduled after the compaction included.
+    #[test]
+    fn a_calendar_that_empties_out_lets_its_room_go() {
+        let mut cal = Calendar::default();
+        let time = |i: u64| SimTime((i * 7_919) % 5_003);
+        for i in 0..4_000u64 {
+            cal.schedule(time(i), (i % 3) as u32, i);
+        }
+        let mut keys: Vec<(SimTime, u32, u64)> = (0..4_000u64)
+            .map(|i| (time(i), (i % 3) as u32, i))
+            .collect();
+        keys.sort();
+        for want in &keys[..3_700] {
+            assert_eq!(cal.pop(), Some((want.0, Due::Event(want.2))));
+        }
+        assert!(
+            cal.events.slots() < 1_000 && cal.heap.capacity() < 1_000,
+            "{} slots, room for {} keys",
+            cal.events.slots(),
+            cal.heap.capacity()
+        );
+        let last = keys[3_699].0;
+        cal.schedule(last, 0, 9_000);
+        let mut rest = keys[3_700..].to_vec();
+        rest.push((last, 0, 9_000));
+        rest.sort();
+        for want in rest {
+            assert_eq!(cal.pop(), Some((want.0, Due::Event(want.2))));
+        }
+        assert!(cal.pop().is_none());
     }
 
     /// Schedules and pops interleaved at random, with many ties in time and source: the calendar
@@ -143,11 +234,19 @@ mod tests {
                     let time = now + rng.random_range(0..4u64) * rng.random_range(0..50u64);
                     let source = rng.random_range(0..6u32);
                     seq += 1;
-                    cal.schedule(SimTime(time), source, seq);
-                    reference.insert((time, source, seq));
+                    // Some marks among the events: their sequence numbers are the calendar's.
+                    if rng.random_bool(0.2) {
+                        let mark = cal.mark(SimTime(time), source);
+                        reference.insert((time, source, mark));
+                    } else {
+                        cal.schedule(SimTime(time), source, seq);
+                        reference.insert((time, source, seq));
+                    }
                 } else {
                     let want = reference.pop_first();
-                    let got = cal.pop();
+                    let got = cal.pop().map(|(t, due)| match due {
+                        Due::Event(s) | Due::Mark(s) => (t, s),
+                    });
                     assert_eq!(got, want.map(|(t, _, s)| (SimTime(t), s)), "trial {trial}");
                     if let Some((t, _)) = got {
                         now = t.0;
@@ -155,7 +254,10 @@ mod tests {
                 }
             }
             while let Some(want) = reference.pop_first() {
-                assert_eq!(cal.pop(), Some((SimTime(want.0), want.2)), "trial {trial}");
+                let got = cal.pop().map(|(t, due)| match due {
+                    Due::Event(s) | Due::Mark(s) => (t, s),
+                });
+                assert_eq!(got, Some((SimTime(want.0), want.2)), "trial {trial}");
             }
             assert!(cal.pop().is_none());
         }

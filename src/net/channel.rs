@@ -110,6 +110,11 @@ impl Direction {
         packet_error_rate: Option<f64>,
     ) -> (Transmission, SimDuration) {
         let (mut loss_rng, mut latency_rng) = self.streams(d);
+        // Each packet draws a float (two words) when packets can be lost: a message of many
+        // packets draws past the first block of its stream.
+        if packet_error_rate.is_some() || self.link.config().loss != LossModel::None {
+            loss_rng.expect(2 * self.link.packet_count(payload));
+        }
         let state = &mut self.devices[d as usize];
         let plan = match packet_error_rate {
             None => {

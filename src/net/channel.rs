@@ -221,6 +221,10 @@ struct InFlight<T> {
     tag: T,
 }
 
+/// An over-the-air upload on the air: its sender, whether it is included, its latency, its SNR
+/// and the sender's side's tag.
+type Analog<T> = (u32, bool, SimDuration, f64, T);
+
 /// The channel of one cell. Each upload carries a tag of type `T` from its start to its
 /// completion (the medium's message in flight), held with its flow.
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -233,8 +237,8 @@ pub struct Channel<T = ()> {
     next_flow: u64,
     cell: Option<Cell>,
     air: Option<OverTheAir>,
-    /// Over-the-air uploads by (last symbol sent, flow): sender, included, latency, SNR, tag.
-    analog: BTreeMap<(SimTime, u64), (u32, bool, SimDuration, f64, T)>,
+    /// Over-the-air uploads by (last symbol sent, flow).
+    analog: BTreeMap<(SimTime, u64), Analog<T>>,
     faults: PathFaults,
 }
 

@@ -75,7 +75,7 @@ impl<E> Calendar<E> {
     /// Schedules a mark at `time`, from `source`: it pops in its place like an event but holds
     /// none (its key only, no slot), so a caller that often replaces one pending wake-up by
     /// another keeps only keys for the replaced ones. Returns its sequence number, which
-    /// [`Due::Mark`] hands back.
+    /// `Due::Mark` hands back.
     pub fn mark(&mut self, time: SimTime, source: u32) -> u64 {
         self.push(time, source, MARK);
         self.seq

@@ -88,7 +88,7 @@ fn bench_channel(c: &mut Criterion) {
         let mut next = 0u64;
         // Keep 16 uploads in flight.
         for _ in 0..16 {
-            ch.start_upload(now, (next % devices as u64) as u32, 5_000)
+            ch.start_upload(now, (next % devices as u64) as u32, 5_000, |_| ())
                 .expect("starts");
             next = next
                 .wrapping_mul(6_364_136_223_846_793_005)
@@ -107,7 +107,7 @@ fn bench_channel(c: &mut Criterion) {
                     next = next
                         .wrapping_mul(6_364_136_223_846_793_005)
                         .wrapping_add(1_442_695_040_888_963_407);
-                    ch.start_upload(now, d, 5_000).expect("starts");
+                    ch.start_upload(now, d, 5_000, |_| ()).expect("starts");
                 }
             })
         });

@@ -19,6 +19,7 @@
 //! snn        probabilistic GLM spiking network, online learning rule, evaluation
 //! data       IDX, AEDAT (MNIST-DVS), N-MNIST readers; spike encoders; partitions
 //! rng, time  per-(node, purpose) random streams; integer-nanosecond virtual time
+//! slab       slots for values that come and go (calendar events, uplink flows)
 //! mpi        (feature `mpi`) the link between the ranks of `mpirun -np K flsnn run|sweep`
 //! ```
 //!
@@ -39,6 +40,7 @@ pub mod rng;
 pub mod run;
 pub mod scenario;
 pub mod sim;
+pub mod slab;
 pub mod snn;
 pub mod sweep;
 pub mod time;

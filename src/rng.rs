@@ -171,6 +171,16 @@ impl Resumed {
         }
     }
 
+    /// Prepares for at least `words` draws: when they go past the block holding the position,
+    /// the generator (four blocks at once) is made now rather than after that block computed
+    /// alone. The words drawn are the same.
+    pub fn expect(&mut self, words: u64) {
+        if self.rng.is_none() && !self.ready && self.at % 16 + words > 16 {
+            self.generator();
+        }
+    }
+
+    #[inline]
     fn next_word(&mut self) -> u32 {
         if let Some(rng) = &mut self.rng {
             return rng.next_u32();
@@ -189,11 +199,13 @@ impl Resumed {
 }
 
 impl RngCore for Resumed {
+    #[inline]
     fn next_u32(&mut self) -> u32 {
         self.next_word()
     }
 
     /// Two words, the first the low half (as `rand_chacha` draws them, across block edges too).
+    #[inline]
     fn next_u64(&mut self) -> u64 {
         let lo = u64::from(self.next_word());
         let hi = u64::from(self.next_word());
@@ -315,6 +327,24 @@ mod tests {
         );
         let untouched = Resumed::new(5, Node::Device(9), Purpose::UplinkLoss, pos);
         assert_eq!(untouched.pos(), pos, "no draw, no move");
+    }
+
+    /// A stream told to expect many draws (its generator made at once) draws the same words, and
+    /// stands at the same position, as one drawing block by block, whatever it expects.
+    #[test]
+    fn expecting_draws_changes_no_word() {
+        for at in [0u64, 5, 15, 16, 63, 1_000] {
+            for (expected, drawn) in [(0u64, 3usize), (4, 40), (40, 4), (100, 100), (12, 12)] {
+                let pos = StreamPos::at(at);
+                let mut plain = Resumed::new(3, Node::Device(4), Purpose::UplinkLoss, pos);
+                let mut told = Resumed::new(3, Node::Device(4), Purpose::UplinkLoss, pos);
+                told.expect(expected);
+                for i in 0..drawn {
+                    assert_eq!(told.next_u32(), plain.next_u32(), "at {at}, word {i}");
+                }
+                assert_eq!(told.pos(), plain.pos(), "at {at}");
+            }
+        }
     }
 
     #[test]

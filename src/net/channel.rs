@@ -110,6 +110,11 @@ impl Direction {
         packet_error_rate: Option<f64>,
     ) -> (Transmission, SimDuration) {
         let (mut loss_rng, mut latency_rng) = self.streams(d);
+        // Each packet draws a float (two words) when packets can be lost: a message of many
+        // packets draws past the first block of its stream.
+        if packet_error_rate.is_some() || self.link.config().loss != LossModel::None {
+            loss_rng.expect(2 * self.link.packet_count(payload));
+        }
         let state = &mut self.devices[d as usize];
         let plan = match packet_error_rate {
             None => {
@@ -169,9 +174,11 @@ pub struct UploadStart {
 
 /// An upload whose last bit left the uplink.
 #[derive(Clone, Debug)]
-pub struct UplinkDone {
+pub struct UplinkDone<T = ()> {
     /// The flow.
     pub flow: u64,
+    /// What the sender's side keeps with the upload (see [`Channel::start_upload`]).
+    pub tag: T,
     /// The sender.
     pub device: u32,
     /// Whether it reaches the base station.
@@ -202,36 +209,42 @@ pub struct DownlinkOutcome {
     pub retransmissions: u32,
 }
 
-/// An upload on the shared uplink: what its completion needs (its sender, whether it gets
-/// through, the delay after its last bit and the SNR it was sent at).
-#[derive(Copy, Clone, serde::Serialize, serde::Deserialize)]
-struct InFlight {
+/// An upload on the shared uplink, carried by its flow: what its completion needs (its sender,
+/// whether it gets through, the delay after its last bit and the SNR it was sent at) and the
+/// sender's side's tag.
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
+struct InFlight<T> {
     device: u32,
     delivered: bool,
     delay: SimDuration,
     snr_db: Option<f64>,
+    tag: T,
 }
 
-/// The channel of one cell.
+/// An over-the-air upload on the air: its sender, whether it is included, its latency, its SNR
+/// and the sender's side's tag.
+type Analog<T> = (u32, bool, SimDuration, f64, T);
+
+/// The channel of one cell. Each upload carries a tag of type `T` from its start to its
+/// completion (the medium's message in flight), held with its flow.
 #[derive(serde::Serialize, serde::Deserialize)]
-pub struct Channel {
+pub struct Channel<T = ()> {
     downlink_mode: DownlinkMode,
-    shared: SharedUplink,
+    shared: SharedUplink<InFlight<T>>,
     up: Direction,
     down: Direction,
     availability: Vec<AvailabilityTrace>,
-    pending: BTreeMap<u64, InFlight>,
     next_flow: u64,
     cell: Option<Cell>,
     air: Option<OverTheAir>,
-    /// Over-the-air uploads by (last symbol sent, flow): sender, included, latency, SNR.
-    analog: BTreeMap<(SimTime, u64), (u32, bool, SimDuration, f64)>,
+    /// Over-the-air uploads by (last symbol sent, flow).
+    analog: BTreeMap<(SimTime, u64), Analog<T>>,
     faults: PathFaults,
 }
 
-impl Channel {
+impl<T> Channel<T> {
     /// A channel for as many devices as `availability` has traces, with streams derived from
-    /// `seed`.
+    /// `seed`; its uplink has the rate and sharing rule of `shared`.
     pub fn new(
         uplink: LinkConfig,
         downlink: LinkConfig,
@@ -239,7 +252,7 @@ impl Channel {
         shared: SharedUplink,
         availability: Vec<AvailabilityTrace>,
         seed: u64,
-    ) -> Result<Channel, NetError> {
+    ) -> Result<Channel<T>, NetError> {
         let devices = availability.len() as u32;
         let up = Direction::new(
             &uplink,
@@ -257,11 +270,10 @@ impl Channel {
         )?;
         Ok(Channel {
             downlink_mode,
-            shared,
+            shared: SharedUplink::carrying(shared.rate(), shared.sharing()),
             up,
             down,
             availability,
-            pending: BTreeMap::new(),
             next_flow: 0,
             cell: None,
             air: None,
@@ -272,7 +284,7 @@ impl Channel {
 
     /// The same channel in `cell`: rates and packet errors from each device's SNR (see the
     /// module docs). The cell must hold one device per availability trace.
-    pub fn with_cell(mut self, cell: Cell) -> Result<Channel, NetError> {
+    pub fn with_cell(mut self, cell: Cell) -> Result<Channel<T>, NetError> {
         if cell.devices() != self.availability.len() {
             return Err(NetError::invalid(
                 "cell",
@@ -282,13 +294,13 @@ impl Channel {
             ));
         }
         let band = Rate::from_bps_f64(cell.config().uplink.bandwidth_hz * UNITS_PER_HZ_S)?;
-        self.shared = SharedUplink::new(band, self.shared.sharing());
+        self.shared = SharedUplink::carrying(band, self.shared.sharing());
         self.cell = Some(cell);
         Ok(self)
     }
 
     /// The same channel with over-the-air uploads (see the module docs); it must be in a cell.
-    pub fn with_over_the_air(mut self, air: OverTheAir) -> Result<Channel, NetError> {
+    pub fn with_over_the_air(mut self, air: OverTheAir) -> Result<Channel<T>, NetError> {
         air.validate()?;
         if self.cell.is_none() {
             return Err(NetError::invalid(
@@ -347,19 +359,14 @@ impl Channel {
     }
 
     /// Aborts at `now` every upload of `devices` (in id order) still on the uplink (their radios
-    /// went down): the flows are removed and their bits stop. Returns their flow ids, in order.
-    pub fn abort_uploads(&mut self, now: SimTime, devices: &[u32]) -> Vec<u64> {
-        let flows: Vec<u64> = self
-            .pending
-            .iter()
-            .filter(|(_, p)| devices.binary_search(&p.device).is_ok())
-            .map(|(&f, _)| f)
-            .collect();
-        for &flow in &flows {
-            self.pending.remove(&flow);
-            self.shared.cancel_flow(now, flow);
-        }
-        flows
+    /// went down): the flows are removed and their bits stop. Returns their tags, in the order
+    /// the uploads started.
+    pub fn abort_uploads(&mut self, now: SimTime, devices: &[u32]) -> Vec<T> {
+        self.shared
+            .cancel_where(now, |_, p| devices.binary_search(&p.device).is_ok())
+            .into_iter()
+            .map(|(_, p)| p.tag)
+            .collect()
     }
 
     /// Whether device `d` is on at `t`.
@@ -368,12 +375,14 @@ impl Channel {
     }
 
     /// Puts `payload` bytes from device `d` on the uplink at `now`; `None` when the device is off
-    /// (nothing is sent).
+    /// (nothing is sent). Once it is sent, `tag` makes the upload's tag from the paths' faults
+    /// (it is handed back when the upload completes, [`UplinkDone::tag`]).
     pub fn start_upload(
         &mut self,
         now: SimTime,
         d: u32,
         payload: u64,
+        tag: impl FnOnce(&mut PathFaults) -> T,
     ) -> Result<Option<UploadStart>, NetError> {
         if !self.is_on(d, now) {
             return Ok(None);
@@ -399,16 +408,15 @@ impl Channel {
         };
         let flow = self.next_flow;
         self.next_flow += 1;
-        self.shared.start_flow(now, flow, size)?;
-        self.pending.insert(
-            flow,
-            InFlight {
-                device: d,
-                delivered: tx.delivered,
-                delay,
-                snr_db: snr,
-            },
-        );
+        let tag = tag(&mut self.faults);
+        let carried = InFlight {
+            device: d,
+            delivered: tx.delivered,
+            delay,
+            snr_db: snr,
+            tag,
+        };
+        self.shared.start(now, flow, size, carried)?;
         Ok(Some(UploadStart {
             flow,
             wire_bytes: tx.wire_bits / 8,
@@ -419,13 +427,15 @@ impl Channel {
     }
 
     /// Puts device `d`'s block of `values` analog values on the air at `now` (over the air only;
-    /// `payload` bytes are what it stands for); `None` when the device is off.
+    /// `payload` bytes are what it stands for); `None` when the device is off. `tag` as for
+    /// [`Channel::start_upload`].
     pub fn start_analog_upload(
         &mut self,
         now: SimTime,
         d: u32,
         values: u64,
         payload: u64,
+        tag: impl FnOnce(&mut PathFaults) -> T,
     ) -> Result<Option<UploadStart>, NetError> {
         let (Some(air), Some(cell)) = (self.air, &mut self.cell) else {
             return Err(NetError::invalid(
@@ -444,8 +454,11 @@ impl Channel {
         let scale = air.power_scale(snr_db);
         let flow = self.next_flow;
         self.next_flow += 1;
-        self.analog
-            .insert((now + airtime, flow), (d, scale.is_some(), latency, snr_db));
+        let tag = tag(&mut self.faults);
+        self.analog.insert(
+            (now + airtime, flow),
+            (d, scale.is_some(), latency, snr_db, tag),
+        );
         Ok(Some(UploadStart {
             flow,
             wire_bytes: if scale.is_some() { payload } else { 0 },
@@ -466,41 +479,47 @@ impl Channel {
         analog.into_iter().chain(digital).min()
     }
 
-    /// Completes every upload whose last bit leaves the uplink at or before `now`.
-    pub fn complete_uplinks(&mut self, now: SimTime) -> Vec<UplinkDone> {
+    /// Completes every upload whose last bit leaves the uplink at or before `now`: the over-the-air
+    /// ones, then the others, each in the order they leave.
+    pub fn complete_uplinks(&mut self, now: SimTime) -> Vec<UplinkDone<T>> {
         let mut done = Vec::new();
-        while let Some(entry) = self.analog.first_entry() {
-            let (t, flow) = *entry.key();
-            if t > now {
-                break;
-            }
-            let (device, delivered, latency, snr_db) = entry.remove();
-            done.push(UplinkDone {
-                flow,
-                device,
-                delivered,
-                arrival: t + latency,
-                snr_db: Some(snr_db),
-            });
+        while let Some(d) = self.complete_uplink(now) {
+            done.push(d);
         }
-        while let Some((t, _)) = self.shared.next_completion() {
-            if t > now {
-                break;
-            }
-            let Some((t, flow)) = self.shared.complete_next() else {
-                break;
-            };
-            if let Some(p) = self.pending.remove(&flow) {
-                done.push(UplinkDone {
+        done
+    }
+
+    /// Completes the next upload whose last bit leaves the uplink at or before `now` (the
+    /// over-the-air ones first), if any: one at a time, so that a caller handing each on holds
+    /// no list of them.
+    pub fn complete_uplink(&mut self, now: SimTime) -> Option<UplinkDone<T>> {
+        if let Some(entry) = self.analog.first_entry() {
+            let (t, flow) = *entry.key();
+            if t <= now {
+                let (device, delivered, latency, snr_db, tag) = entry.remove();
+                return Some(UplinkDone {
                     flow,
-                    device: p.device,
-                    delivered: p.delivered,
-                    arrival: t + p.delay,
-                    snr_db: p.snr_db,
+                    tag,
+                    device,
+                    delivered,
+                    arrival: t + latency,
+                    snr_db: Some(snr_db),
                 });
             }
         }
-        done
+        match self.shared.next_completion() {
+            Some((t, _)) if t <= now => {}
+            _ => return None,
+        }
+        let (t, flow, p) = self.shared.complete()?;
+        Some(UplinkDone {
+            flow,
+            tag: p.tag,
+            device: p.device,
+            delivered: p.delivered,
+            arrival: t + p.delay,
+            snr_db: p.snr_db,
+        })
     }
 
     /// Sends `payload` bytes from the base station to `receivers` at `now`. A receiver that is off
@@ -515,14 +534,27 @@ impl Channel {
         receivers: &[u32],
         payload: u64,
     ) -> Vec<DownlinkOutcome> {
+        let mut out = Vec::with_capacity(receivers.len());
+        self.broadcast_each(now, receivers, payload, |o| out.push(o));
+        out
+    }
+
+    /// [`Channel::broadcast`], handing each receiver's outcome to `each` in the order given (a
+    /// broadcast to every device holds no list of outcomes).
+    pub fn broadcast_each(
+        &mut self,
+        now: SimTime,
+        receivers: &[u32],
+        payload: u64,
+        mut each: impl FnMut(DownlinkOutcome),
+    ) {
         if self.cell.is_some() {
-            return self.broadcast_in_cell(now, receivers, payload);
+            return self.broadcast_in_cell(now, receivers, payload, each);
         }
         let base_bits = Self::wire_bits(self.down.config(), payload);
         let rate = self.down.config().rate;
         let base_time = tx_time(base_bits, rate);
         let mut cursor = now;
-        let mut out = Vec::with_capacity(receivers.len());
         for (i, &d) in receivers.iter().enumerate() {
             let (tx, delay) = self.down.send(d, payload, None);
             let extra_bits = tx.wire_bits.saturating_sub(base_bits);
@@ -540,7 +572,7 @@ impl Channel {
                 }
             };
             let arrival = finish + delay;
-            out.push(DownlinkOutcome {
+            each(DownlinkOutcome {
                 device: d,
                 delivered: tx.delivered && self.availability[d as usize].is_on(arrival),
                 arrival,
@@ -550,7 +582,6 @@ impl Channel {
                 retransmissions: tx.retransmissions,
             });
         }
-        out
     }
 
     /// [`Channel::broadcast`] in a cell: the common copy at the worst receiver's rate, each
@@ -561,9 +592,10 @@ impl Channel {
         now: SimTime,
         receivers: &[u32],
         payload: u64,
-    ) -> Vec<DownlinkOutcome> {
+        mut each: impl FnMut(DownlinkOutcome),
+    ) {
         let Some(cell) = &mut self.cell else {
-            return Vec::new();
+            return;
         };
         let base_bits = Self::wire_bits(self.down.config(), payload);
         let radios: Vec<_> = receivers.iter().map(|&d| cell.downlink(d, now)).collect();
@@ -573,7 +605,6 @@ impl Channel {
             .fold(f64::INFINITY, f64::min);
         let base_time = airtime_at(base_bits, worst);
         let mut cursor = now;
-        let mut out = Vec::with_capacity(receivers.len());
         for (i, (&d, radio)) in receivers.iter().zip(&radios).enumerate() {
             let (tx, delay) = self.down.send(d, payload, Some(radio.packet_error_rate));
             let extra_bits = tx.wire_bits.saturating_sub(base_bits);
@@ -594,7 +625,7 @@ impl Channel {
                 }
             };
             let arrival = finish + delay;
-            out.push(DownlinkOutcome {
+            each(DownlinkOutcome {
                 device: d,
                 delivered: tx.delivered && self.availability[d as usize].is_on(arrival),
                 arrival,
@@ -604,7 +635,6 @@ impl Channel {
                 retransmissions: tx.retransmissions,
             });
         }
-        out
     }
 }
 
@@ -662,8 +692,14 @@ mod tests {
             AvailabilityTrace::new(&off, ChaCha8Rng::seed_from_u64(1)).expect("valid"),
         ];
         let mut ch = cell(DownlinkMode::Broadcast, traces);
-        assert!(ch.start_upload(SimTime(0), 1, 1_000).expect("ok").is_none());
-        assert!(ch.start_upload(SimTime(0), 0, 1_000).expect("ok").is_some());
+        assert!(ch
+            .start_upload(SimTime(0), 1, 1_000, |_| ())
+            .expect("ok")
+            .is_none());
+        assert!(ch
+            .start_upload(SimTime(0), 0, 1_000, |_| ())
+            .expect("ok")
+            .is_some());
         // The copy reaches device 1 at 502 ms, while it is still off.
         let out = ch.broadcast(SimTime(0), &[0, 1], 62_500);
         assert!(out[0].delivered && !out[1].delivered);

@@ -18,12 +18,15 @@ pub enum NetError {
         /// What would have been accepted.
         expected: &'static str,
     },
-    /// A flow id was started twice on the same uplink while still active.
-    #[error("uplink: flow {id} is already active (started again at {now})")]
-    DuplicateFlow {
+    /// A flow was started with an id not above the latest one started on the same uplink (ids
+    /// increase from flow to flow, so each is started once).
+    #[error("uplink: flow {id} started at {now} after flow {last} (flow ids must increase)")]
+    FlowOutOfOrder {
         /// The flow id.
         id: u64,
-        /// When the second start was attempted.
+        /// The latest id started before it.
+        last: u64,
+        /// When the start was attempted.
         now: SimTime,
     },
     /// An uplink was asked to act at a time earlier than its last event.

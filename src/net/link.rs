@@ -115,6 +115,11 @@ impl Link {
         &self.config
     }
 
+    /// Packets a message of `payload` bytes is cut into.
+    pub fn packet_count(&self, payload: u64) -> u64 {
+        self.format.packet_count(payload)
+    }
+
     /// Its loss chain's state (see [`LossState::bad`]).
     pub fn loss_state(&self) -> &LossState {
         &self.loss

@@ -15,13 +15,15 @@
 //! hand-worked examples in the tests) this is exact; otherwise each rate change costs a flow
 //! under 1e-9 bit and a finish time is at most 1 ns late per event.
 //!
-//! Ties are broken by time, then flow id (smaller first).
+//! Ties are broken by time, then flow id (smaller first). Flow ids increase from flow to flow.
+//! A flow is held in a slot (see [`crate::slab`]) and found by it, not through a map by id.
 
 use super::error::NetError;
 use super::rate::{saturate, tx_time, tx_time_shared, Rate};
+use crate::slab::Slab;
 use crate::time::SimTime;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 const NANOS_PER_SEC: u128 = 1_000_000_000;
 
@@ -43,26 +45,45 @@ pub enum Sharing {
     Fifo,
 }
 
-/// One flow on the uplink.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-struct Flow {
+/// One flow on the uplink, and what its owner keeps with it until it completes.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+struct Flow<T> {
+    /// Its id: ties are broken by id.
+    id: u64,
     arrival: SimTime,
     bits: u64,
     /// Sort key in `order`: finish time \[ns\] (equal share), finish tag [nano-bit] (processor
-    /// sharing) or arrival time \[ns\] (FIFO).
-    key: u128,
+    /// sharing) or arrival time \[ns\] (FIFO), as high and low halves (a `u128` field would align
+    /// the whole flow to 16 bytes).
+    key: [u64; 2],
+    payload: T,
 }
 
-/// A cell's shared uplink.
+impl<T> Flow<T> {
+    fn key(&self) -> u128 {
+        (u128::from(self.key[0]) << 64) | u128::from(self.key[1])
+    }
+
+    fn set_key(&mut self, key: u128) {
+        // The halves of a u128.
+        self.key = [(key >> 64) as u64, key as u64];
+    }
+}
+
+/// A cell's shared uplink; each flow carries a payload of type `T` for its owner, handed back
+/// when the flow completes or is cancelled.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
-pub struct SharedUplink {
+pub struct SharedUplink<T = ()> {
     rate: Rate,
     sharing: Sharing,
     /// Time of the last event \[ns\].
     now: SimTime,
-    flows: BTreeMap<u64, Flow>,
-    /// `(key, id)` of every active flow, smallest first.
-    order: BTreeSet<(u128, u64)>,
+    /// The active flows, by slot.
+    flows: Slab<Flow<T>>,
+    /// `(key, id, slot)` of every active flow, smallest first.
+    order: BTreeSet<(u128, u64, u32)>,
+    /// The id of the latest flow started (ids increase from flow to flow).
+    last_id: Option<u64>,
     /// Processor sharing: service each active flow has received since the start [nano-bit].
     service: u128,
     /// FIFO: when the last completed flow left the link \[ns\].
@@ -70,14 +91,27 @@ pub struct SharedUplink {
 }
 
 impl SharedUplink {
-    /// An idle uplink of `rate` shared by `sharing`.
+    /// An idle uplink of `rate` shared by `sharing`, whose flows carry nothing.
     pub fn new(rate: Rate, sharing: Sharing) -> SharedUplink {
+        SharedUplink::carrying(rate, sharing)
+    }
+
+    /// Start flow `id` of `bits` \[bit\] at `now` (see [`SharedUplink::start`]).
+    pub fn start_flow(&mut self, now: SimTime, id: u64, bits: u64) -> Result<(), NetError> {
+        self.start(now, id, bits, ())
+    }
+}
+
+impl<T> SharedUplink<T> {
+    /// An idle uplink of `rate` shared by `sharing`, whose flows carry a `T` each.
+    pub fn carrying(rate: Rate, sharing: Sharing) -> SharedUplink<T> {
         SharedUplink {
             rate,
             sharing,
             now: SimTime::ZERO,
-            flows: BTreeMap::new(),
+            flows: Slab::default(),
             order: BTreeSet::new(),
+            last_id: None,
             service: 0,
             free_at: SimTime::ZERO,
         }
@@ -98,10 +132,11 @@ impl SharedUplink {
         self.flows.len()
     }
 
-    /// Start flow `id` of `bits` \[bit\] at `now`.
-    pub fn start_flow(&mut self, now: SimTime, id: u64, bits: u64) -> Result<(), NetError> {
-        if self.flows.contains_key(&id) {
-            return Err(NetError::DuplicateFlow { id, now });
+    /// Start flow `id` of `bits` \[bit\] at `now`, carrying `payload`. Ids must increase from
+    /// flow to flow (so each is started once).
+    pub fn start(&mut self, now: SimTime, id: u64, bits: u64, payload: T) -> Result<(), NetError> {
+        if let Some(last) = self.last_id.filter(|&last| id <= last) {
+            return Err(NetError::FlowOutOfOrder { id, last, now });
         }
         self.check_time(now)?;
         self.advance_service(now);
@@ -114,21 +149,28 @@ impl SharedUplink {
             Sharing::ProcessorSharing => self.service + bits as u128 * NANOS_PER_SEC,
             Sharing::Fifo => now.0 as u128,
         };
-        self.flows.insert(
+        let mut flow = Flow {
             id,
-            Flow {
-                arrival: now,
-                bits,
-                key,
-            },
-        );
-        self.order.insert((key, id));
+            arrival: now,
+            bits,
+            key: [0; 2],
+            payload,
+        };
+        flow.set_key(key);
+        let slot = self.flows.insert(flow);
+        self.order.insert((key, id, slot));
+        self.last_id = Some(id);
         Ok(())
     }
 
     /// The next flow to finish and when, without changing anything.
     pub fn next_completion(&self) -> Option<(SimTime, u64)> {
-        let &(key, id) = self.order.first()?;
+        self.next().map(|(time, id, _)| (time, id))
+    }
+
+    /// The next flow to finish: when, its id and its slot.
+    fn next(&self) -> Option<(SimTime, u64, u32)> {
+        let &(key, id, slot) = self.order.first()?;
         let time = match self.sharing {
             Sharing::EqualShare | Sharing::Proportional => SimTime(saturate(key)),
             Sharing::ProcessorSharing => {
@@ -137,38 +179,64 @@ impl SharedUplink {
                 SimTime(saturate(self.now.0 as u128 + ns))
             }
             Sharing::Fifo => {
-                let flow = self.flows.get(&id)?;
+                let flow = self.flows.get(slot)?;
                 flow.arrival.max(self.free_at) + tx_time(flow.bits, self.rate)
             }
         };
-        Some((time, id))
+        Some((time, id, slot))
     }
 
     /// Collect the next completion, moving the uplink's clock to it.
     pub fn complete_next(&mut self) -> Option<(SimTime, u64)> {
-        let (time, id) = self.next_completion()?;
+        self.complete().map(|(time, id, _)| (time, id))
+    }
+
+    /// Collect the next completion, moving the uplink's clock to it: when, the flow's id and its
+    /// payload.
+    pub fn complete(&mut self) -> Option<(SimTime, u64, T)> {
+        let (time, id, slot) = self.next()?;
         self.advance_service(time);
-        if let Some(flow) = self.flows.remove(&id) {
-            self.order.remove(&(flow.key, id));
-        }
+        let flow = self.flows.remove(slot)?;
+        self.order.remove(&(flow.key(), id, slot));
         self.free_at = time;
-        Some((time, id))
+        Some((time, id, flow.payload))
     }
 
     /// Removes flow `id` at `now`, its sender having stopped; `false` if there is no such flow.
     /// The other flows go on: under processor sharing and FIFO they have the link to themselves
     /// from now, under equal share they keep the finish times their start gave them.
     pub fn cancel_flow(&mut self, now: SimTime, id: u64) -> bool {
+        !self.cancel_where(now, |f, _| f == id).is_empty()
+    }
+
+    /// Removes at `now` every flow whose id and payload `stopped` picks (their senders having
+    /// stopped, see [`SharedUplink::cancel_flow`]); returns their ids and payloads, by id.
+    pub fn cancel_where(
+        &mut self,
+        now: SimTime,
+        mut stopped: impl FnMut(u64, &T) -> bool,
+    ) -> Vec<(u64, T)> {
         self.advance_service(now);
-        let Some(flow) = self.flows.remove(&id) else {
-            return false;
-        };
-        let head = self.order.first().is_some_and(|&(_, h)| h == id);
-        self.order.remove(&(flow.key, id));
-        if self.sharing == Sharing::Fifo && head {
-            self.free_at = self.free_at.max(now);
+        let mut picked: Vec<(u64, u32)> = self
+            .flows
+            .iter()
+            .filter(|(_, f)| stopped(f.id, &f.payload))
+            .map(|(slot, f)| (f.id, slot))
+            .collect();
+        picked.sort_unstable();
+        let mut cancelled = Vec::with_capacity(picked.len());
+        for (id, slot) in picked {
+            let head = self.order.first().is_some_and(|&(_, h, _)| h == id);
+            let Some(flow) = self.flows.remove(slot) else {
+                continue;
+            };
+            self.order.remove(&(flow.key(), id, slot));
+            if self.sharing == Sharing::Fifo && head {
+                self.free_at = self.free_at.max(now);
+            }
+            cancelled.push((id, flow.payload));
         }
-        true
+        cancelled
     }
 
     /// Collect every completion at or before `now`, in order, and move the clock to `now`.
@@ -190,6 +258,24 @@ impl SharedUplink {
         Ok(done)
     }
 
+    /// The flows that started at `now` with bits to send: slot, id, bits and key.
+    fn simultaneous(&self, now: SimTime) -> Vec<(u32, u64, u64, u128)> {
+        self.flows
+            .iter()
+            .filter(|(_, flow)| flow.arrival == now && flow.bits > 0)
+            .map(|(slot, flow)| (slot, flow.id, flow.bits, flow.key()))
+            .collect()
+    }
+
+    /// Moves flow `id` in `slot` from `old` to `key`.
+    fn rekey(&mut self, slot: u32, id: u64, old: u128, key: u128) {
+        self.order.remove(&(old, id, slot));
+        self.order.insert((key, id, slot));
+        if let Some(flow) = self.flows.get_mut(slot) {
+            flow.set_key(key);
+        }
+    }
+
     /// Equal share: the share `n` of a flow of `bits` starting at `now` counts every flow still
     /// busy at `now` (finishing later) plus itself; flows that started at this same instant
     /// are moved to the same `n`, so senders starting together share alike whatever the call
@@ -198,20 +284,12 @@ impl SharedUplink {
         let busy = self
             .order
             .iter()
-            .filter(|(finish, _)| *finish > now.0 as u128)
+            .filter(|(finish, _, _)| *finish > now.0 as u128)
             .count() as u64;
         let share = busy + u64::from(bits > 0);
-        let simultaneous: Vec<(u64, Flow)> = self
-            .flows
-            .iter()
-            .filter(|(_, flow)| flow.arrival == now && flow.bits > 0)
-            .map(|(&id, &flow)| (id, flow))
-            .collect();
-        for (id, flow) in simultaneous {
-            let key = (now + tx_time_shared(flow.bits, self.rate, share)).0 as u128;
-            self.order.remove(&(flow.key, id));
-            self.order.insert((key, id));
-            self.flows.insert(id, Flow { key, ..flow });
+        for (slot, id, flow_bits, old) in self.simultaneous(now) {
+            let key = (now + tx_time_shared(flow_bits, self.rate, share)).0 as u128;
+            self.rekey(slot, id, old, key);
         }
         share
     }
@@ -226,26 +304,19 @@ impl SharedUplink {
         let busy = self
             .order
             .iter()
-            .filter(|(finish, _)| *finish > now.0 as u128)
+            .filter(|(finish, _, _)| *finish > now.0 as u128)
             .count() as u128;
-        let simultaneous: Vec<(u64, Flow)> = self
-            .flows
-            .iter()
-            .filter(|(_, flow)| flow.arrival == now && flow.bits > 0)
-            .map(|(&id, &flow)| (id, flow))
-            .collect();
+        let simultaneous = self.simultaneous(now);
         let m = simultaneous.len() as u128 + 1;
         let total = simultaneous
             .iter()
-            .map(|(_, f)| f.bits as u128)
+            .map(|&(_, _, b, _)| b as u128)
             .sum::<u128>()
             + bits as u128;
         let ns = (total * (busy + 1) * NANOS_PER_SEC).div_ceil(m * self.rate.bps() as u128);
         let key = now.0 as u128 + u128::from(saturate(ns));
-        for (id, flow) in simultaneous {
-            self.order.remove(&(flow.key, id));
-            self.order.insert((key, id));
-            self.flows.insert(id, Flow { key, ..flow });
+        for (slot, id, _, old) in simultaneous {
+            self.rekey(slot, id, old, key);
         }
         key
     }
@@ -316,9 +387,10 @@ mod tests {
             Sharing::Fifo,
         ] {
             let mut uplink = SharedUplink::new(kbps(1), sharing);
-            // FIFO would queue an empty flow behind a same-instant flow with a smaller id.
-            uplink.start_flow(SimTime(7), 1, 1_000).expect("real flow");
+            // FIFO would queue an empty flow behind a same-instant flow with a smaller id: the
+            // empty flow starts first.
             uplink.start_flow(SimTime(7), 0, 0).expect("empty flow");
+            uplink.start_flow(SimTime(7), 1, 1_000).expect("real flow");
             assert_eq!(uplink.complete_next(), Some((SimTime(7), 0)), "{sharing:?}");
             assert_eq!(
                 uplink.complete_next(),
@@ -331,15 +403,18 @@ mod tests {
 
     #[test]
     fn equal_share_does_not_depend_on_call_order_at_one_instant() {
+        // Flow k of k kbit, started in the order given (ids increase with the calls): finish
+        // times by k.
         let finish = |order: &[u64]| {
             let mut uplink = SharedUplink::new(kbps(3), Sharing::EqualShare);
-            for &id in order {
+            for (id, &k) in order.iter().enumerate() {
                 uplink
-                    .start_flow(SimTime::ZERO, id, 1_000 * id)
+                    .start_flow(SimTime::ZERO, id as u64, 1_000 * k)
                     .expect("start");
             }
-            let mut done: Vec<(SimTime, u64)> =
-                std::iter::from_fn(|| uplink.complete_next()).collect();
+            let mut done: Vec<(SimTime, u64)> = std::iter::from_fn(|| uplink.complete_next())
+                .map(|(t, id)| (t, order[id as usize]))
+                .collect();
             done.sort_by_key(|d| d.1);
             done
         };

@@ -11,7 +11,7 @@ mod wiring;
 
 pub use recorder::{DeviceColumns, DeviceEnergy, Recorder};
 pub use simulate::{simulate, simulate_saving, simulate_spread, DeviceParts, Elsewhere, Setup};
-pub use wiring::{node_of, CellMedium, Fl, FlError, FlWorker, LinkReport, BASE_STATION};
+pub use wiring::{node_of, CellMedium, Fl, FlError, FlWorker, Flight, LinkReport, BASE_STATION};
 
 use crate::data::{DataError, Encoding, EventCamera};
 use crate::data::{Keep, Prepared, Shard, SharedPool, Source};
@@ -671,12 +671,12 @@ pub fn build_for(
 /// radio draws that radiated power over the amplifier's efficiency on top of its class's
 /// transmit power.
 fn with_cell(
-    channel: Channel,
+    channel: Channel<Flight>,
     cell: &sc::CellSpec,
     classes: &[usize],
     devices: &mut [DeviceParts],
     seed: u64,
-) -> Result<Channel, NetError> {
+) -> Result<Channel<Flight>, NetError> {
     // Group 0 is the cell itself, group g + 1 the devices of cell.override[g].
     let group: Vec<u16> = if cell.overrides.is_empty() {
         Vec::new()

@@ -1,7 +1,9 @@
 //! Assembly: a run's ready objects wired into the kernel as node models, workers and the medium.
 
 use super::recorder::{DeviceColumns, DeviceEnergy, Recorder};
-use super::wiring::{decode, BaseStationNode, CellMedium, DeviceNode, Fl, FlError, FlWorker};
+use super::wiring::{
+    decode, BaseStationNode, CellMedium, DeviceNode, Fl, FlError, FlWorker, Flight,
+};
 use crate::data::Example;
 use crate::fl::compress::Codec;
 use crate::fl::model::flatten;
@@ -44,8 +46,8 @@ pub struct Setup {
     pub devices: Vec<DeviceParts>,
     /// The protocol.
     pub protocol: Protocol,
-    /// The channel.
-    pub channel: Channel,
+    /// The channel, which carries the uploads in flight.
+    pub channel: Channel<Flight>,
     /// How uploads are compressed and combined.
     pub codec: Arc<Codec>,
     /// Shard entries that repeat an example (0 when the shards are disjoint).

@@ -7,7 +7,7 @@ use crate::fl::{
     Action, BaseStation, BaseStationInput, ComputeTotals, Device, DeviceInput, FaultEvent,
     FaultKind, GlobalEvaluator, Job, LocalModel, Msg, Note, Probe, Reading, Timer, Trained, Upload,
 };
-use crate::net::{Channel, Damage, DownlinkOutcome, NetError, UploadStart};
+use crate::net::{Channel, Damage, DownlinkOutcome, NetError, PathFaults, UploadStart};
 use crate::sim::{self, Bytes, Context, Effect, Input, NodeId, Transfer};
 use crate::time::SimTime;
 use std::collections::BTreeMap;
@@ -389,25 +389,23 @@ impl sim::Worker<Fl> for FlWorker {
     }
 }
 
-/// An upload on the uplink: its sender, the message, when it was sent and what corruption did
-/// to it.
-type Flight = (NodeId, Msg, SimTime, Damage);
+/// An upload on the uplink, carried by the channel with its flow: its sender, the message, when
+/// it was sent and what corruption did to it.
+pub type Flight = (NodeId, Msg, SimTime, Damage);
 
 /// The cell's channel as the kernel's medium.
 #[derive(serde::Serialize, serde::Deserialize)]
 pub struct CellMedium {
-    channel: Channel,
-    flights: BTreeMap<u64, Flight>,
+    channel: Channel<Flight>,
     /// Damaged uploads whose last bit left, by (device, round): judged on arrival.
     damaged: BTreeMap<(u32, u64), Damage>,
 }
 
 impl CellMedium {
     /// The medium over `channel`.
-    pub fn new(channel: Channel) -> CellMedium {
+    pub fn new(channel: Channel<Flight>) -> CellMedium {
         CellMedium {
             channel,
-            flights: BTreeMap::new(),
             damaged: BTreeMap::new(),
         }
     }
@@ -433,20 +431,18 @@ impl sim::Medium<Fl> for CellMedium {
             Msg::Upload(upload) => {
                 let (device, round) = (upload.device, upload.round);
                 let payload = payload_bytes(&upload.payload);
+                let values = analog_values(&upload.payload);
+                // Drawn once the upload is sent (not for a device that is off).
+                let flight = |faults: &mut PathFaults| (from, msg, now, faults.damage(device));
                 let started = match self.channel.over_the_air() {
-                    None => self.channel.start_upload(now, device, payload),
-                    Some(_) => self.channel.start_analog_upload(
-                        now,
-                        device,
-                        analog_values(&upload.payload),
-                        payload,
-                    ),
+                    None => self.channel.start_upload(now, device, payload, flight),
+                    Some(_) => self
+                        .channel
+                        .start_analog_upload(now, device, values, payload, flight),
                 }
                 .map_err(|error| FlError::Net { round, error })?;
                 match started {
                     Some(start) => {
-                        let damage = self.channel.faults_mut().damage(device);
-                        self.flights.insert(start.flow, (from, msg, now, damage));
                         reports.push(LinkReport::Upload {
                             device,
                             round,
@@ -471,20 +467,24 @@ impl sim::Medium<Fl> for CellMedium {
             Msg::Global(global) => {
                 let receivers: Vec<u32> = to.iter().map(|&n| n - 1).collect();
                 let bytes = crate::fl::compress::broadcast_bytes(&global.model);
-                for outcome in self.channel.broadcast(now, &receivers, bytes) {
-                    out.push(Transfer {
-                        at: outcome.arrival,
-                        from,
-                        to: node_of(outcome.device),
-                        sent: now,
-                        delivered: outcome.delivered,
-                        msg: msg.clone(),
+                // One copy per receiver: room for exactly as many (not grown by doubling).
+                out.reserve_exact(receivers.len());
+                reports.reserve_exact(receivers.len());
+                self.channel
+                    .broadcast_each(now, &receivers, bytes, |outcome| {
+                        out.push(Transfer {
+                            at: outcome.arrival,
+                            from,
+                            to: node_of(outcome.device),
+                            sent: now,
+                            delivered: outcome.delivered,
+                            msg: msg.clone(),
+                        });
+                        reports.push(LinkReport::Downlink {
+                            round: global.round,
+                            outcome,
+                        });
                     });
-                    reports.push(LinkReport::Downlink {
-                        round: global.round,
-                        outcome,
-                    });
-                }
             }
         }
         Ok(())
@@ -499,21 +499,20 @@ impl sim::Medium<Fl> for CellMedium {
     }
 
     fn wake(&mut self, now: SimTime, out: &mut Vec<Transfer<Fl>>) {
-        for done in self.channel.complete_uplinks(now) {
-            if let Some((from, msg, sent, damage)) = self.flights.remove(&done.flow) {
-                let msg = measured(msg, done.snr_db);
-                if let (Msg::Upload(u), true) = (&msg, damage != Damage::Clean) {
-                    self.damaged.insert((u.device, u.round), damage);
-                }
-                out.push(Transfer {
-                    at: done.arrival,
-                    from,
-                    to: BASE_STATION,
-                    sent,
-                    delivered: done.delivered,
-                    msg,
-                });
+        while let Some(done) = self.channel.complete_uplink(now) {
+            let (from, msg, sent, damage) = done.tag;
+            let msg = measured(msg, done.snr_db);
+            if let (Msg::Upload(u), true) = (&msg, damage != Damage::Clean) {
+                self.damaged.insert((u.device, u.round), damage);
             }
+            out.push(Transfer {
+                at: done.arrival,
+                from,
+                to: BASE_STATION,
+                sent,
+                delivered: done.delivered,
+                msg,
+            });
         }
     }
 
@@ -536,8 +535,8 @@ impl sim::Medium<Fl> for CellMedium {
                     }
                 }
                 if fault.start {
-                    for flow in self.channel.abort_uploads(now, &fault.devices) {
-                        if let Some((_, Msg::Upload(u), ..)) = self.flights.remove(&flow) {
+                    for flight in self.channel.abort_uploads(now, &fault.devices) {
+                        if let (_, Msg::Upload(u), ..) = flight {
                             reports.push(LinkReport::UploadAborted {
                                 device: u.device,
                                 round: u.round,

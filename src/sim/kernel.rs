@@ -8,7 +8,7 @@
 //! (measurements for the records) are awaited lazily and handed to the observer in the order they
 //! were taken.
 
-use super::calendar::Calendar;
+use super::calendar::{Calendar, Due};
 use super::host::{Host, PostJob, RunJob, SaveWorker, TakeProbe};
 use super::model::{
     Context, Effect, Input, Medium, Model, NodeId, Observer, Scheduled, System, Target, Transfer,
@@ -42,6 +42,9 @@ enum Event<S: System> {
         node: NodeId,
         done: Option<S::Done>,
     },
+    /// A wake-up of the medium, as popped: it is scheduled as a calendar mark (no slot; the
+    /// medium's next wake-up often moves, and every replaced one stays on the calendar until it
+    /// is due), its version the mark's sequence number.
     Wake {
         version: u64,
     },
@@ -299,7 +302,12 @@ impl<'a, S: System> Kernel<'a, S> {
                 self.handle(node, Input::Start).await?;
             }
         }
-        while let Some((t, event)) = self.cal.pop() {
+        while let Some((t, due)) = self.cal.pop() {
+            let event = match due {
+                Due::Event(event) => event,
+                // The medium's wake-ups are marks: only the latest one counts.
+                Due::Mark(seq) => Event::Wake { version: seq },
+            };
             if t == SimTime::MAX {
                 let origin = match &event {
                     Event::Arrival(transfer) => format!("a transfer from node {}", transfer.from),
@@ -356,7 +364,7 @@ impl<'a, S: System> Kernel<'a, S> {
                         .get_mut(work as usize)
                         .and_then(Option::take)
                         .ok_or(SimError::Internal("work finished twice"))?;
-                    super::calendar::room_for_one(&mut self.free);
+                    crate::slab::room_for_one(&mut self.free);
                     self.free.push(work);
                     if self.free.len() == self.works.len() {
                         // Nothing in progress: the slots of a round in which every node worked at
@@ -540,7 +548,7 @@ impl<'a, S: System> Kernel<'a, S> {
                             slot
                         }
                         None => {
-                            super::calendar::room_for_one(&mut self.works);
+                            crate::slab::room_for_one(&mut self.works);
                             self.works.push(Some((node, pending)));
                             u32::try_from(self.works.len() - 1)
                                 .map_err(|_| SimError::Internal("over 2^32 jobs in progress"))?
@@ -597,19 +605,19 @@ impl<'a, S: System> Kernel<'a, S> {
         }
     }
 
-    /// Keeps one wake-up on the calendar, at the medium's next one. Wake-ups rank as node 0's
-    /// events when they tie in time.
+    /// Keeps one wake-up on the calendar, at the medium's next one (the ones it replaces pop and
+    /// are passed over). Wake-ups rank as node 0's events when they tie in time.
     fn reschedule_wake(&mut self) {
         let next = self.medium.next_wake();
         if next == self.wake {
             return;
         }
         self.wake = next;
-        self.wake_version += 1;
-        if let Some(t) = next {
-            let version = self.wake_version;
-            self.cal.schedule(t, 0, Event::Wake { version });
-        }
+        // A mark's sequence number is never 0: with no wake-up due, none counts.
+        self.wake_version = match next {
+            Some(t) => self.cal.mark(t, 0),
+            None => 0,
+        };
     }
 
     /// Saves the simulation as it stands between two events and hands it to `saver`. Work and

@@ -4,7 +4,7 @@
 use flsnn::fl::compress::{
     analog_values, payload_bytes, select_slices, Aggregator, Broadcast, Codec, CompressError,
     Compression, Decoded, EncodedUpload, FixedRateAggregation, FullValues, ModelLayout,
-    SharedModel,
+    SharedModel, SparseUpdate,
 };
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -290,12 +290,10 @@ fn error_feedback_conserves(compression: Compression) {
             .map(|(l, r)| l - r)
             .collect();
         let up = c.encode(&mut state, &local, &[], &mut rng).expect("encode");
-        let EncodedUpload::Sparse {
-            indices, values, ..
-        } = &up
-        else {
+        let EncodedUpload::Sparse(sparse) = &up else {
             panic!("sparse expected");
         };
+        let (indices, values) = (&sparse.indices, &sparse.values);
         assert_eq!(indices.len(), 10);
         let Decoded::Update(sent) = c.decode(&up).expect("decode") else {
             panic!("update expected");
@@ -527,10 +525,12 @@ fn malformed_uploads_are_errors() {
         },
         layout.clone(),
     );
-    let sparse = |indices: Vec<u32>| EncodedUpload::Sparse {
-        candidates: 100,
-        indices,
-        values: vec![1.0, 2.0],
+    let sparse = |indices: Vec<u32>| {
+        EncodedUpload::Sparse(Box::new(SparseUpdate {
+            candidates: 100,
+            indices,
+            values: vec![1.0, 2.0],
+        }))
     };
     assert!(c.decode(&sparse(vec![3, 99])).is_ok());
     for bad in [vec![3, 100], vec![5, 5], vec![7, 3]] {
@@ -735,9 +735,7 @@ fn spare(upload: &EncodedUpload) -> usize {
         } => s(values),
         EncodedUpload::Full { .. } => 0,
         EncodedUpload::Slices(set) => s(&set.slices) + s(&set.w) + s(&set.v) + s(&set.gamma),
-        EncodedUpload::Sparse {
-            indices, values, ..
-        } => s(indices) + s(values),
+        EncodedUpload::Sparse(sparse) => s(&sparse.indices) + s(&sparse.values),
         EncodedUpload::Quantized { levels, .. } => s(levels),
         EncodedUpload::Half { values } => s(values),
         EncodedUpload::SizeOnly { .. } => 0,

@@ -141,7 +141,7 @@ fn a_lone_upload_takes_its_bits_over_its_shannon_rate() {
             let snr = ch.cell_device(d).expect("a cell").mean_snr_up_db;
             let rate = BAND_HZ * (1.0 + 10f64.powf(snr / 10.0)).log2().min(10.0);
             let payload = 43_392;
-            let start = ch.start_upload(t, d, payload).expect("starts");
+            let start = ch.start_upload(t, d, payload, |_| ()).expect("starts");
             let start = start.expect("device on");
             let expected = ns(wire_bits(payload) as f64 / rate);
             assert!((start.airtime.0 as f64 - expected).abs() <= 1.0);
@@ -176,7 +176,7 @@ fn table_rates_at_given_snrs_set_the_upload_time() {
             .find(|e| snr >= e.snr_db)
             .map_or(LTE_CQI[0].efficiency, |e| e.efficiency);
         let start = ch
-            .start_upload(SimTime::ZERO, d, 10_000)
+            .start_upload(SimTime::ZERO, d, 10_000, |_| ())
             .expect("starts")
             .expect("on");
         let expected = ns(wire_bits(10_000) as f64 / (efficiency * BAND_HZ));
@@ -198,7 +198,7 @@ fn ofdma_shares_add_up_to_the_band_and_tdma_queues() {
         Sharing::EqualShare,
         DownlinkMode::Broadcast,
     );
-    lone.start_upload(SimTime::ZERO, 0, payload)
+    lone.start_upload(SimTime::ZERO, 0, payload, |_| ())
         .expect("starts");
     let single = lone.complete_uplinks(SimTime(u64::MAX / 2))[0].arrival.0 as f64;
     for sharing in [
@@ -212,7 +212,8 @@ fn ofdma_shares_add_up_to_the_band_and_tdma_queues() {
             DownlinkMode::Broadcast,
         );
         for d in 0..4 {
-            ch.start_upload(SimTime::ZERO, d, payload).expect("starts");
+            ch.start_upload(SimTime::ZERO, d, payload, |_| ())
+                .expect("starts");
         }
         let done = ch.complete_uplinks(SimTime(u64::MAX / 2));
         let finishes: Vec<f64> = done.iter().map(|u| u.arrival.0 as f64).collect();
@@ -238,7 +239,7 @@ fn equal_share_devices_finish_at_their_own_efficiency() {
     let mut lone = Vec::new();
     for d in 0..2 {
         let start = ch
-            .start_upload(SimTime::ZERO, d, 30_000)
+            .start_upload(SimTime::ZERO, d, 30_000, |_| ())
             .expect("starts")
             .expect("on");
         lone.push(start.airtime.0 as f64);
@@ -343,8 +344,12 @@ fn below_the_error_threshold_every_packet_is_lost() {
     let mut ch = channel(cfg, Sharing::Fifo, DownlinkMode::Broadcast);
     assert!(ch.cell_device(0).expect("cell").mean_snr_up_db > 10.0);
     assert!(ch.cell_device(1).expect("cell").mean_snr_up_db < 10.0);
-    let near = ch.start_upload(SimTime::ZERO, 0, 5_000).expect("ok");
-    let far = ch.start_upload(SimTime::ZERO, 1, 5_000).expect("ok");
+    let near = ch
+        .start_upload(SimTime::ZERO, 0, 5_000, |_| ())
+        .expect("ok");
+    let far = ch
+        .start_upload(SimTime::ZERO, 1, 5_000, |_| ())
+        .expect("ok");
     assert_eq!(near.map(|s| s.retransmissions), Some(0));
     // The first packet is tried 1 + 3 times and the message is lost.
     assert_eq!(far.map(|s| s.retransmissions), Some(3));
@@ -416,7 +421,8 @@ fn proportional_ofdma_shares_add_up_to_the_band_and_end_together() {
                 Sharing::EqualShare,
                 DownlinkMode::Broadcast,
             );
-            ch.start_upload(SimTime::ZERO, d, payload).expect("starts");
+            ch.start_upload(SimTime::ZERO, d, payload, |_| ())
+                .expect("starts");
             ch.complete_uplinks(SimTime(u64::MAX / 2))[0].arrival.0 as f64
         })
         .collect();
@@ -427,7 +433,8 @@ fn proportional_ofdma_shares_add_up_to_the_band_and_end_together() {
             DownlinkMode::Broadcast,
         );
         for d in 0..4 {
-            ch.start_upload(SimTime::ZERO, d, payload).expect("starts");
+            ch.start_upload(SimTime::ZERO, d, payload, |_| ())
+                .expect("starts");
         }
         let mut done = ch.complete_uplinks(SimTime(u64::MAX / 2));
         done.sort_by_key(|u| u.device);

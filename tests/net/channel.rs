@@ -81,8 +81,8 @@ fn equal_share_fixes_each_flows_share_at_its_start() {
     // E: 0.1 Mbit at 1.25 s after all others finished -> full rate -> 1.35 s.
     let mut uplink = SharedUplink::new(mbps(1), Sharing::EqualShare);
     uplink.start_flow(secs(0.0), 10, 1_000_000).expect("A");
-    uplink.start_flow(secs(0.25), 12, 500_000).expect("B");
-    uplink.start_flow(secs(0.5), 11, 250_000).expect("C");
+    uplink.start_flow(secs(0.25), 11, 500_000).expect("B");
+    uplink.start_flow(secs(0.5), 12, 250_000).expect("C");
     uplink.start_flow(secs(0.75), 14, 100_000).expect("D");
     let early = uplink.advance_to(secs(1.25)).expect("advance");
     assert_eq!(
@@ -94,8 +94,8 @@ fn equal_share_fixes_each_flows_share_at_its_start() {
             (secs(1.25), 12)
         ]
     );
-    uplink.start_flow(secs(1.25), 13, 100_000).expect("E");
-    assert_eq!(drain(&mut uplink), vec![(secs(1.35), 13)]);
+    uplink.start_flow(secs(1.25), 15, 100_000).expect("E");
+    assert_eq!(drain(&mut uplink), vec![(secs(1.35), 15)]);
 }
 
 #[test]
@@ -124,13 +124,13 @@ fn processor_sharing_hand_worked_example() {
 #[test]
 fn fifo_serves_in_arrival_order_with_ties_by_id() {
     // 1 Mbit/s. A 1 Mbit at 0 -> [0, 1). B 0.5 Mbit at 0.25 -> [1, 1.5).
-    // E (id 9) and D (id 4) 0.25 Mbit both at 0.5: D first -> [1.5, 1.75), E -> [1.75, 2).
+    // D (id 4) and E (id 9) 0.25 Mbit both at 0.5: D first -> [1.5, 1.75), E -> [1.75, 2).
     // F 0.1 Mbit at 3 s finds the link idle -> [3, 3.1).
     let mut uplink = SharedUplink::new(mbps(1), Sharing::Fifo);
     uplink.start_flow(secs(0.0), 1, 1_000_000).expect("A");
     uplink.start_flow(secs(0.25), 2, 500_000).expect("B");
-    uplink.start_flow(secs(0.5), 9, 250_000).expect("E");
     uplink.start_flow(secs(0.5), 4, 250_000).expect("D");
+    uplink.start_flow(secs(0.5), 9, 250_000).expect("E");
     let done = uplink.advance_to(secs(3.0)).expect("advance");
     assert_eq!(
         done,
@@ -141,8 +141,8 @@ fn fifo_serves_in_arrival_order_with_ties_by_id() {
             (secs(2.0), 9)
         ]
     );
-    uplink.start_flow(secs(3.0), 5, 100_000).expect("F");
-    assert_eq!(drain(&mut uplink), vec![(secs(3.1), 5)]);
+    uplink.start_flow(secs(3.0), 10, 100_000).expect("F");
+    assert_eq!(drain(&mut uplink), vec![(secs(3.1), 10)]);
 }
 
 #[test]
@@ -193,6 +193,10 @@ fn uplink_misuse_is_an_error() {
         "duplicate id"
     );
     assert!(
+        uplink.start_flow(secs(0.0), 0, 1_000).is_err(),
+        "an id below the latest one"
+    );
+    assert!(
         uplink.start_flow(secs(1.0), 2, 1_000).is_err(),
         "uncollected completion"
     );
@@ -201,10 +205,14 @@ fn uplink_misuse_is_an_error() {
         uplink.start_flow(SimTime(10), 3, 1_000).is_err(),
         "time went backwards"
     );
+    uplink
+        .start_flow(SimTime(1_000_000), 2, 1_000)
+        .expect("a later id once the completion is collected");
     assert!(
         uplink.advance_to(SimTime(10)).is_err(),
         "time went backwards"
     );
+    assert_eq!(uplink.complete_next(), Some((SimTime(2_000_000), 2)));
     assert_eq!(uplink.complete_next(), None);
 }
 

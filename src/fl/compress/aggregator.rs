@@ -10,15 +10,15 @@
 use super::exact::{ExactSums, MAX_TERMS};
 use super::FixedRateAggregation;
 use super::{fixed_rate, quantize, Broadcast, Codec, CompressError, Compression, EncodedUpload};
-use std::collections::BTreeSet;
 
 /// One round's uploads, folded in as they arrive. Its memory is one set of exact sums over the
 /// model (88 B per entry, made at the first upload that carries values), whatever the number
 /// of uploads.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Aggregator {
-    /// Every device heard from.
-    devices: BTreeSet<u32>,
+    /// Every device heard from: bit `d % 64` of word `d / 64` for device `d` (an eighth of a
+    /// byte per device of the cell, found at once).
+    devices: Vec<u64>,
     /// Uploads that carry values: their count and total weight.
     uploads: u64,
     weight: u64,
@@ -68,7 +68,7 @@ impl Aggregator {
         if weight > u64::from(u32::MAX) {
             return Err(CompressError::Weight { device, weight });
         }
-        if self.devices.contains(&device) {
+        if self.heard(device) {
             return Err(CompressError::DuplicateDevice { device });
         }
         // A quantised upload adds two terms to an entry: each entry takes at most MAX_TERMS.
@@ -88,7 +88,7 @@ impl Aggregator {
             if self.uploads > 0 {
                 return Err(codec.wrong_kind(upload));
             }
-            self.devices.insert(device);
+            self.hear(device);
             self.size_only += 1;
             self.size_only_weight += weight;
             return Ok(());
@@ -101,10 +101,25 @@ impl Aggregator {
         }
         codec.check_upload(upload)?;
         self.fold(codec, weight, upload);
-        self.devices.insert(device);
+        self.hear(device);
         self.uploads += 1;
         self.weight += weight;
         Ok(())
+    }
+
+    /// Whether `device` was heard from.
+    fn heard(&self, device: u32) -> bool {
+        let (word, bit) = (device as usize / 64, device % 64);
+        self.devices.get(word).is_some_and(|w| w >> bit & 1 == 1)
+    }
+
+    /// Counts `device` as heard from.
+    fn hear(&mut self, device: u32) {
+        let (word, bit) = (device as usize / 64, device % 64);
+        if word >= self.devices.len() {
+            self.devices.resize(word + 1, 0);
+        }
+        self.devices[word] |= 1 << bit;
     }
 
     /// Adds a checked upload's weighted values to the sums.
@@ -137,10 +152,8 @@ impl Aggregator {
                     sums.add(p, weight, x);
                 }
             }
-            EncodedUpload::Sparse {
-                indices, values, ..
-            } => {
-                for (&i, &x) in indices.iter().zip(values) {
+            EncodedUpload::Sparse(s) => {
+                for (&i, &x) in s.indices.iter().zip(&s.values) {
                     sums.add(candidates[i as usize], weight, x);
                 }
             }
@@ -174,7 +187,7 @@ impl Aggregator {
         let square = |x: f32| f64::from(x) * f64::from(x);
         let squares: f64 = match upload {
             EncodedUpload::Full { values } => values.values().iter().map(|&x| square(x)).sum(),
-            EncodedUpload::Sparse { values, .. } => values.iter().map(|&x| square(x)).sum(),
+            EncodedUpload::Sparse(s) => s.values.iter().map(|&x| square(x)).sum(),
             EncodedUpload::Quantized {
                 bits,
                 lo,

@@ -2,7 +2,7 @@
 
 use super::{fixed_rate, quantize, sparsify, wire};
 use super::{Broadcast, CompressError, Compression, EncodedUpload, ModelLayout};
-use super::{FullValues, SharedModel};
+use super::{FullValues, SharedModel, SparseUpdate};
 use rand::Rng;
 use std::sync::Arc;
 
@@ -245,11 +245,11 @@ impl Codec {
                 state.residual[p] = update[i] - f64::from(x);
             }
         }
-        Ok(EncodedUpload::Sparse {
+        Ok(EncodedUpload::Sparse(Box::new(SparseUpdate {
             candidates: n,
             indices: indices.iter().map(|&i| i as u32).collect(),
             values,
-        })
+        })))
     }
 
     /// Model minus reference at the sendable positions.
@@ -281,11 +281,9 @@ impl Codec {
                     model,
                 }
             }
-            EncodedUpload::Sparse {
-                indices, values, ..
-            } => {
+            EncodedUpload::Sparse(s) => {
                 let mut update = vec![0.0; self.layout.len()];
-                for (&i, &x) in indices.iter().zip(values) {
+                for (&i, &x) in s.indices.iter().zip(&s.values) {
                     update[self.candidates[i as usize]] = f64::from(x);
                 }
                 Decoded::Update(update)
@@ -330,12 +328,13 @@ impl Codec {
             }
             (
                 Compression::TopK { fraction, .. } | Compression::RandomK { fraction, .. },
-                EncodedUpload::Sparse {
+                EncodedUpload::Sparse(sparse),
+            ) => {
+                let SparseUpdate {
                     candidates,
                     indices,
                     values,
-                },
-            ) => {
+                } = &**sparse;
                 let malformed = |position, reason| CompressError::Malformed {
                     section: "sparse",
                     position,

@@ -38,8 +38,8 @@ pub use layout::ModelLayout;
 pub use sparsify::{kept_count, top_k};
 pub use wire::{
     analog_values, broadcast_bytes, index_bits, index_coding, payload_bytes, Broadcast,
-    EncodedUpload, IndexCoding, SliceSet, FULL_VALUE_BYTES, HALF_VALUE_BYTES, HEADER_BYTES,
-    INDEX_HEADER_BYTES, SCALE_HEADER_BYTES,
+    EncodedUpload, IndexCoding, SliceSet, SparseUpdate, FULL_VALUE_BYTES, HALF_VALUE_BYTES,
+    HEADER_BYTES, INDEX_HEADER_BYTES, SCALE_HEADER_BYTES,
 };
 
 use serde::{Deserialize, Serialize};

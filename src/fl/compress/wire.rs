@@ -41,6 +41,17 @@ pub struct SliceSet {
     pub gamma: Vec<f32>,
 }
 
+/// A top-k or random-k update: positions among the sendable values and their update values.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SparseUpdate {
+    /// Sendable values, the candidates of the index \[count\].
+    pub candidates: usize,
+    /// Positions sent, strictly ascending, each `< candidates`.
+    pub indices: Vec<u32>,
+    /// Update values at those positions.
+    pub values: Vec<f32>,
+}
+
 /// One device's upload as it crosses the channel. Decode it with `Codec::decode`.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum EncodedUpload {
@@ -52,15 +63,8 @@ pub enum EncodedUpload {
     /// Fixed-rate selective exchange: model values of some slices (boxed: the largest variant
     /// would size every upload, a systems-only stand-in included).
     Slices(Box<SliceSet>),
-    /// Top-k or random-k update: positions among the sendable values and their update values.
-    Sparse {
-        /// Sendable values, the candidates of the index \[count\].
-        candidates: usize,
-        /// Positions sent, strictly ascending, each `< candidates`.
-        indices: Vec<u32>,
-        /// Update values at those positions.
-        values: Vec<f32>,
-    },
+    /// Top-k or random-k update (boxed, as [`EncodedUpload::Slices`]).
+    Sparse(Box<SparseUpdate>),
     /// Stochastically quantised update of every sendable value.
     Quantized {
         /// Bits per value \[bits\].
@@ -90,7 +94,7 @@ impl EncodedUpload {
         match self {
             EncodedUpload::Full { .. } => "full",
             EncodedUpload::Slices(_) => "slices",
-            EncodedUpload::Sparse { .. } => "sparse",
+            EncodedUpload::Sparse(_) => "sparse",
             EncodedUpload::Quantized { .. } => "quantized",
             EncodedUpload::Half { .. } => "half",
             EncodedUpload::SizeOnly { .. } => "size-only",
@@ -112,15 +116,11 @@ impl EncodedUpload {
                 v: neg(&s.v),
                 gamma: neg(&s.gamma),
             })),
-            EncodedUpload::Sparse {
-                candidates,
-                indices,
-                values,
-            } => EncodedUpload::Sparse {
-                candidates: *candidates,
-                indices: indices.clone(),
-                values: neg(values),
-            },
+            EncodedUpload::Sparse(s) => EncodedUpload::Sparse(Box::new(SparseUpdate {
+                candidates: s.candidates,
+                indices: s.indices.clone(),
+                values: neg(&s.values),
+            })),
             // Level k of lo..hi mirrored is level top - k of -hi..-lo: the value negated.
             EncodedUpload::Quantized {
                 bits,
@@ -203,11 +203,9 @@ pub fn payload_bytes(upload: &EncodedUpload) -> u64 {
         + match upload {
             EncodedUpload::Full { values } => values.len() as u64 * FULL_VALUE_BYTES,
             EncodedUpload::Slices(set) => slice_set_bytes(set),
-            EncodedUpload::Sparse {
-                candidates,
-                indices,
-                values,
-            } => sparse_section_bytes(*candidates, indices.len(), values.len()),
+            EncodedUpload::Sparse(s) => {
+                sparse_section_bytes(s.candidates, s.indices.len(), s.values.len())
+            }
             EncodedUpload::Quantized { bits, levels, .. } => {
                 quantized_section_bytes(levels.len(), *bits)
             }

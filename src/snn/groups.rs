@@ -481,7 +481,8 @@ fn axpy(x: &mut [f64], c: f64, b: &[f64]) {
 /// `to += from`, elementwise (eight at a time as fixed-size arrays, which vectorise).
 #[inline]
 fn add(to: &mut [f64], from: &[f64]) {
-    let (mut to8, mut from8) = (to.chunks_exact_mut(8), from.chunks_exact(8));
+    let n = to.len().min(from.len());
+    let (mut to8, mut from8) = (to[..n].chunks_exact_mut(8), from[..n].chunks_exact(8));
     for (t, f) in (&mut to8).zip(&mut from8) {
         if let (Ok(t), Ok(f)) = (<&mut [f64; 8]>::try_from(t), <&[f64; 8]>::try_from(f)) {
             for k in 0..8 {

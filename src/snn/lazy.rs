@@ -536,7 +536,8 @@ fn decay_into_avx2(w: &mut [f64], e: &mut [f64], scale: f64, decay: f64) {
 #[inline(always)]
 fn decay_into_plain(w: &mut [f64], e: &mut [f64], scale: f64, decay: f64) {
     // Eight at a time as fixed-size arrays, which vectorise; then the rest.
-    let (mut w8, mut e8) = (w.chunks_exact_mut(8), e.chunks_exact_mut(8));
+    let n = w.len().min(e.len());
+    let (mut w8, mut e8) = (w[..n].chunks_exact_mut(8), e[..n].chunks_exact_mut(8));
     for (w, e) in (&mut w8).zip(&mut e8) {
         if let (Ok(w), Ok(e)) = (<&mut [f64; 8]>::try_from(w), <&mut [f64; 8]>::try_from(e)) {
             for k in 0..8 {

@@ -116,15 +116,6 @@ impl<T> Slab<T> {
         self.slots.shrink_to_fit();
         self.free = Vec::new();
     }
-
-    /// Lets the slots go once every value is out (a table that held one value per device at a
-    /// round's peak keeps none of that room between rounds).
-    pub fn release_if_empty(&mut self) {
-        if self.is_empty() && !self.slots.is_empty() {
-            self.slots = Vec::new();
-            self.free = Vec::new();
-        }
-    }
 }
 
 #[cfg(test)]
@@ -147,7 +138,6 @@ mod tests {
         assert_eq!(held, vec![(0, &"c"), (1, &"b")]);
         slab.remove(b);
         slab.remove(c);
-        slab.release_if_empty();
         assert!(slab.is_empty());
         assert_eq!(slab.insert("d"), 0);
     }

@@ -67,7 +67,10 @@ impl Fixed {
             fixed.class.push(index as u32);
             fixed.samples.push(c.samples);
             if let Some(place) = c.place {
-                fixed.places.reserve_exact(n);
+                if fixed.places.is_empty() {
+                    // Room for every device once: a place comes with every column or none.
+                    fixed.places.reserve_exact(n);
+                }
                 fixed.places.push(place);
             }
         }

@@ -431,12 +431,14 @@ impl sim::Medium<Fl> for CellMedium {
             Msg::Upload(upload) => {
                 let (device, round) = (upload.device, upload.round);
                 let payload = payload_bytes(&upload.payload);
-                let values = analog_values(&upload.payload);
+                // The values summed over the air, counted only there.
+                let analog = self.channel.over_the_air().is_some();
+                let values = analog.then(|| analog_values(&upload.payload));
                 // Drawn once the upload is sent (not for a device that is off).
                 let flight = |faults: &mut PathFaults| (from, msg, now, faults.damage(device));
-                let started = match self.channel.over_the_air() {
+                let started = match values {
                     None => self.channel.start_upload(now, device, payload, flight),
-                    Some(_) => self
+                    Some(values) => self
                         .channel
                         .start_analog_upload(now, device, values, payload, flight),
                 }

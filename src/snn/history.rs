@@ -115,7 +115,7 @@ pub(crate) struct Traces {
     k_ff: usize,
     /// With the table: the sum over active inputs of their traces' non-zero entries, kept as
     /// the masks change (what [`Traces::synaptic_ops`] needs); `None` until the traces are
-    /// next built afresh (after a restore, or without the table).
+    /// next built afresh (after a restore), and always without the table.
     #[serde(skip)]
     input_nonzero: Option<u64>,
 }
@@ -185,7 +185,7 @@ impl Traces {
             self.set_lags(history, 0..new_steps as usize, n_in, nonzero);
         }
         self.synced = (history.epoch, history.pushes);
-        let (k_fb, n_in) = (net.config().k_fb, net.config().n_inputs);
+        let k_fb = net.config().k_fb;
         for (l, fb) in self.fb.chunks_exact_mut(k_fb).enumerate() {
             let m = usize::from(self.masks[n_in + l]);
             fb.copy_from_slice(&fb_table[m * k_fb..(m + 1) * k_fb]);
@@ -320,7 +320,7 @@ impl Traces {
         }
         let n_in = net.config().n_inputs;
         let (mut inputs, mut others) = (0u64, 0u64);
-        if let Some(sum) = self.input_nonzero.filter(|_| self.has_masks()) {
+        if let Some(sum) = self.input_nonzero {
             // The inputs' sum is kept as the masks change: only the learnable neurons are read
             // (integers: their order does not matter).
             inputs = sum;

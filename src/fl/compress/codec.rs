@@ -194,16 +194,13 @@ impl Codec {
                 expected: self.layout.len(),
             });
         }
-        let values = match model.fits_f32() {
-            true => Vec::new(),
-            false => model.gather_f32(&self.candidates),
-        };
-        if let Some(index) = values.iter().position(|x| !x.is_finite()) {
-            return Err(CompressError::NotFinite {
-                what: "model",
-                index,
-                value: model.get(self.candidates[index]).unwrap_or(f64::NAN),
-            });
+        if !model.fits_f32() {
+            // The exact check on the values sent, naming the first that does not fit.
+            let sent = self
+                .candidates
+                .iter()
+                .map(|&p| model.get(p).unwrap_or(f64::NAN));
+            to_f32("model", sent)?;
         }
         Ok(EncodedUpload::Full {
             values: FullValues::Shared {

@@ -187,6 +187,10 @@ fn run_with<'a, S: System>(
     let system = actix::System::new();
     system.block_on(async move {
         let arbiters: Vec<Arbiter> = (0..threads.max(1)).map(|_| Arbiter::new()).collect();
+        let hosted = nodes
+            .iter()
+            .filter(|(_, worker)| worker.as_ref().is_some_and(|w| !w.inline()))
+            .count();
         let mut models = Vec::with_capacity(nodes.len());
         let mut hosts = Vec::with_capacity(nodes.len());
         let mut actors = 0;
@@ -200,7 +204,7 @@ fn run_with<'a, S: System>(
                 hosts.push(kernel::Hosting::Inline(worker));
             } else {
                 let host = Host::new(worker);
-                let arbiter = &arbiters[actors % arbiters.len()];
+                let arbiter = &arbiters[arbiter_of(actors, hosted, arbiters.len())];
                 actors += 1;
                 hosts.push(kernel::Hosting::Actor(Host::start_in_arbiter(
                     &arbiter.handle(),
@@ -226,6 +230,14 @@ fn run_with<'a, S: System>(
         }
         result
     })
+}
+
+/// The arbiter of the `actor`-th of `actors` actors, over `arbiters` arbiters: contiguous runs
+/// of node ids, as even as can be, not dealt in turn. Nodes often differ by the parity of their
+/// id (devices alternating between two classes, say), and dealing them in turn would give each
+/// thread the nodes of one kind, and one thread most of the work.
+fn arbiter_of(actor: usize, actors: usize, arbiters: usize) -> usize {
+    (actor * arbiters) / actors.max(1)
 }
 
 #[cfg(test)]

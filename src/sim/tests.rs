@@ -621,3 +621,29 @@ fn timeline() -> Vec<Scheduled<Ring>> {
         },
     ]
 }
+
+#[test]
+fn actors_go_to_arbiters_in_contiguous_even_runs() {
+    for (actors, arbiters) in [(1000, 2), (1001, 2), (10, 3), (7, 7), (3, 5), (1, 1)] {
+        let of: Vec<usize> = (0..actors)
+            .map(|a| arbiter_of(a, actors, arbiters))
+            .collect();
+        assert!(
+            of.windows(2).all(|w| w[0] <= w[1]),
+            "{actors} over {arbiters}"
+        );
+        assert!(of.iter().all(|&a| a < arbiters));
+        let mut count = vec![0usize; arbiters];
+        of.iter().for_each(|&a| count[a] += 1);
+        let (least, most) = (count.iter().min(), count.iter().max());
+        assert!(
+            most.zip(least).is_some_and(|(m, l)| m - l <= 1),
+            "{count:?}"
+        );
+        // Devices alternating between two kinds: each thread gets both kinds alike.
+        if arbiters == 2 && actors >= 1000 {
+            let even = |t: usize| (0..actors).filter(|&a| of[a] == t && a % 2 == 0).count();
+            assert!(even(0).abs_diff(even(1)) <= 1, "{count:?}");
+        }
+    }
+}

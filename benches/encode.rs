@@ -23,7 +23,7 @@ fn encode(c: &mut Criterion) {
     let classes: Vec<u8> = (0..10).collect();
     group.throughput(Throughput::Elements(1000));
     for (name, encoding) in [
-        ("rate-encode 1,000 digits", Encoding::Rate { gain: 0.15 }),
+        ("rate-encode 1,000 digits", Encoding::rate(0.15)),
         (
             "camera-encode 1,000 digits",
             Encoding::Events {

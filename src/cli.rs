@@ -1,7 +1,7 @@
 //! The command line's logic: thin wrappers that load inputs, call the library and print.
 
 use crate::compare;
-use crate::data::{EventCamera, Motion};
+use crate::data::{EventCamera, Motion, RateDraws};
 use crate::run::spread::{self, Link};
 use crate::run::train::{self, Encoding, TrainOptions};
 use crate::run::{self as experiment, RunOptions};
@@ -244,6 +244,10 @@ pub struct TrainArgs {
     /// Rate-coding gain: P(spike) = gain * pixel / 255.
     #[arg(long, default_value_t = 0.15)]
     pub gain: f64,
+    /// Rate coding's draws: one per channel and step, or one per spike (geometric gaps; the
+    /// same distribution, other spikes, faster at low rates).
+    #[arg(long, value_enum, default_value_t = RateDrawsArg::PerStep)]
+    pub rate_draws: RateDrawsArg,
     /// Learning rate (default: 0.01 with rate coding, 0.003 with events; see `Encoding::default_eta`).
     #[arg(long)]
     pub eta: Option<f64>,
@@ -280,6 +284,15 @@ pub enum SpikeEncoding {
     Rate,
     /// The emulated event camera.
     Events,
+}
+
+/// `--rate-draws` of `flsnn train`.
+#[derive(clap::ValueEnum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum RateDrawsArg {
+    /// One uniform per channel and step.
+    PerStep,
+    /// One uniform per spike.
+    PerSpike,
 }
 
 /// `--motion` of `flsnn train`.
@@ -342,7 +355,13 @@ impl CameraArgs {
 /// `flsnn train`.
 pub fn train(args: &TrainArgs) -> Result<(), CliError> {
     let encoding = match args.encoding {
-        SpikeEncoding::Rate => Encoding::Rate { gain: args.gain },
+        SpikeEncoding::Rate => Encoding::Rate {
+            gain: args.gain,
+            draws: match args.rate_draws {
+                RateDrawsArg::PerStep => RateDraws::PerStep,
+                RateDrawsArg::PerSpike => RateDraws::PerSpike,
+            },
+        },
         SpikeEncoding::Events => Encoding::Events {
             camera: args.camera.camera(),
         },

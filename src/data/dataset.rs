@@ -4,7 +4,7 @@ use rand::seq::SliceRandom;
 use rand::Rng;
 
 use super::camera::{emulate_events, EventCamera};
-use super::encode::rate_encode;
+use super::encode::{rate_encode, RateDraws, RateTable};
 use super::error::DataError;
 use super::image::{crop_center, ImageSet};
 use super::spikes::{Polarity, SpikeTrain};
@@ -85,6 +85,8 @@ pub enum Encoding {
     Rate {
         /// Gain [-]; 0.1-0.2 gives DVS-like sparsity.
         gain: f64,
+        /// How the spikes are drawn from the stream.
+        draws: RateDraws,
     },
     /// Emulated event camera.
     Events {
@@ -93,6 +95,16 @@ pub enum Encoding {
         /// Polarity handling of the events.
         polarity: Polarity,
     },
+}
+
+impl Encoding {
+    /// Rate coding at `gain`, drawing per step (the default layout).
+    pub fn rate(gain: f64) -> Encoding {
+        Encoding::Rate {
+            gain,
+            draws: RateDraws::default(),
+        }
+    }
 }
 
 /// Encode every image of `set` whose label is in `classes`: optional centre crop to `crop` x `crop`
@@ -106,6 +118,10 @@ pub fn encode_images(
     encoding: &Encoding,
     rng: &mut impl Rng,
 ) -> Vec<Example> {
+    let table = match encoding {
+        Encoding::Rate { gain, draws } => RateTable::new(*gain, *draws),
+        Encoding::Events { .. } => RateTable::new(0.0, RateDraws::default()),
+    };
     set.images
         .iter()
         .zip(&set.labels)
@@ -120,7 +136,7 @@ pub fn encode_images(
                 None => img,
             };
             let spikes = match encoding {
-                Encoding::Rate { gain } => rate_encode(img, steps, *gain, rng),
+                Encoding::Rate { .. } => rate_encode(img, steps, &table, rng),
                 Encoding::Events { camera, polarity } => {
                     emulate_events(img, camera, steps, *polarity, rng)
                 }

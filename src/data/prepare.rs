@@ -384,7 +384,7 @@ mod tests {
         ] {
             let zero = load(&source, events_encoding(0)).err().expect("zero bin");
             assert!(zero.to_string().contains("data.bin"), "{zero}");
-            let rate = load(&source, Encoding::Rate { gain: 0.1 })
+            let rate = load(&source, Encoding::rate(0.1))
                 .err()
                 .expect("rate coding");
             assert!(rate.to_string().contains("data.encoding"), "{rate}");
@@ -394,7 +394,7 @@ mod tests {
     #[test]
     fn an_explicit_folder_without_the_files_is_an_error_naming_them() {
         let tmp = tempfile::tempdir().expect("tempdir");
-        let rate = || Encoding::Rate { gain: 0.1 };
+        let rate = || Encoding::rate(0.1);
         let err = load(&Source::Mnist(tmp.path().into()), rate())
             .err()
             .expect("no MNIST files");

@@ -8,7 +8,8 @@
 //! drawn for a whole example when the walk reaches it; recordings are read from the pool.
 
 use super::prepare::Pool;
-use super::{crop_center, emulate_events, rate_plan, rate_step, Encoding, Prepared, RateTable};
+use super::{crop_center, emulate_events, rate_plan, rate_start, rate_step};
+use super::{Encoding, Prepared, RateDraws, RateTable};
 use super::{Example, SpikeTrain};
 use rand_chacha::ChaCha12Rng;
 use std::sync::Arc;
@@ -26,11 +27,10 @@ pub struct SharedPool {
 impl SharedPool {
     /// Shares `prepared`'s pool (its test set is not used here).
     pub fn new(mut prepared: Prepared) -> SharedPool {
-        let gain = match prepared.encoding {
-            Encoding::Rate { gain } => gain,
-            Encoding::Events { .. } => 0.0,
+        let table = match prepared.encoding {
+            Encoding::Rate { gain, draws } => RateTable::new(gain, draws),
+            Encoding::Events { .. } => RateTable::new(0.0, RateDraws::default()),
         };
-        let table = RateTable::new(gain);
         let crop = prepared.crop;
         let rate = match (&mut prepared.pool, &prepared.encoding) {
             (Pool::Images(set), Encoding::Rate { .. }) => std::mem::take(&mut set.images)
@@ -83,6 +83,9 @@ struct Walk {
     /// memory figure counts.
     #[serde(with = "crate::snn::capacity")]
     inputs: Vec<u32>,
+    /// Rate coding: per channel of the current example's plan, the step of its next spike.
+    #[serde(with = "crate::snn::capacity")]
+    next: Vec<u32>,
     /// The current example (emulated events).
     #[serde(with = "saved_train")]
     train: Option<SpikeTrain>,
@@ -136,6 +139,7 @@ impl Shard {
                 step: 0,
                 steps: 0,
                 inputs: Vec::new(),
+                next: Vec::new(),
                 train: None,
             },
         }
@@ -175,6 +179,8 @@ impl Shard {
                     &pool.rate[index],
                     &pool.table,
                     &mut self.walk.rng,
+                    step as u32,
+                    &mut self.walk.next,
                     &mut self.walk.inputs,
                 );
                 &self.walk.inputs[..]
@@ -200,7 +206,17 @@ impl Shard {
         self.walk.train = None;
         self.walk.steps = match (&prepared.pool, &prepared.encoding) {
             (Pool::Spikes(examples), _) => examples[index].spikes.steps.len(),
-            (Pool::Images(_), Encoding::Rate { .. }) | (Pool::Labels, _) => prepared.steps,
+            (Pool::Images(_), Encoding::Rate { .. }) => {
+                let pool = &self.pool;
+                rate_start(
+                    &pool.rate[index],
+                    &pool.table,
+                    &mut self.walk.rng,
+                    &mut self.walk.next,
+                );
+                prepared.steps
+            }
+            (Pool::Labels, _) => prepared.steps,
             (Pool::Images(set), Encoding::Events { camera, polarity }) => {
                 let img = &set.images[index];
                 let cropped;
@@ -246,6 +262,23 @@ impl Shard {
                 self.indices.len()
             ));
         }
+        // Within an example rate-coded per spike, one next-spike step per channel of its plan.
+        let index = self.indices.get(state.walk.example).map(|&i| i as usize);
+        let plan = index.and_then(|i| self.pool.rate.get(i));
+        let within = state.walk.step < state.walk.steps;
+        let per_spike = self.pool.table.draws() == RateDraws::PerSpike;
+        if let Some(plan) = plan.filter(|_| within && per_spike) {
+            if state.walk.next.len() != plan.len() {
+                return Err(format!(
+                    "the saved rate-coded example (example {}, step {}) has {} next-spike steps \
+                     for its {} channels that can spike",
+                    state.walk.example,
+                    state.walk.step,
+                    state.walk.next.len(),
+                    plan.len()
+                ));
+            }
+        }
         self.walk = state.walk;
         Ok(())
     }
@@ -256,6 +289,7 @@ impl Shard {
             + self.indices.capacity() * 4
             + self.walk.starts.capacity() * 16
             + self.walk.inputs.capacity() * 4
+            + self.walk.next.capacity() * 4
             + self.walk.train.as_ref().map_or(0, |t| {
                 t.steps.iter().map(|s| s.capacity() * 4 + 24).sum::<usize>()
             })

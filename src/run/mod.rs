@@ -449,7 +449,10 @@ pub fn build_for(
     };
     let polarity = d.polarity;
     let encoding = match d.encoding {
-        sc::Encoding::Rate => Encoding::Rate { gain: d.gain },
+        sc::Encoding::Rate => Encoding::Rate {
+            gain: d.gain,
+            draws: d.rate_draws,
+        },
         sc::Encoding::Events => Encoding::Events {
             camera: EventCamera {
                 threshold: d.event_threshold,

@@ -2,7 +2,7 @@
 //! federating it.
 
 use crate::data::{embedded_data_dir, Keep, Prepared, Source};
-use crate::data::{DataError, Encoding as DataEncoding, EventCamera, Example, Polarity};
+use crate::data::{DataError, Encoding as DataEncoding, EventCamera, Example, Polarity, RateDraws};
 use crate::fl::test_example;
 use crate::rng::{stream, Node, Purpose};
 use crate::snn::{evaluate, Evaluation, Learner, Network, SnnConfig, SnnError, TestExample};
@@ -17,6 +17,8 @@ pub enum Encoding {
     Rate {
         /// P(spike) = gain * pixel / 255.
         gain: f64,
+        /// How the spikes are drawn from the data stream.
+        draws: RateDraws,
     },
     /// The emulated event camera (merged polarity).
     Events {
@@ -189,7 +191,7 @@ fn check(opts: &TrainOptions) -> Result<(), TrainError> {
     };
     positive("--eta", opts.eta)?;
     match &opts.encoding {
-        Encoding::Rate { gain } => {
+        Encoding::Rate { gain, .. } => {
             positive("--gain", *gain)?;
             if *gain > 1.0 {
                 return bad(format!("--gain: expected a number in (0, 1], got {gain}"));
@@ -239,7 +241,7 @@ pub fn train(opts: &TrainOptions, progress: bool) -> Result<TrainReport, TrainEr
         }
     };
     let encoding = match opts.encoding {
-        Encoding::Rate { gain } => DataEncoding::Rate { gain },
+        Encoding::Rate { gain, draws } => DataEncoding::Rate { gain, draws },
         Encoding::Events { ref camera } => DataEncoding::Events {
             camera: camera.clone(),
             polarity: Polarity::Merged,

@@ -7,7 +7,7 @@
 //! shard (pool indices and one example's spike train) plus the copies of its model (weights,
 //! eligibility, lazy-row stamps, the upload waiting for its round to close).
 
-use super::spec::{DataSource, Encoding, Polarity, Scenario};
+use super::spec::{DataSource, Encoding, Polarity, RateDraws, Scenario};
 use crate::fl::compress::Compression;
 use std::fmt;
 
@@ -156,10 +156,16 @@ pub fn estimate(scenario: &Scenario) -> MemoryEstimate {
                 } | Compression::FixedRate { .. }
             ));
     // The shard is indices into the shared pool, encoded as consumed: one example's spike
-    // train at a time (emulated events) and its place in the walk.
+    // train at a time (emulated events) and its place in the walk; drawing rate coding per
+    // spike, each channel's next spike step (4 bytes).
+    let next_spikes = match (scenario.data.encoding, scenario.data.rate_draws) {
+        (Encoding::Rate, RateDraws::PerSpike) => m(inputs, 4),
+        _ => 0,
+    };
     let per_device = (TRAINING_DEVICE_BYTES + cell)
         .saturating_add(m(weights, copies) / COPIES_DIV)
         .saturating_add(train)
+        .saturating_add(next_spikes)
         .saturating_add(m(
             scenario.partition.examples_per_device,
             SHARD_EXAMPLE_BYTES,

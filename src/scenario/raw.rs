@@ -80,6 +80,16 @@ pub enum RawEncoding {
     Events,
 }
 
+/// How rate coding draws from its stream.
+#[derive(Copy, Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum RawRateDraws {
+    /// One uniform per channel and step.
+    PerStep,
+    /// One uniform per spike (geometric gaps).
+    PerSpike,
+}
+
 /// Event polarity handling.
 #[derive(Copy, Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "kebab-case")]
@@ -102,6 +112,8 @@ pub struct RawData {
     pub encoding: Option<RawEncoding>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub gain: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rate_draws: Option<RawRateDraws>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub event_threshold: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]

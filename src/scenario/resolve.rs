@@ -117,6 +117,10 @@ fn raw_data(d: &DataSpec) -> RawData {
             Encoding::Events => RawEncoding::Events,
         }),
         gain: Some(d.gain),
+        rate_draws: Some(match d.rate_draws {
+            RateDraws::PerStep => RawRateDraws::PerStep,
+            RateDraws::PerSpike => RawRateDraws::PerSpike,
+        }),
         event_threshold: Some(d.event_threshold),
         classes: Some(d.classes.iter().map(|&k| i64::from(k)).collect()),
         steps_per_example: int(d.steps_per_example),

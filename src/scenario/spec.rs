@@ -1,6 +1,6 @@
 //! The validated scenario: checked, typed values with units resolved to integers or SI floats.
 
-pub use crate::data::{PartitionScheme, Polarity};
+pub use crate::data::{PartitionScheme, Polarity, RateDraws};
 pub use crate::fl::compress::{Compression, FixedRateAggregation};
 pub use crate::fl::{Aggregation, Mode, Participation};
 pub use crate::net::{Latency, LossModel};
@@ -115,6 +115,8 @@ pub struct DataSpec {
     pub encoding: Encoding,
     /// Rate coding gain, in (0, 1] (default 0.15).
     pub gain: f64,
+    /// How rate coding draws its spikes from the data stream (default per step).
+    pub rate_draws: RateDraws,
     /// Emulated camera log-intensity threshold, > 0 (default 0.2).
     pub event_threshold: f64,
     /// Distinct digits 0..=9, at least 2; output neuron `i` is `classes[i]` (default `[1, 7]`).

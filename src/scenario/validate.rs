@@ -185,6 +185,10 @@ fn validate_data(c: &Checker, d: RawData) -> Result<DataSpec, ScenarioError> {
         gain: c.real("data.gain", d.gain, 0.15, "a number in (0, 1]", |x| {
             x > 0.0 && x <= 1.0
         })?,
+        rate_draws: match d.rate_draws {
+            None | Some(RawRateDraws::PerStep) => RateDraws::PerStep,
+            Some(RawRateDraws::PerSpike) => RateDraws::PerSpike,
+        },
         event_threshold: c.real(
             "data.event_threshold",
             d.event_threshold,

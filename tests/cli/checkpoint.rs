@@ -336,3 +336,30 @@ fn a_killed_run_over_the_air_with_moving_devices_resumed_ends_as_if_never_stoppe
         ],
     );
 }
+
+/// Rate coding drawn per spike: rounds of 12 steps end inside examples of 80, so each saved
+/// device holds its channels' next spike steps, which the resumed walk takes up.
+#[test]
+fn a_killed_run_drawing_rate_code_per_spike_resumed_ends_as_if_never_stopped() {
+    resumed_runs_match(
+        "quickstart.toml",
+        &[
+            "--set",
+            "data.rate_draws=\"per-spike\"",
+            "--set",
+            "fl.tau=12",
+            "--set",
+            "fl.steps=240",
+            "--set",
+            "partition.examples_per_device=4",
+            "--set",
+            "data.test_examples=20",
+            "--events",
+        ],
+        &[
+            ("event:40", "2", "1"),
+            ("event:90", "1", "2"),
+            ("checkpoint:3", "2", "2"),
+        ],
+    );
+}

@@ -44,38 +44,48 @@ fn rate_coding_matches_gain_times_pixel() {
     };
     let gain = 0.5;
     let steps = 40_000;
-    let mut rng = ChaCha8Rng::seed_from_u64(7);
-    let train = rate_encode(&img, steps, gain, &mut rng);
-    assert_eq!(train.channels, 4);
-    let counts = train.channel_counts();
-    for (c, &p) in img.pixels.iter().enumerate() {
-        let expected = gain * f64::from(p) / 255.0;
-        let rate = f64::from(counts[c]) / steps as f64;
-        let sd = (expected * (1.0 - expected) / steps as f64).sqrt();
-        assert!(
-            (rate - expected).abs() <= 5.0 * sd + 1e-12,
-            "channel {c}: {rate} vs {expected}"
-        );
+    for draws in [RateDraws::PerStep, RateDraws::PerSpike] {
+        let mut rng = ChaCha8Rng::seed_from_u64(7);
+        let train = rate_encode(&img, steps, &RateTable::new(gain, draws), &mut rng);
+        assert_eq!(train.channels, 4);
+        let counts = train.channel_counts();
+        for (c, &p) in img.pixels.iter().enumerate() {
+            let expected = gain * f64::from(p) / 255.0;
+            let rate = f64::from(counts[c]) / steps as f64;
+            let sd = (expected * (1.0 - expected) / steps as f64).sqrt();
+            assert!(
+                (rate - expected).abs() <= 5.0 * sd + 1e-12,
+                "{draws:?}, channel {c}: {rate} vs {expected}"
+            );
+        }
+        // Gain 4: p = min(1, 4 * 128/255) = 1 for pixel 128, 0.8 for pixel 51.
+        let train = rate_encode(&img, 2000, &RateTable::new(4.0, draws), &mut rng);
+        let counts = train.channel_counts();
+        assert_eq!(counts[2], 2000);
+        assert!((f64::from(counts[1]) / 2000.0 - 0.8).abs() < 0.05);
     }
-    // Gain 4: p = min(1, 4 * 128/255) = 1 for pixel 128, 0.8 for pixel 51.
-    let train = rate_encode(&img, 2000, 4.0, &mut rng);
-    let counts = train.channel_counts();
-    assert_eq!(counts[2], 2000);
-    assert!((f64::from(counts[1]) / 2000.0 - 0.8).abs() < 0.05);
 }
 
 #[test]
 fn rate_coding_is_seeded_and_row_major() {
     let set = mnist();
     let img = crop_center(&set.images[5], 26);
-    let a = rate_encode(&img, 80, 0.15, &mut ChaCha8Rng::seed_from_u64(3));
-    let b = rate_encode(&img, 80, 0.15, &mut ChaCha8Rng::seed_from_u64(3));
-    let c = rate_encode(&img, 80, 0.15, &mut ChaCha8Rng::seed_from_u64(4));
+    let table = RateTable::new(0.15, RateDraws::PerStep);
+    let a = rate_encode(&img, 80, &table, &mut ChaCha8Rng::seed_from_u64(3));
+    let b = rate_encode(&img, 80, &table, &mut ChaCha8Rng::seed_from_u64(3));
+    let c = rate_encode(&img, 80, &table, &mut ChaCha8Rng::seed_from_u64(4));
     assert_eq!(a, b);
     assert_ne!(a, c);
-    for (ch, &n) in a.channel_counts().iter().enumerate() {
-        if img.pixels[ch] == 0 {
-            assert_eq!(n, 0, "black pixel {ch} spiked");
+    // The other layout: as seeded, other spikes from the same seed.
+    let per_spike = RateTable::new(0.15, RateDraws::PerSpike);
+    let d = rate_encode(&img, 80, &per_spike, &mut ChaCha8Rng::seed_from_u64(3));
+    assert_eq!(d, rate_encode(&img, 80, &per_spike, &mut ChaCha8Rng::seed_from_u64(3)));
+    assert_ne!(a, d);
+    for train in [&a, &d] {
+        for (ch, &n) in train.channel_counts().iter().enumerate() {
+            if img.pixels[ch] == 0 {
+                assert_eq!(n, 0, "black pixel {ch} spiked");
+            }
         }
     }
 }
@@ -263,7 +273,7 @@ fn event_camera_separates_ones_and_sevens() {
         polarity: Polarity::Merged,
     };
     let (accuracy, gap) = ones_vs_sevens_accuracy(&camera);
-    let (rate_accuracy, _) = ones_vs_sevens_accuracy(&Encoding::Rate { gain: 0.15 });
+    let (rate_accuracy, _) = ones_vs_sevens_accuracy(&Encoding::rate(0.15));
     eprintln!(
         "1 vs 7 logistic accuracy: camera {accuracy}, rate coding {rate_accuracy}; gap {gap}"
     );
@@ -362,7 +372,13 @@ fn event_camera_survives_odd_settings() {
     );
     assert_eq!(train.channels, 16);
     assert_eq!(
-        rate_encode(&short, 3, 1.0, &mut ChaCha8Rng::seed_from_u64(0)).steps,
+        rate_encode(
+            &short,
+            3,
+            &RateTable::new(1.0, RateDraws::PerStep),
+            &mut ChaCha8Rng::seed_from_u64(0)
+        )
+        .steps,
         vec![vec![0, 1, 2]; 3]
     );
 }

@@ -256,7 +256,7 @@ fn encode_images_maps_labels_to_class_positions() {
         &[1, 7],
         None,
         5,
-        &Encoding::Rate { gain: 1.0 },
+        &Encoding::rate(1.0),
         &mut ChaCha8Rng::seed_from_u64(0),
     );
     assert_eq!(ex.iter().map(|e| e.label).collect::<Vec<_>>(), vec![1, 0]);

@@ -34,7 +34,12 @@ fn walk_matches_up_front(encoding: Encoding, indices: &[usize], passes: usize) {
 
 #[test]
 fn rate_coded_walk_equals_the_trains_encoded_up_front() {
-    walk_matches_up_front(Encoding::Rate { gain: 0.15 }, &[4, 0, 17, 4], 3);
+    walk_matches_up_front(Encoding::rate(0.15), &[4, 0, 17, 4], 3);
+    let per_spike = Encoding::Rate {
+        gain: 0.15,
+        draws: RateDraws::PerSpike,
+    };
+    walk_matches_up_front(per_spike, &[4, 0, 17, 4], 3);
 }
 
 #[test]
@@ -50,7 +55,7 @@ fn emulated_event_walk_equals_the_trains_encoded_up_front() {
 fn an_empty_shard_gives_no_step() {
     let source = Source::Mnist(embedded_data_dir());
     let mut rng = ChaCha12Rng::seed_from_u64(3);
-    let encoding = Encoding::Rate { gain: 0.15 };
+    let encoding = Encoding::rate(0.15);
     let prepared =
         Prepared::load(&source, &[1, 7], 10, 40, encoding, Keep::Images, &mut rng).expect("mnist");
     let mut shard = Shard::new(
@@ -67,7 +72,7 @@ fn an_empty_shard_gives_no_step() {
 /// draws taken from the data stream, whose next user (the partition) must see the same numbers.
 #[test]
 fn loading_the_labels_only_gives_the_labels_test_set_and_stream_of_the_full_load() {
-    let rate = Encoding::Rate { gain: 0.15 };
+    let rate = Encoding::rate(0.15);
     let events = Encoding::Events {
         camera: EventCamera::default(),
         polarity: Polarity::Merged,
@@ -77,7 +82,11 @@ fn loading_the_labels_only_gives_the_labels_test_set_and_stream_of_the_full_load
         (Source::UciDigits(embedded_data_dir()), &[0, 3, 8][..]),
     ];
     for (source, classes) in &sources {
-        for encoding in [rate.clone(), events.clone()] {
+        let per_spike = Encoding::Rate {
+            gain: 0.15,
+            draws: RateDraws::PerSpike,
+        };
+        for encoding in [rate.clone(), per_spike, events.clone()] {
             let what = format!("{source:?}, {encoding:?}");
             let load = |keep: Keep| {
                 let mut rng = ChaCha12Rng::seed_from_u64(5);

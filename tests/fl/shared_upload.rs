@@ -16,7 +16,7 @@ use std::sync::Arc;
 fn device(compression: Compression, shares: bool) -> LocalModel {
     let source = Source::Mnist(embedded_data_dir());
     let mut rng = ChaCha12Rng::seed_from_u64(3);
-    let encoding = Encoding::Rate { gain: 0.15 };
+    let encoding = Encoding::rate(0.15);
     let prepared =
         Prepared::load(&source, &[1, 7], 4, 40, encoding, Keep::Images, &mut rng).expect("mnist");
     let test = Arc::new(prepared.test.clone());

@@ -2,7 +2,7 @@
 //! MNIST 1s from 7s in one epoch over 400 examples of 80 steps, tested on 200 held-out examples,
 //! with rate coding and with the emulated event camera (issue 2).
 
-use flsnn::data::EventCamera;
+use flsnn::data::{EventCamera, RateDraws};
 use flsnn::run::train::{train, Encoding, TrainOptions, TrainReport};
 
 fn options(encoding: Encoding, seed: u64) -> TrainOptions {
@@ -49,8 +49,10 @@ fn check(name: &str, encoding: Encoding, seed: u64) -> (f64, f64) {
 
 #[test]
 fn rate_coded_snn_learns_ones_and_sevens_in_one_epoch() {
-    for seed in [1, 2] {
-        check("rate", Encoding::Rate { gain: 0.15 }, seed);
+    for draws in [RateDraws::PerStep, RateDraws::PerSpike] {
+        for seed in [1, 2] {
+            check(&format!("rate {draws:?}"), Encoding::Rate { gain: 0.15, draws }, seed);
+        }
     }
 }
 

@@ -8,20 +8,15 @@ use super::spikes::SpikeTrain;
 /// Rate-code `img` over `steps` steps with `table`: pixel (row, col) drives channel
 /// `row * width + col`, which spikes independently at every step with probability
 /// min(1, gain * pixel / 255). A gain that was not finite and positive gives a silent train.
-pub fn rate_encode(
-    img: &Image,
-    steps: usize,
-    table: &RateTable,
-    rng: &mut impl Rng,
-) -> SpikeTrain {
+pub fn rate_encode(img: &Image, steps: usize, table: &RateTable, rng: &mut impl Rng) -> SpikeTrain {
     let channels = img.width * img.height;
     let plan = rate_plan(img, table);
-    let mut next = Vec::new();
-    rate_start(&plan, table, rng, &mut next);
+    let mut cursor = RateCursor::default();
+    rate_start(&plan, table, rng, &mut cursor);
     let steps = (0..steps)
         .map(|step| {
             let mut out = Vec::new();
-            rate_step(&plan, table, rng, step as u32, &mut next, &mut out);
+            rate_step(&plan, table, rng, step as u32, &mut cursor, &mut out);
             out
         })
         .collect();
@@ -35,9 +30,10 @@ pub enum RateDraws {
     /// One uniform per channel with 0 < p < 1 at every step, in channel order: `u < p` spikes.
     #[default]
     PerStep,
-    /// One uniform per spike: each channel draws the geometric gap to its next spike (at an
-    /// example's start, and when it spikes). About 1/p times fewer draws, each with a logarithm:
-    /// the faster layout at low rates (gain 0.15: about 7 times fewer).
+    /// One draw per spike: each channel draws the geometric gap to its next spike (at an
+    /// example's start, and when it spikes) as `floor(e / lambda)`, `e` exponential and
+    /// `lambda = -ln(1 - p)`. About 1/p times fewer draws: the faster layout at low rates
+    /// (gain 0.15: about 7 times fewer).
     PerSpike,
 }
 
@@ -46,7 +42,8 @@ pub enum RateDraws {
 /// - per step, the threshold that decides a spike without a float: `u < p` for a uniform
 ///   `u = (x >> 11) 2^-53` drawn from the 64-bit word `x` (how `rand` draws an `f64`) holds
 ///   exactly when `x >> 11 < ceil(p 2^53)`, both sides being exact;
-/// - per spike, `ln(1 - p)`, from which the gaps between spikes are drawn.
+/// - per spike, `1 / ln(1 - p)`, with which the gaps between spikes are drawn
+///   ([`RateDraws::PerSpike`]).
 #[derive(Clone, Debug)]
 pub struct RateTable {
     /// The gain, 0 when it was not finite and positive.
@@ -54,8 +51,8 @@ pub struct RateTable {
     draws: RateDraws,
     /// `ceil(p 2^53)` per level; [`ALWAYS`] where p >= 1 (a spike with no draw).
     threshold: [u64; 256],
-    /// `ln(1 - p)` per level (minus infinity where p >= 1).
-    log_q: [f64; 256],
+    /// `1 / ln(1 - p)` per level (minus zero where p >= 1, minus infinity where p = 0).
+    inv_log_q: [f64; 256],
 }
 
 /// A threshold meaning "spikes at every step, drawing nothing".
@@ -73,15 +70,15 @@ impl RateTable {
             gain,
             draws,
             threshold: [0; 256],
-            log_q: [0.0; 256],
+            inv_log_q: [0.0; 256],
         };
         for level in 0..=255u8 {
             let p = table.probability(level);
             let at = usize::from(level);
-            (table.threshold[at], table.log_q[at]) = if p >= 1.0 {
-                (ALWAYS, f64::NEG_INFINITY)
+            (table.threshold[at], table.inv_log_q[at]) = if p >= 1.0 {
+                (ALWAYS, -0.0)
             } else {
-                ((p * (1u64 << 53) as f64).ceil() as u64, (-p).ln_1p())
+                ((p * (1u64 << 53) as f64).ceil() as u64, 1.0 / (-p).ln_1p())
             };
         }
         table
@@ -99,18 +96,19 @@ impl RateTable {
 
     /// Per spike: the step of the next spike of a channel of grey level `level`, drawn when it
     /// spiked at step `after - 1` (`after` = 0 at an example's start, giving its first spike):
-    /// `after + floor(ln(u) / ln(1 - p))`, a geometric gap, for a uniform `u` in (0, 1] drawn
-    /// from one 64-bit word `x` as `((x >> 11) + 1) 2^-53`; with p >= 1, `after` without a
-    /// draw. Saturates at `u32::MAX` (never, in any example).
+    /// `after + floor(e / lambda)` with `lambda = -ln(1 - p)`, a geometric gap, for an
+    /// exponential variate `e` drawn by `rand_distr`'s `Exp1` (a ziggurat: one 64-bit word in
+    /// most draws, no logarithm); with p >= 1, `after` without a draw. Saturates at `u32::MAX`
+    /// (never, in any example).
     #[inline]
     fn next_spike(&self, level: u8, after: u32, rng: &mut impl Rng) -> u32 {
-        let log_q = self.log_q[usize::from(level)];
-        if log_q == f64::NEG_INFINITY {
+        let c = self.inv_log_q[usize::from(level)];
+        if c == 0.0 {
             return after;
         }
-        let u = ((rng.next_u64() >> 11) + 1) as f64 * (1.0 / (1u64 << 53) as f64);
+        let e: f64 = rng.sample(rand_distr::Exp1);
         // A float-to-integer cast saturates: a gap beyond u32 is never reached.
-        after.saturating_add((u.ln() / log_q) as u32)
+        after.saturating_add((-e * c) as u32)
     }
 }
 
@@ -127,13 +125,47 @@ pub fn rate_plan(img: &Image, table: &RateTable) -> Vec<(u32, u8)> {
         .collect()
 }
 
-/// Starts a rate-coded example from a [`rate_plan`]. Per spike, `next` gets the step of each
+/// Where a rate-coded example drawn per spike stands: each plan channel's next spike step.
+/// Empty when drawing per step.
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+pub struct RateCursor {
+    /// Per plan channel, the step of its next spike (`u32::MAX`: none in this example).
+    #[serde(with = "crate::snn::capacity")]
+    next: Vec<u32>,
+}
+
+impl RateCursor {
+    /// Channels it holds (0 when drawing per step).
+    pub fn len(&self) -> usize {
+        self.next.len()
+    }
+
+    /// Whether it holds no channel.
+    pub fn is_empty(&self) -> bool {
+        self.next.is_empty()
+    }
+
+    /// Heap size \[bytes\].
+    pub fn memory_bytes(&self) -> usize {
+        self.next.capacity() * 4
+    }
+}
+
+/// Starts a rate-coded example from a [`rate_plan`]. Per spike, `cursor` gets the step of each
 /// plan channel's first spike (one draw per channel with p < 1, in channel order); per step it
 /// is left empty, and nothing is drawn.
-pub fn rate_start(plan: &[(u32, u8)], table: &RateTable, rng: &mut impl Rng, next: &mut Vec<u32>) {
-    next.clear();
+pub fn rate_start(
+    plan: &[(u32, u8)],
+    table: &RateTable,
+    rng: &mut impl Rng,
+    cursor: &mut RateCursor,
+) {
+    cursor.next.clear();
     if table.draws == RateDraws::PerSpike {
-        next.extend(plan.iter().map(|&(_, level)| table.next_spike(level, 0, rng)));
+        let next = plan
+            .iter()
+            .map(|&(_, level)| table.next_spike(level, 0, rng));
+        cursor.next.extend(next);
     }
 }
 
@@ -148,13 +180,13 @@ pub fn rate_step(
     table: &RateTable,
     rng: &mut impl Rng,
     step: u32,
-    next: &mut [u32],
+    cursor: &mut RateCursor,
     out: &mut Vec<u32>,
 ) {
     out.clear();
     match table.draws {
         RateDraws::PerStep => per_step(plan, table, rng, out),
-        RateDraws::PerSpike => per_spike(plan, table, rng, step, next, out),
+        RateDraws::PerSpike => per_spike(plan, table, rng, step, cursor, out),
     }
 }
 
@@ -201,28 +233,34 @@ fn per_step(plan: &[(u32, u8)], table: &RateTable, rng: &mut impl Rng, out: &mut
     }
 }
 
-/// [`rate_step`] drawing per spike.
+/// [`rate_step`] drawing per spike: the channels due now spike and, in channel order, each
+/// draws the step of its next spike. They are found 64 at a time without a branch per channel
+/// (each place written, the count advanced only by the due), so that a step costs little more
+/// than its spikes.
 fn per_spike(
     plan: &[(u32, u8)],
     table: &RateTable,
     rng: &mut impl Rng,
     step: u32,
-    next: &mut [u32],
+    cursor: &mut RateCursor,
     out: &mut Vec<u32>,
 ) {
     let after = step.saturating_add(1);
-    // Eight channels at a time are passed over when none spikes now (a compare of eight).
-    let mut at = 0;
-    for chunk in next.chunks_mut(8) {
-        if chunk.iter().any(|&n| n == step) {
-            for (&(channel, level), next) in plan[at..].iter().zip(chunk.iter_mut()) {
-                if *next == step {
-                    out.push(channel);
-                    *next = table.next_spike(level, after, rng);
-                }
-            }
+    let mut due = [0u8; 64];
+    for (plan, next) in plan
+        .chunks(due.len())
+        .zip(cursor.next.chunks_mut(due.len()))
+    {
+        let mut count = 0;
+        for (k, &n) in next.iter().enumerate() {
+            due[count] = k as u8;
+            count += usize::from(n == step);
         }
-        at += chunk.len();
+        for &k in &due[..count] {
+            let (channel, level) = plan[usize::from(k)];
+            out.push(channel);
+            next[usize::from(k)] = table.next_spike(level, after, rng);
+        }
     }
 }
 
@@ -273,16 +311,16 @@ mod tests {
             let plan = rate_plan(&img, &table);
             let mut fast = ChaCha12Rng::seed_from_u64(3);
             let mut reference = fast.clone();
-            let (mut out, mut next) = (Vec::new(), Vec::new());
-            rate_start(&plan, &table, &mut fast, &mut next);
-            assert!(next.is_empty());
+            let (mut out, mut cursor) = (Vec::new(), RateCursor::default());
+            rate_start(&plan, &table, &mut fast, &mut cursor);
+            assert!(cursor.is_empty());
             for step in 0..200 {
                 // Start at odd word positions too (a u64 draw straddling two blocks).
                 if step % 7 == 3 {
                     fast.next_u32();
                     reference.next_u32();
                 }
-                rate_step(&plan, &table, &mut fast, step, &mut next, &mut out);
+                rate_step(&plan, &table, &mut fast, step, &mut cursor, &mut out);
                 let expected: Vec<u32> = plan
                     .iter()
                     .filter(|&&(_, level)| {
@@ -313,7 +351,8 @@ mod tests {
     /// Per spike, the spikes and the stream's position equal those of a plain event list: a
     /// heap of (next spike step, channel), filled with one gap per channel in channel order,
     /// from which each step's spikes are taken in channel order, each drawing its next gap
-    /// `floor(ln(u) / ln(1 - p))`, `u = ((x >> 11) + 1) 2^-53` from one word `x`.
+    /// `floor(e / lambda)`, `e` from `Exp1` and `lambda = -ln(1 - p)` (the quotient as a
+    /// product with the reciprocal).
     #[test]
     fn per_spike_steps_equal_an_event_list_of_geometric_gaps() {
         use std::cmp::Reverse;
@@ -329,18 +368,18 @@ mod tests {
                 if p >= 1.0 {
                     return 0;
                 }
-                let u = ((rng.next_u64() >> 11) + 1) as f64 / 2f64.powi(53);
-                (u.ln() / (-p).ln_1p()).floor() as u64
+                let e: f64 = rng.sample(rand_distr::Exp1);
+                (e * (-1.0 / (-p).ln_1p())).floor() as u64
             };
             let mut events: BinaryHeap<Reverse<(u64, usize)>> = (0..plan.len())
                 .map(|i| Reverse((gap(&mut reference, plan[i].1), i)))
                 .collect();
-            let (mut out, mut next) = (Vec::new(), Vec::new());
-            rate_start(&plan, &table, &mut fast, &mut next);
-            assert_eq!(next.len(), plan.len());
+            let (mut out, mut cursor) = (Vec::new(), RateCursor::default());
+            rate_start(&plan, &table, &mut fast, &mut cursor);
+            assert_eq!(cursor.len(), plan.len());
             let mut spikes = 0;
             for step in 0..300u32 {
-                rate_step(&plan, &table, &mut fast, step, &mut next, &mut out);
+                rate_step(&plan, &table, &mut fast, step, &mut cursor, &mut out);
                 let mut expected = Vec::new();
                 while let Some(&Reverse((at, i))) = events.peek() {
                     if at != u64::from(step) {
@@ -378,7 +417,11 @@ mod tests {
         let per_spike_words = rng.get_word_pos();
         for (c, &level) in img.pixels.iter().enumerate() {
             let p = table.probability(level);
-            let spiked: Vec<bool> = train.steps.iter().map(|s| s.contains(&(c as u32))).collect();
+            let spiked: Vec<bool> = train
+                .steps
+                .iter()
+                .map(|s| s.contains(&(c as u32)))
+                .collect();
             let rate = spiked.iter().filter(|&&s| s).count() as f64 / steps as f64;
             let sd = (p * (1.0 - p) / steps as f64).sqrt();
             assert!((rate - p).abs() <= 5.0 * sd, "channel {c}: {rate} vs {p}");
@@ -387,13 +430,26 @@ mod tests {
                 let both = (0..n).filter(|&t| spiked[t] && spiked[t + lag]).count() as f64;
                 let (joint, q) = (both / n as f64, p * p);
                 let sd = (q * (1.0 - q) / n as f64).sqrt();
-                assert!((joint - q).abs() <= 5.0 * sd, "channel {c}, lag {lag}: {joint} vs {q}");
+                assert!(
+                    (joint - q).abs() <= 5.0 * sd,
+                    "channel {c}, lag {lag}: {joint} vs {q}"
+                );
             }
         }
         let mut rng = ChaCha8Rng::seed_from_u64(11);
-        rate_encode(&img, steps, &RateTable::new(gain, RateDraws::PerStep), &mut rng);
+        rate_encode(
+            &img,
+            steps,
+            &RateTable::new(gain, RateDraws::PerStep),
+            &mut rng,
+        );
         let per_step_words = rng.get_word_pos();
-        let mean_p = img.pixels.iter().map(|&l| table.probability(l)).sum::<f64>() / 3.0;
+        let mean_p = img
+            .pixels
+            .iter()
+            .map(|&l| table.probability(l))
+            .sum::<f64>()
+            / 3.0;
         let ratio = per_spike_words as f64 / per_step_words as f64;
         assert!((ratio - mean_p).abs() < 0.02, "{ratio} vs {mean_p}");
     }

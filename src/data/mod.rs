@@ -41,7 +41,8 @@ pub use bundled::{
 };
 pub use camera::{camera_events, emulate_events, EventCamera};
 pub use dataset::{encode_images, split_indices, train_test_split, Encoding, Example, TrainTest};
-pub use encode::{rate_encode, rate_plan, rate_start, rate_step, RateDraws, RateTable};
+pub use encode::{rate_encode, rate_plan, rate_start, rate_step};
+pub use encode::{RateCursor, RateDraws, RateTable};
 pub use error::DataError;
 pub use folders::{
     load_mnist_dvs_dir, load_nmnist_dir, parse_mnist_dvs_name, DvsSplit, MNIST_DVS_BIN_US,

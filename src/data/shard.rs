@@ -9,7 +9,7 @@
 
 use super::prepare::Pool;
 use super::{crop_center, emulate_events, rate_plan, rate_start, rate_step};
-use super::{Encoding, Prepared, RateDraws, RateTable};
+use super::{Encoding, Prepared, RateCursor, RateDraws, RateTable};
 use super::{Example, SpikeTrain};
 use rand_chacha::ChaCha12Rng;
 use std::sync::Arc;
@@ -83,9 +83,8 @@ struct Walk {
     /// memory figure counts.
     #[serde(with = "crate::snn::capacity")]
     inputs: Vec<u32>,
-    /// Rate coding: per channel of the current example's plan, the step of its next spike.
-    #[serde(with = "crate::snn::capacity")]
-    next: Vec<u32>,
+    /// Rate coding drawn per spike: where the current example stands.
+    cursor: RateCursor,
     /// The current example (emulated events).
     #[serde(with = "saved_train")]
     train: Option<SpikeTrain>,
@@ -139,7 +138,7 @@ impl Shard {
                 step: 0,
                 steps: 0,
                 inputs: Vec::new(),
-                next: Vec::new(),
+                cursor: RateCursor::default(),
                 train: None,
             },
         }
@@ -180,7 +179,7 @@ impl Shard {
                     &pool.table,
                     &mut self.walk.rng,
                     step as u32,
-                    &mut self.walk.next,
+                    &mut self.walk.cursor,
                     &mut self.walk.inputs,
                 );
                 &self.walk.inputs[..]
@@ -212,7 +211,7 @@ impl Shard {
                     &pool.rate[index],
                     &pool.table,
                     &mut self.walk.rng,
-                    &mut self.walk.next,
+                    &mut self.walk.cursor,
                 );
                 prepared.steps
             }
@@ -268,13 +267,13 @@ impl Shard {
         let within = state.walk.step < state.walk.steps;
         let per_spike = self.pool.table.draws() == RateDraws::PerSpike;
         if let Some(plan) = plan.filter(|_| within && per_spike) {
-            if state.walk.next.len() != plan.len() {
+            if state.walk.cursor.len() != plan.len() {
                 return Err(format!(
                     "the saved rate-coded example (example {}, step {}) has {} next-spike steps \
                      for its {} channels that can spike",
                     state.walk.example,
                     state.walk.step,
-                    state.walk.next.len(),
+                    state.walk.cursor.len(),
                     plan.len()
                 ));
             }
@@ -289,7 +288,7 @@ impl Shard {
             + self.indices.capacity() * 4
             + self.walk.starts.capacity() * 16
             + self.walk.inputs.capacity() * 4
-            + self.walk.next.capacity() * 4
+            + self.walk.cursor.memory_bytes()
             + self.walk.train.as_ref().map_or(0, |t| {
                 t.steps.iter().map(|s| s.capacity() * 4 + 24).sum::<usize>()
             })

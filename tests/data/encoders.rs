@@ -79,7 +79,10 @@ fn rate_coding_is_seeded_and_row_major() {
     // The other layout: as seeded, other spikes from the same seed.
     let per_spike = RateTable::new(0.15, RateDraws::PerSpike);
     let d = rate_encode(&img, 80, &per_spike, &mut ChaCha8Rng::seed_from_u64(3));
-    assert_eq!(d, rate_encode(&img, 80, &per_spike, &mut ChaCha8Rng::seed_from_u64(3)));
+    assert_eq!(
+        d,
+        rate_encode(&img, 80, &per_spike, &mut ChaCha8Rng::seed_from_u64(3))
+    );
     assert_ne!(a, d);
     for train in [&a, &d] {
         for (ch, &n) in train.channel_counts().iter().enumerate() {

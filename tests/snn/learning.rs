@@ -51,7 +51,11 @@ fn check(name: &str, encoding: Encoding, seed: u64) -> (f64, f64) {
 fn rate_coded_snn_learns_ones_and_sevens_in_one_epoch() {
     for draws in [RateDraws::PerStep, RateDraws::PerSpike] {
         for seed in [1, 2] {
-            check(&format!("rate {draws:?}"), Encoding::Rate { gain: 0.15, draws }, seed);
+            check(
+                &format!("rate {draws:?}"),
+                Encoding::Rate { gain: 0.15, draws },
+                seed,
+            );
         }
     }
 }

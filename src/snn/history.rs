@@ -118,6 +118,13 @@ pub(crate) struct Traces {
     /// next built afresh (after a restore), and always without the table.
     #[serde(skip)]
     input_nonzero: Option<u64>,
+    /// With the table: the learnable neurons of `active`, in its order (what the row-wise
+    /// loops of the grouped path read, without passing over the active inputs); rebuilt from
+    /// `active` when `learnable_kept` is false (after a restore).
+    #[serde(skip)]
+    learnable: Vec<u32>,
+    #[serde(skip)]
+    learnable_kept: bool,
 }
 
 impl Traces {
@@ -148,6 +155,8 @@ impl Traces {
                 .collect(),
             k_ff: cfg.k_ff,
             input_nonzero: None,
+            learnable: Vec::new(),
+            learnable_kept: false,
         }
     }
 
@@ -167,6 +176,8 @@ impl Traces {
                 self.masks[j as usize] = 0;
             }
             self.active.clear();
+            self.learnable.clear();
+            self.learnable_kept = true;
             self.input_nonzero = Some(0);
             self.set_lags(history, 0..history.len(), n_in, nonzero);
         } else if new_steps > 0 {
@@ -182,7 +193,15 @@ impl Traces {
                 *m != 0
             });
             self.input_nonzero = self.input_nonzero.map(|_| sum);
+            let masks = &self.masks;
+            self.learnable.retain(|&j| masks[j as usize] != 0);
             self.set_lags(history, 0..new_steps as usize, n_in, nonzero);
+        }
+        if !self.learnable_kept {
+            let learnable = self.active.iter().filter(|&&j| j as usize >= n_in);
+            self.learnable.clear();
+            self.learnable.extend(learnable);
+            self.learnable_kept = true;
         }
         self.synced = (history.epoch, history.pushes);
         let k_fb = net.config().k_fb;
@@ -207,6 +226,9 @@ impl Traces {
                 let mask = &mut self.masks[j as usize];
                 if *mask == 0 {
                     self.active.push(j);
+                    if j as usize >= n_in {
+                        self.learnable.push(j);
+                    }
                 }
                 let before = usize::from(*mask);
                 *mask |= 1 << m;
@@ -275,6 +297,12 @@ impl Traces {
     /// Whether the traces come from the lag-pattern table.
     pub(crate) fn has_masks(&self) -> bool {
         !self.masks.is_empty()
+    }
+
+    /// With the table: the active learnable neurons (at or above `n_inputs`), in the order of
+    /// `active`.
+    pub(crate) fn active_learnable(&self) -> &[u32] {
+        &self.learnable
     }
 
     /// Whether neuron `j` has no spike in the window (table mode only; `false` otherwise).
@@ -378,7 +406,7 @@ impl Traces {
     }
 
     pub(crate) fn memory_bytes(&self) -> usize {
-        self.active.capacity() * 4
+        (self.active.capacity() + self.learnable.capacity()) * 4
             + self.masks.capacity() * 2
             + (self.ff.capacity() + self.fb.capacity() + self.ff_by_lag.capacity()) * 8
             + self.seen.capacity()

@@ -369,10 +369,13 @@ impl OnlineLearner for Learner {
             }
         }
         stats.synaptic_ops = self.traces.synaptic_ops(net);
+        // Grouped, only the learnable neurons' rows go row by row (with the table, kept apart).
         let newcomers = if use_carry {
-            &self.fresh
+            &self.fresh[..]
+        } else if grouped {
+            self.traces.active_learnable()
         } else {
-            &self.traces.active
+            &self.traces.active[..]
         };
         let n_rowwise = if grouped { n_in as u32 } else { 0 };
         // Grouped, the rows left are those of learnable presynaptic neurons: none without
@@ -430,10 +433,10 @@ impl OnlineLearner for Learner {
         // Gradients into the eligibility rows of the active synapses.
         let weight = self.rows.gradient_weight(blocks);
         let n = net.n_neurons();
-        let active = if rowwise {
-            &self.traces.active[..]
-        } else {
-            &[]
+        let active = match (rowwise, grouped) {
+            (false, _) => &[][..],
+            (true, true) => self.traces.active_learnable(),
+            (true, false) => &self.traces.active[..],
         };
         for &j in active.iter().filter(|&&j| j >= n_rowwise) {
             let j = j as usize;

@@ -381,7 +381,7 @@ impl OnlineLearner for Learner {
         // Grouped, the rows left are those of learnable presynaptic neurons: none without
         // hidden neurons, and the loops below are skipped.
         let rowwise = !grouped || net.learnable_feed_some();
-        let newcomers = if rowwise { &newcomers[..] } else { &[] };
+        let newcomers = if rowwise { newcomers } else { &[] };
         for &j in newcomers.iter().filter(|&&j| j >= n_rowwise) {
             let j = j as usize;
             let trace = self.traces.ff_of(net, j);

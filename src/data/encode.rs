@@ -149,6 +149,34 @@ impl RateCursor {
     pub fn memory_bytes(&self) -> usize {
         self.next.capacity() * 4
     }
+
+    /// [`rate_step`] drawing per spike: the channels due at `step` spike and, in channel
+    /// order, each draws the step of its next spike. They are found 64 at a time without a
+    /// branch per channel (each place written, the count advanced only by the due), so that a
+    /// step costs little more than its spikes.
+    fn advance(
+        &mut self,
+        plan: &[(u32, u8)],
+        table: &RateTable,
+        rng: &mut impl Rng,
+        step: u32,
+        out: &mut Vec<u32>,
+    ) {
+        let after = step.saturating_add(1);
+        let mut due = [0u8; 64];
+        for (plan, next) in plan.chunks(due.len()).zip(self.next.chunks_mut(due.len())) {
+            let mut count = 0;
+            for (k, &n) in next.iter().enumerate() {
+                due[count] = k as u8;
+                count += usize::from(n == step);
+            }
+            for &k in &due[..count] {
+                let (channel, level) = plan[usize::from(k)];
+                out.push(channel);
+                next[usize::from(k)] = table.next_spike(level, after, rng);
+            }
+        }
+    }
 }
 
 /// Starts a rate-coded example from a [`rate_plan`]. Per spike, `cursor` gets the step of each
@@ -186,7 +214,7 @@ pub fn rate_step(
     out.clear();
     match table.draws {
         RateDraws::PerStep => per_step(plan, table, rng, out),
-        RateDraws::PerSpike => per_spike(plan, table, rng, step, cursor, out),
+        RateDraws::PerSpike => cursor.advance(plan, table, rng, step, out),
     }
 }
 
@@ -229,37 +257,6 @@ fn per_step(plan: &[(u32, u8)], table: &RateTable, rng: &mut impl Rng, out: &mut
         // device's memory figure).
         for &channel in &spiked[..count] {
             out.push(channel);
-        }
-    }
-}
-
-/// [`rate_step`] drawing per spike: the channels due now spike and, in channel order, each
-/// draws the step of its next spike. They are found 64 at a time without a branch per channel
-/// (each place written, the count advanced only by the due), so that a step costs little more
-/// than its spikes.
-fn per_spike(
-    plan: &[(u32, u8)],
-    table: &RateTable,
-    rng: &mut impl Rng,
-    step: u32,
-    cursor: &mut RateCursor,
-    out: &mut Vec<u32>,
-) {
-    let after = step.saturating_add(1);
-    let mut due = [0u8; 64];
-    for (plan, next) in plan
-        .chunks(due.len())
-        .zip(cursor.next.chunks_mut(due.len()))
-    {
-        let mut count = 0;
-        for (k, &n) in next.iter().enumerate() {
-            due[count] = k as u8;
-            count += usize::from(n == step);
-        }
-        for &k in &due[..count] {
-            let (channel, level) = plan[usize::from(k)];
-            out.push(channel);
-            next[usize::from(k)] = table.next_spike(level, after, rng);
         }
     }
 }

@@ -105,6 +105,14 @@ impl Encoding {
             draws: RateDraws::default(),
         }
     }
+
+    /// Rate coding's table (silent for the event camera, which draws no rate code).
+    pub fn rate_table(&self) -> RateTable {
+        match self {
+            Encoding::Rate { gain, draws } => RateTable::new(*gain, *draws),
+            Encoding::Events { .. } => RateTable::new(0.0, RateDraws::default()),
+        }
+    }
 }
 
 /// Encode every image of `set` whose label is in `classes`: optional centre crop to `crop` x `crop`
@@ -118,10 +126,7 @@ pub fn encode_images(
     encoding: &Encoding,
     rng: &mut impl Rng,
 ) -> Vec<Example> {
-    let table = match encoding {
-        Encoding::Rate { gain, draws } => RateTable::new(*gain, *draws),
-        Encoding::Events { .. } => RateTable::new(0.0, RateDraws::default()),
-    };
+    let table = encoding.rate_table();
     set.images
         .iter()
         .zip(&set.labels)

@@ -27,10 +27,7 @@ pub struct SharedPool {
 impl SharedPool {
     /// Shares `prepared`'s pool (its test set is not used here).
     pub fn new(mut prepared: Prepared) -> SharedPool {
-        let table = match prepared.encoding {
-            Encoding::Rate { gain, draws } => RateTable::new(gain, draws),
-            Encoding::Events { .. } => RateTable::new(0.0, RateDraws::default()),
-        };
+        let table = prepared.encoding.rate_table();
         let crop = prepared.crop;
         let rate = match (&mut prepared.pool, &prepared.encoding) {
             (Pool::Images(set), Encoding::Rate { .. }) => std::mem::take(&mut set.images)

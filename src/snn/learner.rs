@@ -369,19 +369,21 @@ impl OnlineLearner for Learner {
             }
         }
         stats.synaptic_ops = self.traces.synaptic_ops(net);
-        // Grouped, only the learnable neurons' rows go row by row (with the table, kept apart).
-        let newcomers = if use_carry {
-            &self.fresh[..]
-        } else if grouped {
-            self.traces.active_learnable()
-        } else {
-            &self.traces.active[..]
-        };
         let n_rowwise = if grouped { n_in as u32 } else { 0 };
-        // Grouped, the rows left are those of learnable presynaptic neurons: none without
-        // hidden neurons, and the loops below are skipped.
+        // Grouped, the rows left are those of learnable presynaptic neurons (with the table,
+        // kept apart from the active inputs): none without hidden neurons, and the loops below
+        // are skipped.
         let rowwise = !grouped || net.learnable_feed_some();
-        let newcomers = if rowwise { newcomers } else { &[] };
+        let active = match (rowwise, grouped) {
+            (false, _) => &[][..],
+            (true, true) => self.traces.active_learnable(),
+            (true, false) => &self.traces.active[..],
+        };
+        let newcomers = if rowwise && use_carry {
+            &self.fresh[..]
+        } else {
+            active
+        };
         for &j in newcomers.iter().filter(|&&j| j >= n_rowwise) {
             let j = j as usize;
             let trace = self.traces.ff_of(net, j);
@@ -433,11 +435,6 @@ impl OnlineLearner for Learner {
         // Gradients into the eligibility rows of the active synapses.
         let weight = self.rows.gradient_weight(blocks);
         let n = net.n_neurons();
-        let active = match (rowwise, grouped) {
-            (false, _) => &[][..],
-            (true, true) => self.traces.active_learnable(),
-            (true, false) => &self.traces.active[..],
-        };
         for &j in active.iter().filter(|&&j| j >= n_rowwise) {
             let j = j as usize;
             let trace = self.traces.ff_of(net, j);

@@ -2,7 +2,8 @@
 
 use flsnn::scenario::{
     load_str, load_with_env, AvailabilitySpec, DataSource, Encoding, Latency, LinkSharing,
-    LossModel, Participation, PartitionScheme, Scenario, ScenarioError, Topology, EMBEDDED_NAME,
+    LossModel, Participation, PartitionScheme, RateDraws, Scenario, ScenarioError, Topology,
+    EMBEDDED_NAME,
 };
 use flsnn::time::SimDuration;
 use std::collections::BTreeMap;
@@ -426,4 +427,23 @@ fn an_uplink_rate_per_device_scales_with_fl_devices_and_is_strict() {
         "",
     );
     assert!(huge.contains("2^64"), "{huge}");
+}
+
+#[test]
+fn rate_draws_default_to_per_step_and_refuse_other_words() {
+    let s = load_text("", &no_env(), &[]).expect("empty scenario is valid");
+    assert_eq!(s.data.rate_draws, RateDraws::PerStep);
+    let s = load_text("[data]\nrate_draws = \"per-spike\"\n", &no_env(), &[]).expect("valid");
+    assert_eq!(s.data.rate_draws, RateDraws::PerSpike);
+    let msg = load_text("[data]\nrate_draws = \"fast\"\n", &no_env(), &[])
+        .expect_err("an unknown layout")
+        .to_string();
+    assert!(
+        msg.contains("test.toml") && msg.contains("data.rate_draws") && msg.contains("per-spike"),
+        "{msg}"
+    );
+    let msg = load_text("", &no_env(), &["data.rate_draws=3"])
+        .expect_err("a number")
+        .to_string();
+    assert!(msg.contains("--set data.rate_draws=3"), "{msg}");
 }

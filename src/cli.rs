@@ -291,7 +291,7 @@ pub enum SpikeEncoding {
 pub enum RateDrawsArg {
     /// One uniform per channel and step.
     PerStep,
-    /// One uniform per spike.
+    /// One draw per spike (geometric gaps).
     PerSpike,
 }
 

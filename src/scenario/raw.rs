@@ -86,7 +86,7 @@ pub enum RawEncoding {
 pub enum RawRateDraws {
     /// One uniform per channel and step.
     PerStep,
-    /// One uniform per spike (geometric gaps).
+    /// One draw per spike (geometric gaps).
     PerSpike,
 }
 

@@ -1,7 +1,7 @@
 //! Test-time inference and evaluation (SPEC section 2, "Evaluation").
 
 use super::fixed::FixedPass;
-use super::history::{SpikeHistory, Traces};
+use super::history::{InputTraces, SpikeHistory, Traces};
 use super::{
     log_prob, sigmoid, target_spike, Network, Params, RngSampler, SpikeQuery, SpikeSampler,
 };
@@ -85,7 +85,7 @@ impl Inference {
         if step_in_example == 0 {
             self.history.reset();
         }
-        self.traces.compute(net, &self.history);
+        self.traces.compute(net, &self.history, InputTraces::Masks);
         for l in 0..self.u.len() {
             let v = &params.v[l * k_fb..(l + 1) * k_fb];
             let fb = &self.traces.fb[l * k_fb..(l + 1) * k_fb];

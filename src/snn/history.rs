@@ -125,7 +125,37 @@ pub(crate) struct Traces {
     learnable: Vec<u32>,
     #[serde(skip)]
     learnable_kept: bool,
+    /// How the inputs' traces are kept; `None` until the traces are first built (and after a
+    /// restore, whose masks are then built afresh from the history).
+    #[serde(skip)]
+    inputs: Option<InputTraces>,
+    /// [`InputTraces::Counted`]: the push count (low 16 bits) of each input's last spike, the
+    /// time its mask in `masks` is as of `[N_X]`; empty otherwise.
+    #[serde(skip)]
+    stamps: Vec<u16>,
+    /// [`InputTraces::Counted`]: the inputs' count of non-zero trace entries at each of the
+    /// coming steps, summed from the changes each spike makes: step `t`'s is the sum of slots
+    /// `t % 16` and `t % 16 + 16` (a spike adds its 16 steps ahead to one run of slots).
+    #[serde(skip)]
+    counts_ahead: [u32; 32],
 }
+
+/// How [`Traces`] keeps the inputs' traces.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum InputTraces {
+    /// Every active input is in `active` and its lag mask is shifted at every step: its trace
+    /// can be read at any step.
+    Masks,
+    /// Only the inputs' count of non-zero trace entries is kept (what
+    /// [`Traces::synaptic_ops`] reads): a spike adds what it changes over the coming `memory`
+    /// steps, so a step costs the new spikes only. For a learner whose input synapses all go
+    /// through per-block spike-time groups, which read the history, not the inputs' traces.
+    Counted,
+}
+
+/// [`InputTraces::Counted`] rebuilds its masks from the history every so many pushes, so that
+/// a mask's 16-bit stamp never wraps around.
+const REBUILD_EVERY: u64 = 1 << 14;
 
 impl Traces {
     pub(crate) fn new(net: &Network) -> Traces {
@@ -157,11 +187,15 @@ impl Traces {
             input_nonzero: None,
             learnable: Vec::new(),
             learnable_kept: false,
+            inputs: None,
+            stamps: Vec::new(),
+            counts_ahead: [0; 32],
         }
     }
 
-    /// Brings the traces to the coming step of `history`.
-    pub(crate) fn compute(&mut self, net: &Network, history: &SpikeHistory) {
+    /// Brings the traces to the coming step of `history`, the inputs' kept as `inputs` says
+    /// (without the lag-pattern table always as [`InputTraces::Masks`]).
+    pub(crate) fn compute(&mut self, net: &Network, history: &SpikeHistory, inputs: InputTraces) {
         let Some(fb_table) = net.fb_by_mask().filter(|_| !self.masks.is_empty()) else {
             self.recompute(net, history);
             return;
@@ -170,17 +204,51 @@ impl Traces {
         let full = ((1u32 << memory) - 1) as u16;
         let new_steps = history.pushes.wrapping_sub(self.synced.1);
         let (n_in, nonzero) = (net.config().n_inputs, net.ff_nonzero_by_mask());
-        if self.synced.0 != history.epoch || new_steps > history.len as u64 {
+        let counted = inputs == InputTraces::Counted;
+        // Restored: the saved masks are as `inputs` keeps them, but a counted input's stamp
+        // and the counts ahead are not saved, so the inputs are counted afresh from the
+        // history (the learnable neurons keep their order in `active`). So they are after
+        // pushes without a compute between them, and every `REBUILD_EVERY` pushes.
+        let masks_known = self.inputs == Some(InputTraces::Masks);
+        let restored = self.inputs.is_none() && self.synced.0 == history.epoch;
+        if restored {
+            self.inputs = Some(inputs);
+        }
+        let inputs_afresh = counted
+            && self.inputs == Some(inputs)
+            && (restored
+                || (new_steps > 0
+                    && (new_steps > 1 || history.pushes.is_multiple_of(REBUILD_EVERY))));
+        if inputs_afresh {
+            self.masks[..n_in].fill(0);
+            self.active.retain(|&j| j as usize >= n_in);
+            self.stamps.resize(n_in, 0);
+            self.counts_ahead = [0; 32];
+        }
+        let rebuild = self.synced.0 != history.epoch
+            || new_steps > history.len as u64
+            || self.inputs != Some(inputs);
+        if rebuild {
             // Rebuild from the stored history.
-            for &j in &self.active {
-                self.masks[j as usize] = 0;
+            if masks_known {
+                for &j in &self.active {
+                    self.masks[j as usize] = 0;
+                }
+            } else {
+                self.masks.fill(0);
             }
             self.active.clear();
             self.learnable.clear();
             self.learnable_kept = true;
             self.input_nonzero = Some(0);
+            self.inputs = Some(inputs);
+            self.stamps = if counted { vec![0; n_in] } else { Vec::new() };
+            self.counts_ahead = [0; 32];
             self.set_lags(history, 0..history.len(), n_in, nonzero);
-        } else if new_steps > 0 {
+            if counted {
+                self.count_inputs(net, history, 0..history.len());
+            }
+        } else if new_steps > 0 || inputs_afresh {
             let shift = new_steps as u32;
             let masks = &mut self.masks;
             let mut sum = 0u64;
@@ -192,10 +260,16 @@ impl Traces {
                 }
                 *m != 0
             });
-            self.input_nonzero = self.input_nonzero.map(|_| sum);
+            if !counted {
+                self.input_nonzero = self.input_nonzero.map(|_| sum);
+            }
             let masks = &self.masks;
             self.learnable.retain(|&j| masks[j as usize] != 0);
             self.set_lags(history, 0..new_steps as usize, n_in, nonzero);
+            if counted {
+                let lags = if inputs_afresh { history.len() } else { 1 };
+                self.count_inputs(net, history, 0..lags);
+            }
         }
         if !self.learnable_kept {
             let learnable = self.active.iter().filter(|&&j| j as usize >= n_in);
@@ -211,8 +285,13 @@ impl Traces {
         }
     }
 
-    /// Sets the mask bits of the spikes at lags `lags` (inputs below `n_in`; `nonzero`: the
-    /// non-zero entries of each mask's trace).
+    /// Builds the traces afresh from the history at the next [`Traces::compute`].
+    pub(crate) fn invalidate(&mut self) {
+        self.synced = (u64::MAX, 0);
+    }
+
+    /// Sets the mask bits of the spikes at lags `lags` (inputs below `n_in`, left out with
+    /// [`InputTraces::Counted`]; `nonzero`: the non-zero entries of each mask's trace).
     fn set_lags(
         &mut self,
         history: &SpikeHistory,
@@ -220,9 +299,13 @@ impl Traces {
         n_in: usize,
         nonzero: &[u8],
     ) {
+        let counted = !self.stamps.is_empty();
         let mut sum = self.input_nonzero.unwrap_or(0);
         for m in lags {
             for &j in history.lag(m) {
+                if counted && (j as usize) < n_in {
+                    continue;
+                }
                 let mask = &mut self.masks[j as usize];
                 if *mask == 0 {
                     self.active.push(j);
@@ -237,7 +320,77 @@ impl Traces {
                 }
             }
         }
-        self.input_nonzero = self.input_nonzero.map(|_| sum);
+        if !counted {
+            self.input_nonzero = self.input_nonzero.map(|_| sum);
+        }
+    }
+
+    /// [`InputTraces::Counted`]: adds the input spikes at lags `lags`, oldest first, to the
+    /// counts ahead, and takes the count of the coming step out of them.
+    fn count_inputs(
+        &mut self,
+        net: &Network,
+        history: &SpikeHistory,
+        lags: std::ops::Range<usize>,
+    ) {
+        let n_in = self.stamps.len();
+        let memory = net.config().memory as u32;
+        let full = (1u32 << memory) - 1;
+        let changes = net.ff_nonzero_changes();
+        let now = history.pushes;
+        for m in lags.rev() {
+            let time = now - m as u64;
+            // Slot of step `time + k` in the doubled ring: `first + k`.
+            let first = time as usize & 15;
+            for &j in history.lag(m).iter().filter(|&&j| (j as usize) < n_in) {
+                let j = j as usize;
+                let age = u32::from((time as u16).wrapping_sub(self.stamps[j]));
+                let before = if age < memory {
+                    (u32::from(self.masks[j]) << age) & full
+                } else {
+                    0
+                };
+                self.masks[j] = (before | 1) as u16;
+                self.stamps[j] = time as u16;
+                if before & 1 == 1 {
+                    continue;
+                }
+                // What the spike changes at each step of its window (steps before now are
+                // left out: they are past).
+                let row = &changes[before as usize >> 1][m..];
+                let ahead = &mut self.counts_ahead[first + m..first + 16];
+                for (slot, &change) in ahead.iter_mut().zip(row) {
+                    *slot = slot.wrapping_add(change as u32);
+                }
+            }
+        }
+        let slot = now as usize & 15;
+        let count = self.counts_ahead[slot].wrapping_add(self.counts_ahead[slot + 16]);
+        self.input_nonzero = Some(u64::from(count));
+        self.counts_ahead[slot] = 0;
+        self.counts_ahead[slot + 16] = 0;
+    }
+
+    /// Lag mask of input `j` under [`InputTraces::Counted`], brought from its stamp to now.
+    #[cold]
+    fn counted_mask(&self, j: usize) -> u16 {
+        let memory = (self.ff_by_lag.len() / self.k_ff) as u32;
+        let age = u32::from((self.synced.1 as u16).wrapping_sub(self.stamps[j]));
+        if age < memory {
+            ((u32::from(self.masks[j]) << age) & ((1 << memory) - 1)) as u16
+        } else {
+            0
+        }
+    }
+
+    /// Lag mask of neuron `j` (see [`Traces::mask_of`]).
+    #[inline]
+    fn mask(&self, j: usize) -> u16 {
+        if j < self.stamps.len() {
+            self.counted_mask(j)
+        } else {
+            self.masks[j]
+        }
     }
 
     /// Table-free path: sums every trace from the history.
@@ -281,7 +434,7 @@ impl Traces {
         let k = net.config().k_ff;
         match net.ff_by_mask().filter(|_| !self.masks.is_empty()) {
             Some(table) => {
-                let m = usize::from(self.masks[j]);
+                let m = usize::from(self.mask(j));
                 &table[m * k..(m + 1) * k]
             }
             None => &self.ff[j * k..(j + 1) * k],
@@ -291,7 +444,11 @@ impl Traces {
     /// Lag pattern of neuron `j` (bit m: a spike at lag m); 0 without the table.
     #[inline]
     pub(crate) fn mask_of(&self, j: usize) -> u16 {
-        self.masks.get(j).copied().unwrap_or(0)
+        if j < self.masks.len() {
+            self.mask(j)
+        } else {
+            0
+        }
     }
 
     /// Whether the traces come from the lag-pattern table.
@@ -308,7 +465,7 @@ impl Traces {
     /// Whether neuron `j` has no spike in the window (table mode only; `false` otherwise).
     #[inline]
     pub(crate) fn is_silent(&self, j: usize) -> bool {
-        self.masks.get(j).is_some_and(|&m| m == 0)
+        j < self.masks.len() && self.mask(j) == 0
     }
 
     /// Trace neuron `j` will have at the next step if it spikes (`spiked`) or not at this one;
@@ -323,7 +480,7 @@ impl Traces {
         let table = net.ff_by_mask().filter(|_| !self.masks.is_empty())?;
         let k = self.k_ff;
         let full = (1usize << (table.len() / k).trailing_zeros()) - 1;
-        let m = ((usize::from(self.masks[j]) << 1) & full) | usize::from(spiked);
+        let m = ((usize::from(self.mask(j)) << 1) & full) | usize::from(spiked);
         (m != 0).then(|| &table[m * k..(m + 1) * k])
     }
 
@@ -331,7 +488,7 @@ impl Traces {
     #[inline]
     pub(crate) fn nonzero_of(&self, net: &Network, j: usize) -> u64 {
         match net.ff_by_mask().filter(|_| !self.masks.is_empty()) {
-            Some(_) => u64::from(net.ff_nonzero_by_mask()[usize::from(self.masks[j])]),
+            Some(_) => u64::from(net.ff_nonzero_by_mask()[usize::from(self.mask(j))]),
             None => self.ff_of(net, j).iter().filter(|&&x| x != 0.0).count() as u64,
         }
     }
@@ -379,7 +536,10 @@ impl Traces {
     pub(crate) fn synaptic_ops_recounted(&self, net: &Network) -> u64 {
         let mut fresh = self.clone();
         fresh.input_nonzero = None;
-        fresh.synaptic_ops(net)
+        let counted: u64 = (0..self.stamps.len())
+            .map(|j| self.nonzero_of(net, j))
+            .sum();
+        fresh.synaptic_ops(net) + counted * net.n_learnable_neurons() as u64
     }
 
     /// Feedforward trace of neuron `j` without the network (same values as [`Traces::ff_of`]);
@@ -387,9 +547,10 @@ impl Traces {
     pub(crate) fn ff_owned(&self, j: usize) -> Vec<f64> {
         let k = self.k_ff;
         if self.ff.is_empty() {
-            let Some(&mask) = self.masks.get(j) else {
+            if j >= self.masks.len() {
                 return Vec::new();
-            };
+            }
+            let mask = self.mask(j);
             let mut x = vec![0.0; k];
             for m in (0..self.ff_by_lag.len() / k).filter(|m| mask >> m & 1 == 1) {
                 x.iter_mut()
@@ -407,8 +568,84 @@ impl Traces {
 
     pub(crate) fn memory_bytes(&self) -> usize {
         (self.active.capacity() + self.learnable.capacity()) * 4
-            + self.masks.capacity() * 2
+            + (self.masks.capacity() + self.stamps.capacity()) * 2
+            + std::mem::size_of_val(&self.counts_ahead)
             + (self.ff.capacity() + self.fb.capacity() + self.ff_by_lag.capacity()) * 8
             + self.seen.capacity()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::snn::SnnConfig;
+    use rand::{Rng, SeedableRng};
+
+    /// Counted inputs give, at every step, the synaptic-operation count, the traces and the
+    /// lag masks of inputs whose masks are shifted at every step: over examples (history
+    /// resets), pushes without a compute between them, an input listed twice in one step,
+    /// past 2^16 pushes (the stamps wrap), through a save and restore, and with the way the
+    /// inputs are kept switched back and forth.
+    #[test]
+    fn counted_inputs_agree_with_shifted_masks() {
+        for hidden in [0, 3] {
+            let cfg = SnnConfig {
+                delta_s: 80,
+                ..SnnConfig::paper(40, hidden, 2)
+            };
+            let net = Network::new(cfg).expect("valid");
+            let n = net.n_neurons();
+            let mut history = SpikeHistory::new(net.config().memory);
+            let mut masks = Traces::new(&net);
+            let mut counted = Traces::new(&net);
+            let mut switched = Traces::new(&net);
+            let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+            let (mut ops, mut rebuilds_by_stamp) = (0u64, 0);
+            for step in 0..70_000u64 {
+                if step % 97 == 0 {
+                    history.reset();
+                }
+                let pushes = if rng.random_bool(0.01) {
+                    rng.random_range(2..5)
+                } else {
+                    1
+                };
+                for _ in 0..pushes {
+                    let slot = history.push();
+                    slot.extend((0..n as u32).filter(|_| rng.random_bool(0.08)));
+                    if rng.random_bool(0.1) {
+                        slot.push(rng.random_range(0..40));
+                    }
+                }
+                rebuilds_by_stamp += usize::from(history.pushes.is_multiple_of(REBUILD_EVERY));
+                masks.compute(&net, &history, InputTraces::Masks);
+                counted.compute(&net, &history, InputTraces::Counted);
+                let way = if (step / 500) % 2 == 0 {
+                    InputTraces::Counted
+                } else {
+                    InputTraces::Masks
+                };
+                switched.compute(&net, &history, way);
+                let expected = masks.synaptic_ops(&net);
+                assert_eq!(counted.synaptic_ops(&net), expected, "step {step}");
+                assert_eq!(switched.synaptic_ops(&net), expected, "step {step}");
+                ops += expected;
+                if step % 101 == 0 {
+                    for j in 0..n {
+                        assert_eq!(counted.mask_of(j), masks.mask_of(j), "step {step}, {j}");
+                        assert_eq!(counted.ff_owned(j), masks.ff_owned(j), "step {step}, {j}");
+                        assert_eq!(counted.is_silent(j), masks.is_silent(j));
+                    }
+                    assert_eq!(counted.active_learnable(), masks.active_learnable());
+                    assert_eq!(counted.fb, masks.fb);
+                }
+                if step % 1009 == 0 {
+                    let bytes = crate::sim::encode(&counted).expect("encodes");
+                    counted = crate::sim::decode(&bytes).expect("decodes");
+                }
+            }
+            assert!(ops > 0 && rebuilds_by_stamp >= 4);
+            assert!(history.pushes > 1 << 16, "the stamps wrapped");
+        }
     }
 }

@@ -1,7 +1,7 @@
 //! The sparse, lazily updated learner: per-step cost follows the active neurons only.
 
 use super::groups::{GroupStep, SpikeGroups, Window};
-use super::history::{SpikeHistory, Traces};
+use super::history::{InputTraces, SpikeHistory, Traces};
 use super::lazy::LazyRows;
 use super::rule::{dense_block_update, respond, smooth_signal};
 pub use super::rule::{OnlineLearner, StepStats};
@@ -230,6 +230,8 @@ impl Learner {
     /// Turns the per-entry |g_W| accumulator on (allocating `[L][N][K_a]`) or off.
     pub fn track_abs_grad_full(&mut self, on: bool) {
         self.abs_grad_full = on.then(|| vec![0.0; self.w.len()].into_boxed_slice());
+        // It decides how the inputs' traces are kept: built afresh in the new way.
+        self.traces.invalidate();
     }
 
     /// Zeroes the |g_W| accumulators (after an upload).
@@ -333,15 +335,22 @@ impl OnlineLearner for Learner {
             self.groups.fold_all(net, &mut self.rows, w, blocks);
             self.history.reset();
         }
-        self.traces.compute(net, &self.history);
-        let mut stats = StepStats::default();
         let fused = cfg.delta_s == 1;
         // The inputs' rows go by spike-time groups (with Delta_s = 1 after the first block).
-        let grouped = (!fused || blocks > 0)
-            && self.abs_grad_full.is_none()
+        let groupable = self.abs_grad_full.is_none()
             && self.traces.has_masks()
             && net.inputs_feed_all()
             && k_ff <= 16;
+        let grouped = (!fused || blocks > 0) && groupable;
+        // Groups of a block (Delta_s > 1) read the history, not the inputs' traces: only their
+        // synaptic-operation count is kept.
+        let kept = if grouped && !fused {
+            InputTraces::Counted
+        } else {
+            InputTraces::Masks
+        };
+        self.traces.compute(net, &self.history, kept);
+        let mut stats = StepStats::default();
         if grouped {
             let window = Window {
                 net,

@@ -27,6 +27,8 @@ pub struct Network {
     fb_by_mask: Option<Vec<f64>>,
     /// Non-zero entries of each `ff_by_mask` row.
     ff_nonzero_by_mask: Vec<u8>,
+    /// See [`Network::ff_nonzero_changes`].
+    ff_nonzero_changes: Vec<[i16; 16]>,
     /// Whether every input feeds every learnable neuron.
     inputs_feed_all: bool,
     /// Whether some learnable neuron feeds another (hidden neurons do; outputs feed none).
@@ -64,6 +66,25 @@ fn by_lag(bank: &[Vec<f64>], memory: usize) -> Vec<f64> {
     out
 }
 
+/// [`Network::ff_nonzero_changes`] from the non-zero entries of each mask's trace.
+fn nonzero_changes(nonzero: &[u8], memory: usize) -> Vec<[i16; 16]> {
+    if nonzero.is_empty() {
+        return Vec::new();
+    }
+    let full = (1usize << memory) - 1;
+    (0..nonzero.len() / 2)
+        .map(|row| {
+            let before = row << 1;
+            let mut changes = [0i16; 16];
+            for (k, change) in changes.iter_mut().enumerate().take(memory) {
+                let with = ((before | 1) << k) & full;
+                *change = i16::from(nonzero[with]) - i16::from(nonzero[(before << k) & full]);
+            }
+            changes
+        })
+        .collect()
+}
+
 impl Network {
     /// Validates `cfg` and derives bases and synapse lists.
     pub fn new(cfg: SnnConfig) -> Result<Network, SnnError> {
@@ -99,6 +120,7 @@ impl Network {
                 .map(|row| row.iter().filter(|&&x| x != 0.0).count().min(255) as u8)
                 .collect()
         });
+        let ff_nonzero_changes = nonzero_changes(&ff_nonzero_by_mask, cfg.memory);
         // Smallest M with kappa^M < NEGLIGIBLE_DECAY: older blocks no longer matter.
         let mut signal_ring_len = 1;
         let mut decay = cfg.kappa;
@@ -120,6 +142,7 @@ impl Network {
             ff_by_mask,
             fb_by_mask,
             ff_nonzero_by_mask,
+            ff_nonzero_changes,
             inputs_feed_all,
             learnable_feed_some,
         })
@@ -189,6 +212,13 @@ impl Network {
     /// Non-zero entries of each [`Network::ff_by_mask`] row (empty without the table).
     pub(crate) fn ff_nonzero_by_mask(&self) -> &[u8] {
         &self.ff_nonzero_by_mask
+    }
+
+    /// Row `before >> 1` (`before`: the lag mask of a neuron's earlier spikes, bit 0 clear),
+    /// entry `k`: how much a new spike changes the non-zero entries of the neuron's trace `k`
+    /// steps later (0 from `k = memory` on); empty without the table.
+    pub(crate) fn ff_nonzero_changes(&self) -> &[[i16; 16]] {
+        &self.ff_nonzero_changes
     }
 
     /// Whether every input feeds every learnable neuron (the paper's and the full topology).

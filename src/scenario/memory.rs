@@ -162,10 +162,18 @@ pub fn estimate(scenario: &Scenario) -> MemoryEstimate {
         (Encoding::Rate, RateDraws::PerSpike) => m(inputs, 4),
         _ => 0,
     };
+    // With Delta_s > 1 the learner counts its inputs' trace entries instead of shifting their
+    // lag masks: each input's last spike step (2 bytes).
+    let spike_stamps = if scenario.snn.delta_s > 1 {
+        m(inputs, 2)
+    } else {
+        0
+    };
     let per_device = (TRAINING_DEVICE_BYTES + cell)
         .saturating_add(m(weights, copies) / COPIES_DIV)
         .saturating_add(train)
         .saturating_add(next_spikes)
+        .saturating_add(spike_stamps)
         .saturating_add(m(
             scenario.partition.examples_per_device,
             SHARD_EXAMPLE_BYTES,

@@ -194,7 +194,7 @@ impl Traces {
     }
 
     /// Brings the traces to the coming step of `history`, the inputs' kept as `inputs` says
-    /// (without the lag-pattern table always as [`InputTraces::Masks`]).
+    /// (as [`InputTraces::Masks`] without the lag-pattern table or the table of changes).
     pub(crate) fn compute(&mut self, net: &Network, history: &SpikeHistory, inputs: InputTraces) {
         let Some(fb_table) = net.fb_by_mask().filter(|_| !self.masks.is_empty()) else {
             self.recompute(net, history);
@@ -204,6 +204,11 @@ impl Traces {
         let full = ((1u32 << memory) - 1) as u16;
         let new_steps = history.pushes.wrapping_sub(self.synced.1);
         let (n_in, nonzero) = (net.config().n_inputs, net.ff_nonzero_by_mask());
+        // Counting needs the table of changes.
+        let inputs = match inputs {
+            InputTraces::Counted if net.ff_nonzero_changes().is_empty() => InputTraces::Masks,
+            inputs => inputs,
+        };
         let counted = inputs == InputTraces::Counted;
         // Restored: the saved masks are as `inputs` keeps them, but a counted input's stamp
         // and the counts ahead are not saved, so the inputs are counted afresh from the
@@ -360,7 +365,7 @@ impl Traces {
                 let row = &changes[before as usize >> 1][m..];
                 let ahead = &mut self.counts_ahead[first + m..first + 16];
                 for (slot, &change) in ahead.iter_mut().zip(row) {
-                    *slot = slot.wrapping_add(change as u32);
+                    *slot = slot.wrapping_add(i32::from(change) as u32);
                 }
             }
         }
@@ -594,6 +599,7 @@ mod tests {
                 ..SnnConfig::paper(40, hidden, 2)
             };
             let net = Network::new(cfg).expect("valid");
+            assert!(!net.ff_nonzero_changes().is_empty());
             let n = net.n_neurons();
             let mut history = SpikeHistory::new(net.config().memory);
             let mut masks = Traces::new(&net);

@@ -28,7 +28,7 @@ pub struct Network {
     /// Non-zero entries of each `ff_by_mask` row.
     ff_nonzero_by_mask: Vec<u8>,
     /// See [`Network::ff_nonzero_changes`].
-    ff_nonzero_changes: Vec<[i16; 16]>,
+    ff_nonzero_changes: Vec<[i8; 16]>,
     /// Whether every input feeds every learnable neuron.
     inputs_feed_all: bool,
     /// Whether some learnable neuron feeds another (hidden neurons do; outputs feed none).
@@ -66,23 +66,23 @@ fn by_lag(bank: &[Vec<f64>], memory: usize) -> Vec<f64> {
     out
 }
 
-/// [`Network::ff_nonzero_changes`] from the non-zero entries of each mask's trace.
-fn nonzero_changes(nonzero: &[u8], memory: usize) -> Vec<[i16; 16]> {
-    if nonzero.is_empty() {
-        return Vec::new();
-    }
+/// [`Network::ff_nonzero_changes`] from the non-zero entries of each mask's trace; empty
+/// without them or when a change does not fit a byte (more than 127 basis functions).
+fn nonzero_changes(nonzero: &[u8], memory: usize) -> Vec<[i8; 16]> {
     let full = (1usize << memory) - 1;
-    (0..nonzero.len() / 2)
+    let rows: Option<Vec<[i8; 16]>> = (0..nonzero.len() / 2)
         .map(|row| {
             let before = row << 1;
-            let mut changes = [0i16; 16];
+            let mut changes = [0i8; 16];
             for (k, change) in changes.iter_mut().enumerate().take(memory) {
                 let with = ((before | 1) << k) & full;
-                *change = i16::from(nonzero[with]) - i16::from(nonzero[(before << k) & full]);
+                let by = i16::from(nonzero[with]) - i16::from(nonzero[(before << k) & full]);
+                *change = i8::try_from(by).ok()?;
             }
-            changes
+            Some(changes)
         })
-        .collect()
+        .collect();
+    rows.unwrap_or_default()
 }
 
 impl Network {
@@ -216,8 +216,9 @@ impl Network {
 
     /// Row `before >> 1` (`before`: the lag mask of a neuron's earlier spikes, bit 0 clear),
     /// entry `k`: how much a new spike changes the non-zero entries of the neuron's trace `k`
-    /// steps later (0 from `k = memory` on); empty without the table.
-    pub(crate) fn ff_nonzero_changes(&self) -> &[[i16; 16]] {
+    /// steps later (0 from `k = memory` on); empty without the table or with more than 127
+    /// basis functions.
+    pub(crate) fn ff_nonzero_changes(&self) -> &[[i8; 16]] {
         &self.ff_nonzero_changes
     }
 
@@ -320,5 +321,37 @@ mod tests {
             net.check_params(&bad),
             Err(SnnError::ParamsShape { field: "w", .. })
         ));
+    }
+
+    #[test]
+    fn nonzero_changes_are_the_differences_a_spike_makes_ahead() {
+        let net = Network::new(SnnConfig::paper(5, 0, 2)).expect("valid");
+        let (nonzero, memory) = (net.ff_nonzero_by_mask(), net.config().memory);
+        let full = (1usize << memory) - 1;
+        let changes = net.ff_nonzero_changes();
+        assert_eq!(changes.len(), 1 << (memory - 1));
+        for before in (0..=full).step_by(2) {
+            let (mut with, mut without) = (before | 1, before);
+            for k in 0..16 {
+                let change = i16::from(nonzero[with & full]) - i16::from(nonzero[without & full]);
+                assert_eq!(
+                    i16::from(changes[before >> 1][k]),
+                    change,
+                    "{before:b}, {k}"
+                );
+                (with, without) = (with << 1, without << 1);
+            }
+        }
+        assert!(changes.iter().flatten().any(|&c| c > 0));
+        // A change that does not fit a byte: no table.
+        let big = [0u8, 200, 0, 200];
+        assert!(nonzero_changes(&big, 2).is_empty());
+        assert_eq!(
+            nonzero_changes(&[0, 100, 0, 100], 2),
+            vec![
+                [100, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+                [100, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+            ]
+        );
     }
 }

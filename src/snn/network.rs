@@ -332,13 +332,9 @@ mod tests {
         assert_eq!(changes.len(), 1 << (memory - 1));
         for before in (0..=full).step_by(2) {
             let (mut with, mut without) = (before | 1, before);
-            for k in 0..16 {
+            for (k, &got) in changes[before >> 1].iter().enumerate() {
                 let change = i16::from(nonzero[with & full]) - i16::from(nonzero[without & full]);
-                assert_eq!(
-                    i16::from(changes[before >> 1][k]),
-                    change,
-                    "{before:b}, {k}"
-                );
+                assert_eq!(i16::from(got), change, "{before:b}, {k}");
                 (with, without) = (with << 1, without << 1);
             }
         }

@@ -125,8 +125,9 @@ pub(crate) struct Traces {
     learnable: Vec<u32>,
     #[serde(skip)]
     learnable_kept: bool,
-    /// How the inputs' traces are kept; `None` until the traces are first built (and after a
-    /// restore, whose masks are then built afresh from the history).
+    /// How the inputs' traces are kept; `None` until the traces are first built, and after a
+    /// restore (the saved masks are then taken as kept the way the next step asks, and counted
+    /// inputs are counted afresh from the history).
     #[serde(skip)]
     inputs: Option<InputTraces>,
     /// [`InputTraces::Counted`]: the push count (low 16 bits) of each input's last spike, the
@@ -247,7 +248,12 @@ impl Traces {
             self.learnable_kept = true;
             self.input_nonzero = Some(0);
             self.inputs = Some(inputs);
-            self.stamps = if counted { vec![0; n_in] } else { Vec::new() };
+            if !counted {
+                self.stamps = Vec::new();
+            } else if self.stamps.len() != n_in {
+                // A stamp is read only under a non-zero mask: no need to clear them.
+                self.stamps = vec![0; n_in];
+            }
             self.counts_ahead = [0; 32];
             self.set_lags(history, 0..history.len(), n_in, nonzero);
             if counted {

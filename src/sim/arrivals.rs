@@ -6,13 +6,124 @@ use std::collections::BinaryHeap;
 
 /// The arrival times of the messages on their way to a node, earliest first. Most nodes wait
 /// for one message at a time: it is held without an allocation; only a node with several on
-/// their way at once (the base station) holds a heap.
+/// their way at once (the base station) holds more.
 #[derive(Default)]
 pub(super) enum Arrivals {
     #[default]
     None,
     One(SimTime),
-    Many(Box<BinaryHeap<Reverse<SimTime>>>),
+    Many(Box<Times>),
+}
+
+/// Many arrival times: a radix heap (see [`super::calendar`]), as arrivals are taken in time
+/// order; the base station's can hold an arrival per device.
+pub(super) struct Times {
+    /// The earliest time in the buckets when they were last taken up ...
+    last: u64,
+    /// ... and how many arrivals are at that time.
+    at_last: usize,
+    /// Times earlier than `last` added since (rare: an arrival sooner than the next one).
+    early: BinaryHeap<Reverse<u64>>,
+    /// Later times, in bucket `b` when they differ from `last` first in bit `b - 1`.
+    buckets: Vec<Vec<u64>>,
+    /// Bit `b - 1` set when bucket `b` holds a time.
+    occupied: u64,
+    len: usize,
+}
+
+impl Times {
+    fn new() -> Times {
+        Times {
+            last: 0,
+            at_last: 0,
+            early: BinaryHeap::new(),
+            buckets: (0..65).map(|_| Vec::new()).collect(),
+            occupied: 0,
+            len: 0,
+        }
+    }
+
+    fn peek(&self) -> Option<SimTime> {
+        let last = (self.at_last > 0).then_some(self.last);
+        let early = self.early.peek().map(|r| r.0);
+        let earliest = match (last, early) {
+            (Some(l), Some(e)) => Some(l.min(e)),
+            (l, e) => l.or(e),
+        };
+        earliest.map(SimTime)
+    }
+
+    fn push(&mut self, t: u64) {
+        self.len += 1;
+        if self.at_last == 0 && self.occupied == 0 {
+            // Nothing at or after `last`: it moves to this time.
+            self.last = t;
+        }
+        if t == self.last {
+            self.at_last += 1;
+        } else if t < self.last {
+            self.early.push(Reverse(t));
+        } else {
+            let b = 64 - (t ^ self.last).leading_zeros() as usize;
+            self.buckets[b].push(t);
+            self.occupied |= 1 << (b - 1);
+            if self.at_last == 0 {
+                self.refill();
+            }
+        }
+    }
+
+    fn pop(&mut self) {
+        let from_early = match self.early.peek() {
+            Some(e) => self.at_last == 0 || e.0 < self.last,
+            None => false,
+        };
+        if from_early {
+            self.early.pop();
+        } else if self.at_last > 0 {
+            self.at_last -= 1;
+            if self.at_last == 0 {
+                self.refill();
+            }
+        } else {
+            return;
+        }
+        self.len -= 1;
+    }
+
+    /// With none left at `last`: takes up the earliest bucket, its earliest time the new `last`.
+    fn refill(&mut self) {
+        if self.occupied == 0 {
+            return;
+        }
+        let b = self.occupied.trailing_zeros() as usize + 1;
+        self.occupied &= !(1 << (b - 1));
+        let mut taken = std::mem::take(&mut self.buckets[b]);
+        let Some(&last) = taken.iter().min() else {
+            return;
+        };
+        self.last = last;
+        for &t in &taken {
+            if t == last {
+                self.at_last += 1;
+            } else {
+                let lower = 64 - (t ^ last).leading_zeros() as usize;
+                self.buckets[lower].push(t);
+                self.occupied |= 1 << (lower - 1);
+            }
+        }
+        taken.clear();
+        self.buckets[b] = taken;
+    }
+
+    /// Every time held, in no order.
+    fn all(&self) -> impl Iterator<Item = u64> + '_ {
+        let at_last = std::iter::repeat_n(self.last, self.at_last);
+        let early = self.early.iter().map(|r| r.0);
+        at_last
+            .chain(early)
+            .chain(self.buckets.iter().flatten().copied())
+    }
 }
 
 impl Arrivals {
@@ -21,7 +132,7 @@ impl Arrivals {
         match self {
             Arrivals::None => None,
             Arrivals::One(t) => Some(*t),
-            Arrivals::Many(heap) => heap.peek().map(|r| r.0),
+            Arrivals::Many(times) => times.peek(),
         }
     }
 
@@ -30,9 +141,12 @@ impl Arrivals {
         match self {
             Arrivals::None => *self = Arrivals::One(t),
             Arrivals::One(first) => {
-                *self = Arrivals::Many(Box::new(BinaryHeap::from([Reverse(*first), Reverse(t)])))
+                let mut times = Box::new(Times::new());
+                times.push(first.0);
+                times.push(t.0);
+                *self = Arrivals::Many(times);
             }
-            Arrivals::Many(heap) => heap.push(Reverse(t)),
+            Arrivals::Many(times) => times.push(t.0),
         }
     }
 
@@ -41,10 +155,10 @@ impl Arrivals {
         match self {
             Arrivals::None => {}
             Arrivals::One(_) => *self = Arrivals::None,
-            Arrivals::Many(heap) => {
-                heap.pop();
-                if heap.len() <= 1 {
-                    let left = heap.peek().map(|r| r.0);
+            Arrivals::Many(times) => {
+                times.pop();
+                if times.len <= 1 {
+                    let left = times.peek();
                     *self = left.map_or(Arrivals::None, Arrivals::One);
                 }
             }
@@ -56,7 +170,7 @@ impl Arrivals {
         match self {
             Arrivals::None => BinaryHeap::new(),
             Arrivals::One(t) => BinaryHeap::from([Reverse(*t)]),
-            Arrivals::Many(heap) => (**heap).clone(),
+            Arrivals::Many(times) => times.all().map(|t| Reverse(SimTime(t))).collect(),
         }
     }
 
@@ -102,5 +216,36 @@ mod tests {
         restored.pop();
         assert!(matches!(restored, Arrivals::None));
         assert_eq!(restored.peek(), None);
+    }
+
+    /// Many times at once, pushed at random (some earlier than the next one due, many equal),
+    /// popped interleaved: the earliest is always a sorted list's first.
+    #[test]
+    fn many_times_pop_in_order_under_random_interleaving() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
+        for trial in 0..20 {
+            let mut arrivals = Arrivals::default();
+            let mut reference: Vec<u64> = Vec::new();
+            let mut now = 0u64;
+            for _ in 0..3_000 {
+                if rng.random_bool(0.55) {
+                    let t = now + rng.random_range(0..3u64) * rng.random_range(0..1_000u64);
+                    arrivals.push(SimTime(t));
+                    reference.push(t);
+                    reference.sort_unstable();
+                } else if !reference.is_empty() {
+                    now = reference.remove(0);
+                    arrivals.pop();
+                }
+                let want = reference.first().map(|&t| SimTime(t));
+                assert_eq!(arrivals.peek(), want, "trial {trial}");
+                let mut saved: Vec<u64> = arrivals.saved().into_iter().map(|r| r.0 .0).collect();
+                saved.sort_unstable();
+                if trial == 0 {
+                    assert_eq!(saved, reference);
+                }
+            }
+        }
     }
 }

@@ -176,7 +176,16 @@ impl<E> Calendar<E> {
             return false;
         };
         self.last = last;
-        // The entries at `last` are kept at the front of `taken`, the others moved down.
+        // The entries at `last` are kept at the front of `taken`, the others moved down: to
+        // buckets below `b`, all empty, given their room at once (no growth step by step).
+        let mut moved = [0usize; BUCKETS];
+        for entry in taken.iter().filter(|entry| entry.time != last) {
+            moved[bucket(entry.time, last)] += 1;
+        }
+        for (lower, &count) in moved.iter().enumerate().filter(|(_, &c)| c > 0) {
+            self.buckets[lower].reserve_exact(count);
+            self.occupied |= 1 << (lower - 1);
+        }
         let mut kept = 0;
         for i in 0..taken.len() {
             let entry = taken[i];
@@ -184,11 +193,7 @@ impl<E> Calendar<E> {
                 taken[kept] = entry;
                 kept += 1;
             } else {
-                let lower = bucket(entry.time, last);
-                let bucket = &mut self.buckets[lower];
-                room_for_one(bucket);
-                bucket.push(entry);
-                self.occupied |= 1 << (lower - 1);
+                self.buckets[bucket(entry.time, last)].push(entry);
             }
         }
         taken.truncate(kept);

@@ -67,18 +67,9 @@ impl<T> Slab<T> {
     /// value taken soon is not waited for.
     #[inline(always)]
     pub fn prefetch(&self, slot: u32) {
-        #[cfg(target_arch = "x86_64")]
         if let Some(value) = self.slots.get(slot as usize) {
-            use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-            let at: *const Option<T> = value;
-            // SAFETY: a prefetch reads nothing and cannot fault; `at` points into `slots`.
-            #[allow(unused_unsafe)]
-            unsafe {
-                _mm_prefetch::<_MM_HINT_T0>(at.cast::<i8>())
-            };
+            crate::prefetch::prefetch(value);
         }
-        #[cfg(not(target_arch = "x86_64"))]
-        let _ = slot;
     }
 
     /// The value in `slot`, to change it.

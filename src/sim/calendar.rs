@@ -92,7 +92,7 @@ fn emptied(buf: &mut Vec<Entry>) {
 }
 
 /// Room an emptied bucket or run keeps.
-const KEPT_ENTRIES: usize = 1024;
+const KEPT_ENTRIES: usize = 256;
 
 impl<E> Calendar<E> {
     /// Schedules `event` at `time`, from node `source` (the tie-breaker after time).

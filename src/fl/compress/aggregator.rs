@@ -8,9 +8,9 @@
 //! of the exact weighted mean.
 
 use super::exact::{ExactSums, MAX_TERMS};
-use crate::fl::device_set::DeviceSet;
 use super::FixedRateAggregation;
 use super::{fixed_rate, quantize, Broadcast, Codec, CompressError, Compression, EncodedUpload};
+use crate::fl::device_set::DeviceSet;
 
 /// One round's uploads, folded in as they arrive. Its memory is one set of exact sums over the
 /// model (88 B per entry, made at the first upload that carries values), whatever the number

@@ -35,6 +35,7 @@ pub mod fl;
 #[cfg(feature = "mpi")]
 pub mod mpi;
 pub mod net;
+pub mod prefetch;
 pub mod report;
 pub mod rng;
 pub mod run;

@@ -207,6 +207,9 @@ impl RngCore for Resumed {
     /// Two words, the first the low half (as `rand_chacha` draws them, across block edges too).
     #[inline]
     fn next_u64(&mut self) -> u64 {
+        if let Some(rng) = &mut self.rng {
+            return rng.next_u64();
+        }
         let lo = u64::from(self.next_word());
         let hi = u64::from(self.next_word());
         (hi << 32) | lo

@@ -9,7 +9,8 @@
 use crate::fl::compress::{Aggregator, Codec, CompressError};
 use crate::fl::message::{Action, GlobalModel, Msg, Note, Probe, Timer, Upload};
 use crate::fl::{
-    AirReceiver, FaultEvent, FaultKind, Mode, OutagePolicy, Participation, Protocol, Scheduler,
+    AirReceiver, DeviceSet, FaultEvent, FaultKind, Mode, OutagePolicy, Participation, Protocol,
+    Scheduler,
 };
 use crate::net::AvailabilityTrace;
 use crate::time::SimTime;
@@ -61,12 +62,44 @@ struct Outages {
 #[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 struct Round {
     expected: BTreeSet<u32>,
-    resolved: BTreeSet<u32>,
+    /// The expected devices, as a set found at once (from the round's opening).
+    expected_set: DeviceSet,
+    /// The devices resolved (uploaded, lost or skipped), expected or not ...
+    resolved: DeviceSet,
+    /// ... and how many of them are expected (from the round's opening).
+    resolved_expected: usize,
     /// The uploads that arrived before the round closed, folded in as they came.
     aggregate: Aggregator,
     open: bool,
     closed: bool,
     start: SimTime,
+}
+
+impl Round {
+    /// Sets the devices the round waits for.
+    fn expect(&mut self, expected: BTreeSet<u32>) {
+        self.expected_set = DeviceSet::default();
+        for &device in &expected {
+            self.expected_set.insert(device);
+        }
+        self.resolved_expected = expected
+            .iter()
+            .filter(|&&device| self.resolved.contains(device))
+            .count();
+        self.expected = expected;
+    }
+
+    /// Counts `device` as resolved.
+    fn resolve(&mut self, device: u32) {
+        if self.resolved.insert(device) && self.expected_set.contains(device) {
+            self.resolved_expected += 1;
+        }
+    }
+
+    /// Whether every expected device is resolved.
+    fn complete(&self) -> bool {
+        self.resolved_expected == self.expected.len()
+    }
 }
 
 /// The base station's protocol state and the global model.
@@ -162,7 +195,7 @@ impl BaseStation {
                     if self.air.is_some() {
                         aggregate.measure(&self.codec, weight, &upload.payload);
                     }
-                    round.resolved.insert(upload.device);
+                    round.resolve(upload.device);
                     if let Some(scheduler) = &mut self.scheduler {
                         scheduler.delivered(upload.device, upload.round, upload.channel_quality_db);
                     }
@@ -180,14 +213,14 @@ impl BaseStation {
                 }
                 let state = self.rounds.entry(round).or_default();
                 if !state.closed {
-                    state.resolved.insert(device);
+                    state.resolve(device);
                 }
                 self.close_if_complete(round, now, &mut out)?;
             }
             BaseStationInput::Skip { device, round } => {
                 let state = self.rounds.entry(round).or_default();
                 if !state.closed {
-                    state.resolved.insert(device);
+                    state.resolve(device);
                 }
                 self.close_if_complete(round, now, &mut out)?;
             }
@@ -296,7 +329,7 @@ impl BaseStation {
         }));
         out.push(Action::Cue(r));
         let round = self.rounds.entry(r).or_default();
-        round.expected = expected;
+        round.expect(expected);
         round.open = true;
         round.start = now;
         // Every upload of this round may already be in (non-blocking devices ran ahead). A round
@@ -305,7 +338,7 @@ impl BaseStation {
         let ready = if round.expected.is_empty() {
             self.protocol.deadline.is_none()
         } else {
-            round.resolved.is_superset(&round.expected)
+            round.complete()
         };
         if let Some(deadline) = self.protocol.deadline {
             out.push(Action::Timer {
@@ -329,7 +362,7 @@ impl BaseStation {
     ) -> Result<(), CompressError> {
         let frozen = self.frozen();
         let round = self.rounds.entry(r).or_default();
-        if round.open && !frozen && round.resolved.is_superset(&round.expected) {
+        if round.open && !frozen && round.complete() {
             self.close_round(r, now, out)?;
         }
         Ok(())
@@ -346,8 +379,9 @@ impl BaseStation {
         round.open = false;
         round.closed = true;
         // A closed round only needs to know that it is closed.
-        round.expected = BTreeSet::new();
-        round.resolved = BTreeSet::new();
+        round.expect(BTreeSet::new());
+        round.resolved = DeviceSet::default();
+        round.resolved_expected = 0;
         let aggregate = std::mem::take(&mut round.aggregate);
         let start = round.start;
         tracing::debug!(vt = %now, round = r, uploads = aggregate.len(), "round closed");

@@ -622,7 +622,14 @@ impl Observer<Fl> for Recorder<'_> {
                 };
                 self.emit(now, kind, "down", device, round, bytes);
             }
-            Msg::Upload(upload) if !transfer.delivered => {
+            // The base station notes a delivered upload as it takes it in: the device's tally
+            // is fetched meanwhile.
+            Msg::Upload(upload) if transfer.delivered => {
+                if let Some(tally) = self.t.devices.get(upload.device as usize) {
+                    crate::prefetch::prefetch(&tally.uploads_delivered);
+                }
+            }
+            Msg::Upload(upload) => {
                 let (device, round) = (upload.device, upload.round);
                 if self.t.corrupted.remove(&(device, round)) {
                     return;
@@ -636,7 +643,7 @@ impl Observer<Fl> for Recorder<'_> {
                 self.t.devices[device as usize].uploads_lost += 1;
                 self.emit(now, EventKind::Drop, "up", device, round, bytes);
             }
-            Msg::Upload(_) | Msg::Skip { .. } => {}
+            Msg::Skip { .. } => {}
         }
     }
 

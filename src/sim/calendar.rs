@@ -2,28 +2,29 @@
 //!
 //! Ties in time are broken by the source node, then by the order in which that source scheduled
 //! its events, so every run pops events in the same order whatever the thread timing.
+//!
+//! It is a radix heap over time: events pop in non-decreasing time (the kernel never schedules
+//! into the past; an event that is scheduled so still pops in its place), so an event later than
+//! the last time taken up waits in the bucket of the highest bit in which its time differs from
+//! it, and is moved only when its bucket becomes the earliest. The events of one instant are
+//! sorted once and popped from a plain array. A pop thus reads keys side by side instead of
+//! walking a heap of every pending event (which at 100,000 nodes is larger than the cache).
 
 use crate::slab::{room_for_one, Slab};
 use crate::time::SimTime;
 use serde::{Deserialize, Serialize};
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 
-/// A heap entry: the event's key and the slot that holds it (the heap moves 24 bytes, not the
-/// event).
-#[derive(Copy, Clone, Serialize, Deserialize)]
+/// An event's key and the slot that holds it (keys move, not events). Entries compare by time,
+/// then source, then sequence number (the keys of two entries are never equal; the slot never
+/// decides).
+#[derive(Copy, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 struct Entry {
     time: SimTime,
-    seq: u64,
     source: u32,
+    seq: u64,
     slot: u32,
-}
-
-impl Entry {
-    /// Whether `self` pops before `other`: earlier time, then lower source, then lower sequence
-    /// number (the keys of two entries are never equal).
-    #[inline(always)]
-    fn before(&self, other: &Entry) -> bool {
-        (self.time, self.source, self.seq) < (other.time, other.source, other.seq)
-    }
 }
 
 /// The slot of a mark: an entry that holds no event, only its key.
@@ -38,16 +39,25 @@ pub enum Due<E> {
     Mark(u64),
 }
 
-/// Children per heap node: the four children of a node lie side by side (96 bytes), so a pop
-/// goes half as deep as in a binary heap and reads about as many cache lines per level.
-const ARITY: usize = 4;
+/// Buckets of later entries: bucket `b` (1 to 64) holds the entries whose time is later than
+/// the calendar's `last` and differs from it first (from the top) in bit `b - 1`.
+const BUCKETS: usize = 65;
 
-/// Pending events of a simulation: a 4-ary min-heap of keys over the slots that hold the events.
-/// It is saved whole (heap, slots and sequence counter), so a restored calendar pops the same
-/// events in the same order.
+/// Pending events of a simulation: keys in a radix heap over time, events in slots. It is saved
+/// whole (keys, slots and sequence counter), so a restored calendar pops the same events in the
+/// same order.
 #[derive(Serialize, Deserialize)]
 pub struct Calendar<E> {
-    heap: Vec<Entry>,
+    /// The time the buckets are reckoned from: every entry in a bucket is later.
+    last: SimTime,
+    /// Entries at `last`, as taken from their bucket: sorted, the earliest last.
+    run: Vec<Entry>,
+    /// Entries scheduled at or before `last` since: a heap, the earliest on top.
+    now: BinaryHeap<Reverse<Entry>>,
+    /// The later entries, by bucket (see [`BUCKETS`]); bucket 0 is unused.
+    buckets: Vec<Vec<Entry>>,
+    /// Bit `b - 1` is set when bucket `b` holds an entry.
+    occupied: u64,
     events: Slab<E>,
     seq: u64,
 }
@@ -55,12 +65,34 @@ pub struct Calendar<E> {
 impl<E> Default for Calendar<E> {
     fn default() -> Self {
         Calendar {
-            heap: Vec::new(),
+            last: SimTime::ZERO,
+            run: Vec::new(),
+            now: BinaryHeap::new(),
+            buckets: (0..BUCKETS).map(|_| Vec::new()).collect(),
+            occupied: 0,
             events: Slab::default(),
             seq: 0,
         }
     }
 }
+
+/// The bucket of an entry at `time` later than `last`.
+#[inline(always)]
+fn bucket(time: SimTime, last: SimTime) -> usize {
+    64 - (time.0 ^ last.0).leading_zeros() as usize
+}
+
+/// `buf` emptied, its room let go if it is large: a bucket or run that once held a phase's
+/// events does not keep their room through the next.
+fn emptied(buf: &mut Vec<Entry>) {
+    buf.clear();
+    if buf.capacity() > KEPT_ENTRIES {
+        *buf = Vec::new();
+    }
+}
+
+/// Room an emptied bucket or run keeps.
+const KEPT_ENTRIES: usize = 256;
 
 impl<E> Calendar<E> {
     /// Schedules `event` at `time`, from node `source` (the tie-breaker after time).
@@ -81,57 +113,44 @@ impl<E> Calendar<E> {
         self.seq
     }
 
-    /// Puts the key of the event in `slot` on the heap.
+    /// Puts the key of the event in `slot` in its place.
     fn push(&mut self, time: SimTime, source: u32, slot: u32) {
         self.seq += 1;
-        room_for_one(&mut self.heap);
         let entry = Entry {
             time,
-            seq: self.seq,
             source,
+            seq: self.seq,
             slot,
         };
-        // Sift up: move parents down until the entry's place is found.
-        let mut i = self.heap.len();
-        self.heap.push(entry);
-        while i > 0 {
-            let parent = (i - 1) / ARITY;
-            if !entry.before(&self.heap[parent]) {
-                break;
-            }
-            self.heap[i] = self.heap[parent];
-            i = parent;
+        if time <= self.last {
+            self.now.push(Reverse(entry));
+            return;
         }
-        self.heap[i] = entry;
+        let b = bucket(time, self.last);
+        let bucket = &mut self.buckets[b];
+        room_for_one(bucket);
+        bucket.push(entry);
+        self.occupied |= 1 << (b - 1);
     }
 
     /// Removes and returns the earliest event or mark.
     pub fn pop(&mut self) -> Option<(SimTime, Due<E>)> {
-        let top = *self.heap.first()?;
-        let last = self.heap.pop()?;
-        let n = self.heap.len();
-        if n > 0 {
-            // Sift the last entry down from the root: move the earliest child up while it is
-            // earlier than the entry.
-            let mut i = 0;
-            loop {
-                let first = ARITY * i + 1;
-                if first >= n {
-                    break;
-                }
-                let mut child = first;
-                for c in first + 1..(first + ARITY).min(n) {
-                    if self.heap[c].before(&self.heap[child]) {
-                        child = c;
-                    }
-                }
-                if !self.heap[child].before(&last) {
-                    break;
-                }
-                self.heap[i] = self.heap[child];
-                i = child;
-            }
-            self.heap[i] = last;
+        if self.run.is_empty() && self.now.is_empty() && !self.refill() {
+            return None;
+        }
+        let from_run = match (self.run.last(), self.now.peek()) {
+            (Some(r), Some(Reverse(n))) => r < n,
+            (r, _) => r.is_some(),
+        };
+        let top = match from_run {
+            true => self.run.pop()?,
+            false => self.now.pop()?.0,
+        };
+        match self.run.last() {
+            // The next event's slot is fetched while this one is handled.
+            Some(next) if next.slot != MARK => self.events.prefetch(next.slot),
+            Some(_) => {}
+            None => emptied(&mut self.run),
         }
         if top.slot == MARK {
             return Some((top.time, Due::Mark(top.seq)));
@@ -143,13 +162,85 @@ impl<E> Calendar<E> {
         Some((top.time, Due::Event(event)))
     }
 
-    /// Moves the pending events into a table of their own size, and lets the heap's spare room
+    /// Takes up the earliest bucket (with the run and the heap empty): its earliest time becomes
+    /// `last`, the entries at that time the run, the others go to lower buckets. False when
+    /// nothing is pending.
+    fn refill(&mut self) -> bool {
+        if self.occupied == 0 {
+            return false;
+        }
+        let b = self.occupied.trailing_zeros() as usize + 1;
+        self.occupied &= !(1 << (b - 1));
+        let mut taken = std::mem::take(&mut self.buckets[b]);
+        let Some(last) = taken.iter().map(|e| e.time).min() else {
+            return false;
+        };
+        self.last = last;
+        // The entries at `last` are kept at the front of `taken`, the others moved down: to
+        // buckets below `b`, all empty, given their room at once (no growth step by step).
+        let mut moved = [0usize; BUCKETS];
+        for entry in taken.iter().filter(|entry| entry.time != last) {
+            moved[bucket(entry.time, last)] += 1;
+        }
+        for (lower, &count) in moved.iter().enumerate().filter(|(_, &c)| c > 0) {
+            self.buckets[lower].reserve_exact(count);
+            self.occupied |= 1 << (lower - 1);
+        }
+        let mut kept = 0;
+        for i in 0..taken.len() {
+            let entry = taken[i];
+            if entry.time == last {
+                taken[kept] = entry;
+                kept += 1;
+            } else {
+                self.buckets[bucket(entry.time, last)].push(entry);
+            }
+        }
+        taken.truncate(kept);
+        if taken.capacity() > 4 * kept && taken.capacity() > KEPT_ENTRIES {
+            taken.shrink_to(kept);
+        }
+        // Popped from the end: the earliest last.
+        taken.sort_unstable_by(|a, b| b.cmp(a));
+        // The run's emptied buffer becomes the bucket's.
+        let mut spare = std::mem::replace(&mut self.run, taken);
+        emptied(&mut spare);
+        self.buckets[b] = spare;
+        if let Some(next) = self.run.last().filter(|next| next.slot != MARK) {
+            self.events.prefetch(next.slot);
+        }
+        true
+    }
+
+    /// Moves the pending events into a table of their own size, and lets the keys' spare room
     /// go: the room of a phase in which every node had an event pending (a broadcast's arrivals)
     /// is not held through the next, in which few have (uploads in flight).
     fn compact(&mut self) {
-        let held = self.heap.iter_mut().filter(|entry| entry.slot != MARK);
+        // The heap's entries are renumbered outside it (a slot never decides their order).
+        let mut now: Vec<Entry> = std::mem::take(&mut self.now)
+            .into_vec()
+            .into_iter()
+            .map(|Reverse(e)| e)
+            .collect();
+        let held = self
+            .run
+            .iter_mut()
+            .chain(self.buckets.iter_mut().flatten())
+            .chain(now.iter_mut())
+            .filter(|entry| entry.slot != MARK);
         self.events.compact(held.map(|entry| &mut entry.slot));
-        self.heap.shrink_to(self.heap.len() + self.heap.len() / 4);
+        self.now = now.into_iter().map(Reverse).collect();
+        for keys in self.buckets.iter_mut().chain([&mut self.run]) {
+            keys.shrink_to(keys.len() + keys.len() / 4);
+        }
+    }
+
+    /// Room for keys held, over the buckets, the run and the heap.
+    #[cfg(test)]
+    fn key_room(&self) -> usize {
+        self.buckets.iter().map(Vec::capacity).sum::<usize>()
+            + self.run.capacity()
+            + self.now.capacity()
     }
 }
 
@@ -202,10 +293,10 @@ mod tests {
             assert_eq!(cal.pop(), Some((want.0, Due::Event(want.2))));
         }
         assert!(
-            cal.events.slots() < KEPT_SLOTS && cal.heap.capacity() < 1_300,
+            cal.events.slots() < KEPT_SLOTS && cal.key_room() < 1_300,
             "{} slots, room for {} keys",
             cal.events.slots(),
-            cal.heap.capacity()
+            cal.key_room()
         );
         let last = keys[3_699].0;
         cal.schedule(last, 0, 9_000);

@@ -8,6 +8,7 @@
 //! (measurements for the records) are awaited lazily and handed to the observer in the order they
 //! were taken.
 
+use super::arrivals::Arrivals;
 use super::calendar::{Calendar, Due};
 use super::host::{Host, PostJob, RunJob, SaveWorker, TakeProbe};
 use super::model::{
@@ -164,7 +165,7 @@ pub(super) struct ResumeView<'k, S: System> {
     works: Vec<SavedWork<'k, S>>,
     free: &'k [u32],
     probes: Vec<(NodeId, bool, &'k S::Reading)>,
-    arrivals: &'k [BinaryHeap<Reverse<SimTime>>],
+    arrivals: Vec<BinaryHeap<Reverse<SimTime>>>,
     wake: Option<SimTime>,
     wake_version: u64,
     cues: &'k BTreeMap<u64, Waiting<S>>,
@@ -185,8 +186,8 @@ pub(super) struct Kernel<'a, S: System> {
     works: Vec<Option<Work<S>>>,
     free: Vec<u32>,
     probes: VecDeque<Probing<S>>,
-    /// Per node, the times of the messages on their way to it (earliest first).
-    arrivals: Vec<BinaryHeap<Reverse<SimTime>>>,
+    /// Per node, the times of the messages on their way to it.
+    arrivals: Vec<Arrivals>,
     wake: Option<SimTime>,
     wake_version: u64,
     /// Timeline events waiting for their cue, by cue.
@@ -208,7 +209,7 @@ impl<'a, S: System> Kernel<'a, S> {
         transport: Option<&'a mut dyn Transport<S>>,
         saver: Option<&'a mut dyn Saver<S>>,
     ) -> Kernel<'a, S> {
-        let arrivals = (0..models.len()).map(|_| BinaryHeap::new()).collect();
+        let arrivals = (0..models.len()).map(|_| Arrivals::None).collect();
         let mut cal = Calendar::default();
         let mut cues: BTreeMap<u64, Waiting<S>> = BTreeMap::new();
         for Scheduled {
@@ -288,7 +289,7 @@ impl<'a, S: System> Kernel<'a, S> {
                 (node, pending)
             })
             .collect();
-        self.arrivals = state.arrivals;
+        self.arrivals = state.arrivals.into_iter().map(Arrivals::restored).collect();
         self.wake = state.wake;
         self.wake_version = state.wake_version;
         self.cues = state.cues;
@@ -331,12 +332,7 @@ impl<'a, S: System> Kernel<'a, S> {
                 Event::Arrival(mut transfer) => {
                     let to = transfer.to;
                     // Arrivals pop in time order: this one is the earliest on its way to `to`.
-                    let waiting = &mut self.arrivals[to as usize];
-                    waiting.pop();
-                    if waiting.is_empty() {
-                        // Most nodes wait for one message at a time: none held between them.
-                        *waiting = BinaryHeap::new();
-                    }
+                    self.arrivals[to as usize].pop();
                     let mut reports = std::mem::take(&mut self.reports);
                     self.medium.arrive(t, &mut transfer, &mut reports);
                     for report in reports.drain(..) {
@@ -469,7 +465,7 @@ impl<'a, S: System> Kernel<'a, S> {
         Context {
             now: self.now,
             node,
-            next_arrival: self.arrivals[node as usize].peek().map(|r| r.0),
+            next_arrival: self.arrivals[node as usize].peek(),
         }
     }
 
@@ -599,7 +595,7 @@ impl<'a, S: System> Kernel<'a, S> {
     /// Puts `transfers` (left empty) on the calendar.
     fn schedule_transfers(&mut self, transfers: &mut Vec<Transfer<S>>) {
         for transfer in transfers.drain(..) {
-            self.arrivals[transfer.to as usize].push(Reverse(transfer.at));
+            self.arrivals[transfer.to as usize].push(transfer.at);
             self.cal
                 .schedule(transfer.at, transfer.from, Event::Arrival(transfer));
         }
@@ -749,7 +745,7 @@ impl<'a, S: System> Kernel<'a, S> {
                 works,
                 free: &self.free,
                 probes,
-                arrivals: &self.arrivals,
+                arrivals: self.arrivals.iter().map(Arrivals::saved).collect(),
                 wake: self.wake,
                 wake_version: self.wake_version,
                 cues: &self.cues,

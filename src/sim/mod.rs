@@ -7,6 +7,7 @@
 //! The [`Medium`] is the only path between nodes, and the [`Observer`] sees everything that
 //! happens.
 
+mod arrivals;
 mod calendar;
 mod host;
 mod kernel;

@@ -10,15 +10,15 @@
 use super::exact::{ExactSums, MAX_TERMS};
 use super::FixedRateAggregation;
 use super::{fixed_rate, quantize, Broadcast, Codec, CompressError, Compression, EncodedUpload};
+use crate::fl::device_set::DeviceSet;
 
 /// One round's uploads, folded in as they arrive. Its memory is one set of exact sums over the
 /// model (88 B per entry, made at the first upload that carries values), whatever the number
 /// of uploads.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Aggregator {
-    /// Every device heard from: bit `d % 64` of word `d / 64` for device `d` (an eighth of a
-    /// byte per device of the cell, found at once).
-    devices: Vec<u64>,
+    /// Every device heard from.
+    devices: DeviceSet,
     /// Uploads that carry values: their count and total weight.
     uploads: u64,
     weight: u64,
@@ -109,17 +109,12 @@ impl Aggregator {
 
     /// Whether `device` was heard from.
     fn heard(&self, device: u32) -> bool {
-        let (word, bit) = (device as usize / 64, device % 64);
-        self.devices.get(word).is_some_and(|w| w >> bit & 1 == 1)
+        self.devices.contains(device)
     }
 
     /// Counts `device` as heard from.
     fn hear(&mut self, device: u32) {
-        let (word, bit) = (device as usize / 64, device % 64);
-        if word >= self.devices.len() {
-            self.devices.resize(word + 1, 0);
-        }
-        self.devices[word] |= 1 << bit;
+        self.devices.insert(device);
     }
 
     /// Adds a checked upload's weighted values to the sums.

@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 /// The file's first bytes.
 const MAGIC: &[u8; 8] = b"FLSNNCKP";
 /// The layout of the file this flsnn writes and reads.
-const FORMAT: u32 = 6;
+const FORMAT: u32 = 7;
 /// Largest block of the snapshot \[bytes\].
 const BLOCK: usize = 1 << 20;
 /// The checkpoint's name in the run's folder.

@@ -310,7 +310,23 @@ impl Traces {
         n_in: usize,
         nonzero: &[u8],
     ) {
-        let counted = !self.stamps.is_empty();
+        if self.stamps.is_empty() {
+            self.set_lags_of::<false>(history, lags, n_in, nonzero);
+        } else {
+            self.set_lags_of::<true>(history, lags, n_in, nonzero);
+        }
+    }
+
+    /// [`Traces::set_lags`], the inputs counted (`COUNTED`) or not.
+    #[inline(always)]
+    fn set_lags_of<const COUNTED: bool>(
+        &mut self,
+        history: &SpikeHistory,
+        lags: std::ops::Range<usize>,
+        n_in: usize,
+        nonzero: &[u8],
+    ) {
+        let counted = COUNTED;
         let mut sum = self.input_nonzero.unwrap_or(0);
         for m in lags {
             for &j in history.lag(m) {

@@ -61,9 +61,9 @@ struct Outages {
 
 #[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 struct Round {
-    expected: BTreeSet<u32>,
-    /// The expected devices, as a set found at once (from the round's opening).
-    expected_set: DeviceSet,
+    /// The devices the round waits for, and how many they are.
+    expected: DeviceSet,
+    expected_count: usize,
     /// The devices resolved (uploaded, lost or skipped), expected or not ...
     resolved: DeviceSet,
     /// ... and how many of them are expected (from the round's opening).
@@ -77,28 +77,33 @@ struct Round {
 
 impl Round {
     /// Sets the devices the round waits for.
-    fn expect(&mut self, expected: BTreeSet<u32>) {
-        self.expected_set = DeviceSet::default();
-        for &device in &expected {
-            self.expected_set.insert(device);
+    fn expect(&mut self, expected: &BTreeSet<u32>) {
+        self.expected = DeviceSet::default();
+        for &device in expected {
+            self.expected.insert(device);
         }
+        self.expected_count = expected.len();
         self.resolved_expected = expected
             .iter()
             .filter(|&&device| self.resolved.contains(device))
             .count();
-        self.expected = expected;
+    }
+
+    /// The devices the round waits for, ascending.
+    fn expected(&self) -> BTreeSet<u32> {
+        self.expected.iter().collect()
     }
 
     /// Counts `device` as resolved.
     fn resolve(&mut self, device: u32) {
-        if self.resolved.insert(device) && self.expected_set.contains(device) {
+        if self.resolved.insert(device) && self.expected.contains(device) {
             self.resolved_expected += 1;
         }
     }
 
     /// Whether every expected device is resolved.
     fn complete(&self) -> bool {
-        self.resolved_expected == self.expected.len()
+        self.resolved_expected == self.expected_count
     }
 }
 
@@ -148,7 +153,7 @@ impl BaseStation {
             outages: Outages::default(),
         };
         let first = bs.pick_participants(0, SimTime::ZERO);
-        bs.rounds.entry(0).or_default().expected = first;
+        bs.rounds.entry(0).or_default().expect(&first);
         bs
     }
 
@@ -163,7 +168,7 @@ impl BaseStation {
     pub fn participants(&self, round: u64) -> Vec<u32> {
         self.rounds
             .get(&round)
-            .map_or_else(Vec::new, |r| r.expected.iter().copied().collect())
+            .map_or_else(Vec::new, |r| r.expected.iter().collect())
     }
 
     /// The global model, W ++ V ++ gamma.
@@ -181,7 +186,7 @@ impl BaseStation {
         match input {
             BaseStationInput::Start if self.protocol.mode == Mode::Separate => {}
             BaseStationInput::Start => {
-                let expected = std::mem::take(&mut self.rounds.entry(0).or_default().expected);
+                let expected = self.rounds.entry(0).or_default().expected();
                 self.open_round(0, expected, now, &mut out);
             }
             BaseStationInput::Upload(upload) => {
@@ -329,13 +334,13 @@ impl BaseStation {
         }));
         out.push(Action::Cue(r));
         let round = self.rounds.entry(r).or_default();
-        round.expect(expected);
+        round.expect(&expected);
         round.open = true;
         round.start = now;
         // Every upload of this round may already be in (non-blocking devices ran ahead). A round
         // that nobody takes part in waits for its deadline, so that empty rounds do not run out
         // all at one instant; without a deadline it closes at once.
-        let ready = if round.expected.is_empty() {
+        let ready = if round.expected_count == 0 {
             self.protocol.deadline.is_none()
         } else {
             round.complete()
@@ -379,9 +384,8 @@ impl BaseStation {
         round.open = false;
         round.closed = true;
         // A closed round only needs to know that it is closed.
-        round.expect(BTreeSet::new());
         round.resolved = DeviceSet::default();
-        round.resolved_expected = 0;
+        round.expect(&BTreeSet::new());
         let aggregate = std::mem::take(&mut round.aggregate);
         let start = round.start;
         tracing::debug!(vt = %now, round = r, uploads = aggregate.len(), "round closed");

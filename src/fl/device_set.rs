@@ -25,6 +25,15 @@ impl DeviceSet {
         self.words[word] |= 1 << bit;
         added
     }
+
+    /// The devices in the set, ascending.
+    pub fn iter(&self) -> impl Iterator<Item = u32> + '_ {
+        self.words.iter().enumerate().flat_map(|(word, &bits)| {
+            (0..64)
+                .filter(move |bit| bits >> bit & 1 == 1)
+                .map(move |bit| (word * 64 + bit) as u32)
+        })
+    }
 }
 
 #[cfg(test)]
@@ -41,5 +50,6 @@ mod tests {
         assert!(set.contains(130) && set.contains(0));
         assert!(!set.contains(129) && !set.contains(131) && !set.contains(64));
         assert_eq!(set.words.len(), 3);
+        assert_eq!(set.iter().collect::<Vec<_>>(), [0, 130]);
     }
 }

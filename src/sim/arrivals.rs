@@ -1,5 +1,6 @@
 //! The times of the messages on their way to one node.
 
+use super::calendar::bucket;
 use crate::time::SimTime;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -64,7 +65,7 @@ impl Times {
         } else if t < self.last {
             self.early.push(Reverse(t));
         } else {
-            let b = 64 - (t ^ self.last).leading_zeros() as usize;
+            let b = bucket(SimTime(t), SimTime(self.last));
             self.buckets[b].push(t);
             self.occupied |= 1 << (b - 1);
             if self.at_last == 0 {
@@ -107,7 +108,7 @@ impl Times {
             if t == last {
                 self.at_last += 1;
             } else {
-                let lower = 64 - (t ^ last).leading_zeros() as usize;
+                let lower = bucket(SimTime(t), SimTime(last));
                 self.buckets[lower].push(t);
                 self.occupied |= 1 << (lower - 1);
             }

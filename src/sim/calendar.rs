@@ -78,7 +78,7 @@ impl<E> Default for Calendar<E> {
 
 /// The bucket of an entry at `time` later than `last`.
 #[inline(always)]
-fn bucket(time: SimTime, last: SimTime) -> usize {
+pub(super) fn bucket(time: SimTime, last: SimTime) -> usize {
     64 - (time.0 ^ last.0).leading_zeros() as usize
 }
 

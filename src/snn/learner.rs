@@ -342,9 +342,10 @@ impl OnlineLearner for Learner {
             && net.inputs_feed_all()
             && k_ff <= 16;
         let grouped = (!fused || blocks > 0) && groupable;
-        // Groups of a block (Delta_s > 1) read the history, not the inputs' traces: only their
-        // synaptic-operation count is kept.
-        let kept = if grouped && !fused {
+        // Groups read the history and, made at Delta_s = 1, their members' masks (brought up
+        // from their last spike on demand), not the inputs' traces: only the inputs'
+        // synaptic-operation count is kept at every step.
+        let kept = if grouped {
             InputTraces::Counted
         } else {
             InputTraces::Masks

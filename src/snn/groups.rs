@@ -121,7 +121,7 @@ impl SpikeGroups {
     }
 
     /// Slot of the group made of the spikes at lag `m`, if it is live.
-    #[inline]
+    #[inline(always)]
     fn live_slot(&self, history: &SpikeHistory, m: usize) -> Option<usize> {
         // The history's ring slot: its push count modulo tau, like the groups' slots.
         let slot = history.slot_at_lag(m);
@@ -130,6 +130,7 @@ impl SpikeGroups {
 
     /// Makes a group for each step in the window that has none, at the start of block `blocks`
     /// (the traces are computed for this step).
+    #[inline(always)]
     pub(crate) fn make_missing(
         &mut self,
         window: &Window,
@@ -153,6 +154,7 @@ impl SpikeGroups {
 
     /// Makes the group of the inputs that spiked at lag `m` from their true rows; returns its
     /// slot.
+    #[inline(always)]
     fn make(
         &mut self,
         window: &Window,
@@ -234,6 +236,7 @@ impl SpikeGroups {
     }
 
     /// Adds the inputs' share of the potentials to `u` `[L]`.
+    #[inline(always)]
     pub(crate) fn add_potentials(&self, net: &Network, u: &mut [f64]) {
         let (span, k) = (self.span, self.k);
         for &(slot, m) in &self.live {
@@ -247,6 +250,7 @@ impl SpikeGroups {
 
     /// Applies one step's gradients to every live group, and adds the sum of the inputs' traces
     /// to `trace_sum` `[K]` (what the |g_W| per basis index needs).
+    #[inline(always)]
     pub(crate) fn step(&mut self, net: &Network, rule: &GroupStep, trace_sum: &mut [f64]) {
         let (tau, span, k) = (self.time.len(), self.span, self.k);
         if self.per_block {
@@ -302,6 +306,7 @@ impl SpikeGroups {
 
     /// Retires the group at the window's last lag, whose step leaves the window after this one:
     /// folds it into its members' rows at the end of this step, of block `blocks`.
+    #[inline(always)]
     pub(crate) fn retire_last(
         &mut self,
         net: &Network,
@@ -322,6 +327,7 @@ impl SpikeGroups {
 
     /// Folds every live group into its members' rows, caught up to `blocks` (with Delta_s > 1:
     /// into their traces in the open block `blocks`).
+    #[inline(always)]
     pub(crate) fn fold_all(
         &mut self,
         net: &Network,
@@ -339,6 +345,7 @@ impl SpikeGroups {
     /// Adds a group's own parts to its members' stored rows (caught up to `blocks` first) and
     /// frees its slot. With Delta_s > 1, adds its summed gradient to the members' traces in
     /// the open block `blocks`.
+    #[inline(always)]
     fn fold(
         &mut self,
         slot: usize,
@@ -405,6 +412,7 @@ impl GroupRows<'_> {
     /// One step of the rule: `x` the sum of the members' traces, `a` the basis at the group's
     /// lag. Compiled for AVX2 when the CPU has it and there are many rows (plain multiplies and
     /// adds, never fused: the same bits either way).
+    #[inline(always)]
     fn update(self, rule: &GroupStep, x: &[f64], a: &[f64], k: usize) {
         #[cfg(target_arch = "x86_64")]
         if self.w_sum.len() >= 64 && std::arch::is_x86_feature_detected!("avx2") {

@@ -196,6 +196,7 @@ impl Traces {
 
     /// Brings the traces to the coming step of `history`, the inputs' kept as `inputs` says
     /// (as [`InputTraces::Masks`] without the lag-pattern table or the table of changes).
+    #[inline(always)]
     pub(crate) fn compute(&mut self, net: &Network, history: &SpikeHistory, inputs: InputTraces) {
         let Some(fb_table) = net.fb_by_mask().filter(|_| !self.masks.is_empty()) else {
             self.recompute(net, history);
@@ -354,6 +355,7 @@ impl Traces {
 
     /// [`InputTraces::Counted`]: adds the input spikes at lags `lags`, oldest first, to the
     /// counts ahead, and takes the count of the coming step out of them.
+    #[inline(always)]
     fn count_inputs(
         &mut self,
         net: &Network,
@@ -399,7 +401,7 @@ impl Traces {
     }
 
     /// Lag mask of input `j` under [`InputTraces::Counted`], brought from its stamp to now.
-    #[cold]
+    #[inline(always)]
     fn counted_mask(&self, j: usize) -> u16 {
         let memory = (self.ff_by_lag.len() / self.k_ff) as u32;
         let age = u32::from((self.synced.1 as u16).wrapping_sub(self.stamps[j]));

@@ -82,7 +82,7 @@ impl LazyRows {
 
     /// [`LazyRows::catch_up`] of every row of presynaptic neuron `j` (rows of one kind and one
     /// stamp share their factors, computed once).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn catch_up_neuron(&mut self, w: &mut [f64], j: usize, blocks: u64) {
         let first = j * self.l_count;
         if self.stamp[first..first + self.l_count]
@@ -98,7 +98,7 @@ impl LazyRows {
 
     /// Catches up `rows`, all hidden or all output rows, to `blocks`; with `only`, just the
     /// rows stamped `only`. Consecutive rows with one stamp are done in one pass.
-    #[inline]
+    #[inline(always)]
     fn catch_up_run(
         &mut self,
         w: &mut [f64],

@@ -316,8 +316,39 @@ fn writable(w: &mut Arc<[f64]>) -> &mut [f64] {
     Arc::make_mut(w)
 }
 
-impl OnlineLearner for Learner {
-    fn train_step_with(
+/// Whether the CPU runs [`Learner::step_wide`]: AVX2 with the bit-manipulation and count
+/// instructions of the same generation (x86-64-v3 without FMA).
+#[cfg(target_arch = "x86_64")]
+#[inline]
+fn wide_cpu() -> bool {
+    std::arch::is_x86_feature_detected!("avx2")
+        && std::arch::is_x86_feature_detected!("bmi1")
+        && std::arch::is_x86_feature_detected!("bmi2")
+        && std::arch::is_x86_feature_detected!("lzcnt")
+        && std::arch::is_x86_feature_detected!("popcnt")
+}
+
+impl Learner {
+    /// [`Learner::step`] compiled for AVX2, BMI and POPCNT, with the step's hot parts inlined
+    /// into it. Plain multiplies and adds are never fused into FMAs (not enabled, and Rust does
+    /// not contract), and libm is called as elsewhere, so the bits are those of the portable
+    /// build.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,bmi1,bmi2,lzcnt,popcnt")]
+    fn step_wide(
+        &mut self,
+        net: &Network,
+        inputs: &[u32],
+        label: usize,
+        step_in_example: usize,
+        sampler: &mut impl SpikeSampler,
+    ) -> StepStats {
+        self.step(net, inputs, label, step_in_example, sampler)
+    }
+
+    /// One training step (see [`OnlineLearner::train_step_with`]).
+    #[inline(always)]
+    fn step(
         &mut self,
         net: &Network,
         inputs: &[u32],
@@ -550,6 +581,24 @@ impl OnlineLearner for Learner {
         }
         stats
     }
+}
+
+impl OnlineLearner for Learner {
+    fn train_step_with(
+        &mut self,
+        net: &Network,
+        inputs: &[u32],
+        label: usize,
+        step_in_example: usize,
+        sampler: &mut impl SpikeSampler,
+    ) -> StepStats {
+        #[cfg(target_arch = "x86_64")]
+        if wide_cpu() {
+            // SAFETY: the CPU has every feature `step_wide` is compiled for, checked just above.
+            return unsafe { self.step_wide(net, inputs, label, step_in_example, sampler) };
+        }
+        self.step(net, inputs, label, step_in_example, sampler)
+    }
 
     fn current_params(&mut self, net: &Network) -> Params {
         self.params(net).clone()
@@ -759,6 +808,68 @@ mod tests {
             }
             assert!(used, "the groups were used");
             assert!(grouped.abs_grad_w().iter().any(|&a| a > 0.0));
+        }
+    }
+
+    /// The step compiled for AVX2 and BMI against the portable one, on the grouped paths
+    /// (Delta_s 1 and 7, with and without hidden neurons) and the per-row path, with models
+    /// adopted mid-example: the same bits at every chunk.
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn the_wide_step_gives_the_bits_of_the_portable_one() {
+        if !wide_cpu() {
+            eprintln!("this CPU lacks AVX2 or BMI: the wide step is never taken, nothing to check");
+            return;
+        }
+        for (n_hidden, delta_s, per_row) in
+            [(0, 1, false), (5, 1, false), (0, 7, false), (3, 1, true)]
+        {
+            let net = Network::new(SnnConfig {
+                delta_s,
+                ..SnnConfig::paper(60, n_hidden, 2)
+            })
+            .expect("valid");
+            let init = net.init_params(&mut rand_chacha::ChaCha8Rng::seed_from_u64(3));
+            let mut wide = Learner::new(&net, init.clone()).expect("shapes");
+            let mut portable = Learner::new(&net, init).expect("shapes");
+            wide.track_abs_grad_full(per_row);
+            portable.track_abs_grad_full(per_row);
+            let steps = spike_trains(60, 0.08, 1200, 4);
+            let (mut rng_a, mut rng_b) = (
+                rand_chacha::ChaCha8Rng::seed_from_u64(9),
+                rand_chacha::ChaCha8Rng::seed_from_u64(9),
+            );
+            for (chunk, part) in steps.chunks(300).enumerate() {
+                for (s, inputs) in part.iter().enumerate() {
+                    let s = chunk * 300 + s;
+                    let (label, at) = ((s / 40) % 2, s % 40);
+                    // SAFETY: the CPU has the features, checked above.
+                    let a = unsafe {
+                        wide.step_wide(&net, inputs, label, at, &mut RngSampler(&mut rng_a))
+                    };
+                    let b = portable.step(&net, inputs, label, at, &mut RngSampler(&mut rng_b));
+                    assert_eq!(a, b, "step {s}");
+                }
+                let case = format!("{n_hidden} hidden, Delta_s {delta_s}, chunk {chunk}");
+                assert_eq!(
+                    bits(wide.params(&net)),
+                    bits(portable.params(&net)),
+                    "{case}"
+                );
+                let (ea, eb) = (wide.eligibility(&net), portable.eligibility(&net));
+                assert_eq!(bits(&ea), bits(&eb), "eligibility, {case}");
+                let abs_bits = |l: &Learner| {
+                    l.abs_grad_w()
+                        .iter()
+                        .map(|x| x.to_bits())
+                        .collect::<Vec<_>>()
+                };
+                assert_eq!(abs_bits(&wide), abs_bits(&portable), "|g_W|, {case}");
+                let global =
+                    net.init_params(&mut rand_chacha::ChaCha8Rng::seed_from_u64(chunk as u64));
+                wide.set_params(&net, &global).expect("shapes");
+                portable.set_params(&net, &global).expect("shapes");
+            }
         }
     }
 

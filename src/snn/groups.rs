@@ -410,8 +410,9 @@ struct GroupRows<'a> {
 
 impl GroupRows<'_> {
     /// One step of the rule: `x` the sum of the members' traces, `a` the basis at the group's
-    /// lag. Compiled for AVX2 when the CPU has it and there are many rows (plain multiplies and
-    /// adds, never fused: the same bits either way).
+    /// lag. Compiled for AVX2 when the CPU has it and there are many rows, and always within the
+    /// learner's wide step, into which it is inlined (plain multiplies and adds, never fused: the
+    /// same bits either way).
     #[inline(always)]
     fn update(self, rule: &GroupStep, x: &[f64], a: &[f64], k: usize) {
         #[cfg(target_arch = "x86_64")]

@@ -178,13 +178,20 @@ impl<E> Calendar<E> {
         self.last = last;
         // The entries at `last` are kept at the front of `taken`, the others moved down: to
         // buckets below `b`, all empty, given their room at once (no growth step by step).
+        // Most refills at a large node count take a few entries: the buckets they go to are
+        // found by their bits, not by a pass over every bucket.
         let mut moved = [0usize; BUCKETS];
+        let mut lowered = 0u64;
         for entry in taken.iter().filter(|entry| entry.time != last) {
-            moved[bucket(entry.time, last)] += 1;
+            let lower = bucket(entry.time, last);
+            moved[lower] += 1;
+            lowered |= 1 << (lower - 1);
         }
-        for (lower, &count) in moved.iter().enumerate().filter(|(_, &c)| c > 0) {
-            self.buckets[lower].reserve_exact(count);
-            self.occupied |= 1 << (lower - 1);
+        self.occupied |= lowered;
+        while lowered != 0 {
+            let lower = lowered.trailing_zeros() as usize + 1;
+            lowered &= lowered - 1;
+            self.buckets[lower].reserve_exact(moved[lower]);
         }
         let mut kept = 0;
         for i in 0..taken.len() {

@@ -106,7 +106,10 @@ impl RateTable {
         if c == 0.0 {
             return after;
         }
-        let e: f64 = rng.sample(rand_distr::Exp1);
+        // `Distribution::sample` is marked for inlining, `Rng::sample` (its wrapper) is not: the
+        // ziggurat is called directly, so that it stays inlined in the draw loop whatever else
+        // the crate's build inlines.
+        let e: f64 = rand_distr::Distribution::sample(&rand_distr::Exp1, rng);
         // A float-to-integer cast saturates: a gap beyond u32 is never reached.
         after.saturating_add((-e * c) as u32)
     }

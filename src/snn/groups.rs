@@ -410,27 +410,10 @@ struct GroupRows<'a> {
 
 impl GroupRows<'_> {
     /// One step of the rule: `x` the sum of the members' traces, `a` the basis at the group's
-    /// lag. Compiled for AVX2 when the CPU has it and there are many rows, and always within the
-    /// learner's wide step, into which it is inlined (plain multiplies and adds, never fused: the
-    /// same bits either way).
+    /// lag. Compiled for AVX2 within the learner's wide step, into which it is inlined (plain
+    /// multiplies and adds, never fused: the same bits either way).
     #[inline(always)]
     fn update(self, rule: &GroupStep, x: &[f64], a: &[f64], k: usize) {
-        #[cfg(target_arch = "x86_64")]
-        if self.w_sum.len() >= 64 && std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU supports AVX2, checked just above.
-            return unsafe { self.update_avx2(rule, x, a, k) };
-        }
-        self.update_plain(rule, x, a, k);
-    }
-
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2")]
-    fn update_avx2(self, rule: &GroupStep, x: &[f64], a: &[f64], k: usize) {
-        self.update_plain(rule, x, a, k);
-    }
-
-    #[inline(always)]
-    fn update_plain(self, rule: &GroupStep, x: &[f64], a: &[f64], k: usize) {
         let one_minus_kappa = 1.0 - rule.kappa;
         let rows = self
             .w_sum

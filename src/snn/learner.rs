@@ -318,14 +318,18 @@ fn writable(w: &mut Arc<[f64]>) -> &mut [f64] {
 
 /// Whether the CPU runs [`Learner::step_wide`]: AVX2 with the bit-manipulation and count
 /// instructions of the same generation (x86-64-v3 without FMA).
+/// Checked once per process: a step reads the answer only.
 #[cfg(target_arch = "x86_64")]
 #[inline]
 fn wide_cpu() -> bool {
-    std::arch::is_x86_feature_detected!("avx2")
-        && std::arch::is_x86_feature_detected!("bmi1")
-        && std::arch::is_x86_feature_detected!("bmi2")
-        && std::arch::is_x86_feature_detected!("lzcnt")
-        && std::arch::is_x86_feature_detected!("popcnt")
+    static WIDE: std::sync::LazyLock<bool> = std::sync::LazyLock::new(|| {
+        std::arch::is_x86_feature_detected!("avx2")
+            && std::arch::is_x86_feature_detected!("bmi1")
+            && std::arch::is_x86_feature_detected!("bmi2")
+            && std::arch::is_x86_feature_detected!("lzcnt")
+            && std::arch::is_x86_feature_detected!("popcnt")
+    });
+    *WIDE
 }
 
 impl Learner {

@@ -12,9 +12,9 @@ pub enum Aggregation {
 impl Aggregation {
     /// The weight of an upload from a device holding `samples` examples (an integer: the base
     /// station's sums are exact).
-    pub fn weight(self, samples: usize) -> u64 {
+    pub fn weight(self, samples: u32) -> u64 {
         match self {
-            Aggregation::Samples => samples as u64,
+            Aggregation::Samples => u64::from(samples),
             Aggregation::Plain => 1,
         }
     }

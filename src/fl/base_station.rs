@@ -492,7 +492,7 @@ mod tests {
         }
     }
 
-    fn upload(device: u32, round: u64, samples: usize, value: f32) -> BaseStationInput {
+    fn upload(device: u32, round: u64, samples: u32, value: f32) -> BaseStationInput {
         BaseStationInput::Upload(Arc::new(Upload {
             device,
             round,

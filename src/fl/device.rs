@@ -39,12 +39,9 @@ pub struct DeviceSetup {
     /// Device id (0-based, dense).
     pub id: u32,
     /// Local examples.
-    pub samples: usize,
+    pub samples: u32,
     /// Virtual time of one SNN step.
     pub step_time: SimDuration,
-    /// The shortest time in which a global model can reach it: a non-blocking device computes at
-    /// most this far ahead.
-    pub lookahead: SimDuration,
     /// Its uplink, for budgets (packetisation and rate); one configuration shared by the
     /// devices of a run.
     pub uplink: Arc<LinkConfig>,
@@ -67,7 +64,9 @@ pub struct Device {
     setup: DeviceSetup,
     protocol: Arc<Protocol>,
     chunk: Option<Chunk>,
-    queued: VecDeque<u64>,
+    /// Rounds it was asked to take part in while busy, in order (boxed: most devices never
+    /// queue one, and a million devices each hold the field).
+    queued: Option<Box<VecDeque<u64>>>,
     adopt: Option<Arc<Broadcast>>,
     steps_done: u64,
     bytes_up: u64,
@@ -111,13 +110,18 @@ impl Device {
             setup,
             protocol,
             chunk: None,
-            queued: VecDeque::new(),
+            queued: None,
             adopt: None,
             steps_done: 0,
             bytes_up: 0,
             chunk_began: SimTime::ZERO,
             faults: None,
         }
+    }
+
+    /// The protocol it follows.
+    pub fn protocol(&self) -> &Protocol {
+        &self.protocol
     }
 
     /// Whether it is down (crashed).
@@ -233,14 +237,14 @@ impl Device {
                     return;
                 }
                 let round = self.chunk.as_ref().map(|c| c.round);
-                f.resume_round = round.or(self.queued.front().copied()).or(f.resume_round);
+                f.resume_round = round.or(self.queued.as_ref().and_then(|q| q.front().copied())).or(f.resume_round);
                 f.epoch += 1;
                 f.ticket += 1;
                 f.held = None;
                 f.shift = SimDuration::ZERO;
                 f.rejoining = false;
                 self.chunk = None;
-                self.queued.clear();
+                self.queued = None;
                 self.adopt = None;
                 out.push(Action::Post(Job::Reset));
             }
@@ -331,7 +335,7 @@ impl Device {
         out: &mut Vec<Action>,
     ) {
         if self.chunk.is_some() {
-            self.queued.push_back(round);
+            self.queued.get_or_insert_default().push_back(round);
             return;
         }
         self.chunk = Some(Chunk {
@@ -361,7 +365,7 @@ impl Device {
             steps = steps.min(every - self.steps_done % every);
         }
         if p.mode == Mode::NonBlocking {
-            steps = steps.min((self.setup.lookahead.0 / step).max(1));
+            steps = steps.min((p.lookahead.0 / step).max(1));
             if let Some(arrival) = next_arrival {
                 steps = steps.min(arrival.0.saturating_sub(now.0).div_ceil(step).max(1));
             }
@@ -439,7 +443,7 @@ impl Device {
             (_, None) => {}
         }
         let next = match p.mode {
-            Mode::Sync => self.queued.pop_front(),
+            Mode::Sync => self.queued.as_mut().and_then(|q| q.pop_front()),
             Mode::NonBlocking | Mode::Separate => (round + 1 < p.rounds()).then_some(round + 1),
         };
         match next {
@@ -516,11 +520,13 @@ mod tests {
                 id: 3,
                 samples: 40,
                 step_time: SimDuration::from_micros(STEP_US),
-                lookahead: SimDuration::from_micros(lookahead_us),
                 uplink: Arc::new(link()),
                 first_round: true,
             },
-            Arc::new(protocol),
+            Arc::new(Protocol {
+                lookahead: SimDuration::from_micros(lookahead_us),
+                ..protocol
+            }),
         )
     }
 

@@ -35,7 +35,7 @@ pub struct Upload {
     /// The round it answers.
     pub round: u64,
     /// The sender's local examples (the aggregation weight).
-    pub samples: usize,
+    pub samples: u32,
     /// The compressed model.
     pub payload: EncodedUpload,
     /// SNR the base station measured on it \[dB\]; set by the channel on arrival (`None` from the

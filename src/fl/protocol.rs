@@ -37,6 +37,9 @@ pub struct Protocol {
     /// Devices do not train and nothing is evaluated: uploads and broadcasts only have sizes
     /// (a systems-only run).
     pub systems_only: bool,
+    /// The shortest time in which a global model can reach a device: a non-blocking device
+    /// computes at most this far ahead.
+    pub lookahead: SimDuration,
 }
 
 impl Default for Protocol {
@@ -58,6 +61,7 @@ impl Default for Protocol {
             budget_bytes: None,
             budget_airtime: None,
             systems_only: false,
+            lookahead: SimDuration::ZERO,
         }
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod checkpoint;
 pub mod faults;
+mod device_tally;
 mod recorder;
 mod simulate;
 pub mod spread;
@@ -30,7 +31,7 @@ use crate::rng::{stream, Node, Purpose};
 use crate::scenario::{self as sc, Scenario};
 use crate::sim::SimError;
 use crate::snn::{Network, SnnConfig, SnnError, Topology};
-use crate::time::{SimDuration, SimTime};
+use crate::time::SimTime;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::path::PathBuf;
@@ -578,12 +579,16 @@ pub fn build_for(
             .map_err(|e| bad(format!("compression: {e}")))?;
             (samples, Some(Box::new(local)))
         };
+        let samples = u32::try_from(samples).map_err(|_| {
+            bad(format!(
+                "device {id} holds {samples} examples, more than the 2^32 - 1 a device may hold"
+            ))
+        })?;
         devices.push(DeviceParts {
             setup: DeviceSetup {
                 id,
                 samples,
                 step_time: class.step_time,
-                lookahead: SimDuration::ZERO,
                 uplink: Arc::clone(&uplink),
                 first_round: false,
             },
@@ -628,11 +633,6 @@ pub fn build_for(
         None => channel,
         Some(cell) => with_cell(channel, cell, &classes, &mut devices, seed).map_err(net_err)?,
     };
-    // No broadcast is smaller than a bare message header.
-    let lookahead = channel.min_downlink_delay(HEADER_BYTES);
-    for d in &mut devices {
-        d.setup.lookahead = lookahead;
-    }
     let protocol = Protocol {
         mode,
         tau: fl.tau,
@@ -654,6 +654,8 @@ pub fn build_for(
         budget_bytes: scenario.budget.uplink_bytes,
         budget_airtime: scenario.budget.round_airtime,
         systems_only: fl.systems_only,
+        // No broadcast is smaller than a bare message header.
+        lookahead: channel.min_downlink_delay(HEADER_BYTES),
     };
     let faults = faults::resolve(&scenario.faults, &classes, seed);
     Ok(Setup {

@@ -2,6 +2,7 @@
 //! arrivals, probe readings) into the rows of `rounds.csv`, `devices.csv`, `curves.csv` and
 //! `events.jsonl`. Rounds go to the sink in round order, once complete.
 
+use super::device_tally::{DeviceTally, EnergyModels, Learning};
 use super::wiring::{Fl, LinkReport};
 use crate::fl::{FaultEvent, FaultKind, Msg, Note, Protocol, Reading};
 use crate::net::{ComputeEnergy, RadioEnergy};
@@ -78,33 +79,6 @@ impl Fixed {
     }
 }
 
-/// A device's running totals: the counters of its `devices.csv` row (its fixed columns are
-/// held apart, its fault columns in [`Tally`]'s `faults`, made only in runs with faults).
-#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
-struct DeviceTally {
-    steps: u64,
-    spikes: u64,
-    synaptic_ops: u64,
-    uploads_sent: u64,
-    uploads_delivered: u64,
-    uploads_lost: u64,
-    uploads_late: u64,
-    uploads_skipped: u64,
-    uploads_over_budget: u64,
-    broadcasts_received: u64,
-    broadcasts_missed: u64,
-    bytes_up: u64,
-    bytes_down: u64,
-    airtime_up_s: f64,
-    airtime_down_s: f64,
-    energy_tx_j: f64,
-    energy_rx_j: f64,
-    energy_compute_j: f64,
-    accuracy: f64,
-    test_nll: f64,
-    learner_bytes: u64,
-}
-
 /// A device's fault columns (runs with faults only).
 #[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 struct FaultTally {
@@ -121,9 +95,11 @@ struct FaultTally {
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Tally {
     protocol: Protocol,
-    energy: Vec<DeviceEnergy>,
+    energy: EnergyModels,
     rounds: BTreeMap<u64, RoundRecord>,
     devices: Vec<DeviceTally>,
+    /// Per device, its learning columns: empty until a device reports learning figures.
+    learning: Learning,
     /// Per device, its fault columns: empty in a run without faults.
     faults_by_device: Vec<FaultTally>,
     curves: Vec<CurvePoint>,
@@ -170,9 +146,10 @@ impl<'a> Recorder<'a> {
             fixed: Fixed::new(columns),
             t: Tally {
                 protocol,
-                energy,
+                energy: EnergyModels::new(energy),
                 rounds: BTreeMap::new(),
                 devices: vec![DeviceTally::default(); n],
+                learning: Learning::default(),
                 faults_by_device: match faults {
                     true => vec![FaultTally::default(); n],
                     false => Vec::new(),
@@ -353,35 +330,37 @@ impl<'a> Recorder<'a> {
         self.t.curves.sort_by_key(|c| (c.local_step, c.device));
         let fixed = &self.fixed;
         let faults = &self.t.faults_by_device;
+        let learning = &self.t.learning;
         let devices = (self.t.devices.iter().enumerate())
             .map(|(i, t)| {
                 let place = fixed.places.get(i);
                 let f = faults.get(i);
+                let l = learning.get(i);
                 DeviceRecord {
                     device: i as u32,
                     class: fixed.names[fixed.class[i] as usize].clone(),
                     samples: fixed.samples[i],
                     steps: t.steps,
-                    spikes: t.spikes,
-                    synaptic_ops: t.synaptic_ops,
-                    uploads_sent: t.uploads_sent,
-                    uploads_delivered: t.uploads_delivered,
-                    uploads_lost: t.uploads_lost,
-                    uploads_late: t.uploads_late,
-                    uploads_skipped: t.uploads_skipped,
-                    uploads_over_budget: t.uploads_over_budget,
-                    broadcasts_received: t.broadcasts_received,
-                    broadcasts_missed: t.broadcasts_missed,
+                    spikes: l.spikes,
+                    synaptic_ops: l.synaptic_ops,
+                    uploads_sent: t.uploads_sent.into(),
+                    uploads_delivered: t.uploads_delivered.into(),
+                    uploads_lost: t.uploads_lost.into(),
+                    uploads_late: t.uploads_late.into(),
+                    uploads_skipped: t.uploads_skipped.into(),
+                    uploads_over_budget: t.uploads_over_budget.into(),
+                    broadcasts_received: t.broadcasts_received.into(),
+                    broadcasts_missed: t.broadcasts_missed.into(),
                     bytes_up: t.bytes_up,
                     bytes_down: t.bytes_down,
                     airtime_up_s: t.airtime_up_s,
                     airtime_down_s: t.airtime_down_s,
                     energy_tx_j: t.energy_tx_j,
                     energy_rx_j: t.energy_rx_j,
-                    energy_compute_j: t.energy_compute_j,
+                    energy_compute_j: l.energy_compute_j,
                     accuracy: t.accuracy,
                     test_nll: t.test_nll,
-                    learner_bytes: t.learner_bytes,
+                    learner_bytes: l.learner_bytes,
                     distance_m: place.map(|p| p.0),
                     mean_snr_db: place.map(|p| p.1),
                     uploads_corrupted: f.map(|f| f.uploads_corrupted),
@@ -455,14 +434,17 @@ impl Observer<Fl> for Recorder<'_> {
                 self.emit(now, kind, "up", device, round, bytes);
             }
             Note::Computed { round, compute } => {
-                let energy = self.t.energy[device as usize]
-                    .compute
+                let energy = (self.t.energy.device(device).compute)
                     .energy(compute.spikes, compute.synaptic_ops);
-                let dev = &mut self.t.devices[device as usize];
-                dev.steps += compute.steps;
-                dev.spikes += compute.spikes;
-                dev.synaptic_ops += compute.synaptic_ops;
-                dev.energy_compute_j += energy;
+                self.t.devices[device as usize].steps += compute.steps;
+                // Adding nothing leaves the columns as they are: they are made only for figures.
+                if compute.spikes != 0 || compute.synaptic_ops != 0 || energy != 0.0 {
+                    let n = self.t.devices.len();
+                    let learning = self.t.learning.of(device, n);
+                    learning.spikes += compute.spikes;
+                    learning.synaptic_ops += compute.synaptic_ops;
+                    learning.energy_compute_j += energy;
+                }
                 self.record(round).energy_compute_j += energy;
             }
             Note::Curve {
@@ -517,8 +499,7 @@ impl Observer<Fl> for Recorder<'_> {
                 round,
                 start,
             } => {
-                let energy = self.t.energy[device as usize]
-                    .radio
+                let energy = (self.t.energy.device(device).radio)
                     .tx_energy_at(start.airtime, start.power_scale);
                 let dev = &mut self.t.devices[device as usize];
                 dev.uploads_sent += 1;
@@ -540,7 +521,7 @@ impl Observer<Fl> for Recorder<'_> {
                 self.emit(now, EventKind::Skip, "up", device, round, 0);
             }
             LinkReport::Downlink { round, outcome: o } => {
-                let energy = self.t.energy[o.device as usize].radio.rx_energy(o.airtime);
+                let energy = self.t.energy.device(o.device).radio.rx_energy(o.airtime);
                 let dev = &mut self.t.devices[o.device as usize];
                 dev.bytes_down += o.received_bytes;
                 dev.airtime_down_s += o.airtime.as_secs_f64();
@@ -666,12 +647,16 @@ impl Observer<Fl> for Recorder<'_> {
                 evaluation,
                 learner_bytes,
             } => {
-                if let Some(dev) = self.t.devices.get_mut(node.wrapping_sub(1) as usize) {
+                let device = node.wrapping_sub(1);
+                let n = self.t.devices.len();
+                if let Some(dev) = self.t.devices.get_mut(device as usize) {
                     let (accuracy, nll) =
                         evaluation.map_or((f64::NAN, f64::NAN), |e| (e.accuracy, e.nll));
                     dev.accuracy = accuracy;
                     dev.test_nll = nll;
-                    dev.learner_bytes = learner_bytes as u64;
+                    if learner_bytes != 0 {
+                        self.t.learning.of(device, n).learner_bytes = learner_bytes as u64;
+                    }
                 }
             }
         }

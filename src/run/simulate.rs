@@ -115,7 +115,7 @@ pub fn simulate_spread(
         let place = channel.cell_device(d.setup.id);
         records.push(DeviceColumns {
             class: d.class_name,
-            samples: d.setup.samples as u64,
+            samples: u64::from(d.setup.samples),
             place: place.map(|p| (p.distance_m, p.mean_snr_up_db)),
         });
         energy.push(d.energy);
@@ -200,7 +200,6 @@ pub fn simulate_spread(
             .is_none_or(|(ranks, _)| ranks.get(setup.id as usize) == Some(&0));
         let mut model = DeviceNode {
             device: Device::new(setup, protocol.clone()),
-            evaluate_at_end: protocol.evaluates_devices(),
         };
         let part = parts.as_mut().and_then(Iterator::next);
         if let Some((m, _)) = &part {
@@ -254,5 +253,8 @@ pub fn simulate_spread(
         kernel,
         saver.map(|s| -> &mut dyn sim::Saver<Fl> { s }),
     )?;
+    // The channel's tables (a slot per device's upload, its link states) go before the device
+    // records are made: at a million devices they would add hundreds of megabytes to the peak.
+    drop(medium);
     Ok(recorder.finish(stats.events))
 }

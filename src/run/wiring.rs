@@ -154,8 +154,6 @@ fn effects(actions: Vec<Action>, devices: u32, out: &mut Vec<Effect<Fl>>) {
 pub struct DeviceNode {
     /// The protocol.
     pub device: Device,
-    /// Evaluate the final local model on the whole test set.
-    pub evaluate_at_end: bool,
 }
 
 impl sim::Model<Fl> for DeviceNode {
@@ -199,7 +197,7 @@ impl sim::Model<Fl> for DeviceNode {
 
     fn end(&mut self, _ctx: Context, out: &mut Vec<Effect<Fl>>) {
         out.push(Effect::Probe(Probe::Final {
-            evaluate: self.evaluate_at_end,
+            evaluate: self.device.protocol().evaluates_devices(),
         }));
     }
 }
@@ -500,8 +498,11 @@ impl sim::Medium<Fl> for CellMedium {
         encode(self)
     }
 
-    fn wake(&mut self, now: SimTime, out: &mut Vec<Transfer<Fl>>) {
-        while let Some(done) = self.channel.complete_uplink(now) {
+    fn wake(&mut self, now: SimTime, limit: usize, out: &mut Vec<Transfer<Fl>>) {
+        while out.len() < limit {
+            let Some(done) = self.channel.complete_uplink(now) else {
+                break;
+            };
             let (from, msg, sent, damage) = done.tag;
             let msg = measured(msg, done.snr_db);
             if let (Msg::Upload(u), true) = (&msg, damage != Damage::Clean) {

@@ -285,8 +285,17 @@ pub const MAX_WORK: u128 = 100_000_000_000_000;
 /// times stays inside it.
 pub const MAX_VIRTUAL_NS: u128 = 1 << 63;
 
-/// Refuses work that cannot finish: SNN work past [`MAX_WORK`], and local computing or round
-/// deadlines that alone run the virtual clock past [`MAX_VIRTUAL_NS`]. Names the keys.
+/// Most rounds a run may have: a round costs a few events per device, so more would not finish
+/// in days even with one device (and a device's counts stay within 32 bits).
+pub const MAX_ROUNDS: u128 = 1_000_000_000;
+
+/// Most device-rounds (devices x rounds) a run may have: a few events each, at about a million
+/// events per second, the bound is about four days of simulating.
+pub const MAX_DEVICE_ROUNDS: u128 = 100_000_000_000;
+
+/// Refuses work that cannot finish: SNN work past [`MAX_WORK`], rounds past [`MAX_ROUNDS`] or
+/// [`MAX_DEVICE_ROUNDS`], and local computing or round deadlines that alone run the virtual
+/// clock past [`MAX_VIRTUAL_NS`]. Names the keys.
 pub fn check_work(scenario: &Scenario) -> Result<(), String> {
     let fl = &scenario.fl;
     let file = &scenario.source;
@@ -340,6 +349,22 @@ pub fn check_work(scenario: &Scenario) -> Result<(), String> {
                 deadline.0
             ));
         }
+    }
+    if rounds > MAX_ROUNDS {
+        return Err(format!(
+            "{file}: fl.steps / (fl.tau x snn.delta_s) = {} / ({} x {}) is {rounds} rounds, more \
+             than the {MAX_ROUNDS:.0e} a run may have; raise fl.tau or lower fl.steps",
+            fl.steps, fl.tau, scenario.snn.delta_s
+        ));
+    }
+    let device_rounds = u128::from(fl.devices).saturating_mul(rounds);
+    if device_rounds > MAX_DEVICE_ROUNDS {
+        return Err(format!(
+            "{file}: fl.devices = {} x {rounds} rounds (fl.steps / (fl.tau x snn.delta_s)) is \
+             {device_rounds:.1e} device-rounds, more than the {MAX_DEVICE_ROUNDS:.0e} that finish \
+             in about four days; lower fl.devices or fl.steps, or raise fl.tau",
+            fl.devices
+        ));
     }
     Ok(())
 }
@@ -443,9 +468,22 @@ mod tests {
         let systems = scenario(&[
             "fl.devices=100000",
             "fl.steps=100000000",
+            "fl.tau=100000",
             "fl.systems_only=true",
         ]);
         assert_eq!(check_work(&systems), Ok(()));
+        // Systems-only runs are bounded by their rounds.
+        let many = scenario(&["fl.steps=2000000000", "fl.tau=1", "fl.systems_only=true"]);
+        let e = check_work(&many).unwrap_err();
+        assert!(e.contains("rounds") && e.contains("fl.tau"), "{e}");
+        let crowded = scenario(&[
+            "fl.devices=1000000",
+            "fl.steps=100000000",
+            "fl.tau=1",
+            "fl.systems_only=true",
+        ]);
+        let e = check_work(&crowded).unwrap_err();
+        assert!(e.contains("device-rounds") && e.contains("fl.devices"), "{e}");
         let slow = scenario(&["fl.steps=1000000000000000", "fl.systems_only=true"]);
         let e = check_work(&slow).unwrap_err();
         assert!(e.contains("device_class[0].step_time"), "{e}");

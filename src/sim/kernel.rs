@@ -104,7 +104,8 @@ type Probing<S> = (NodeId, Pending<ProbeResult<S>, ProbeRequest<S>>);
 
 /// Capacity a reused buffer keeps between events. A broadcast to every device fills the
 /// transfer and report buffers with one entry per device (tens of bytes each); kept whole, they
-/// would weigh on the peak of the upload rounds that follow.
+/// would weigh on the peak of the upload rounds that follow. A wake-up of the medium hands over
+/// at most this many transfers at a time.
 const KEPT_CAPACITY: usize = 1024;
 
 /// `buf` (emptied) to be reused: its capacity cut back to [`KEPT_CAPACITY`].
@@ -414,8 +415,14 @@ impl<'a, S: System> Kernel<'a, S> {
                     if version == self.wake_version {
                         self.wake = None;
                         let mut transfers = std::mem::take(&mut self.transfers);
-                        self.medium.wake(t, &mut transfers);
-                        self.schedule_transfers(&mut transfers);
+                        loop {
+                            self.medium.wake(t, KEPT_CAPACITY, &mut transfers);
+                            let more = transfers.len() >= KEPT_CAPACITY;
+                            self.schedule_transfers(&mut transfers);
+                            if !more {
+                                break;
+                            }
+                        }
                         self.transfers = kept(transfers);
                         self.reschedule_wake();
                     }

@@ -232,8 +232,10 @@ pub trait Medium<S: System> {
         None
     }
 
-    /// Wakes the medium at `now`: the copies it can now schedule go to `out`.
-    fn wake(&mut self, _now: SimTime, _out: &mut Vec<Transfer<S>>) {}
+    /// Wakes the medium at `now`: the copies it can now schedule go to `out`, at most `limit` of
+    /// them. While it hands over `limit`, the kernel wakes it again at once (the same wake-up:
+    /// a round's uploads that all complete at one instant are not held in one buffer).
+    fn wake(&mut self, _now: SimTime, _limit: usize, _out: &mut Vec<Transfer<S>>) {}
 
     /// A timeline event for the medium falls due at `now`: copies it schedules go to `out`, what
     /// it reports to `reports`.

@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::time::{SimDuration, SimTime};
+use std::collections::VecDeque;
 
 struct Ring;
 
@@ -646,4 +647,117 @@ fn actors_go_to_arbiters_in_contiguous_even_runs() {
             assert!(even(0).abs_diff(even(1)) <= 1, "{count:?}");
         }
     }
+}
+
+/// Sends its id to node 0 at the start; node 0 notes what it receives.
+struct Sender;
+
+impl Model<Ring> for Sender {
+    fn handle(
+        &mut self,
+        ctx: Context,
+        input: Input<Ring>,
+        out: &mut Vec<Effect<Ring>>,
+    ) -> Result<(), String> {
+        match input {
+            Input::Start if ctx.node > 0 => out.push(Effect::Send {
+                to: vec![0],
+                msg: u64::from(ctx.node),
+            }),
+            Input::Message { msg, .. } => out.push(Effect::Note((ctx.now, msg))),
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn save(&self) -> Result<Bytes, String> {
+        Ok(Bytes::default())
+    }
+}
+
+/// Holds every message until [`Gate::OPEN`], then hands them all over at one wake-up, as many
+/// as the kernel takes at a time (or, `all_at_once`, every one at the first call); notes how
+/// many it handed over at each call.
+#[derive(Default)]
+struct Gate {
+    held: VecDeque<Transfer<Ring>>,
+    handed: Vec<usize>,
+    all_at_once: bool,
+}
+
+impl Gate {
+    const OPEN: SimTime = SimTime(50_000_000);
+}
+
+impl Medium<Ring> for Gate {
+    fn send(
+        &mut self,
+        now: SimTime,
+        from: NodeId,
+        to: &[NodeId],
+        msg: u64,
+        _out: &mut Vec<Transfer<Ring>>,
+        reports: &mut Vec<()>,
+    ) -> Result<(), String> {
+        for &to in to {
+            self.held.push_back(Transfer {
+                at: Gate::OPEN,
+                from,
+                to,
+                sent: now,
+                delivered: true,
+                msg,
+            });
+            reports.push(());
+        }
+        Ok(())
+    }
+
+    fn next_wake(&self) -> Option<SimTime> {
+        (!self.held.is_empty()).then_some(Gate::OPEN)
+    }
+
+    fn wake(&mut self, _now: SimTime, limit: usize, out: &mut Vec<Transfer<Ring>>) {
+        let n = match self.all_at_once {
+            true => self.held.len(),
+            false => limit.min(self.held.len()),
+        };
+        out.extend(self.held.drain(..n));
+        self.handed.push(n);
+    }
+
+    fn save(&self) -> Result<Bytes, String> {
+        Ok(Bytes::default())
+    }
+}
+
+#[test]
+fn a_wake_up_with_more_transfers_than_a_buffer_holds_hands_over_all_of_them_in_order() {
+    let senders = 2_999u64;
+    let gated = |all_at_once: bool| {
+        let nodes = (0..=senders)
+            .map(|_| Node {
+                model: Box::new(Sender) as Box<dyn Model<Ring>>,
+                worker: Box::new(Squarer { last: 0 }) as Box<dyn Worker<Ring>>,
+            })
+            .collect();
+        let mut gate = Gate {
+            all_at_once,
+            ..Gate::default()
+        };
+        let mut log = Log::default();
+        let stats = run(nodes, &mut gate, &mut log, Vec::new(), 1).expect("the gate runs");
+        (gate.handed, log.notes, stats)
+    };
+    let (handed, notes, stats) = gated(false);
+    // At most a buffer's worth at a time, asked again while the buffer came back full.
+    assert_eq!(handed, vec![1_024, 1_024, 951]);
+    // Every message arrives at the instant the gate opens, in the order of their senders.
+    let expected: Vec<_> = (1..=senders).map(|s| (0, Gate::OPEN, s)).collect();
+    assert_eq!(notes, expected);
+    // All within the one wake-up: as many events as when the gate hands over all at once.
+    let (handed, notes, all) = gated(true);
+    assert_eq!(handed, vec![2_999, 0]);
+    assert_eq!(notes, expected);
+    assert_eq!(stats, all);
 }

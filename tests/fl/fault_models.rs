@@ -51,11 +51,13 @@ fn device(mode: Mode) -> Device {
             id: 3,
             samples: 40,
             step_time: SimDuration::from_micros(STEP_US),
-            lookahead: SimDuration::from_micros(1_000),
             uplink: Arc::new(link()),
             first_round: true,
         },
-        Arc::new(protocol(mode)),
+        Arc::new(Protocol {
+            lookahead: SimDuration::from_micros(1_000),
+            ..protocol(mode)
+        }),
     )
 }
 

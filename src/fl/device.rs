@@ -237,7 +237,9 @@ impl Device {
                     return;
                 }
                 let round = self.chunk.as_ref().map(|c| c.round);
-                f.resume_round = round.or(self.queued.as_ref().and_then(|q| q.front().copied())).or(f.resume_round);
+                f.resume_round = round
+                    .or(self.queued.as_ref().and_then(|q| q.front().copied()))
+                    .or(f.resume_round);
                 f.epoch += 1;
                 f.ticket += 1;
                 f.held = None;

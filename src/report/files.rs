@@ -85,21 +85,32 @@ impl Drop for RunDir {
     }
 }
 
-/// Writes `rows` as CSV with a header row to `path`, through a temporary file and a rename.
+/// Writes `rows` as CSV with a header row to `path`, through a temporary file and a rename; the
+/// rows are encoded straight into the file (a million devices' rows are not held in memory).
 pub fn write_csv<T: Serialize>(path: &Path, rows: &[T]) -> Result<(), ReportError> {
-    let encode = |e: csv::Error| ReportError::Encode {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    };
-    let mut w = csv::Writer::from_writer(Vec::new());
-    for row in rows {
-        w.serialize(row).map_err(encode)?;
-    }
-    let bytes = w.into_inner().map_err(|e| ReportError::Encode {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    })?;
-    write_atomic(path, &bytes)
+    write_atomic_with(path, |tmp, out| {
+        let failed = |e: csv::Error| match e.is_io_error() {
+            false => ReportError::Encode {
+                path: path.to_path_buf(),
+                message: e.to_string(),
+            },
+            true => match e.into_kind() {
+                csv::ErrorKind::Io(source) => ReportError::Io {
+                    path: tmp.to_path_buf(),
+                    source,
+                },
+                kind => ReportError::Encode {
+                    path: path.to_path_buf(),
+                    message: format!("{kind:?}"),
+                },
+            },
+        };
+        let mut w = csv::Writer::from_writer(out);
+        for row in rows {
+            w.serialize(row).map_err(failed)?;
+        }
+        w.flush().map_err(io(tmp))
+    })
 }
 
 /// Writes `value` as pretty JSON to `path`, through a temporary file and a rename.
@@ -232,15 +243,26 @@ pub fn rename(from: &Path, to: &Path) -> Result<(), ReportError> {
 /// Writes `bytes` to `path` through a temporary file and a rename: readers see the old file or
 /// the whole new one, never a part.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
+    write_atomic_with(path, |tmp, out| out.write_all(bytes).map_err(io(tmp)))
+}
+
+/// Writes `path` through a temporary file beside it and a rename: `fill` writes the contents
+/// into the temporary file, whose path it is handed for its errors.
+fn write_atomic_with(
+    path: &Path,
+    fill: impl FnOnce(&Path, &mut BufWriter<File>) -> Result<(), ReportError>,
+) -> Result<(), ReportError> {
     let tmp = temp_beside(path);
     clear_temp(&tmp)?;
-    let mut file = fs::OpenOptions::new()
+    let file = fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .open(&tmp)
         .map_err(io(&tmp))?;
-    file.write_all(bytes).map_err(io(&tmp))?;
-    drop(file);
+    let mut out = BufWriter::new(file);
+    fill(&tmp, &mut out)?;
+    out.flush().map_err(io(&tmp))?;
+    drop(out);
     rename(&tmp, path)
 }
 

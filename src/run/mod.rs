@@ -2,8 +2,9 @@
 //! channel) -> the FL models wired into the kernel -> run folder; and central training.
 
 pub mod checkpoint;
-pub mod faults;
 mod device_tally;
+pub mod faults;
+mod heap;
 mod recorder;
 mod simulate;
 pub mod spread;

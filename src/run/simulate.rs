@@ -253,8 +253,10 @@ pub fn simulate_spread(
         kernel,
         saver.map(|s| -> &mut dyn sim::Saver<Fl> { s }),
     )?;
-    // The channel's tables (a slot per device's upload, its link states) go before the device
-    // records are made: at a million devices they would add hundreds of megabytes to the peak.
+    // The channel's tables (a slot per device's upload, its link states) and the memory the
+    // nodes freed go before the device records are made: at a million devices they would add
+    // hundreds of megabytes to the peak.
     drop(medium);
+    super::heap::release_free_pages();
     Ok(recorder.finish(stats.events))
 }

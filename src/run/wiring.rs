@@ -8,7 +8,7 @@ use crate::fl::{
     FaultKind, GlobalEvaluator, Job, LocalModel, Msg, Note, Probe, Reading, Timer, Trained, Upload,
 };
 use crate::net::{Channel, Damage, DownlinkOutcome, NetError, PathFaults, UploadStart};
-use crate::sim::{self, Bytes, Context, Effect, Input, NodeId, Transfer};
+use crate::sim::{self, Bytes, Context, Effect, Input, NodeId, Outbox, Transfer};
 use crate::time::SimTime;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -422,8 +422,7 @@ impl sim::Medium<Fl> for CellMedium {
         from: NodeId,
         to: &[NodeId],
         msg: Msg,
-        out: &mut Vec<Transfer<Fl>>,
-        reports: &mut Vec<LinkReport>,
+        out: &mut dyn Outbox<Fl>,
     ) -> Result<(), FlError> {
         match &msg {
             Msg::Upload(upload) => {
@@ -443,18 +442,18 @@ impl sim::Medium<Fl> for CellMedium {
                 .map_err(|error| FlError::Net { round, error })?;
                 match started {
                     Some(start) => {
-                        reports.push(LinkReport::Upload {
+                        out.report(LinkReport::Upload {
                             device,
                             round,
                             start,
                         });
                     }
-                    None => reports.push(LinkReport::UploadSkipped { device, round }),
+                    None => out.report(LinkReport::UploadSkipped { device, round }),
                 }
             }
             Msg::Skip { .. } => {
                 for &to in to {
-                    out.push(Transfer {
+                    out.transfer(Transfer {
                         at: now,
                         from,
                         to,
@@ -467,12 +466,9 @@ impl sim::Medium<Fl> for CellMedium {
             Msg::Global(global) => {
                 let receivers: Vec<u32> = to.iter().map(|&n| n - 1).collect();
                 let bytes = crate::fl::compress::broadcast_bytes(&global.model);
-                // One copy per receiver: room for exactly as many (not grown by doubling).
-                out.reserve_exact(receivers.len());
-                reports.reserve_exact(receivers.len());
                 self.channel
                     .broadcast_each(now, &receivers, bytes, |outcome| {
-                        out.push(Transfer {
+                        out.transfer(Transfer {
                             at: outcome.arrival,
                             from,
                             to: node_of(outcome.device),
@@ -480,7 +476,7 @@ impl sim::Medium<Fl> for CellMedium {
                             delivered: outcome.delivered,
                             msg: msg.clone(),
                         });
-                        reports.push(LinkReport::Downlink {
+                        out.report(LinkReport::Downlink {
                             round: global.round,
                             outcome,
                         });
@@ -498,17 +494,14 @@ impl sim::Medium<Fl> for CellMedium {
         encode(self)
     }
 
-    fn wake(&mut self, now: SimTime, limit: usize, out: &mut Vec<Transfer<Fl>>) {
-        while out.len() < limit {
-            let Some(done) = self.channel.complete_uplink(now) else {
-                break;
-            };
+    fn wake(&mut self, now: SimTime, out: &mut dyn Outbox<Fl>) {
+        while let Some(done) = self.channel.complete_uplink(now) {
             let (from, msg, sent, damage) = done.tag;
             let msg = measured(msg, done.snr_db);
             if let (Msg::Upload(u), true) = (&msg, damage != Damage::Clean) {
                 self.damaged.insert((u.device, u.round), damage);
             }
-            out.push(Transfer {
+            out.transfer(Transfer {
                 at: done.arrival,
                 from,
                 to: BASE_STATION,
@@ -519,13 +512,7 @@ impl sim::Medium<Fl> for CellMedium {
         }
     }
 
-    fn event(
-        &mut self,
-        now: SimTime,
-        fault: FaultEvent,
-        _out: &mut Vec<Transfer<Fl>>,
-        reports: &mut Vec<LinkReport>,
-    ) {
+    fn event(&mut self, now: SimTime, fault: FaultEvent, out: &mut dyn Outbox<Fl>) {
         match fault.kind {
             FaultKind::Crash | FaultKind::Pause => {
                 for &d in &fault.devices {
@@ -540,7 +527,7 @@ impl sim::Medium<Fl> for CellMedium {
                 if fault.start {
                     for flight in self.channel.abort_uploads(now, &fault.devices) {
                         if let (_, Msg::Upload(u), ..) = flight {
-                            reports.push(LinkReport::UploadAborted {
+                            out.report(LinkReport::UploadAborted {
                                 device: u.device,
                                 round: u.round,
                             });

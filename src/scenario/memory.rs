@@ -483,7 +483,10 @@ mod tests {
             "fl.systems_only=true",
         ]);
         let e = check_work(&crowded).unwrap_err();
-        assert!(e.contains("device-rounds") && e.contains("fl.devices"), "{e}");
+        assert!(
+            e.contains("device-rounds") && e.contains("fl.devices"),
+            "{e}"
+        );
         let slow = scenario(&["fl.steps=1000000000000000", "fl.systems_only=true"]);
         let e = check_work(&slow).unwrap_err();
         assert!(e.contains("device_class[0].step_time"), "{e}");

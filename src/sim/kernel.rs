@@ -12,8 +12,8 @@ use super::arrivals::Arrivals;
 use super::calendar::{Calendar, Due};
 use super::host::{Host, PostJob, RunJob, SaveWorker, TakeProbe};
 use super::model::{
-    Context, Effect, Input, Medium, Model, NodeId, Observer, Scheduled, System, Target, Transfer,
-    When, Worker,
+    Context, Effect, Input, Medium, Model, NodeId, Observer, Outbox, Scheduled, System, Target,
+    Transfer, When, Worker,
 };
 use super::snapshot::{PartsView, Saver};
 use super::transport::{Ticket, Transport, TransportError};
@@ -102,10 +102,8 @@ type Work<S> = (NodeId, Pending<WorkResult<S>, WorkRequest<S>>);
 /// A probe taken: its node and its reading.
 type Probing<S> = (NodeId, Pending<ProbeResult<S>, ProbeRequest<S>>);
 
-/// Capacity a reused buffer keeps between events. A broadcast to every device fills the
-/// transfer and report buffers with one entry per device (tens of bytes each); kept whole, they
-/// would weigh on the peak of the upload rounds that follow. A wake-up of the medium hands over
-/// at most this many transfers at a time.
+/// Capacity a reused buffer keeps between events: one that once held an entry per device
+/// (tens of bytes each) would weigh on the peak of the rounds that follow.
 const KEPT_CAPACITY: usize = 1024;
 
 /// `buf` (emptied) to be reused: its capacity cut back to [`KEPT_CAPACITY`].
@@ -115,6 +113,31 @@ fn kept<T>(mut buf: Vec<T>) -> Vec<T> {
         buf.shrink_to(KEPT_CAPACITY);
     }
     buf
+}
+
+/// What the medium sends, put on the calendar and passed on as it is handed over.
+struct Posting<'k, S: System> {
+    now: SimTime,
+    cal: &'k mut Calendar<Event<S>>,
+    arrivals: &'k mut [Arrivals],
+    observer: &'k mut dyn Observer<S>,
+    /// The node whose message it is, told of each report (none for the medium's own doings).
+    sender: Option<&'k mut Box<dyn Model<S>>>,
+}
+
+impl<S: System> Outbox<S> for Posting<'_, S> {
+    fn transfer(&mut self, transfer: Transfer<S>) {
+        self.arrivals[transfer.to as usize].push(transfer.at);
+        self.cal
+            .schedule(transfer.at, transfer.from, Event::Arrival(transfer));
+    }
+
+    fn report(&mut self, report: S::Report) {
+        if let Some(sender) = self.sender.as_mut() {
+            sender.sent(&report);
+        }
+        self.observer.report(self.now, report);
+    }
 }
 
 /// Probes awaited at most this far behind the newest one (bounds memory, keeps actors busy).
@@ -196,7 +219,6 @@ pub(super) struct Kernel<'a, S: System> {
     events: u64,
     /// Buffers reused from event to event.
     effects: Vec<Effect<S>>,
-    transfers: Vec<Transfer<S>>,
     reports: Vec<S::Report>,
 }
 
@@ -248,7 +270,6 @@ impl<'a, S: System> Kernel<'a, S> {
             cues,
             events: 0,
             effects: Vec::new(),
-            transfers: Vec::new(),
             reports: Vec::new(),
         }
     }
@@ -398,15 +419,8 @@ impl<'a, S: System> Kernel<'a, S> {
                     match target {
                         Target::Node(node) => self.handle(node, Input::Event(*event)).await?,
                         Target::Medium => {
-                            let mut transfers = std::mem::take(&mut self.transfers);
-                            let mut reports = std::mem::take(&mut self.reports);
-                            self.medium.event(t, *event, &mut transfers, &mut reports);
-                            for report in reports.drain(..) {
-                                self.observer.report(t, report);
-                            }
-                            self.schedule_transfers(&mut transfers);
-                            self.transfers = kept(transfers);
-                            self.reports = kept(reports);
+                            let (medium, mut out) = self.posting(None);
+                            medium.event(t, *event, &mut out);
                             self.reschedule_wake();
                         }
                     }
@@ -414,16 +428,8 @@ impl<'a, S: System> Kernel<'a, S> {
                 Event::Wake { version } => {
                     if version == self.wake_version {
                         self.wake = None;
-                        let mut transfers = std::mem::take(&mut self.transfers);
-                        loop {
-                            self.medium.wake(t, KEPT_CAPACITY, &mut transfers);
-                            let more = transfers.len() >= KEPT_CAPACITY;
-                            self.schedule_transfers(&mut transfers);
-                            if !more {
-                                break;
-                            }
-                        }
-                        self.transfers = kept(transfers);
+                        let (medium, mut out) = self.posting(None);
+                        medium.wake(t, &mut out);
                         self.reschedule_wake();
                     }
                 }
@@ -507,18 +513,8 @@ impl<'a, S: System> Kernel<'a, S> {
         for effect in effects.drain(..) {
             match effect {
                 Effect::Send { to, msg } => {
-                    let mut transfers = std::mem::take(&mut self.transfers);
-                    let mut reports = std::mem::take(&mut self.reports);
-                    let sent = self
-                        .medium
-                        .send(now, node, &to, msg, &mut transfers, &mut reports);
-                    for report in reports.drain(..) {
-                        self.models[node as usize].sent(&report);
-                        self.observer.report(now, report);
-                    }
-                    self.schedule_transfers(&mut transfers);
-                    self.transfers = kept(transfers);
-                    self.reports = kept(reports);
+                    let (medium, mut out) = self.posting(Some(node));
+                    let sent = medium.send(now, node, &to, msg, &mut out);
                     sent.map_err(failed)?;
                     self.reschedule_wake();
                 }
@@ -599,13 +595,18 @@ impl<'a, S: System> Kernel<'a, S> {
         Ok(())
     }
 
-    /// Puts `transfers` (left empty) on the calendar.
-    fn schedule_transfers(&mut self, transfers: &mut Vec<Transfer<S>>) {
-        for transfer in transfers.drain(..) {
-            self.arrivals[transfer.to as usize].push(transfer.at);
-            self.cal
-                .schedule(transfer.at, transfer.from, Event::Arrival(transfer));
-        }
+    /// The medium, and where what it sends now goes: on the calendar, and its reports to
+    /// `sender`'s model (if a node sent it) and the observer.
+    fn posting(&mut self, sender: Option<NodeId>) -> (&mut (dyn Medium<S> + 'a), Posting<'_, S>) {
+        let sender = sender.map(|node| &mut self.models[node as usize]);
+        let out = Posting {
+            now: self.now,
+            cal: &mut self.cal,
+            arrivals: &mut self.arrivals,
+            observer: &mut *self.observer,
+            sender,
+        };
+        (&mut *self.medium, out)
     }
 
     /// Keeps one wake-up on the calendar, at the medium's next one (the ones it replaces pop and

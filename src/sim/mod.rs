@@ -20,8 +20,8 @@ mod transport;
 pub use calendar::Calendar;
 pub use kernel::{KernelStats, Resume};
 pub use model::{
-    Context, Effect, Input, Medium, Model, NodeId, Observer, Scheduled, System, Target, Transfer,
-    When, Worker,
+    Context, Effect, Input, Medium, Model, NodeId, Observer, Outbox, Scheduled, System, Target,
+    Transfer, When, Worker,
 };
 pub use snapshot::{decode, encode, encode_into, Bytes, Encoder, Saver};
 

@@ -213,18 +213,27 @@ pub struct Transfer<S: System> {
     pub msg: S::Msg,
 }
 
+/// Where the medium puts what it sends: each copy is scheduled and each report passed on as it
+/// is handed over (a broadcast to a million devices is never held in a list).
+pub trait Outbox<S: System> {
+    /// Schedules a copy.
+    fn transfer(&mut self, transfer: Transfer<S>);
+
+    /// Passes a report on: to the sender's model (for a message it sent) and the observer.
+    fn report(&mut self, report: S::Report);
+}
+
 /// The only path between nodes: it decides when, and whether, each message arrives.
 pub trait Medium<S: System> {
-    /// `from` sends `msg` to `to` at `now`: schedule its copies in `out` (now, or after a later
-    /// [`Medium::wake`]) and report each transmission in `reports`.
+    /// `from` sends `msg` to `to` at `now`: its copies go to `out` (now, or after a later
+    /// [`Medium::wake`]), with a report of each transmission.
     fn send(
         &mut self,
         now: SimTime,
         from: NodeId,
         to: &[NodeId],
         msg: S::Msg,
-        out: &mut Vec<Transfer<S>>,
-        reports: &mut Vec<S::Report>,
+        out: &mut dyn Outbox<S>,
     ) -> Result<(), S::Error>;
 
     /// When the medium next needs to be woken (a shared resource frees up), if ever.
@@ -232,21 +241,12 @@ pub trait Medium<S: System> {
         None
     }
 
-    /// Wakes the medium at `now`: the copies it can now schedule go to `out`, at most `limit` of
-    /// them. While it hands over `limit`, the kernel wakes it again at once (the same wake-up:
-    /// a round's uploads that all complete at one instant are not held in one buffer).
-    fn wake(&mut self, _now: SimTime, _limit: usize, _out: &mut Vec<Transfer<S>>) {}
+    /// Wakes the medium at `now`: the copies it can now schedule go to `out`.
+    fn wake(&mut self, _now: SimTime, _out: &mut dyn Outbox<S>) {}
 
-    /// A timeline event for the medium falls due at `now`: copies it schedules go to `out`, what
-    /// it reports to `reports`.
-    fn event(
-        &mut self,
-        _now: SimTime,
-        _event: S::Event,
-        _out: &mut Vec<Transfer<S>>,
-        _reports: &mut Vec<S::Report>,
-    ) {
-    }
+    /// A timeline event for the medium falls due at `now`: the copies it schedules and what it
+    /// reports go to `out` (its reports to the observer only).
+    fn event(&mut self, _now: SimTime, _event: S::Event, _out: &mut dyn Outbox<S>) {}
 
     /// A copy reaches its receiver at `now`: the medium's last word on whether it arrives (a
     /// path that broke while it was on its way); what it reports goes to `reports`.

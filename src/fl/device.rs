@@ -65,7 +65,8 @@ pub struct Device {
     protocol: Arc<Protocol>,
     chunk: Option<Chunk>,
     /// Rounds it was asked to take part in while busy, in order (boxed: most devices never
-    /// queue one, and a million devices each hold the field).
+    /// queue one, and a million devices each hold the field: 8 bytes, not a queue's 32).
+    #[allow(clippy::box_collection)]
     queued: Option<Box<VecDeque<u64>>>,
     adopt: Option<Arc<Broadcast>>,
     steps_done: u64,

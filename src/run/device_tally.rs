@@ -4,8 +4,17 @@
 //! made only once a device reports learning figures (never in a systems-only run), and the
 //! energy models are held once per distinct model, with an index per device.
 
-use super::recorder::DeviceEnergy;
+use crate::net::{ComputeEnergy, RadioEnergy};
 use std::collections::HashMap;
+
+/// A device's energy models.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct DeviceEnergy {
+    /// Radio powers.
+    pub radio: RadioEnergy,
+    /// Energy per spike and per synaptic operation.
+    pub compute: ComputeEnergy,
+}
 
 /// A device's running columns of `devices.csv` that every run has (104 bytes).
 #[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
@@ -105,7 +114,6 @@ impl EnergyModels {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::net::{ComputeEnergy, RadioEnergy};
 
     fn energy(tx: f64, per_spike: f64) -> DeviceEnergy {
         DeviceEnergy {

@@ -11,7 +11,8 @@ pub mod spread;
 pub mod train;
 mod wiring;
 
-pub use recorder::{DeviceColumns, DeviceEnergy, Recorder};
+pub use device_tally::DeviceEnergy;
+pub use recorder::{DeviceColumns, Recorder};
 pub use simulate::{simulate, simulate_saving, simulate_spread, DeviceParts, Elsewhere, Setup};
 pub use wiring::{node_of, CellMedium, Fl, FlError, FlWorker, Flight, LinkReport, BASE_STATION};
 

@@ -2,24 +2,14 @@
 //! arrivals, probe readings) into the rows of `rounds.csv`, `devices.csv`, `curves.csv` and
 //! `events.jsonl`. Rounds go to the sink in round order, once complete.
 
-use super::device_tally::{DeviceTally, EnergyModels, Learning};
+use super::device_tally::{DeviceEnergy, DeviceTally, EnergyModels, Learning};
 use super::wiring::{Fl, LinkReport};
 use crate::fl::{FaultEvent, FaultKind, Msg, Note, Protocol, Reading};
-use crate::net::{ComputeEnergy, RadioEnergy};
 use crate::report::{CurvePoint, DeviceRecord, EventKind, NetEvent, RoundRecord, RunResult, Sink};
 use crate::sim::{Bytes, NodeId, Observer, Target, Transfer};
 use crate::snn::Evaluation;
 use crate::time::SimTime;
 use std::collections::{BTreeMap, BTreeSet};
-
-/// A device's energy models.
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
-pub struct DeviceEnergy {
-    /// Radio powers.
-    pub radio: RadioEnergy,
-    /// Energy per spike and per synaptic operation.
-    pub compute: ComputeEnergy,
-}
 
 #[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 struct LocalSum {

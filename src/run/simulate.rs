@@ -1,6 +1,7 @@
 //! Assembly: a run's ready objects wired into the kernel as node models, workers and the medium.
 
-use super::recorder::{DeviceColumns, DeviceEnergy, Recorder};
+use super::device_tally::DeviceEnergy;
+use super::recorder::{DeviceColumns, Recorder};
 use super::wiring::{
     decode, BaseStationNode, CellMedium, DeviceNode, Fl, FlError, FlWorker, Flight,
 };

@@ -8,8 +8,8 @@
 //! global model already on its way, so that a model arriving mid-round is adopted at the first step
 //! boundary after its arrival.
 
-use crate::fl::compress::{payload_bytes, Broadcast};
-use crate::fl::message::{Action, GlobalModel, Job, Msg, Note, Timer, Trained, Upload};
+use crate::fl::compress::{payload_bytes, Broadcast, EncodedUpload};
+use crate::fl::message::{Action, GlobalModel, Job, Msg, Note, StandIn, Timer, Trained, Upload};
 use crate::fl::{FaultEvent, FaultKind, Mode, Protocol};
 use crate::net::{tx_time, LinkConfig};
 use crate::time::{SimDuration, SimTime};
@@ -460,12 +460,7 @@ impl Device {
     }
 
     /// Sends the upload, unless it would break a budget.
-    fn upload(
-        &mut self,
-        round: u64,
-        payload: crate::fl::compress::EncodedUpload,
-        out: &mut Vec<Action>,
-    ) {
+    fn upload(&mut self, round: u64, payload: EncodedUpload, out: &mut Vec<Action>) {
         let uplink = &self.setup.uplink;
         let planned = uplink.packet_format().map_or(payload_bytes(&payload), |f| {
             f.wire_bytes(payload_bytes(&payload))
@@ -486,13 +481,21 @@ impl Device {
             }));
             return;
         }
-        out.push(Action::ToBaseStation(Msg::Upload(Arc::new(Upload {
-            device: self.setup.id,
-            round,
-            samples: self.setup.samples,
-            payload,
-            channel_quality_db: None,
-        }))));
+        let msg = match (&payload, u32::try_from(round)) {
+            (EncodedUpload::SizeOnly { .. }, Ok(round)) => Msg::StandIn(StandIn {
+                device: self.setup.id,
+                round,
+                samples: self.setup.samples,
+            }),
+            _ => Msg::Upload(Arc::new(Upload {
+                device: self.setup.id,
+                round,
+                samples: self.setup.samples,
+                payload,
+                channel_quality_db: None,
+            })),
+        };
+        out.push(Action::ToBaseStation(msg));
     }
 }
 
@@ -599,6 +602,33 @@ mod tests {
                 _ => None,
             })
             .collect()
+    }
+
+    #[test]
+    fn a_size_only_upload_goes_as_a_stand_in_carried_in_the_message() {
+        let mut dev = device(protocol(Mode::Sync), 1_000);
+        dev.handle(t(0), None, DeviceInput::Start);
+        let stand_in = DeviceInput::Trained(Trained {
+            compute: ComputeTotals::default(),
+            evaluation: None,
+            upload: Some(EncodedUpload::SizeOnly { bytes: 43_360 }),
+            epoch: 0,
+        });
+        let done = dev.handle(t(100), None, stand_in);
+        let Some(Action::ToBaseStation(msg)) = done.last() else {
+            panic!("an upload: {done:?}");
+        };
+        let expected = StandIn {
+            device: 3,
+            round: 0,
+            samples: 40,
+        };
+        assert!(matches!(msg, Msg::StandIn(s) if *s == expected), "{msg:?}");
+        assert_eq!(msg.upload_of(), Some((3, 0)));
+        let upload = expected.upload(43_360, Some(7.5));
+        assert_eq!(upload.payload, EncodedUpload::SizeOnly { bytes: 43_360 });
+        assert_eq!((upload.device, upload.round, upload.samples), (3, 0, 40));
+        assert_eq!(upload.channel_quality_db, Some(7.5));
     }
 
     #[test]

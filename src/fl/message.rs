@@ -14,6 +14,11 @@ use std::sync::Arc;
 pub enum Msg {
     /// A device's model after a round of local steps (uplink).
     Upload(Arc<Upload>),
+    /// A systems-only device's upload, carried whole in the message: no allocation, and nothing
+    /// to fetch from elsewhere in memory when it arrives. It stands for an [`Upload`] of the
+    /// run's stand-in size (`Codec::upload_bytes`, which the medium and the base station know)
+    /// carrying no values.
+    StandIn(StandIn),
     /// A device tells the base station it skips round `round` to keep within its budget. Budgets
     /// are part of the configuration the base station knows, so this costs no airtime: it stands
     /// for the base station's own knowledge, and arrives at once.
@@ -25,6 +30,43 @@ pub enum Msg {
     },
     /// The global model after round `round` (downlink, to every device).
     Global(#[serde(with = "crate::sim::shared")] Arc<GlobalModel>),
+}
+
+impl Msg {
+    /// The sender and round of an upload, a full one or a stand-in.
+    pub fn upload_of(&self) -> Option<(u32, u64)> {
+        match self {
+            Msg::Upload(u) => Some((u.device, u.round)),
+            Msg::StandIn(s) => Some((s.device, u64::from(s.round))),
+            Msg::Skip { .. } | Msg::Global(_) => None,
+        }
+    }
+}
+
+/// A systems-only upload in 12 bytes: a round past 2^32 - 1 (which validation refuses) would go
+/// as a full [`Upload`].
+#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct StandIn {
+    /// The sender.
+    pub device: u32,
+    /// The round it answers.
+    pub round: u32,
+    /// The sender's local examples (the aggregation weight).
+    pub samples: u32,
+}
+
+impl StandIn {
+    /// The upload it stands for: a size-only payload of `bytes` \[B\], measured at
+    /// `channel_quality_db`.
+    pub fn upload(self, bytes: u64, channel_quality_db: Option<f64>) -> Upload {
+        Upload {
+            device: self.device,
+            round: u64::from(self.round),
+            samples: self.samples,
+            payload: EncodedUpload::SizeOnly { bytes },
+            channel_quality_db,
+        }
+    }
 }
 
 /// An upload.

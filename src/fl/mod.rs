@@ -25,7 +25,9 @@ pub use device_set::DeviceSet;
 pub use evaluator::GlobalEvaluator;
 pub use fault::{Fault, FaultEvent, FaultKind, FaultTime, OutagePolicy};
 pub use local::{test_example, ComputeTotals, DeviceStreams, LocalError, LocalModel};
-pub use message::{Action, GlobalModel, Job, Msg, Note, Probe, Reading, Timer, Trained, Upload};
+pub use message::{
+    Action, GlobalModel, Job, Msg, Note, Probe, Reading, StandIn, Timer, Trained, Upload,
+};
 pub use protocol::Protocol;
 pub use schedule::{Scheduler, Scheduling};
 

@@ -595,13 +595,16 @@ impl Observer<Fl> for Recorder<'_> {
             }
             // The base station notes a delivered upload as it takes it in: the device's tally
             // is fetched meanwhile.
-            Msg::Upload(upload) if transfer.delivered => {
-                if let Some(tally) = self.t.devices.get(upload.device as usize) {
+            Msg::Upload(_) | Msg::StandIn(_) if transfer.delivered => {
+                let device = transfer.from.wrapping_sub(1);
+                if let Some(tally) = self.t.devices.get(device as usize) {
                     crate::prefetch::prefetch(&tally.uploads_delivered);
                 }
             }
-            Msg::Upload(upload) => {
-                let (device, round) = (upload.device, upload.round);
+            Msg::Upload(_) | Msg::StandIn(_) => {
+                let Some((device, round)) = transfer.msg.upload_of() else {
+                    return;
+                };
                 if self.t.corrupted.remove(&(device, round)) {
                     return;
                 }

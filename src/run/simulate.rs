@@ -181,7 +181,11 @@ pub fn simulate_spread(
         None => (None, None),
     };
     let unsaved = |node: usize| move |e: String| SimError::Save(format!("node {node}: {e}"));
-    let mut bs = BaseStationNode { bs, devices: n };
+    let mut bs = BaseStationNode {
+        bs,
+        devices: n,
+        stand_in_bytes: upload_bytes,
+    };
     let mut bs_worker = bs_worker;
     if let Some((m, w)) = parts.as_mut().and_then(Iterator::next) {
         bs.restore(&m.0)
@@ -218,7 +222,7 @@ pub fn simulate_spread(
         };
         nodes.push((Box::new(model) as Box<dyn sim::Model<Fl>>, worker));
     }
-    let mut medium = CellMedium::new(channel);
+    let mut medium = CellMedium::new(channel, upload_bytes);
     let timeline = super::faults::timeline(&faults);
     let mut recorder = Recorder::new(
         (*protocol).clone(),

@@ -208,6 +208,8 @@ pub struct BaseStationNode {
     pub bs: BaseStation,
     /// Devices in the cell.
     pub devices: u32,
+    /// Payload of a systems-only stand-in upload \[B\].
+    pub stand_in_bytes: u64,
 }
 
 impl sim::Model<Fl> for BaseStationNode {
@@ -223,12 +225,25 @@ impl sim::Model<Fl> for BaseStationNode {
                 msg: Msg::Upload(u),
                 ..
             } => BaseStationInput::Upload(u),
+            // It arrives without a channel quality: in a cell, the medium made it a full upload
+            // to carry the one measured.
+            Input::Message {
+                msg: Msg::StandIn(s),
+                ..
+            } => BaseStationInput::Upload(Arc::new(s.upload(self.stand_in_bytes, None))),
             Input::Lost {
                 msg: Msg::Upload(u),
                 ..
             } => BaseStationInput::UploadLost {
                 device: u.device,
                 round: u.round,
+            },
+            Input::Lost {
+                msg: Msg::StandIn(s),
+                ..
+            } => BaseStationInput::UploadLost {
+                device: s.device,
+                round: u64::from(s.round),
             },
             Input::Message {
                 msg: Msg::Skip { device, round },
@@ -397,14 +412,33 @@ pub struct CellMedium {
     channel: Channel<Flight>,
     /// Damaged uploads whose last bit left, by (device, round): judged on arrival.
     damaged: BTreeMap<(u32, u64), Damage>,
+    /// Payload of a systems-only stand-in upload \[B\].
+    stand_in_bytes: u64,
 }
 
 impl CellMedium {
-    /// The medium over `channel`.
-    pub fn new(channel: Channel<Flight>) -> CellMedium {
+    /// The medium over `channel`; a stand-in upload has a payload of `stand_in_bytes` \[B\].
+    pub fn new(channel: Channel<Flight>, stand_in_bytes: u64) -> CellMedium {
         CellMedium {
             channel,
             damaged: BTreeMap::new(),
+            stand_in_bytes,
+        }
+    }
+
+    /// `msg` as the base station receives it: an upload carries the SNR it was measured at (in
+    /// a cell), a stand-in made a full upload to carry it. An upload is marked in place when
+    /// nothing else holds it (its payload is not copied).
+    fn measured(&self, msg: Msg, snr_db: Option<f64>) -> Msg {
+        match (msg, snr_db) {
+            (Msg::Upload(mut u), Some(snr)) => {
+                Arc::make_mut(&mut u).channel_quality_db = Some(snr);
+                Msg::Upload(u)
+            }
+            (Msg::StandIn(s), Some(snr)) => {
+                Msg::Upload(Arc::new(s.upload(self.stand_in_bytes, Some(snr))))
+            }
+            (msg, _) => msg,
         }
     }
 
@@ -425,12 +459,21 @@ impl sim::Medium<Fl> for CellMedium {
         out: &mut dyn Outbox<Fl>,
     ) -> Result<(), FlError> {
         match &msg {
-            Msg::Upload(upload) => {
-                let (device, round) = (upload.device, upload.round);
-                let payload = payload_bytes(&upload.payload);
+            Msg::Upload(_) | Msg::StandIn(_) => {
+                let stand_in = EncodedUpload::SizeOnly {
+                    bytes: self.stand_in_bytes,
+                };
+                let (device, round, encoded) = match &msg {
+                    Msg::Upload(upload) => (upload.device, upload.round, &upload.payload),
+                    Msg::StandIn(s) => (s.device, u64::from(s.round), &stand_in),
+                    Msg::Skip { .. } | Msg::Global(_) => {
+                        return Err(FlError::Unexpected("an upload that is none"))
+                    }
+                };
+                let payload = payload_bytes(encoded);
                 // The values summed over the air, counted only there.
                 let analog = self.channel.over_the_air().is_some();
-                let values = analog.then(|| analog_values(&upload.payload));
+                let values = analog.then(|| analog_values(encoded));
                 // Drawn once the upload is sent (not for a device that is off).
                 let flight = |faults: &mut PathFaults| (from, msg, now, faults.damage(device));
                 let started = match values {
@@ -497,9 +540,9 @@ impl sim::Medium<Fl> for CellMedium {
     fn wake(&mut self, now: SimTime, out: &mut dyn Outbox<Fl>) {
         while let Some(done) = self.channel.complete_uplink(now) {
             let (from, msg, sent, damage) = done.tag;
-            let msg = measured(msg, done.snr_db);
-            if let (Msg::Upload(u), true) = (&msg, damage != Damage::Clean) {
-                self.damaged.insert((u.device, u.round), damage);
+            let msg = self.measured(msg, done.snr_db);
+            if let (Some(key), true) = (msg.upload_of(), damage != Damage::Clean) {
+                self.damaged.insert(key, damage);
             }
             out.transfer(Transfer {
                 at: done.arrival,
@@ -526,11 +569,8 @@ impl sim::Medium<Fl> for CellMedium {
                 }
                 if fault.start {
                     for flight in self.channel.abort_uploads(now, &fault.devices) {
-                        if let (_, Msg::Upload(u), ..) = flight {
-                            out.report(LinkReport::UploadAborted {
-                                device: u.device,
-                                round: u.round,
-                            });
+                        if let Some((device, round)) = flight.1.upload_of() {
+                            out.report(LinkReport::UploadAborted { device, round });
                         }
                     }
                 }
@@ -565,8 +605,10 @@ impl sim::Medium<Fl> for CellMedium {
 
     fn arrive(&mut self, now: SimTime, transfer: &mut Transfer<Fl>, reports: &mut Vec<LinkReport>) {
         match &transfer.msg {
-            Msg::Upload(u) => {
-                let (device, round) = (u.device, u.round);
+            Msg::Upload(_) | Msg::StandIn(_) => {
+                let Some((device, round)) = transfer.msg.upload_of() else {
+                    return;
+                };
                 let damage = self.damaged.remove(&(device, round));
                 if !transfer.delivered {
                     return;
@@ -586,13 +628,16 @@ impl sim::Medium<Fl> for CellMedium {
                         reports.push(LinkReport::UploadCorrupted { device, round });
                     }
                     Some(Damage::Undetected) => {
-                        transfer.msg = Msg::Upload(Arc::new(Upload {
-                            device,
-                            round,
-                            samples: u.samples,
-                            payload: u.payload.negated(),
-                            channel_quality_db: u.channel_quality_db,
-                        }));
+                        // A stand-in's negated payload is the stand-in itself.
+                        if let Msg::Upload(u) = &transfer.msg {
+                            transfer.msg = Msg::Upload(Arc::new(Upload {
+                                device,
+                                round,
+                                samples: u.samples,
+                                payload: u.payload.negated(),
+                                channel_quality_db: u.channel_quality_db,
+                            }));
+                        }
                         reports.push(LinkReport::UploadTampered { device, round });
                     }
                     Some(Damage::Clean) | None => {}
@@ -612,17 +657,5 @@ impl sim::Medium<Fl> for CellMedium {
             }
             Msg::Skip { .. } => {}
         }
-    }
-}
-
-/// `msg` as the base station receives it: an upload carries the SNR it measured (in a cell).
-/// The upload is marked in place when nothing else holds it (its payload is not copied).
-fn measured(msg: Msg, snr_db: Option<f64>) -> Msg {
-    match (msg, snr_db) {
-        (Msg::Upload(mut u), Some(snr)) => {
-            Arc::make_mut(&mut u).channel_quality_db = Some(snr);
-            Msg::Upload(u)
-        }
-        (msg, _) => msg,
     }
 }
